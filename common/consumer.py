@@ -1,0 +1,144 @@
+"""Durable JetStream consumers: typed dispatch, ack after commit, bad messages set aside.
+
+Handlers are idempotent (they record each `event_id` in their inbox table in the same
+transaction as their effects), so a redelivery after a crash changes nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import asyncpg
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NotFoundError
+from pydantic import BaseModel
+
+from .codec import MalformedMessage, decode
+from .errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+"""A message that keeps failing for a reason other than an outage is set aside after this many tries."""
+
+TRANSIENT = (OSError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnectionsError, ServiceUnavailable)
+
+
+@dataclass(frozen=True)
+class Route:
+    model: type[BaseModel]
+    handle: Callable[[Any], Awaitable[None]]
+
+
+RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
+"""Called with (subject, event_id when readable, reason) for a message that cannot be processed."""
+
+
+def readable_event_id(data: bytes) -> str | None:
+    """The `event_id` of a message that failed validation, when it can still be read."""
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    event_id = value.get("event_id") if isinstance(value, dict) else None
+    return event_id if isinstance(event_id, str) and 0 < len(event_id) <= 200 else None
+
+
+class DurableConsumer:
+    """One durable pull consumer shared by every copy of a service (the work is split between them)."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        durable: str,
+        filter_subject: str,
+        routes: dict[str, Route],
+        on_reject: RejectHandler,
+        batch: int = 64,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self._js = js
+        self._stream = stream
+        self._durable = durable
+        self._filter = filter_subject
+        self._routes = routes
+        self._on_reject = on_reject
+        self._batch = batch
+        self._ack_wait = ack_wait
+
+    async def run(self) -> None:
+        config = ConsumerConfig(
+            durable_name=self._durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self._ack_wait,
+            max_ack_pending=4 * self._batch,
+            filter_subject=self._filter,
+        )
+        subscription = None
+        while subscription is None:
+            try:
+                subscription = await self._js.pull_subscribe(
+                    self._filter, durable=self._durable, stream=self._stream, config=config
+                )
+            except NotFoundError:
+                # The stream's owner has not created it yet: wait for it rather than fail.
+                log.info("stream %s not there yet, waiting", self._stream)
+                await asyncio.sleep(1.0)
+        log.info("consuming %s from %s as %s", self._filter, self._stream, self._durable)
+        while True:
+            try:
+                messages = await subscription.fetch(self._batch, timeout=1.0)
+            except NatsTimeout:
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("fetch from %s failed (%s)", self._stream, type(exc).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            for msg in messages:
+                await self.process(msg)
+
+    async def process(self, msg: Msg) -> None:
+        """Handle one message, then ack; transient failures are retried later, bad ones set aside."""
+        route = self._routes.get(msg.subject)
+        if route is None:
+            await self._reject(msg, "unknown subject")
+            return
+        try:
+            message = decode(route.model, msg.data)
+        except MalformedMessage as exc:
+            await self._reject(msg, exc.reason)
+            return
+        try:
+            await route.handle(message)
+        except asyncio.CancelledError:
+            raise
+        except TRANSIENT as exc:
+            log.warning("transient failure on %s (%s), will retry", msg.subject, type(exc).__name__)
+            await msg.nak(delay=1.0)
+            return
+        except Exception:
+            attempts = msg.metadata.num_delivered
+            log.exception("failed to process a message on %s (attempt %d)", msg.subject, attempts)
+            if attempts >= MAX_ATTEMPTS:
+                await self._reject(msg, "processing failed")
+            else:
+                await msg.nak(delay=min(30.0, 2.0**attempts))
+            return
+        await msg.ack()
+
+    async def _reject(self, msg: Msg, reason: str) -> None:
+        event_id = readable_event_id(msg.data)
+        log.warning("rejected a message on %s: %s", msg.subject, reason)
+        await self._on_reject(msg.subject, event_id, reason)
+        await msg.ack()

@@ -1,0 +1,1 @@
+"""Bus contracts: one module per owning party, subject names beside their message models."""

@@ -1,0 +1,58 @@
+"""Audit records: every service publishes its own on `audit.record.<service>` (JetStream, AUDIT stream).
+
+The audit service stores them in a tamper-evident chain and forwards each, as a FHIR R4
+AuditEvent, on `portal.audit`. A record names people and documents by id only: no patient
+data, no secrets.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SUBJECT_PREFIX = "audit.record."
+
+Action = Literal[
+    "login.password",
+    "login.code",
+    "logout",
+    "document.delivered",
+    "document.undelivered",
+    "document.viewed",
+    "document.downloaded",
+    "message.rejected",
+]
+
+
+def subject_for(service: str) -> str:
+    return SUBJECT_PREFIX + service
+
+
+class Party(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["physician", "staff", "hospital", "system", "anonymous"]
+    id: str | None = None
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["account", "session", "document", "message"]
+    id: str | None = None
+    version: int | None = None
+
+
+class AuditRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    recorded_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    action: Action
+    outcome: Literal["success", "failure"]
+    actor: Party
+    entity: Entity | None = None
+    client_ip: str | None = None
+    detail: str = Field(default="", max_length=500)

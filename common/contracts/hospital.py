@@ -1,0 +1,158 @@
+"""The hospital side of the bus, as CONTRACT.md (version 1) describes it.
+
+Subjects and models for what the hospital publishes (`dpi.*`) and what the portal publishes
+back (`portal.*`). The portal accepts extra fields and never requires more than the contract.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_serializer
+
+from .physicians import PhysicianRef
+
+STREAM_DPI = "DPI"
+STREAM_PORTAL = "PORTAL"
+
+DESIGNATIONS = "dpi.designations"
+DOCUMENTS = "dpi.documents"
+
+DELIVERED = "portal.documents.delivered"
+UNDELIVERED = "portal.documents.undelivered"
+READ = "portal.documents.read"
+AUDIT = "portal.audit"
+REJECTED = "portal.rejected"
+
+INLINE_CONTENT_MAX = 512 * 1024
+CATEGORIES = ("discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other")
+
+NonEmpty = Field(min_length=1, max_length=200)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Patient(_Message):
+    id: str = NonEmpty
+    family_name: str = NonEmpty
+    given_name: str = NonEmpty
+    birth_date: date
+    sex: Literal["female", "male", "other", "unknown"]
+
+
+class Episode(_Message):
+    id: str = NonEmpty
+    kind: Literal["stay", "outpatient"]
+    service: str = NonEmpty
+
+
+class DesignationMessage(_Message):
+    """`dpi.designations`: a patient designates (or revokes) a recipient for one episode."""
+
+    event_id: str = NonEmpty
+    action: Literal["designate", "revoke"]
+    episode: Episode
+    patient: Patient
+    physician: PhysicianRef
+    electronic_consent: bool
+    recorded_at: AwareDatetime
+
+
+class DocumentMeta(_Message):
+    id: str = NonEmpty
+    version: int = Field(ge=1)
+    category: str
+    title: str = Field(min_length=1, max_length=500)
+    service: str = NonEmpty
+    author: str = NonEmpty
+    status: Literal["final", "preliminary"]
+    communicating: bool
+    created_at: AwareDatetime
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        return value if value in CATEGORIES else "other"
+
+
+class InlineContent(_Message):
+    media_type: str = NonEmpty
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    data_b64: str = Field(max_length=(INLINE_CONTENT_MAX * 4) // 3 + 4)
+
+
+class ObjectContent(_Message):
+    media_type: str = NonEmpty
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    object: str = NonEmpty
+
+
+class ManualSending(_Message):
+    recipient: PhysicianRef
+    sent_by: str = NonEmpty
+    patient_authorization: str = Field(min_length=1, max_length=2000)
+
+
+class DocumentMessage(_Message):
+    """`dpi.documents`: a document of the patient's record."""
+
+    event_id: str = NonEmpty
+    document: DocumentMeta
+    episode_id: str = NonEmpty
+    patient: Patient
+    content: InlineContent | ObjectContent
+    manual: ManualSending | None = None
+
+
+class _PortalEvent(_Message):
+    @model_serializer(mode="wrap")
+    def _physician_as_contract(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        physician = getattr(self, "physician", None)
+        if isinstance(physician, PhysicianRef):
+            data["physician"] = physician.model_dump_contract()
+        return data
+
+
+class DocumentDelivered(_PortalEvent):
+    event_id: str
+    document_id: str
+    version: int
+    physician: PhysicianRef
+    delivered_at: datetime
+
+
+UndeliveredReason = Literal[
+    "not_final",
+    "not_communicating",
+    "no_designation",
+    "no_consent",
+    "designation_revoked",
+    "physician_unknown",
+    "physician_not_activated",
+    "invalid_content",
+]
+
+
+class DocumentUndelivered(_PortalEvent):
+    event_id: str
+    document_id: str
+    version: int
+    reason: UndeliveredReason
+    detail: str
+
+
+class DocumentRead(_PortalEvent):
+    event_id: str
+    document_id: str
+    version: int
+    physician: PhysicianRef
+    read_at: datetime
+
+
+class Rejected(_PortalEvent):
+    event_id: str | None
+    subject: str
+    reason: str

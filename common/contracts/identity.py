@@ -1,0 +1,96 @@
+"""Requests the identity service answers.
+
+`identity.api.*` is for the gateway, on behalf of a browser; `identity.svc.*` is for other
+services (NATS permissions decide who may call which).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LOGIN_PASSWORD = "identity.api.login.password"
+LOGIN_CODE = "identity.api.login.code"
+SESSION_RESOLVE = "identity.api.session.resolve"
+SESSION_END = "identity.api.session.end"
+
+PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
+CONTACT = "identity.svc.contact"
+
+Secret = Field(min_length=1, max_length=1024)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PasswordLogin(_Message):
+    """First factor. The answer never says whether the login name exists."""
+
+    login: str = Field(min_length=1, max_length=200)
+    password: str = Secret
+    client_ip: str = Field(default="", max_length=64)
+
+
+class CodeChallenge(_Message):
+    """Opaque handle of a login attempt waiting for its SMS code (kept in a short-lived cookie)."""
+
+    challenge: str
+    expires_at: datetime
+
+
+class CodeLogin(_Message):
+    challenge: str = Secret
+    code: str = Field(min_length=1, max_length=20)
+    client_ip: str = Field(default="", max_length=64)
+
+
+class SessionOpened(_Message):
+    session: str
+    idle_timeout_seconds: int
+
+
+class SessionRef(_Message):
+    session: str = Secret
+
+
+class AccountSummary(_Message):
+    id: str
+    display_name: str
+    role: Literal["physician", "validator", "admin", "service_staff"]
+    locale: str
+
+
+class ResolvedSession(_Message):
+    """The signed token to pass to services, and who the session belongs to."""
+
+    token: str
+    expires_at: int
+    account: AccountSummary
+
+
+class Empty(_Message):
+    pass
+
+
+class PhysicianLookup(_Message):
+    physician: str = Field(min_length=5, max_length=40, description="gln:<13 digits> or rpps:<11 digits>")
+
+
+class PhysicianStatus(_Message):
+    known: bool
+    activated: bool
+    account_id: str | None = None
+
+
+class ContactLookup(_Message):
+    physician: str = Field(min_length=5, max_length=40)
+
+
+class Contact(_Message):
+    account_id: str
+    email: str
+    display_name: str
+    locale: str
+    notify_new_documents: Literal["each", "digest", "none"]

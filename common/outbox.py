@@ -1,0 +1,81 @@
+"""Transactional outbox: what a service publishes is written with its data, then relayed to NATS.
+
+A crash between commit and publish loses nothing: the relay publishes what is left, with
+`Nats-Msg-Id` set so that JetStream drops a message published twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import asyncpg
+from nats.js import JetStreamContext
+from pydantic import BaseModel
+
+from .codec import encode
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+POLL_SECONDS = 0.5
+
+
+async def enqueue(conn: asyncpg.Connection, subject: str, message: BaseModel, msg_id: str | None = None) -> None:
+    """Add a message to the outbox, inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
+        msg_id or getattr(message, "event_id", None) or uuid.uuid4().hex,
+        subject,
+        encode(message),
+    )
+
+
+class OutboxRelay:
+    """Publishes outbox rows to JetStream, oldest first, and deletes them once acknowledged."""
+
+    def __init__(self, pool: asyncpg.Pool, js: JetStreamContext) -> None:
+        self._pool = pool
+        self._js = js
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Call after a commit that enqueued something, to publish it now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                published = await self.relay_batch()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS or database down: keep the rows, retry with backoff.
+                failures += 1
+                log.warning("outbox relay failed (%s), retrying", type(exc).__name__)
+                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+                continue
+            if published < BATCH:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+
+    async def relay_batch(self) -> int:
+        """Publish up to BATCH rows; rows locked by another copy are skipped."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, msg_id, subject, payload FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH
+            )
+            if not rows:
+                return 0
+            await asyncio.gather(
+                *(
+                    self._js.publish(row["subject"], row["payload"], headers={"Nats-Msg-Id": row["msg_id"]})
+                    for row in rows
+                )
+            )
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows])
+        return len(rows)

@@ -1,0 +1,143 @@
+"""Running a back-end service: the shared start-up and shutdown around a service's own parts.
+
+A service's composition root (`__main__.py`) reads its settings and calls `run_service` with
+a `setup` function that registers its endpoints and background tasks. This module opens the
+NATS connection and the database pool, applies migrations, answers health checks, relays the
+outbox, and on SIGTERM or SIGINT stops taking work, then drains and closes everything.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable, Coroutine
+
+import asyncpg
+import nats.micro
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.micro.request import Request
+from nats.micro.service import Service
+from pydantic import BaseModel
+
+from .bus import connect, endpoint
+from .migrate import migrate
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+
+
+class HealthCheck(BaseModel):
+    pass
+
+
+class Health(BaseModel):
+    service: str
+    status: str
+    database: str
+
+
+@dataclass
+class Runtime:
+    """The live resources of a running service, handed to its setup function."""
+
+    name: str
+    settings: ServiceSettings
+    nc: NATS
+    js: JetStreamContext
+    pool: asyncpg.Pool
+    outbox: OutboxRelay
+    micro: Service
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
+        """Run a background task for the life of the service; its crash stops the service."""
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(_stop_on_crash)
+        self.tasks.append(task)
+
+    async def add_endpoints(self, group: str, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
+        """Register request/reply endpoints as `<group>.<name>`, shared by all copies (queue group)."""
+        endpoints = self.micro.add_group(name=group)
+        for name, handler in handlers.items():
+            await endpoints.add_endpoint(name=name.replace(".", "_"), subject=name, handler=handler)
+
+
+_stop = asyncio.Event()
+
+
+def _stop_on_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s crashed", task.get_name(), exc_info=task.exception())
+        _stop.set()
+
+
+def configure_logging(level: str, name: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s",
+    )
+
+
+async def open_pool(database_url: str, schema: str, name: str, max_size: int = 10) -> asyncpg.Pool:
+    """A pool whose connections see only the service's own schema by default."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        server_settings={"search_path": schema, "application_name": name},
+    )
+
+
+async def run_service(
+    name: str,
+    settings: ServiceSettings,
+    migrations: Path,
+    setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
+    description: str,
+) -> None:
+    """Start the service, run until SIGTERM or SIGINT, then shut down gracefully."""
+    configure_logging(settings.log_level, name)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _stop.set)
+
+    async with AsyncExitStack() as stack:
+        pool = await open_pool(settings.database_url, name, name)
+        stack.push_async_callback(pool.close)
+        async with pool.acquire() as conn:
+            await migrate(conn, name, migrations)
+
+        nc = await connect(settings.bus, name)
+        stack.push_async_callback(nc.drain)
+        js = nc.jetstream()
+        micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
+        stack.push_async_callback(micro.stop)
+
+        runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
+        stack.push_async_callback(_cancel_all, runtime.tasks)
+
+        async def health(_: HealthCheck) -> Health:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            return Health(service=name, status="ok", database="ok")
+
+        await runtime.add_endpoints(name, {"health": endpoint(health, HealthCheck)})
+        runtime.spawn(runtime.outbox.run(), "outbox relay")
+        await setup(runtime, stack)
+        log.info("%s started", name)
+        await _stop.wait()
+        log.info("%s stopping", name)
+    log.info("%s stopped", name)
+
+
+async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,112 @@
+"""Read configuration from the environment, once, failing loudly with the variable's name."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class SettingsError(SystemExit):
+    """A configuration variable is missing or malformed; the process stops."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"configuration error: {name} {problem}")
+
+
+def _read(name: str, cast: Callable[[str], T], default: object) -> T:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        if default is _MISSING:
+            raise SettingsError(name, "is not set")
+        return default  # type: ignore[return-value]
+    try:
+        return cast(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(name, f"is malformed: {exc}") from None
+
+
+def env_str(name: str, default: object = _MISSING) -> str:
+    return _read(name, str, default)
+
+
+def env_int(name: str, default: object = _MISSING) -> int:
+    return _read(name, int, default)
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def env_bool(name: str, default: object = _MISSING) -> bool:
+    return _read(name, _bool, default)
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise ValueError(f"no such file: {raw}")
+    return path
+
+
+def env_file(name: str, default: object = _MISSING) -> Path:
+    return _read(name, _existing_file, default)
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def cast(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    return cast
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: object = _MISSING) -> str:
+    return _read(name, _choice(choices), default)
+
+
+@dataclass(frozen=True)
+class BusSettings:
+    """How a process reaches NATS: every process has its own user."""
+
+    url: str
+    user: str
+    password: str
+    stream_replicas: int
+
+    @classmethod
+    def from_env(cls) -> "BusSettings":
+        return cls(
+            url=env_str("NATS_URL", "nats://127.0.0.1:4222"),
+            user=env_str("NATS_USER"),
+            password=env_str("NATS_PASSWORD"),
+            stream_replicas=env_int("NATS_STREAM_REPLICAS", 1),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What every back-end service reads: bus, database, environment."""
+
+    bus: BusSettings
+    database_url: str
+    environment: str
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> "ServiceSettings":
+        return cls(
+            bus=BusSettings.from_env(),
+            database_url=env_str("DATABASE_URL"),
+            environment=env_choice("PORTAL_ENV", ("dev", "test", "prod"), "prod"),
+            log_level=env_str("LOG_LEVEL", "INFO"),
+        )

@@ -1,0 +1,45 @@
+"""The JetStream streams of the portal, defined once; each is created by the service that owns it."""
+from __future__ import annotations
+
+import logging
+
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+from .contracts import hospital
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+
+AUDIT_STREAM = "AUDIT"
+AUDIT_SUBJECTS = "audit.record.>"
+
+
+def stream_config(name: str, replicas: int) -> StreamConfig:
+    subjects = {
+        hospital.STREAM_DPI: ["dpi.>"],
+        hospital.STREAM_PORTAL: ["portal.>"],
+        AUDIT_STREAM: [AUDIT_SUBJECTS],
+    }[name]
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=30 * DAY,
+        duplicate_window=2 * 3600,
+        num_replicas=replicas,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, name: str, replicas: int) -> None:
+    """Create the stream, or bring an existing one to the current definition."""
+    config = stream_config(name, replicas)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+    log.info("stream %s ready", name)
