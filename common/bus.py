@@ -123,4 +123,8 @@ async def call(
     code = reply_headers.get(ERROR_CODE_HEADER)
     if code:
         raise error_from_code(code, reply_headers.get(ERROR_HEADER, ""))
-    return decode(response_model, reply.data)
+    try:
+        return decode(response_model, reply.data)
+    except MalformedMessage as exc:
+        log.error("malformed reply on %s: %s", subject, exc.reason)
+        raise ServiceUnavailable(f"malformed reply on {subject}") from None

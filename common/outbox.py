@@ -51,9 +51,9 @@ class OutboxRelay:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # NATS or database down: keep the rows, retry with backoff.
+            except Exception as exc:  # NATS, a stream or the database down: keep the rows, retry with backoff.
                 failures += 1
-                log.warning("outbox relay failed (%s), retrying", type(exc).__name__)
+                log.warning("outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__)
                 await asyncio.sleep(min(5.0, 0.2 * 2**failures))
                 continue
             if published < BATCH:
@@ -64,18 +64,32 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def relay_batch(self) -> int:
-        """Publish up to BATCH rows; rows locked by another copy are skipped."""
+        """Publish up to BATCH rows; rows locked by another copy are skipped.
+
+        Rows whose publication failed stay for the next round; the others are deleted, so that
+        one unavailable stream does not hold back messages for the others.
+        """
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT id, msg_id, subject, payload FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH
             )
             if not rows:
                 return 0
-            await asyncio.gather(
+            results = await asyncio.gather(
                 *(
                     self._js.publish(row["subject"], row["payload"], headers={"Nats-Msg-Id": row["msg_id"]})
                     for row in rows
-                )
+                ),
+                return_exceptions=True,
             )
-            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [row["id"] for row in rows])
+            published = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
+        failed = len(rows) - len(published)
+        if failed:
+            first = next(result for result in results if isinstance(result, BaseException))
+            raise OutboxStuck(f"{failed} of {len(rows)} messages not published ({type(first).__name__})")
         return len(rows)
+
+
+class OutboxStuck(Exception):
+    """Some messages could not be published this round; they stay in the outbox."""

@@ -24,6 +24,7 @@ from nats.micro.service import Service
 from pydantic import BaseModel
 
 from .bus import connect, endpoint
+from .logs import configure_logging
 from .migrate import migrate
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
@@ -78,13 +79,6 @@ def _stop_on_crash(task: asyncio.Task[None]) -> None:
         _stop.set()
 
 
-def configure_logging(level: str, name: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s",
-    )
-
-
 async def open_pool(database_url: str, schema: str, name: str, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections see only the service's own schema by default."""
     return await asyncpg.create_pool(
@@ -110,18 +104,18 @@ async def run_service(
 
     async with AsyncExitStack() as stack:
         pool = await open_pool(settings.database_url, name, name)
-        stack.push_async_callback(pool.close)
+        stack.push_async_callback(_step, "close the database pool", pool.close)
         async with pool.acquire() as conn:
             await migrate(conn, name, migrations)
 
         nc = await connect(settings.bus, name)
-        stack.push_async_callback(nc.drain)
+        stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
         js = nc.jetstream()
         micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
-        stack.push_async_callback(micro.stop)
+        stack.push_async_callback(_step, "stop answering requests", micro.stop)
 
         runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
-        stack.push_async_callback(_cancel_all, runtime.tasks)
+        stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
 
         async def health(_: HealthCheck) -> Health:
             async with pool.acquire() as conn:
@@ -135,6 +129,20 @@ async def run_service(
         await _stop.wait()
         log.info("%s stopping", name)
     log.info("%s stopped", name)
+
+
+async def _step(what: str, action: Callable[[], Awaitable[object]]) -> None:
+    log.info("shutdown: %s", what)
+    await action()
+
+
+async def _drain(nc: NATS, timeout: float = 5.0) -> None:
+    """Let in-flight messages finish, but never hang shutdown on a stuck subscription."""
+    try:
+        await asyncio.wait_for(nc.drain(), timeout)
+    except (asyncio.TimeoutError, Exception) as exc:
+        log.warning("NATS drain did not finish (%s); closing", type(exc).__name__)
+        await nc.close()
 
 
 async def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -80,8 +80,8 @@ class BusSettings:
 
     url: str
     user: str
-    password: str
-    stream_replicas: int
+    password: str = field(repr=False)
+    stream_replicas: int = 1
 
     @classmethod
     def from_env(cls) -> "BusSettings":

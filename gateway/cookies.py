@@ -1,0 +1,29 @@
+"""The portal's cookies all share one shape: unreadable by scripts, first-party, whole site."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from .config import GatewaySettings
+
+LOGIN_CHALLENGE = "portal_login"
+CSRF = "portal_csrf"
+LANGUAGE = "portal_lang"
+
+
+def session_cookie_name(settings: GatewaySettings) -> str:
+    """`__Host-` makes browsers refuse it unless Secure, host-only and Path=/; it needs https."""
+    return "__Host-portal_session" if settings.https else "portal_session"
+
+
+def set_private_cookie(
+    response: web.StreamResponse, settings: GatewaySettings, name: str, value: str, max_age: int | None = None
+) -> None:
+    """Set an HttpOnly, SameSite=Lax, Path=/ cookie, Secure when the portal is served over https."""
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="Lax", secure=settings.https or None
+    )
+
+
+def delete_private_cookie(response: web.StreamResponse, settings: GatewaySettings, name: str) -> None:
+    """Expire a cookie set by `set_private_cookie` (same attributes, or `__Host-` ones are ignored)."""
+    response.del_cookie(name, path="/", httponly=True, samesite="Lax", secure=settings.https or None)

@@ -1,0 +1,110 @@
+"""Security headers on every response, and the one place where errors become HTTP answers."""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthenticated,
+)
+
+from .cookies import delete_private_cookie, session_cookie_name
+from .csrf import FormRefused
+from .pages import render_page, see_other
+from .state import settings_of
+
+log = logging.getLogger(__name__)
+
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=31536000"
+
+STATUS_OF_ERROR: dict[type[DomainError], int] = {
+    InvalidRequest: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooManyRequests: 429,
+    ServiceUnavailable: 503,
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Add the browser protections to every response; a view may set its own CSP first."""
+    response = await handler(request)
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be cached.
+    if not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if settings_of(request).https:
+        headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Translate each error into its HTTP answer, once; nothing below this raises to the client."""
+    try:
+        return await handler(request)
+    except Unauthenticated:
+        return _back_to_login(request)
+    except FormRefused:
+        return render_page(request, "error.html", {"status": 403, "reason": "csrf"}, status=403)
+    except DomainError as error:
+        status = STATUS_OF_ERROR.get(type(error), 400)
+        if status == 503:
+            log.warning("service unavailable: %s", error.description)
+        return render_page(request, "error.html", {"status": status, "reason": ""}, status=status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            return _plain(exc)
+        page = render_page(request, "error.html", {"status": exc.status, "reason": ""}, status=exc.status)
+        if "Allow" in exc.headers:
+            page.headers["Allow"] = exc.headers["Allow"]
+        return page
+    except Exception as exc:
+        _log_unexpected(request, exc)
+        return render_page(request, "error.html", {"status": 500, "reason": ""}, status=500)
+
+
+def _back_to_login(request: web.Request) -> web.Response:
+    """A dead or missing session: a page load goes to the login form, anything else gets a 401."""
+    if request.method in ("GET", "HEAD"):
+        response = see_other("/login")
+    else:
+        response = render_page(request, "error.html", {"status": 401, "reason": ""}, status=401)
+    delete_private_cookie(response, settings_of(request), session_cookie_name(settings_of(request)))
+    return response
+
+
+def _plain(exc: web.HTTPException) -> web.Response:
+    """A raised redirect (aiohttp's own, e.g. for a missing trailing slash) as a returned response."""
+    return web.Response(status=exc.status, headers={"Location": exc.headers.get("Location", "/")})
+
+
+def _log_unexpected(request: web.Request, exc: Exception) -> None:
+    # The route's pattern, never the path or the exception's message: either may hold request data.
+    # The stack (file, line, function, code) is enough to find the bug.
+    route = request.match_info.route.resource
+    pattern = route.canonical if route is not None else "?"
+    stack = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, pattern, stack.rstrip())

@@ -1,0 +1,54 @@
+"""Who is browsing: every non-public request is resolved by identity into a session and its token."""
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from common.bus import call
+from common.contracts.identity import SESSION_RESOLVE, ResolvedSession, SessionRef
+from common.errors import Unauthenticated
+
+from .cookies import session_cookie_name
+from .state import bus_of, settings_of
+
+SESSION_KEY = web.RequestKey("session", ResolvedSession)
+
+# Reachable without a session. Logout is here so that a dead session still logs out cleanly.
+PUBLIC_PATHS = frozenset({"/login", "/login/code", "/logout", "/healthz", "/dev/outbox"})
+PUBLIC_PREFIXES = ("/static/", "/lang/")
+
+# identity accepts at most this much (SessionRef); anything longer cannot be a session.
+_SESSION_MAX_LENGTH = 1024
+
+
+def is_public(path: str) -> bool:
+    """Whether a path is served without a session."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def session_cookie(request: web.Request) -> str | None:
+    """The browser's session handle, if it sent a plausible one."""
+    value = request.cookies.get(session_cookie_name(settings_of(request)), "")
+    return value if 0 < len(value) <= _SESSION_MAX_LENGTH else None
+
+
+def current_session(request: web.Request) -> ResolvedSession:
+    """The session the middleware resolved; only on non-public routes."""
+    return request[SESSION_KEY]
+
+
+def current_token(request: web.Request) -> str:
+    """The signed token to pass as `token=` on every call to a service."""
+    return request[SESSION_KEY].token
+
+
+@web.middleware
+async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Resolve the session cookie; raise Unauthenticated (the error middleware redirects to login)."""
+    if is_public(request.path):
+        return await handler(request)
+    handle = session_cookie(request)
+    if handle is None:
+        raise Unauthenticated()
+    request[SESSION_KEY] = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle), ResolvedSession)
+    return await handler(request)

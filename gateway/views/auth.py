@@ -1,0 +1,138 @@
+"""Login in two steps (password, then the SMS code) and logout, all through identity.
+
+Nothing here logs: the login name, password, code, challenge and session are secrets or
+identify someone.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Mapping, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from common.bus import call
+from common.contracts.identity import (
+    LOGIN_CODE,
+    LOGIN_PASSWORD,
+    SESSION_END,
+    CodeChallenge,
+    CodeLogin,
+    Empty,
+    PasswordLogin,
+    SessionOpened,
+    SessionRef,
+)
+from common.errors import TooManyRequests, Unauthenticated
+
+from .. import csrf
+from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
+from ..pages import render_page, see_other
+from ..sessions import session_cookie
+from ..state import bus_of, settings_of
+
+LANDING_PAGE = "/documents"
+PASSWORD_FORM = "login.html"
+CODE_FORM = "login_code.html"
+
+# The bounds identity accepts; beyond them the answer is the same as for a wrong password.
+_LOGIN_MAX = 200
+_SECRET_MAX = 1024
+_CODE_MAX = 20
+_IP_MAX = 64
+
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+async def login_form(request: web.Request) -> web.Response:
+    """GET /login: the login name and password form."""
+    return render_page(request, PASSWORD_FORM, {"refusal": None})
+
+
+async def login(request: web.Request) -> web.Response:
+    """POST /login: check the password; on success identity sends the SMS code."""
+    form = await request.post()
+    login_name, password = _field(form, "login"), _field(form, "password")
+    if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
+        return _refused(request, PASSWORD_FORM, 401)
+    attempt = PasswordLogin(login=login_name, password=password, client_ip=_client_ip(request))
+    challenge = await _login_step(request, LOGIN_PASSWORD, attempt, CodeChallenge, PASSWORD_FORM)
+    if isinstance(challenge, web.Response):
+        return challenge
+    response = see_other("/login/code")
+    set_private_cookie(
+        response, settings_of(request), LOGIN_CHALLENGE, challenge.challenge, max_age=_seconds_until(challenge.expires_at)
+    )
+    return response
+
+
+async def code_form(request: web.Request) -> web.Response:
+    """GET /login/code: the form for the code sent by SMS (only during a login attempt)."""
+    if not request.cookies.get(LOGIN_CHALLENGE):
+        return see_other("/login")
+    return render_page(request, CODE_FORM, {"refusal": None})
+
+
+async def code(request: web.Request) -> web.Response:
+    """POST /login/code: check the code; on success open the session."""
+    form = await request.post()
+    challenge = request.cookies.get(LOGIN_CHALLENGE, "")
+    entered = "".join(_field(form, "code").split())  # people type "123 456"
+    if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
+        return _refused(request, CODE_FORM, 401)
+    attempt = CodeLogin(challenge=challenge, code=entered, client_ip=_client_ip(request))
+    opened = await _login_step(request, LOGIN_CODE, attempt, SessionOpened, CODE_FORM)
+    if isinstance(opened, web.Response):
+        return opened
+    settings = settings_of(request)
+    response = see_other(LANDING_PAGE)
+    # No max-age: the cookie ends with the browser; identity enforces the idle timeout.
+    set_private_cookie(response, settings, session_cookie_name(settings), opened.session)
+    delete_private_cookie(response, settings, LOGIN_CHALLENGE)
+    csrf.rotate(request, response)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """POST /logout: end the session at identity, forget the cookie, back to the login form."""
+    handle = session_cookie(request)
+    if handle is not None:
+        try:
+            await call(bus_of(request), SESSION_END, SessionRef(session=handle), Empty)
+        except Unauthenticated:
+            pass  # already ended or expired: the outcome the user asked for
+    settings = settings_of(request)
+    response = see_other("/login")
+    delete_private_cookie(response, settings, session_cookie_name(settings))
+    return response
+
+
+async def _login_step(
+    request: web.Request, subject: str, attempt: BaseModel, answer: type[Answer], form: str
+) -> Answer | web.Response:
+    """Ask identity; a refusal shows the form again with one message, the same for every cause."""
+    try:
+        return await call(bus_of(request), subject, attempt, answer)
+    except Unauthenticated:
+        return _refused(request, form, 401)
+    except TooManyRequests:
+        return _refused(request, form, 429)
+
+
+def _refused(request: web.Request, form: str, status: int) -> web.Response:
+    return render_page(request, form, {"refusal": status}, status=status)
+
+
+def _field(form: Mapping[str, object], name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _client_ip(request: web.Request) -> str:
+    return (request.remote or "")[:_IP_MAX]
+
+
+def _seconds_until(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0, int((moment - datetime.now(timezone.utc)).total_seconds()))

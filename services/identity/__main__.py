@@ -1,0 +1,25 @@
+"""Composition root of the identity service: `python -m services.identity`."""
+import asyncio
+from pathlib import Path
+
+from common.service import run_service
+
+from .app import make_setup
+from .config import IdentitySettings
+
+
+def main() -> None:
+    settings = IdentitySettings.from_env()
+    asyncio.run(
+        run_service(
+            "identity",
+            settings.service,
+            Path(__file__).parent / "migrations",
+            make_setup(settings),
+            "Accounts, login, sessions, profiles, physician directory",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

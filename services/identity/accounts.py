@@ -1,0 +1,48 @@
+"""Creating accounts directly in identity's schema: the demo data and the tests use this.
+
+(The registration, validation and login-creation workflow of the web UI comes later and will
+call the same function.)
+"""
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from . import store
+from .handlers import normalise_login
+from .passwords import hash_password
+
+
+async def create_physician(
+    conn: asyncpg.Connection,
+    *,
+    login: str,
+    password: str,
+    family_name: str,
+    given_name: str,
+    email: str,
+    mobile: str,
+    gln: str | None = None,
+    rpps: str | None = None,
+    status: str = "active",
+    locale: str = "fr",
+) -> str:
+    """Insert a physician account and return its id."""
+    account = store.Account(
+        id=str(uuid.uuid4()),
+        login=normalise_login(login),
+        password_hash=await hash_password(password),
+        role="physician",
+        status=status,
+        family_name=family_name,
+        given_name=given_name,
+        email=email,
+        mobile=mobile,
+        gln=gln,
+        rpps=rpps,
+        locale=locale,
+        notify_new_documents="each",
+    )
+    await store.insert_account(conn, account)
+    return account.id

@@ -1,0 +1,43 @@
+"""The identity service's table of subjects and handlers."""
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from functools import partial
+
+from common.bus import endpoint
+from common.contracts import identity as api
+from common.service import Runtime
+from common.tokens import TokenIssuer
+
+from . import handlers
+from .config import IdentitySettings
+
+
+def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
+    """Bind the handlers to this process's resources once they are open."""
+
+    async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
+        deps = handlers.Deps(
+            settings=settings,
+            pool=runtime.pool,
+            nc=runtime.nc,
+            issuer=TokenIssuer.from_pem_file(settings.signing_key, settings.token_ttl_seconds),
+            outbox=runtime.outbox,
+        )
+        routes = {
+            api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),
+            api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
+            api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
+            api.SESSION_END: (handlers.end_session, api.SessionRef),
+            api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),
+            api.CONTACT: (handlers.contact, api.ContactLookup),
+        }
+        await runtime.add_endpoints(
+            "identity",
+            {
+                subject.removeprefix("identity."): endpoint(partial(handler, deps=deps), model)
+                for subject, (handler, model) in routes.items()
+            },
+        )
+
+    return setup

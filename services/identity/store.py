@@ -1,0 +1,169 @@
+"""Identity's SQL: accounts, login challenges, sessions."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    login: str | None
+    password_hash: str | None
+    role: str
+    status: str
+    family_name: str
+    given_name: str
+    email: str
+    mobile: str | None
+    gln: str | None
+    rpps: str | None
+    locale: str
+    notify_new_documents: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def physician_key(self) -> str | None:
+        if self.gln:
+            return f"gln:{self.gln}"
+        return f"rpps:{self.rpps}" if self.rpps else None
+
+
+def _account(row: asyncpg.Record | None) -> Account | None:
+    if row is None:
+        return None
+    return Account(**{**dict(row), "id": str(row["id"])})
+
+
+_ACCOUNT_COLUMNS = (
+    "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
+    "notify_new_documents"
+)
+
+
+async def account_by_login(conn: asyncpg.Connection, login: str) -> Account | None:
+    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE login = $1", login))
+
+
+async def account_by_id(conn: asyncpg.Connection, account_id: str) -> Account | None:
+    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", uuid.UUID(account_id)))
+
+
+async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str) -> Account | None:
+    column = {"gln": "gln", "rpps": "rpps"}[kind]
+    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {column} = $1", number))
+
+
+async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
+    await conn.execute(
+        f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        uuid.UUID(account.id),
+        account.login,
+        account.password_hash,
+        account.role,
+        account.status,
+        account.family_name,
+        account.given_name,
+        account.email,
+        account.mobile,
+        account.gln,
+        account.rpps,
+        account.locale,
+        account.notify_new_documents,
+    )
+
+
+async def close_open_challenges(conn: asyncpg.Connection, account_id: str) -> None:
+    """A new code kills the old ones."""
+    await conn.execute(
+        "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL",
+        uuid.UUID(account_id),
+    )
+
+
+async def insert_challenge(
+    conn: asyncpg.Connection, handle_hash: bytes, account_id: str, code_mac: bytes, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at) VALUES ($1, $2, $3, $4)",
+        handle_hash,
+        uuid.UUID(account_id),
+        code_mac,
+        expires_at,
+    )
+
+
+@dataclass(frozen=True)
+class Challenge:
+    account_id: str
+    code_mac: bytes
+    attempts: int
+
+
+async def lock_open_challenge(conn: asyncpg.Connection, handle_hash: bytes) -> Challenge | None:
+    """The challenge if it is still open and not expired, locked for this transaction."""
+    row = await conn.fetchrow(
+        "SELECT account_id, code_mac, attempts FROM login_challenges "
+        "WHERE handle_hash = $1 AND closed_at IS NULL AND expires_at > now() FOR UPDATE",
+        handle_hash,
+    )
+    return None if row is None else Challenge(str(row["account_id"]), bytes(row["code_mac"]), row["attempts"])
+
+
+async def record_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
+    await conn.execute(
+        "UPDATE login_challenges SET attempts = attempts + 1, "
+        "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
+        handle_hash,
+        max_attempts,
+    )
+
+
+async def close_challenge(conn: asyncpg.Connection, handle_hash: bytes) -> None:
+    await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
+
+
+async def insert_session(conn: asyncpg.Connection, session_id: str, secret_hash: bytes, account_id: str, client_ip: str) -> None:
+    await conn.execute(
+        "INSERT INTO sessions (id, secret_hash, account_id, client_ip) VALUES ($1, $2, $3, $4)",
+        uuid.UUID(session_id),
+        secret_hash,
+        uuid.UUID(account_id),
+        client_ip,
+    )
+
+
+async def touch_live_session(
+    conn: asyncpg.Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int
+) -> tuple[str, Account] | None:
+    """The session and its active account if the session is alive; its idle clock restarts."""
+    row = await conn.fetchrow(
+        "UPDATE sessions s SET last_seen_at = now() FROM accounts a "
+        "WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND a.id = s.account_id AND a.status = 'active' "
+        "AND s.last_seen_at > now() - make_interval(secs => $2) "
+        "AND s.created_at > now() - make_interval(secs => $3) "
+        f"RETURNING s.id AS session_id, {', '.join('a.' + c.strip() for c in _ACCOUNT_COLUMNS.split(','))}",
+        secret_hash,
+        idle_seconds,
+        absolute_seconds,
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    session_id = str(values.pop("session_id"))
+    return session_id, Account(**{**values, "id": str(values["id"])})
+
+
+async def end_session(conn: asyncpg.Connection, secret_hash: bytes) -> str | None:
+    """End a session; return its account id if it was open."""
+    account_id = await conn.fetchval(
+        "UPDATE sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL RETURNING account_id",
+        secret_hash,
+    )
+    return None if account_id is None else str(account_id)

@@ -1,0 +1,30 @@
+"""Composition root of the requests service: `python -m services.requests`.
+
+Consultation requests, tumor-board requests and messaging arrive with their own issue; for
+now the service starts, migrates its schema, answers health checks and stops cleanly.
+"""
+import asyncio
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from common.service import Runtime, ServiceSettings, run_service
+
+
+async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
+    """No endpoints yet besides health."""
+
+
+def main() -> None:
+    asyncio.run(
+        run_service(
+            "requests",
+            ServiceSettings.from_env(),
+            Path(__file__).parent / "migrations",
+            setup,
+            "Consultation and tumor-board requests, messaging, service inboxes",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The portal under test: real NATS, real PostgreSQL, every process as its own OS process.
+
+The stack starts once per test run (on free ports, in a temporary directory) or uses
+`DATABASE_URL` (an admin DSN; a fresh database is created) and `NATS_URL` (with
+`NATS_CREDENTIALS_FILE`, the users file its configuration was generated from) when set.
+Tests isolate themselves by creating their own physicians, patients and episodes.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from deploy.stack import Stack, StackConfig, free_port
+
+from .portal import Hospital, Physicians, PortalEvents
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    var_dir = tmp_path_factory.mktemp("portal")
+    credentials = os.environ.get("NATS_CREDENTIALS_FILE")
+    config = StackConfig(
+        var_dir=var_dir,
+        environment="test",
+        http_port=free_port(),
+        nats_port=free_port(),
+        smtp_port=free_port(),
+        sms_port=free_port(),
+        database=f"portal_test_{uuid.uuid4().hex[:8]}",
+        admin_database_url=os.environ.get("DATABASE_URL") or None,
+        nats_url=os.environ.get("NATS_URL") or None,
+        nats_credentials_file=Path(credentials) if credentials else None,
+        log_level="INFO",
+    )
+    portal = Stack(config)
+    try:
+        await portal.start_infrastructure()
+        await portal.start_all()
+        yield portal
+    finally:
+        portal.stop_all()
+
+
+@pytest.fixture(scope="session")
+async def hospital(stack: Stack) -> AsyncIterator[Hospital]:
+    nc = await stack.connect_nats("hospital")
+    yield Hospital(nc)
+    await nc.close()
+
+
+@pytest.fixture(scope="session")
+async def portal_events(stack: Stack) -> AsyncIterator[PortalEvents]:
+    """Everything the portal publishes for the hospital, as the hospital sees it."""
+    nc = await stack.connect_nats("hospital")
+    events = PortalEvents()
+    await events.follow(nc.jetstream())
+    yield events
+    await events.stop()
+    await nc.close()
+
+
+@pytest.fixture(scope="session")
+async def physicians(stack: Stack) -> AsyncIterator[Physicians]:
+    registry = Physicians(stack)
+    await registry.open()
+    yield registry
+    await registry.close()

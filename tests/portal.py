@@ -1,0 +1,237 @@
+"""Test helpers that act as the outside world: the hospital, physicians, the dev outbox."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+import asyncpg
+from nats.aio.client import Client as NATS
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import BaseModel
+from stdnum import ean
+
+from common.bus import call
+from common.contracts import identity
+from deploy import hospital_sim
+from deploy.stack import Stack
+from services.identity.accounts import create_physician
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0, what: str = "condition") -> T:
+    """Poll `check` until it returns something other than None, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+def random_gln() -> str:
+    body = "760" + "".join(random.choice("0123456789") for _ in range(9))
+    return body + ean.calc_check_digit(body)
+
+
+def random_mobile() -> str:
+    return "+4179" + "".join(random.choice("0123456789") for _ in range(7))
+
+
+class PortalEvents:
+    """Collects what the portal publishes for the hospital, read from the PORTAL stream as the hospital would."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def follow(self, js: JetStreamContext) -> None:
+        subscription = await js.pull_subscribe(
+            "portal.>", stream="PORTAL", config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        )
+
+        async def pull() -> None:
+            while True:
+                try:
+                    batch = await subscription.fetch(256, timeout=0.5)
+                except NatsTimeout:
+                    continue
+                for msg in batch:
+                    self.messages.append((msg.subject, json.loads(msg.data)))
+                    await msg.ack()
+
+        self._task = asyncio.create_task(pull())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+
+    def matching(self, subject: str, **fields: Any) -> list[dict[str, Any]]:
+        return [
+            body
+            for got_subject, body in self.messages
+            if got_subject == subject and all(body.get(key) == value for key, value in fields.items())
+        ]
+
+    async def wait_for(self, subject: str, timeout: float = 15.0, **fields: Any) -> dict[str, Any]:
+        async def found() -> dict[str, Any] | None:
+            matches = self.matching(subject, **fields)
+            return matches[0] if matches else None
+
+        return await eventually(found, timeout, f"{subject} with {fields}")
+
+
+@dataclass
+class Episode:
+    """A patient's episode at the hospital, with helpers to publish about it."""
+
+    hospital: "Hospital"
+    id: str = field(default_factory=lambda: f"EP-{uuid.uuid4().hex[:12]}")
+    patient: dict[str, Any] = field(
+        default_factory=lambda: hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female")
+    )
+
+    async def designate(self, gln: str, **options: Any) -> dict[str, Any]:
+        message = hospital_sim.designation(self.id, self.patient, {"gln": gln}, **options)
+        await self.hospital.publish("dpi.designations", message)
+        return message
+
+    async def document(self, content: bytes | None = None, **options: Any) -> dict[str, Any]:
+        content = content if content is not None else hospital_sim.make_pdf("Lettre de sortie", [uuid.uuid4().hex])
+        message = hospital_sim.document(self.id, self.patient, content, **options)
+        await self.hospital.publish("dpi.documents", message)
+        return message
+
+
+class Hospital:
+    def __init__(self, nc: NATS) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+
+    def episode(self, **fields: Any) -> Episode:
+        return Episode(self, **fields)
+
+    async def publish(self, subject: str, message: dict[str, Any]) -> None:
+        await hospital_sim.publish(self.js, subject, message)
+
+    async def publish_raw(self, subject: str, data: bytes, msg_id: str | None = None) -> None:
+        await self.js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+
+
+@dataclass
+class Physician:
+    account_id: str
+    login: str
+    password: str
+    gln: str
+    mobile: str
+
+
+@dataclass
+class Session:
+    secret: str
+    token: str
+
+
+class Physicians:
+    """Creates physicians in identity's schema and logs them in through NATS, as the gateway does."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.pool: asyncpg.Pool | None = None
+        self.gateway: NATS | None = None
+
+    async def open(self) -> None:
+        self.pool = await asyncpg.create_pool(
+            self.stack.service_dsns["identity"], min_size=1, max_size=2, server_settings={"search_path": "identity"}
+        )
+        self.gateway = await self.stack.connect_nats("gateway")
+
+    async def close(self) -> None:
+        if self.gateway:
+            await self.gateway.close()
+        if self.pool:
+            await self.pool.close()
+
+    async def create(self, status: str = "active") -> Physician:
+        assert self.pool is not None
+        login = f"dr-{uuid.uuid4().hex[:10]}"
+        password = f"pw-{uuid.uuid4().hex}"
+        gln, mobile = random_gln(), random_mobile()
+        async with self.pool.acquire() as conn:
+            account_id = await create_physician(
+                conn,
+                login=login,
+                password=password,
+                family_name="Test",
+                given_name=login,
+                email=f"{login}@cabinet.example.ch",
+                mobile=mobile,
+                gln=gln,
+                status=status,
+            )
+        return Physician(account_id, login, password, gln, mobile)
+
+    async def call(self, subject: str, message: BaseModel, model: type[M], token: str | None = None) -> M:
+        assert self.gateway is not None
+        return await call(self.gateway, subject, message, model, token=token)
+
+    async def ask_code(self, physician: Physician) -> tuple[str, str]:
+        """Password step; return the challenge handle and the SMS code that arrived in the outbox."""
+        since = time.time_ns()
+        challenge = await self.call(
+            identity.LOGIN_PASSWORD,
+            identity.PasswordLogin(login=physician.login, password=physician.password),
+            identity.CodeChallenge,
+        )
+        return challenge.challenge, await self.sms_code(physician.mobile, since)
+
+    async def sms_code(self, mobile: str, since_ns: int) -> str:
+        outbox = self.stack.outbox_dir
+
+        async def newest() -> str | None:
+            return latest_code(outbox, mobile, since_ns)
+
+        return await eventually(newest, what=f"an SMS to {mobile}")
+
+    async def login(self, physician: Physician) -> Session:
+        challenge, code = await self.ask_code(physician)
+        opened = await self.call(
+            identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
+        )
+        resolved = await self.call(
+            identity.SESSION_RESOLVE, identity.SessionRef(session=opened.session), identity.ResolvedSession
+        )
+        return Session(opened.session, resolved.token)
+
+
+def outbox_messages(outbox: Path, kind: str, to: str, since_ns: int = 0) -> list[dict[str, Any]]:
+    """Messages of the dev outbox to one address, oldest first."""
+    found = []
+    for path in sorted(outbox.glob("*.json")):
+        if int(path.name.split("-")[0]) < since_ns:
+            continue
+        message = json.loads(path.read_text())
+        if message["kind"] == kind and message["to"] == to:
+            found.append(message)
+    return found
+
+
+def latest_code(outbox: Path, mobile: str, since_ns: int = 0) -> str | None:
+    messages = outbox_messages(outbox, "sms", mobile, since_ns)
+    if not messages:
+        return None
+    match = re.search(r"\b(\d{6})\b", messages[-1]["body"])
+    return match.group(1) if match else None

@@ -1,0 +1,92 @@
+"""Transactions are traced by the audit service and sent back to the hospital; physicians are told by email."""
+from __future__ import annotations
+
+import time
+
+from common.contracts import documents
+from deploy.stack import Stack
+
+from .portal import Hospital, Physicians, PortalEvents, eventually, outbox_messages
+
+
+def _audit_events(portal_events: PortalEvents, entity_id: str) -> list[dict]:
+    """FHIR AuditEvents on portal.audit that name `entity_id` as agent or entity."""
+    found = []
+    for subject, body in portal_events.messages:
+        if subject != "portal.audit":
+            continue
+        names = [agent.get("who", {}).get("identifier", {}).get("value") for agent in body.get("agent", [])]
+        names += [entity.get("what", {}).get("identifier", {}).get("value") for entity in body.get("entity", [])]
+        if entity_id in names:
+            found.append(body)
+    return found
+
+
+async def _audited(portal_events: PortalEvents, entity_id: str, count: int) -> list[dict]:
+    async def enough() -> list[dict] | None:
+        events = _audit_events(portal_events, entity_id)
+        return events if len(events) >= count else None
+
+    return await eventually(enough, what=f"{count} audit events about {entity_id}")
+
+
+async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document()
+    document_id = sent["document"]["id"]
+    await portal_events.wait_for("portal.documents.delivered", document_id=document_id)
+    session = await physicians.login(doctor)
+    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    await physicians.call(
+        documents.CONTENT, documents.GetContent(id=page.items[0].id, disposition="download"),
+        documents.DocumentContent, session.token,
+    )
+
+    about_document = await _audited(portal_events, document_id, 2)  # delivered, downloaded
+    about_doctor = await _audited(portal_events, doctor.account_id, 3)  # password, code, download
+    for event in about_document + about_doctor:
+        assert event["resourceType"] == "AuditEvent"
+        assert event["recorded"] and event["outcome"] in ("0", "4", "8", "12")
+        assert "Rochat" not in str(event)  # no patient data in audit records
+
+
+async def test_failed_login_is_audited(stack: Stack, portal_events: PortalEvents, physicians: Physicians) -> None:
+    from common.contracts import identity
+    from common.errors import Unauthenticated
+
+    doctor = await physicians.create()
+    try:
+        await physicians.call(
+            identity.LOGIN_PASSWORD, identity.PasswordLogin(login=doctor.login, password="wrong-password!"),
+            identity.CodeChallenge,
+        )
+    except Unauthenticated:
+        pass
+    [event] = await _audited(portal_events, doctor.account_id, 1)
+    assert event["outcome"] != "0"
+
+
+async def test_physician_is_emailed_about_a_new_document_without_patient_data(
+    stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    since = time.time_ns()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document(title="Lettre de sortie très confidentielle")
+    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+
+    email = f"{doctor.login}@cabinet.example.ch"
+
+    async def mailed() -> list[dict] | None:
+        return outbox_messages(stack.outbox_dir, "email", email, since) or None
+
+    [message] = await eventually(mailed, what="an email to the physician")
+    text = f"{message['subject']} {message['body']}"
+    assert "/documents" in text
+    for secret in ("Rochat", "Élodie", "confidentielle", sent["document"]["id"], "1979"):
+        assert secret not in text

@@ -1,0 +1,84 @@
+"""A physician in real Chromium: password, SMS code from the dev outbox, Mes documents, the PDF."""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from deploy.hospital_sim import make_pdf
+from deploy.stack import Stack
+
+from .portal import Hospital, Physicians, PortalEvents, eventually, latest_code
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        await chromium.close()
+
+
+async def test_physician_logs_in_with_sms_code_and_opens_a_document(
+    stack: Stack, browser: Browser, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    content = make_pdf("Lettre de sortie", ["Suivi à 3 mois."])
+    sent = await episode.document(content, title="Lettre de sortie de médecine interne")
+    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+
+    context = await browser.new_context(locale="fr-CH")
+    page = await context.new_page()
+    base = stack.config.public_url
+    await page.goto(f"{base}/documents")
+    assert page.url.startswith(f"{base}/login")
+
+    since = time.time_ns()
+    await page.get_by_label("Identifiant").fill(doctor.login)
+    await page.get_by_label("Mot de passe").fill(doctor.password)
+    await page.get_by_role("button", name=re.compile("Continuer|Se connecter", re.I)).click()
+    await page.wait_for_url(f"{base}/login/code")
+
+    # The SMS lands in the dev outbox, which the page at /dev/outbox shows.
+    async def code_arrived() -> str | None:
+        return latest_code(stack.outbox_dir, doctor.mobile, since)
+
+    code = await eventually(code_arrived, what="the SMS code")
+    outbox = await context.new_page()
+    await outbox.goto(f"{base}/dev/outbox")
+    assert code in await outbox.content()
+    await outbox.close()
+
+    await page.get_by_label(re.compile("Code", re.I)).fill(code)
+    await page.get_by_role("button", name=re.compile("Valider|Se connecter|Continuer", re.I)).click()
+    await page.wait_for_url(f"{base}/documents")
+    assert "Mes documents" in await page.title() or await page.get_by_role("heading", name="Mes documents").count()
+
+    row = page.get_by_role("row").filter(has_text="Lettre de sortie de médecine interne")
+    await row.wait_for()
+    assert "Rochat" in await row.inner_text()
+
+    link = row.get_by_role("link").first
+    href = await link.get_attribute("href")
+    assert href is not None
+    response = await context.request.get(f"{base}{href}" if href.startswith("/") else href)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/pdf")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert await response.body() == content
+    await context.close()

@@ -1,0 +1,95 @@
+"""The delivery rule (F1.2): each way a document can fail to reach a physician, with its reason."""
+from __future__ import annotations
+
+import pytest
+
+from .portal import Hospital, Physicians, PortalEvents
+
+
+async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:
+    event = await portal_events.wait_for("portal.documents.undelivered", document_id=sent["document"]["id"])
+    assert portal_events.matching("portal.documents.delivered", document_id=sent["document"]["id"]) == []
+    return event["reason"]
+
+
+async def test_document_without_designation_is_not_delivered(hospital: Hospital, portal_events: PortalEvents) -> None:
+    sent = await hospital.episode().document()
+    assert await _undelivered_reason(portal_events, sent) == "no_designation"
+
+
+async def test_document_without_consent_is_not_delivered(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln, consent=False)
+    sent = await episode.document()
+    assert await _undelivered_reason(portal_events, sent) == "no_consent"
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [({"communicating": False}, "not_communicating"), ({"status": "preliminary"}, "not_final")],
+)
+async def test_document_that_is_not_for_sending_is_not_delivered(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, options: dict, reason: str
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document(**options)
+    assert await _undelivered_reason(portal_events, sent) == reason
+
+
+async def test_document_after_revocation_is_not_delivered(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    await episode.designate(doctor.gln, action="revoke")
+    sent = await episode.document()
+    assert await _undelivered_reason(portal_events, sent) == "designation_revoked"
+
+
+async def test_document_for_a_physician_without_account_is_not_delivered(
+    hospital: Hospital, portal_events: PortalEvents
+) -> None:
+    from .portal import random_gln
+
+    episode = hospital.episode()
+    await episode.designate(random_gln())
+    sent = await episode.document()
+    assert await _undelivered_reason(portal_events, sent) == "physician_unknown"
+
+
+async def test_document_for_a_pending_account_is_not_delivered(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create(status="pending")
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document()
+    assert await _undelivered_reason(portal_events, sent) == "physician_not_activated"
+
+
+async def test_manual_sending_needs_no_designation(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    manual = {"recipient": {"gln": doctor.gln}, "sent_by": "Dr B. Secrétan", "patient_authorization": "oral, 12.11"}
+    sent = await hospital.episode().document(manual=manual, communicating=False)
+    delivered = await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    assert delivered["physician"] == {"gln": doctor.gln}
+
+
+async def test_fake_pdf_is_refused_as_invalid_content(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document(b"<html><script>alert(1)</script></html>")
+    assert await _undelivered_reason(portal_events, sent) == "invalid_content"
+    rejected = await portal_events.wait_for("portal.rejected", event_id=sent["event_id"])
+    assert rejected["subject"] == "dpi.documents"

@@ -1,0 +1,63 @@
+"""Each process has its own NATS user and may only use its own subjects."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Awaitable, Callable
+
+import pytest
+from nats.aio.client import Client as NATS
+
+from deploy.stack import Stack
+
+from .portal import PortalEvents, eventually
+
+
+async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[object]]) -> str:
+    """Connect as `user`, do `act`, and return the server's refusal."""
+    errors: list[Exception] = []
+
+    async def collect(exc: Exception) -> None:
+        errors.append(exc)
+
+    nc = await stack.connect_nats(user, on_error=collect)
+    try:
+        await act(nc)
+        await nc.flush()
+
+        async def refused() -> list[Exception] | None:
+            return errors or None
+
+        await eventually(refused, timeout=5, what="a permissions violation")
+    finally:
+        await nc.close()
+    return str(errors[0]).lower()
+
+
+@pytest.mark.parametrize(
+    ("user", "subject"),
+    [
+        ("gateway", "portal.documents.delivered"),  # only documents tells the hospital about deliveries
+        ("gateway", "audit.record.identity"),  # no one writes another's audit records
+        ("identity", "dpi.documents"),  # only the hospital publishes documents
+        ("notify", "documents.api.list"),  # only the gateway asks for a physician's documents
+        ("hospital", "portal.documents.delivered"),  # the hospital cannot fake what the portal says
+        ("hospital", "identity.api.session.resolve"),
+        ("documents", "notify.api.sms.send"),
+    ],
+)
+async def test_process_cannot_publish_on_another_process_subject(
+    stack: Stack, portal_events: PortalEvents, user: str, subject: str
+) -> None:
+    event_id = uuid.uuid4().hex
+    refusal = await _violation(stack, user, lambda nc: nc.publish(subject, json.dumps({"event_id": event_id}).encode()))
+    assert "permissions violation" in refusal and subject.lower() in refusal
+    assert not any(body.get("event_id") == event_id for _, body in portal_events.messages)
+
+
+@pytest.mark.parametrize(
+    ("user", "subject"), [("gateway", "_INBOX.>"), ("hospital", "_INBOX.identity.>"), ("notify", "identity.>")]
+)
+async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:
+    refusal = await _violation(stack, user, lambda nc: nc.subscribe(subject))
+    assert "permissions violation" in refusal
