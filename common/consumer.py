@@ -140,5 +140,13 @@ class DurableConsumer:
     async def _reject(self, msg: Msg, reason: str) -> None:
         event_id = readable_event_id(msg.data)
         log.warning("rejected a message on %s: %s", msg.subject, reason)
-        await self._on_reject(msg.subject, event_id, reason)
+        try:
+            await self._on_reject(msg.subject, event_id, reason)
+        except asyncio.CancelledError:
+            raise
+        except TRANSIENT:
+            await msg.nak(delay=1.0)  # recording the rejection must not be lost either: retry
+            return
+        except Exception:
+            log.exception("could not record a rejection on %s", msg.subject)
         await msg.ack()

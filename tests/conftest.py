@@ -25,7 +25,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     credentials = os.environ.get("NATS_CREDENTIALS_FILE")
     config = StackConfig(
         var_dir=var_dir,
-        environment="test",
+        environment="dev",  # the dev stack, with its outbox page
+        ephemeral=True,
         http_port=free_port(),
         nats_port=free_port(),
         smtp_port=free_port(),

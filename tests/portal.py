@@ -77,6 +77,7 @@ class PortalEvents:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
     def matching(self, subject: str, **fields: Any) -> list[dict[str, Any]]:
         return [

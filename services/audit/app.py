@@ -1,0 +1,37 @@
+"""Audit's subjects and their handlers, wired to the running service."""
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from functools import partial
+
+from common.consumer import DurableConsumer, Route
+from common.contracts.audit import AuditRecord, subject_for
+from common.service import Runtime
+from common.streams import AUDIT_STREAM, AUDIT_SUBJECTS, ensure_stream
+
+from . import handlers
+
+NAME = "audit"
+DURABLE = "audit"
+
+SOURCES = ("gateway", "identity", "documents", "requests", "notify")
+"""The services allowed to record; NATS permissions let each publish only on its own subject."""
+
+
+async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
+    """Create the AUDIT stream and start consuming it."""
+    await ensure_stream(runtime.js, AUDIT_STREAM, runtime.settings.bus.stream_replicas)
+    deps = {"pool": runtime.pool, "relay": runtime.outbox}
+    routes = {
+        subject_for(source): Route(AuditRecord, partial(handlers.record, source=source, **deps))
+        for source in SOURCES
+    }
+    consumer = DurableConsumer(
+        runtime.js,
+        stream=AUDIT_STREAM,
+        durable=DURABLE,
+        filter_subject=AUDIT_SUBJECTS,
+        routes=routes,
+        on_reject=partial(handlers.record_rejection, **deps),
+    )
+    runtime.spawn(consumer.run(), "audit records consumer")

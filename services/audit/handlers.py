@@ -1,0 +1,56 @@
+"""Audit's handlers: append a record to the chain and forward it to the hospital, in one transaction."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+import asyncpg
+
+from common.contracts import hospital
+from common.contracts.audit import AuditRecord, Entity, Party
+from common.outbox import OutboxRelay, enqueue
+
+from . import fhir, store
+from .chain import Entry, link
+
+log = logging.getLogger(__name__)
+
+SELF = "audit"
+_REJECTION_NAMESPACE = uuid.UUID("0c7f4f5e-2b1a-4a8e-9b9c-3d6a1e5f7b21")
+
+
+async def record(message: AuditRecord, *, source: str, pool: asyncpg.Pool, relay: OutboxRelay) -> None:
+    """`audit.record.<source>`: store the record (once, whatever the redeliveries) and forward it."""
+    entry = Entry.of(message, source)
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock_chain(conn)
+        if await store.has_record(conn, entry.event_id):
+            return
+        prev_hash = await store.last_hash(conn)
+        await store.insert_record(conn, entry, prev_hash, link(prev_hash, entry))
+        # Prefixed: the PORTAL stream deduplicates on Nats-Msg-Id across all its subjects, and a
+        # service may reuse the event id of the business event it audits.
+        await enqueue(conn, hospital.AUDIT, fhir.audit_event(entry), msg_id=f"audit:{entry.event_id}")
+    relay.wake()
+
+
+async def record_rejection(
+    subject: str, event_id: str | None, reason: str, *, pool: asyncpg.Pool, relay: OutboxRelay
+) -> None:
+    """A message on the audit stream that could not be stored is itself recorded, so its loss shows."""
+    rejection_id = (
+        uuid.uuid5(_REJECTION_NAMESPACE, f"{subject}\n{event_id}").hex if event_id else uuid.uuid4().hex
+    )
+    rejection = AuditRecord(
+        event_id=rejection_id,
+        action="message.rejected",
+        outcome="failure",
+        actor=Party(kind="system", id=SELF),
+        entity=Entity(kind="message", id=event_id),
+        detail=f"{subject}: {reason}"[:500],
+    )
+    try:
+        await record(rejection, source=SELF, pool=pool, relay=relay)
+    except Exception:
+        # The consumer acks the message next; a crash here would only redeliver it to fail again.
+        log.exception("could not record the rejection of a message on %s", subject)

@@ -1,0 +1,71 @@
+"""The audit log's table, in plain SQL."""
+from __future__ import annotations
+
+import asyncpg
+
+from .chain import GENESIS, Entry, link
+
+CHAIN_LOCK = "audit:records"
+
+
+async def lock_chain(conn: asyncpg.Connection) -> None:
+    """Serialize appends until the end of the transaction, so that each links to the true last row."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHAIN_LOCK)
+
+
+async def has_record(conn: asyncpg.Connection, event_id: str) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM records WHERE event_id = $1)", event_id))
+
+
+async def last_hash(conn: asyncpg.Connection) -> bytes:
+    """The hash of the newest row, or the genesis value for an empty log."""
+    value = await conn.fetchval("SELECT hash FROM records ORDER BY seq DESC LIMIT 1")
+    return bytes(value) if value is not None else GENESIS
+
+
+async def insert_record(conn: asyncpg.Connection, entry: Entry, prev_hash: bytes, hash_: bytes) -> int:
+    """Append one row; return its sequence number."""
+    return await conn.fetchval(
+        """
+        INSERT INTO records (event_id, source, recorded_at, action, outcome, actor_kind, actor_id,
+                             entity_kind, entity_id, entity_version, client_ip, detail, prev_hash, hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        RETURNING seq
+        """,
+        entry.event_id,
+        entry.source,
+        entry.recorded_at,
+        entry.action,
+        entry.outcome,
+        entry.actor_kind,
+        entry.actor_id,
+        entry.entity_kind,
+        entry.entity_id,
+        entry.entity_version,
+        entry.client_ip,
+        entry.detail,
+        prev_hash,
+        hash_,
+    )
+
+
+async def verify_chain(conn: asyncpg.Connection) -> int | None:
+    """Recompute the chain from the first row; return the seq of the first row that does not match, or None.
+
+    Catches a row edited or removed anywhere but at the end; removing the newest rows is only
+    seen against a copy of the last hash kept elsewhere (the hospital receives every record).
+    """
+    if conn.is_in_transaction():
+        return await _first_broken_seq(conn)
+    async with conn.transaction(readonly=True, isolation="repeatable_read"):
+        return await _first_broken_seq(conn)
+
+
+async def _first_broken_seq(conn: asyncpg.Connection) -> int | None:
+    expected_prev = GENESIS
+    async for row in conn.cursor("SELECT * FROM records ORDER BY seq"):
+        prev_hash, hash_ = bytes(row["prev_hash"]), bytes(row["hash"])
+        if prev_hash != expected_prev or hash_ != link(prev_hash, Entry.from_row(row)):
+            return row["seq"]
+        expected_prev = hash_
+    return None

@@ -1,0 +1,71 @@
+"""Notify's handlers: one per subject, typed message in, dependencies as arguments."""
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+import asyncpg
+from nats.aio.client import Client as NATS
+
+from common.bus import call
+from common.contracts import hospital, identity
+from common.contracts.hospital import DocumentDelivered
+from common.contracts.identity import Contact, ContactLookup
+from common.contracts.notify import SendSms, SmsAccepted
+from common.errors import NotFound
+
+from . import messages, store
+from .mail import Mailer, MailRefused
+from .sms import SmsProvider
+
+log = logging.getLogger(__name__)
+
+NEW_DOCUMENT = "new_document"
+
+FindContact = Callable[[str], Awaitable[Contact | None]]
+
+
+async def send_sms(message: SendSms, provider: SmsProvider) -> SmsAccepted:
+    """`notify.api.sms.send`: send the SMS now; the text is never logged nor stored."""
+    return SmsAccepted(provider_id=await provider.send(message.to, message.text))
+
+
+async def find_contact(nc: NATS, physician: str) -> Contact | None:
+    """Ask identity how to reach a physician; None when identity does not know them."""
+    try:
+        return await call(nc, identity.CONTACT, ContactLookup(physician=physician), Contact)
+    except NotFound:
+        return None
+
+
+async def announce_delivered_document(
+    event: DocumentDelivered,
+    *,
+    pool: asyncpg.Pool,
+    contacts: FindContact,
+    mailer: Mailer,
+    portal_url: str,
+) -> None:
+    """`portal.documents.delivered`: email the recipient, if they want one email per document.
+
+    Failures to reach identity or the mail server propagate (ServiceUnavailable) and the event
+    is redelivered later; nothing is recorded until the email is sent or refused for good.
+    """
+    async with pool.acquire() as conn:
+        if await store.is_processed(conn, event.event_id):
+            return
+    contact = await contacts(event.physician.key)
+    async with pool.acquire() as conn, conn.transaction():
+        if not await store.claim_event(conn, event.event_id, hospital.DELIVERED):
+            return
+        if contact is None:
+            log.info("delivered document for a physician identity does not know; no email")
+            return
+        if contact.notify_new_documents != "each":
+            return
+        # Sent while the inbox row is held: an outage rolls it back and the event comes again.
+        try:
+            await mailer.send(contact.email, messages.new_document(contact.locale, portal_url))
+        except MailRefused:
+            return  # the address is refused for good: retrying would not help (mail logs the code)
+        await store.record_sent_email(conn, contact.account_id, NEW_DOCUMENT)

@@ -1,0 +1,50 @@
+"""The texts of the emails notify sends, in each language it speaks.
+
+They name no patient and no document: an email leaves the hospital's control, so it only
+says that something is waiting on the portal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_LOCALE = "fr"
+
+
+@dataclass(frozen=True)
+class MailText:
+    subject: str
+    body: str
+
+
+_NEW_DOCUMENT = {
+    "fr": MailText(
+        subject="Nouveau document sur le portail",
+        body=(
+            "Bonjour,\n\n"
+            "Un nouveau document vous attend sur le portail.\n"
+            "Pour le consulter, connectez-vous : {link}\n\n"
+            "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+        ),
+    ),
+    "en": MailText(
+        subject="New document on the portal",
+        body=(
+            "Hello,\n\n"
+            "A new document is waiting for you on the portal.\n"
+            "To read it, log in: {link}\n\n"
+            "This message is sent automatically; please do not reply to it.\n"
+        ),
+    ),
+}
+
+
+def language_of(locale: str) -> str:
+    """The language we have texts for: `en-GB` -> `en`; anything unknown -> French."""
+    language = locale.replace("_", "-").split("-", 1)[0].lower()
+    return language if language in _NEW_DOCUMENT else DEFAULT_LOCALE
+
+
+def new_document(locale: str, portal_url: str) -> MailText:
+    """The email announcing that a new document is waiting on the portal."""
+    text = _NEW_DOCUMENT[language_of(locale)]
+    return MailText(subject=text.subject, body=text.body.format(link=f"{portal_url.rstrip('/')}/documents"))

@@ -1,0 +1,45 @@
+"""Sending an SMS through a provider that speaks Twilio's Messages API (2010-04-01)."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from urllib.parse import quote
+
+import aiohttp
+
+from common.errors import ServiceUnavailable
+
+from .config import SmsSettings
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = aiohttp.ClientTimeout(total=10.0)
+
+
+class SmsProvider:
+    """The provider's HTTP API, over one client session opened for the life of the service."""
+
+    def __init__(self, settings: SmsSettings, session: aiohttp.ClientSession) -> None:
+        self._session = session
+        self._sender = settings.sender
+        credentials = f"{settings.account_sid}:{settings.auth_token}".encode()
+        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+        self._url = f"{settings.api_url}/2010-04-01/Accounts/{quote(settings.account_sid, safe='')}/Messages.json"
+
+    async def send(self, to: str, text: str) -> str:
+        """Hand the message to the provider; return its message id, or raise ServiceUnavailable."""
+        form = {"To": to, "From": self._sender, "Body": text}
+        try:
+            async with self._session.post(self._url, data=form, headers=self._headers, timeout=TIMEOUT) as response:
+                status = response.status
+                answer = await response.json(content_type=None) if status == 201 else None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            # Only the exception's type: its text may quote the request, and the request holds a code.
+            log.warning("sms provider unreachable (%s)", type(exc).__name__)
+            raise ServiceUnavailable("sms provider unavailable") from None
+        sid = answer.get("sid") if isinstance(answer, dict) else None
+        if not isinstance(sid, str) or not sid:
+            log.warning("sms provider refused a message (HTTP %d)", status)
+            raise ServiceUnavailable("sms provider unavailable")
+        return sid
