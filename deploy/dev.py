@@ -36,6 +36,7 @@ async def run() -> None:
     try:
         print("starting PostgreSQL and NATS…", flush=True)
         await stack.start_infrastructure()
+        stack.write_env_files()
         print("starting the services and the gateway…", flush=True)
         await stack.start_all()
         if await ensure_demo_physician(stack.service_dsns["identity"]):
@@ -78,6 +79,7 @@ The portal is running.
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim
   Logs:             {stack.log_dir}/
+  More copies:      set -a; . {cfg.var_dir / 'env' / 'documents.env'}; set +a; .venv/bin/python -m services.documents
 
 Press Ctrl-C to stop.""",
         flush=True,

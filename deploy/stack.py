@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -230,6 +231,18 @@ class Stack:
                 "DEV_SMS_PORT": str(cfg.sms_port),
             }
         return env
+
+    def write_env_files(self) -> Path:
+        """Write each process's environment to var/env/<process>.env (mode 600), to start more copies by hand."""
+        directory = self.config.var_dir / "env"
+        directory.mkdir(exist_ok=True)
+        directory.chmod(0o700)
+        for process in PROCESS_MODULES:
+            path = directory / f"{process}.env"
+            lines = [f"{name}={shlex.quote(value)}" for name, value in self.environment(process).items() if name != "PATH"]
+            path.write_text("\n".join(lines) + "\n")
+            path.chmod(0o600)
+        return directory
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         log_file = open(self.log_dir / f"{name}.log", "ab")
