@@ -253,10 +253,11 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_process(self, process: str, copy: int | None = None) -> str:
-        """Start one process of the portal (optionally a numbered extra copy); return its key."""
+    def start_process(self, process: str, copy: int | None = None, overrides: dict[str, str] | None = None) -> str:
+        """Start one process of the portal (optionally a numbered extra copy, with changed settings)."""
         key = process if copy is None else f"{process}-{copy}"
-        self._spawn(key, [sys.executable, "-m", PROCESS_MODULES[process]], self.environment(process))
+        env = self.environment(process) | (overrides or {})
+        self._spawn(key, [sys.executable, "-m", PROCESS_MODULES[process]], env)
         return key
 
     async def start_all(self, processes: list[str] | None = None) -> None:
@@ -266,13 +267,13 @@ class Stack:
             self.start_process(process)
         await self.wait_ready(processes)
 
-    async def wait_ready(self, processes: list[str], timeout: float = 60) -> None:
+    async def wait_ready(self, processes: list[str], timeout: float = 60, gateway_url: str | None = None) -> None:
         for process in processes:
             name = process.split("-")[0]
             if name in SERVICES:
                 await self._wait(lambda: self._service_healthy(name), process, timeout)
             elif name == "gateway":
-                await self._wait(self._gateway_healthy, process, timeout)
+                await self._wait(lambda: self._gateway_healthy(gateway_url), process, timeout)
             elif name == "outbox":
                 await self._wait(lambda: self._port_open(self.config.sms_port), process, timeout)
 
@@ -300,10 +301,10 @@ class Stack:
         finally:
             await nc.close()
 
-    async def _gateway_healthy(self) -> bool:
+    async def _gateway_healthy(self, url: str | None = None) -> bool:
         try:
             async with aiohttp.ClientSession() as session:
-                async with session.get(f"{self.config.public_url}/healthz", timeout=aiohttp.ClientTimeout(total=1)) as r:
+                async with session.get(f"{url or self.config.public_url}/healthz", timeout=aiohttp.ClientTimeout(total=1)) as r:
                     return r.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False

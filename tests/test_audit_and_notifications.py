@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import time
 
-from common.contracts import documents
+import asyncpg
+import pytest
+
+from common.contracts import documents, identity
+from common.errors import Unauthenticated
 from deploy.stack import Stack
+from services.audit.store import verify_chain
 
 from .portal import Hospital, Physicians, PortalEvents, eventually, outbox_messages
 
@@ -55,17 +60,12 @@ async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
 
 
 async def test_failed_login_is_audited(stack: Stack, portal_events: PortalEvents, physicians: Physicians) -> None:
-    from common.contracts import identity
-    from common.errors import Unauthenticated
-
     doctor = await physicians.create()
-    try:
+    with pytest.raises(Unauthenticated):
         await physicians.call(
             identity.LOGIN_PASSWORD, identity.PasswordLogin(login=doctor.login, password="wrong-password!"),
             identity.CodeChallenge,
         )
-    except Unauthenticated:
-        pass
     [event] = await _audited(portal_events, doctor.account_id, 1)
     assert event["outcome"] != "0"
 
@@ -90,3 +90,15 @@ async def test_physician_is_emailed_about_a_new_document_without_patient_data(
     assert "/documents" in text
     for secret in ("Rochat", "Élodie", "confidentielle", sent["document"]["id"], "1979"):
         assert secret not in text
+
+
+async def test_audit_log_refuses_changes_and_its_chain_verifies(stack: Stack, portal_events: PortalEvents) -> None:
+    conn = await asyncpg.connect(stack.service_dsns["audit"], server_settings={"search_path": "audit"})
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM records") > 0
+        for statement in ("UPDATE records SET detail = 'edited'", "DELETE FROM records", "TRUNCATE records"):
+            with pytest.raises(asyncpg.PostgresError):
+                await conn.execute(statement)
+        assert await verify_chain(conn) is None
+    finally:
+        await conn.close()

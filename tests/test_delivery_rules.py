@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physicians, PortalEvents, random_gln
 
 
 async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:
@@ -55,8 +55,6 @@ async def test_document_after_revocation_is_not_delivered(
 async def test_document_for_a_physician_without_account_is_not_delivered(
     hospital: Hospital, portal_events: PortalEvents
 ) -> None:
-    from .portal import random_gln
-
     episode = hospital.episode()
     await episode.designate(random_gln())
     sent = await episode.document()

@@ -1,0 +1,111 @@
+"""The gateway at the HTTP level: cookies, CSRF, headers, and the same 404 for what is not yours."""
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from common.contracts import documents
+from deploy.stack import Stack, free_port
+
+from .portal import Hospital, Physicians, PortalEvents
+from .web import WebClient
+
+
+@pytest.fixture
+async def web(stack: Stack) -> AsyncIterator[WebClient]:
+    client = WebClient(stack)
+    yield client
+    await client.close()
+
+
+async def test_session_cookie_is_http_only_and_same_site(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    done = await web.log_in(doctor)
+    cookie = done.headers.getall("Set-Cookie")
+    session = next(value for value in cookie if value.startswith("portal_session="))
+    assert "HttpOnly" in session and "SameSite=Lax" in session and "Path=/" in session
+
+
+async def test_form_without_csrf_token_or_from_another_origin_is_refused(web: WebClient) -> None:
+    await web.get("/login")  # the browser now holds a CSRF cookie
+    missing = await web.session.post(
+        web.base + "/login", data={"login": "a", "password": "b"}, headers={"Origin": web.base}, allow_redirects=False
+    )
+    assert missing.status == 403
+    token = await web.csrf_token("/login")
+    foreign = await web.session.post(
+        web.base + "/login",
+        data={"login": "a", "password": "b", "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+    )
+    assert foreign.status == 403
+
+
+async def test_pages_carry_security_headers_and_need_a_session(web: WebClient) -> None:
+    response = await web.get("/documents")
+    assert response.status in (302, 303) and response.headers["Location"].startswith("/login")
+    page = await web.get("/login")
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_someone_elses_document_is_the_same_404_as_a_missing_one(
+    web: WebClient, stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    alice, bob = await physicians.create(), await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(alice.gln)
+    sent = await episode.document()
+    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    alice_session = await physicians.login(alice)
+    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, alice_session.token)
+    alices_document = page.items[0].id
+
+    await web.log_in(bob)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    theirs = await web.get(f"/documents/{alices_document}/view")
+    missing = await web.get(f"/documents/{unknown}/view")
+    assert theirs.status == missing.status == 404
+    # the pages differ only by the address asked for (it is in the language links)
+    assert (await theirs.text()).replace(alices_document, unknown) == await missing.text()
+
+
+async def test_own_document_download_has_safe_headers(
+    web: WebClient, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    sent = await episode.document(category="lab_report")
+    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await web.log_in(doctor)
+    listing = await web.get("/documents")
+    [href] = set(re.findall(r'href="(/documents/[0-9a-f-]+/download)"', await listing.text()))
+    download = await web.get(href)
+    assert download.status == 200
+    assert download.headers["Content-Type"].startswith("application/pdf")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "lab_report" in download.headers["Content-Disposition"]
+    assert (await download.read()).startswith(b"%PDF-")
+
+
+async def test_dev_outbox_does_not_exist_outside_dev(stack: Stack) -> None:
+    port = free_port()
+    key = stack.start_process("gateway", copy=9, overrides={"PORTAL_ENV": "prod", "PORTAL_HTTP_PORT": str(port)})
+    client = WebClient(stack, base=f"http://127.0.0.1:{port}")
+    try:
+        await stack.wait_ready([key], gateway_url=client.base)
+        assert (await client.get("/dev/outbox")).status == 404
+    finally:
+        await client.close()
+        stack.stop_process(key)
+
+
+async def test_dev_outbox_exists_in_dev(web: WebClient) -> None:
+    assert (await web.get("/dev/outbox")).status == 200

@@ -1,0 +1,59 @@
+"""A physician's browser without a browser: aiohttp with a cookie jar, for HTTP-level tests."""
+from __future__ import annotations
+
+import re
+import time
+
+import aiohttp
+
+from deploy.stack import Stack
+
+from .portal import Physician, eventually, latest_code
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+class WebClient:
+    def __init__(self, stack: Stack, base: str | None = None) -> None:
+        self.stack = stack
+        self.base = base or stack.config.public_url
+        # unsafe: keep cookies for an IP address host, as browsers do
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def get(self, path: str, **options: object) -> aiohttp.ClientResponse:
+        response = await self.session.get(self.base + path, allow_redirects=False, **options)  # type: ignore[arg-type]
+        await response.read()
+        return response
+
+    async def csrf_token(self, path: str) -> str:
+        page = await self.get(path)
+        match = CSRF_FIELD.search(await page.text())
+        assert match, f"no CSRF field on {path}"
+        return match.group(1)
+
+    async def post_form(self, path: str, fields: dict[str, str], form_page: str | None = None) -> aiohttp.ClientResponse:
+        """Submit a form the way a browser does: token from the page, same Origin."""
+        token = await self.csrf_token(form_page or path)
+        response = await self.session.post(
+            self.base + path,
+            data={**fields, "csrf_token": token},
+            headers={"Origin": self.base},
+            allow_redirects=False,
+        )
+        await response.read()
+        return response
+
+    async def log_in(self, physician: Physician) -> aiohttp.ClientResponse:
+        since = time.time_ns()
+        step = await self.post_form("/login", {"login": physician.login, "password": physician.password})
+        assert step.status == 303 and step.headers["Location"] == "/login/code", step.status
+
+        async def code() -> str | None:
+            return latest_code(self.stack.outbox_dir, physician.mobile, since)
+
+        done = await self.post_form("/login/code", {"code": await eventually(code, what="the SMS code")})
+        assert done.status == 303 and done.headers["Location"] == "/documents", done.status
+        return done
