@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 import asyncpg
 from nats.aio.client import Client as NATS
+import nats.errors
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -66,7 +67,10 @@ class PortalEvents:
             while True:
                 try:
                     batch = await subscription.fetch(256, timeout=0.5)
-                except NatsTimeout:
+                except (NatsTimeout, asyncio.TimeoutError):
+                    continue
+                except nats.errors.Error:  # a loaded machine: keep following, never die silently
+                    await asyncio.sleep(0.1)
                     continue
                 for msg in batch:
                     self.messages.append((msg.subject, json.loads(msg.data)))
@@ -88,6 +92,9 @@ class PortalEvents:
 
     async def wait_for(self, subject: str, timeout: float = 15.0, **fields: Any) -> dict[str, Any]:
         async def found() -> dict[str, Any] | None:
+            if self._task is not None and self._task.done():
+                self._task.result()  # raise what stopped the follower rather than time out
+                raise AssertionError("stopped following the PORTAL stream")
             matches = self.matching(subject, **fields)
             return matches[0] if matches else None
 

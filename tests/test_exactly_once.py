@@ -50,7 +50,7 @@ async def test_documents_service_killed_mid_burst_delivers_each_document_once(
     sent = [await episode.document() for _ in range(150)]
     ids = [message["document"]["id"] for message in sent]
 
-    await portal_events.wait_for("portal.documents.delivered", document_id=ids[10])
+    await portal_events.wait_for("portal.documents.delivered", document_id=ids[10], timeout=60)
     stack.stop_process("documents", sig=signal.SIGKILL)  # no chance to ack what it committed
     stack.start_process("documents")
     await stack.wait_ready(["documents"])
@@ -59,7 +59,8 @@ async def test_documents_service_killed_mid_burst_delivers_each_document_once(
         counts = await _deliveries(stack, ids)
         return counts if len(counts) == len(ids) else None
 
-    counts = await eventually(all_delivered, timeout=60, what="every document delivered")
+    # What the killed copy had fetched comes back after the consumer's ack wait (30 s).
+    counts = await eventually(all_delivered, timeout=120, what="every document delivered")
     assert set(counts.values()) == {1}
     for document_id in ids:
         await portal_events.wait_for("portal.documents.delivered", document_id=document_id)
