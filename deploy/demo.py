@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.identity.accounts import create_physician
+from services.identity.accounts import create_account
 
 from .hospital_sim import DEMO_GLN
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "portail-demo-2026"
 DEMO_MOBILE = "+41791234567"
+ADMIN_LOGIN = "admin"
+ADMIN_PASSWORD = "portail-admin-2026"
+ADMIN_MOBILE = "+41797654321"
 
 
 async def ensure_demo_physician(identity_dsn: str) -> bool:
@@ -18,7 +21,7 @@ async def ensure_demo_physician(identity_dsn: str) -> bool:
     try:
         if await conn.fetchval("SELECT 1 FROM accounts WHERE login = $1", DEMO_LOGIN):
             return False
-        await create_physician(
+        await create_account(
             conn,
             login=DEMO_LOGIN,
             password=DEMO_PASSWORD,
@@ -28,6 +31,17 @@ async def ensure_demo_physician(identity_dsn: str) -> bool:
             mobile=DEMO_MOBILE,
             gln=DEMO_GLN,
         )
+        if not await conn.fetchval("SELECT 1 FROM accounts WHERE login = $1", ADMIN_LOGIN):
+            await create_account(
+                conn,
+                login=ADMIN_LOGIN,
+                password=ADMIN_PASSWORD,
+                family_name="Portail",
+                given_name="Administration",
+                email="portail-admin@hopital.example.ch",
+                mobile=ADMIN_MOBILE,
+                role="admin",
+            )
         return True
     finally:
         await conn.close()

@@ -10,7 +10,7 @@ import os
 import signal
 from pathlib import Path
 
-from .demo import DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_physician
+from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_physician
 from .hospital_sim import DEMO_GLN, publish_demo
 from .stack import REPO, Stack, StackConfig
 
@@ -75,6 +75,7 @@ The portal is running.
   Web:              {cfg.public_url}
   Demo physician:   login "{DEMO_LOGIN}", password "{DEMO_PASSWORD}"
                     (the SMS code arrives in the dev outbox: {cfg.public_url}/dev/outbox)
+  Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents)
   NATS:             {stack.nats_url}
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim

@@ -41,13 +41,14 @@ def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
 PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "gateway": {
         "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
-        "subscribe": ["_INBOX.gateway.>"],
+        "subscribe": ["_INBOX.gateway.>", "documents.events.>"],
     },
     "identity": _service("identity", ["notify.api.>"]),
     "documents": _service(
         "documents",
         [
             "identity.svc.physician.>",
+            "documents.events.>",
             "portal.documents.>",
             "portal.rejected",
             *_js_stream("DPI", manage=True),

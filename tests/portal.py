@@ -24,7 +24,7 @@ from common.bus import call
 from common.contracts import identity
 from deploy import hospital_sim
 from deploy.stack import Stack
-from services.identity.accounts import create_physician
+from services.identity.accounts import create_account
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -173,13 +173,13 @@ class Physicians:
         if self.pool:
             await self.pool.close()
 
-    async def create(self, status: str = "active") -> Physician:
+    async def create(self, status: str = "active", role: str = "physician") -> Physician:
         assert self.pool is not None
         login = f"dr-{uuid.uuid4().hex[:10]}"
         password = f"pw-{uuid.uuid4().hex}"
         gln, mobile = random_gln(), random_mobile()
         async with self.pool.acquire() as conn:
-            account_id = await create_physician(
+            account_id = await create_account(
                 conn,
                 login=login,
                 password=password,
@@ -187,8 +187,9 @@ class Physicians:
                 given_name=login,
                 email=f"{login}@cabinet.example.ch",
                 mobile=mobile,
-                gln=gln,
+                gln=gln if role == "physician" else None,
                 status=status,
+                role=role,
             )
         return Physician(account_id, login, password, gln, mobile)
 

@@ -1,4 +1,10 @@
-"""Requests the documents service answers for the gateway (each carries the session token)."""
+"""Requests the documents service answers for the gateway (each carries the session token),
+and the events it announces to the gateway.
+
+Ids given to the browser (`DocumentSummary.id`, `PatientSummary.id`) are opaque, random and
+only meaningful to their recipient: someone else's id answers the same "not found" as an id
+that does not exist.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,8 +13,26 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 LIST = "documents.api.list"
+PATIENTS = "documents.api.patients"
 GET = "documents.api.get"
 CONTENT = "documents.api.content"
+MARK = "documents.api.mark"
+COUNTERS = "documents.api.counters"
+UNDELIVERED = "documents.api.undelivered"
+
+DELIVERED_EVENT_PREFIX = "documents.events.delivered."
+"""Core NATS, no payload worth reading: `documents.events.delivered.<account id>` after a delivery."""
+
+CHUNK_SIZE = 256 * 1024
+"""Contents travel in chunks of this size: no process holds a whole document in memory."""
+
+Category = Literal["discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other"]
+DocumentsScope = Literal["all", "unread", "last_12_months"]
+"""Which documents Mes documents shows (the physician's profile, F6 d)."""
+PatientsScope = Literal["all", "with_unread", "recent"]
+"""Which patients Mes patients shows (the physician's profile, F6 c); recent = a document in 90 days."""
+
+OpaqueId = Field(min_length=1, max_length=64)
 
 
 class _Message(BaseModel):
@@ -16,24 +40,39 @@ class _Message(BaseModel):
 
 
 class ListDocuments(_Message):
+    """Mes documents, or one patient's documents (`patient`), newest first, with filters."""
+
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=25, ge=1, le=100)
+    scope: DocumentsScope = "all"
+    patient: str | None = Field(default=None, min_length=1, max_length=64)
+    created_from: date | None = None
+    created_to: date | None = None
+    category: Category | None = None
+    service: str | None = Field(default=None, min_length=1, max_length=200)
+    unread_only: bool = False
+    patient_name: str | None = Field(default=None, min_length=1, max_length=100, description="ignores case and accents")
 
 
 class DocumentSummary(_Message):
-    """One delivered document as its recipient sees it; `id` is the delivery's opaque id."""
+    """One delivered document version as its recipient sees it; `id` is the delivery's opaque id."""
 
     id: str
+    patient_id: str
     title: str
     category: str
     service: str
     author: str
     version: int
+    corrected: bool = Field(description="a newer version than the first one: the hospital corrected it")
+    current: bool = Field(description="the newest version this physician received")
     created_at: datetime
     delivered_at: datetime
     unread: bool
     patient_name: str
     patient_birth_date: date
+    media_type: str
+    size: int
 
 
 class DocumentPage(_Message):
@@ -41,18 +80,98 @@ class DocumentPage(_Message):
     total: int
     page: int
     per_page: int
+    services: list[str] = Field(description="every service the physician has documents from, for the filter")
+
+
+class ListPatients(_Message):
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=25, ge=1, le=100)
+    scope: PatientsScope = "all"
+    name: str | None = Field(default=None, min_length=1, max_length=100, description="ignores case and accents")
+
+
+class PatientSummary(_Message):
+    id: str
+    name: str
+    birth_date: date
+    documents: int
+    unread: int
+    last_document_at: datetime
+
+
+class PatientPage(_Message):
+    items: list[PatientSummary]
+    total: int
+    page: int
+    per_page: int
 
 
 class GetDocument(_Message):
-    id: str = Field(min_length=1, max_length=64)
+    id: str = OpaqueId
+
+
+class DocumentDetail(_Message):
+    """A document with every version the physician received, newest first."""
+
+    document: DocumentSummary
+    versions: list[DocumentSummary]
 
 
 class GetContent(_Message):
-    id: str = Field(min_length=1, max_length=64)
+    """One chunk of a document's content; reading offset 0 counts as opening it (audit, read receipt)."""
+
+    id: str = OpaqueId
     disposition: Literal["view", "download"]
+    offset: int = Field(default=0, ge=0)
 
 
-class DocumentContent(_Message):
+class ContentChunk(_Message):
     media_type: str
     filename: str
+    size: int
+    offset: int
     data_b64: str
+    last: bool
+
+
+class MarkDocument(_Message):
+    id: str = OpaqueId
+    read: bool
+
+
+class Empty(_Message):
+    pass
+
+
+class UnreadCounters(_Message):
+    documents: int
+    patients: int
+
+
+class ListUndelivered(_Message):
+    """For administrators: documents that reached no physician (metadata only, never contents)."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+    reason: str | None = Field(default=None, max_length=40)
+    service: str | None = Field(default=None, max_length=200)
+    recorded_from: date | None = None
+    recorded_to: date | None = None
+
+
+class UndeliveredItem(_Message):
+    document_id: str
+    version: int
+    service: str | None
+    title: str | None
+    reason: str
+    detail: str
+    recorded_at: datetime
+
+
+class UndeliveredPage(_Message):
+    items: list[UndeliveredItem]
+    total: int
+    page: int
+    per_page: int
+    services: list[str]

@@ -60,6 +60,8 @@ class AccountSummary(_Message):
     display_name: str
     role: Literal["physician", "validator", "admin", "service_staff"]
     locale: str
+    documents_scope: Literal["all", "unread", "last_12_months"] = "all"
+    patients_scope: Literal["all", "with_unread", "recent"] = "all"
 
 
 class ResolvedSession(_Message):

@@ -14,7 +14,7 @@ from .handlers import normalise_login
 from .passwords import hash_password
 
 
-async def create_physician(
+async def create_account(
     conn: asyncpg.Connection,
     *,
     login: str,
@@ -27,13 +27,14 @@ async def create_physician(
     rpps: str | None = None,
     status: str = "active",
     locale: str = "fr",
+    role: str = "physician",
 ) -> str:
-    """Insert a physician account and return its id."""
+    """Insert an account (a physician's unless `role` says otherwise) and return its id."""
     account = store.Account(
         id=str(uuid.uuid4()),
         login=normalise_login(login),
         password_hash=await hash_password(password),
-        role="physician",
+        role=role,
         status=status,
         family_name=family_name,
         given_name=given_name,

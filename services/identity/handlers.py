@@ -161,7 +161,12 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
         token=token,
         expires_at=expires_at,
         account=api.AccountSummary(
-            id=account.id, display_name=account.display_name, role=account.role, locale=account.locale  # type: ignore[arg-type]
+            id=account.id,
+            display_name=account.display_name,
+            role=account.role,  # type: ignore[arg-type]
+            locale=account.locale,
+            documents_scope=account.documents_scope,  # type: ignore[arg-type]
+            patients_scope=account.patients_scope,  # type: ignore[arg-type]
         ),
     )
 

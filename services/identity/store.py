@@ -23,6 +23,8 @@ class Account:
     rpps: str | None
     locale: str
     notify_new_documents: str
+    patients_scope: str = "all"
+    documents_scope: str = "all"
 
     @property
     def display_name(self) -> str:
@@ -43,7 +45,7 @@ def _account(row: asyncpg.Record | None) -> Account | None:
 
 _ACCOUNT_COLUMNS = (
     "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
-    "notify_new_documents"
+    "notify_new_documents, patients_scope, documents_scope"
 )
 
 
@@ -62,7 +64,8 @@ async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str)
 
 async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
     await conn.execute(
-        f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         uuid.UUID(account.id),
         account.login,
         account.password_hash,
@@ -76,6 +79,8 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
         account.rpps,
         account.locale,
         account.notify_new_documents,
+        account.patients_scope,
+        account.documents_scope,
     )
 
 
