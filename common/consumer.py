@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Hashable
 
 import asyncpg
 from nats.aio.msg import Msg
@@ -34,6 +34,8 @@ TRANSIENT = (OSError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnection
 class Route:
     model: type[BaseModel]
     handle: Callable[[Any], Awaitable[None]]
+    key: Callable[[Any], Hashable] | None = None
+    """Messages with the same key are handled one after the other, in stream order; others in parallel."""
 
 
 RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
@@ -64,6 +66,7 @@ class DurableConsumer:
         on_reject: RejectHandler,
         batch: int = 64,
         ack_wait: float = 30.0,
+        concurrency: int = 1,
     ) -> None:
         self._js = js
         self._stream = stream
@@ -73,6 +76,7 @@ class DurableConsumer:
         self._on_reject = on_reject
         self._batch = batch
         self._ack_wait = ack_wait
+        self._concurrency = max(1, concurrency)
 
     async def run(self) -> None:
         config = ConsumerConfig(
@@ -112,20 +116,45 @@ class DurableConsumer:
                 log.warning("fetch from %s failed (%s)", self._stream, type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            for msg in messages:
-                await self.process(msg)
+            await self.process_batch(messages)
+
+    async def process_batch(self, messages: list[Msg]) -> None:
+        """Handle a fetched batch: by key, groups in parallel, each group in order."""
+        decoded = [(msg, self._decode(msg)) for msg in messages]
+        groups: dict[Hashable, list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]] = {}
+        for index, (msg, outcome) in enumerate(decoded):
+            if self._concurrency > 1 and isinstance(outcome, tuple) and outcome[0].key is not None:
+                key: Hashable = ("key", outcome[0].key(outcome[1]))
+            else:
+                key = ("alone", index) if self._concurrency > 1 else "all"
+            groups.setdefault(key, []).append((msg, outcome))
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def run(group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]) -> None:
+            async with limit:
+                for msg, outcome in group:
+                    await self._handle(msg, outcome)
+
+        await asyncio.gather(*(run(group) for group in groups.values()))
 
     async def process(self, msg: Msg) -> None:
         """Handle one message, then ack; transient failures are retried later, bad ones set aside."""
+        await self._handle(msg, self._decode(msg))
+
+    def _decode(self, msg: Msg) -> tuple[Route, BaseModel] | MalformedMessage:
         route = self._routes.get(msg.subject)
         if route is None:
-            await self._reject(msg, "unknown subject")
-            return
+            return MalformedMessage("unknown subject")
         try:
-            message = decode(route.model, msg.data)
+            return route, decode(route.model, msg.data)
         except MalformedMessage as exc:
-            await self._reject(msg, exc.reason)
+            return exc
+
+    async def _handle(self, msg: Msg, decoded: tuple[Route, BaseModel] | MalformedMessage) -> None:
+        if isinstance(decoded, MalformedMessage):
+            await self._reject(msg, decoded.reason)
             return
+        route, message = decoded
         try:
             await route.handle(message)
         except asyncio.CancelledError:

@@ -31,6 +31,19 @@ def _js_stream(stream: str, *, manage: bool = False) -> list[str]:
     return subjects
 
 
+OBJECTS = "OBJ_dpi-documents"
+"""The Object Store bucket `dpi-documents` is this stream."""
+
+
+def _object_store(*, manage: bool = False) -> list[str]:
+    """What reading (and, when `manage`, creating) the `dpi-documents` Object Store takes."""
+    return [
+        *_js_stream(OBJECTS, manage=manage),
+        f"$JS.API.STREAM.MSG.GET.{OBJECTS}",
+        f"$JS.API.DIRECT.GET.{OBJECTS}.>",
+    ]
+
+
 def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
     return {
         "publish": ["$JS.API.INFO", f"audit.record.{name}", *publish],
@@ -53,6 +66,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "portal.rejected",
             *_js_stream("DPI", manage=True),
             *_js_stream("PORTAL", manage=True),
+            *_object_store(manage=True),
         ],
     ),
     "requests": _service("requests", ["portal.requests.>"]),
@@ -61,7 +75,15 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
     # The hospital publishes on dpi.* and reads what the portal publishes; it must use the
     # inbox prefix `_INBOX.hospital` (nats-py: connect(inbox_prefix="_INBOX.hospital")).
     "hospital": {
-        "publish": ["dpi.>", "$JS.API.INFO", *_js_stream("DPI")[:1], *_js_stream("PORTAL")],
+        "publish": [
+            "dpi.>",
+            "$JS.API.INFO",
+            *_js_stream("DPI")[:1],
+            *_js_stream("PORTAL"),
+            "$O.dpi-documents.>",
+            f"$JS.API.STREAM.PURGE.{OBJECTS}",
+            *_object_store(),
+        ],
         "subscribe": ["_INBOX.hospital.>", "portal.>"],
     },
     # Operations: discover services, their stats and health; read stream state.

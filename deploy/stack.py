@@ -6,6 +6,7 @@ Used by `make run` (deploy/dev.py) and by the tests, so that both run the same t
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -75,6 +76,7 @@ class StackConfig:
     nats_credentials_file: Path | None = None
     log_level: str = "INFO"
     ephemeral: bool = False  # tests: delete the embedded database when done
+    pending_sweep_seconds: int = 60
 
     @property
     def public_url(self) -> str:
@@ -89,6 +91,7 @@ class Secrets:
     database_passwords: dict[str, str]
     csrf_secret: str
     sms_auth_token: str
+    master_key: str
     signing_key: Path
     public_key: Path
 
@@ -106,8 +109,10 @@ class Secrets:
                 "csrf_secret": secrets.token_urlsafe(48),
                 "sms_auth_token": secrets.token_hex(16),
             }
-            other.write_text(json.dumps(values, indent=2))
-            other.chmod(0o600)
+        if "master_key" not in values:
+            values["master_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
+        other.write_text(json.dumps(values, indent=2))
+        other.chmod(0o600)
         signing_key, public_key = directory / "token-signing.pem", directory / "token-public.pem"
         if not signing_key.exists():
             generate_key_pair(signing_key, public_key)
@@ -116,6 +121,7 @@ class Secrets:
             database_passwords=values["database"],
             csrf_secret=values["csrf_secret"],
             sms_auth_token=values["sms_auth_token"],
+            master_key=values["master_key"],
             signing_key=signing_key,
             public_key=public_key,
         )
@@ -206,6 +212,12 @@ class Stack:
         if process in SERVICES:
             env["DATABASE_URL"] = self.service_dsns[process]
             env["PORTAL_TOKEN_PUBLIC_KEY"] = str(sec.public_key)
+        if process == "documents":
+            env |= {
+                "PORTAL_MASTER_KEYS": f"k1:{sec.master_key}",
+                "PORTAL_MASTER_KEY_ID": "k1",
+                "PORTAL_PENDING_SWEEP_SECONDS": str(cfg.pending_sweep_seconds),
+            }
         if process == "identity":
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
         if process == "notify":

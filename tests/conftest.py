@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from deploy.stack import Stack, StackConfig, free_port
@@ -36,11 +37,14 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         nats_url=os.environ.get("NATS_URL") or None,
         nats_credentials_file=Path(credentials) if credentials else None,
         log_level="INFO",
+        pending_sweep_seconds=1,
     )
     portal = Stack(config)
     try:
         await portal.start_infrastructure()
-        await portal.start_all()
+        # PORTAL_TEST_PROCESSES=identity,documents,... starts only those (to debug one service's tests)
+        only = os.environ.get("PORTAL_TEST_PROCESSES")
+        await portal.start_all(only.split(",") if only else None)
         yield portal
     finally:
         portal.stop_all()
@@ -70,3 +74,13 @@ async def physicians(stack: Stack) -> AsyncIterator[Physicians]:
     await registry.open()
     yield registry
     await registry.close()
+
+
+@pytest.fixture(scope="session")
+async def documents_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    """The documents service's schema, as its own role sees it (to move its clock, or look at storage)."""
+    pool = await asyncpg.create_pool(
+        stack.service_dsns["documents"], min_size=1, max_size=2, server_settings={"search_path": "documents"}
+    )
+    yield pool
+    await pool.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 import re
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from stdnum import ean
 
 from common.bus import call
-from common.contracts import identity
+from common.contracts import documents, identity
 from deploy import hospital_sim
 from deploy.stack import Stack
 from services.identity.accounts import create_account
@@ -116,9 +117,14 @@ class Episode:
         await self.hospital.publish("dpi.designations", message)
         return message
 
-    async def document(self, content: bytes | None = None, **options: Any) -> dict[str, Any]:
+    async def document(
+        self, content: bytes | None = None, object_content: dict[str, Any] | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """Publish a document of the episode; `object_content` replaces the inline content by an Object Store one."""
         content = content if content is not None else hospital_sim.make_pdf("Lettre de sortie", [uuid.uuid4().hex])
         message = hospital_sim.document(self.id, self.patient, content, **options)
+        if object_content is not None:
+            message["content"] = object_content
         await self.hospital.publish("dpi.documents", message)
         return message
 
@@ -196,6 +202,26 @@ class Physicians:
     async def call(self, subject: str, message: BaseModel, model: type[M], token: str | None = None) -> M:
         assert self.gateway is not None
         return await call(self.gateway, subject, message, model, token=token)
+
+    async def documents(self, token: str, **query: Any) -> documents.DocumentPage:
+        """Mes documents as the physician with this token sees it."""
+        return await self.call(documents.LIST, documents.ListDocuments(**query), documents.DocumentPage, token)
+
+    async def content(self, token: str, delivery_id: str, disposition: str = "view") -> bytes:
+        """A document's whole content, chunk after chunk, as the gateway reads it."""
+        data, offset = bytearray(), 0
+        while True:
+            chunk = await self.call(
+                documents.CONTENT,
+                documents.GetContent(id=delivery_id, disposition=disposition, offset=offset),  # type: ignore[arg-type]
+                documents.ContentChunk,
+                token,
+            )
+            data += base64.b64decode(chunk.data_b64)
+            offset += documents.CHUNK_SIZE
+            if chunk.last:
+                assert len(data) == chunk.size
+                return bytes(data)
 
     async def ask_code(self, physician: Physician) -> tuple[str, str]:
         """Password step; return the challenge handle and the SMS code that arrived in the outbox."""

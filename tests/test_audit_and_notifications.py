@@ -45,10 +45,10 @@ async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
     document_id = sent["document"]["id"]
     await portal_events.wait_for("portal.documents.delivered", document_id=document_id)
     session = await physicians.login(doctor)
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    page = await physicians.documents(session.token)
     await physicians.call(
         documents.CONTENT, documents.GetContent(id=page.items[0].id, disposition="download"),
-        documents.DocumentContent, session.token,
+        documents.ContentChunk, session.token,
     )
 
     about_document = await _audited(portal_events, document_id, 2)  # delivered, downloaded

@@ -22,7 +22,7 @@ async def _delivered_to(doctor, hospital: Hospital, portal_events: PortalEvents,
     sent = await episode.document()
     await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
     session = await physicians.login(doctor)
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    page = await physicians.documents(session.token)
     return page.items[0].id
 
 
@@ -33,11 +33,11 @@ async def test_physician_cannot_list_or_open_another_physicians_document(
     document_id = await _delivered_to(alice, hospital, portal_events, physicians)
     bob_session = await physicians.login(bob)
 
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, bob_session.token)
+    page = await physicians.documents(bob_session.token)
     assert page.items == [] and page.total == 0
     for subject, message, model in (
         (documents.GET, documents.GetDocument(id=document_id), documents.DocumentSummary),
-        (documents.CONTENT, documents.GetContent(id=document_id, disposition="download"), documents.DocumentContent),
+        (documents.CONTENT, documents.GetContent(id=document_id, disposition="download"), documents.ContentChunk),
     ):
         with pytest.raises(NotFound) as refused:
             await physicians.call(subject, message, model, bob_session.token)
@@ -47,7 +47,7 @@ async def test_physician_cannot_list_or_open_another_physicians_document(
 async def _not_found_with(physicians: Physicians, token: str | None, document_id: str) -> str:
     with pytest.raises(NotFound) as refused:
         await physicians.call(
-            documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.DocumentContent, token
+            documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.ContentChunk, token
         )
     return refused.value.description
 
@@ -71,6 +71,6 @@ async def test_forged_expired_or_missing_token_gets_the_same_not_found(
     assert answers == {"not found"}
     # and the genuine token does open it
     opened = await physicians.call(
-        documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.DocumentContent, valid
+        documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.ContentChunk, valid
     )
     assert opened.media_type == "application/pdf"

@@ -24,21 +24,21 @@ async def test_designated_document_is_delivered_listed_and_read_byte_for_byte(
     assert delivered["version"] == 1
 
     session = await physicians.login(doctor)
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    page = await physicians.documents(session.token)
     [item] = page.items
     assert (item.title, item.service, item.unread) == ("Lettre de sortie cardiologie", "Cardiologie", True)
     assert item.patient_name == "Rochat Élodie"
     assert str(item.patient_birth_date) == "1979-07-23"
 
     opened = await physicians.call(
-        documents.CONTENT, documents.GetContent(id=item.id, disposition="view"), documents.DocumentContent, session.token
+        documents.CONTENT, documents.GetContent(id=item.id, disposition="view"), documents.ContentChunk, session.token
     )
     assert base64.b64decode(opened.data_b64) == content
     assert opened.media_type == "application/pdf"
 
     read = await portal_events.wait_for("portal.documents.read", document_id=document_id)
     assert read["physician"] == {"gln": doctor.gln}
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    page = await physicians.documents(session.token)
     assert page.items[0].unread is False
 
 
@@ -51,6 +51,6 @@ async def test_list_is_newest_first(hospital: Hospital, portal_events: PortalEve
     for sent in (first, second):
         await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
     session = await physicians.login(doctor)
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, session.token)
+    page = await physicians.documents(session.token)
     assert [item.title for item in page.items] == ["Second", "Premier"]
     assert page.total == 2

@@ -1,9 +1,10 @@
 """The delivery rule (F1.2): each way a document can fail to reach a physician, with its reason."""
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
-from .portal import Hospital, Physicians, PortalEvents, random_gln
+from .portal import Hospital, Physicians, PortalEvents, eventually, random_gln
 
 
 async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:
@@ -12,9 +13,41 @@ async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:
     return event["reason"]
 
 
-async def test_document_without_designation_is_not_delivered(hospital: Hospital, portal_events: PortalEvents) -> None:
+async def test_document_without_designation_waits_then_is_reported_after_30_days(
+    hospital: Hospital, portal_events: PortalEvents, documents_db: asyncpg.Pool
+) -> None:
     sent = await hospital.episode().document()
+    document_id = sent["document"]["id"]
+
+    async def waiting() -> bool | None:
+        return await documents_db.fetchval("SELECT true FROM pending_documents WHERE document_id = $1", document_id)
+
+    await eventually(waiting, what="the document waiting for its designation")
+    assert portal_events.matching("portal.documents.undelivered", document_id=document_id) == []
+    # 30 days pass (the test moves the document's clock; the service sweeps every second here)
+    await documents_db.execute(
+        "UPDATE pending_documents SET since = now() - interval '30 days 1 minute' WHERE document_id = $1", document_id
+    )
     assert await _undelivered_reason(portal_events, sent) == "no_designation"
+    assert await waiting() is None
+
+
+async def test_document_before_its_designation_is_delivered_when_the_designation_comes(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, documents_db: asyncpg.Pool
+) -> None:
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    sent = await episode.document()
+
+    async def waiting() -> bool | None:
+        return await documents_db.fetchval(
+            "SELECT true FROM pending_documents WHERE document_id = $1", sent["document"]["id"]
+        )
+
+    await eventually(waiting, what="the document waiting for its designation")
+    await episode.designate(doctor.gln)
+    delivered = await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    assert delivered["physician"] == {"gln": doctor.gln}
 
 
 async def test_document_without_consent_is_not_delivered(

@@ -63,7 +63,7 @@ async def test_someone_elses_document_is_the_same_404_as_a_missing_one(
     sent = await episode.document()
     await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
     alice_session = await physicians.login(alice)
-    page = await physicians.call(documents.LIST, documents.ListDocuments(), documents.DocumentPage, alice_session.token)
+    page = await physicians.documents(alice_session.token)
     alices_document = page.items[0].id
 
     await web.log_in(bob)

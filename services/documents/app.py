@@ -12,34 +12,51 @@ from common.service import Runtime
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import handlers
+from . import reading, receiving
 from .config import DocumentsSettings
+from .objects import ensure_bucket
+from .physicians import PhysicianDirectory
 
 
 def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
     """Bind the handlers to this process's resources once they are open."""
 
     async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-        deps = handlers.Deps(pool=runtime.pool, nc=runtime.nc, outbox=runtime.outbox)
-        verifier = TokenVerifier.from_pem_file(settings.token_public_key)
         replicas = settings.service.bus.stream_replicas
         await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas)
         await ensure_stream(runtime.js, hospital.STREAM_PORTAL, replicas)
+        await ensure_bucket(runtime.js, replicas)
 
+        readers = reading.Deps(pool=runtime.pool, outbox=runtime.outbox, master_keys=settings.master_keys)
+        verifier = TokenVerifier.from_pem_file(settings.token_public_key)
         api_routes = {
-            api.LIST: (handlers.list_documents, api.ListDocuments),
-            api.GET: (handlers.get_document, api.GetDocument),
-            api.CONTENT: (handlers.get_content, api.GetContent),
+            api.LIST: (reading.list_documents, api.ListDocuments),
+            api.PATIENTS: (reading.list_patients, api.ListPatients),
+            api.GET: (reading.get_document, api.GetDocument),
+            api.CONTENT: (reading.get_content, api.GetContent),
+            api.MARK: (reading.mark_document, api.MarkDocument),
+            api.COUNTERS: (reading.unread_counters, api.Empty),
+            api.UNDELIVERED: (reading.list_undelivered, api.ListUndelivered),
         }
         await runtime.add_endpoints(
             "documents",
             {
                 # A bad token gets the same answer as someone else's document: not found.
                 subject.removeprefix("documents."): authenticated_endpoint(
-                    partial(handler, deps=deps), model, verifier, refusal=NotFound
+                    partial(handler, deps=readers), model, verifier, refusal=NotFound
                 )
                 for subject, (handler, model) in api_routes.items()
             },
+        )
+
+        receivers = receiving.Deps(
+            pool=runtime.pool,
+            nc=runtime.nc,
+            js=runtime.js,
+            outbox=runtime.outbox,
+            master_keys=settings.master_keys,
+            physicians=PhysicianDirectory(runtime.nc),
+            pending_days=settings.pending_designation_days,
         )
         consumer = DurableConsumer(
             runtime.js,
@@ -47,11 +64,21 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             durable="documents",
             filter_subject="dpi.>",
             routes={
-                hospital.DESIGNATIONS: Route(hospital.DesignationMessage, partial(handlers.designation_received, deps=deps)),
-                hospital.DOCUMENTS: Route(hospital.DocumentMessage, partial(handlers.document_received, deps=deps)),
+                hospital.DESIGNATIONS: Route(
+                    hospital.DesignationMessage,
+                    partial(receiving.designation_received, deps=receivers),
+                    key=lambda message: message.episode.id,
+                ),
+                hospital.DOCUMENTS: Route(
+                    hospital.DocumentMessage,
+                    partial(receiving.document_received, deps=receivers),
+                    key=lambda message: message.episode_id,
+                ),
             },
-            on_reject=partial(handlers.message_rejected, deps=deps),
+            on_reject=partial(receiving.message_rejected, deps=receivers),
+            concurrency=settings.ingest_concurrency,
         )
         runtime.spawn(consumer.run(), "dpi consumer")
+        runtime.spawn(receiving.sweep_forever(receivers, settings.pending_sweep_seconds), "pending sweep")
 
     return setup

@@ -1,15 +1,23 @@
-"""The documents service's SQL, one function per query."""
+"""The documents service's writes, one function per statement (reads are in queries.py)."""
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg
 
 from common.contracts.hospital import DesignationMessage, DocumentMessage, Patient
 
+from .contents import StoredContent
 from .delivery import Designation
+
+
+def search_form(name: str) -> str:
+    """A name without case or accents, as searched: 'Müller Élodie' -> 'muller elodie'."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> bool:
@@ -24,14 +32,23 @@ async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> 
     )
 
 
+async def lock_episode(conn: asyncpg.Connection, episode_id: str) -> None:
+    """Serialize, across copies, what happens to one episode until the end of the transaction."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"episode:{episode_id}")
+
+
 async def upsert_patient(conn: asyncpg.Connection, patient: Patient) -> None:
     await conn.execute(
-        "INSERT INTO patients (id, family_name, given_name, birth_date, sex) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT (id) DO UPDATE SET family_name = $2, given_name = $3, birth_date = $4, sex = $5, "
-        "updated_at = now()",
+        "INSERT INTO patients (id, family_name, given_name, search_name, birth_date, sex) "
+        "VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (id) DO UPDATE SET family_name = $2, given_name = $3, search_name = $4, birth_date = $5, "
+        "sex = $6, updated_at = now() "
+        "WHERE (patients.family_name, patients.given_name, patients.birth_date, patients.sex) "
+        "IS DISTINCT FROM ($2, $3, $5, $6)",
         patient.id,
         patient.family_name,
         patient.given_name,
+        search_form(f"{patient.family_name} {patient.given_name}"),
         patient.birth_date,
         patient.sex,
     )
@@ -65,14 +82,21 @@ async def designations_of(conn: asyncpg.Connection, episode_id: str) -> list[Des
     return [Designation(row["physician"], row["active"], row["electronic_consent"]) for row in rows]
 
 
-async def insert_document(conn: asyncpg.Connection, message: DocumentMessage, data: bytes) -> bool:
-    """Store the document and its content; False if this version was already stored."""
+async def document_exists(conn: asyncpg.Connection, document_id: str, version: int) -> bool:
+    return bool(
+        await conn.fetchval("SELECT 1 FROM documents WHERE document_id = $1 AND version = $2", document_id, version)
+    )
+
+
+async def insert_document(
+    conn: asyncpg.Connection, message: DocumentMessage, key_id: str, wrapped_key: bytes
+) -> None:
+    """The document's row, before its chunks (they refer to it); size and chunks follow."""
     doc = message.document
-    inserted = await conn.fetchval(
+    await conn.execute(
         "INSERT INTO documents (document_id, version, episode_id, patient_id, category, title, service, author, "
-        "status, communicating, created_at, media_type, sha256, size) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-        "ON CONFLICT DO NOTHING RETURNING true",
+        "status, communicating, created_at, media_type, sha256, size, chunks, key_id, wrapped_key) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 0, $14, $15)",
         doc.id,
         doc.version,
         message.episode_id,
@@ -86,12 +110,19 @@ async def insert_document(conn: asyncpg.Connection, message: DocumentMessage, da
         doc.created_at,
         message.content.media_type.lower(),
         message.content.sha256.lower(),
-        len(data),
+        key_id,
+        wrapped_key,
     )
-    if inserted is None:
-        return False
-    await conn.execute("INSERT INTO contents (document_id, version, data) VALUES ($1, $2, $3)", doc.id, doc.version, data)
-    return True
+
+
+async def set_content_size(conn: asyncpg.Connection, document_id: str, version: int, stored: StoredContent) -> None:
+    await conn.execute(
+        "UPDATE documents SET size = $3, chunks = $4 WHERE document_id = $1 AND version = $2",
+        document_id,
+        version,
+        stored.size,
+        stored.chunks,
+    )
 
 
 async def insert_delivery(
@@ -103,10 +134,17 @@ async def insert_delivery(
     manual_sent_by: str | None = None,
     patient_authorization: str | None = None,
 ) -> datetime | None:
-    """Deliver a version to an account; None if it already was."""
-    return await conn.fetchval(
-        "INSERT INTO deliveries (id, document_id, version, account_id, physician, manual_sent_by, "
-        "patient_authorization) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING delivered_at",
+    """Deliver a version to an account, as its current version unless it already has a newer one.
+
+    Returns the delivery time, or None if this version was already delivered to the account.
+    """
+    delivered_at = await conn.fetchval(
+        "INSERT INTO deliveries (id, document_id, version, account_id, physician, patient_id, created_at, category, "
+        "service, current, manual_sent_by, patient_authorization) "
+        "SELECT $1, d.document_id, d.version, $4, $5, d.patient_id, d.created_at, d.category, d.service, "
+        "NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.account_id = $4 AND o.document_id = $2 AND o.version > $3), "
+        "$6, $7 FROM documents d WHERE d.document_id = $2 AND d.version = $3 "
+        "ON CONFLICT DO NOTHING RETURNING delivered_at",
         uuid.uuid4(),
         document_id,
         version,
@@ -115,16 +153,81 @@ async def insert_delivery(
         manual_sent_by,
         patient_authorization,
     )
+    if delivered_at is not None:
+        await conn.execute(
+            "UPDATE deliveries SET current = false WHERE account_id = $1 AND document_id = $2 AND version < $3 "
+            "AND current",
+            uuid.UUID(account_id),
+            document_id,
+            version,
+        )
+    return delivered_at
+
+
+async def insert_pending(conn: asyncpg.Connection, document_id: str, version: int, episode_id: str) -> None:
+    await conn.execute(
+        "INSERT INTO pending_documents (document_id, version, episode_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        document_id,
+        version,
+        episode_id,
+    )
+
+
+@dataclass(frozen=True)
+class PendingDocument:
+    document_id: str
+    version: int
+    episode_id: str
+    service: str
+    title: str
+
+
+async def lock_pending(
+    conn: asyncpg.Connection, *, episode_id: str | None = None, older_than_days: int | None = None, limit: int = 100
+) -> list[PendingDocument]:
+    """Pending documents of an episode, or all waiting longer than `older_than_days`, locked for this transaction."""
+    rows = await conn.fetch(
+        "SELECT p.document_id, p.version, p.episode_id, d.service, d.title FROM pending_documents p "
+        "JOIN documents d USING (document_id, version) "
+        "WHERE ($1::text IS NULL OR p.episode_id = $1) "
+        "AND ($2::int IS NULL OR p.since < now() - make_interval(days => $2)) "
+        "ORDER BY p.since LIMIT $3 FOR UPDATE OF p SKIP LOCKED",
+        episode_id,
+        older_than_days,
+        limit,
+    )
+    return [PendingDocument(**dict(row)) for row in rows]
+
+
+async def pending_episodes_with_designation(conn: asyncpg.Connection, limit: int = 100) -> list[str]:
+    """Episodes with waiting documents whose designation has arrived (missed by a concurrent copy)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT p.episode_id FROM pending_documents p "
+        "WHERE EXISTS (SELECT 1 FROM designations g WHERE g.episode_id = p.episode_id) LIMIT $1",
+        limit,
+    )
+    return [row["episode_id"] for row in rows]
+
+
+async def delete_pending(conn: asyncpg.Connection, document_id: str, version: int) -> None:
+    await conn.execute("DELETE FROM pending_documents WHERE document_id = $1 AND version = $2", document_id, version)
 
 
 async def insert_undelivered(
-    conn: asyncpg.Connection, document_id: str, version: int, service: str | None, reason: str, detail: str
+    conn: asyncpg.Connection,
+    document_id: str,
+    version: int,
+    service: str | None,
+    title: str | None,
+    reason: str,
+    detail: str,
 ) -> None:
     await conn.execute(
-        "INSERT INTO undelivered (document_id, version, service, reason, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO undelivered (document_id, version, service, title, reason, detail) VALUES ($1, $2, $3, $4, $5, $6)",
         document_id,
         version,
         service,
+        title,
         reason,
         detail,
     )
@@ -136,68 +239,13 @@ async def insert_rejection(conn: asyncpg.Connection, subject: str, event_id: str
     )
 
 
-@dataclass(frozen=True)
-class DeliveredDocument:
-    id: str
-    document_id: str
-    version: int
-    physician: str
-    title: str
-    category: str
-    service: str
-    author: str
-    created_at: datetime
-    delivered_at: datetime
-    unread: bool
-    media_type: str
-    patient_name: str
-    patient_birth_date: date
+async def set_unread(conn: asyncpg.Connection, delivery_id: uuid.UUID, unread: bool) -> None:
+    """The physician's own read/unread mark (the hospital's read receipt is about opening)."""
+    await conn.execute("UPDATE deliveries SET unread = $2 WHERE id = $1", delivery_id, unread)
 
 
-_DELIVERED_SELECT = (
-    "SELECT d.id, d.document_id, d.version, d.physician, doc.title, doc.category, doc.service, doc.author, "
-    "doc.created_at, d.delivered_at, d.unread, doc.media_type, "
-    "p.family_name || ' ' || p.given_name AS patient_name, p.birth_date AS patient_birth_date "
-    "FROM deliveries d "
-    "JOIN documents doc ON doc.document_id = d.document_id AND doc.version = d.version "
-    "JOIN patients p ON p.id = doc.patient_id "
-)
-
-
-def _delivered(row: asyncpg.Record) -> DeliveredDocument:
-    return DeliveredDocument(**{**dict(row), "id": str(row["id"])})
-
-
-async def deliveries_page(
-    conn: asyncpg.Connection, account_id: str, limit: int, offset: int
-) -> tuple[list[DeliveredDocument], int]:
-    """The account's delivered documents, newest first, and how many there are in all."""
-    account = uuid.UUID(account_id)
-    rows = await conn.fetch(
-        _DELIVERED_SELECT + "WHERE d.account_id = $1 ORDER BY doc.created_at DESC, d.delivered_at DESC "
-        "LIMIT $2 OFFSET $3",
-        account,
-        limit,
-        offset,
-    )
-    total = await conn.fetchval("SELECT count(*) FROM deliveries WHERE account_id = $1", account)
-    return [_delivered(row) for row in rows], total
-
-
-async def delivery_of(conn: asyncpg.Connection, delivery_id: uuid.UUID, account_id: str) -> DeliveredDocument | None:
-    """The delivery if it belongs to the account; otherwise None, whether it exists or not."""
-    row = await conn.fetchrow(_DELIVERED_SELECT + "WHERE d.id = $1 AND d.account_id = $2", delivery_id, uuid.UUID(account_id))
-    return None if row is None else _delivered(row)
-
-
-async def content_of(conn: asyncpg.Connection, document_id: str, version: int) -> bytes:
-    return bytes(
-        await conn.fetchval("SELECT data FROM contents WHERE document_id = $1 AND version = $2", document_id, version)
-    )
-
-
-async def mark_read(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> datetime | None:
-    """Mark a delivery read; return the time if this is its first reading."""
+async def mark_opened(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> datetime | None:
+    """Mark a delivery read because it was opened; return the time if this is its first opening."""
     return await conn.fetchval(
         "UPDATE deliveries SET unread = false, read_at = coalesce(read_at, now()) WHERE id = $1 "
         "RETURNING CASE WHEN read_at = now() THEN read_at END",

@@ -1,0 +1,87 @@
+"""Encryption at rest: AES-256-GCM per chunk, a fresh data key per document, wrapped by a master key.
+
+The database holds only ciphertexts and wrapped keys; the master keys come from configuration.
+Rotating the master key re-wraps the data keys and never touches the contents.
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+NONCE_SIZE = 12
+
+
+class UnknownMasterKey(Exception):
+    """A data key is wrapped by a master key that the configuration no longer has."""
+
+
+@dataclass(frozen=True)
+class MasterKeys:
+    """Every master key still needed to unwrap, and the one that wraps new data keys."""
+
+    keys: dict[str, bytes] = field(repr=False)
+    active_id: str
+
+    def __post_init__(self) -> None:
+        if self.active_id not in self.keys:
+            raise ValueError(f"the active master key {self.active_id!r} is not among the keys")
+        for key_id, key in self.keys.items():
+            if len(key) != 32:
+                raise ValueError(f"master key {key_id!r} must be 32 bytes (AES-256)")
+
+    @classmethod
+    def parse(cls, spec: str, active_id: str) -> "MasterKeys":
+        """`id1:base64,id2:base64` as in PORTAL_MASTER_KEYS."""
+        keys = {}
+        for item in spec.split(","):
+            key_id, _, encoded = item.strip().partition(":")
+            if not key_id or not encoded:
+                raise ValueError("expected id:base64key[,id:base64key...]")
+            keys[key_id] = base64.b64decode(encoded, validate=True)
+        return cls(keys, active_id)
+
+    def new_data_key(self) -> tuple[bytes, str, bytes]:
+        """A fresh data key, the active master key's id, and the data key wrapped by it."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        return data_key, self.active_id, aes_key_wrap(self.keys[self.active_id], data_key)
+
+    def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        key = self.keys.get(key_id)
+        if key is None:
+            raise UnknownMasterKey(key_id)
+        try:
+            return aes_key_unwrap(key, wrapped)
+        except InvalidUnwrap:
+            raise UnknownMasterKey(key_id) from None
+
+    def rewrap(self, key_id: str, wrapped: bytes) -> tuple[str, bytes]:
+        """The same data key, wrapped by the active master key."""
+        return self.active_id, aes_key_wrap(self.keys[self.active_id], self.unwrap(key_id, wrapped))
+
+
+def _associated_data(document_id: str, version: int, seq: int, last: bool) -> bytes:
+    # Binds each chunk to its place: chunks cannot be swapped, moved or the content truncated.
+    return f"{document_id}\x1f{version}\x1f{seq}\x1f{int(last)}".encode()
+
+
+@dataclass(frozen=True)
+class ContentCipher:
+    """Encrypts and decrypts the chunks of one document version."""
+
+    data_key: bytes = field(repr=False)
+    document_id: str
+    version: int
+
+    def seal(self, seq: int, plaintext: bytes, last: bool) -> bytes:
+        nonce = os.urandom(NONCE_SIZE)
+        return nonce + AESGCM(self.data_key).encrypt(
+            nonce, plaintext, _associated_data(self.document_id, self.version, seq, last)
+        )
+
+    def open(self, seq: int, sealed: bytes, last: bool) -> bytes:
+        nonce, ciphertext = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
+        return AESGCM(self.data_key).decrypt(nonce, ciphertext, _associated_data(self.document_id, self.version, seq, last))

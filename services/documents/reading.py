@@ -1,0 +1,172 @@
+"""What physicians (and administrators) ask through the gateway: lists, documents, contents, read state."""
+from __future__ import annotations
+
+import base64
+import mimetypes
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from common.contracts import audit, documents as api, hospital
+from common.contracts.physicians import PhysicianRef
+from common.errors import InvalidRequest, NotFound
+from common.outbox import OutboxRelay, enqueue
+from common.tokens import Caller
+
+from . import queries, store
+from .crypto import ContentCipher, MasterKeys
+
+AUDIT_SUBJECT = audit.subject_for("documents")
+
+
+@dataclass(frozen=True)
+class Deps:
+    pool: asyncpg.Pool
+    outbox: OutboxRelay
+    master_keys: MasterKeys
+
+
+def _physician(caller: Caller) -> str:
+    """Only physicians have documents; anyone else sees nothing."""
+    if caller.role != "physician":
+        raise NotFound()
+    return caller.account_id
+
+
+def _summary(item: queries.DeliveredDocument) -> api.DocumentSummary:
+    return api.DocumentSummary(
+        id=item.id,
+        patient_id=item.patient_id,
+        title=item.title,
+        category=item.category,
+        service=item.service,
+        author=item.author,
+        version=item.version,
+        corrected=item.version > 1,
+        current=item.current,
+        created_at=item.created_at,
+        delivered_at=item.delivered_at,
+        unread=item.unread,
+        patient_name=item.patient_name,
+        patient_birth_date=item.patient_birth_date,
+        media_type=item.media_type,
+        size=item.size,
+    )
+
+
+async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps) -> api.DocumentPage:
+    """Mes documents (or one patient's): the caller's current documents, newest first, filtered, one page."""
+    account_id = _physician(caller)
+    async with deps.pool.acquire() as conn:
+        items, total = await queries.deliveries_page(conn, account_id, message)
+        services = await queries.services_of(conn, account_id)
+    return api.DocumentPage(
+        items=[_summary(i) for i in items], total=total, page=message.page, per_page=message.per_page, services=services
+    )
+
+
+async def list_patients(message: api.ListPatients, caller: Caller, deps: Deps) -> api.PatientPage:
+    """Mes patients: the caller's patients with their counts, most recent first."""
+    account_id = _physician(caller)
+    async with deps.pool.acquire() as conn:
+        items, total = await queries.patients_page(conn, account_id, message)
+    return api.PatientPage(items=items, total=total, page=message.page, per_page=message.per_page)
+
+
+async def _own(conn: asyncpg.Connection, delivery_id: str, caller: Caller) -> queries.DeliveredDocument:
+    item = await queries.delivery_of(conn, delivery_id, _physician(caller))
+    if item is None:
+        raise NotFound()
+    return item
+
+
+async def get_document(message: api.GetDocument, caller: Caller, deps: Deps) -> api.DocumentDetail:
+    """A document and every version of it the caller received."""
+    async with deps.pool.acquire() as conn:
+        item = await _own(conn, message.id, caller)
+        versions = await queries.versions_of(conn, caller.account_id, item.document_id)
+    return api.DocumentDetail(document=_summary(item), versions=[_summary(v) for v in versions])
+
+
+def _filename(item: queries.DeliveredDocument) -> str:
+    extension = mimetypes.guess_extension(item.media_type) or ".bin"
+    return f"{item.created_at:%Y-%m-%d}-{item.category}-v{item.version}{extension}"
+
+
+async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> api.ContentChunk:
+    """One chunk of the caller's document; the first chunk counts as opening it (audit, read receipt)."""
+    if message.offset % api.CHUNK_SIZE:
+        raise InvalidRequest("offset must be a multiple of the chunk size")
+    seq = message.offset // api.CHUNK_SIZE
+    async with deps.pool.acquire() as conn, conn.transaction():
+        item = await _own(conn, message.id, caller)
+        key = await queries.content_key(conn, item.document_id, item.version)
+        if seq >= key.chunks:
+            raise InvalidRequest("offset beyond the end of the content")
+        last = seq == key.chunks - 1
+        cipher = ContentCipher(deps.master_keys.unwrap(key.key_id, key.wrapped_key), item.document_id, item.version)
+        data = cipher.open(seq, await queries.sealed_chunk(conn, item.document_id, item.version, seq), last)
+        if seq == 0:
+            await _opened(conn, item, caller, message.disposition)
+    if seq == 0:
+        deps.outbox.wake()
+    return api.ContentChunk(
+        media_type=item.media_type,
+        filename=_filename(item),
+        size=item.size,
+        offset=message.offset,
+        data_b64=base64.b64encode(data).decode(),
+        last=last,
+    )
+
+
+async def _opened(conn: asyncpg.Connection, item: queries.DeliveredDocument, caller: Caller, disposition: str) -> None:
+    first_read_at = await store.mark_opened(conn, uuid.UUID(item.id))
+    if first_read_at is not None:
+        await enqueue(
+            conn,
+            hospital.READ,
+            hospital.DocumentRead(
+                event_id=uuid.uuid4().hex,
+                document_id=item.document_id,
+                version=item.version,
+                physician=PhysicianRef.from_key(item.physician),
+                read_at=first_read_at,
+            ),
+        )
+    await enqueue(
+        conn,
+        AUDIT_SUBJECT,
+        audit.AuditRecord(
+            action="document.viewed" if disposition == "view" else "document.downloaded",
+            outcome="success",
+            actor=audit.Party(kind="physician", id=caller.account_id),
+            entity=audit.Entity(kind="document", id=item.document_id, version=item.version),
+        ),
+    )
+
+
+async def mark_document(message: api.MarkDocument, caller: Caller, deps: Deps) -> api.Empty:
+    """The physician marks a document read or unread."""
+    async with deps.pool.acquire() as conn:
+        item = await _own(conn, message.id, caller)
+        await store.set_unread(conn, uuid.UUID(item.id), not message.read)
+    return api.Empty()
+
+
+async def unread_counters(message: api.Empty, caller: Caller, deps: Deps) -> api.UnreadCounters:
+    async with deps.pool.acquire() as conn:
+        return await queries.unread_counters(conn, _physician(caller))
+
+
+async def list_undelivered(message: api.ListUndelivered, caller: Caller, deps: Deps) -> api.UndeliveredPage:
+    """For administrators: documents that reached no physician, newest first (metadata only)."""
+    if caller.role != "admin":
+        raise NotFound()
+    async with deps.pool.acquire() as conn:
+        items, total = await queries.undelivered_page(conn, message)
+        services = await queries.undelivered_services(conn)
+    return api.UndeliveredPage(
+        items=items, total=total, page=message.page, per_page=message.per_page, services=services
+    )

@@ -1,0 +1,298 @@
+"""What the hospital sends: designations and documents, delivered by the rule or left waiting.
+
+Each handler runs in one transaction with its effects (deliveries, outbox messages) and the
+event's inbox record, under a lock on the episode, so that copies of the service running side
+by side never deliver a document twice nor miss a designation that arrives at the same time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from common.contracts import audit, documents as api, hospital
+from common.contracts.physicians import PhysicianRef
+from common.outbox import OutboxRelay, enqueue
+
+from . import store
+from .contents import InvalidContent, inline_pieces, store_encrypted
+from .crypto import ContentCipher, MasterKeys
+from .delivery import Recipient, Refusal, account_refusal, designated_recipients, document_refusal
+from .objects import object_pieces
+from .physicians import PhysicianDirectory
+
+log = logging.getLogger(__name__)
+
+AUDIT_SUBJECT = audit.subject_for("documents")
+HOSPITAL = audit.Party(kind="hospital")
+
+
+@dataclass(frozen=True)
+class Deps:
+    pool: asyncpg.Pool
+    nc: NATS
+    js: JetStreamContext
+    outbox: OutboxRelay
+    master_keys: MasterKeys
+    physicians: PhysicianDirectory
+    pending_days: int
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What deciding and delivering needs to know of a stored document version."""
+
+    document_id: str
+    version: int
+    episode_id: str
+    service: str
+    title: str
+
+
+@dataclass
+class _Outcome:
+    """Accounts that received something in a transaction, to tell the gateway once it is committed."""
+
+    accounts: set[str]
+
+    async def announce(self, deps: Deps) -> None:
+        deps.outbox.wake()
+        for account_id in self.accounts:
+            await deps.nc.publish(api.DELIVERED_EVENT_PREFIX + account_id, b"")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _document_entity(document_id: str, version: int) -> audit.Entity:
+    return audit.Entity(kind="document", id=document_id, version=version)
+
+
+async def designation_received(message: hospital.DesignationMessage, deps: Deps) -> None:
+    """Record a designation or its revocation; documents waiting for the episode are decided now."""
+    outcome = _Outcome(set())
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if not await store.claim_event(conn, message.event_id, hospital.DESIGNATIONS):
+            return
+        await store.lock_episode(conn, message.episode.id)
+        await store.upsert_patient(conn, message.patient)
+        await store.record_designation(conn, message)
+        await _decide_waiting(conn, deps, message.episode.id, outcome)
+    await outcome.announce(deps)
+
+
+async def _decide_waiting(conn: asyncpg.Connection, deps: Deps, episode_id: str, outcome: _Outcome) -> None:
+    """Documents of the episode that waited for a designation: decided now that one exists."""
+    for pending in await store.lock_pending(conn, episode_id=episode_id):
+        await _decide_and_deliver(conn, deps, pending, None, outcome)
+        await store.delete_pending(conn, pending.document_id, pending.version)
+
+
+async def document_received(message: hospital.DocumentMessage, deps: Deps) -> None:
+    """Store a document encrypted and deliver it, leave it waiting for a designation, or refuse it."""
+    doc = message.document
+    outcome = _Outcome(set())
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if not await store.claim_event(conn, message.event_id, hospital.DOCUMENTS):
+            return
+        await store.lock_episode(conn, message.episode_id)
+        if await store.document_exists(conn, doc.id, doc.version):
+            log.info("document version received again under a new event id; nothing to do")
+            return
+        await store.upsert_patient(conn, message.patient)
+        try:
+            async with conn.transaction():  # a savepoint: a bad content leaves no trace but its refusal
+                await _store_document(conn, deps, message)
+        except InvalidContent as exc:
+            await _content_refused(conn, message, str(exc))
+        else:
+            stored = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
+            refusal = None if message.manual else document_refusal(doc)
+            if refusal is not None:
+                await _record_undelivered(conn, stored, refusal)
+            else:
+                await _decide_and_deliver(conn, deps, stored, message.manual, outcome)
+    await outcome.announce(deps)
+
+
+async def _store_document(conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage) -> None:
+    doc, content = message.document, message.content
+    data_key, key_id, wrapped = deps.master_keys.new_data_key()
+    await store.insert_document(conn, message, key_id, wrapped)
+    if isinstance(content, hospital.InlineContent):
+        pieces = inline_pieces(content)
+    else:
+        pieces = object_pieces(deps.js, content.object)
+    cipher = ContentCipher(data_key, doc.id, doc.version)
+    stored = await store_encrypted(conn, cipher, pieces, content.media_type, content.sha256)
+    await store.set_content_size(conn, doc.id, doc.version, stored)
+
+
+async def _decide_and_deliver(
+    conn: asyncpg.Connection,
+    deps: Deps,
+    document: _Document,
+    manual: hospital.ManualSending | None,
+    outcome: _Outcome,
+    *,
+    expired: bool = False,
+) -> None:
+    """Apply the manual or the automatic rule to a stored document, and record what came of it."""
+    if manual is not None:
+        candidates: list[Recipient | Refusal] = [Recipient(manual.recipient.key)]
+    else:
+        designations = await store.designations_of(conn, document.episode_id)
+        if not designations and not expired:
+            await store.insert_pending(conn, document.document_id, document.version, document.episode_id)
+            return
+        candidates = designated_recipients(designations)
+    for candidate in candidates:
+        if isinstance(candidate, Refusal):
+            await _record_undelivered(conn, document, candidate)
+            continue
+        status = await deps.physicians.status(candidate.physician)
+        refusal = account_refusal(candidate.physician, status.known, status.activated)
+        if refusal is not None:
+            await _record_undelivered(conn, document, refusal)
+            continue
+        assert status.account_id is not None
+        if await _deliver(conn, document, candidate.physician, status.account_id, manual):
+            outcome.accounts.add(status.account_id)
+
+
+async def _deliver(
+    conn: asyncpg.Connection, document: _Document, physician: str, account_id: str, manual: hospital.ManualSending | None
+) -> bool:
+    delivered_at = await store.insert_delivery(
+        conn,
+        document.document_id,
+        document.version,
+        account_id,
+        physician,
+        manual.sent_by if manual else None,
+        manual.patient_authorization if manual else None,
+    )
+    if delivered_at is None:
+        return False  # this version was already delivered to this physician
+    await enqueue(
+        conn,
+        hospital.DELIVERED,
+        hospital.DocumentDelivered(
+            event_id=_new_id(),
+            document_id=document.document_id,
+            version=document.version,
+            physician=PhysicianRef.from_key(physician),
+            delivered_at=delivered_at,
+        ),
+    )
+    await enqueue(
+        conn,
+        AUDIT_SUBJECT,
+        audit.AuditRecord(
+            action="document.delivered",
+            outcome="success",
+            actor=HOSPITAL,
+            entity=_document_entity(document.document_id, document.version),
+            detail=f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
+        ),
+    )
+    return True
+
+
+async def _record_undelivered(conn: asyncpg.Connection, document: _Document, refusal: Refusal) -> None:
+    await store.insert_undelivered(
+        conn, document.document_id, document.version, document.service, document.title, refusal.reason, refusal.detail
+    )
+    await enqueue(
+        conn,
+        hospital.UNDELIVERED,
+        hospital.DocumentUndelivered(
+            event_id=_new_id(),
+            document_id=document.document_id,
+            version=document.version,
+            reason=refusal.reason,
+            detail=refusal.detail,
+        ),
+    )
+    await enqueue(
+        conn,
+        AUDIT_SUBJECT,
+        audit.AuditRecord(
+            action="document.undelivered",
+            outcome="failure",
+            actor=HOSPITAL,
+            entity=_document_entity(document.document_id, document.version),
+            detail=f"{refusal.reason}: {refusal.detail}",
+        ),
+    )
+
+
+async def _content_refused(conn: asyncpg.Connection, message: hospital.DocumentMessage, reason: str) -> None:
+    """A content that fails its checks: rejected, and reported undelivered so the hospital sends it by post."""
+    doc = message.document
+    await _reject(conn, hospital.DOCUMENTS, message.event_id, reason)
+    document = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
+    await _record_undelivered(conn, document, Refusal("invalid_content", reason))
+
+
+async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
+    await store.insert_rejection(conn, subject, event_id, reason)
+    await enqueue(conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id())
+    await enqueue(
+        conn,
+        AUDIT_SUBJECT,
+        audit.AuditRecord(
+            action="message.rejected",
+            outcome="failure",
+            actor=HOSPITAL,
+            entity=audit.Entity(kind="message", id=event_id),
+            detail=f"{subject}: {reason}"[:500],
+        ),
+    )
+
+
+async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
+    """A hospital message that could not be read: recorded, reported on portal.rejected, acked."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        await _reject(conn, subject, event_id, reason)
+    deps.outbox.wake()
+
+
+async def sweep_pending(deps: Deps) -> None:
+    """Deliver waiting documents whose designation has come; give up on those that waited too long."""
+    async with deps.pool.acquire() as conn:
+        episodes = await store.pending_episodes_with_designation(conn)
+    for episode_id in episodes:
+        outcome = _Outcome(set())
+        async with deps.pool.acquire() as conn, conn.transaction():
+            await store.lock_episode(conn, episode_id)
+            await _decide_waiting(conn, deps, episode_id, outcome)
+        await outcome.announce(deps)
+    while True:
+        async with deps.pool.acquire() as conn, conn.transaction():
+            expired = await store.lock_pending(conn, older_than_days=deps.pending_days)
+            for pending in expired:
+                await _decide_and_deliver(conn, deps, pending, None, _Outcome(set()), expired=True)
+                await store.delete_pending(conn, pending.document_id, pending.version)
+        deps.outbox.wake()
+        if not expired:
+            return
+
+
+async def sweep_forever(deps: Deps, every_seconds: float) -> None:
+    """Run `sweep_pending` periodically; a failed round is logged and tried again next time."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await sweep_pending(deps)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("sweeping pending documents failed; trying again later")
+
