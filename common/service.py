@@ -63,10 +63,11 @@ class Runtime:
         task.add_done_callback(_stop_on_crash)
         self.tasks.append(task)
 
-    async def add_endpoints(self, group: str, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
-        """Register request/reply endpoints as `<group>.<name>`, shared by all copies (queue group)."""
-        endpoints = self.micro.add_group(name=group)
-        for name, handler in handlers.items():
+    async def add_endpoints(self, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
+        """Register request/reply endpoints on their subjects (`<service>.…`), shared by all copies."""
+        endpoints = self.micro.add_group(name=self.name)
+        for subject, handler in handlers.items():
+            name = subject.removeprefix(f"{self.name}.")
             await endpoints.add_endpoint(name=name.replace(".", "_"), subject=name, handler=handler)
 
 
@@ -122,7 +123,7 @@ async def run_service(
                 await conn.fetchval("SELECT 1")
             return Health(service=name, status="ok", database="ok")
 
-        await runtime.add_endpoints(name, {"health": endpoint(health, HealthCheck)})
+        await runtime.add_endpoints({f"{name}.health": endpoint(health, HealthCheck)})
         runtime.spawn(runtime.outbox.run(), "outbox relay")
         # What setup opens (HTTP clients...) closes after the tasks and endpoints that use it stop.
         resources = AsyncExitStack()

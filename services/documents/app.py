@@ -39,14 +39,11 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             api.UNDELIVERED: (reading.list_undelivered, api.ListUndelivered),
         }
         await runtime.add_endpoints(
-            "documents",
             {
                 # A bad token gets the same answer as someone else's document: not found.
-                subject.removeprefix("documents."): authenticated_endpoint(
-                    partial(handler, deps=readers), model, verifier, refusal=NotFound
-                )
+                subject: authenticated_endpoint(partial(handler, deps=readers), model, verifier, refusal=NotFound)
                 for subject, (handler, model) in api_routes.items()
-            },
+            }
         )
 
         receivers = receiving.Deps(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import mimetypes
 import uuid
 from dataclasses import dataclass
@@ -35,24 +36,10 @@ def _physician(caller: Caller) -> str:
 
 
 def _summary(item: queries.DeliveredDocument) -> api.DocumentSummary:
-    return api.DocumentSummary(
-        id=item.id,
-        patient_id=item.patient_id,
-        title=item.title,
-        category=item.category,
-        service=item.service,
-        author=item.author,
-        version=item.version,
-        corrected=item.version > 1,
-        current=item.current,
-        created_at=item.created_at,
-        delivered_at=item.delivered_at,
-        unread=item.unread,
-        patient_name=item.patient_name,
-        patient_birth_date=item.patient_birth_date,
-        media_type=item.media_type,
-        size=item.size,
-    )
+    fields = dataclasses.asdict(item)
+    for internal in ("document_id", "physician"):
+        del fields[internal]
+    return api.DocumentSummary(**fields, corrected=item.version > 1)
 
 
 async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps) -> api.DocumentPage:

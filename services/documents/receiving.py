@@ -70,6 +70,15 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+async def _audit(conn: asyncpg.Connection, action: audit.Action, entity: audit.Entity, detail: str) -> None:
+    """What the hospital's message led to, for the audit log (through the outbox)."""
+    failure = action in ("document.undelivered", "message.rejected")
+    record = audit.AuditRecord(
+        action=action, outcome="failure" if failure else "success", actor=HOSPITAL, entity=entity, detail=detail[:500]
+    )
+    await enqueue(conn, AUDIT_SUBJECT, record)
+
+
 def _document_entity(document_id: str, version: int) -> audit.Entity:
     return audit.Entity(kind="document", id=document_id, version=version)
 
@@ -191,16 +200,11 @@ async def _deliver(
             delivered_at=delivered_at,
         ),
     )
-    await enqueue(
+    await _audit(
         conn,
-        AUDIT_SUBJECT,
-        audit.AuditRecord(
-            action="document.delivered",
-            outcome="success",
-            actor=HOSPITAL,
-            entity=_document_entity(document.document_id, document.version),
-            detail=f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
-        ),
+        "document.delivered",
+        _document_entity(document.document_id, document.version),
+        f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
     )
     return True
 
@@ -220,16 +224,11 @@ async def _record_undelivered(conn: asyncpg.Connection, document: _Document, ref
             detail=refusal.detail,
         ),
     )
-    await enqueue(
+    await _audit(
         conn,
-        AUDIT_SUBJECT,
-        audit.AuditRecord(
-            action="document.undelivered",
-            outcome="failure",
-            actor=HOSPITAL,
-            entity=_document_entity(document.document_id, document.version),
-            detail=f"{refusal.reason}: {refusal.detail}",
-        ),
+        "document.undelivered",
+        _document_entity(document.document_id, document.version),
+        f"{refusal.reason}: {refusal.detail}",
     )
 
 
@@ -244,17 +243,7 @@ async def _content_refused(conn: asyncpg.Connection, message: hospital.DocumentM
 async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
     await store.insert_rejection(conn, subject, event_id, reason)
     await enqueue(conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id())
-    await enqueue(
-        conn,
-        AUDIT_SUBJECT,
-        audit.AuditRecord(
-            action="message.rejected",
-            outcome="failure",
-            actor=HOSPITAL,
-            entity=audit.Entity(kind="message", id=event_id),
-            detail=f"{subject}: {reason}"[:500],
-        ),
-    )
+    await _audit(conn, "message.rejected", audit.Entity(kind="message", id=event_id), f"{subject}: {reason}")
 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:

@@ -33,11 +33,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.CONTACT: (handlers.contact, api.ContactLookup),
         }
         await runtime.add_endpoints(
-            "identity",
-            {
-                subject.removeprefix("identity."): endpoint(partial(handler, deps=deps), model)
-                for subject, (handler, model) in routes.items()
-            },
+            {subject: endpoint(partial(handler, deps=deps), model) for subject, (handler, model) in routes.items()}
         )
 
     return setup

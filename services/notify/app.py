@@ -40,7 +40,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
     endpoints = {
         notify.SEND_SMS: endpoint(partial(handlers.send_sms, provider=sms), SendSms),
     }
-    await runtime.add_endpoints(NAME, {subject.removeprefix(f"{NAME}."): h for subject, h in endpoints.items()})
+    await runtime.add_endpoints(endpoints)
 
     routes = {
         hospital.DELIVERED: Route(
