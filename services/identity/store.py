@@ -144,24 +144,36 @@ async def insert_session(conn: asyncpg.Connection, session_id: str, secret_hash:
     )
 
 
+TOUCH_EVERY_SECONDS = 30
+"""A session's last activity is written at most this often: the idle timeout is that precise."""
+
+
 async def touch_live_session(
     conn: asyncpg.Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int
 ) -> tuple[str, Account] | None:
     """The session and its active account if the session is alive; its idle clock restarts."""
+    account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
     row = await conn.fetchrow(
-        "UPDATE sessions s SET last_seen_at = now() FROM accounts a "
-        "WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND a.id = s.account_id AND a.status = 'active' "
-        "AND s.last_seen_at > now() - make_interval(secs => $2) "
-        "AND s.created_at > now() - make_interval(secs => $3) "
-        f"RETURNING s.id AS session_id, {', '.join('a.' + c.strip() for c in _ACCOUNT_COLUMNS.split(','))}",
+        "WITH live AS ("
+        f" SELECT s.id AS session_id, s.last_seen_at, {account_columns} FROM sessions s"
+        " JOIN accounts a ON a.id = s.account_id"
+        " WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND a.status = 'active'"
+        " AND s.last_seen_at > now() - make_interval(secs => $2)"
+        " AND s.created_at > now() - make_interval(secs => $3)"
+        "), touched AS ("
+        " UPDATE sessions SET last_seen_at = now() WHERE id = (SELECT session_id FROM live)"
+        " AND last_seen_at < now() - make_interval(secs => $4)"
+        ") SELECT * FROM live",
         secret_hash,
         idle_seconds,
         absolute_seconds,
+        TOUCH_EVERY_SECONDS,
     )
     if row is None:
         return None
     values = dict(row)
     session_id = str(values.pop("session_id"))
+    values.pop("last_seen_at")
     return session_id, Account(**{**values, "id": str(values["id"])})
 
 
