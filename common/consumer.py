@@ -38,6 +38,9 @@ class Route:
     """Messages with the same key are handled one after the other, in stream order; others in parallel."""
 
 
+BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
+"""Handles every readable message of a fetch at once, as (subject, message), in stream order."""
+
 RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
 """Called with (subject, event_id when readable, reason) for a message that cannot be processed."""
 
@@ -67,6 +70,7 @@ class DurableConsumer:
         batch: int = 64,
         ack_wait: float = 30.0,
         concurrency: int = 1,
+        handle_batch: BatchHandler | None = None,
     ) -> None:
         self._js = js
         self._stream = stream
@@ -77,6 +81,7 @@ class DurableConsumer:
         self._batch = batch
         self._ack_wait = ack_wait
         self._concurrency = max(1, concurrency)
+        self._handle_batch = handle_batch
 
     async def run(self) -> None:
         config = ConsumerConfig(
@@ -119,8 +124,10 @@ class DurableConsumer:
             await self.process_batch(messages)
 
     async def process_batch(self, messages: list[Msg]) -> None:
-        """Handle a fetched batch: by key, groups in parallel, each group in order."""
+        """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
         decoded = [(msg, self._decode(msg)) for msg in messages]
+        if self._handle_batch is not None and await self._all_at_once(decoded):
+            return
         groups: dict[Hashable, list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]] = {}
         for index, (msg, outcome) in enumerate(decoded):
             if self._concurrency > 1 and isinstance(outcome, tuple) and outcome[0].key is not None:
@@ -136,6 +143,24 @@ class DurableConsumer:
                     await self._handle(msg, outcome)
 
         await asyncio.gather(*(run(group) for group in groups.values()))
+
+    async def _all_at_once(self, decoded: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]) -> bool:
+        """One call for the whole batch (one transaction); on failure, each message on its own."""
+        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple)]
+        if readable:
+            assert self._handle_batch is not None
+            try:
+                await self._handle_batch([(msg.subject, message) for msg, message in readable])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("batch of %d failed (%s); handling each on its own", len(readable), type(exc).__name__)
+                return False
+            await asyncio.gather(*(msg.ack() for msg, _ in readable))
+        for msg, outcome in decoded:
+            if isinstance(outcome, MalformedMessage):
+                await self._reject(msg, outcome.reason)
+        return True
 
     async def process(self, msg: Msg) -> None:
         """Handle one message, then ack; transient failures are retried later, bad ones set aside."""

@@ -33,5 +33,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
         filter_subject=AUDIT_SUBJECTS,
         routes=routes,
         on_reject=partial(handlers.record_rejection, **deps),
+        handle_batch=partial(handlers.record_batch, sources={subject_for(s): s for s in SOURCES}, **deps),
+        batch=256,
     )
     runtime.spawn(consumer.run(), "audit records consumer")

@@ -34,6 +34,29 @@ async def record(message: AuditRecord, *, source: str, pool: asyncpg.Pool, relay
     relay.wake()
 
 
+async def record_batch(
+    items: list[tuple[str, AuditRecord]], *, sources: dict[str, str], pool: asyncpg.Pool, relay: OutboxRelay
+) -> None:
+    """A fetched batch of records, appended to the chain in one transaction, in stream order.
+
+    Raises (and so falls back to one record at a time) if a subject is not a known source.
+    """
+    entries = [Entry.of(message, sources[subject]) for subject, message in items]
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock_chain(conn)
+        known = await store.existing_event_ids(conn, [entry.event_id for entry in entries])
+        prev_hash = await store.last_hash(conn)
+        for entry in entries:
+            if entry.event_id in known:
+                continue
+            known.add(entry.event_id)
+            hash_ = link(prev_hash, entry)
+            await store.insert_record(conn, entry, prev_hash, hash_)
+            await enqueue(conn, hospital.AUDIT, fhir.audit_event(entry), msg_id=f"audit:{entry.event_id}")
+            prev_hash = hash_
+    relay.wake()
+
+
 async def record_rejection(
     subject: str, event_id: str | None, reason: str, *, pool: asyncpg.Pool, relay: OutboxRelay
 ) -> None:

@@ -17,6 +17,11 @@ async def has_record(conn: asyncpg.Connection, event_id: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM records WHERE event_id = $1)", event_id))
 
 
+async def existing_event_ids(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT event_id FROM records WHERE event_id = ANY($1::text[])", event_ids)
+    return {row["event_id"] for row in rows}
+
+
 async def last_hash(conn: asyncpg.Connection) -> bytes:
     """The hash of the newest row, or the genesis value for an empty log."""
     value = await conn.fetchval("SELECT hash FROM records ORDER BY seq DESC LIMIT 1")
