@@ -118,20 +118,40 @@ def _quoted(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
 
-def server_config(credentials: NatsCredentials, *, port: int, store_dir: Path, http_port: int | None = None) -> str:
-    """A nats-server configuration with JetStream and one user per process."""
+def authorization_block(passwords: dict[str, str]) -> str:
+    """The `authorization` section: each user, its password (or a `$VARIABLE`), its permissions."""
     users = []
     for user in USERS:
         rules = PERMISSIONS[user]
+        password = passwords[user]
+        password_value = password if password.startswith("$") else json.dumps(password)
         users.append(
             "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}, "
             "allow_responses: true}}"
-            % (json.dumps(user), json.dumps(credentials.passwords[user]), _quoted(rules["publish"]), _quoted(rules["subscribe"]))
+            % (json.dumps(user), password_value, _quoted(rules["publish"]), _quoted(rules["subscribe"]))
         )
+    return "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"
+
+
+def server_config(credentials: NatsCredentials, *, port: int, store_dir: Path, http_port: int | None = None) -> str:
+    """A single dev/test nats-server with JetStream and one user per process."""
     monitoring = f"http_port: {http_port}\n" if http_port else ""
     return (
         f"listen: 127.0.0.1:{port}\n"
         f"{monitoring}"
         f"jetstream {{ store_dir: {json.dumps(str(store_dir))} }}\n"
-        "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"
+        + authorization_block(credentials.passwords)
     )
+
+
+def main() -> None:
+    """`python -m deploy.nats_accounts`: print the production authorization block.
+
+    Passwords are read by nats-server from its environment (`$NATS_PASSWORD_GATEWAY`, ...), so the
+    file holds no secret; see deploy/production/README.md.
+    """
+    print(authorization_block({user: f"$NATS_PASSWORD_{user.upper()}" for user in USERS}), end="")
+
+
+if __name__ == "__main__":
+    main()
