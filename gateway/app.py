@@ -7,6 +7,7 @@ from nats.aio.client import Client as NATS
 from .config import GatewaySettings
 from .csrf import csrf_check, csrf_cookie, csrf_input
 from .i18n import setup_templates
+from .live import delivery_feed, end_event_streams
 from .middlewares import error_pages, security_headers
 from .routes import routes
 from .sessions import sessions
@@ -18,10 +19,14 @@ def make_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     app = web.Application(
         # Outermost first. The CSRF cookie wraps the error pages, which show the logout form;
         # errors wrap the checks, which refuse by raising.
-        middlewares=[security_headers, csrf_cookie, error_pages, csrf_check, sessions],
+        middlewares=[csrf_cookie, error_pages, csrf_check, sessions],
     )
     app[SETTINGS_KEY] = settings
     app[BUS_KEY] = nc
+    # Just before the headers go out, so that streamed responses (contents, events) get them too.
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(delivery_feed)
+    app.on_shutdown.append(end_event_streams)
     setup_templates(app, {"csrf_input": csrf_input})
     app.add_routes(routes(settings))
     return app

@@ -6,21 +6,26 @@ compiled in memory when the gateway starts.
 from __future__ import annotations
 
 import gettext
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel import Locale
+from babel.dates import DateTimePattern, get_datetime_format, match_skeleton, parse_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 
 from . import cookies
+from .labels import BORN, CATEGORY_LABELS, REASON_LABELS
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -61,36 +66,113 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
             app,
             app_key=TEMPLATES_KEYS[locale],
             loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-            extensions=["jinja2.ext.i18n"],
+            extensions=["jinja2.ext.i18n", ConstantMessages],
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            # Templates are compiled once; a production gateway never reloads them.
+            auto_reload=False,
         )
-        environment.install_gettext_translations(load_translations(locale), newstyle=True)  # type: ignore[attr-defined]
-        environment.filters.update(_formatters(locale))
+        translations = load_translations(locale)
+        environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        environment.extend(constant_translations=translations)
+        environment.filters.update(_formatters(locale, translations))
         environment.globals.update(template_globals)
 
 
-def _formatters(locale: str) -> dict[str, Callable[..., str]]:
+class ConstantMessages(Extension):
+    """`_("a constant message")` translated once, when the template is compiled, not at each render.
+
+    Each locale has its own environment, so a message without variables is a constant there.
+    Messages with variables (or a `%`) still go through newstyle gettext at render time.
+    """
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        translations: gettext.NullTranslations = self.environment.constant_translations  # type: ignore[attr-defined]
+        tokens = list(stream)
+        skip = 0
+        for index, token in enumerate(tokens):
+            if skip:
+                skip -= 1
+                continue
+            call = tokens[index : index + 4]
+            if (
+                [part.type for part in call] == ["name", "lparen", "string", "rparen"]
+                and token.value == "_"
+                and (index == 0 or tokens[index - 1].type != "dot")
+                and "%" not in call[2].value
+            ):
+                translated = translations.gettext(call[2].value)
+                if "%" not in translated:
+                    yield Token(token.lineno, "string", translated)
+                    skip = 3
+                    continue
+            yield token
+
+
+def _formatters(locale: str, translations: gettext.NullTranslations) -> dict[str, Callable[..., str]]:
+    # Filters, not `_()` calls, for what list rows show: a filter is a plain call, a template call is not.
+    formats = LocaleFormats(locale)
+    other_category = CATEGORY_LABELS["other"]
+    born = translations.gettext(BORN)
     return {
-        "moment": lambda value: format_moment(value, locale),
-        "day": lambda value: format_day(value, locale),
-        "number": lambda value: format_decimal(value, locale=locale),
+        "moment": formats.moment,
+        "day": formats.day,
+        "iso": lambda value: value.isoformat(),
+        "born": lambda day: born % {"date": formats.day(day)},
+        "number": lambda value: _number(value, locale),
+        "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
+        # A reason the gateway does not know yet is shown as its code rather than hidden.
+        "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
     }
 
 
-def format_moment(moment: datetime, locale: str) -> str:
-    """Date and time to the minute, in the portal's time zone, as the locale writes them."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
-    local = moment.astimezone(DISPLAY_TIMEZONE)
-    day = format_skeleton("yMMMd", local, locale=locale)
-    time = format_time(local, "short", locale=locale)
-    pattern = str(get_datetime_format("medium", locale=locale))  # e.g. "{1}, {0}": date, then time
-    return pattern.replace("'", "").replace("{1}", day).replace("{0}", time)
+def _number(value: int | float, locale: str) -> str:
+    # Page numbers and counts are mostly small: below 1,000 no locale of ours groups or changes digits.
+    if isinstance(value, int) and -1000 < value < 1000:
+        return str(value)
+    return format_decimal(value, locale=locale)
 
 
-def format_day(day: date, locale: str) -> str:
-    """A calendar date with a four-digit year (birth dates: two digits would be ambiguous)."""
-    return format_skeleton("yMMdd", day, locale=locale)
+class LocaleFormats:
+    """Dates as a locale writes them, with Babel's patterns looked up once (a list page formats dozens)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = Locale.parse(locale)
+        self._day_pattern = self._skeleton("yMMdd")  # four-digit year: two digits would be ambiguous for birth dates
+        self._date_pattern = self._skeleton("yMMMd")
+        self._time_pattern = parse_pattern(str(self.locale.time_formats["short"]))
+        # e.g. "{1}, {0}": the date, then the time
+        self._date_time = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
+        # Babel takes ~10 µs a date and a list page shows dozens, again at each reload: each date,
+        # moment, day and minute is formatted once.
+        self.day: Callable[[date], str] = lru_cache(maxsize=4096)(self._format_day)
+        """A calendar date."""
+        self.moment: Callable[[datetime], str] = lru_cache(maxsize=8192)(self._format_moment)
+        """Date and time to the minute, in the portal's time zone."""
+        self._calendar_day = lru_cache(maxsize=2048)(self._format_date)
+        self._clock = lru_cache(maxsize=1440)(self._format_time)
+
+    def _skeleton(self, skeleton: str) -> DateTimePattern:
+        skeletons = self.locale.datetime_skeletons
+        if skeleton not in skeletons:
+            skeleton = match_skeleton(skeleton, skeletons) or skeleton
+        return parse_pattern(str(skeletons[skeleton]))
+
+    def _format_moment(self, moment: datetime) -> str:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
+        local = moment.astimezone(DISPLAY_TIMEZONE)
+        day = self._calendar_day(local.date())
+        clock = self._clock(local.hour, local.minute)
+        return self._date_time.replace("{1}", day).replace("{0}", clock)
+
+    def _format_day(self, day: date) -> str:
+        return self._day_pattern.apply(day, self.locale)
+
+    def _format_date(self, day: date) -> str:
+        return self._date_pattern.apply(day, self.locale)
+
+    def _format_time(self, hour: int, minute: int) -> str:
+        return self._time_pattern.apply(time(hour, minute), self.locale)

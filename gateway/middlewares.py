@@ -42,10 +42,11 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
 }
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add the browser protections to every response; a view may set its own CSP first."""
-    response = await handler(request)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: the browser protections on every response, streamed ones included.
+
+    A view may set its own CSP first.
+    """
     headers = response.headers
     headers.setdefault("Content-Security-Policy", PAGE_CSP)
     headers["X-Content-Type-Options"] = "nosniff"
@@ -58,7 +59,6 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         headers["Cache-Control"] = "no-store"
     if settings_of(request).https:
         headers["Strict-Transport-Security"] = HSTS
-    return response
 
 
 @web.middleware

@@ -1,15 +1,28 @@
 """Rendering a page: the request's language, and what every page's layout shows."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+import asyncio
+from typing import Any, Awaitable, Mapping, TypeVar
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from common.bus import call
+from common.contracts.documents import COUNTERS, Empty, UnreadCounters
+from common.errors import DomainError
+
 from .csrf import form_token
 from .i18n import TEMPLATES_KEYS, request_locale
 from .sessions import SESSION_KEY
-from .state import settings_of
+from .state import bus_of, settings_of
+
+T = TypeVar("T")
+
+PARTIAL_HEADER = "X-Portal-Partial"
+"""Sent by static/live.js: answer only the page's live parts (its list region and the counters)."""
+
+# The counters decorate the navigation: a slow answer must not hold the page for long.
+COUNTERS_TIMEOUT = 2.0
 
 
 def render_page(
@@ -21,6 +34,8 @@ def render_page(
     layout = {
         "locale": locale,
         "account": session.account if session else None,
+        "counters": None,
+        "live": False,
         "csrf_token": form_token(request),
         "current_path": request.path_qs,
         "dev_outbox": settings_of(request).dev_outbox_enabled,
@@ -28,6 +43,35 @@ def render_page(
     return aiohttp_jinja2.render_template(
         template, request, {**layout, **(context or {})}, app_key=TEMPLATES_KEYS[locale], status=status
     )
+
+
+def render_list(request: web.Request, template: str, region: str, context: Mapping[str, Any]) -> web.Response:
+    """A page whose `region` template the live update refreshes; the live script gets only its parts."""
+    if request.headers.get(PARTIAL_HEADER) == "1":
+        response = render_page(request, "partial.html", {**context, "region": region})
+    else:
+        response = render_page(request, template, {**context, "region": region, "live": True})
+    response.headers["Vary"] = PARTIAL_HEADER
+    return response
+
+
+async def with_counters(request: web.Request, answer: Awaitable[T]) -> tuple[T, UnreadCounters | None]:
+    """The view's answer and the navigation's unread counters, asked at the same time."""
+    found, counters = await asyncio.gather(answer, unread_counters(request))
+    return found, counters
+
+
+async def unread_counters(request: web.Request) -> UnreadCounters | None:
+    """A physician's unread counters for the navigation; None (no counts shown) if they cannot be had."""
+    session = request.get(SESSION_KEY)
+    if session is None or session.account.role != "physician":
+        return None
+    try:
+        return await call(
+            bus_of(request), COUNTERS, Empty(), UnreadCounters, token=session.token, timeout=COUNTERS_TIMEOUT
+        )
+    except DomainError:
+        return None  # the page itself still answers; its own call reports an unavailable service
 
 
 def see_other(location: str) -> web.Response:

@@ -7,17 +7,22 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
+from .views.admin import undelivered
 from .views.auth import code, code_form, login, login_form, logout
+from .views.contents import download_document, view_document
 from .views.dev_outbox import dev_outbox
-from .views.documents import DOCUMENT_ID, download_document, home, list_documents, view_document
+from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
+from .views.events import events
 from .views.health import healthz
 from .views.language import switch_language
+from .views.patients import list_patients, patient_documents
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
     """Every route; the development outbox exists only in development."""
+    document = f"/documents/{{id:{OPAQUE_ID}}}"
     table = [
         web.get("/", home),
         web.get("/login", login_form),
@@ -25,10 +30,17 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/login/code", code_form),
         web.post("/login/code", code),
         web.post("/logout", logout),
+        web.get("/patients", list_patients),
+        web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),
+        web.get(document, document_page),
         # No HEAD: each GET of a content is a traced view or download (F1.6).
-        web.get(f"/documents/{{id:{DOCUMENT_ID}}}/view", view_document, allow_head=False),
-        web.get(f"/documents/{{id:{DOCUMENT_ID}}}/download", download_document, allow_head=False),
+        web.get(f"{document}/view", view_document, allow_head=False),
+        web.get(f"{document}/download", download_document, allow_head=False),
+        web.post(f"{document}/read", mark_read),
+        web.post(f"{document}/unread", mark_unread),
+        web.get("/events", events, allow_head=False),
+        web.get("/admin/undelivered", undelivered),
         web.get(f"/lang/{{locale:{'|'.join(LOCALES)}}}", switch_language),
         web.get("/healthz", healthz),
         web.static("/static", STATIC_DIR),

@@ -5,8 +5,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common.bus import call
-from common.contracts.identity import SESSION_RESOLVE, ResolvedSession, SessionRef
-from common.errors import Unauthenticated
+from common.contracts.identity import SESSION_RESOLVE, AccountSummary, ResolvedSession, SessionRef
+from common.errors import NotFound, Unauthenticated
 
 from .cookies import session_cookie_name
 from .state import bus_of, settings_of
@@ -52,3 +52,11 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
         raise Unauthenticated()
     request[SESSION_KEY] = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle), ResolvedSession)
     return await handler(request)
+
+
+def account_with_role(request: web.Request, role: str) -> AccountSummary:
+    """The session's account if it has `role`; anyone else gets the same 404 as for a missing page."""
+    account = request[SESSION_KEY].account
+    if account.role != role:
+        raise NotFound()
+    return account

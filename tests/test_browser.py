@@ -66,14 +66,14 @@ async def test_physician_logs_in_with_sms_code_and_opens_a_document(
 
     await page.get_by_label(re.compile("Code", re.I)).fill(code)
     await page.get_by_role("button", name=re.compile("Valider|Se connecter|Continuer", re.I)).click()
-    await page.wait_for_url(f"{base}/documents")
+    await page.wait_for_url(f"{base}/documents")  # through "/", which sends each role to its own page
     assert "Mes documents" in await page.title() or await page.get_by_role("heading", name="Mes documents").count()
 
     row = page.get_by_role("row").filter(has_text="Lettre de sortie de médecine interne")
     await row.wait_for()
     assert "Rochat" in await row.inner_text()
 
-    link = row.get_by_role("link").first
+    link = row.get_by_role("link", name=re.compile("^Ouvrir"))
     href = await link.get_attribute("href")
     assert href is not None
     response = await context.request.get(f"{base}{href}" if href.startswith("/") else href)

@@ -55,5 +55,5 @@ class WebClient:
             return latest_code(self.stack.outbox_dir, physician.mobile, since)
 
         done = await self.post_form("/login/code", {"code": await eventually(code, what="the SMS code")})
-        assert done.status == 303 and done.headers["Location"] == "/documents", done.status
+        assert done.status == 303 and done.headers["Location"] == "/", done.status
         return done

@@ -31,7 +31,7 @@ from ..pages import render_page, see_other
 from ..sessions import session_cookie
 from ..state import bus_of, settings_of
 
-LANDING_PAGE = "/documents"
+LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
 PASSWORD_FORM = "login.html"
 CODE_FORM = "login_code.html"
 

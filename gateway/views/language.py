@@ -19,9 +19,14 @@ async def switch_language(request: web.Request) -> web.Response:
 
 def local_path(target: str) -> str:
     """`target` if it is a path on this site, else '/': the switch must not redirect elsewhere."""
+    return safe_local_path(target) or "/"
+
+
+def safe_local_path(target: str) -> str | None:
+    """`target` if it is a path on this site, else None: a form's `next` must not lead elsewhere."""
     # "//host" and "/\host" are other sites to browsers, which also drop tabs and newlines.
     if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
+        return None
     if any(ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" for char in target):
-        return "/"
+        return None
     return target

@@ -1,0 +1,45 @@
+"""Words for the codes the services answer with (categories, reasons), translated where shown.
+
+The English labels are message ids: `N_` marks them for `pybabel extract`, and the templates'
+`category` and `reason` filters translate them in the page's language.
+"""
+from __future__ import annotations
+
+from typing import get_args
+
+from common.contracts.documents import Category
+from common.contracts.hospital import UndeliveredReason
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+CATEGORY_LABELS: dict[str, str] = {
+    "discharge_letter": N_("Discharge letter"),
+    "consultation_report": N_("Consultation report"),
+    "operative_report": N_("Operative report"),
+    "imaging_report": N_("Imaging report"),
+    "lab_report": N_("Laboratory results"),
+    "other": N_("Other document"),
+}
+
+REASON_LABELS: dict[str, str] = {
+    "not_final": N_("Not final"),
+    "not_communicating": N_("Not classed as communicating"),
+    "no_designation": N_("No designated physician"),
+    "no_consent": N_("No consent to electronic sending"),
+    "designation_revoked": N_("Designation revoked"),
+    "physician_unknown": N_("Physician unknown to the portal"),
+    "physician_not_activated": N_("Physician's account not activated"),
+    "invalid_content": N_("Invalid content"),
+}
+
+BORN = N_("born %(date)s")
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
+REASONS: tuple[str, ...] = get_args(UndeliveredReason)
+
+# The contract is the source of the codes; a code without a label would show as a raw code.
+assert set(CATEGORY_LABELS) == set(CATEGORIES) and set(REASON_LABELS) == set(REASONS)

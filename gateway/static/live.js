@@ -1,0 +1,97 @@
+// New documents without reloading (B4). A page that asks for it (<main data-live-events>) listens to
+// the server's events; on `delivered` it fetches its own URL again with `X-Portal-Partial: 1`, for
+// which the server answers only the page's live parts (list region, unread counters), and swaps
+// them in by id. Without this script, or without EventSource, the pages work the same, by reloading.
+(function () {
+  "use strict";
+
+  var main = document.getElementById("main");
+  if (!main || !main.dataset.liveEvents || !window.EventSource || !window.fetch || !window.DOMParser) {
+    return;
+  }
+  var status = document.getElementById("live-status");
+  var fetching = false;
+  var again = false;
+
+  function swapParts(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var parts = fresh.querySelectorAll("[data-live-part][id]");
+    var focused = document.activeElement;
+    var focusedHref = focused && focused.getAttribute ? focused.getAttribute("href") : null;
+    var swapped = 0;
+    parts.forEach(function (part) {
+      var old = document.getElementById(part.id);
+      if (!old) {
+        return;
+      }
+      var hadFocus = old.contains(focused);
+      var replacement = document.adoptNode(part);
+      old.replaceWith(replacement);
+      swapped += 1;
+      // Keep the keyboard where it was: the same link in the new list, else the list itself.
+      if (hadFocus) {
+        var same = focusedHref ? replacement.querySelector('a[href="' + CSS.escape(focusedHref) + '"]') : null;
+        if (same) {
+          same.focus();
+        } else {
+          replacement.setAttribute("tabindex", "-1");
+          replacement.focus();
+        }
+      }
+    });
+    return swapped;
+  }
+
+  function announce() {
+    if (!status) {
+      return;
+    }
+    // Emptied first, so that a second identical message is announced again.
+    status.textContent = "";
+    window.setTimeout(function () {
+      status.textContent = main.dataset.liveAnnounce || "";
+    }, 100);
+  }
+
+  function refresh() {
+    if (fetching) {
+      again = true; // one more fetch after this one covers every event received meanwhile
+      return;
+    }
+    fetching = true;
+    again = false;
+    // A redirect means the session ended: leave the page as it is; the next click shows the login.
+    fetch(window.location.href, {
+      headers: { "X-Portal-Partial": "1" },
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "error"
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (swapParts(html) > 0) {
+          announce();
+        }
+      })
+      .catch(function () {
+        // Nothing to do: the page stays as it was, and reloading it still works.
+      })
+      .then(function () {
+        fetching = false;
+        if (again) {
+          refresh();
+        }
+      });
+  }
+
+  var source = new EventSource(main.dataset.liveEvents);
+  source.addEventListener("open", function () {
+    main.dataset.liveState = "open";
+  });
+  source.addEventListener("delivered", refresh);
+})();

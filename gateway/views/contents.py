@@ -1,0 +1,145 @@
+"""A document's content (F2.3), streamed chunk by chunk from the documents service to the browser.
+
+Only one chunk is held at a time: the service is asked for the next one once the browser has
+taken the previous one, so a slow browser slows the reading, never grows the gateway.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import unicodedata
+from typing import Literal
+from urllib.parse import quote
+
+from aiohttp import web
+from nats.aio.client import Client as NATS
+
+from common.bus import call
+from common.contracts.documents import CONTENT, ContentChunk, GetContent
+
+from ..sessions import account_with_role, current_token
+from ..state import bus_of
+
+log = logging.getLogger(__name__)
+
+# What a browser may show inline from our origin; anything else (HTML, SVG...) is only downloaded.
+INLINE_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+# A document is not a page: sandboxed (no script, no same-origin access), loads nothing, is framed by
+# no one. Chromium's PDF viewer still renders a top-level PDF under it (checked by the browser tests).
+CONTENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9._() -]")
+
+Disposition = Literal["view", "download"]
+
+
+class ContentBrokeOff(Exception):
+    """The service's chunks do not add up to the document it announced."""
+
+
+async def view_document(request: web.Request) -> web.StreamResponse:
+    """GET /documents/{id}/view: the document, shown by the browser."""
+    return await _content(request, "view")
+
+
+async def download_document(request: web.Request) -> web.StreamResponse:
+    """GET /documents/{id}/download: the document, saved as a file."""
+    return await _content(request, "download")
+
+
+async def _content(request: web.Request, disposition: Disposition) -> web.StreamResponse:
+    account_with_role(request, "physician")
+    reader = _ChunkReader(bus_of(request), current_token(request), request.match_info["id"], disposition)
+    # Until the response is prepared, an error (not found, service down) is an ordinary error page.
+    first = await reader.read(0)
+    media_type = _media_type(first.media_type)
+    inline = disposition == "view" and media_type in INLINE_MEDIA_TYPES
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": media_type,
+            "Content-Disposition": content_disposition("inline" if inline else "attachment", first.filename),
+            "Content-Security-Policy": CONTENT_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+    response.content_length = first.size
+    await response.prepare(request)
+    try:
+        await _send(response, reader, first)
+    except ConnectionError:
+        pass  # the browser went away (a closed tab, a cancelled download): nothing to tell anyone
+    except Exception as exc:  # noqa: BLE001  # the error middleware must not answer on a started response
+        # The headers are sent: the only honest answer is a connection that ends before Content-Length.
+        log.warning("document content broken off: %s", type(exc).__name__)
+        _abort(request)
+    return response
+
+
+async def _send(response: web.StreamResponse, reader: "_ChunkReader", first: ContentChunk) -> None:
+    """Write each chunk as it comes, asking for the next one only once the last is written."""
+    size, sent = first.size, 0
+    chunk: ContentChunk | None = first
+    while chunk is not None:
+        if chunk.offset != sent or chunk.size != size:
+            raise ContentBrokeOff()
+        data = _decoded(chunk.data_b64)
+        last = chunk.last
+        chunk = None  # one chunk in memory at a time: drop the text before the next one arrives
+        if sent + len(data) > size or (not data and not last):
+            raise ContentBrokeOff()
+        await response.write(data)  # waits while the browser's side of the connection is full
+        sent += len(data)
+        del data
+        if not last:
+            chunk = await reader.read(sent)
+    if sent != size:
+        raise ContentBrokeOff()
+    await response.write_eof()
+
+
+class _ChunkReader:
+    """Asks the documents service for one document's chunks."""
+
+    def __init__(self, nc: NATS, token: str, document_id: str, disposition: Disposition) -> None:
+        self.nc, self.token, self.document_id, self.disposition = nc, token, document_id, disposition
+
+    async def read(self, offset: int) -> ContentChunk:
+        wanted = GetContent(id=self.document_id, disposition=self.disposition, offset=offset)
+        return await call(self.nc, CONTENT, wanted, ContentChunk, token=self.token)
+
+
+def _abort(request: web.Request) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+
+
+def content_disposition(kind: Literal["inline", "attachment"], filename: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients, the exact UTF-8 name in `filename*`."""
+    name = _base_name(filename)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    fallback = _FALLBACK_UNSAFE.sub("_", ascii_name).strip(" .") or "document"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _base_name(filename: str) -> str:
+    # A file name, never a path, and no control characters; the service's name is still trusted for the rest.
+    name = re.split(r"[/\\]", filename)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
+    return name or "document"
+
+
+def _media_type(declared: str) -> str:
+    essence = declared.split(";", 1)[0].strip().lower()
+    return essence if _MEDIA_TYPE.fullmatch(essence) else "application/octet-stream"
+
+
+def _decoded(data_b64: str) -> bytes:
+    try:
+        return base64.b64decode(data_b64, validate=True)
+    except binascii.Error:
+        raise ValueError("document content is not valid base64") from None

@@ -1,0 +1,63 @@
+"""Mes patients (F2.1): the physician's patients with their counts, and one patient's documents."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from common.bus import call
+from common.contracts.documents import LIST, PATIENTS, DocumentPage, ListDocuments, ListPatients, PatientPage
+from common.errors import NotFound
+
+from ..pages import render_list, with_counters
+from ..query import ListQuery
+from ..sessions import account_with_role, current_token
+from ..state import bus_of
+from .documents import PATIENT_NAME_MAX, PER_PAGE
+
+
+async def list_patients(request: web.Request) -> web.Response:
+    """GET /patients: one page of the physician's patients, searched by name."""
+    account = account_with_role(request, "physician")
+    query = ListQuery(request.query)
+    wanted = ListPatients(
+        page=query.page(), per_page=PER_PAGE, scope=account.patients_scope, name=query.text("name", PATIENT_NAME_MAX)
+    )
+    listed = call(bus_of(request), PATIENTS, wanted, PatientPage, token=current_token(request))
+    found, counters = await with_counters(request, listed)
+    return render_list(
+        request,
+        "patients.html",
+        "_patients_region.html",
+        {
+            **query.listing("/patients", found.total, wanted.page, found.per_page),
+            "counters": counters,
+            "patients": found.items,
+            "scope": account.patients_scope,
+        },
+    )
+
+
+async def patient_documents(request: web.Request) -> web.Response:
+    """GET /patients/{id}: every document of one patient, newest first."""
+    account_with_role(request, "physician")
+    query = ListQuery(request.query)
+    patient_id = request.match_info["id"]
+    # The profile's Mes documents choice (F6 d) is not applied here: the patient's page shows what
+    # Mes patients counted for them.
+    wanted = ListDocuments(page=query.page(), per_page=PER_PAGE, patient=patient_id)
+    listed = call(bus_of(request), LIST, wanted, DocumentPage, token=current_token(request))
+    found, counters = await with_counters(request, listed)
+    if not found.items:
+        raise NotFound()  # not this physician's patient (or no such page): the same answer
+    first = found.items[0]
+    return render_list(
+        request,
+        "patient.html",
+        "_documents_region.html",
+        {
+            **query.listing(f"/patients/{patient_id}", found.total, wanted.page, found.per_page),
+            "counters": counters,
+            "patient": {"name": first.patient_name, "birth_date": first.patient_birth_date},
+            "documents": found.items,
+            "show_patient": False,
+        },
+    )
