@@ -13,12 +13,11 @@ from common.errors import DomainError
 
 from .csrf import form_token
 from .i18n import TEMPLATES_KEYS, request_locale
-from .sessions import SESSION_KEY
+from .sessions import PARTIAL_HEADER, SESSION_KEY
 from .state import bus_of, settings_of
 
 T = TypeVar("T")
 
-PARTIAL_HEADER = "X-Portal-Partial"
 """Sent by static/live.js: answer only the page's live parts (its list region and the counters)."""
 
 # The counters decorate the navigation: a slow answer must not hold the page for long.

@@ -13,6 +13,9 @@ from .state import bus_of, settings_of
 
 SESSION_KEY = web.RequestKey("session", ResolvedSession)
 
+PARTIAL_HEADER = "X-Portal-Partial"
+"""Sent by the page's own script when it refreshes a list after a live update."""
+
 # Reachable without a session. Logout is here so that a dead session still logs out cleanly.
 PUBLIC_PATHS = frozenset({"/login", "/login/code", "/logout", "/healthz", "/dev/outbox", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/", "/lang/")
@@ -50,7 +53,12 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     handle = session_cookie(request)
     if handle is None:
         raise Unauthenticated()
-    request[SESSION_KEY] = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle), ResolvedSession)
+    # What the page's script does by itself (the event stream, live refreshes) is not the physician
+    # being active: it must not keep an unattended session alive past its idle timeout.
+    unattended = request.path == "/events" or request.headers.get(PARTIAL_HEADER) == "1"
+    request[SESSION_KEY] = await call(
+        bus_of(request), SESSION_RESOLVE, SessionRef(session=handle, touch=not unattended), ResolvedSession
+    )
     return await handler(request)
 
 

@@ -53,6 +53,7 @@ class SessionOpened(_Message):
 
 class SessionRef(_Message):
     session: str = Secret
+    touch: bool = Field(default=True, description="false for what the browser does by itself (live updates)")
 
 
 class AccountSummary(_Message):

@@ -149,7 +149,11 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
     """A live session gets a fresh short-lived token for the services; anything else is refused."""
     async with deps.pool.acquire() as conn:
         found = await store.touch_live_session(
-            conn, digest(msg.session), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds
+            conn,
+            digest(msg.session),
+            deps.settings.session_idle_seconds,
+            deps.settings.session_absolute_seconds,
+            msg.touch,
         )
     if found is None:
         raise Unauthenticated("no such session")

@@ -149,9 +149,9 @@ TOUCH_EVERY_SECONDS = 30
 
 
 async def touch_live_session(
-    conn: asyncpg.Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int
+    conn: asyncpg.Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int, touch: bool = True
 ) -> tuple[str, Account] | None:
-    """The session and its active account if the session is alive; its idle clock restarts."""
+    """The session and its active account if the session is alive; its idle clock restarts if `touch`."""
     account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
     row = await conn.fetchrow(
         "WITH live AS ("
@@ -162,12 +162,13 @@ async def touch_live_session(
         " AND s.created_at > now() - make_interval(secs => $3)"
         "), touched AS ("
         " UPDATE sessions SET last_seen_at = now() WHERE id = (SELECT session_id FROM live)"
-        " AND last_seen_at < now() - make_interval(secs => $4)"
+        " AND last_seen_at < now() - make_interval(secs => $4) AND $5"
         ") SELECT * FROM live",
         secret_hash,
         idle_seconds,
         absolute_seconds,
         TOUCH_EVERY_SECONDS,
+        touch,
     )
     if row is None:
         return None
