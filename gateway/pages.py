@@ -18,8 +18,6 @@ from .state import bus_of, settings_of
 
 T = TypeVar("T")
 
-"""Sent by static/live.js: answer only the page's live parts (its list region and the counters)."""
-
 # The counters decorate the navigation: a slow answer must not hold the page for long.
 COUNTERS_TIMEOUT = 2.0
 
