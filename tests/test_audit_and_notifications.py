@@ -102,3 +102,27 @@ async def test_audit_log_refuses_changes_and_its_chain_verifies(stack: Stack, po
         assert await verify_chain(conn) is None
     finally:
         await conn.close()
+
+
+async def test_a_burst_of_documents_is_one_email(
+    stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    email = f"{doctor.login}@cabinet.example.ch"
+    since = time.time_ns()
+    stack.stop_process("notify")  # the deliveries pile up on the stream meanwhile
+    try:
+        episode = hospital.episode()
+        await episode.designate(doctor.gln)
+        for _ in range(5):
+            sent = await episode.document()
+            await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    finally:
+        stack.start_process("notify")
+        await stack.wait_ready(["notify"])
+
+    async def mailed() -> list[dict] | None:
+        return outbox_messages(stack.outbox_dir, "email", email, since) or None
+
+    [message] = await eventually(mailed, what="an email to the physician")
+    assert message["subject"] == "Nouveaux documents sur le portail"

@@ -61,5 +61,13 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         filter_subject=hospital.DELIVERED,
         routes=routes,
         on_reject=on_reject,
+        handle_batch=partial(
+            handlers.announce_delivered_documents,
+            pool=runtime.pool,
+            contacts=partial(handlers.find_contact, runtime.nc),
+            mailer=mailer,
+            portal_url=settings.public_url,
+        ),
+        batch=256,
     )
     runtime.spawn(consumer.run(), "documents delivered consumer")

@@ -69,3 +69,37 @@ async def announce_delivered_document(
         except MailRefused:
             return  # the address is refused for good: retrying would not help (mail logs the code)
         await store.record_sent_email(conn, contact.account_id, NEW_DOCUMENT)
+
+
+async def announce_delivered_documents(
+    items: list[tuple[str, DocumentDelivered]],
+    *,
+    pool: asyncpg.Pool,
+    contacts: FindContact,
+    mailer: Mailer,
+    portal_url: str,
+) -> None:
+    """A fetched batch of deliveries: one email per physician, however many documents they got.
+
+    A burst of documents for one physician is one email, not one per document. A failure raises,
+    and the consumer then handles the events one at a time.
+    """
+    events = [event for _, event in items]
+    async with pool.acquire() as conn:
+        done = await store.processed_among(conn, [event.event_id for event in events])
+    by_physician: dict[str, list[DocumentDelivered]] = {}
+    for event in events:
+        if event.event_id not in done:
+            by_physician.setdefault(event.physician.key, []).append(event)
+    for physician, theirs in by_physician.items():
+        contact = await contacts(physician)
+        async with pool.acquire() as conn, conn.transaction():
+            claimed = [event for event in theirs if await store.claim_event(conn, event.event_id, hospital.DELIVERED)]
+            if not claimed or contact is None or contact.notify_new_documents != "each":
+                continue
+            try:
+                text = messages.new_document(contact.locale, portal_url, several=len(claimed) > 1)
+                await mailer.send(contact.email, text)
+            except MailRefused:
+                continue
+            await store.record_sent_email(conn, contact.account_id, NEW_DOCUMENT)

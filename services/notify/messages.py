@@ -38,13 +38,35 @@ _NEW_DOCUMENT = {
 }
 
 
+_NEW_DOCUMENTS = {
+    "fr": MailText(
+        subject="Nouveaux documents sur le portail",
+        body=(
+            "Bonjour,\n\n"
+            "De nouveaux documents vous attendent sur le portail.\n"
+            "Pour les consulter, connectez-vous : {link}\n\n"
+            "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+        ),
+    ),
+    "en": MailText(
+        subject="New documents on the portal",
+        body=(
+            "Hello,\n\n"
+            "New documents are waiting for you on the portal.\n"
+            "To read them, log in: {link}\n\n"
+            "This message is sent automatically; please do not reply to it.\n"
+        ),
+    ),
+}
+
+
 def language_of(locale: str) -> str:
     """The language we have texts for: `en-GB` -> `en`; anything unknown -> French."""
     language = locale.replace("_", "-").split("-", 1)[0].lower()
     return language if language in _NEW_DOCUMENT else DEFAULT_LOCALE
 
 
-def new_document(locale: str, portal_url: str) -> MailText:
-    """The email announcing that a new document is waiting on the portal."""
-    text = _NEW_DOCUMENT[language_of(locale)]
+def new_document(locale: str, portal_url: str, several: bool = False) -> MailText:
+    """The email announcing that a new document (or several) is waiting on the portal."""
+    text = (_NEW_DOCUMENTS if several else _NEW_DOCUMENT)[language_of(locale)]
     return MailText(subject=text.subject, body=text.body.format(link=f"{portal_url.rstrip('/')}/documents"))

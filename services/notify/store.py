@@ -8,6 +8,11 @@ async def is_processed(conn: asyncpg.Connection, event_id: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM inbox WHERE event_id = $1)", event_id))
 
 
+async def processed_among(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT event_id FROM inbox WHERE event_id = ANY($1::text[])", event_ids)
+    return {row["event_id"] for row in rows}
+
+
 async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> bool:
     """Record the event as processed; False when it already was (another copy got there first).
 
