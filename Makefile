@@ -18,6 +18,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Performance figures (not part of `make test`): starts the whole stack, measures, stops it.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 hospital-sim: $(STAMP)
 	$(BIN)/python -m deploy.hospital_sim
 
