@@ -31,6 +31,17 @@ async def enqueue(conn: asyncpg.Connection, subject: str, message: BaseModel, ms
     )
 
 
+async def enqueue_many(conn: asyncpg.Connection, messages: list[tuple[str, BaseModel]]) -> None:
+    """Add several (subject, message) to the outbox in one round trip, inside the caller's transaction."""
+    await conn.executemany(
+        "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
+        [
+            (getattr(message, "event_id", None) or uuid.uuid4().hex, subject, encode(message))
+            for subject, message in messages
+        ],
+    )
+
+
 class OutboxRelay:
     """Publishes outbox rows to JetStream, oldest first, and deletes them once acknowledged."""
 

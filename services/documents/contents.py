@@ -29,19 +29,25 @@ class InvalidContent(Exception):
     """The content cannot be delivered; the message says why, never what it contains."""
 
 
-def inline_pieces(content: InlineContent) -> AsyncIterator[bytes]:
-    """The decoded bytes of an inline content, as one piece."""
+def inline_bytes(content: InlineContent) -> bytes:
+    """The decoded bytes of an inline content, checked in memory (it is at most 512 KiB)."""
     try:
         data = base64.b64decode(content.data_b64, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidContent("data_b64 is not valid base64") from None
     if len(data) > INLINE_CONTENT_MAX:
         raise InvalidContent("inline content larger than 512 KiB")
+    if hashlib.sha256(data).hexdigest() != content.sha256.lower():
+        raise InvalidContent("sha256 does not match the content")
+    signature = check_media_type(content.media_type)
+    if not data.startswith(signature):
+        raise InvalidContent(f"the content is not a {content.media_type} file")
+    return data
 
-    async def one() -> AsyncIterator[bytes]:
-        yield data
 
-    return one()
+async def whole(data: bytes) -> AsyncIterator[bytes]:
+    """Bytes already in memory, as the one piece of a content."""
+    yield data
 
 
 def check_media_type(media_type: str) -> bytes:

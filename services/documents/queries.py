@@ -116,8 +116,15 @@ async def deliveries_page(
     """One page of the account's current documents matching the query, newest first, and the total."""
     where = _document_filters(account_id, query)
     page, params = where.page(query.per_page, query.page)
+    # Page the deliveries first (an index scan), then join only that page's rows.
     rows = await conn.fetch(
-        f"{_DELIVERED_SELECT} WHERE {where.sql()} ORDER BY d.created_at DESC, d.delivered_at DESC {page}", *params
+        _DELIVERED_SELECT.replace(
+            "FROM deliveries d ",
+            f"FROM (SELECT * FROM deliveries d WHERE {where.sql()} "
+            f"ORDER BY d.created_at DESC, d.delivered_at DESC {page}) d ",
+        )
+        + "ORDER BY d.created_at DESC, d.delivered_at DESC",
+        *params,
     )
     total = await conn.fetchval(f"SELECT count(*) FROM deliveries d WHERE {where.sql()}", *where.params)
     return [_delivered(row) for row in rows], total

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import mimetypes
 import uuid
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ def _physician(caller: Caller) -> str:
 
 
 def _summary(item: queries.DeliveredDocument) -> api.DocumentSummary:
-    fields = dataclasses.asdict(item)
+    fields = dict(vars(item))  # shallow: asdict's deep copies cost a third of a list's time
     for internal in ("document_id", "physician"):
         del fields[internal]
     return api.DocumentSummary(**fields, corrected=item.version > 1)

@@ -17,10 +17,12 @@ from nats.js import JetStreamContext
 
 from common.contracts import audit, documents as api, hospital
 from common.contracts.physicians import PhysicianRef
-from common.outbox import OutboxRelay, enqueue
+from common.outbox import OutboxRelay, enqueue, enqueue_many
 
 from . import store
-from .contents import InvalidContent, inline_pieces, store_encrypted
+from common.contracts.documents import CHUNK_SIZE
+
+from .contents import InvalidContent, StoredContent, inline_bytes, store_encrypted, whole
 from .crypto import ContentCipher, MasterKeys
 from .delivery import Recipient, Refusal, account_refusal, designated_recipients, document_refusal
 from .objects import object_pieces
@@ -70,13 +72,13 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-async def _audit(conn: asyncpg.Connection, action: audit.Action, entity: audit.Entity, detail: str) -> None:
-    """What the hospital's message led to, for the audit log (through the outbox)."""
+def _audit(action: audit.Action, entity: audit.Entity, detail: str) -> tuple[str, audit.AuditRecord]:
+    """What the hospital's message led to, for the audit log (to enqueue on the outbox)."""
     failure = action in ("document.undelivered", "message.rejected")
     record = audit.AuditRecord(
         action=action, outcome="failure" if failure else "success", actor=HOSPITAL, entity=entity, detail=detail[:500]
     )
-    await enqueue(conn, AUDIT_SUBJECT, record)
+    return AUDIT_SUBJECT, record
 
 
 def _document_entity(document_id: str, version: int) -> audit.Entity:
@@ -111,16 +113,19 @@ async def document_received(message: hospital.DocumentMessage, deps: Deps) -> No
         if not await store.claim_event(conn, message.event_id, hospital.DOCUMENTS):
             return
         await store.lock_episode(conn, message.episode_id)
-        if await store.document_exists(conn, doc.id, doc.version):
-            log.info("document version received again under a new event id; nothing to do")
-            return
         await store.upsert_patient(conn, message.patient)
         try:
-            async with conn.transaction():  # a savepoint: a bad content leaves no trace but its refusal
-                await _store_document(conn, deps, message)
+            if isinstance(message.content, hospital.InlineContent):
+                stored_new = await _store_document(conn, deps, message, inline_bytes(message.content))
+            else:
+                async with conn.transaction():  # a savepoint: a bad content leaves no trace but its refusal
+                    stored_new = await _store_document(conn, deps, message, None)
         except InvalidContent as exc:
             await _content_refused(conn, message, str(exc))
         else:
+            if not stored_new:
+                log.info("document version received again under a new event id; nothing to do")
+                return
             stored = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
             refusal = None if message.manual else document_refusal(doc)
             if refusal is not None:
@@ -130,17 +135,29 @@ async def document_received(message: hospital.DocumentMessage, deps: Deps) -> No
     await outcome.announce(deps)
 
 
-async def _store_document(conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage) -> None:
+async def _store_document(
+    conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage, inline: bytes | None
+) -> bool:
+    """Store the version and its encrypted content; False if this version was already stored.
+
+    An inline content (already checked in memory) is written in one go; an Object Store one is
+    streamed, and checked as it goes (the caller's savepoint undoes it if it fails).
+    """
     doc, content = message.document, message.content
     data_key, key_id, wrapped = deps.master_keys.new_data_key()
-    await store.insert_document(conn, message, key_id, wrapped)
-    if isinstance(content, hospital.InlineContent):
-        pieces = inline_pieces(content)
-    else:
-        pieces = object_pieces(deps.js, content.object)
     cipher = ContentCipher(data_key, doc.id, doc.version)
-    stored = await store_encrypted(conn, cipher, pieces, content.media_type, content.sha256)
+    if inline is not None:
+        sizes = StoredContent(size=len(inline), chunks=max(1, -(-len(inline) // CHUNK_SIZE)))
+        if not await store.insert_document(conn, message, key_id, wrapped, sizes):
+            return False
+        await store_encrypted(conn, cipher, whole(inline), content.media_type, content.sha256)
+        return True
+    if not await store.insert_document(conn, message, key_id, wrapped, StoredContent(0, 0)):
+        return False
+    assert isinstance(content, hospital.ObjectContent)
+    stored = await store_encrypted(conn, cipher, object_pieces(deps.js, content.object), content.media_type, content.sha256)
     await store.set_content_size(conn, doc.id, doc.version, stored)
+    return True
 
 
 async def _decide_and_deliver(
@@ -189,22 +206,23 @@ async def _deliver(
     )
     if delivered_at is None:
         return False  # this version was already delivered to this physician
-    await enqueue(
-        conn,
-        hospital.DELIVERED,
-        hospital.DocumentDelivered(
-            event_id=_new_id(),
-            document_id=document.document_id,
-            version=document.version,
-            physician=PhysicianRef.from_key(physician),
-            delivered_at=delivered_at,
-        ),
+    delivered = hospital.DocumentDelivered(
+        event_id=_new_id(),
+        document_id=document.document_id,
+        version=document.version,
+        physician=PhysicianRef.from_key(physician),
+        delivered_at=delivered_at,
     )
-    await _audit(
+    await enqueue_many(
         conn,
-        "document.delivered",
-        _document_entity(document.document_id, document.version),
-        f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
+        [
+            (hospital.DELIVERED, delivered),
+            _audit(
+                "document.delivered",
+                _document_entity(document.document_id, document.version),
+                f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
+            ),
+        ],
     )
     return True
 
@@ -213,22 +231,23 @@ async def _record_undelivered(conn: asyncpg.Connection, document: _Document, ref
     await store.insert_undelivered(
         conn, document.document_id, document.version, document.service, document.title, refusal.reason, refusal.detail
     )
-    await enqueue(
-        conn,
-        hospital.UNDELIVERED,
-        hospital.DocumentUndelivered(
-            event_id=_new_id(),
-            document_id=document.document_id,
-            version=document.version,
-            reason=refusal.reason,
-            detail=refusal.detail,
-        ),
+    undelivered = hospital.DocumentUndelivered(
+        event_id=_new_id(),
+        document_id=document.document_id,
+        version=document.version,
+        reason=refusal.reason,
+        detail=refusal.detail,
     )
-    await _audit(
+    await enqueue_many(
         conn,
-        "document.undelivered",
-        _document_entity(document.document_id, document.version),
-        f"{refusal.reason}: {refusal.detail}",
+        [
+            (hospital.UNDELIVERED, undelivered),
+            _audit(
+                "document.undelivered",
+                _document_entity(document.document_id, document.version),
+                f"{refusal.reason}: {refusal.detail}",
+            ),
+        ],
     )
 
 
@@ -243,7 +262,7 @@ async def _content_refused(conn: asyncpg.Connection, message: hospital.DocumentM
 async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
     await store.insert_rejection(conn, subject, event_id, reason)
     await enqueue(conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id())
-    await _audit(conn, "message.rejected", audit.Entity(kind="message", id=event_id), f"{subject}: {reason}")
+    await enqueue(conn, *_audit("message.rejected", audit.Entity(kind="message", id=event_id), f"{subject}: {reason}"))
 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:

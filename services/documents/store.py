@@ -82,21 +82,16 @@ async def designations_of(conn: asyncpg.Connection, episode_id: str) -> list[Des
     return [Designation(row["physician"], row["active"], row["electronic_consent"]) for row in rows]
 
 
-async def document_exists(conn: asyncpg.Connection, document_id: str, version: int) -> bool:
-    return bool(
-        await conn.fetchval("SELECT 1 FROM documents WHERE document_id = $1 AND version = $2", document_id, version)
-    )
-
-
 async def insert_document(
-    conn: asyncpg.Connection, message: DocumentMessage, key_id: str, wrapped_key: bytes
-) -> None:
-    """The document's row, before its chunks (they refer to it); size and chunks follow."""
+    conn: asyncpg.Connection, message: DocumentMessage, key_id: str, wrapped_key: bytes, sizes: StoredContent
+) -> bool:
+    """The document's row, before its chunks (they refer to it); False if this version exists already."""
     doc = message.document
-    await conn.execute(
+    inserted = await conn.fetchval(
         "INSERT INTO documents (document_id, version, episode_id, patient_id, category, title, service, author, "
         "status, communicating, created_at, media_type, sha256, size, chunks, key_id, wrapped_key) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 0, $14, $15)",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17, $14, $15) "
+        "ON CONFLICT DO NOTHING RETURNING true",
         doc.id,
         doc.version,
         message.episode_id,
@@ -112,7 +107,10 @@ async def insert_document(
         message.content.sha256.lower(),
         key_id,
         wrapped_key,
+        sizes.size,
+        sizes.chunks,
     )
+    return inserted is not None
 
 
 async def set_content_size(conn: asyncpg.Connection, document_id: str, version: int, stored: StoredContent) -> None:
@@ -153,7 +151,7 @@ async def insert_delivery(
         manual_sent_by,
         patient_authorization,
     )
-    if delivered_at is not None:
+    if delivered_at is not None and version > 1:
         await conn.execute(
             "UPDATE deliveries SET current = false WHERE account_id = $1 AND document_id = $2 AND version < $3 "
             "AND current",
