@@ -180,7 +180,8 @@ class Stack:
         conf.write_text(server_config(self.secrets.nats, port=self.config.nats_port, store_dir=nats_dir / "jetstream"))
         conf.chmod(0o600)
         binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or "nats-server"
-        self._spawn("nats", [binary, "-c", str(conf)])
+        # Go's soft memory limit: nats-server collects garbage before its heap outgrows our budget.
+        self._spawn("nats", [binary, "-c", str(conf)], env={**os.environ, "GOMEMLIMIT": "100MiB"})
         url = f"nats://127.0.0.1:{self.config.nats_port}"
         await self._wait(lambda: self._nats_answers(url), "nats-server", 20)
         return url

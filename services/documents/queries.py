@@ -116,14 +116,11 @@ async def deliveries_page(
     """One page of the account's current documents matching the query, newest first, and the total."""
     where = _document_filters(account_id, query)
     page, params = where.page(query.per_page, query.page)
-    # Page the deliveries first (an index scan), then join only that page's rows.
+    # Page the deliveries' ids first (an index-only scan in list order), then fetch only the page's rows.
     rows = await conn.fetch(
-        _DELIVERED_SELECT.replace(
-            "FROM deliveries d ",
-            f"FROM (SELECT * FROM deliveries d WHERE {where.sql()} "
-            f"ORDER BY d.created_at DESC, d.delivered_at DESC {page}) d ",
-        )
-        + "ORDER BY d.created_at DESC, d.delivered_at DESC",
+        f"{_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
+        f"ORDER BY d.created_at DESC, d.delivered_at DESC {page}) "
+        "ORDER BY d.created_at DESC, d.delivered_at DESC",
         *params,
     )
     total = await conn.fetchval(f"SELECT count(*) FROM deliveries d WHERE {where.sql()}", *where.params)
@@ -131,8 +128,14 @@ async def deliveries_page(
 
 
 async def services_of(conn: asyncpg.Connection, account_id: str) -> list[str]:
+    """The services the account has documents from: one index probe per service (a loose index scan)."""
     rows = await conn.fetch(
-        "SELECT DISTINCT service FROM deliveries WHERE account_id = $1 AND current ORDER BY service",
+        "WITH RECURSIVE found AS ("
+        " SELECT min(service) AS service FROM deliveries WHERE account_id = $1 AND current"
+        " UNION ALL"
+        " SELECT (SELECT min(service) FROM deliveries WHERE account_id = $1 AND current AND service > found.service)"
+        " FROM found WHERE found.service IS NOT NULL"
+        ") SELECT service FROM found WHERE service IS NOT NULL",
         uuid.UUID(account_id),
     )
     return [row["service"] for row in rows]
