@@ -1,6 +1,8 @@
 """Who is browsing: every non-public request is resolved by identity into a session and its token."""
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -45,6 +47,34 @@ def current_token(request: web.Request) -> str:
     return request[SESSION_KEY].token
 
 
+RECENT_SECONDS = 5.0
+"""How long the gateway reuses what identity said about a session: a session ended elsewhere
+(another gateway, deactivation) stops working here within this time; logging out here, at once."""
+
+_recent: dict[str, tuple[float, ResolvedSession]] = {}
+_RECENT_MAX = 20_000
+
+
+async def _resolve(request: web.Request, handle: str, touch: bool) -> ResolvedSession:
+    """Identity's answer for this session, reused for a few seconds (and never past its token's life)."""
+    now = time.monotonic()
+    recent = _recent.get(handle)
+    if recent is not None and recent[0] > now:
+        return recent[1]
+    resolved = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle, touch=touch), ResolvedSession)
+    lifetime = min(RECENT_SECONDS, resolved.expires_at - time.time() - 30)
+    if lifetime > 0:
+        if len(_recent) >= _RECENT_MAX:
+            _recent.clear()
+        _recent[handle] = (now + lifetime, resolved)
+    return resolved
+
+
+def forget(handle: str) -> None:
+    """Stop reusing a session that this gateway just ended."""
+    _recent.pop(handle, None)
+
+
 @web.middleware
 async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Resolve the session cookie; raise Unauthenticated (the error middleware redirects to login)."""
@@ -56,9 +86,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     # What the page's script does by itself (the event stream, live refreshes) is not the physician
     # being active: it must not keep an unattended session alive past its idle timeout.
     unattended = request.path == "/events" or request.headers.get(PARTIAL_HEADER) == "1"
-    request[SESSION_KEY] = await call(
-        bus_of(request), SESSION_RESOLVE, SessionRef(session=handle, touch=not unattended), ResolvedSession
-    )
+    request[SESSION_KEY] = await _resolve(request, handle, touch=not unattended)
     return await handler(request)
 
 

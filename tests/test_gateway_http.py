@@ -109,3 +109,14 @@ async def test_dev_outbox_does_not_exist_outside_dev(stack: Stack) -> None:
 
 async def test_dev_outbox_exists_in_dev(web: WebClient) -> None:
     assert (await web.get("/dev/outbox")).status == 200
+
+
+async def test_logout_ends_the_session_at_once(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    await web.log_in(doctor)
+    assert (await web.get("/documents")).status == 200
+    session_cookie = next(c for c in web.session.cookie_jar if c.key == "portal_session").value
+    assert (await web.post_form("/logout", {}, form_page="/documents")).status == 303
+    web.session.cookie_jar.update_cookies({"portal_session": session_cookie})  # an old copy of the cookie
+    response = await web.get("/documents")
+    assert response.status in (302, 303) and response.headers["Location"].startswith("/login")

@@ -28,7 +28,7 @@ from common.errors import TooManyRequests, Unauthenticated
 from .. import csrf
 from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
 from ..pages import render_page, see_other
-from ..sessions import session_cookie
+from ..sessions import forget, session_cookie
 from ..state import bus_of, settings_of
 
 LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
@@ -97,6 +97,7 @@ async def logout(request: web.Request) -> web.Response:
     """POST /logout: end the session at identity, forget the cookie, back to the login form."""
     handle = session_cookie(request)
     if handle is not None:
+        forget(handle)
         try:
             await call(bus_of(request), SESSION_END, SessionRef(session=handle), Empty)
         except Unauthenticated:
