@@ -52,6 +52,7 @@ class ListDocuments(_Message):
     service: str | None = Field(default=None, min_length=1, max_length=200)
     unread_only: bool = False
     patient_name: str | None = Field(default=None, min_length=1, max_length=100, description="ignores case and accents")
+    with_counters: bool = Field(default=False, description="also answer the unread counters (spares a request)")
 
 
 class DocumentSummary(_Message):
@@ -75,12 +76,18 @@ class DocumentSummary(_Message):
     size: int
 
 
+class UnreadCounters(_Message):
+    documents: int
+    patients: int
+
+
 class DocumentPage(_Message):
     items: list[DocumentSummary]
     total: int
     page: int
     per_page: int
     services: list[str] = Field(description="every service the physician has documents from, for the filter")
+    counters: UnreadCounters | None = None
 
 
 class ListPatients(_Message):
@@ -141,11 +148,6 @@ class MarkDocument(_Message):
 
 class Empty(_Message):
     pass
-
-
-class UnreadCounters(_Message):
-    documents: int
-    patients: int
 
 
 class ListUndelivered(_Message):

@@ -48,9 +48,10 @@ async def list_documents(request: web.Request) -> web.Response:
         category=query.choice("category", CATEGORIES),  # type: ignore[arg-type]  # checked against the contract's codes
         service=query.text("service", SERVICE_MAX),
         unread_only=query.flag("unread"),
+        with_counters=True,  # the navigation's counters come with the list: one request per page
     )
-    listed = call(bus_of(request), LIST, wanted, DocumentPage, token=current_token(request))
-    found, counters = await with_counters(request, listed)
+    found = await call(bus_of(request), LIST, wanted, DocumentPage, token=current_token(request))
+    counters = found.counters
     return render_list(
         request,
         "documents.html",

@@ -47,8 +47,14 @@ async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps)
     async with deps.pool.acquire() as conn:
         items, total = await queries.deliveries_page(conn, account_id, message)
         services = await queries.services_of(conn, account_id)
+        counters = await queries.unread_counters(conn, account_id) if message.with_counters else None
     return api.DocumentPage(
-        items=[_summary(i) for i in items], total=total, page=message.page, per_page=message.per_page, services=services
+        items=[_summary(i) for i in items],
+        total=total,
+        page=message.page,
+        per_page=message.per_page,
+        services=services,
+        counters=counters,
     )
 
 
