@@ -31,14 +31,14 @@ async def enqueue(conn: asyncpg.Connection, subject: str, message: BaseModel, ms
     )
 
 
-async def enqueue_many(conn: asyncpg.Connection, messages: list[tuple[str, BaseModel]]) -> None:
+async def enqueue_many(
+    conn: asyncpg.Connection, messages: list[tuple[str, BaseModel]], msg_ids: list[str] | None = None
+) -> None:
     """Add several (subject, message) to the outbox in one round trip, inside the caller's transaction."""
+    ids = msg_ids or [getattr(message, "event_id", None) or uuid.uuid4().hex for _, message in messages]
     await conn.executemany(
         "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
-        [
-            (getattr(message, "event_id", None) or uuid.uuid4().hex, subject, encode(message))
-            for subject, message in messages
-        ],
+        [(msg_id, subject, encode(message)) for msg_id, (subject, message) in zip(ids, messages)],
     )
 
 

@@ -8,7 +8,7 @@ import asyncpg
 
 from common.contracts import hospital
 from common.contracts.audit import AuditRecord, Entity, Party
-from common.outbox import OutboxRelay, enqueue
+from common.outbox import OutboxRelay, enqueue, enqueue_many
 
 from . import fhir, store
 from .chain import Entry, link
@@ -46,14 +46,22 @@ async def record_batch(
         await store.lock_chain(conn)
         known = await store.existing_event_ids(conn, [entry.event_id for entry in entries])
         prev_hash = await store.last_hash(conn)
+        rows: list[tuple[Entry, bytes, bytes]] = []
         for entry in entries:
             if entry.event_id in known:
                 continue
             known.add(entry.event_id)
             hash_ = link(prev_hash, entry)
-            await store.insert_record(conn, entry, prev_hash, hash_)
-            await enqueue(conn, hospital.AUDIT, fhir.audit_event(entry), msg_id=f"audit:{entry.event_id}")
+            rows.append((entry, prev_hash, hash_))
             prev_hash = hash_
+        if not rows:
+            return
+        await store.insert_records(conn, rows)
+        await enqueue_many(
+            conn,
+            [(hospital.AUDIT, fhir.audit_event(entry)) for entry, _, _ in rows],
+            msg_ids=[f"audit:{entry.event_id}" for entry, _, _ in rows],
+        )
     relay.wake()
 
 

@@ -28,15 +28,41 @@ async def last_hash(conn: asyncpg.Connection) -> bytes:
     return bytes(value) if value is not None else GENESIS
 
 
+_INSERT_RECORD = """
+    INSERT INTO records (event_id, source, recorded_at, action, outcome, actor_kind, actor_id,
+                         entity_kind, entity_id, entity_version, client_ip, detail, prev_hash, hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+"""
+
+
+def _record_row(entry: Entry, prev_hash: bytes, hash_: bytes) -> tuple[object, ...]:
+    return (
+        entry.event_id,
+        entry.source,
+        entry.recorded_at,
+        entry.action,
+        entry.outcome,
+        entry.actor_kind,
+        entry.actor_id,
+        entry.entity_kind,
+        entry.entity_id,
+        entry.entity_version,
+        entry.client_ip,
+        entry.detail,
+        prev_hash,
+        hash_,
+    )
+
+
+async def insert_records(conn: asyncpg.Connection, rows: list[tuple[Entry, bytes, bytes]]) -> None:
+    """Append rows (entry, previous hash, hash), in order, in one round trip."""
+    await conn.executemany(_INSERT_RECORD, [_record_row(*row) for row in rows])
+
+
 async def insert_record(conn: asyncpg.Connection, entry: Entry, prev_hash: bytes, hash_: bytes) -> int:
     """Append one row; return its sequence number."""
     return await conn.fetchval(
-        """
-        INSERT INTO records (event_id, source, recorded_at, action, outcome, actor_kind, actor_id,
-                             entity_kind, entity_id, entity_version, client_ip, detail, prev_hash, hash)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-        RETURNING seq
-        """,
+        _INSERT_RECORD + " RETURNING seq",
         entry.event_id,
         entry.source,
         entry.recorded_at,

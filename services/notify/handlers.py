@@ -94,7 +94,7 @@ async def announce_delivered_documents(
     for physician, theirs in by_physician.items():
         contact = await contacts(physician)
         async with pool.acquire() as conn, conn.transaction():
-            claimed = [event for event in theirs if await store.claim_event(conn, event.event_id, hospital.DELIVERED)]
+            claimed = await store.claim_events(conn, [event.event_id for event in theirs], hospital.DELIVERED)
             if not claimed or contact is None or contact.notify_new_documents != "each":
                 continue
             try:

@@ -13,6 +13,17 @@ async def processed_among(conn: asyncpg.Connection, event_ids: list[str]) -> set
     return {row["event_id"] for row in rows}
 
 
+async def claim_events(conn: asyncpg.Connection, event_ids: list[str], subject: str) -> set[str]:
+    """Record events as processed in one statement; return those that were not already."""
+    rows = await conn.fetch(
+        "INSERT INTO inbox (event_id, subject) SELECT unnest($1::text[]), $2 "
+        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+        event_ids,
+        subject,
+    )
+    return {row["event_id"] for row in rows}
+
+
 async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> bool:
     """Record the event as processed; False when it already was (another copy got there first).
 
