@@ -140,3 +140,17 @@ async def test_undelivered_list_is_for_administrators_only(
     assert "Pédiatrie" in page.services
     with pytest.raises(NotFound):
         await physicians.call(documents.UNDELIVERED, query, documents.UndeliveredPage, doctor_session.token)
+
+
+async def test_a_patients_new_name_reaches_every_list(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    before = hospital_sim.patient("Martin", "Anne", "1960-05-05", "female")
+    episode = hospital.episode(patient=before)
+    await _deliver(hospital, portal_events, doctor.gln, episode, title="Avant")
+    episode.patient = {**before, "family_name": "Martin-Favre"}  # the hospital corrects the name
+    await _deliver(hospital, portal_events, doctor.gln, episode, title="Après")
+    session = await physicians.login(doctor)
+    names = {item.patient_name for item in (await physicians.documents(session.token)).items}
+    assert names == {"Martin-Favre Anne"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from nats.aio.client import Client as NATS
@@ -43,6 +43,30 @@ class Deps:
     master_keys: MasterKeys
     physicians: PhysicianDirectory
     pending_days: int
+    patients: "KnownPatients" = field(default_factory=lambda: KnownPatients())
+
+
+class KnownPatients:
+    """Patients this process has written as they are now: an unchanged one needs no statement.
+
+    Remembering too little only costs an upsert; a change (new name...) is always written.
+    """
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._written: dict[str, hospital.Patient] = {}
+
+    async def record(self, conn: asyncpg.Connection, patient: hospital.Patient) -> None:
+        """Write the patient unless this process already did, as they are now."""
+        if self._written.get(patient.id) != patient:
+            await store.upsert_patient(conn, patient)
+
+    def committed(self, patient: hospital.Patient) -> None:
+        """Call once the transaction that recorded the patient has committed (never before)."""
+        if len(self._written) >= self.LIMIT:
+            self._written.clear()
+        self._written[patient.id] = patient
 
 
 @dataclass(frozen=True)
@@ -89,12 +113,12 @@ async def designation_received(message: hospital.DesignationMessage, deps: Deps)
     """Record a designation or its revocation; documents waiting for the episode are decided now."""
     outcome = _Outcome(set())
     async with deps.pool.acquire() as conn, conn.transaction():
-        if not await store.claim_event(conn, message.event_id, hospital.DESIGNATIONS):
+        if not await store.claim_event_of_episode(conn, message.event_id, hospital.DESIGNATIONS, message.episode.id):
             return
-        await store.lock_episode(conn, message.episode.id)
-        await store.upsert_patient(conn, message.patient)
+        await deps.patients.record(conn, message.patient)
         await store.record_designation(conn, message)
         await _decide_waiting(conn, deps, message.episode.id, outcome)
+    deps.patients.committed(message.patient)
     await outcome.announce(deps)
 
 
@@ -110,10 +134,9 @@ async def document_received(message: hospital.DocumentMessage, deps: Deps) -> No
     doc = message.document
     outcome = _Outcome(set())
     async with deps.pool.acquire() as conn, conn.transaction():
-        if not await store.claim_event(conn, message.event_id, hospital.DOCUMENTS):
+        if not await store.claim_event_of_episode(conn, message.event_id, hospital.DOCUMENTS, message.episode_id):
             return
-        await store.lock_episode(conn, message.episode_id)
-        await store.upsert_patient(conn, message.patient)
+        await deps.patients.record(conn, message.patient)
         try:
             if isinstance(message.content, hospital.InlineContent):
                 stored_new = await _store_document(conn, deps, message, inline_bytes(message.content))
@@ -132,6 +155,7 @@ async def document_received(message: hospital.DocumentMessage, deps: Deps) -> No
                 await _record_undelivered(conn, stored, refusal)
             else:
                 await _decide_and_deliver(conn, deps, stored, message.manual, outcome)
+    deps.patients.committed(message.patient)
     await outcome.announce(deps)
 
 

@@ -20,13 +20,15 @@ def search_form(name: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> bool:
-    """Record a bus event as processed; False if it already was (then do nothing)."""
+async def claim_event_of_episode(conn: asyncpg.Connection, event_id: str, subject: str, episode_id: str) -> bool:
+    """`lock_episode` then `claim_event`, in one round trip."""
     return (
         await conn.fetchval(
-            "INSERT INTO inbox (event_id, subject) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true",
+            "WITH locked AS (SELECT pg_advisory_xact_lock(hashtext($3))) "
+            "INSERT INTO inbox (event_id, subject) SELECT $1, $2 FROM locked ON CONFLICT DO NOTHING RETURNING true",
             event_id,
             subject,
+            f"episode:{episode_id}",
         )
         is not None
     )
