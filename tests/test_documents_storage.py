@@ -155,3 +155,13 @@ async def test_master_key_rotation_rewraps_data_keys_and_contents_stay_readable(
         stack.stop_process("documents")
         stack.start_process("documents")
         await stack.wait_ready(["documents"])
+
+
+async def test_inline_content_of_two_chunks_byte_for_byte(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    data = b"%PDF-1.4\n" + os.urandom(400 * 1024)
+    doctor, episode, sent, session = await _delivered_and_logged_in(hospital, portal_events, physicians, content=data)
+    [item] = (await physicians.documents(session.token)).items
+    assert item.size == len(data)
+    assert await physicians.content(session.token, item.id) == data

@@ -170,8 +170,11 @@ async def _store_document(
     doc, content = message.document, message.content
     data_key, key_id, wrapped = deps.master_keys.new_data_key()
     cipher = ContentCipher(data_key, doc.id, doc.version)
+    if inline is not None and len(inline) <= CHUNK_SIZE:
+        sealed = cipher.seal(0, inline, last=True)
+        return await store.insert_document(conn, message, key_id, wrapped, StoredContent(len(inline), 1), sealed)
     if inline is not None:
-        sizes = StoredContent(size=len(inline), chunks=max(1, -(-len(inline) // CHUNK_SIZE)))
+        sizes = StoredContent(size=len(inline), chunks=-(-len(inline) // CHUNK_SIZE))
         if not await store.insert_document(conn, message, key_id, wrapped, sizes):
             return False
         await store_encrypted(conn, cipher, whole(inline), content.media_type, content.sha256)

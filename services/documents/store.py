@@ -84,16 +84,37 @@ async def designations_of(conn: asyncpg.Connection, episode_id: str) -> list[Des
     return [Designation(row["physician"], row["active"], row["electronic_consent"]) for row in rows]
 
 
+_INSERT_DOCUMENT = (
+    "INSERT INTO documents (document_id, version, episode_id, patient_id, category, title, service, author, "
+    "status, communicating, created_at, media_type, sha256, size, chunks, key_id, wrapped_key) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17, $14, $15) "
+    "ON CONFLICT DO NOTHING RETURNING document_id, version"
+)
+
+
 async def insert_document(
-    conn: asyncpg.Connection, message: DocumentMessage, key_id: str, wrapped_key: bytes, sizes: StoredContent
+    conn: asyncpg.Connection,
+    message: DocumentMessage,
+    key_id: str,
+    wrapped_key: bytes,
+    sizes: StoredContent,
+    only_chunk: bytes | None = None,
 ) -> bool:
-    """The document's row, before its chunks (they refer to it); False if this version exists already."""
+    """The document's row, before its chunks (they refer to it); False if this version exists already.
+
+    `only_chunk`, the sealed content when it is a single chunk, is written in the same statement.
+    """
     doc = message.document
+    if only_chunk is None:
+        query, extra = _INSERT_DOCUMENT, ()
+    else:
+        query = (
+            f"WITH stored AS ({_INSERT_DOCUMENT}) INSERT INTO content_chunks (document_id, version, seq, data) "
+            "SELECT document_id, version, 0, $18 FROM stored RETURNING document_id, version"
+        )
+        extra = (only_chunk,)
     inserted = await conn.fetchval(
-        "INSERT INTO documents (document_id, version, episode_id, patient_id, category, title, service, author, "
-        "status, communicating, created_at, media_type, sha256, size, chunks, key_id, wrapped_key) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17, $14, $15) "
-        "ON CONFLICT DO NOTHING RETURNING true",
+        query,
         doc.id,
         doc.version,
         message.episode_id,
@@ -111,6 +132,7 @@ async def insert_document(
         wrapped_key,
         sizes.size,
         sizes.chunks,
+        *extra,
     )
     return inserted is not None
 
