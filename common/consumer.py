@@ -82,6 +82,8 @@ class DurableConsumer:
         self._ack_wait = ack_wait
         self._concurrency = max(1, concurrency)
         self._handle_batch = handle_batch
+        self._slots = asyncio.Semaphore(self._concurrency)
+        self._tails: dict[Hashable, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
         config = ConsumerConfig(
@@ -110,18 +112,29 @@ class DurableConsumer:
             await subscription.unsubscribe()
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
-        while True:
-            try:
-                messages = await subscription.fetch(self._batch, timeout=1.0)
-            except NatsTimeout:
-                continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("fetch from %s failed (%s)", self._stream, type(exc).__name__)
-                await asyncio.sleep(1.0)
-                continue
-            await self.process_batch(messages)
+        # With keyed concurrency, the next batch is fetched while the current one's slowest key
+        # finishes (two batches in flight); messages of one key still go one after the other.
+        depth = 2 if self._concurrency > 1 and self._handle_batch is None else 1
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                if len(in_flight) >= depth:
+                    _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    messages = await subscription.fetch(self._batch, timeout=1.0)
+                except NatsTimeout:
+                    continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("fetch from %s failed (%s)", self._stream, type(exc).__name__)
+                    await asyncio.sleep(1.0)
+                    continue
+                in_flight.add(asyncio.create_task(self.process_batch(messages)))
+        finally:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def process_batch(self, messages: list[Msg]) -> None:
         """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
@@ -135,14 +148,26 @@ class DurableConsumer:
             else:
                 key = ("alone", index) if self._concurrency > 1 else "all"
             groups.setdefault(key, []).append((msg, outcome))
-        limit = asyncio.Semaphore(self._concurrency)
-
-        async def run(group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]) -> None:
-            async with limit:
+        async def run(
+            after: asyncio.Task[None] | None, group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]
+        ) -> None:
+            if after is not None:  # the same key's messages of the previous batch go first
+                await asyncio.wait([after])
+            async with self._slots:  # taken only after waiting, so that waiting never holds a slot
                 for msg, outcome in group:
                     await self._handle(msg, outcome)
 
-        await asyncio.gather(*(run(group) for group in groups.values()))
+        tasks = []
+        for key, group in groups.items():
+            task = asyncio.create_task(run(self._tails.get(key), group))
+            self._tails[key] = task
+            task.add_done_callback(lambda done, key=key: self._forget_tail(key, done))
+            tasks.append(task)
+        await asyncio.gather(*tasks)
+
+    def _forget_tail(self, key: Hashable, task: asyncio.Task[None]) -> None:
+        if self._tails.get(key) is task:
+            del self._tails[key]
 
     async def _all_at_once(self, decoded: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]) -> bool:
         """One call for the whole batch (one transaction); on failure, each message on its own."""
