@@ -187,10 +187,6 @@ class DurableConsumer:
                 await self._reject(msg, outcome.reason)
         return True
 
-    async def process(self, msg: Msg) -> None:
-        """Handle one message, then ack; transient failures are retried later, bad ones set aside."""
-        await self._handle(msg, self._decode(msg))
-
     def _decode(self, msg: Msg) -> tuple[Route, BaseModel] | MalformedMessage:
         route = self._routes.get(msg.subject)
         if route is None:

@@ -8,7 +8,7 @@ import asyncpg
 
 from common.contracts import hospital
 from common.contracts.audit import AuditRecord, Entity, Party
-from common.outbox import OutboxRelay, enqueue, enqueue_many
+from common.outbox import OutboxRelay, enqueue_many
 
 from . import fhir, store
 from .chain import Entry, link
@@ -21,17 +21,7 @@ _REJECTION_NAMESPACE = uuid.UUID("0c7f4f5e-2b1a-4a8e-9b9c-3d6a1e5f7b21")
 
 async def record(message: AuditRecord, *, source: str, pool: asyncpg.Pool, relay: OutboxRelay) -> None:
     """`audit.record.<source>`: store the record (once, whatever the redeliveries) and forward it."""
-    entry = Entry.of(message, source)
-    async with pool.acquire() as conn, conn.transaction():
-        await store.lock_chain(conn)
-        if await store.has_record(conn, entry.event_id):
-            return
-        prev_hash = await store.last_hash(conn)
-        await store.insert_record(conn, entry, prev_hash, link(prev_hash, entry))
-        # Prefixed: the PORTAL stream deduplicates on Nats-Msg-Id across all its subjects, and a
-        # service may reuse the event id of the business event it audits.
-        await enqueue(conn, hospital.AUDIT, fhir.audit_event(entry), msg_id=f"audit:{entry.event_id}")
-    relay.wake()
+    await _append(pool, relay, [Entry.of(message, source)])
 
 
 async def record_batch(
@@ -41,7 +31,11 @@ async def record_batch(
 
     Raises (and so falls back to one record at a time) if a subject is not a known source.
     """
-    entries = [Entry.of(message, sources[subject]) for subject, message in items]
+    await _append(pool, relay, [Entry.of(message, sources[subject]) for subject, message in items])
+
+
+async def _append(pool: asyncpg.Pool, relay: OutboxRelay, entries: list[Entry]) -> None:
+    """Chain the entries not stored yet after the last row, and forward each, in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
         await store.lock_chain(conn)
         known = await store.existing_event_ids(conn, [entry.event_id for entry in entries])
@@ -57,6 +51,8 @@ async def record_batch(
         if not rows:
             return
         await store.insert_records(conn, rows)
+        # Prefixed: the PORTAL stream deduplicates on Nats-Msg-Id across all its subjects, and a
+        # service may reuse the event id of the business event it audits.
         await enqueue_many(
             conn,
             [(hospital.AUDIT, fhir.audit_event(entry)) for entry, _, _ in rows],

@@ -13,10 +13,6 @@ async def lock_chain(conn: asyncpg.Connection) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHAIN_LOCK)
 
 
-async def has_record(conn: asyncpg.Connection, event_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM records WHERE event_id = $1)", event_id))
-
-
 async def existing_event_ids(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT event_id FROM records WHERE event_id = ANY($1::text[])", event_ids)
     return {row["event_id"] for row in rows}
@@ -57,27 +53,6 @@ def _record_row(entry: Entry, prev_hash: bytes, hash_: bytes) -> tuple[object, .
 async def insert_records(conn: asyncpg.Connection, rows: list[tuple[Entry, bytes, bytes]]) -> None:
     """Append rows (entry, previous hash, hash), in order, in one round trip."""
     await conn.executemany(_INSERT_RECORD, [_record_row(*row) for row in rows])
-
-
-async def insert_record(conn: asyncpg.Connection, entry: Entry, prev_hash: bytes, hash_: bytes) -> int:
-    """Append one row; return its sequence number."""
-    return await conn.fetchval(
-        _INSERT_RECORD + " RETURNING seq",
-        entry.event_id,
-        entry.source,
-        entry.recorded_at,
-        entry.action,
-        entry.outcome,
-        entry.actor_kind,
-        entry.actor_id,
-        entry.entity_kind,
-        entry.entity_id,
-        entry.entity_version,
-        entry.client_ip,
-        entry.detail,
-        prev_hash,
-        hash_,
-    )
 
 
 async def verify_chain(conn: asyncpg.Connection) -> int | None:

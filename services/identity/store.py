@@ -53,10 +53,6 @@ async def account_by_login(conn: asyncpg.Connection, login: str) -> Account | No
     return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE login = $1", login))
 
 
-async def account_by_id(conn: asyncpg.Connection, account_id: str) -> Account | None:
-    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", uuid.UUID(account_id)))
-
-
 async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str) -> Account | None:
     column = {"gln": "gln", "rpps": "rpps"}[kind]
     return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {column} = $1", number))

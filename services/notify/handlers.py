@@ -46,29 +46,10 @@ async def announce_delivered_document(
     mailer: Mailer,
     portal_url: str,
 ) -> None:
-    """`portal.documents.delivered`: email the recipient, if they want one email per document.
-
-    Failures to reach identity or the mail server propagate (ServiceUnavailable) and the event
-    is redelivered later; nothing is recorded until the email is sent or refused for good.
-    """
-    async with pool.acquire() as conn:
-        if await store.is_processed(conn, event.event_id):
-            return
-    contact = await contacts(event.physician.key)
-    async with pool.acquire() as conn, conn.transaction():
-        if not await store.claim_event(conn, event.event_id, hospital.DELIVERED):
-            return
-        if contact is None:
-            log.info("delivered document for a physician identity does not know; no email")
-            return
-        if contact.notify_new_documents != "each":
-            return
-        # Sent while the inbox row is held: an outage rolls it back and the event comes again.
-        try:
-            await mailer.send(contact.email, messages.new_document(contact.locale, portal_url))
-        except MailRefused:
-            return  # the address is refused for good: retrying would not help (mail logs the code)
-        await store.record_sent_email(conn, contact.account_id, NEW_DOCUMENT)
+    """`portal.documents.delivered`, one event (when a batch failed): as a batch of one."""
+    await announce_delivered_documents(
+        [(hospital.DELIVERED, event)], pool=pool, contacts=contacts, mailer=mailer, portal_url=portal_url
+    )
 
 
 async def announce_delivered_documents(

@@ -4,10 +4,6 @@ from __future__ import annotations
 import asyncpg
 
 
-async def is_processed(conn: asyncpg.Connection, event_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM inbox WHERE event_id = $1)", event_id))
-
-
 async def processed_among(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT event_id FROM inbox WHERE event_id = ANY($1::text[])", event_ids)
     return {row["event_id"] for row in rows}
@@ -22,20 +18,6 @@ async def claim_events(conn: asyncpg.Connection, event_ids: list[str], subject: 
         subject,
     )
     return {row["event_id"] for row in rows}
-
-
-async def claim_event(conn: asyncpg.Connection, event_id: str, subject: str) -> bool:
-    """Record the event as processed; False when it already was (another copy got there first).
-
-    Inside a transaction, the row stays locked until commit, so a concurrent delivery of the
-    same event waits here, then finds it processed.
-    """
-    inserted = await conn.fetchval(
-        "INSERT INTO inbox (event_id, subject) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING true",
-        event_id,
-        subject,
-    )
-    return bool(inserted)
 
 
 async def record_sent_email(conn: asyncpg.Connection, account_id: str, kind: str) -> None:
