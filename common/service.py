@@ -44,6 +44,42 @@ class Health(BaseModel):
     database: str
 
 
+class InFlight:
+    """Requests answered side by side, a bounded number at a time.
+
+    nats-py hands a subscription's messages to its callback one after the other: an endpoint
+    awaiting the database would answer one request at a time. Each request runs in its own
+    task instead; when `limit` are running, the next waits (and NATS buffers the rest).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._running: set[asyncio.Task[None]] = set()
+
+    def concurrent(self, handler: Callable[[Request], Awaitable[None]]) -> Callable[[Request], Awaitable[None]]:
+        async def handle(request: Request) -> None:
+            await self._slots.acquire()
+            task = asyncio.create_task(handler(request))  # type: ignore[arg-type]
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+
+        return handle
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("request handler failed", exc_info=task.exception())
+
+    async def finish(self, timeout: float = 10.0) -> None:
+        """Let the requests already taken finish (after the endpoints stopped taking new ones)."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+
+
+REQUESTS_AT_ONCE = 64  # per process; the database pool bounds how many of them query at once
+
+
 @dataclass
 class Runtime:
     """The live resources of a running service, handed to its setup function."""
@@ -56,6 +92,7 @@ class Runtime:
     outbox: OutboxRelay
     micro: Service
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
 
     def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
         """Run a background task for the life of the service; its crash stops the service."""
@@ -68,7 +105,9 @@ class Runtime:
         endpoints = self.micro.add_group(name=self.name)
         for subject, handler in handlers.items():
             name = subject.removeprefix(f"{self.name}.")
-            await endpoints.add_endpoint(name=name.replace(".", "_"), subject=name, handler=handler)
+            await endpoints.add_endpoint(
+                name=name.replace(".", "_"), subject=name, handler=self.requests.concurrent(handler)
+            )
 
 
 _stop = asyncio.Event()
@@ -90,7 +129,14 @@ async def open_pool(database_url: str, schema: str, name: str, max_size: int = 1
         database_url,
         min_size=1,
         max_size=max_size,
-        server_settings={"search_path": schema, "application_name": name},
+        server_settings={
+            "search_path": schema,
+            "application_name": name,
+            # asyncpg prepares every statement once per connection. Left to choose, PostgreSQL
+            # plans the list queries afresh at each execution (half of their cost); the services'
+            # statements are shaped for their indexes, so their generic plans serve every value.
+            "plan_cache_mode": "force_generic_plan",
+        },
         reset=_keep_session,  # spares a round trip to the server at every release
     )
 
@@ -118,9 +164,9 @@ async def run_service(
         stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
         js = nc.jetstream()
         micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
-        stack.push_async_callback(_step, "stop answering requests", micro.stop)
-
         runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
+        stack.push_async_callback(_step, "finish the requests taken", runtime.requests.finish)
+        stack.push_async_callback(_step, "stop taking requests", micro.stop)
         stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
 
         async def health(_: HealthCheck) -> Health:
