@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -71,10 +71,19 @@ class TokenIssuer:
 
 
 class TokenVerifier:
-    """Checks signature, issuer, audience and expiry; held by every service."""
+    """Checks signature, issuer, audience and expiry; held by every service.
 
-    def __init__(self, public_key: Ed25519PublicKey) -> None:
+    A token verified once is remembered (the exact string, until its expiry): a browsing session
+    sends the same token with every request, and the signature check is the costliest part of a
+    small request. Only successes are remembered, a bounded number of them.
+    """
+
+    REMEMBERED = 4096
+
+    def __init__(self, public_key: Ed25519PublicKey, clock: Callable[[], float] = time.time) -> None:
         self._key = public_key
+        self._clock = clock
+        self._verified: dict[str, tuple[Caller, int]] = {}  # token -> (caller, expiry), oldest first
 
     @classmethod
     def from_pem_file(cls, path: Path) -> "TokenVerifier":
@@ -88,6 +97,13 @@ class TokenVerifier:
             raise InvalidToken("no token")
         if token.startswith("Bearer "):
             token = token[len("Bearer ") :]
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            caller, expires = remembered
+            if self._clock() < expires:
+                return caller
+            del self._verified[token]
+            raise InvalidToken("ExpiredSignatureError")
         try:
             claims = jwt.decode(
                 token,
@@ -95,16 +111,23 @@ class TokenVerifier:
                 algorithms=["EdDSA"],
                 audience=AUDIENCE,
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "sid"]},
+                # Expiry is checked below, on this verifier's clock (the same one as for remembered tokens).
+                options={"require": ["exp", "iat", "sub", "sid"], "verify_exp": False},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from None
-        return Caller(
+        if not isinstance(claims["exp"], int) or self._clock() >= claims["exp"]:
+            raise InvalidToken("ExpiredSignatureError")
+        caller = Caller(
             account_id=claims["sub"],
             role=claims["role"],
             session_id=claims["sid"],
             physician=claims.get("phy"),
         )
+        if len(self._verified) >= self.REMEMBERED:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (caller, int(claims["exp"]))
+        return caller
 
 
 def generate_key_pair(private_path: Path, public_path: Path) -> None:
