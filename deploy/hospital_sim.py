@@ -88,7 +88,7 @@ def document(
     episode_id: str, patient_: dict[str, Any], content: bytes, *, document_id: str | None = None, version: int = 1,
     category: str = "discharge_letter", title: str = "Lettre de sortie", service: str = "Médecine interne",
     status: str = "final", communicating: bool = True, manual: dict[str, Any] | None = None,
-    media_type: str = "application/pdf",
+    media_type: str = "application/pdf", created_at: str | None = None,
 ) -> dict[str, Any]:
     return {
         "event_id": uuid.uuid4().hex,
@@ -101,7 +101,7 @@ def document(
             "author": "Dr A. Martin",
             "status": status,
             "communicating": communicating,
-            "created_at": now(),
+            "created_at": created_at or now(),
         },
         "episode_id": episode_id,
         "patient": patient_,

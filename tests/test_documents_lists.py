@@ -1,6 +1,7 @@
 """Mes patients and Mes documents as the documents service answers them: filters, search, counts, read state."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import asyncpg
@@ -84,17 +85,77 @@ async def test_read_state_counters_and_mes_patients(
     assert sorted(i.title for i in (await physicians.documents(session.token, patient=muller_id)).items) == ["M1", "M2"]
 
 
-async def test_profile_scopes_restrict_lists(
+async def test_tallies_agree_with_the_deliveries_they_count(
     hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, documents_db: asyncpg.Pool
 ) -> None:
+    """Totals and counters come from per-patient tallies kept by a trigger: after versions, openings
+    and marks they still equal a count of the deliveries themselves."""
     doctor = await physicians.create()
-    old = await _deliver(hospital, portal_events, doctor.gln, title="Ancien")
-    await _deliver(hospital, portal_events, doctor.gln, title="Récent")
-    await documents_db.execute(  # the first one is two years old
-        "UPDATE deliveries SET created_at = now() - interval '2 years', unread = false WHERE document_id = $1",
-        old["document"]["id"],
-    )
+    muller = hospital.episode(patient=hospital_sim.patient("Müller", "Jean", "1948-11-02", "male"))
+    first = await _deliver(hospital, portal_events, doctor.gln, muller, title="Lettre")
+    await _deliver(hospital, portal_events, doctor.gln, muller, title="Lettre corrigée",
+                   document_id=first["document"]["id"], version=2)
+    await _deliver(hospital, portal_events, doctor.gln, muller, title="Labo")
+    await _deliver(hospital, portal_events, doctor.gln, title="Autre patient")
     session = await physicians.login(doctor)
+    listed = await physicians.documents(session.token, with_counters=True)
+    assert (listed.total, listed.counters) == (3, documents.UnreadCounters(documents=3, patients=2))
+    corrected = next(item for item in listed.items if item.corrected)
+    detail = await physicians.call(documents.GET, documents.GetDocument(id=corrected.id), documents.DocumentDetail, session.token)
+    [earlier] = [version for version in detail.versions if not version.current]
+    await physicians.content(session.token, earlier.id)  # an earlier version counts for nothing
+    await physicians.content(session.token, corrected.id)
+    await physicians.call(documents.MARK, documents.MarkDocument(id=corrected.id, read=False), documents.Empty, session.token)
+    [other] = [item for item in listed.items if item.title == "Autre patient"]
+    await physicians.call(documents.MARK, documents.MarkDocument(id=other.id, read=True), documents.Empty, session.token)
+
+    counted = await documents_db.fetch(
+        "SELECT patient_id, count(*) AS documents, count(*) FILTER (WHERE unread) AS unread, max(created_at) AS last "
+        "FROM deliveries WHERE account_id = $1 AND current GROUP BY patient_id ORDER BY patient_id",
+        uuid.UUID(doctor.account_id),
+    )
+    tallied = await documents_db.fetch(
+        "SELECT patient_id, documents, unread, last_document_at AS last FROM patient_tallies "
+        "WHERE account_id = $1 ORDER BY patient_id",
+        uuid.UUID(doctor.account_id),
+    )
+    assert [dict(row) for row in tallied] == [dict(row) for row in counted]
+    patients = await physicians.call(documents.PATIENTS, documents.ListPatients(), documents.PatientPage, session.token)
+    assert sorted((p.name, p.documents, p.unread) for p in patients.items) == [("Müller Jean", 2, 2), ("Rochat Élodie", 1, 0)]
+
+
+async def test_deep_pages_read_from_the_oldest_end_are_the_same_pages(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    """Once a list's total is known, its older half is read from the oldest end: same pages, in the
+    same order, and a list that grew meanwhile is not trusted to that total."""
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    for number in range(7):
+        await _deliver(hospital, portal_events, doctor.gln, episode, title=f"D{number}")
+    session = await physicians.login(doctor)
+
+    async def pages() -> list[list[str]]:
+        return [[item.title for item in (await physicians.documents(session.token, per_page=2, page=page)).items]
+                for page in range(1, 6)]
+
+    newest_first = [["D6", "D5"], ["D4", "D3"], ["D2", "D1"], ["D0"], []]
+    assert await pages() == newest_first  # the first reads learn the total
+    assert await pages() == newest_first  # pages 3 and 4 now come from the oldest end
+    await _deliver(hospital, portal_events, doctor.gln, episode, title="D7")
+    assert [item.title for item in (await physicians.documents(session.token, per_page=2, page=4)).items] == ["D1", "D0"]
+
+
+async def test_profile_scopes_restrict_lists(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor = await physicians.create()
+    two_years_ago = (datetime.now(timezone.utc) - timedelta(days=730)).isoformat()
+    await _deliver(hospital, portal_events, doctor.gln, title="Ancien", created_at=two_years_ago)
+    await _deliver(hospital, portal_events, doctor.gln, title="Récent")
+    session = await physicians.login(doctor)
+    [old] = [item for item in (await physicians.documents(session.token)).items if item.title == "Ancien"]
+    await physicians.call(documents.MARK, documents.MarkDocument(id=old.id, read=True), documents.Empty, session.token)
     assert [i.title for i in (await physicians.documents(session.token, scope="last_12_months")).items] == ["Récent"]
     assert [i.title for i in (await physicians.documents(session.token, scope="unread")).items] == ["Récent"]
     recent = await physicians.call(

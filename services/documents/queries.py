@@ -34,7 +34,7 @@ class DeliveredDocument:
 
 
 _DELIVERED_SELECT = (
-    "SELECT d.id, d.document_id, d.version, d.physician, p.public_id AS patient_id, doc.title, d.category, "
+    "SELECT d.id::text, d.document_id, d.version, d.physician, p.public_id::text AS patient_id, doc.title, d.category, "
     "d.service, doc.author, d.created_at, d.delivered_at, d.unread, d.current, doc.media_type, doc.size, "
     "p.family_name || ' ' || p.given_name AS patient_name, p.birth_date AS patient_birth_date "
     "FROM deliveries d "
@@ -44,7 +44,7 @@ _DELIVERED_SELECT = (
 
 
 def _delivered(row: asyncpg.Record) -> DeliveredDocument:
-    return DeliveredDocument(**{**dict(row), "id": str(row["id"]), "patient_id": str(row["patient_id"])})
+    return DeliveredDocument(**row)
 
 
 def _like(text: str) -> str:
@@ -110,35 +110,85 @@ def _document_filters(account_id: str, query: api.ListDocuments) -> _Where:
     return where
 
 
-async def deliveries_page(
-    conn: asyncpg.Connection, account_id: str, query: api.ListDocuments
-) -> tuple[list[DeliveredDocument], int]:
-    """One page of the account's current documents matching the query, newest first, and the total."""
-    where = _document_filters(account_id, query)
-    page, params = where.page(query.per_page, query.page)
-    # Page the deliveries' ids first (an index-only scan in list order), then fetch only the page's rows.
-    rows = await conn.fetch(
-        f"{_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
-        f"ORDER BY d.created_at DESC, d.delivered_at DESC {page}) "
-        "ORDER BY d.created_at DESC, d.delivered_at DESC",
-        *params,
-    )
-    total = await conn.fetchval(f"SELECT count(*) FROM deliveries d WHERE {where.sql()}", *where.params)
-    return [_delivered(row) for row in rows], total
+@dataclass(frozen=True)
+class DocumentListing:
+    items: list[asyncpg.Record]  # with every field of a DeliveredDocument (and a few of the listing's)
+    total: int
+    services: list[str]
+    counters: api.UnreadCounters
+    from_oldest: bool  # the page was read from the oldest end, trusting the total it was given
 
 
-async def services_of(conn: asyncpg.Connection, account_id: str) -> list[str]:
-    """The services the account has documents from: one index probe per service (a loose index scan)."""
+# The account's tallies (kept by a trigger, see migration 004): totals and counters without counting deliveries.
+_TALLIES = (
+    "SELECT coalesce(sum(documents), 0) AS documents, coalesce(sum(unread), 0) AS unread, "
+    "count(*) FILTER (WHERE unread > 0) AS unread_patients FROM patient_tallies WHERE account_id = $1"
+)
+# The services the account has documents from: one index probe per service (a loose index scan).
+_SERVICES = (
+    "ARRAY(WITH RECURSIVE found AS ("
+    " SELECT min(service) AS service FROM deliveries WHERE account_id = $1 AND current"
+    " UNION ALL"
+    " SELECT (SELECT min(service) FROM deliveries WHERE account_id = $1 AND current AND service > found.service)"
+    " FROM found WHERE found.service IS NOT NULL"
+    ") SELECT service FROM found WHERE service IS NOT NULL)"
+)
+_NEWEST_FIRST = "ORDER BY d.created_at DESC, d.delivered_at DESC, d.id DESC"
+_OLDEST_FIRST = "ORDER BY d.created_at, d.delivered_at, d.id"
+
+
+def _total(where: _Where, query: api.ListDocuments) -> str:
+    """How the listing's total is read: from the tallies when no filter narrows it beyond unread."""
+    narrowed = any((query.scope == "last_12_months", query.patient, query.created_from, query.created_to,
+                    query.category, query.service, query.patient_name))
+    if narrowed:
+        return f"(SELECT count(*) FROM deliveries d WHERE {where.sql()})"
+    return "t.unread" if query.scope == "unread" or query.unread_only else "t.documents"
+
+
+def _window(query: api.ListDocuments, total: int | None) -> tuple[int, int, bool]:
+    """LIMIT, OFFSET and whether to count from the oldest end.
+
+    An OFFSET walks every row it skips: a page in the older half of a long list is read from
+    the oldest end, which halves the walk on average. That needs the list's total beforehand.
+    """
+    offset = (query.page - 1) * query.per_page
+    if total is None or offset < total // 2 or offset >= total:
+        return query.per_page, offset, False
+    end = min(total, offset + query.per_page)
+    return end - offset, total - end, True
+
+
+async def document_listing(
+    conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, total: int | None = None
+) -> DocumentListing:
+    """One page of the account's current documents matching the query, newest first, with the total,
+    the services and the unread counters: one statement, one round trip.
+
+    `total`, if known (from an earlier page), lets a deep page be read from the oldest end; the
+    caller checks it against the answer's total. The page's ids come from an index-only scan in
+    list order; only those rows are then joined.
+    """
+    where = _document_filters(account_id, query)  # its first parameter ($1) is the account
+    limit, offset, from_oldest = _window(query, total)
+    n = len(where.params)
     rows = await conn.fetch(
-        "WITH RECURSIVE found AS ("
-        " SELECT min(service) AS service FROM deliveries WHERE account_id = $1 AND current"
-        " UNION ALL"
-        " SELECT (SELECT min(service) FROM deliveries WHERE account_id = $1 AND current AND service > found.service)"
-        " FROM found WHERE found.service IS NOT NULL"
-        ") SELECT service FROM found WHERE service IS NOT NULL",
-        uuid.UUID(account_id),
+        f"SELECT {_total(where, query)} AS total, t.unread AS unread_documents, t.unread_patients, "
+        f"{_SERVICES} AS services, r.* FROM ({_TALLIES}) t "
+        f"LEFT JOIN LATERAL ({_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
+        f"{_OLDEST_FIRST if from_oldest else _NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
+        "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
+        *where.params, limit, offset,
     )
-    return [row["service"] for row in rows]
+    first = rows[0]  # the tallies' row is always there, with or without documents
+    items = rows if first["id"] is not None else []
+    return DocumentListing(
+        items=items,
+        total=first["total"],
+        services=list(first["services"]),
+        counters=api.UnreadCounters(documents=first["unread_documents"], patients=first["unread_patients"]),
+        from_oldest=from_oldest,
+    )
 
 
 async def delivery_of(conn: asyncpg.Connection, delivery_id: str, account_id: str) -> DeliveredDocument | None:
@@ -191,24 +241,27 @@ async def sealed_chunk(conn: asyncpg.Connection, document_id: str, version: int,
 async def patients_page(
     conn: asyncpg.Connection, account_id: str, query: api.ListPatients
 ) -> tuple[list[api.PatientSummary], int]:
-    """The account's patients with their counts, the most recent document first."""
-    where = _own_current(account_id)
+    """The account's patients with their counts (from the tallies), the most recent document first."""
+    where = _Where()
+    where.add("t.account_id = $?", uuid.UUID(account_id))
+    where.add("t.documents > 0")
+    if query.scope == "with_unread":
+        where.add("t.unread > 0")
+    if query.scope == "recent":
+        where.add("t.last_document_at > now() - interval '90 days'")
     if query.name:
         where.add("p.search_name LIKE $?", _like(query.name))
-    having = {
-        "all": "true",
-        "with_unread": "count(*) FILTER (WHERE d.unread) > 0",
-        "recent": "max(d.created_at) > now() - interval '90 days'",
-    }[query.scope]
-    grouped = (
-        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, count(*) AS documents, "
-        "count(*) FILTER (WHERE d.unread) AS unread, max(d.created_at) AS last_document_at "
-        f"FROM deliveries d JOIN patients p ON p.id = d.patient_id WHERE {where.sql()} "
-        f"GROUP BY p.id HAVING {having}"
-    )
     page, params = where.page(query.per_page, query.page)
-    rows = await conn.fetch(f"{grouped} ORDER BY last_document_at DESC {page}", *params)
-    total = await conn.fetchval(f"SELECT count(*) FROM ({grouped}) AS patients", *where.params)
+    rows = await conn.fetch(
+        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, t.documents, t.unread, "
+        "t.last_document_at, count(*) OVER () AS total "
+        f"FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()} "
+        f"ORDER BY t.last_document_at DESC, p.public_id {page}",
+        *params,
+    )
+    total = rows[0]["total"] if rows else await conn.fetchval(
+        f"SELECT count(*) FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()}", *where.params
+    )
     items = [
         api.PatientSummary(
             id=str(row["public_id"]),
@@ -224,12 +277,8 @@ async def patients_page(
 
 
 async def unread_counters(conn: asyncpg.Connection, account_id: str) -> api.UnreadCounters:
-    row = await conn.fetchrow(
-        "SELECT count(*) AS documents, count(DISTINCT patient_id) AS patients FROM deliveries "
-        "WHERE account_id = $1 AND current AND unread",
-        uuid.UUID(account_id),
-    )
-    return api.UnreadCounters(documents=row["documents"], patients=row["patients"])
+    row = await conn.fetchrow(_TALLIES, uuid.UUID(account_id))
+    return api.UnreadCounters(documents=row["unread"], patients=row["unread_patients"])
 
 
 async def undelivered_page(conn: asyncpg.Connection, query: api.ListUndelivered) -> tuple[list[api.UndeliveredItem], int]:
