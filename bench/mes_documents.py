@@ -12,6 +12,7 @@ import aiohttp
 from deploy.stack import free_port
 
 from .context import Bench
+from .keep_alive import HttpError, KeepAliveClient
 from .physicians import Browser, create_physicians, logged_in_browsers
 from .processes import CpuUse
 from .report import ms, percentile, rate
@@ -59,6 +60,7 @@ async def measure_pages(
 ) -> PagesResult:
     """Each browser loops on GET /documents?page=<random> for warm_up + seconds; only the last `seconds` count.
 
+    The requests go through a lean keep-alive client (see keep_alive.py) with the browser's cookies.
     Browser i talks to gateway i % len(bases). A request counts when it starts and ends in the window.
     """
     result = PagesResult(seconds=seconds)
@@ -66,20 +68,27 @@ async def measure_pages(
     window_start, window_end = loop_start + warm_up, loop_start + warm_up + seconds
 
     async def client(browser: Browser, base: str) -> None:
-        while (started := time.monotonic()) < window_end:
-            url = f"{base}/documents?page={random.randint(1, pages)}"
-            try:
-                async with browser.session.get(url, allow_redirects=False) as response:
-                    body = await response.read()
-                    status = str(response.status)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                status, body = type(exc).__name__, b""
-            ended = time.monotonic()
-            if started >= window_start and ended <= window_end:
-                result.answers[status] += 1
-                result.body_bytes += len(body)
-                if status == "200":
-                    result.latencies.append(ended - started)
+        connection = KeepAliveClient.of(browser, base)
+        try:
+            while (started := time.monotonic()) < window_end:
+                try:
+                    async with asyncio.timeout(60):
+                        answered, body = await connection.get(f"/documents?page={random.randint(1, pages)}")
+                    status = str(answered)
+                except (OSError, HttpError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                    status, body = type(exc).__name__, b""
+                    await connection.close()
+                record(started, status, body)
+        finally:
+            await connection.close()
+
+    def record(started: float, status: str, body: bytes) -> None:
+        ended = time.monotonic()
+        if started >= window_start and ended <= window_end:
+            result.answers[status] += 1
+            result.body_bytes += len(body)
+            if status == "200":
+                result.latencies.append(ended - started)
 
     async def measured() -> None:
         await asyncio.sleep(max(0.0, window_start - time.monotonic()))
