@@ -6,6 +6,7 @@ compiled in memory when the gateway starts.
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from io import BytesIO
@@ -79,6 +80,9 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.extend(constant_translations=translations)
         environment.filters.update(_formatters(locale, translations))
         environment.globals.update(template_globals)
+        # The shared macros, built once per locale: an `{% import %}` in a template rebuilds its
+        # module at every render that has globals of its own.
+        environment.globals["ui"] = environment.get_template("_macros.html").module
 
 
 class ConstantMessages(Extension):
@@ -128,11 +132,32 @@ def _formatters(locale: str, translations: gettext.NullTranslations) -> dict[str
     }
 
 
+@lru_cache(maxsize=8192)
 def _number(value: int | float, locale: str) -> str:
     # Page numbers and counts are mostly small: below 1,000 no locale of ours groups or changes digits.
     if isinstance(value, int) and -1000 < value < 1000:
         return str(value)
     return format_decimal(value, locale=locale)
+
+
+# The numeric date fields a pattern may hold, as str.format fields (babel's pattern.apply is ~10 µs).
+_NUMERIC_FIELDS = {"d": "{day}", "dd": "{day:02d}", "M": "{month}", "MM": "{month:02d}", "y": "{year}", "yyyy": "{year:04d}"}
+
+
+def _numeric_format(pattern: DateTimePattern) -> str | None:
+    """`dd/MM/y` as `{day:02d}/{month:02d}/{year}`; None if the pattern has anything but numeric
+    day, month and year (then babel formats it)."""
+    parts = re.split(r"(%\([^)]*\)s)", pattern.format.replace("{", "{{").replace("}", "}}"))
+    converted = []
+    for part in parts:
+        if part.startswith("%(") and part.endswith(")s"):
+            field = _NUMERIC_FIELDS.get(part[2:-2])
+            if field is None:
+                return None
+            converted.append(field)
+        else:
+            converted.append(part.replace("%%", "%"))
+    return "".join(converted)
 
 
 class LocaleFormats:
@@ -141,6 +166,7 @@ class LocaleFormats:
     def __init__(self, locale: str) -> None:
         self.locale = Locale.parse(locale)
         self._day_pattern = self._skeleton("yMMdd")  # four-digit year: two digits would be ambiguous for birth dates
+        self._numeric_day = _numeric_format(self._day_pattern)
         self._date_pattern = self._skeleton("yMMMd")
         self._time_pattern = parse_pattern(str(self.locale.time_formats["short"]))
         # e.g. "{1}, {0}": the date, then the time
@@ -169,6 +195,8 @@ class LocaleFormats:
         return self._date_time.replace("{1}", day).replace("{0}", clock)
 
     def _format_day(self, day: date) -> str:
+        if self._numeric_day is not None:
+            return self._numeric_day.format(day=day.day, month=day.month, year=day.year)
         return self._day_pattern.apply(day, self.locale)
 
     def _format_date(self, day: date) -> str:
