@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from nats.aio.client import Client as NATS
 
+from common import event_loop
 from common.bus import connect
 from common.logs import configure_logging
 
@@ -72,7 +73,7 @@ def main() -> None:
     """Read the settings, configure logging, serve."""
     settings = GatewaySettings.from_env()
     configure_logging(settings.log_level, "gateway")
-    asyncio.run(serve(settings))
+    event_loop.run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """`python -m services.audit`: the composition root."""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from common import event_loop
 from common.service import run_service
 
 from .app import NAME, setup
@@ -12,7 +12,7 @@ from .config import AuditSettings
 
 def main() -> None:
     settings = AuditSettings.from_env()
-    asyncio.run(
+    event_loop.run(
         run_service(
             NAME,
             settings.service,

@@ -1,7 +1,7 @@
 """Composition root of the documents service: `python -m services.documents`."""
-import asyncio
 from pathlib import Path
 
+from common import event_loop
 from common.service import run_service
 
 from .app import make_setup
@@ -10,7 +10,7 @@ from .config import DocumentsSettings
 
 def main() -> None:
     settings = DocumentsSettings.from_env()
-    asyncio.run(
+    event_loop.run(
         run_service(
             "documents",
             settings.service,

@@ -1,7 +1,7 @@
 """Composition root of the identity service: `python -m services.identity`."""
-import asyncio
 from pathlib import Path
 
+from common import event_loop
 from common.service import run_service
 
 from .app import make_setup
@@ -10,7 +10,7 @@ from .config import IdentitySettings
 
 def main() -> None:
     settings = IdentitySettings.from_env()
-    asyncio.run(
+    event_loop.run(
         run_service(
             "identity",
             settings.service,

@@ -1,10 +1,10 @@
 """`python -m services.notify`: the composition root."""
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 from pathlib import Path
 
+from common import event_loop
 from common.service import run_service
 
 from .app import NAME, setup
@@ -13,7 +13,7 @@ from .config import NotifySettings
 
 def main() -> None:
     settings = NotifySettings.from_env()
-    asyncio.run(
+    event_loop.run(
         run_service(
             NAME,
             settings.service,

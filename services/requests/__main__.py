@@ -3,10 +3,10 @@
 Consultation requests, tumor-board requests and messaging arrive with their own issue; for
 now the service starts, migrates its schema, answers health checks and stops cleanly.
 """
-import asyncio
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from common import event_loop
 from common.service import Runtime, ServiceSettings, run_service
 
 
@@ -15,7 +15,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
 
 
 def main() -> None:
-    asyncio.run(
+    event_loop.run(
         run_service(
             "requests",
             ServiceSettings.from_env(),
