@@ -39,7 +39,8 @@ class Route:
 
 
 BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
-"""Handles every readable message of a fetch at once, as (subject, message), in stream order."""
+"""Handles readable messages at once (one transaction), as (subject, message), in stream order:
+every message of a fetch (`handle_batch`), or the run of one key's messages in it (`handle_group`)."""
 
 RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
 """Called with (subject, event_id when readable, reason) for a message that cannot be processed."""
@@ -71,6 +72,7 @@ class DurableConsumer:
         ack_wait: float = 30.0,
         concurrency: int = 1,
         handle_batch: BatchHandler | None = None,
+        handle_group: BatchHandler | None = None,
     ) -> None:
         self._js = js
         self._stream = stream
@@ -82,6 +84,7 @@ class DurableConsumer:
         self._ack_wait = ack_wait
         self._concurrency = max(1, concurrency)
         self._handle_batch = handle_batch
+        self._handle_group = handle_group
         self._slots = asyncio.Semaphore(self._concurrency)
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
 
@@ -139,7 +142,7 @@ class DurableConsumer:
     async def process_batch(self, messages: list[Msg]) -> None:
         """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
         decoded = [(msg, self._decode(msg)) for msg in messages]
-        if self._handle_batch is not None and await self._all_at_once(decoded):
+        if self._handle_batch is not None and await self._all_at_once(decoded, self._handle_batch):
             return
         groups: dict[Hashable, list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]] = {}
         for index, (msg, outcome) in enumerate(decoded):
@@ -149,17 +152,25 @@ class DurableConsumer:
                 key = ("alone", index) if self._concurrency > 1 else "all"
             groups.setdefault(key, []).append((msg, outcome))
         async def run(
-            after: asyncio.Task[None] | None, group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]
+            after: asyncio.Task[None] | None,
+            group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]],
+            one_key: bool,
         ) -> None:
             if after is not None:  # the same key's messages of the previous batch go first
                 await asyncio.wait([after])
             async with self._slots:  # taken only after waiting, so that waiting never holds a slot
+                # A key's run of messages in one transaction: one commit instead of one per message
+                # (never several keys together, whose locks two copies could take in opposite orders).
+                together = one_key and self._handle_group is not None and len(group) > 1
+                if together and await self._all_at_once(group, self._handle_group):  # type: ignore[arg-type]
+                    return
                 for msg, outcome in group:
                     await self._handle(msg, outcome)
 
         tasks = []
         for key, group in groups.items():
-            task = asyncio.create_task(run(self._tails.get(key), group))
+            one_key = isinstance(key, tuple) and key[0] == "key"
+            task = asyncio.create_task(run(self._tails.get(key), group, one_key))
             self._tails[key] = task
             task.add_done_callback(lambda done, key=key: self._forget_tail(key, done))
             tasks.append(task)
@@ -169,13 +180,14 @@ class DurableConsumer:
         if self._tails.get(key) is task:
             del self._tails[key]
 
-    async def _all_at_once(self, decoded: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]) -> bool:
-        """One call for the whole batch (one transaction); on failure, each message on its own."""
+    async def _all_at_once(
+        self, decoded: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]], handler: BatchHandler
+    ) -> bool:
+        """One call for these messages (one transaction); on failure, each message on its own."""
         readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple)]
         if readable:
-            assert self._handle_batch is not None
             try:
-                await self._handle_batch([(msg.subject, message) for msg, message in readable])
+                await handler([(msg.subject, message) for msg, message in readable])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -74,6 +74,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             },
             on_reject=partial(receiving.message_rejected, deps=receivers),
             concurrency=settings.ingest_concurrency,
+            handle_group=partial(receiving.episode_messages, deps=receivers),  # type: ignore[arg-type]
         )
         runtime.spawn(consumer.run(), "dpi consumer")
         runtime.spawn(receiving.sweep_forever(receivers, settings.pending_sweep_seconds), "pending sweep")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
+from pydantic import BaseModel
 
 from common.contracts import audit, documents as api, hospital
 from common.contracts.physicians import PhysicianRef
@@ -24,7 +25,7 @@ from common.contracts.documents import CHUNK_SIZE
 
 from .contents import InvalidContent, StoredContent, inline_bytes, store_encrypted, whole
 from .crypto import ContentCipher, MasterKeys
-from .delivery import Recipient, Refusal, account_refusal, designated_recipients, document_refusal
+from .delivery import Designation, Recipient, Refusal, account_refusal, designated_recipients, document_refusal
 from .objects import object_pieces
 from .physicians import PhysicianDirectory
 
@@ -82,9 +83,24 @@ class _Document:
 
 @dataclass
 class _Outcome:
-    """Accounts that received something in a transaction, to tell the gateway once it is committed."""
+    """What one transaction did: its outbox messages (written together just before it commits),
+    the accounts that received something (told to the gateway once it has committed), and the
+    episodes' designations as read in it (read once, dropped when a designation changes them)."""
 
-    accounts: set[str]
+    accounts: set[str] = field(default_factory=set)
+    messages: list[tuple[str, BaseModel]] = field(default_factory=list)
+    designations: dict[str, list[Designation]] = field(default_factory=dict)
+
+    async def designations_of(self, conn: asyncpg.Connection, episode_id: str) -> list[Designation]:
+        if episode_id not in self.designations:
+            self.designations[episode_id] = await store.designations_of(conn, episode_id)
+        return self.designations[episode_id]
+
+    async def write_outbox(self, conn: asyncpg.Connection) -> None:
+        """Enqueue the transaction's messages, in one statement; call it last in the transaction."""
+        if self.messages:
+            await enqueue_many(conn, self.messages)
+            self.messages = []
 
     async def announce(self, deps: Deps) -> None:
         deps.outbox.wake()
@@ -109,17 +125,44 @@ def _document_entity(document_id: str, version: int) -> audit.Entity:
     return audit.Entity(kind="document", id=document_id, version=version)
 
 
-async def designation_received(message: hospital.DesignationMessage, deps: Deps) -> None:
-    """Record a designation or its revocation; documents waiting for the episode are decided now."""
-    outcome = _Outcome(set())
+EpisodeMessage = hospital.DesignationMessage | hospital.DocumentMessage
+
+
+async def episode_messages(messages: list[tuple[str, EpisodeMessage]], deps: Deps) -> None:
+    """A run of one episode's messages from one fetch, in stream order, in one transaction: one
+    commit for the run instead of one per message. All or nothing: the consumer handles each
+    message on its own if the run fails."""
+    outcome = _Outcome()
     async with deps.pool.acquire() as conn, conn.transaction():
-        if not await store.claim_event_of_episode(conn, message.event_id, hospital.DESIGNATIONS, message.episode.id):
-            return
-        await deps.patients.record(conn, message.patient)
-        await store.record_designation(conn, message)
-        await _decide_waiting(conn, deps, message.episode.id, outcome)
-    deps.patients.committed(message.patient)
+        for _, message in messages:
+            if isinstance(message, hospital.DesignationMessage):
+                await _designation(conn, deps, message, outcome)
+            else:
+                await _document(conn, deps, message, outcome)
+        await outcome.write_outbox(conn)
+    for _, message in messages:
+        deps.patients.committed(message.patient)
     await outcome.announce(deps)
+
+
+async def designation_received(message: hospital.DesignationMessage, deps: Deps) -> None:
+    await episode_messages([(hospital.DESIGNATIONS, message)], deps)
+
+
+async def document_received(message: hospital.DocumentMessage, deps: Deps) -> None:
+    await episode_messages([(hospital.DOCUMENTS, message)], deps)
+
+
+async def _designation(
+    conn: asyncpg.Connection, deps: Deps, message: hospital.DesignationMessage, outcome: _Outcome
+) -> None:
+    """Record a designation or its revocation; documents waiting for the episode are decided now."""
+    if not await store.claim_event_of_episode(conn, message.event_id, hospital.DESIGNATIONS, message.episode.id):
+        return
+    await deps.patients.record(conn, message.patient)
+    await store.record_designation(conn, message)
+    outcome.designations.pop(message.episode.id, None)
+    await _decide_waiting(conn, deps, message.episode.id, outcome)
 
 
 async def _decide_waiting(conn: asyncpg.Connection, deps: Deps, episode_id: str, outcome: _Outcome) -> None:
@@ -129,34 +172,30 @@ async def _decide_waiting(conn: asyncpg.Connection, deps: Deps, episode_id: str,
         await store.delete_pending(conn, pending.document_id, pending.version)
 
 
-async def document_received(message: hospital.DocumentMessage, deps: Deps) -> None:
+async def _document(conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage, outcome: _Outcome) -> None:
     """Store a document encrypted and deliver it, leave it waiting for a designation, or refuse it."""
     doc = message.document
-    outcome = _Outcome(set())
-    async with deps.pool.acquire() as conn, conn.transaction():
-        if not await store.claim_event_of_episode(conn, message.event_id, hospital.DOCUMENTS, message.episode_id):
-            return
-        await deps.patients.record(conn, message.patient)
-        try:
-            if isinstance(message.content, hospital.InlineContent):
-                stored_new = await _store_document(conn, deps, message, inline_bytes(message.content))
-            else:
-                async with conn.transaction():  # a savepoint: a bad content leaves no trace but its refusal
-                    stored_new = await _store_document(conn, deps, message, None)
-        except InvalidContent as exc:
-            await _content_refused(conn, message, str(exc))
+    if not await store.claim_event_of_episode(conn, message.event_id, hospital.DOCUMENTS, message.episode_id):
+        return
+    await deps.patients.record(conn, message.patient)
+    try:
+        if isinstance(message.content, hospital.InlineContent):
+            stored_new = await _store_document(conn, deps, message, inline_bytes(message.content))
         else:
-            if not stored_new:
-                log.info("document version received again under a new event id; nothing to do")
-                return
-            stored = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
-            refusal = None if message.manual else document_refusal(doc)
-            if refusal is not None:
-                await _record_undelivered(conn, stored, refusal)
-            else:
-                await _decide_and_deliver(conn, deps, stored, message.manual, outcome)
-    deps.patients.committed(message.patient)
-    await outcome.announce(deps)
+            async with conn.transaction():  # a savepoint: a bad content leaves no trace but its refusal
+                stored_new = await _store_document(conn, deps, message, None)
+    except InvalidContent as exc:
+        await _content_refused(conn, message, str(exc), outcome)
+        return
+    if not stored_new:
+        log.info("document version received again under a new event id; nothing to do")
+        return
+    stored = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
+    refusal = None if message.manual else document_refusal(doc)
+    if refusal is not None:
+        await _record_undelivered(conn, stored, refusal, outcome)
+    else:
+        await _decide_and_deliver(conn, deps, stored, message.manual, outcome)
 
 
 async def _store_document(
@@ -200,27 +239,32 @@ async def _decide_and_deliver(
     if manual is not None:
         candidates: list[Recipient | Refusal] = [Recipient(manual.recipient.key)]
     else:
-        designations = await store.designations_of(conn, document.episode_id)
+        designations = await outcome.designations_of(conn, document.episode_id)
         if not designations and not expired:
             await store.insert_pending(conn, document.document_id, document.version, document.episode_id)
             return
         candidates = designated_recipients(designations)
     for candidate in candidates:
         if isinstance(candidate, Refusal):
-            await _record_undelivered(conn, document, candidate)
+            await _record_undelivered(conn, document, candidate, outcome)
             continue
         status = await deps.physicians.status(candidate.physician)
         refusal = account_refusal(candidate.physician, status.known, status.activated)
         if refusal is not None:
-            await _record_undelivered(conn, document, refusal)
+            await _record_undelivered(conn, document, refusal, outcome)
             continue
         assert status.account_id is not None
-        if await _deliver(conn, document, candidate.physician, status.account_id, manual):
+        if await _deliver(conn, document, candidate.physician, status.account_id, manual, outcome):
             outcome.accounts.add(status.account_id)
 
 
 async def _deliver(
-    conn: asyncpg.Connection, document: _Document, physician: str, account_id: str, manual: hospital.ManualSending | None
+    conn: asyncpg.Connection,
+    document: _Document,
+    physician: str,
+    account_id: str,
+    manual: hospital.ManualSending | None,
+    outcome: _Outcome,
 ) -> bool:
     delivered_at = await store.insert_delivery(
         conn,
@@ -240,21 +284,18 @@ async def _deliver(
         physician=PhysicianRef.from_key(physician),
         delivered_at=delivered_at,
     )
-    await enqueue_many(
-        conn,
-        [
-            (hospital.DELIVERED, delivered),
-            _audit(
-                "document.delivered",
-                _document_entity(document.document_id, document.version),
-                f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
-            ),
-        ],
-    )
+    outcome.messages += [
+        (hospital.DELIVERED, delivered),
+        _audit(
+            "document.delivered",
+            _document_entity(document.document_id, document.version),
+            f"to {physician}" + (f" (manual sending by {manual.sent_by})" if manual else ""),
+        ),
+    ]
     return True
 
 
-async def _record_undelivered(conn: asyncpg.Connection, document: _Document, refusal: Refusal) -> None:
+async def _record_undelivered(conn: asyncpg.Connection, document: _Document, refusal: Refusal, outcome: _Outcome) -> None:
     await store.insert_undelivered(
         conn, document.document_id, document.version, document.service, document.title, refusal.reason, refusal.detail
     )
@@ -265,25 +306,24 @@ async def _record_undelivered(conn: asyncpg.Connection, document: _Document, ref
         reason=refusal.reason,
         detail=refusal.detail,
     )
-    await enqueue_many(
-        conn,
-        [
-            (hospital.UNDELIVERED, undelivered),
-            _audit(
-                "document.undelivered",
-                _document_entity(document.document_id, document.version),
-                f"{refusal.reason}: {refusal.detail}",
-            ),
-        ],
-    )
+    outcome.messages += [
+        (hospital.UNDELIVERED, undelivered),
+        _audit(
+            "document.undelivered",
+            _document_entity(document.document_id, document.version),
+            f"{refusal.reason}: {refusal.detail}",
+        ),
+    ]
 
 
-async def _content_refused(conn: asyncpg.Connection, message: hospital.DocumentMessage, reason: str) -> None:
+async def _content_refused(
+    conn: asyncpg.Connection, message: hospital.DocumentMessage, reason: str, outcome: _Outcome
+) -> None:
     """A content that fails its checks: rejected, and reported undelivered so the hospital sends it by post."""
     doc = message.document
     await _reject(conn, hospital.DOCUMENTS, message.event_id, reason)
     document = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
-    await _record_undelivered(conn, document, Refusal("invalid_content", reason))
+    await _record_undelivered(conn, document, Refusal("invalid_content", reason), outcome)
 
 
 async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
@@ -304,17 +344,20 @@ async def sweep_pending(deps: Deps) -> None:
     async with deps.pool.acquire() as conn:
         episodes = await store.pending_episodes_with_designation(conn)
     for episode_id in episodes:
-        outcome = _Outcome(set())
+        outcome = _Outcome()
         async with deps.pool.acquire() as conn, conn.transaction():
             await store.lock_episode(conn, episode_id)
             await _decide_waiting(conn, deps, episode_id, outcome)
+            await outcome.write_outbox(conn)
         await outcome.announce(deps)
     while True:
+        outcome = _Outcome()
         async with deps.pool.acquire() as conn, conn.transaction():
             expired = await store.lock_pending(conn, older_than_days=deps.pending_days)
             for pending in expired:
-                await _decide_and_deliver(conn, deps, pending, None, _Outcome(set()), expired=True)
+                await _decide_and_deliver(conn, deps, pending, None, outcome, expired=True)
                 await store.delete_pending(conn, pending.document_id, pending.version)
+            await outcome.write_outbox(conn)
         deps.outbox.wake()
         if not expired:
             return
