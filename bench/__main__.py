@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
+from common import event_loop
 from deploy.stack import Stack
 
 from . import machine
@@ -143,7 +144,7 @@ def main() -> None:
         return await run(args, report)
 
     try:
-        status = asyncio.run(main_task())
+        status = event_loop.run(main_task())
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("\ninterrupted: every process started was stopped", flush=True)
         status = 130

@@ -30,11 +30,14 @@ class RecentTotals:
     SIZE = 10_000
 
     def __init__(self) -> None:
-        self._totals: dict[tuple[str, str], int] = {}
+        self._totals: dict[tuple[object, ...], int] = {}
 
-    @staticmethod
-    def _key(account_id: str, query: api.ListDocuments) -> tuple[str, str]:
-        return account_id, query.model_dump_json(exclude={"page", "with_counters"})
+    # What makes two pages belong to the same list: every field but the page and the counters.
+    _LIST_FIELDS = tuple(name for name in api.ListDocuments.model_fields if name not in ("page", "with_counters"))
+
+    @classmethod
+    def _key(cls, account_id: str, query: api.ListDocuments) -> tuple[object, ...]:
+        return (account_id, *(getattr(query, name) for name in cls._LIST_FIELDS))
 
     def get(self, account_id: str, query: api.ListDocuments) -> int | None:
         return self._totals.get(self._key(account_id, query))
