@@ -9,9 +9,11 @@ import pytest
 
 from common.contracts import documents
 from common.errors import NotFound
+from bench import physicians as bench_physicians, seed_documents
 from deploy import hospital_sim
+from services.documents import queries
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physician, Physicians, PortalEvents
 
 
 async def _deliver(hospital: Hospital, portal_events: PortalEvents, gln: str, episode=None, **document) -> dict:
@@ -124,26 +126,78 @@ async def test_tallies_agree_with_the_deliveries_they_count(
     assert sorted((p.name, p.documents, p.unread) for p in patients.items) == [("Müller Jean", 2, 2), ("Rochat Élodie", 1, 0)]
 
 
-async def test_deep_pages_read_from_the_oldest_end_are_the_same_pages(
-    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+async def test_anchored_pages_are_the_pages_an_offset_finds(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, documents_db: asyncpg.Pool
 ) -> None:
-    """Once a list's total is known, its older half is read from the oldest end: same pages, in the
-    same order, and a list that grew meanwhile is not trusted to that total."""
+    """A deep page starts from the anchor before it; the anchors hold while the list's version does."""
     doctor = await physicians.create()
     episode = hospital.episode()
     for number in range(7):
-        await _deliver(hospital, portal_events, doctor.gln, episode, title=f"D{number}")
+        await _deliver(hospital, portal_events, doctor.gln, episode, title=f"D{number}", service=f"S{number % 2}")
+    newest_first = ["D6", "D5", "D4", "D3", "D2", "D1", "D0"]
+
+    async def page(conn: asyncpg.Connection, number: int, anchors: queries.Anchors | None, **query: object) -> list[str]:
+        wanted = documents.ListDocuments(page=number, per_page=2, **query)
+        listing = await queries.document_listing(conn, doctor.account_id, wanted, anchors)
+        return [row["title"] for row in listing.items]
+
+    async with documents_db.acquire() as conn:
+        every_list = documents.ListDocuments()
+        anchors = await queries.list_anchors(conn, doctor.account_id, every_list, every=3)
+        assert len(anchors.keys) == 3  # rows 0, 3 and 6
+        for number in range(1, 6):
+            expected = newest_first[(number - 1) * 2 : number * 2]
+            assert await page(conn, number, anchors) == await page(conn, number, None) == expected
+        s1 = await queries.list_anchors(conn, doctor.account_id, documents.ListDocuments(service="S1"), every=2)
+        assert await page(conn, 2, s1, service="S1") == ["D1"]  # D5, D3 | D1
+        listing = await queries.document_listing(conn, doctor.account_id, every_list, anchors)
+        assert (listing.version, listing.total) == (anchors.version, 7)
+
+    await _deliver(hospital, portal_events, doctor.gln, episode, title="D7")
+    async with documents_db.acquire() as conn:
+        listing = await queries.document_listing(conn, doctor.account_id, every_list, anchors)
+        assert listing.version != anchors.version  # the service then walks the list instead
+    session = await physicians.login(doctor)
+    titles = [[i.title for i in (await physicians.documents(session.token, per_page=2, page=n)).items] for n in (3, 4)]
+    assert titles == [["D3", "D2"], ["D1", "D0"]]
+
+
+async def test_deep_pages_through_the_service_match_the_list(
+    physicians: Physicians, documents_db: asyncpg.Pool
+) -> None:
+    """Past a few hundred rows the service reads the list's anchors once, then starts deep pages
+    from them: every page is still the list's own slice, before and after the list changes."""
+    doctor = await physicians.create()
+    seeded = bench_physicians.Physician(doctor.account_id, doctor.login, doctor.password, doctor.gln, doctor.mobile)
+    await seed_documents.seed(documents_db, [seeded], documents=700, patients=7)
+    try:
+        await _deep_pages_match(physicians, documents_db, doctor)
+    finally:  # the seeded versions have no real content key: other tests (key rotation) must not see them
+        await documents_db.execute("DELETE FROM deliveries WHERE account_id = $1", uuid.UUID(doctor.account_id))
+        await documents_db.execute("DELETE FROM documents WHERE document_id LIKE 'DOC-B-%'")
+
+
+async def _deep_pages_match(physicians: Physicians, documents_db: asyncpg.Pool, doctor: Physician) -> None:
     session = await physicians.login(doctor)
 
-    async def pages() -> list[list[str]]:
-        return [[item.title for item in (await physicians.documents(session.token, per_page=2, page=page)).items]
-                for page in range(1, 6)]
+    async def expected(number: int) -> list[str]:
+        rows = await documents_db.fetch(
+            "SELECT id::text FROM deliveries WHERE account_id = $1 AND current "
+            "ORDER BY created_at DESC, delivered_at DESC, id DESC LIMIT 25 OFFSET $2",
+            uuid.UUID(doctor.account_id), (number - 1) * 25,
+        )
+        return [row["id"] for row in rows]
 
-    newest_first = [["D6", "D5"], ["D4", "D3"], ["D2", "D1"], ["D0"], []]
-    assert await pages() == newest_first  # the first reads learn the total
-    assert await pages() == newest_first  # pages 3 and 4 now come from the oldest end
-    await _deliver(hospital, portal_events, doctor.gln, episode, title="D7")
-    assert [item.title for item in (await physicians.documents(session.token, per_page=2, page=4)).items] == ["D1", "D0"]
+    async def listed(number: int) -> list[str]:
+        return [item.id for item in (await physicians.documents(session.token, page=number)).items]
+
+    for number in (25, 27, 21, 28):  # the first one reads the anchors, the others start from them
+        assert await listed(number) == await expected(number)
+    newest = await documents_db.fetchval(
+        "SELECT id FROM deliveries WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", uuid.UUID(doctor.account_id)
+    )
+    await documents_db.execute("UPDATE deliveries SET current = false WHERE id = $1", newest)  # the list changes
+    assert await listed(27) == await expected(27)
 
 
 async def test_profile_scopes_restrict_lists(

@@ -64,10 +64,11 @@ class _Where:
         self.clauses: list[str] = []
         self.params: list[object] = []
 
-    def add(self, clause: str, value: object = None) -> None:
-        if "$?" in clause:
+    def add(self, clause: str, *values: object) -> None:
+        """A condition; each `$?` in it takes the next of `values`."""
+        for value in values:
             self.params.append(value)
-            clause = clause.replace("$?", f"${len(self.params)}")
+            clause = clause.replace("$?", f"${len(self.params)}", 1)
         self.clauses.append(clause)
 
     def sql(self) -> str:
@@ -111,18 +112,33 @@ def _document_filters(account_id: str, query: api.ListDocuments) -> _Where:
 
 
 @dataclass(frozen=True)
+class Anchors:
+    """Where a list's blocks of `every` rows start: the list key of rows 0, every, 2 × every...
+
+    Valid while the list's version (the sum of its tallies' changes) is the one it was read
+    with: no delivery entered or left the list, so every row kept its position.
+    """
+
+    version: int
+    every: int
+    keys: list[tuple[datetime, datetime, uuid.UUID]]
+
+
+@dataclass(frozen=True)
 class DocumentListing:
     items: list[asyncpg.Record]  # with every field of a DeliveredDocument (and a few of the listing's)
     total: int
     services: list[str]
     counters: api.UnreadCounters
-    from_oldest: bool  # the page was read from the oldest end, trusting the total it was given
+    version: int  # of the account's list, see Anchors
 
 
-# The account's tallies (kept by a trigger, see migration 004): totals and counters without counting deliveries.
+# The account's tallies (kept by a trigger, see migrations 004 and 006): totals, counters and the
+# list's version without counting deliveries.
 _TALLIES = (
     "SELECT coalesce(sum(documents), 0) AS documents, coalesce(sum(unread), 0) AS unread, "
-    "count(*) FILTER (WHERE unread > 0) AS unread_patients FROM patient_tallies WHERE account_id = $1"
+    "count(*) FILTER (WHERE unread > 0) AS unread_patients, coalesce(sum(changes), 0)::bigint AS list_version "
+    "FROM patient_tallies WHERE account_id = $1"
 )
 # The services the account has documents from: one index probe per service (a loose index scan).
 _SERVICES = (
@@ -133,52 +149,69 @@ _SERVICES = (
     " FROM found WHERE found.service IS NOT NULL"
     ") SELECT service FROM found WHERE service IS NOT NULL)"
 )
+_LIST_KEY = "(d.created_at, d.delivered_at, d.id)"
 _NEWEST_FIRST = "ORDER BY d.created_at DESC, d.delivered_at DESC, d.id DESC"
-_OLDEST_FIRST = "ORDER BY d.created_at, d.delivered_at, d.id"
+
+
+def _narrowed(query: api.ListDocuments) -> bool:
+    return any((query.scope == "last_12_months", query.patient, query.created_from, query.created_to,
+                query.category, query.service, query.patient_name))
 
 
 def _total(where: _Where, query: api.ListDocuments) -> str:
     """How the listing's total is read: from the tallies when no filter narrows it beyond unread."""
-    narrowed = any((query.scope == "last_12_months", query.patient, query.created_from, query.created_to,
-                    query.category, query.service, query.patient_name))
-    if narrowed:
+    if _narrowed(query):
         return f"(SELECT count(*) FROM deliveries d WHERE {where.sql()})"
     return "t.unread" if query.scope == "unread" or query.unread_only else "t.documents"
 
 
-def _window(query: api.ListDocuments, total: int | None) -> tuple[int, int, bool]:
-    """LIMIT, OFFSET and whether to count from the oldest end.
+def anchorable(query: api.ListDocuments) -> bool:
+    """Whether the list's version covers its membership: not when it depends on read marks,
+    on today's date or on patients' names, which change without a delivery changing."""
+    return not (query.scope in ("unread", "last_12_months") or query.unread_only or query.patient_name)
 
-    An OFFSET walks every row it skips: a page in the older half of a long list is read from
-    the oldest end, which halves the walk on average. That needs the list's total beforehand.
-    """
-    offset = (query.page - 1) * query.per_page
-    if total is None or offset < total // 2 or offset >= total:
-        return query.per_page, offset, False
-    end = min(total, offset + query.per_page)
-    return end - offset, total - end, True
+
+async def list_anchors(conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, every: int) -> Anchors:
+    """Read the list's anchors (one index-only pass over it) with its version, in one snapshot."""
+    where = _document_filters(account_id, query)
+    n = len(where.params)
+    row = await conn.fetchrow(
+        "SELECT (SELECT coalesce(sum(changes), 0)::bigint FROM patient_tallies WHERE account_id = $1) AS list_version, "
+        "array_agg(created_at ORDER BY n) AS created, array_agg(delivered_at ORDER BY n) AS delivered, "
+        "array_agg(id ORDER BY n) AS ids "
+        f"FROM (SELECT d.created_at, d.delivered_at, d.id, row_number() OVER ({_NEWEST_FIRST}) - 1 AS n "
+        f"FROM deliveries d WHERE {where.sql()}) AS listed WHERE n % ${n + 1} = 0",
+        *where.params, every,
+    )
+    keys = list(zip(row["created"] or [], row["delivered"] or [], row["ids"] or []))
+    return Anchors(version=row["list_version"], every=every, keys=keys)
 
 
 async def document_listing(
-    conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, total: int | None = None
+    conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, anchors: Anchors | None = None
 ) -> DocumentListing:
     """One page of the account's current documents matching the query, newest first, with the total,
-    the services and the unread counters: one statement, one round trip.
+    the services, the unread counters and the list's version: one statement, one round trip.
 
-    `total`, if known (from an earlier page), lets a deep page be read from the oldest end; the
-    caller checks it against the answer's total. The page's ids come from an index-only scan in
-    list order; only those rows are then joined.
+    The page's ids come from an index-only scan in list order, from the anchor before the page
+    when `anchors` are given (the caller checks their version against the answer's), so that an
+    OFFSET walks at most one block; only the page's rows are then joined.
     """
     where = _document_filters(account_id, query)  # its first parameter ($1) is the account
-    limit, offset, from_oldest = _window(query, total)
+    total = _total(where, query)  # of the whole list: before the anchor's condition
+    offset = (query.page - 1) * query.per_page
+    if anchors is not None and anchors.keys:
+        block = min(offset // anchors.every, len(anchors.keys) - 1)
+        where.add(f"{_LIST_KEY} <= ($?, $?, $?)", *anchors.keys[block])
+        offset -= block * anchors.every
     n = len(where.params)
     rows = await conn.fetch(
-        f"SELECT {_total(where, query)} AS total, t.unread AS unread_documents, t.unread_patients, "
+        f"SELECT {total} AS total, t.unread AS unread_documents, t.unread_patients, t.list_version, "
         f"{_SERVICES} AS services, r.* FROM ({_TALLIES}) t "
         f"LEFT JOIN LATERAL ({_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
-        f"{_OLDEST_FIRST if from_oldest else _NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
+        f"{_NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
         "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
-        *where.params, limit, offset,
+        *where.params, query.per_page, offset,
     )
     first = rows[0]  # the tallies' row is always there, with or without documents
     items = rows if first["id"] is not None else []
@@ -187,7 +220,7 @@ async def document_listing(
         total=first["total"],
         services=list(first["services"]),
         counters=api.UnreadCounters(documents=first["unread_documents"], patients=first["unread_patients"]),
-        from_oldest=from_oldest,
+        version=first["list_version"],
     )
 
 

@@ -21,33 +21,35 @@ from .crypto import ContentCipher, MasterKeys
 AUDIT_SUBJECT = audit.subject_for("documents")
 
 
-class RecentTotals:
-    """The total each recent list had, so that its next deep page can be read from the oldest end.
-
-    Only a hint: the listing's own total, read in the same statement, says whether it still held.
-    """
+class ListAnchors:
+    """The anchors of the lists recently paged deep into (see queries.Anchors), least recent first."""
 
     SIZE = 10_000
-
-    def __init__(self) -> None:
-        self._totals: dict[tuple[object, ...], int] = {}
+    EVERY = 250  # rows between anchors: a page's OFFSET walks fewer than this many
+    DEEP = 2 * EVERY  # a page at least this far down a list is worth reading its anchors for
 
     # What makes two pages belong to the same list: every field but the page and the counters.
     _LIST_FIELDS = tuple(name for name in api.ListDocuments.model_fields if name not in ("page", "with_counters"))
+
+    def __init__(self) -> None:
+        self._anchors: dict[tuple[object, ...], queries.Anchors] = {}
 
     @classmethod
     def _key(cls, account_id: str, query: api.ListDocuments) -> tuple[object, ...]:
         return (account_id, *(getattr(query, name) for name in cls._LIST_FIELDS))
 
-    def get(self, account_id: str, query: api.ListDocuments) -> int | None:
-        return self._totals.get(self._key(account_id, query))
+    def get(self, account_id: str, query: api.ListDocuments) -> queries.Anchors | None:
+        return self._anchors.get(self._key(account_id, query))
 
-    def put(self, account_id: str, query: api.ListDocuments, total: int) -> None:
+    def put(self, account_id: str, query: api.ListDocuments, anchors: queries.Anchors) -> None:
         key = self._key(account_id, query)
-        self._totals.pop(key, None)
-        if len(self._totals) >= self.SIZE:
-            del self._totals[next(iter(self._totals))]  # the least recently listed
-        self._totals[key] = total
+        self._anchors.pop(key, None)
+        if len(self._anchors) >= self.SIZE:
+            del self._anchors[next(iter(self._anchors))]
+        self._anchors[key] = anchors
+
+    def drop(self, account_id: str, query: api.ListDocuments) -> None:
+        self._anchors.pop(self._key(account_id, query), None)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Deps:
     pool: asyncpg.Pool
     outbox: OutboxRelay
     master_keys: MasterKeys
-    totals: RecentTotals = field(default_factory=RecentTotals)
+    anchors: ListAnchors = field(default_factory=ListAnchors)
 
 
 def _physician(caller: Caller) -> str:
@@ -82,12 +84,17 @@ def _summary(item: queries.DeliveredDocument) -> api.DocumentSummary:
 async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps) -> api.DocumentPage:
     """Mes documents (or one patient's): the caller's current documents, newest first, filtered, one page."""
     account_id = _physician(caller)
-    known_total = deps.totals.get(account_id, message)
+    anchorable = queries.anchorable(message)
+    anchors = deps.anchors.get(account_id, message) if anchorable else None
     async with deps.pool.acquire() as conn:
-        listing = await queries.document_listing(conn, account_id, message, known_total)
-        if listing.from_oldest and listing.total != known_total:  # the list changed since: from the newest end
+        listing = await queries.document_listing(conn, account_id, message, anchors)
+        if anchors is not None and listing.version != anchors.version:  # the list changed: walk it instead
+            deps.anchors.drop(account_id, message)
             listing = await queries.document_listing(conn, account_id, message)
-    deps.totals.put(account_id, message, listing.total)
+            anchors = None
+        deep = (message.page - 1) * message.per_page >= ListAnchors.DEEP
+        if anchors is None and anchorable and deep and listing.items:  # for the next deep pages of this list
+            deps.anchors.put(account_id, message, await queries.list_anchors(conn, account_id, message, ListAnchors.EVERY))
     # Validated as one tree (pydantic's core), not row by row: a third of the time.
     return api.DocumentPage.model_validate(
         {
