@@ -23,6 +23,7 @@ from nats.micro.request import Request
 from nats.micro.service import Service
 from pydantic import BaseModel
 
+from . import event_loop
 from .bus import connect, endpoint
 from .logs import configure_logging
 from .migrate import migrate
@@ -180,6 +181,7 @@ async def run_service(
         resources = AsyncExitStack()
         stack.push_async_callback(_step, "close service resources", resources.aclose)
         await setup(runtime, resources)
+        event_loop.started()
         log.info("%s started", name)
         await _stop.wait()
         log.info("%s stopping", name)

@@ -61,6 +61,7 @@ async def serve(settings: GatewaySettings) -> None:
     await runner.setup()
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        event_loop.started()
         log.info("gateway listening on %s:%d", settings.http_host, settings.http_port)
         await stop.wait()
         log.info("gateway stopping")

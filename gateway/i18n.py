@@ -26,6 +26,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
 from . import cookies
+from .document_rows import DocumentRows
 from .labels import BORN, CATEGORY_LABELS, REASON_LABELS
 
 LOCALES = ("fr", "en")
@@ -80,6 +81,7 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.extend(constant_translations=translations)
         environment.filters.update(_formatters(locale, translations))
         environment.globals.update(template_globals)
+        environment.globals["document_rows"] = DocumentRows(environment.filters, translations.gettext)
         # The shared macros, built once per locale: an `{% import %}` in a template rebuilds its
         # module at every render that has globals of its own.
         environment.globals["ui"] = environment.get_template("_macros.html").module
