@@ -200,6 +200,23 @@ async def _deep_pages_match(physicians: Physicians, documents_db: asyncpg.Pool, 
     assert await listed(27) == await expected(27)
 
 
+async def test_the_services_filter_follows_the_list(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    """The service remembers a physician's services at the list's version: a document from a
+    new service changes the version, so the filter offers it at once; a read mark does not."""
+    doctor = await physicians.create()
+    await _deliver(hospital, portal_events, doctor.gln, service="Cardiologie")
+    session = await physicians.login(doctor)
+    assert (await physicians.documents(session.token)).services == ["Cardiologie"]
+    listed = await physicians.documents(session.token)  # from what the service remembers
+    assert listed.services == ["Cardiologie"]
+    await physicians.call(documents.MARK, documents.MarkDocument(id=listed.items[0].id, read=True), documents.Empty, session.token)
+    assert (await physicians.documents(session.token)).services == ["Cardiologie"]
+    await _deliver(hospital, portal_events, doctor.gln, service="Radiologie")
+    assert (await physicians.documents(session.token)).services == ["Cardiologie", "Radiologie"]
+
+
 async def test_profile_scopes_restrict_lists(
     hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:

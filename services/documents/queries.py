@@ -128,7 +128,7 @@ class Anchors:
 class DocumentListing:
     items: list[asyncpg.Record]  # with every field of a DeliveredDocument (and a few of the listing's)
     total: int
-    services: list[str]
+    services: list[str] | None  # None: the ones the caller knew at this version
     counters: api.UnreadCounters
     version: int  # of the account's list, see Anchors
 
@@ -188,14 +188,19 @@ async def list_anchors(conn: asyncpg.Connection, account_id: str, query: api.Lis
 
 
 async def document_listing(
-    conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, anchors: Anchors | None = None
+    conn: asyncpg.Connection,
+    account_id: str,
+    query: api.ListDocuments,
+    anchors: Anchors | None = None,
+    services_version: int | None = None,
 ) -> DocumentListing:
     """One page of the account's current documents matching the query, newest first, with the total,
     the services, the unread counters and the list's version: one statement, one round trip.
 
     The page's ids come from an index-only scan in list order, from the anchor before the page
     when `anchors` are given (the caller checks their version against the answer's), so that an
-    OFFSET walks at most one block; only the page's rows are then joined.
+    OFFSET walks at most one block; only the page's rows are then joined. The services are read
+    only if the list's version is not `services_version`, the one the caller knows them at.
     """
     where = _document_filters(account_id, query)  # its first parameter ($1) is the account
     total = _total(where, query)  # of the whole list: before the anchor's condition
@@ -207,18 +212,18 @@ async def document_listing(
     n = len(where.params)
     rows = await conn.fetch(
         f"SELECT {total} AS total, t.unread AS unread_documents, t.unread_patients, t.list_version, "
-        f"{_SERVICES} AS services, r.* FROM ({_TALLIES}) t "
+        f"CASE WHEN t.list_version = ${n + 3} THEN NULL ELSE {_SERVICES} END AS services, r.* FROM ({_TALLIES}) t "
         f"LEFT JOIN LATERAL ({_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
         f"{_NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
         "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
-        *where.params, query.per_page, offset,
+        *where.params, query.per_page, offset, -1 if services_version is None else services_version,
     )
     first = rows[0]  # the tallies' row is always there, with or without documents
     items = rows if first["id"] is not None else []
     return DocumentListing(
         items=items,
         total=first["total"],
-        services=list(first["services"]),
+        services=None if first["services"] is None else list(first["services"]),
         counters=api.UnreadCounters(documents=first["unread_documents"], patients=first["unread_patients"]),
         version=first["list_version"],
     )

@@ -16,40 +16,10 @@ from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller
 
 from . import queries, store
+from .list_memory import KnownServices, ListAnchors
 from .crypto import ContentCipher, MasterKeys
 
 AUDIT_SUBJECT = audit.subject_for("documents")
-
-
-class ListAnchors:
-    """The anchors of the lists recently paged deep into (see queries.Anchors), least recent first."""
-
-    SIZE = 10_000
-    EVERY = 250  # rows between anchors: a page's OFFSET walks fewer than this many
-    DEEP = 2 * EVERY  # a page at least this far down a list is worth reading its anchors for
-
-    # What makes two pages belong to the same list: every field but the page and the counters.
-    _LIST_FIELDS = tuple(name for name in api.ListDocuments.model_fields if name not in ("page", "with_counters"))
-
-    def __init__(self) -> None:
-        self._anchors: dict[tuple[object, ...], queries.Anchors] = {}
-
-    @classmethod
-    def _key(cls, account_id: str, query: api.ListDocuments) -> tuple[object, ...]:
-        return (account_id, *(getattr(query, name) for name in cls._LIST_FIELDS))
-
-    def get(self, account_id: str, query: api.ListDocuments) -> queries.Anchors | None:
-        return self._anchors.get(self._key(account_id, query))
-
-    def put(self, account_id: str, query: api.ListDocuments, anchors: queries.Anchors) -> None:
-        key = self._key(account_id, query)
-        self._anchors.pop(key, None)
-        if len(self._anchors) >= self.SIZE:
-            del self._anchors[next(iter(self._anchors))]
-        self._anchors[key] = anchors
-
-    def drop(self, account_id: str, query: api.ListDocuments) -> None:
-        self._anchors.pop(self._key(account_id, query), None)
 
 
 @dataclass(frozen=True)
@@ -58,6 +28,7 @@ class Deps:
     outbox: OutboxRelay
     master_keys: MasterKeys
     anchors: ListAnchors = field(default_factory=ListAnchors)
+    services: KnownServices = field(default_factory=KnownServices)
 
 
 def _physician(caller: Caller) -> str:
@@ -86,11 +57,13 @@ async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps)
     account_id = _physician(caller)
     anchorable = queries.anchorable(message)
     anchors = deps.anchors.get(account_id, message) if anchorable else None
+    known_services = deps.services.get(account_id)
+    services_version = None if known_services is None else known_services[0]
     async with deps.pool.acquire() as conn:
-        listing = await queries.document_listing(conn, account_id, message, anchors)
+        listing = await queries.document_listing(conn, account_id, message, anchors, services_version)
         if anchors is not None and listing.version != anchors.version:  # the list changed: walk it instead
             deps.anchors.drop(account_id, message)
-            listing = await queries.document_listing(conn, account_id, message)
+            listing = await queries.document_listing(conn, account_id, message, None, services_version)
             anchors = None
         deep = (message.page - 1) * message.per_page >= ListAnchors.DEEP
         if anchors is None and anchorable and deep and listing.items:  # for the next deep pages of this list
@@ -102,7 +75,7 @@ async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps)
             "total": listing.total,
             "page": message.page,
             "per_page": message.per_page,
-            "services": listing.services,
+            "services": deps.services.resolve(account_id, known_services, listing),
             "counters": listing.counters if message.with_counters else None,
         }
     )
