@@ -52,8 +52,9 @@ def arguments() -> argparse.Namespace:
     add("--patients", type=int, default=200, help="Mes documents: patients of each physician")
     add("--load-seconds", type=float, default=20, help="Mes documents: measured window")
     add("--warm-up", type=float, default=3, help="Mes documents: unmeasured seconds before the window")
-    add("--gateways", default="auto", choices=("auto", "1", "1,2"),
-        help="Mes documents: one gateway, one then two, or two as well if one is saturated (auto)")
+    add("--gateways", default="1,2", choices=("auto", "1", "1,2"),
+        help="Mes documents: one gateway then two (as production runs several copies), one only, "
+             "or two as well only if one is saturated (auto)")
     add("--downloads", type=int, default=10, help="downloads: documents downloaded at once")
     add("--download-mib", type=int, default=50, help="downloads: size of each, MiB")
     add("--log-level", default="INFO", help="the portal processes' LOG_LEVEL")

@@ -181,7 +181,7 @@ class Stack:
         conf.chmod(0o600)
         binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or "nats-server"
         # Go's soft memory limit: nats-server collects garbage before its heap outgrows our budget.
-        self._spawn("nats", [binary, "-c", str(conf)], env={**os.environ, "GOMEMLIMIT": "100MiB"})
+        self._spawn("nats", [binary, "-c", str(conf)], env={**os.environ, "GOMEMLIMIT": "64MiB"})
         url = f"nats://127.0.0.1:{self.config.nats_port}"
         await self._wait(lambda: self._nats_answers(url), "nats-server", 20)
         return url
