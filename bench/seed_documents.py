@@ -27,7 +27,7 @@ DOCUMENT_COLUMNS = [
 ]
 DELIVERY_COLUMNS = [
     "id", "document_id", "version", "account_id", "physician", "patient_id", "created_at", "category", "service",
-    "current", "delivered_at", "unread",
+    "title", "author", "media_type", "size", "current", "delivered_at", "unread",
 ]
 TWO_YEARS = timedelta(days=730)
 UNREAD_SHARE = 0.1
@@ -55,8 +55,9 @@ def _rows(physician: Physician, documents: int, patients: int) -> tuple[list[tup
              "Dr A. Martin", "final", True, created, "application/pdf", digest, 10 * 1024, 1, "k1", os.urandom(40), delivered)
         )
         delivery_rows.append(
-            (uuid.uuid4(), document_id, 1, account, physician.key, patient_id, created, category, service, True,
-             delivered, random.random() < UNREAD_SHARE)
+            (uuid.uuid4(), document_id, 1, account, physician.key, patient_id, created, category, service,
+             f"Document {number}", "Dr A. Martin", "application/pdf", 10 * 1024, True, delivered,
+             random.random() < UNREAD_SHARE)
         )
     return patient_rows, document_rows, delivery_rows
 

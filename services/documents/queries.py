@@ -34,12 +34,10 @@ class DeliveredDocument:
 
 
 _DELIVERED_SELECT = (
-    "SELECT d.id::text, d.document_id, d.version, d.physician, p.public_id::text AS patient_id, doc.title, d.category, "
-    "d.service, doc.author, d.created_at, d.delivered_at, d.unread, d.current, doc.media_type, doc.size, "
+    "SELECT d.id::text, d.document_id, d.version, d.physician, p.public_id::text AS patient_id, d.title, d.category, "
+    "d.service, d.author, d.created_at, d.delivered_at, d.unread, d.current, d.media_type, d.size, "
     "p.family_name || ' ' || p.given_name AS patient_name, p.birth_date AS patient_birth_date "
-    "FROM deliveries d "
-    "JOIN documents doc ON doc.document_id = d.document_id AND doc.version = d.version "
-    "JOIN patients p ON p.id = d.patient_id "
+    "FROM deliveries d JOIN patients p ON p.id = d.patient_id "
 )
 
 

@@ -162,8 +162,9 @@ async def insert_delivery(
     """
     delivered_at = await conn.fetchval(
         "INSERT INTO deliveries (id, document_id, version, account_id, physician, patient_id, created_at, category, "
-        "service, current, manual_sent_by, patient_authorization) "
+        "service, title, author, media_type, size, current, manual_sent_by, patient_authorization) "
         "SELECT $1, d.document_id, d.version, $4, $5, d.patient_id, d.created_at, d.category, d.service, "
+        "d.title, d.author, d.media_type, d.size, "
         "NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.account_id = $4 AND o.document_id = $2 AND o.version > $3), "
         "$6, $7 FROM documents d WHERE d.document_id = $2 AND d.version = $3 "
         "ON CONFLICT DO NOTHING RETURNING delivered_at",
