@@ -16,6 +16,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .recent import Recent
+
 ISSUER = "portal-identity"
 AUDIENCE = "portal-services"
 HEADER = "Authorization"
@@ -83,7 +85,7 @@ class TokenVerifier:
     def __init__(self, public_key: Ed25519PublicKey, clock: Callable[[], float] = time.time) -> None:
         self._key = public_key
         self._clock = clock
-        self._verified: dict[str, tuple[Caller, int]] = {}  # token -> (caller, expiry), oldest first
+        self._verified: Recent[str, tuple[Caller, int]] = Recent(self.REMEMBERED)  # token -> (caller, expiry)
 
     @classmethod
     def from_pem_file(cls, path: Path) -> "TokenVerifier":
@@ -102,7 +104,7 @@ class TokenVerifier:
             caller, expires = remembered
             if self._clock() < expires:
                 return caller
-            del self._verified[token]
+            self._verified.drop(token)
             raise InvalidToken("ExpiredSignatureError")
         try:
             claims = jwt.decode(
@@ -124,9 +126,7 @@ class TokenVerifier:
             session_id=claims["sid"],
             physician=claims.get("phy"),
         )
-        if len(self._verified) >= self.REMEMBERED:
-            del self._verified[next(iter(self._verified))]
-        self._verified[token] = (caller, int(claims["exp"]))
+        self._verified.put(token, (caller, int(claims["exp"])))
         return caller
 
 

@@ -9,6 +9,7 @@ from aiohttp.typedefs import Handler
 from common.bus import call
 from common.contracts.identity import SESSION_RESOLVE, AccountSummary, ResolvedSession, SessionRef
 from common.errors import NotFound, Unauthenticated
+from common.recent import Recent
 
 from .cookies import session_cookie_name
 from .state import bus_of, settings_of
@@ -51,8 +52,7 @@ RECENT_SECONDS = 5.0
 """How long the gateway reuses what identity said about a session: a session ended elsewhere
 (another gateway, deactivation) stops working here within this time; logging out here, at once."""
 
-_recent: dict[str, tuple[float, ResolvedSession]] = {}
-_RECENT_MAX = 20_000
+_recent: Recent[str, tuple[float, ResolvedSession]] = Recent(20_000)
 
 
 async def _resolve(request: web.Request, handle: str, touch: bool) -> ResolvedSession:
@@ -64,15 +64,13 @@ async def _resolve(request: web.Request, handle: str, touch: bool) -> ResolvedSe
     resolved = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle, touch=touch), ResolvedSession)
     lifetime = min(RECENT_SECONDS, resolved.expires_at - time.time() - 30)
     if lifetime > 0:
-        if len(_recent) >= _RECENT_MAX:
-            _recent.clear()
-        _recent[handle] = (now + lifetime, resolved)
+        _recent.put(handle, (now + lifetime, resolved))
     return resolved
 
 
 def forget(handle: str) -> None:
     """Stop reusing a session that this gateway just ended."""
-    _recent.pop(handle, None)
+    _recent.drop(handle)
 
 
 @web.middleware

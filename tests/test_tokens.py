@@ -45,8 +45,11 @@ def test_forged_and_foreign_tokens_are_refused() -> None:
 
 def test_the_memory_is_bounded() -> None:
     key = Ed25519PrivateKey.generate()
-    issuer, verifier = TokenIssuer(key, ttl_seconds=60), TokenVerifier(key.public_key())
-    verifier.REMEMBERED = 3
+
+    class SmallMemory(TokenVerifier):
+        REMEMBERED = 3
+
+    issuer, verifier = TokenIssuer(key, ttl_seconds=60), SmallMemory(key.public_key())
     tokens = [issuer.issue(Caller(account_id=f"a{i}", role="physician", session_id=f"s{i}"))[0] for i in range(5)]
     assert [verifier.verify(token).account_id for token in tokens] == [f"a{i}" for i in range(5)]
     assert len(verifier._verified) == 3

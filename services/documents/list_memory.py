@@ -6,37 +6,10 @@ statement returns the current version to compare it with.
 """
 from __future__ import annotations
 
-from typing import Generic, Hashable, TypeVar
-
 from common.contracts import documents as api
+from common.recent import Recent
 
 from . import queries
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Recent(Generic[K, V]):
-    """A bounded map; when full, the least recently used entry goes."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: dict[K, V] = {}
-
-    def get(self, key: K) -> V | None:
-        value = self._entries.pop(key, None)
-        if value is not None:
-            self._entries[key] = value  # now the most recent
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._entries.pop(key, None)
-        if len(self._entries) >= self._size:
-            del self._entries[next(iter(self._entries))]
-        self._entries[key] = value
-
-    def drop(self, key: K) -> None:
-        self._entries.pop(key, None)
 
 
 class ListAnchors:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from common.contracts import audit, documents as api, hospital
 from common.contracts.physicians import PhysicianRef
 from common.outbox import OutboxRelay, enqueue, enqueue_many
+from common.recent import Recent
 
 from . import store
 from common.contracts.documents import CHUNK_SIZE
@@ -56,7 +57,7 @@ class KnownPatients:
     LIMIT = 100_000
 
     def __init__(self) -> None:
-        self._written: dict[str, hospital.Patient] = {}
+        self._written: Recent[str, hospital.Patient] = Recent(self.LIMIT)
 
     async def record(self, conn: asyncpg.Connection, patient: hospital.Patient) -> None:
         """Write the patient unless this process already did, as they are now."""
@@ -65,9 +66,7 @@ class KnownPatients:
 
     def committed(self, patient: hospital.Patient) -> None:
         """Call once the transaction that recorded the patient has committed (never before)."""
-        if len(self._written) >= self.LIMIT:
-            self._written.clear()
-        self._written[patient.id] = patient
+        self._written.put(patient.id, patient)
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,7 @@ class _Outcome:
     episodes' designations as read in it (read once, dropped when a designation changes them)."""
 
     accounts: set[str] = field(default_factory=set)
+    patients: dict[str, hospital.Patient] = field(default_factory=dict)  # recorded in this transaction
     messages: list[tuple[str, BaseModel]] = field(default_factory=list)
     designations: dict[str, list[Designation]] = field(default_factory=dict)
 
@@ -140,8 +140,8 @@ async def episode_messages(messages: list[tuple[str, EpisodeMessage]], deps: Dep
             else:
                 await _document(conn, deps, message, outcome)
         await outcome.write_outbox(conn)
-    for _, message in messages:
-        deps.patients.committed(message.patient)
+    for patient in outcome.patients.values():
+        deps.patients.committed(patient)
     await outcome.announce(deps)
 
 
@@ -159,10 +159,17 @@ async def _designation(
     """Record a designation or its revocation; documents waiting for the episode are decided now."""
     if not await store.claim_event_of_episode(conn, message.event_id, hospital.DESIGNATIONS, message.episode.id):
         return
-    await deps.patients.record(conn, message.patient)
+    await _record_patient(conn, deps, message.patient, outcome)
     await store.record_designation(conn, message)
     outcome.designations.pop(message.episode.id, None)
     await _decide_waiting(conn, deps, message.episode.id, outcome)
+
+
+async def _record_patient(conn: asyncpg.Connection, deps: Deps, patient: hospital.Patient, outcome: _Outcome) -> None:
+    """Write the patient once per transaction (a run of messages mostly names the same one)."""
+    if outcome.patients.get(patient.id) != patient:
+        await deps.patients.record(conn, patient)
+        outcome.patients[patient.id] = patient
 
 
 async def _decide_waiting(conn: asyncpg.Connection, deps: Deps, episode_id: str, outcome: _Outcome) -> None:
@@ -177,7 +184,7 @@ async def _document(conn: asyncpg.Connection, deps: Deps, message: hospital.Docu
     doc = message.document
     if not await store.claim_event_of_episode(conn, message.event_id, hospital.DOCUMENTS, message.episode_id):
         return
-    await deps.patients.record(conn, message.patient)
+    await _record_patient(conn, deps, message.patient, outcome)
     try:
         if isinstance(message.content, hospital.InlineContent):
             stored_new = await _store_document(conn, deps, message, inline_bytes(message.content))
