@@ -10,7 +10,7 @@ from .i18n import setup_templates
 from .live import delivery_feed, end_event_streams
 from .middlewares import error_pages, security_headers
 from .routes import routes
-from .sessions import sessions
+from .sessions import remembered_sessions, sessions
 from .state import BUS_KEY, SETTINGS_KEY
 
 
@@ -25,6 +25,7 @@ def make_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     app[BUS_KEY] = nc
     # Just before the headers go out, so that streamed responses (contents, events) get them too.
     app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(remembered_sessions)
     app.cleanup_ctx.append(delivery_feed)
     app.on_shutdown.append(end_event_streams)
     setup_templates(app, {"csrf_input": csrf_input})

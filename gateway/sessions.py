@@ -1,7 +1,7 @@
 """Who is browsing: every non-public request is resolved by identity into a session and its token."""
 from __future__ import annotations
 
-import time
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -9,12 +9,13 @@ from aiohttp.typedefs import Handler
 from common.bus import call
 from common.contracts.identity import SESSION_RESOLVE, AccountSummary, ResolvedSession, SessionRef
 from common.errors import NotFound, Unauthenticated
-from common.recent import Recent
 
 from .cookies import session_cookie_name
-from .state import bus_of, settings_of
+from .session_memory import SessionMemory
+from .state import BUS_KEY, settings_of
 
 SESSION_KEY = web.RequestKey("session", ResolvedSession)
+SESSION_MEMORY_KEY = web.AppKey("session_memory", SessionMemory)
 
 PARTIAL_HEADER = "X-Portal-Partial"
 """Sent by the page's own script when it refreshes a list after a live update."""
@@ -48,29 +49,9 @@ def current_token(request: web.Request) -> str:
     return request[SESSION_KEY].token
 
 
-RECENT_SECONDS = 5.0
-"""How long the gateway reuses what identity said about a session: a session ended elsewhere
-(another gateway, deactivation) stops working here within this time; logging out here, at once."""
-
-_recent: Recent[str, tuple[float, ResolvedSession]] = Recent(20_000)
-
-
-async def _resolve(request: web.Request, handle: str, touch: bool) -> ResolvedSession:
-    """Identity's answer for this session, reused for a few seconds (and never past its token's life)."""
-    now = time.monotonic()
-    recent = _recent.get(handle)
-    if recent is not None and recent[0] > now:
-        return recent[1]
-    resolved = await call(bus_of(request), SESSION_RESOLVE, SessionRef(session=handle, touch=touch), ResolvedSession)
-    lifetime = min(RECENT_SECONDS, resolved.expires_at - time.time() - 30)
-    if lifetime > 0:
-        _recent.put(handle, (now + lifetime, resolved))
-    return resolved
-
-
-def forget(handle: str) -> None:
+def forget(request: web.Request, handle: str) -> None:
     """Stop reusing a session that this gateway just ended."""
-    _recent.drop(handle)
+    request.config_dict[SESSION_MEMORY_KEY].forget(handle)
 
 
 @web.middleware
@@ -84,8 +65,20 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     # What the page's script does by itself (the event stream, live refreshes) is not the physician
     # being active: it must not keep an unattended session alive past its idle timeout.
     unattended = request.path == "/events" or request.headers.get(PARTIAL_HEADER) == "1"
-    request[SESSION_KEY] = await _resolve(request, handle, touch=not unattended)
+    request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(handle, touch=not unattended)
     return await handler(request)
+
+
+async def remembered_sessions(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the memory of identity's answers, asking through the app's bus."""
+    bus = app[BUS_KEY]
+
+    async def ask(handle: str, touch: bool) -> ResolvedSession:
+        return await call(bus, SESSION_RESOLVE, SessionRef(session=handle, touch=touch), ResolvedSession)
+
+    memory = app[SESSION_MEMORY_KEY] = SessionMemory(ask)
+    yield
+    await memory.close()
 
 
 def account_with_role(request: web.Request, role: str) -> AccountSummary:

@@ -97,7 +97,7 @@ async def logout(request: web.Request) -> web.Response:
     """POST /logout: end the session at identity, forget the cookie, back to the login form."""
     handle = session_cookie(request)
     if handle is not None:
-        forget(handle)
+        forget(request, handle)
         try:
             await call(bus_of(request), SESSION_END, SessionRef(session=handle), Empty)
         except Unauthenticated:
