@@ -10,7 +10,7 @@ from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from nats.micro.request import Request
 from pydantic import BaseModel
 
-from .codec import MalformedMessage, decode, encode
+from .codec import MalformedMessage, Written, decode, encode
 from .errors import DomainError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
 from .settings import BusSettings
 from .tokens import HEADER, Caller, InvalidToken, TokenVerifier
@@ -63,7 +63,7 @@ def endpoint(
 
 
 def authenticated_endpoint(
-    handler: Callable[[Req, Caller], Awaitable[Resp]],
+    handler: Callable[[Req, Caller], Awaitable[Resp | Written[Resp]]],
     request_model: type[Req],
     verifier: TokenVerifier,
     refusal: type[DomainError] = Unauthenticated,
@@ -85,7 +85,9 @@ def authenticated_endpoint(
     return handle
 
 
-async def _dispatch(request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel]]) -> None:
+async def _dispatch(
+    request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel | Written[Any]]]
+) -> None:
     try:
         message = decode(model, request.data)
     except MalformedMessage as exc:

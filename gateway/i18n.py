@@ -27,7 +27,7 @@ from jinja2.lexer import Token, TokenStream
 
 from . import cookies
 from .document_rows import DocumentRows
-from .labels import BORN, CATEGORY_LABELS, REASON_LABELS
+from .labels import BORN, CATEGORIES, CATEGORY_LABELS, REASON_LABELS
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -81,7 +81,7 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.extend(constant_translations=translations)
         environment.filters.update(_formatters(locale, translations))
         environment.globals.update(template_globals)
-        environment.globals["document_rows"] = DocumentRows(environment.filters, translations.gettext)
+        environment.globals["document_rows"] = DocumentRows(environment.filters, translations.gettext, CATEGORIES)
         # The shared macros, built once per locale: an `{% import %}` in a template rebuilds its
         # module at every render that has globals of its own.
         environment.globals["ui"] = environment.get_template("_macros.html").module
@@ -171,8 +171,9 @@ class LocaleFormats:
         self._numeric_day = _numeric_format(self._day_pattern)
         self._date_pattern = self._skeleton("yMMMd")
         self._time_pattern = parse_pattern(str(self.locale.time_formats["short"]))
-        # e.g. "{1}, {0}": the date, then the time
-        self._date_time = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
+        # e.g. "{1}, {0}": the date, then the time (a str.format pattern, braces of the text doubled)
+        pattern = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
+        self._date_time = re.sub(r"\{(?![01]\})|(?<!\{[01])\}", lambda brace: brace.group() * 2, pattern)
         # Babel takes ~10 µs a date and a list page shows dozens, again at each reload: each date,
         # moment, day and minute is formatted once.
         self.day: Callable[[date], str] = lru_cache(maxsize=4096)(self._format_day)
@@ -192,9 +193,7 @@ class LocaleFormats:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
         local = moment.astimezone(DISPLAY_TIMEZONE)
-        day = self._calendar_day(local.date())
-        clock = self._clock(local.hour, local.minute)
-        return self._date_time.replace("{1}", day).replace("{0}", clock)
+        return self._date_time.format(self._clock(local.hour, local.minute), self._calendar_day(local.date()))
 
     def _format_day(self, day: date) -> str:
         if self._numeric_day is not None:
