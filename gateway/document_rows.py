@@ -10,12 +10,18 @@ templates use. `_documents_region.html` places the rows in its table.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from html import escape
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
+
+from .labels import BORN
+
+if TYPE_CHECKING:
+    from .i18n import LocaleFormats
 
 Filter = Callable[[Any], str]
 
@@ -23,6 +29,7 @@ _UNREAD_ROW = ' class="unread"'
 
 # The free-text fields of a row, in the order `_row` takes them.
 _TEXTS = ("id", "patient_id", "patient_name", "title", "service")
+_texts_of = attrgetter(*_TEXTS)
 # Cannot appear in a value escaped together with others (the JSON of the bus may carry it: then
 # each value is escaped on its own).
 _SEPARATOR = "\x00"
@@ -31,14 +38,14 @@ _SEPARATOR = "\x00"
 class DocumentRows:
     """Renders `<tr>` rows for one locale."""
 
-    def __init__(self, filters: dict[str, Filter], gettext: Callable[[str], str], categories: Sequence[str]) -> None:
-        born, moment, category = filters["born"], filters["moment"], filters["category"]
+    def __init__(
+        self, formats: LocaleFormats, filters: dict[str, Filter], gettext: Callable[[str], str], categories: Sequence[str]
+    ) -> None:
+        category = filters["category"]
         self._categories = {code: escape(category(code)) for code in categories}
         self._other_category = category
-        self._born: Callable[[date], str] = lru_cache(maxsize=4096)(lambda day: escape(born(day)))
-        self._time: Callable[[datetime], str] = lru_cache(maxsize=8192)(
-            lambda moment_: f'<time datetime="{escape(moment_.isoformat())}">{escape(moment(moment_))}</time>'
-        )
+        self._born = _born(formats, filters["born"], gettext)
+        self._time = formats.time_element
         # Constant labels, escaped once. The title is the row's header: it gives each Open and
         # Download link its context for assistive technologies.
         self._unread = f'<span class="badge">{escape(gettext("unread"))}</span>'
@@ -77,9 +84,20 @@ class DocumentRows:
         )
 
 
+def _born(formats: LocaleFormats, born: Filter, gettext: Callable[[str], str]) -> Callable[[date], str]:
+    """"born 02/01/1950", escaped: one format call when the locale writes dates in numbers."""
+    day_format = formats.day_format()
+    label = gettext(BORN)
+    if day_format is None or label.count("%(date)s") != 1 or "{" in label or "}" in label:
+        return lru_cache(maxsize=16384)(lambda day: escape(born(day)))
+    before, after = (escape(part.replace("%%", "%")) for part in label.split("%(date)s"))
+    pattern = f"{before}{escape(day_format)}{after}"
+    return lambda day: pattern.format(day=day.day, month=day.month, year=day.year)
+
+
 def _escaped_texts(documents: Sequence[Any]) -> list[str]:
     """The free-text values of every row, escaped: one `escape()` over them all (a page has a
     hundred or more), split back; one by one if a value holds the separator."""
-    values = [getattr(document, name) for document in documents for name in _TEXTS]
+    values = [value for document in documents for value in _texts_of(document)]
     escaped = escape(_SEPARATOR.join(values)).split(_SEPARATOR)
     return escaped if len(escaped) == len(values) else [escape(value) for value in values]

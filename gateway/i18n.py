@@ -9,6 +9,7 @@ import gettext
 import re
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
+from html import escape
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -24,6 +25,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
+from markupsafe import Markup
 
 from . import cookies
 from .document_rows import DocumentRows
@@ -79,9 +81,12 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         translations = load_translations(locale)
         environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         environment.extend(constant_translations=translations)
-        environment.filters.update(_formatters(locale, translations))
+        formats = LocaleFormats(locale)
+        environment.filters.update(_formatters(formats, locale, translations))
         environment.globals.update(template_globals)
-        environment.globals["document_rows"] = DocumentRows(environment.filters, translations.gettext, CATEGORIES)
+        environment.globals["document_rows"] = DocumentRows(
+            formats, environment.filters, translations.gettext, CATEGORIES
+        )
         # The shared macros, built once per locale: an `{% import %}` in a template rebuilds its
         # module at every render that has globals of its own.
         environment.globals["ui"] = environment.get_template("_macros.html").module
@@ -117,15 +122,15 @@ class ConstantMessages(Extension):
             yield token
 
 
-def _formatters(locale: str, translations: gettext.NullTranslations) -> dict[str, Callable[..., str]]:
+def _formatters(
+    formats: LocaleFormats, locale: str, translations: gettext.NullTranslations
+) -> dict[str, Callable[..., str]]:
     # Filters, not `_()` calls, for what list rows show: a filter is a plain call, a template call is not.
-    formats = LocaleFormats(locale)
     other_category = CATEGORY_LABELS["other"]
     born = translations.gettext(BORN)
     return {
-        "moment": formats.moment,
+        "time_element": lambda moment: Markup(formats.time_element(moment)),
         "day": formats.day,
-        "iso": lambda value: value.isoformat(),
         "born": lambda day: born % {"date": formats.day(day)},
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
@@ -162,8 +167,18 @@ def _numeric_format(pattern: DateTimePattern) -> str | None:
     return "".join(converted)
 
 
+_MINUTES_OF_DAY = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 class LocaleFormats:
-    """Dates as a locale writes them, with Babel's patterns looked up once (a list page formats dozens)."""
+    """Dates as a locale writes them, with Babel's patterns looked up once (a list page formats dozens).
+
+    A moment is reduced to its minute since the epoch, and the display zone's offset is looked up
+    per UTC hour: Europe/Zurich changes offset on the hour (01:00 UTC), so this is exact there, and
+    a page's moments then cost a few integer operations and lookups instead of a time zone
+    conversion and Babel's formatting each (~10 µs).
+    """
 
     def __init__(self, locale: str) -> None:
         self.locale = Locale.parse(locale)
@@ -174,14 +189,36 @@ class LocaleFormats:
         # e.g. "{1}, {0}": the date, then the time (a str.format pattern, braces of the text doubled)
         pattern = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
         self._date_time = re.sub(r"\{(?![01]\})|(?<!\{[01])\}", lambda brace: brace.group() * 2, pattern)
-        # Babel takes ~10 µs a date and a list page shows dozens, again at each reload: each date,
-        # moment, day and minute is formatted once.
-        self.day: Callable[[date], str] = lru_cache(maxsize=4096)(self._format_day)
+        self.day: Callable[[date], str] = lru_cache(maxsize=16384)(self._format_day)
         """A calendar date."""
-        self.moment: Callable[[datetime], str] = lru_cache(maxsize=8192)(self._format_moment)
+        self._calendar_day = lru_cache(maxsize=4096)(self._format_date)  # by day since the epoch
+        self._clock = lru_cache(maxsize=1440)(self._format_time)  # by minute of the day
+        self._iso_day = lru_cache(maxsize=4096)(lambda day: date.fromordinal(_EPOCH_ORDINAL + day).isoformat())
+        # The same pieces escaped for HTML (escaping leaves the pattern's fields alone), each once.
+        self._escaped_date_time = escape(self._date_time)
+        self._escaped_calendar_day = lru_cache(maxsize=4096)(lambda day: escape(self._calendar_day(day)))
+        self._escaped_clock = lru_cache(maxsize=1440)(lambda minute: escape(self._clock(minute)))
+
+    def day_format(self) -> str | None:
+        """The locale's calendar date as a str.format pattern of day, month and year, if it is
+        only numbers (then a date costs one format call, no lookup)."""
+        return self._numeric_day
+
+    def moment(self, moment: datetime) -> str:
         """Date and time to the minute, in the portal's time zone."""
-        self._calendar_day = lru_cache(maxsize=2048)(self._format_date)
-        self._clock = lru_cache(maxsize=1440)(self._format_time)
+        local_day, local_minute = divmod(self._local_minute(_epoch_minute(moment)), 1440)
+        return self._date_time.format(self._clock(local_minute), self._calendar_day(local_day))
+
+    def time_element(self, moment: datetime) -> str:
+        """`<time>` HTML for a moment: the UTC minute for machines, `moment()` for people; escaped."""
+        minute = _epoch_minute(moment)
+        utc_day, utc_minute = divmod(minute, 1440)
+        local_day, local_minute = divmod(self._local_minute(minute), 1440)
+        shown = self._escaped_date_time.format(self._escaped_clock(local_minute), self._escaped_calendar_day(local_day))
+        return f'<time datetime="{self._iso_day(utc_day)}T{_MINUTES_OF_DAY[utc_minute]}Z">{shown}</time>'
+
+    def _local_minute(self, minute: int) -> int:
+        return minute + _zone_offset_minutes(minute // 60)
 
     def _skeleton(self, skeleton: str) -> DateTimePattern:
         skeletons = self.locale.datetime_skeletons
@@ -189,19 +226,26 @@ class LocaleFormats:
             skeleton = match_skeleton(skeleton, skeletons) or skeleton
         return parse_pattern(str(skeletons[skeleton]))
 
-    def _format_moment(self, moment: datetime) -> str:
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
-        local = moment.astimezone(DISPLAY_TIMEZONE)
-        return self._date_time.format(self._clock(local.hour, local.minute), self._calendar_day(local.date()))
-
     def _format_day(self, day: date) -> str:
         if self._numeric_day is not None:
             return self._numeric_day.format(day=day.day, month=day.month, year=day.year)
         return self._day_pattern.apply(day, self.locale)
 
-    def _format_date(self, day: date) -> str:
-        return self._date_pattern.apply(day, self.locale)
+    def _format_date(self, day: int) -> str:
+        return self._date_pattern.apply(date.fromordinal(_EPOCH_ORDINAL + day), self.locale)
 
-    def _format_time(self, hour: int, minute: int) -> str:
-        return self._time_pattern.apply(time(hour, minute), self.locale)
+    def _format_time(self, minute_of_day: int) -> str:
+        return self._time_pattern.apply(time(*divmod(minute_of_day, 60)), self.locale)
+
+
+def _epoch_minute(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
+    return int(moment.timestamp() // 60)
+
+
+@lru_cache(maxsize=65536)
+def _zone_offset_minutes(utc_hour: int) -> int:
+    """The display zone's offset from UTC during an hour (hours since the epoch), in minutes."""
+    offset = datetime.fromtimestamp(utc_hour * 3600, DISPLAY_TIMEZONE).utcoffset()
+    return 0 if offset is None else int(offset.total_seconds() // 60)
