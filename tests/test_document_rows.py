@@ -9,7 +9,7 @@ from aiohttp import web
 
 from common.contracts.documents import DocumentSummary
 from gateway.document_rows import DocumentRows
-from gateway.i18n import TEMPLATES_KEYS, setup_templates
+from gateway.i18n import TEMPLATES_KEYS, LocaleFormats, setup_templates
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +61,21 @@ def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
     assert '<time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time>' in html  # Zurich time
     assert "né(e) le 02/01/1950" in html and "<td>Résultats de laboratoire</td>" in html
     assert "badge-corrected" in html and 'class="badge"' in html
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [
+        (datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), "29 mars 2026, 01:59"),  # CET, the minute before the change
+        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), "29 mars 2026, 03:00"),  # CEST from 01:00 UTC
+        (datetime(2026, 10, 25, 0, 59, tzinfo=timezone.utc), "25 oct. 2026, 02:59"),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc), "25 oct. 2026, 02:00"),  # CET again
+        (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "1 janv. 2027, 00:30"),  # the next local day
+        (datetime(1969, 12, 31, 23, 59, 30, tzinfo=timezone.utc), "1 janv. 1970, 00:59"),  # before the epoch
+    ],
+)
+def test_moments_are_shown_in_zurich_time_across_the_clock_changes(utc: datetime, shown: str) -> None:
+    formats = LocaleFormats("fr")
+    assert formats.moment(utc) == shown
+    minute = utc.replace(second=0).strftime("%Y-%m-%dT%H:%M")
+    assert formats.time_element(utc) == f'<time datetime="{minute}Z">{shown}</time>'
