@@ -55,23 +55,29 @@ class ListDocuments(_Message):
     with_counters: bool = Field(default=False, description="also answer the unread counters (spares a request)")
 
 
-class DocumentSummary(_Message):
-    """One delivered document version as its recipient sees it; `id` is the delivery's opaque id."""
+class ListedDocument(_Message):
+    """A row of a documents list: what the list shows of a delivered version; `id` is the
+    delivery's opaque id. A page carries 25 of them: nothing the list does not show."""
 
     id: str
     patient_id: str
+    patient_name: str
+    patient_birth_date: date
     title: str
     category: str
     service: str
+    created_at: datetime
+    unread: bool
+    corrected: bool = Field(description="a newer version than the first one: the hospital corrected it")
+
+
+class DocumentSummary(ListedDocument):
+    """One delivered document version as its recipient sees it, on its own page."""
+
     author: str
     version: int
-    corrected: bool = Field(description="a newer version than the first one: the hospital corrected it")
     current: bool = Field(description="the newest version this physician received")
-    created_at: datetime
     delivered_at: datetime
-    unread: bool
-    patient_name: str
-    patient_birth_date: date
     media_type: str
     size: int
 
@@ -82,7 +88,7 @@ class UnreadCounters(_Message):
 
 
 class DocumentPage(_Message):
-    items: list[DocumentSummary]
+    items: list[ListedDocument]
     total: int
     page: int
     per_page: int

@@ -41,6 +41,15 @@ _DELIVERED_SELECT = (
 )
 
 
+# A list's rows: a ListedDocument's fields, and delivered_at for the order.
+_LISTED_SELECT = (
+    "SELECT d.id::text, p.public_id::text AS patient_id, p.family_name || ' ' || p.given_name AS patient_name, "
+    "p.birth_date AS patient_birth_date, d.title, d.category, d.service, d.created_at, d.unread, "
+    "d.version > 1 AS corrected, d.delivered_at "
+    "FROM deliveries d JOIN patients p ON p.id = d.patient_id "
+)
+
+
 def _delivered(row: asyncpg.Record) -> DeliveredDocument:
     return DeliveredDocument(**row)
 
@@ -124,7 +133,7 @@ class Anchors:
 
 @dataclass(frozen=True)
 class DocumentListing:
-    items: list[asyncpg.Record]  # with every field of a DeliveredDocument (and a few of the listing's)
+    items: list[asyncpg.Record]  # with every field of a ListedDocument (and a few of the listing's)
     total: int
     services: list[str] | None  # None: the ones the caller knew at this version
     counters: api.UnreadCounters
@@ -211,7 +220,7 @@ async def document_listing(
     rows = await conn.fetch(
         f"SELECT {total} AS total, t.unread AS unread_documents, t.unread_patients, t.list_version, "
         f"CASE WHEN t.list_version = ${n + 3} THEN NULL ELSE {_SERVICES} END AS services, r.* FROM ({_TALLIES}) t "
-        f"LEFT JOIN LATERAL ({_DELIVERED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
+        f"LEFT JOIN LATERAL ({_LISTED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
         f"{_NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
         "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
         *where.params, query.per_page, offset, -1 if services_version is None else services_version,

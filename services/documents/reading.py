@@ -40,6 +40,7 @@ def _physician(caller: Caller) -> str:
 
 
 _SUMMARY_FIELDS = tuple(name for name in api.DocumentSummary.model_fields if name != "corrected")
+_LISTED_FIELDS = tuple(api.ListedDocument.model_fields)
 
 
 def _summary_fields(delivered: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,7 +72,7 @@ async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps)
             deps.anchors.put(account_id, message, await queries.list_anchors(conn, account_id, message, ListAnchors.EVERY))
     return Written(
         {
-            "items": [_summary_fields(row) for row in listing.items],
+            "items": [{name: row[name] for name in _LISTED_FIELDS} for row in listing.items],
             "total": listing.total,
             "page": message.page,
             "per_page": message.per_page,
