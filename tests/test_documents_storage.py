@@ -30,6 +30,11 @@ async def _delivered_and_logged_in(hospital: Hospital, portal_events: PortalEven
     return doctor, episode, sent, await physicians.login(doctor)
 
 
+async def _detail(physicians: Physicians, token: str, delivery_id: str) -> documents.DocumentDetail:
+    """A document's own page: its size and versions (a list shows neither)."""
+    return await physicians.call(documents.GET, documents.GetDocument(id=delivery_id), documents.DocumentDetail, token)
+
+
 async def test_50_mib_document_through_the_object_store_byte_for_byte(
     hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
@@ -41,7 +46,7 @@ async def test_50_mib_document_through_the_object_store_byte_for_byte(
         hospital, portal_events, physicians, content=data, object_content=_object_content(name, data)
     )
     [item] = (await physicians.documents(session.token)).items
-    assert item.size == len(data)
+    assert (await _detail(physicians, session.token, item.id)).document.size == len(data)
     assert await physicians.content(session.token, item.id) == data
 
 
@@ -83,11 +88,10 @@ async def test_corrected_version_supersedes_and_the_earlier_one_stays_readable(
     await portal_events.wait_for("portal.documents.delivered", document_id=document_id, version=2)
 
     [current] = (await physicians.documents(session.token)).items
-    assert (current.version, current.corrected, current.current) == (2, True, True)
+    assert current.corrected and current.title == "Lettre de sortie (corrigée)"
     assert await physicians.content(session.token, current.id) == second
-    detail = await physicians.call(
-        documents.GET, documents.GetDocument(id=current.id), documents.DocumentDetail, session.token
-    )
+    detail = await _detail(physicians, session.token, current.id)
+    assert (detail.document.version, detail.document.corrected, detail.document.current) == (2, True, True)
     assert [v.version for v in detail.versions] == [2, 1]
     earlier = detail.versions[1]
     assert earlier.current is False
@@ -163,5 +167,5 @@ async def test_inline_content_of_two_chunks_byte_for_byte(
     data = b"%PDF-1.4\n" + os.urandom(400 * 1024)
     doctor, episode, sent, session = await _delivered_and_logged_in(hospital, portal_events, physicians, content=data)
     [item] = (await physicians.documents(session.token)).items
-    assert item.size == len(data)
+    assert (await _detail(physicians, session.token, item.id)).document.size == len(data)
     assert await physicians.content(session.token, item.id) == data
