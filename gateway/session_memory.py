@@ -33,10 +33,11 @@ Ask = Callable[[str, bool], Awaitable[ResolvedSession]]
 """Identity's answer for (session handle, whether the physician is active)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Known:
     until: float  # on the monotonic clock
     session: ResolvedSession
+    attended: bool = False  # a request of the physician's own used it: the renewal touches the session
 
 
 class SessionMemory:
@@ -61,9 +62,10 @@ class SessionMemory:
         now = self._clock()
         known = self._known.get(handle)
         if known is None or known.until <= now:
-            return await self._ask_identity(handle, touch)
+            return await self._ask_identity(handle, touch or (known is not None and known.attended))
+        known.attended = known.attended or touch
         if known.until - now <= self._ahead and handle not in self._renewing:
-            task = asyncio.create_task(self._renew(handle, touch))
+            task = asyncio.create_task(self._renew(handle, known.attended))
             self._renewing[handle] = task
             task.add_done_callback(lambda _: self._renewing.pop(handle, None) if self._renewing.get(handle) is task else None)
         return known.session

@@ -95,6 +95,18 @@ async def test_a_session_in_use_is_renewed_in_the_background_before_it_expires(
     assert len(identity.asked) == 2
 
 
+async def test_the_physicians_own_requests_keep_the_session_alive_through_renewals(
+    memory: SessionMemory, identity: Identity, clock: Clock
+) -> None:
+    await memory.resolve("s1", touch=False)  # the page's script
+    clock.now += 2.0
+    await memory.resolve("s1", touch=True)  # the physician, from the reused answer
+    clock.now += 2.5
+    await memory.resolve("s1", touch=False)  # the script again starts the renewal
+    await settle(memory)
+    assert identity.asked == [("s1", False), ("s1", True)]  # the renewal touches the session
+
+
 async def test_a_renewal_refused_by_identity_ends_the_reuse(
     memory: SessionMemory, identity: Identity, clock: Clock
 ) -> None:
