@@ -18,6 +18,7 @@ Action = Literal[
     "login.password",
     "login.code",
     "logout",
+    "account.locked",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -100,6 +100,7 @@ PATIENT_RECORD = Coding(system=DCM, code="110110", display="Patient Record")
 EXPORT = Coding(system=DCM, code="110106", display="Export")
 IMPORT = Coding(system=DCM, code="110107", display="Import")
 APPLICATION_ACTIVITY = Coding(system=DCM, code="110100", display="Application Activity")
+SECURITY_ALERT = Coding(system=DCM, code="110113", display="Security Alert")
 LOGIN = Coding(system=DCM, code="110122", display="Login")
 LOGOUT = Coding(system=DCM, code="110123", display="Logout")
 CREATE = Coding(system=REST, code="create", display="create")
@@ -110,6 +111,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "login.password": (USER_AUTHENTICATION, [LOGIN], "E"),
     "login.code": (USER_AUTHENTICATION, [LOGIN], "E"),
     "logout": (USER_AUTHENTICATION, [LOGOUT], "E"),
+    "account.locked": (SECURITY_ALERT, [], "E"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

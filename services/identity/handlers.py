@@ -15,11 +15,11 @@ from nats.aio.client import Client as NATS
 from common.bus import call
 from common.contracts import audit, identity as api, notify
 from common.contracts.physicians import PhysicianRef
-from common.errors import NotFound, Unauthenticated
+from common.errors import NotFound, TooManyRequests, Unauthenticated
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
 
-from . import store
+from . import login_protection as protection, store
 from .config import IdentitySettings
 from .passwords import verify_password
 
@@ -66,27 +66,34 @@ def _actor(account: store.Account | None) -> audit.Party:
 
 
 async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChallenge:
-    """First factor: check the password, then send a fresh SMS code bound to a new challenge."""
+    """First factor: check the password, then send a fresh SMS code bound to a new challenge.
+
+    Whether the name exists, the account is locked or the password is wrong, the answer and the
+    work done are the same (see login_protection for the waits between failures)."""
+    login = normalise_login(msg.login)
+    throttled = [key for key in (protection.name_key(login), protection.address_key(msg.client_ip)) if key]
     async with deps.pool.acquire() as conn:
-        account = await store.account_by_login(conn, normalise_login(msg.login))
+        if await protection.waiting(conn, throttled) is not None:
+            await _audit_refusal(deps, conn, None, msg.client_ip, "too many failed attempts: waiting")
+            raise TooManyRequests("too many failed attempts; try again later")
+        account = await store.account_by_login(conn, login)
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
     usable = account is not None and password_ok and account.status == "active" and bool(account.mobile)
-    if not usable:
+    if not usable or account is None or account.locked:
         async with deps.pool.acquire() as conn, conn.transaction():
-            await _audit(
-                deps,
-                conn,
-                audit.AuditRecord(
-                    action="login.password",
-                    outcome="failure",
-                    actor=_actor(account),
-                    client_ip=msg.client_ip or None,
-                    detail="invalid credentials" if account else "unknown login name",
-                ),
-            )
+            await protection.record_failure(conn, login, msg.client_ip)
+            locked_now = account is not None and await protection.count_account_failure(conn, account.id)
+            detail = "unknown login name" if account is None else ("account locked" if account.locked else "invalid credentials")
+            await _audit_refusal(deps, conn, account, msg.client_ip, detail)
+            if locked_now:
+                await _audit(deps, conn, audit.AuditRecord(
+                    action="account.locked", outcome="success", actor=audit.Party(kind="system"),
+                    entity=audit.Entity(kind="account", id=account.id),  # type: ignore[union-attr]
+                    detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
+                ))
         deps.outbox.wake()
         raise Unauthenticated("invalid credentials")
-    assert account is not None and account.mobile is not None
+    assert account.mobile is not None
 
     handle = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**6):06d}"
@@ -94,24 +101,43 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     text = SMS_TEXT.get(account.locale, SMS_TEXT["fr"]).format(
         code=code, minutes=deps.settings.sms_code_ttl_seconds // 60
     )
-    await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await store.close_open_challenges(conn, account.id)
-        await store.insert_challenge(conn, digest(handle), account.id, code_mac(handle, code), expires_at)
-        await _audit(
-            deps,
-            conn,
-            audit.AuditRecord(
-                action="login.password",
-                outcome="success",
-                actor=_actor(account),
-                entity=audit.Entity(kind="account", id=account.id),
-                client_ip=msg.client_ip or None,
-                detail="SMS code sent",
-            ),
-        )
+    async with deps.pool.acquire() as conn:
+        await protection.record_success(conn, login, account.id)
+        # The account's row is held while its codes are counted and the new one is sent: two
+        # attempts at once cannot both be the third. A failed send rolls the challenge back.
+        async with conn.transaction():
+            await store.lock_account(conn, account.id)
+            too_many = await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW
+            if not too_many:
+                await store.close_open_challenges(conn, account.id)
+                await store.insert_challenge(conn, digest(handle), account.id, code_mac(handle, code), expires_at)
+                await _audit(
+                    deps,
+                    conn,
+                    audit.AuditRecord(
+                        action="login.password",
+                        outcome="success",
+                        actor=_actor(account),
+                        entity=audit.Entity(kind="account", id=account.id),
+                        client_ip=msg.client_ip or None,
+                        detail="SMS code sent",
+                    ),
+                )
+                await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
+        if too_many:
+            await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
+            raise TooManyRequests("too many codes asked; try again later")
     deps.outbox.wake()
     return api.CodeChallenge(challenge=handle, expires_at=expires_at)
+
+
+async def _audit_refusal(
+    deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
+) -> None:
+    await _audit(deps, conn, audit.AuditRecord(
+        action="login.password", outcome="failure", actor=_actor(account), client_ip=client_ip or None, detail=detail
+    ))
+    deps.outbox.wake()
 
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:

@@ -25,6 +25,7 @@ class Account:
     notify_new_documents: str
     patients_scope: str = "all"
     documents_scope: str = "all"
+    locked: bool = False  # after too many failed logins, until an administrator unlocks it
 
     @property
     def display_name(self) -> str:
@@ -49,13 +50,16 @@ _ACCOUNT_COLUMNS = (
 )
 
 
+_ACCOUNT_SELECT = f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked FROM accounts"
+
+
 async def account_by_login(conn: asyncpg.Connection, login: str) -> Account | None:
-    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE login = $1", login))
+    return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE login = $1", login))
 
 
 async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str) -> Account | None:
     column = {"gln": "gln", "rpps": "rpps"}[kind]
-    return _account(await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {column} = $1", number))
+    return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE {column} = $1", number))
 
 
 async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
@@ -78,6 +82,11 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
         account.patients_scope,
         account.documents_scope,
     )
+
+
+async def lock_account(conn: asyncpg.Connection, account_id: str) -> None:
+    """Hold the account's row until the transaction ends."""
+    await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
 
 
 async def close_open_challenges(conn: asyncpg.Connection, account_id: str) -> None:

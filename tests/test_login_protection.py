@@ -1,0 +1,125 @@
+"""Password guessing is slowed per login name and per address, an account locks after 100
+consecutive failures, and at most 3 SMS codes go to an account in 15 minutes.
+
+Time is moved by rewriting the recorded moments, never waited for.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from common.contracts import identity
+from common.errors import TooManyRequests, Unauthenticated
+from services.identity import login_protection as protection
+
+from .portal import Physician, Physicians
+
+
+async def _password(physicians: Physicians, login: str, password: str, client_ip: str = "") -> identity.CodeChallenge:
+    return await physicians.call(
+        identity.LOGIN_PASSWORD,
+        identity.PasswordLogin(login=login, password=password, client_ip=client_ip),
+        identity.CodeChallenge,
+    )
+
+
+async def _refusal(physicians: Physicians, login: str, password: str, client_ip: str = "") -> str:
+    """The kind of refusal identity answers ('ok' if it sent a code)."""
+    try:
+        await _password(physicians, login, password, client_ip)
+    except Unauthenticated as refused:
+        return f"401 {refused.description}"
+    except TooManyRequests as refused:
+        return f"429 {refused.description}"
+    return "ok"
+
+
+async def _end_the_wait(physicians: Physicians, key: str) -> None:
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:
+        await conn.execute("UPDATE login_throttles SET not_before = now() - interval '1 second' WHERE key = $1", key)
+
+
+def test_the_wait_grows_after_the_free_failures_up_to_15_minutes() -> None:
+    waits = [protection.wait_after(n, free=5) for n in range(1, 20)]
+    assert waits[:4] == [timedelta(0)] * 4  # failures 1-4
+    assert waits[4:8] == [timedelta(seconds=s) for s in (1, 2, 4, 8)]  # failures 5-8
+    assert all(later >= earlier for earlier, later in zip(waits, waits[1:]))
+    assert protection.wait_after(40, free=5) == timedelta(minutes=15)
+
+
+async def test_a_known_and_an_unknown_name_get_the_same_answers_and_waits(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    unknown = f"nobody-{uuid.uuid4().hex[:8]}"
+    for name in (doctor.login, unknown):
+        answers = [await _refusal(physicians, name, "wrong password!") for _ in range(6)]
+        assert answers == ["401 invalid credentials"] * 5 + ["429 too many failed attempts; try again later"]
+    # waiting, even the right password is not looked at
+    assert await _refusal(physicians, doctor.login, doctor.password) == "429 too many failed attempts; try again later"
+    await _end_the_wait(physicians, protection.name_key(doctor.login))
+    assert await _refusal(physicians, doctor.login, doctor.password) == "ok"
+    # the right password started the name's count again
+    assert [await _refusal(physicians, doctor.login, "wrong password!") for _ in range(5)] == ["401 invalid credentials"] * 5
+
+
+async def test_an_address_guessing_many_names_waits(physicians: Physicians) -> None:
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    answers = [await _refusal(physicians, f"guess-{uuid.uuid4().hex[:8]}", "wrong password!", address) for _ in range(21)]
+    assert answers == ["401 invalid credentials"] * 20 + ["429 too many failed attempts; try again later"]
+    doctor = await physicians.create()
+    assert await _refusal(physicians, doctor.login, doctor.password, address) == "429 too many failed attempts; try again later"
+    assert await _refusal(physicians, doctor.login, doctor.password, "192.0.2.1") == "ok"  # another address
+    await _end_the_wait(physicians, f"address:{address}")
+    assert await _refusal(physicians, doctor.login, doctor.password, address) == "ok"
+
+
+async def test_the_100th_consecutive_failure_locks_the_account_until_unlocked(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:  # 99 failures over the last days
+        await conn.execute("UPDATE accounts SET failed_logins = 99 WHERE id = $1", uuid.UUID(doctor.account_id))
+    assert await _refusal(physicians, doctor.login, "wrong password!") == "401 invalid credentials"
+    async with physicians.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id))
+    # locked: the right password gets the answer of a wrong one
+    assert await _refusal(physicians, doctor.login, doctor.password) == "401 invalid credentials"
+    async with physicians.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE accounts SET locked_at = NULL, failed_logins = 0 WHERE id = $1", uuid.UUID(doctor.account_id)
+        )
+    await _end_the_wait(physicians, protection.name_key(doctor.login))
+    assert await _refusal(physicians, doctor.login, doctor.password) == "ok"
+
+
+async def test_an_account_that_keeps_failing_under_99_does_not_lock(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:
+        await conn.execute("UPDATE accounts SET failed_logins = 98 WHERE id = $1", uuid.UUID(doctor.account_id))
+    assert await _refusal(physicians, doctor.login, "wrong password!") == "401 invalid credentials"
+    assert await _refusal(physicians, doctor.login, doctor.password) == "ok"  # the 99th failure was not the 100th
+    async with physicians.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT failed_logins FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)) == 0
+
+
+async def test_at_most_three_sms_codes_in_15_minutes(physicians: Physicians) -> None:
+    doctor: Physician = await physicians.create()
+    for _ in range(3):
+        await physicians.ask_code(doctor)
+    assert await _refusal(physicians, doctor.login, doctor.password) == "429 too many codes asked; try again later"
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:  # the first code was asked 15 minutes ago
+        await conn.execute(
+            "UPDATE login_challenges SET created_at = created_at - interval '15 minutes' WHERE created_at = "
+            "(SELECT min(created_at) FROM login_challenges WHERE account_id = $1)",
+            uuid.UUID(doctor.account_id),
+        )
+    challenge, code = await physicians.ask_code(doctor)
+    opened = await physicians.call(
+        identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
+    )
+    assert opened.session
+    assert hashlib.sha256(opened.session.encode()).digest()  # a session, as usual
