@@ -1,35 +1,28 @@
 """Identity's handlers: one per subject, typed message in, typed answer out."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from common.bus import call
-from common.contracts import audit, identity as api, notify
+from common.contracts import audit, identity as api
 from common.contracts.physicians import PhysicianRef
 from common.errors import NotFound, TooManyRequests, Unauthenticated
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
 
-from . import login_protection as protection, store
+from . import codes, login_protection as protection, store
+from .codes import digest
 from .config import IdentitySettings
 from .passwords import verify_password
 
 log = logging.getLogger(__name__)
 
 AUDIT_SUBJECT = audit.subject_for("identity")
-SMS_TEXT = {
-    "fr": "Votre code de connexion au portail : {code}. Il expire dans {minutes} minutes.",
-    "en": "Your portal login code: {code}. It expires in {minutes} minutes.",
-}
 
 
 @dataclass(frozen=True)
@@ -39,16 +32,6 @@ class Deps:
     nc: NATS
     issuer: TokenIssuer
     outbox: OutboxRelay
-
-
-def digest(secret: str) -> bytes:
-    """What the database keeps of a secret handed to the browser."""
-    return hashlib.sha256(secret.encode()).digest()
-
-
-def code_mac(handle: str, code: str) -> bytes:
-    """The SMS code bound to its login attempt; useless without the handle, which only the cookie holds."""
-    return hmac.new(handle.encode(), code.encode(), hashlib.sha256).digest()
 
 
 def normalise_login(login: str) -> str:
@@ -95,40 +78,19 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         raise Unauthenticated("invalid credentials")
     assert account.mobile is not None
 
-    handle = secrets.token_urlsafe(32)
-    code = f"{secrets.randbelow(10**6):06d}"
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=deps.settings.sms_code_ttl_seconds)
-    text = SMS_TEXT.get(account.locale, SMS_TEXT["fr"]).format(
-        code=code, minutes=deps.settings.sms_code_ttl_seconds // 60
-    )
     async with deps.pool.acquire() as conn:
         await protection.record_success(conn, login, account.id)
-        # The account's row is held while its codes are counted and the new one is sent: two
-        # attempts at once cannot both be the third. A failed send rolls the challenge back.
-        async with conn.transaction():
-            await store.lock_account(conn, account.id)
-            too_many = await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW
-            if not too_many:
-                await store.close_open_challenges(conn, account.id)
-                await store.insert_challenge(conn, digest(handle), account.id, code_mac(handle, code), expires_at)
-                await _audit(
-                    deps,
-                    conn,
-                    audit.AuditRecord(
-                        action="login.password",
-                        outcome="success",
-                        actor=_actor(account),
-                        entity=audit.Entity(kind="account", id=account.id),
-                        client_ip=msg.client_ip or None,
-                        detail="SMS code sent",
-                    ),
-                )
-                await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
-        if too_many:
+        try:
+            issued = await codes.issue(conn, deps.nc, account, "login", deps.settings.sms_code_ttl_seconds)
+        except TooManyRequests:
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
-            raise TooManyRequests("too many codes asked; try again later")
+            raise
+        await _audit(deps, conn, audit.AuditRecord(
+            action="login.password", outcome="success", actor=_actor(account),
+            entity=audit.Entity(kind="account", id=account.id), client_ip=msg.client_ip or None, detail="SMS code sent",
+        ))
     deps.outbox.wake()
-    return api.CodeChallenge(challenge=handle, expires_at=expires_at)
+    return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
 async def _audit_refusal(
@@ -142,31 +104,27 @@ async def _audit_refusal(
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
-    handle_hash = digest(msg.challenge)
-    session_secret = secrets.token_urlsafe(32)
+    session_secret = secrets.token_urlsafe(32)  # 256 bits, a new one at each login
     session_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
-        challenge = await store.lock_open_challenge(conn, handle_hash)
-        code_ok = challenge is not None and hmac.compare_digest(challenge.code_mac, code_mac(msg.challenge, msg.code))
-        if challenge is not None and code_ok:
-            await store.close_challenge(conn, handle_hash)
-            await store.insert_session(conn, session_id, digest(session_secret), challenge.account_id, msg.client_ip)
-        elif challenge is not None:
-            await store.record_wrong_code(conn, handle_hash, deps.settings.sms_code_max_attempts)
+        checked = await codes.check(conn, msg.challenge, msg.code, "login", deps.settings.sms_code_max_attempts)
+        if checked.ok:
+            assert checked.account_id is not None
+            await store.insert_session(conn, session_id, digest(session_secret), checked.account_id, msg.client_ip)
         await _audit(
             deps,
             conn,
             audit.AuditRecord(
                 action="login.code",
-                outcome="success" if code_ok else "failure",
-                actor=audit.Party(kind="physician", id=challenge.account_id) if challenge else audit.Party(kind="anonymous"),
-                entity=audit.Entity(kind="session", id=session_id) if code_ok else None,
+                outcome="success" if checked.ok else "failure",
+                actor=audit.Party(kind="physician", id=checked.account_id) if checked.account_id else audit.Party(kind="anonymous"),
+                entity=audit.Entity(kind="session", id=session_id) if checked.ok else None,
                 client_ip=msg.client_ip or None,
-                detail="" if code_ok else ("wrong code" if challenge else "unknown, used or expired challenge"),
+                detail="" if checked.ok else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
             ),
         )
     deps.outbox.wake()
-    if not code_ok:
+    if not checked.ok:
         raise Unauthenticated("invalid or expired code")
     return api.SessionOpened(session=session_secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
 

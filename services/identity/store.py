@@ -1,9 +1,8 @@
-"""Identity's SQL: accounts, login challenges, sessions."""
+"""Identity's SQL: accounts and sessions (SMS code attempts: codes.py)."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -87,56 +86,6 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
 async def lock_account(conn: asyncpg.Connection, account_id: str) -> None:
     """Hold the account's row until the transaction ends."""
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
-
-
-async def close_open_challenges(conn: asyncpg.Connection, account_id: str) -> None:
-    """A new code kills the old ones."""
-    await conn.execute(
-        "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL",
-        uuid.UUID(account_id),
-    )
-
-
-async def insert_challenge(
-    conn: asyncpg.Connection, handle_hash: bytes, account_id: str, code_mac: bytes, expires_at: datetime
-) -> None:
-    await conn.execute(
-        "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at) VALUES ($1, $2, $3, $4)",
-        handle_hash,
-        uuid.UUID(account_id),
-        code_mac,
-        expires_at,
-    )
-
-
-@dataclass(frozen=True)
-class Challenge:
-    account_id: str
-    code_mac: bytes
-    attempts: int
-
-
-async def lock_open_challenge(conn: asyncpg.Connection, handle_hash: bytes) -> Challenge | None:
-    """The challenge if it is still open and not expired, locked for this transaction."""
-    row = await conn.fetchrow(
-        "SELECT account_id, code_mac, attempts FROM login_challenges "
-        "WHERE handle_hash = $1 AND closed_at IS NULL AND expires_at > now() FOR UPDATE",
-        handle_hash,
-    )
-    return None if row is None else Challenge(str(row["account_id"]), bytes(row["code_mac"]), row["attempts"])
-
-
-async def record_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
-    await conn.execute(
-        "UPDATE login_challenges SET attempts = attempts + 1, "
-        "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
-        handle_hash,
-        max_attempts,
-    )
-
-
-async def close_challenge(conn: asyncpg.Connection, handle_hash: bytes) -> None:
-    await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
 
 
 async def insert_session(conn: asyncpg.Connection, session_id: str, secret_hash: bytes, account_id: str, client_ip: str) -> None:

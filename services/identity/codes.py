@@ -1,0 +1,130 @@
+"""SMS codes: for a login, or to confirm a change of one's own credentials from a session.
+
+A code is 6 digits from `secrets`, valid 5 minutes, single use, bound to the attempt that asked
+for it (only its MAC is stored, keyed by the handle the browser holds); a new code closes the
+account's open ones; 5 wrong codes close the attempt; at most 3 codes per account in 15 minutes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+import asyncpg
+from nats.aio.client import Client as NATS
+
+from common.bus import call
+from common.contracts import notify
+from common.errors import TooManyRequests
+
+from . import login_protection as protection, store
+
+Purpose = Literal["login", "password", "mobile"]
+
+SMS_TEXT = {
+    "login": {
+        "fr": "Votre code de connexion au portail : {code}. Il expire dans {minutes} minutes.",
+        "en": "Your portal login code: {code}. It expires in {minutes} minutes.",
+    },
+    "password": {
+        "fr": "Code pour changer votre mot de passe du portail : {code}. Il expire dans {minutes} minutes.",
+        "en": "Code to change your portal password: {code}. It expires in {minutes} minutes.",
+    },
+    "mobile": {
+        "fr": "Code pour changer votre numéro de mobile du portail : {code}. Il expire dans {minutes} minutes.",
+        "en": "Code to change your portal mobile number: {code}. It expires in {minutes} minutes.",
+    },
+}
+
+
+def digest(secret: str) -> bytes:
+    """What the database keeps of a secret handed to the browser."""
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def code_mac(handle: str, code: str) -> bytes:
+    """The SMS code bound to its attempt; useless without the handle, which only the browser holds."""
+    return hmac.new(handle.encode(), code.encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    handle: str
+    expires_at: datetime
+
+
+async def issue(
+    conn: asyncpg.Connection,
+    nc: NATS,
+    account: store.Account,
+    purpose: Purpose,
+    ttl_seconds: int,
+    *,
+    session_id: str | None = None,
+    pending: str | None = None,
+) -> Issued:
+    """Open a new attempt and send its code to the account's mobile, in one transaction.
+
+    The account's row is held while its codes are counted and the new one is sent: two attempts
+    at once cannot both be the third. A failed send rolls the attempt back. Raises
+    TooManyRequests past the limit."""
+    assert account.mobile is not None
+    handle, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
+    expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
+    texts = SMS_TEXT[purpose]
+    text = texts.get(account.locale, texts["fr"]).format(code=code, minutes=ttl_seconds // 60)
+    async with conn.transaction():
+        await store.lock_account(conn, account.id)
+        if await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW:
+            raise TooManyRequests("too many codes asked; try again later")
+        await conn.execute(
+            "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL",
+            uuid.UUID(account.id),
+        )
+        await conn.execute(
+            "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at, purpose, session_id, pending) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            digest(handle), uuid.UUID(account.id), code_mac(handle, code), expires_at, purpose,
+            None if session_id is None else uuid.UUID(session_id), pending,
+        )
+        await call(nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
+    return Issued(handle, expires_at)
+
+
+@dataclass(frozen=True)
+class Checked:
+    account_id: str | None  # the attempt's account; None if there is no such open attempt
+    ok: bool
+    session_id: str | None = None
+    pending: str | None = None
+
+
+async def check(
+    conn: asyncpg.Connection, handle: str, code: str, purpose: Purpose, max_attempts: int, session_id: str | None = None
+) -> Checked:
+    """In the caller's transaction (which must commit, also when the code is wrong): close the
+    attempt if `code` is its code, else count a wrong one (the attempt closes at `max_attempts`).
+    An attempt unknown, used, expired, for another purpose or from another session is no attempt."""
+    handle_hash = digest(handle)
+    row = await conn.fetchrow(
+        "SELECT account_id, code_mac, session_id, pending FROM login_challenges "
+        "WHERE handle_hash = $1 AND closed_at IS NULL AND expires_at > now() AND purpose = $2 FOR UPDATE",
+        handle_hash, purpose,
+    )
+    if row is None or (session_id is not None and str(row["session_id"]) != session_id):
+        return Checked(account_id=None, ok=False)
+    account_id = str(row["account_id"])
+    if not hmac.compare_digest(bytes(row["code_mac"]), code_mac(handle, code)):
+        await conn.execute(
+            "UPDATE login_challenges SET attempts = attempts + 1, "
+            "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
+            handle_hash, max_attempts,
+        )
+        return Checked(account_id=account_id, ok=False)
+    await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
+    session = row["session_id"]
+    return Checked(account_id, True, None if session is None else str(session), row["pending"])

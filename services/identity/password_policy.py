@@ -1,0 +1,42 @@
+"""What a new password must be (NIST SP 800-63B, OWASP ASVS 5.0 V6.2).
+
+At least 12 characters once normalised (NFKC, as it is hashed), up to 1,024 (far beyond the
+128 a password manager may produce), never truncated; no composition rules, no expiry; not one
+of the 30,000 most common passwords (zxcvbn's list from leaked password sets), nor the
+account's own login name or email address, whatever the case.
+"""
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+
+from .passwords import normalise
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The common passwords, case-folded; zxcvbn's other lists (12 MB of words and names) are
+    dropped once this one is read."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    passwords = frozenset(password.casefold() for password in FREQUENCY_LISTS["passwords"])
+    sys.modules.pop("zxcvbn.frequency_lists", None)
+    return passwords
+
+
+def refusal(password: str, *, login: str | None = None, email: str | None = None) -> str | None:
+    """Why `password` cannot be a new password, in words the physician can act on; None if it can."""
+    normalised = normalise(password)
+    if len(normalised) < MIN_LENGTH:
+        return f"the password must have at least {MIN_LENGTH} characters"
+    if len(normalised) > MAX_LENGTH:
+        return f"the password must have at most {MAX_LENGTH} characters"
+    folded = normalised.casefold()
+    if folded in common_passwords():
+        return "this password is among the most common ones"
+    if folded in {(login or "").casefold(), (email or "").casefold()}:
+        return "the password must not be the login name or the email address"
+    return None
