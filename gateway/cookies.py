@@ -7,6 +7,7 @@ from .config import GatewaySettings
 
 LOGIN_CHALLENGE = "portal_login"
 CSRF = "portal_csrf"
+STEP_UP = "portal_step_up"  # a change of credentials waiting for its SMS code
 LANGUAGE = "portal_lang"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import get_args
 
+from common.contracts import identity
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
 
@@ -43,3 +44,12 @@ REASONS: tuple[str, ...] = get_args(UndeliveredReason)
 
 # The contract is the source of the codes; a code without a label would show as a raw code.
 assert set(CATEGORY_LABELS) == set(CATEGORIES) and set(REASON_LABELS) == set(REASONS)
+
+
+# identity's refusals of a new password, as the physician reads them
+PASSWORD_REFUSALS: dict[str, str] = {
+    identity.PASSWORD_TOO_SHORT: N_("The new password must have at least 12 characters."),
+    identity.PASSWORD_TOO_LONG: N_("The new password must have at most 1,024 characters."),
+    identity.PASSWORD_COMMON: N_("This password is among the most common ones: choose another."),
+    identity.PASSWORD_IS_A_NAME: N_("The password must not be your login name or your email address."),
+}

@@ -15,6 +15,7 @@ from .views.documents import OPAQUE_ID, document_page, home, list_documents, mar
 from .views.events import events
 from .views.health import healthz
 from .views.language import switch_language
+from .views.password import code_form as password_code_form, finish_change, password_form, start_change
 from .views.patients import list_patients, patient_documents
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -30,6 +31,10 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/login/code", code_form),
         web.post("/login/code", code),
         web.post("/logout", logout),
+        web.get("/profile/password", password_form),
+        web.post("/profile/password", start_change),
+        web.get("/profile/password/code", password_code_form),
+        web.post("/profile/password/code", finish_change),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),

@@ -18,6 +18,7 @@ import pytest
 from deploy.stack import Stack, StackConfig, free_port
 
 from .portal import Hospital, Physicians, PortalEvents
+from .web import WebClient
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +85,11 @@ async def documents_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
     )
     yield pool
     await pool.close()
+
+
+@pytest.fixture
+async def web(stack: Stack) -> AsyncIterator[WebClient]:
+    """A physician's browser without a browser (HTTP with a cookie jar), fresh for each test."""
+    client = WebClient(stack)
+    yield client
+    await client.close()

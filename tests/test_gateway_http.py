@@ -2,22 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
-
-from common.contracts import documents
 from deploy.stack import Stack, free_port
 
 from .portal import Hospital, Physicians, PortalEvents
 from .web import WebClient
-
-
-@pytest.fixture
-async def web(stack: Stack) -> AsyncIterator[WebClient]:
-    client = WebClient(stack)
-    yield client
-    await client.close()
 
 
 async def test_session_cookie_is_http_only_and_same_site(web: WebClient, physicians: Physicians) -> None:

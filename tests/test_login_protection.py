@@ -9,8 +9,6 @@ import hashlib
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from common.contracts import identity
 from common.errors import TooManyRequests, Unauthenticated
 from services.identity import login_protection as protection

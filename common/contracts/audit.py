@@ -19,6 +19,7 @@ Action = Literal[
     "login.code",
     "logout",
     "account.locked",
+    "password.changed",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -14,11 +14,23 @@ LOGIN_PASSWORD = "identity.api.login.password"
 LOGIN_CODE = "identity.api.login.code"
 SESSION_RESOLVE = "identity.api.session.resolve"
 SESSION_END = "identity.api.session.end"
+PASSWORD_CHANGE_START = "identity.api.password.change.start"
+PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
 
 PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
 CONTACT = "identity.svc.contact"
 
 Secret = Field(min_length=1, max_length=1024)
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+
+# Why identity refuses a new password (the description of its InvalidRequest); the gateway
+# shows each in the page's language.
+PASSWORD_TOO_SHORT = f"the password must have at least {PASSWORD_MIN_LENGTH} characters"
+PASSWORD_TOO_LONG = f"the password must have at most {PASSWORD_MAX_LENGTH} characters"
+PASSWORD_COMMON = "this password is among the most common ones"
+PASSWORD_IS_A_NAME = "the password must not be the login name or the email address"
 
 
 class _Message(BaseModel):
@@ -54,6 +66,22 @@ class SessionOpened(_Message):
 class SessionRef(_Message):
     session: str = Secret
     touch: bool = Field(default=True, description="false for what the browser does by itself (live updates)")
+
+
+class PasswordChangeStart(_Message):
+    """From a session: the current password and the new one; the answer's code goes by SMS."""
+
+    session: str = Secret
+    current_password: str = Secret
+    new_password: str = Secret
+
+
+class ChangeConfirmation(_Message):
+    """The SMS code that confirms a change started from the same session."""
+
+    session: str = Secret
+    challenge: str = Secret
+    code: str = Field(min_length=1, max_length=20)
 
 
 class AccountSummary(_Message):

@@ -52,7 +52,7 @@ async def login_form(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     """POST /login: check the password; on success identity sends the SMS code."""
     form = await request.post()
-    login_name, password = _field(form, "login"), _field(form, "password")
+    login_name, password = field(form, "login"), field(form, "password")
     if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
         return _refused(request, PASSWORD_FORM, 401)
     attempt = PasswordLogin(login=login_name, password=password, client_ip=_client_ip(request))
@@ -61,23 +61,30 @@ async def login(request: web.Request) -> web.Response:
         return challenge
     response = see_other("/login/code")
     set_private_cookie(
-        response, settings_of(request), LOGIN_CHALLENGE, challenge.challenge, max_age=_seconds_until(challenge.expires_at)
+        response, settings_of(request), LOGIN_CHALLENGE, challenge.challenge, max_age=seconds_until(challenge.expires_at)
     )
     return response
 
 
 async def code_form(request: web.Request) -> web.Response:
     """GET /login/code: the form for the code sent by SMS (only during a login attempt)."""
-    if not request.cookies.get(LOGIN_CHALLENGE):
-        return see_other("/login")
-    return render_page(request, CODE_FORM, {"refusal": None})
+    return waiting_code_form(request, LOGIN_CHALLENGE, "/login", CODE_FORM, {"refusal": None})
+
+
+def waiting_code_form(
+    request: web.Request, cookie: str, start: str, template: str, context: dict[str, object]
+) -> web.Response:
+    """A code's form while the attempt in `cookie` waits for it; without one, back to `start`."""
+    if not request.cookies.get(cookie):
+        return see_other(start)
+    return render_page(request, template, context)
 
 
 async def code(request: web.Request) -> web.Response:
     """POST /login/code: check the code; on success open the session."""
     form = await request.post()
     challenge = request.cookies.get(LOGIN_CHALLENGE, "")
-    entered = "".join(_field(form, "code").split())  # people type "123 456"
+    entered = "".join(field(form, "code").split())  # people type "123 456"
     if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
         return _refused(request, CODE_FORM, 401)
     attempt = CodeLogin(challenge=challenge, code=entered, client_ip=_client_ip(request))
@@ -124,7 +131,7 @@ def _refused(request: web.Request, form: str, status: int) -> web.Response:
     return render_page(request, form, {"refusal": status}, status=status)
 
 
-def _field(form: Mapping[str, object], name: str) -> str:
+def field(form: Mapping[str, object], name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -133,7 +140,7 @@ def _client_ip(request: web.Request) -> str:
     return (request.remote or "")[:_IP_MAX]
 
 
-def _seconds_until(moment: datetime) -> int:
+def seconds_until(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return max(0, int((moment - datetime.now(timezone.utc)).total_seconds()))

@@ -93,6 +93,17 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
+async def audit_record(
+    deps: Deps, conn: asyncpg.Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
+) -> None:
+    """Record what an account's owner did to it (in the caller's transaction, if any)."""
+    await _audit(deps, conn, audit.AuditRecord(
+        action=action, outcome=outcome, actor=_actor(account),  # type: ignore[arg-type]
+        entity=audit.Entity(kind="account", id=account.id), detail=detail,
+    ))
+    deps.outbox.wake()
+
+
 async def _audit_refusal(
     deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
 ) -> None:

@@ -10,10 +10,16 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
-from .passwords import normalise
+from common.contracts.identity import (
+    PASSWORD_COMMON,
+    PASSWORD_IS_A_NAME,
+    PASSWORD_MAX_LENGTH as MAX_LENGTH,
+    PASSWORD_MIN_LENGTH as MIN_LENGTH,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_SHORT,
+)
 
-MIN_LENGTH = 12
-MAX_LENGTH = 1024
+from .passwords import normalise
 
 
 @lru_cache(maxsize=1)
@@ -31,12 +37,12 @@ def refusal(password: str, *, login: str | None = None, email: str | None = None
     """Why `password` cannot be a new password, in words the physician can act on; None if it can."""
     normalised = normalise(password)
     if len(normalised) < MIN_LENGTH:
-        return f"the password must have at least {MIN_LENGTH} characters"
+        return PASSWORD_TOO_SHORT
     if len(normalised) > MAX_LENGTH:
-        return f"the password must have at most {MAX_LENGTH} characters"
+        return PASSWORD_TOO_LONG
     folded = normalised.casefold()
     if folded in common_passwords():
-        return "this password is among the most common ones"
+        return PASSWORD_COMMON
     if folded in {(login or "").casefold(), (email or "").casefold()}:
-        return "the password must not be the login name or the email address"
+        return PASSWORD_IS_A_NAME
     return None

@@ -83,6 +83,18 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
     )
 
 
+async def password_hash(conn: asyncpg.Connection, account_id: str) -> str | None:
+    return await conn.fetchval("SELECT password_hash FROM accounts WHERE id = $1", uuid.UUID(account_id))
+
+
+async def end_other_sessions(conn: asyncpg.Connection, account_id: str, kept_session_id: str) -> None:
+    """End every open session of the account but `kept_session_id`."""
+    await conn.execute(
+        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL",
+        uuid.UUID(account_id), uuid.UUID(kept_session_id),
+    )
+
+
 async def lock_account(conn: asyncpg.Connection, account_id: str) -> None:
     """Hold the account's row until the transaction ends."""
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))

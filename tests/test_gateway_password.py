@@ -1,0 +1,58 @@
+"""Changing one's password in the web UI: two forms, the code by SMS, clear refusals in French."""
+from __future__ import annotations
+
+import time
+
+from .portal import Physicians, eventually, latest_code
+from .web import WebClient
+
+
+async def test_password_change_through_the_pages(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    await web.log_in(doctor)
+    page = await web.get("/profile/password")
+    assert page.status == 200 and "Changer mon mot de passe" in await page.text()
+
+    refused = await web.post_form(
+        "/profile/password", {"current": doctor.password, "new": "qwerty123456", "again": "qwerty123456"}
+    )
+    assert refused.status == 400 and "fait partie des plus courants" in await refused.text()
+    differ = await web.post_form(
+        "/profile/password", {"current": doctor.password, "new": "une phrase assez longue", "again": "une autre phrase"}
+    )
+    assert differ.status == 400 and "sont différents" in await differ.text()
+    wrong = await web.post_form(
+        "/profile/password", {"current": "pas le bon", "new": "une phrase assez longue", "again": "une phrase assez longue"}
+    )
+    assert wrong.status == 400 and "mot de passe actuel n’est pas correct" in await wrong.text()
+
+    since = time.time_ns()
+    new = "une phrase assez longue"
+    started = await web.post_form("/profile/password", {"current": doctor.password, "new": new, "again": new})
+    assert started.status == 303 and started.headers["Location"] == "/profile/password/code"
+
+    async def code() -> str | None:
+        return latest_code(web.stack.outbox_dir, doctor.mobile, since)
+
+    sms = await eventually(code, what="the SMS code")
+    bad = await web.post_form("/profile/password/code", {"code": f"{(int(sms) + 1) % 1_000_000:06d}"})
+    assert bad.status == 400 and "Code incorrect ou expiré" in await bad.text()
+    done = await web.post_form("/profile/password/code", {"code": sms})
+    assert done.status == 303 and done.headers["Location"] == "/profile/password?changed=1"
+    assert "Votre mot de passe a été changé" in await (await web.get("/profile/password?changed=1")).text()
+    assert not any(cookie.key == "portal_step_up" for cookie in web.session.cookie_jar)
+
+    await physicians.age_sms_codes(doctor)
+    doctor.password = new
+    other = WebClient(web.stack)
+    try:
+        await other.log_in(doctor)  # the new password works
+    finally:
+        await other.close()
+
+
+async def test_the_code_form_needs_a_change_under_way(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    await web.log_in(doctor)
+    response = await web.get("/profile/password/code")
+    assert response.status == 303 and response.headers["Location"] == "/profile/password"
