@@ -16,6 +16,7 @@ from .views.events import events
 from .views.health import healthz
 from .views.language import switch_language
 from .views.password import code_form as password_code_form, finish_change, password_form, start_change
+from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,6 +35,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/profile/password", password_form),
         web.post("/profile/password", start_change),
         web.get("/profile/password/code", password_code_form),
+        web.get("/profile/sessions", sessions_page),
+        web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
         web.post("/profile/password/code", finish_change),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),

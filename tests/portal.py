@@ -23,6 +23,7 @@ from stdnum import ean
 
 from common.bus import call
 from common.contracts import documents, identity
+from common.errors import Unauthenticated
 from deploy import hospital_sim
 from deploy.stack import Stack
 from services.identity.accounts import create_account
@@ -240,6 +241,14 @@ class Physicians:
             return latest_code(outbox, mobile, since_ns)
 
         return await eventually(newest, what=f"an SMS to {mobile}")
+
+    async def alive(self, session: Session) -> bool:
+        """Whether identity still resolves the session."""
+        try:
+            await self.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+        except Unauthenticated:
+            return False
+        return True
 
     async def age_sms_codes(self, physician: Physician, minutes: int = 15) -> None:
         """Move the physician's SMS codes `minutes` into the past (at most 3 go out in 15 minutes)."""

@@ -1,6 +1,7 @@
 """Changing one's password in the web UI: two forms, the code by SMS, clear refusals in French."""
 from __future__ import annotations
 
+import re
 import time
 
 from .portal import Physicians, eventually, latest_code
@@ -56,3 +57,31 @@ async def test_the_code_form_needs_a_change_under_way(web: WebClient, physicians
     await web.log_in(doctor)
     response = await web.get("/profile/password/code")
     assert response.status == 303 and response.headers["Location"] == "/profile/password"
+
+
+async def test_open_sessions_page_ends_another_session(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    await web.log_in(doctor)
+    elsewhere = WebClient(web.stack)
+    try:
+        await elsewhere.log_in(doctor)
+        page = await web.get("/profile/sessions")
+        text = await page.text()
+        assert page.status == 200 and "Cette session" in text and text.count("Fermer cette session") == 1
+        end = re.search(r'action="(/profile/sessions/[0-9a-f-]{36}/end)"', text)
+        assert end is not None
+        done = await web.post_form(end.group(1), {}, form_page="/profile/sessions")
+        assert done.status == 303 and done.headers["Location"] == "/profile/sessions?ended=1"
+        assert "La session a été fermée" in await (await web.get("/profile/sessions?ended=1")).text()
+
+        async def ended() -> bool | None:  # the other gateway reuses identity's answer for up to 5 s
+            response = await elsewhere.get("/documents")
+            return True if response.status in (302, 303) else None
+
+        assert await eventually(ended, what="the ended session refused")
+        someone_else = await web.post_form(
+            "/profile/sessions/00000000-0000-4000-8000-000000000000/end", {}, form_page="/profile/sessions"
+        )
+        assert someone_else.status == 404
+    finally:
+        await elsewhere.close()

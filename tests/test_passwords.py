@@ -69,14 +69,6 @@ async def _confirm(physicians: Physicians, session: Session, challenge: str, cod
     )
 
 
-async def _resolves(physicians: Physicians, session: Session) -> bool:
-    try:
-        await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
-    except Unauthenticated:
-        return False
-    return True
-
-
 async def test_changing_the_password_needs_the_current_one_and_a_fresh_sms_code(physicians: Physicians) -> None:
     doctor = await physicians.create()
     here, elsewhere = await physicians.login(doctor), await physicians.login(doctor)
@@ -100,7 +92,7 @@ async def test_changing_the_password_needs_the_current_one_and_a_fresh_sms_code(
     with pytest.raises(Unauthenticated):  # single use
         await _confirm(physicians, here, challenge, code)
 
-    assert await _resolves(physicians, here) and not await _resolves(physicians, elsewhere)
+    assert await physicians.alive(here) and not await physicians.alive(elsewhere)
     await physicians.age_sms_codes(doctor)
     with pytest.raises(Unauthenticated):
         await physicians.ask_code(doctor)  # the old password

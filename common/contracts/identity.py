@@ -14,6 +14,8 @@ LOGIN_PASSWORD = "identity.api.login.password"
 LOGIN_CODE = "identity.api.login.code"
 SESSION_RESOLVE = "identity.api.session.resolve"
 SESSION_END = "identity.api.session.end"
+SESSIONS_LIST = "identity.api.sessions.list"
+SESSIONS_END_ONE = "identity.api.sessions.end_one"
 PASSWORD_CHANGE_START = "identity.api.password.change.start"
 PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
 
@@ -66,6 +68,25 @@ class SessionOpened(_Message):
 class SessionRef(_Message):
     session: str = Secret
     touch: bool = Field(default=True, description="false for what the browser does by itself (live updates)")
+
+
+class OpenSession(_Message):
+    id: str = Field(description="opaque; only its own account can end it")
+    created_at: datetime
+    last_seen_at: datetime
+    client_ip: str
+    current: bool = Field(description="the session that asked")
+
+
+class OpenSessions(_Message):
+    items: list[OpenSession]
+
+
+class EndOneSession(_Message):
+    """From a session: end another open session of the same account."""
+
+    session: str = Secret
+    id: str = Field(min_length=1, max_length=64)
 
 
 class PasswordChangeStart(_Message):

@@ -45,7 +45,7 @@ async def start_change(request: web.Request) -> web.Response:
         return _again(request, FORM, "missing")
     if new != again:
         return _again(request, FORM, "mismatch")
-    wanted = PasswordChangeStart(session=_session(request), current_password=current, new_password=new)
+    wanted = PasswordChangeStart(session=current_handle(request), current_password=current, new_password=new)
     try:
         started = await call(bus_of(request), PASSWORD_CHANGE_START, wanted, CodeChallenge)
     except Unauthenticated:
@@ -73,7 +73,7 @@ async def finish_change(request: web.Request) -> web.Response:
     entered = "".join(field(form, "code").split())
     if not (0 < len(challenge) <= PASSWORD_MAX_LENGTH and 0 < len(entered) <= _CODE_MAX):
         return _again(request, CODE_FORM, "code")
-    confirmation = ChangeConfirmation(session=_session(request), challenge=challenge, code=entered)
+    confirmation = ChangeConfirmation(session=current_handle(request), challenge=challenge, code=entered)
     try:
         await call(bus_of(request), PASSWORD_CHANGE_FINISH, confirmation, Empty)
     except Unauthenticated:
@@ -83,7 +83,8 @@ async def finish_change(request: web.Request) -> web.Response:
     return response
 
 
-def _session(request: web.Request) -> str:
+def current_handle(request: web.Request) -> str:
+    """The browser's session handle, for identity's own operations on that session."""
     handle = session_cookie(request)
     if handle is None:  # the sessions middleware let the request through: it had one
         raise Unauthenticated()

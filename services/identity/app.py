@@ -9,7 +9,7 @@ from common.contracts import identity as api
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
-from . import credentials, handlers
+from . import credentials, handlers, open_sessions
 from .config import IdentitySettings
 
 
@@ -29,6 +29,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
             api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
             api.SESSION_END: (handlers.end_session, api.SessionRef),
+            api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
+            api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),
             api.PASSWORD_CHANGE_FINISH: (credentials.finish_password_change, api.ChangeConfirmation),
             api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),

@@ -20,9 +20,12 @@ from .password_policy import refusal
 from .passwords import hash_password, verify_password
 
 
-async def _session_account(conn: asyncpg.Connection, deps: Deps, session: str) -> tuple[str, store.Account]:
+async def session_account(
+    conn: asyncpg.Connection, deps: Deps, session: str, touch: bool = True
+) -> tuple[str, store.Account]:
+    """The live session's id and account; Unauthenticated otherwise."""
     found = await store.touch_live_session(
-        conn, digest(session), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds
+        conn, digest(session), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds, touch
     )
     if found is None:
         raise Unauthenticated("no such session")
@@ -31,7 +34,7 @@ async def _session_account(conn: asyncpg.Connection, deps: Deps, session: str) -
 
 async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api.CodeChallenge:
     async with deps.pool.acquire() as conn:
-        session_id, account = await _session_account(conn, deps, msg.session)
+        session_id, account = await session_account(conn, deps, msg.session)
         # Guesses of the current password from a session count with those at the login form.
         name = normalise_login(account.login or account.id)
         if await protection.waiting(conn, [protection.name_key(name)]) is not None:
@@ -55,7 +58,7 @@ async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api
 
 async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
     async with deps.pool.acquire() as conn, conn.transaction():
-        session_id, account = await _session_account(conn, deps, msg.session)
+        session_id, account = await session_account(conn, deps, msg.session)
         checked = await codes.check(
             conn, msg.challenge, msg.code, "password", deps.settings.sms_code_max_attempts, session_id=session_id
         )

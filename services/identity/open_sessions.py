@@ -1,0 +1,41 @@
+"""A physician's open sessions: seen from any of them, each ended from another."""
+from __future__ import annotations
+
+import uuid
+
+from common.contracts import identity as api
+from common.errors import NotFound
+
+from .credentials import session_account
+from .handlers import Deps, audit_record
+
+
+async def list_sessions(msg: api.SessionRef, deps: Deps) -> api.OpenSessions:
+    """The account's sessions still alive (not ended, within both timeouts), most recent first."""
+    async with deps.pool.acquire() as conn:
+        session_id, account = await session_account(conn, deps, msg.session, touch=msg.touch)
+        rows = await conn.fetch(
+            "SELECT id::text, created_at, last_seen_at, client_ip FROM sessions WHERE account_id = $1 "
+            "AND ended_at IS NULL AND last_seen_at > now() - make_interval(secs => $2) "
+            "AND created_at > now() - make_interval(secs => $3) ORDER BY last_seen_at DESC",
+            uuid.UUID(account.id), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds,
+        )
+    return api.OpenSessions(items=[api.OpenSession(**dict(row), current=row["id"] == session_id) for row in rows])
+
+
+async def end_one_session(msg: api.EndOneSession, deps: Deps) -> api.Empty:
+    """End another session of the caller's account; any other id is not found, as a missing one."""
+    try:
+        target = uuid.UUID(msg.id)
+    except ValueError:
+        raise NotFound() from None
+    async with deps.pool.acquire() as conn, conn.transaction():
+        _, account = await session_account(conn, deps, msg.session)
+        ended = await conn.fetchval(
+            "UPDATE sessions SET ended_at = now() WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING id",
+            target, uuid.UUID(account.id),
+        )
+        if ended is None:
+            raise NotFound()
+        await audit_record(deps, conn, "logout", "success", account, "ended from another session")
+    return api.Empty()
