@@ -10,12 +10,12 @@ from .i18n import LOCALES
 from .views.admin import undelivered
 from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
+from .views.credentials import MOBILE, PASSWORD, code_page, finish_change, form_page, start_mobile_change, start_password_change
 from .views.dev_outbox import dev_outbox
 from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
 from .views.events import events
 from .views.health import healthz
 from .views.language import switch_language
-from .views.password import code_form as password_code_form, finish_change, password_form, start_change
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 
@@ -32,12 +32,16 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/login/code", code_form),
         web.post("/login/code", code),
         web.post("/logout", logout),
-        web.get("/profile/password", password_form),
-        web.post("/profile/password", start_change),
-        web.get("/profile/password/code", password_code_form),
+        web.get("/profile/password", form_page(PASSWORD)),
+        web.post("/profile/password", start_password_change),
+        web.get("/profile/password/code", code_page(PASSWORD)),
+        web.post("/profile/password/code", finish_change(PASSWORD)),
+        web.get("/profile/mobile", form_page(MOBILE)),
+        web.post("/profile/mobile", start_mobile_change),
+        web.get("/profile/mobile/code", code_page(MOBILE)),
+        web.post("/profile/mobile/code", finish_change(MOBILE)),
         web.get("/profile/sessions", sessions_page),
         web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
-        web.post("/profile/password/code", finish_change),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),

@@ -20,6 +20,7 @@ Action = Literal[
     "logout",
     "account.locked",
     "password.changed",
+    "mobile.changed",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .phones import MobileNumber
+
 LOGIN_PASSWORD = "identity.api.login.password"
 LOGIN_CODE = "identity.api.login.code"
 SESSION_RESOLVE = "identity.api.session.resolve"
@@ -18,6 +20,8 @@ SESSIONS_LIST = "identity.api.sessions.list"
 SESSIONS_END_ONE = "identity.api.sessions.end_one"
 PASSWORD_CHANGE_START = "identity.api.password.change.start"
 PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
+MOBILE_CHANGE_START = "identity.api.mobile.change.start"
+MOBILE_CHANGE_FINISH = "identity.api.mobile.change.finish"
 
 PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
 CONTACT = "identity.svc.contact"
@@ -95,6 +99,15 @@ class PasswordChangeStart(_Message):
     session: str = Secret
     current_password: str = Secret
     new_password: str = Secret
+
+
+class MobileChangeStart(_Message):
+    """From a session: the current password and the new mobile number; the code goes to the
+    current number, which must still be in the physician's hands."""
+
+    session: str = Secret
+    current_password: str = Secret
+    new_mobile: MobileNumber
 
 
 class ChangeConfirmation(_Message):

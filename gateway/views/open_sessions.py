@@ -8,7 +8,7 @@ from common.contracts.identity import SESSIONS_END_ONE, SESSIONS_LIST, Empty, En
 
 from ..pages import render_page, see_other
 from ..state import bus_of
-from .password import current_handle
+from .credentials import current_handle
 
 # The shape of a session id in a URL (identity's ids are UUIDs); routes.py uses it.
 SESSION_ID = r"[0-9a-f-]{36}"

@@ -113,6 +113,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "logout": (USER_AUTHENTICATION, [LOGOUT], "E"),
     "account.locked": (SECURITY_ALERT, [], "E"),
     "password.changed": (USER_AUTHENTICATION, [], "U"),
+    "mobile.changed": (USER_AUTHENTICATION, [], "U"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

@@ -33,6 +33,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),
             api.PASSWORD_CHANGE_FINISH: (credentials.finish_password_change, api.ChangeConfirmation),
+            api.MOBILE_CHANGE_START: (credentials.start_mobile_change, api.MobileChangeStart),
+            api.MOBILE_CHANGE_FINISH: (credentials.finish_mobile_change, api.ChangeConfirmation),
             api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),
             api.CONTACT: (handlers.contact, api.ContactLookup),
         }

@@ -1,16 +1,19 @@
 """Changing one's own credentials from a session: the current password, then an SMS code.
 
 Starting a change checks the current password and the new value, and sends a code to the
-account's mobile; the new value waits with the attempt (a password only as its hash). The code,
-from the same session, applies it. A new password ends the account's other sessions.
+account's current mobile; the new value waits with the attempt (a password only as its hash).
+The code, from the same session, applies it. A new password ends the account's other sessions;
+a new mobile number is told to the old one.
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from common.contracts import identity as api
+from common.bus import call
+from common.contracts import audit, identity as api, notify
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, login_protection as protection, store
@@ -18,6 +21,11 @@ from .codes import digest
 from .handlers import Deps, audit_record, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
+
+MOBILE_CHANGED_TEXT = {
+    "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
+    "en": "The mobile number of your portal account was changed. If it was not you, call the support.",
+}
 
 
 async def session_account(
@@ -32,44 +40,84 @@ async def session_account(
     return found
 
 
-async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api.CodeChallenge:
+async def _checked_session(
+    deps: Deps, session: str, current_password: str, action: audit.Action
+) -> tuple[str, store.Account]:
+    """The session's account once its current password is proven; guesses count with the login form's."""
     async with deps.pool.acquire() as conn:
-        session_id, account = await session_account(conn, deps, msg.session)
-        # Guesses of the current password from a session count with those at the login form.
+        session_id, account = await session_account(conn, deps, session)
         name = normalise_login(account.login or account.id)
         if await protection.waiting(conn, [protection.name_key(name)]) is not None:
             raise TooManyRequests("too many failed attempts; try again later")
         password_hash = await store.password_hash(conn, account.id)
-    if not await verify_password(password_hash, msg.current_password):
+    if not await verify_password(password_hash, current_password):
         async with deps.pool.acquire() as conn, conn.transaction():
             await protection.record_failure(conn, name, "")
-            await audit_record(deps, conn, "password.changed", "failure", account, "wrong current password")
+            await audit_record(deps, conn, action, "failure", account, "wrong current password")
         raise Unauthenticated("the current password is not right")
-    reason = refusal(msg.new_password, login=account.login, email=account.email)
-    if reason is not None:
-        raise InvalidRequest(reason)
-    new_hash = await hash_password(msg.new_password)
+    return session_id, account
+
+
+async def _send_code(deps: Deps, session_id: str, account: store.Account, purpose: codes.Purpose, pending: str) -> api.CodeChallenge:
     async with deps.pool.acquire() as conn:
         issued = await codes.issue(
-            conn, deps.nc, account, "password", deps.settings.sms_code_ttl_seconds, session_id=session_id, pending=new_hash
+            conn, deps.nc, account, purpose, deps.settings.sms_code_ttl_seconds, session_id=session_id, pending=pending
         )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
-async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+async def _confirm(
+    deps: Deps,
+    msg: api.ChangeConfirmation,
+    purpose: codes.Purpose,
+    action: audit.Action,
+    apply: Callable[[asyncpg.Connection, store.Account, str, str], Awaitable[None]],
+) -> store.Account:
+    """Apply the change the code confirms (in the transaction that closes the attempt)."""
     async with deps.pool.acquire() as conn, conn.transaction():
         session_id, account = await session_account(conn, deps, msg.session)
         checked = await codes.check(
-            conn, msg.challenge, msg.code, "password", deps.settings.sms_code_max_attempts, session_id=session_id
+            conn, msg.challenge, msg.code, purpose, deps.settings.sms_code_max_attempts, session_id=session_id
         )
         if checked.ok and checked.pending:
-            await conn.execute(
-                "UPDATE accounts SET password_hash = $2 WHERE id = $1", uuid.UUID(account.id), checked.pending
-            )
-            await store.end_other_sessions(conn, account.id, session_id)
+            await apply(conn, account, session_id, checked.pending)
         outcome = "success" if checked.ok else "failure"
-        await audit_record(deps, conn, "password.changed", outcome, account, "" if checked.ok else "wrong or expired code")
-    deps.outbox.wake()
+        await audit_record(deps, conn, action, outcome, account, "" if checked.ok else "wrong or expired code")
     if not checked.ok:
         raise Unauthenticated("invalid or expired code")
+    return account
+
+
+async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api.CodeChallenge:
+    session_id, account = await _checked_session(deps, msg.session, msg.current_password, "password.changed")
+    reason = refusal(msg.new_password, login=account.login, email=account.email)
+    if reason is not None:
+        raise InvalidRequest(reason)
+    return await _send_code(deps, session_id, account, "password", await hash_password(msg.new_password))
+
+
+async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+    async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_hash: str) -> None:
+        await conn.execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", uuid.UUID(account.id), new_hash)
+        await store.end_other_sessions(conn, account.id, session_id)
+
+    await _confirm(deps, msg, "password", "password.changed", apply)
+    return api.Empty()
+
+
+async def start_mobile_change(msg: api.MobileChangeStart, deps: Deps) -> api.CodeChallenge:
+    session_id, account = await _checked_session(deps, msg.session, msg.current_password, "mobile.changed")
+    if msg.new_mobile == account.mobile:
+        raise InvalidRequest("this is already the account's mobile number")
+    return await _send_code(deps, session_id, account, "mobile", msg.new_mobile)
+
+
+async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+    async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
+        await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
+
+    account = await _confirm(deps, msg, "mobile", "mobile.changed", apply)
+    if account.mobile:
+        text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
+        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
     return api.Empty()

@@ -1,10 +1,10 @@
-"""Changing one's password in the web UI: two forms, the code by SMS, clear refusals in French."""
+"""Changing one's password or mobile number and ending sessions in the web UI: forms, the code by SMS, clear refusals in French."""
 from __future__ import annotations
 
 import re
 import time
 
-from .portal import Physicians, eventually, latest_code
+from .portal import Physicians, eventually, latest_code, random_mobile
 from .web import WebClient
 
 
@@ -85,3 +85,20 @@ async def test_open_sessions_page_ends_another_session(web: WebClient, physician
         assert someone_else.status == 404
     finally:
         await elsewhere.close()
+
+
+async def test_mobile_change_through_the_pages(web: WebClient, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    await web.log_in(doctor)
+    landline = await web.post_form("/profile/mobile", {"current": doctor.password, "mobile": "022 372 33 11"})
+    assert landline.status == 400 and "Ce n’est pas un numéro de mobile" in await landline.text()
+
+    since = time.time_ns()
+    new_mobile = random_mobile()
+    started = await web.post_form("/profile/mobile", {"current": doctor.password, "mobile": new_mobile})
+    assert started.status == 303 and started.headers["Location"] == "/profile/mobile/code"
+    assert 'action="/profile/mobile/code"' in await (await web.get("/profile/mobile/code")).text()
+    sms = await physicians.sms_code(doctor.mobile, since)
+    done = await web.post_form("/profile/mobile/code", {"code": sms})
+    assert done.status == 303 and done.headers["Location"] == "/profile/mobile?changed=1"
+    assert "Votre numéro de mobile a été changé" in await (await web.get("/profile/mobile?changed=1")).text()

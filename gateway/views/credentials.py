@@ -1,0 +1,134 @@
+"""Changing one's password or mobile number: a form (with the current password), then the code
+sent by SMS to the current number.
+
+The new value goes to identity once, in the first step; identity keeps it (a password only as
+its hash) with the attempt until the code confirms it. Nothing here logs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel
+
+from common.bus import call
+from common.contracts import identity
+from common.contracts.phones import mobile_e164
+from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
+
+from ..cookies import STEP_UP, delete_private_cookie, set_private_cookie
+from ..labels import PASSWORD_REFUSALS
+from ..pages import render_page, see_other
+from ..sessions import session_cookie
+from ..state import bus_of, settings_of
+from .auth import field, seconds_until, waiting_code_form
+
+CODE_FORM = "change_code.html"
+_SECRET_MAX = identity.PASSWORD_MAX_LENGTH
+_CODE_MAX = 20
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # the form's; the code's form is at path + "/code"
+    form: str  # template
+    start: str  # identity's subjects
+    finish: str
+
+
+PASSWORD = Change("/profile/password", "password.html", identity.PASSWORD_CHANGE_START, identity.PASSWORD_CHANGE_FINISH)
+MOBILE = Change("/profile/mobile", "mobile.html", identity.MOBILE_CHANGE_START, identity.MOBILE_CHANGE_FINISH)
+
+
+def current_handle(request: web.Request) -> str:
+    """The browser's session handle, for identity's own operations on that session."""
+    handle = session_cookie(request)
+    if handle is None:  # the sessions middleware let the request through: it had one
+        raise Unauthenticated()
+    return handle
+
+
+def form_page(change: Change) -> Handler:
+    async def page(request: web.Request) -> web.Response:
+        """GET the change's form (or, after a change, that it is done)."""
+        return _form(request, change, None, changed=request.query.get("changed") == "1")
+
+    return page
+
+
+def code_page(change: Change) -> Handler:
+    async def page(request: web.Request) -> web.Response:
+        """GET the code's form, while a change waits for it."""
+        return waiting_code_form(request, STEP_UP, change.path, CODE_FORM, {"problem": None, "change": change.path})
+
+    return page
+
+
+async def start_password_change(request: web.Request) -> web.Response:
+    """POST /profile/password: identity checks both passwords and sends the code."""
+    form = await request.post()
+    current, new, again = field(form, "current"), field(form, "new"), field(form, "again")
+    if not (0 < len(current) <= _SECRET_MAX and 0 < len(new) <= _SECRET_MAX):
+        return _form(request, PASSWORD, "missing")
+    if new != again:
+        return _form(request, PASSWORD, "mismatch")
+    wanted = identity.PasswordChangeStart(session=current_handle(request), current_password=current, new_password=new)
+    return await _start(request, PASSWORD, wanted)
+
+
+async def start_mobile_change(request: web.Request) -> web.Response:
+    """POST /profile/mobile: identity checks the password and sends the code to the current number."""
+    form = await request.post()
+    current, mobile = field(form, "current"), field(form, "mobile")
+    if not (0 < len(current) <= _SECRET_MAX and 0 < len(mobile) <= 40):
+        return _form(request, MOBILE, "missing")
+    try:
+        new_mobile = mobile_e164(mobile)
+    except ValueError:
+        return _form(request, MOBILE, "not_mobile")
+    wanted = identity.MobileChangeStart(session=current_handle(request), current_password=current, new_mobile=new_mobile)
+    return await _start(request, MOBILE, wanted)
+
+
+def finish_change(change: Change) -> Handler:
+    async def finish(request: web.Request) -> web.Response:
+        """POST the code: identity applies the change."""
+        form = await request.post()
+        challenge = request.cookies.get(STEP_UP, "")
+        entered = "".join(field(form, "code").split())
+        context = {"problem": "code", "change": change.path}
+        if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
+            return render_page(request, CODE_FORM, context, status=400)
+        confirmation = identity.ChangeConfirmation(session=current_handle(request), challenge=challenge, code=entered)
+        try:
+            await call(bus_of(request), change.finish, confirmation, identity.Empty)
+        except Unauthenticated:
+            return render_page(request, CODE_FORM, context, status=400)
+        response = see_other(change.path + "?changed=1")
+        delete_private_cookie(response, settings_of(request), STEP_UP)
+        return response
+
+    return finish
+
+
+async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web.Response:
+    try:
+        started = await call(bus_of(request), change.start, wanted, identity.CodeChallenge)
+    except Unauthenticated:
+        return _form(request, change, "current")
+    except InvalidRequest as refused:
+        return _form(request, change, PASSWORD_REFUSALS.get(refused.description, "invalid"))
+    except TooManyRequests:
+        return _form(request, change, "too_many", status=429)
+    response = see_other(change.path + "/code")
+    set_private_cookie(
+        response, settings_of(request), STEP_UP, started.challenge, max_age=seconds_until(started.expires_at)
+    )
+    return response
+
+
+def _form(request: web.Request, change: Change, problem: str | None, status: int = 400, changed: bool = False) -> web.Response:
+    context: dict[str, Any] = {"problem": problem, "changed": changed}
+    return render_page(request, change.form, context, status=200 if problem is None else status)

@@ -1,0 +1,59 @@
+"""Changing one's mobile number: the current password, a code on the current number, a notice
+to the old number afterwards; only mobile numbers are accepted."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from pydantic import ValidationError
+
+from common.contracts import identity
+from common.errors import Unauthenticated
+
+from .portal import Physicians, latest_code, outbox_messages, random_mobile
+
+
+def test_only_mobile_numbers_are_accepted_and_kept_in_e164() -> None:
+    start = {"session": "s", "current_password": "p"}
+    assert identity.MobileChangeStart(**start, new_mobile="079 123 45 67").new_mobile == "+41791234567"
+    assert identity.MobileChangeStart(**start, new_mobile="+33 6 12 34 56 78").new_mobile == "+33612345678"
+    for wrong in ("022 372 33 11", "+41 79 123", "not a number"):  # a landline, too short, text
+        with pytest.raises(ValidationError):
+            identity.MobileChangeStart(**start, new_mobile=wrong)
+
+
+async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    session = await physicians.login(doctor)
+    new_mobile = random_mobile()
+
+    with pytest.raises(Unauthenticated):
+        await physicians.call(
+            identity.MOBILE_CHANGE_START,
+            identity.MobileChangeStart(session=session.secret, current_password="not mine", new_mobile=new_mobile),
+            identity.CodeChallenge,
+        )
+    since = time.time_ns()
+    started = await physicians.call(
+        identity.MOBILE_CHANGE_START,
+        identity.MobileChangeStart(session=session.secret, current_password=doctor.password, new_mobile=new_mobile),
+        identity.CodeChallenge,
+    )
+    code = await physicians.sms_code(doctor.mobile, since)  # on the number still in the physician's hands
+    assert not outbox_messages(physicians.stack.outbox_dir, "sms", new_mobile, since)
+    await physicians.call(
+        identity.MOBILE_CHANGE_FINISH,
+        identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
+        identity.Empty,
+    )
+    notices = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)
+    assert "a été changé" in notices[-1]["body"]
+
+    await physicians.age_sms_codes(doctor)
+    since = time.time_ns()
+    await physicians.call(
+        identity.LOGIN_PASSWORD,
+        identity.PasswordLogin(login=doctor.login, password=doctor.password),
+        identity.CodeChallenge,
+    )
+    assert latest_code(physicians.stack.outbox_dir, new_mobile, since) or await physicians.sms_code(new_mobile, since)
