@@ -75,7 +75,9 @@ The portal is running.
   Web:              {cfg.public_url}
   Demo physician:   login "{DEMO_LOGIN}", password "{DEMO_PASSWORD}"
                     (the SMS code arrives in the dev outbox: {cfg.public_url}/dev/outbox)
-  Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents)
+  Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents);
+                    staff log in with an authenticator app (TOTP), enrolled by QR code at the
+                    first login: any app will do, or: oathtool --totp -b <the key shown>
   NATS:             {stack.nats_url}
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim

@@ -92,6 +92,7 @@ class Secrets:
     csrf_secret: str
     sms_auth_token: str
     master_key: str
+    identity_data_key: str
     signing_key: Path
     public_key: Path
 
@@ -109,8 +110,9 @@ class Secrets:
                 "csrf_secret": secrets.token_urlsafe(48),
                 "sms_auth_token": secrets.token_hex(16),
             }
-        if "master_key" not in values:
-            values["master_key"] = base64.b64encode(secrets.token_bytes(32)).decode()
+        for key in ("master_key", "identity_data_key"):
+            if key not in values:
+                values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
         other.write_text(json.dumps(values, indent=2))
         other.chmod(0o600)
         signing_key, public_key = directory / "token-signing.pem", directory / "token-public.pem"
@@ -122,6 +124,7 @@ class Secrets:
             csrf_secret=values["csrf_secret"],
             sms_auth_token=values["sms_auth_token"],
             master_key=values["master_key"],
+            identity_data_key=values["identity_data_key"],
             signing_key=signing_key,
             public_key=public_key,
         )
@@ -221,6 +224,7 @@ class Stack:
             }
         if process == "identity":
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
+            env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
         if process == "notify":
             env |= sms | {
                 "SMTP_HOST": "127.0.0.1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 
-from .portal import Physicians, eventually, latest_code, random_mobile
+from .portal import Physicians, app_code, eventually, latest_code, random_mobile
 from .web import WebClient
 
 
@@ -102,3 +102,29 @@ async def test_mobile_change_through_the_pages(web: WebClient, physicians: Physi
     done = await web.post_form("/profile/mobile/code", {"code": sms})
     assert done.status == 303 and done.headers["Location"] == "/profile/mobile?changed=1"
     assert "Votre numéro de mobile a été changé" in await (await web.get("/profile/mobile?changed=1")).text()
+
+
+async def test_staff_enrol_their_app_in_the_login_page_then_type_its_code(web: WebClient, physicians: Physicians) -> None:
+    staff = await physicians.create(role="validator")
+    enrolment = await web.post_form("/login", {"login": staff.login, "password": staff.password})
+    page = await enrolment.text()
+    assert enrolment.status == 200 and enrolment.headers["Cache-Control"] == "no-store"
+    assert "Configurer votre application d’authentification" in page and '<svg' in page
+    secret = re.search(r'<code class="enrolment-secret">([A-Z2-7 ]+)</code>', page)
+    assert secret is not None
+    staff.app_secret = secret.group(1).replace(" ", "")
+    done = await web.post_form("/login/code", {"code": app_code(staff.app_secret)})
+    assert done.status == 303 and done.headers["Location"] == "/"
+
+    again = WebClient(web.stack)
+    try:
+        step = await again.post_form("/login", {"login": staff.login, "password": staff.password})
+        assert step.status == 303 and step.headers["Location"] == "/login/code?from=app"
+        form = await again.get("/login/code?from=app")
+        assert "Code de votre application d’authentification" in await form.text()
+        wrong = await again.post_form("/login/code?from=app", {"code": "000000"}, form_page="/login/code?from=app")
+        assert wrong.status == 401 and "Code de votre application" in await wrong.text()
+        right = await again.post_form("/login/code?from=app", {"code": app_code(staff.app_secret)}, form_page="/login/code?from=app")
+        assert right.status == 303 and right.headers["Location"] == "/"
+    finally:
+        await again.close()

@@ -52,10 +52,16 @@ class PasswordLogin(_Message):
 
 
 class CodeChallenge(_Message):
-    """Opaque handle of a login attempt waiting for its SMS code (kept in a short-lived cookie)."""
+    """Opaque handle of a login attempt waiting for its code (kept in a short-lived cookie)."""
 
     challenge: str
     expires_at: datetime
+    method: Literal["sms", "app", "app_enrolment"] = Field(
+        default="sms", description="where the code comes from: an SMS, or the staff member's authenticator app"
+    )
+    enrolment_uri: str | None = Field(
+        default=None, description="app_enrolment only: the otpauth:// URI to show once, as a QR code"
+    )
 
 
 class CodeLogin(_Message):

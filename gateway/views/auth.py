@@ -5,10 +5,14 @@ identify someone.
 """
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime, timezone
 from typing import Mapping, TypeVar
 
+import pyotp
+import segno
 from aiohttp import web
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from common.bus import call
@@ -34,6 +38,7 @@ from ..state import bus_of, settings_of
 LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
 PASSWORD_FORM = "login.html"
 CODE_FORM = "login_code.html"
+ENROLMENT_PAGE = "login_enrolment.html"
 
 # The bounds identity accepts; beyond them the answer is the same as for a wrong password.
 _LOGIN_MAX = 200
@@ -50,7 +55,8 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """POST /login: check the password; on success identity sends the SMS code."""
+    """POST /login: check the password; on success identity sends the SMS code (physicians) or
+    asks for the authenticator app's (staff; at their first login, the app is enrolled here)."""
     form = await request.post()
     login_name, password = field(form, "login"), field(form, "password")
     if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
@@ -59,7 +65,10 @@ async def login(request: web.Request) -> web.Response:
     challenge = await _login_step(request, LOGIN_PASSWORD, attempt, CodeChallenge, PASSWORD_FORM)
     if isinstance(challenge, web.Response):
         return challenge
-    response = see_other("/login/code")
+    if challenge.method == "app_enrolment" and challenge.enrolment_uri:
+        response = render_page(request, ENROLMENT_PAGE, _enrolment(challenge.enrolment_uri))
+    else:
+        response = see_other("/login/code" + ("?from=app" if challenge.method == "app" else ""))
     set_private_cookie(
         response, settings_of(request), LOGIN_CHALLENGE, challenge.challenge, max_age=seconds_until(challenge.expires_at)
     )
@@ -68,7 +77,8 @@ async def login(request: web.Request) -> web.Response:
 
 async def code_form(request: web.Request) -> web.Response:
     """GET /login/code: the form for the code sent by SMS (only during a login attempt)."""
-    return waiting_code_form(request, LOGIN_CHALLENGE, "/login", CODE_FORM, {"refusal": None})
+    from_app = request.query.get("from") == "app"
+    return waiting_code_form(request, LOGIN_CHALLENGE, "/login", CODE_FORM, {"refusal": None, "from_app": from_app})
 
 
 def waiting_code_form(
@@ -128,7 +138,16 @@ async def _login_step(
 
 
 def _refused(request: web.Request, form: str, status: int) -> web.Response:
-    return render_page(request, form, {"refusal": status}, status=status)
+    return render_page(request, form, {"refusal": status, "from_app": request.query.get("from") == "app"}, status=status)
+
+
+def _enrolment(uri: str) -> dict[str, object]:
+    """The QR code of the app's otpauth URI (drawn here: the secret goes to no other server), and
+    the secret itself for apps that take it typed."""
+    return {
+        "qr_code": Markup(segno.make(uri, error="m").svg_inline(scale=5, title=None)),
+        "secret": " ".join(textwrap.wrap(pyotp.parse_uri(uri).secret, 4)),
+    }
 
 
 def field(form: Mapping[str, object], name: str) -> str:

@@ -11,6 +11,7 @@ from common.tokens import TokenIssuer
 
 from . import credentials, handlers, open_sessions
 from .config import IdentitySettings
+from .sealing import Sealer
 
 
 def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
@@ -23,6 +24,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             nc=runtime.nc,
             issuer=TokenIssuer.from_pem_file(settings.signing_key, settings.token_ttl_seconds),
             outbox=runtime.outbox,
+            sealer=Sealer(settings.data_key),
         )
         routes = {
             api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),

@@ -81,18 +81,40 @@ async def issue(
         await store.lock_account(conn, account.id)
         if await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW:
             raise TooManyRequests("too many codes asked; try again later")
-        await conn.execute(
-            "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL",
-            uuid.UUID(account.id),
-        )
-        await conn.execute(
-            "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at, purpose, session_id, pending) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            digest(handle), uuid.UUID(account.id), code_mac(handle, code), expires_at, purpose,
-            None if session_id is None else uuid.UUID(session_id), pending,
-        )
+        await open_attempt(conn, handle, account.id, code_mac(handle, code), expires_at, purpose, session_id, pending)
         await call(nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
     return Issued(handle, expires_at)
+
+
+async def open_attempt(
+    conn: asyncpg.Connection,
+    handle: str,
+    account_id: str,
+    mac: bytes,
+    expires_at: datetime,
+    purpose: str,
+    session_id: str | None = None,
+    pending: str | None = None,
+) -> None:
+    """Record a new attempt; it closes the account's open ones (a new code kills the old)."""
+    await conn.execute(
+        "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL", uuid.UUID(account_id)
+    )
+    await conn.execute(
+        "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at, purpose, session_id, pending) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        digest(handle), uuid.UUID(account_id), mac, expires_at, purpose,
+        None if session_id is None else uuid.UUID(session_id), pending,
+    )
+
+
+async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
+    """One more wrong code for the attempt; it closes at `max_attempts`."""
+    await conn.execute(
+        "UPDATE login_challenges SET attempts = attempts + 1, "
+        "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
+        handle_hash, max_attempts,
+    )
 
 
 @dataclass(frozen=True)
@@ -119,11 +141,7 @@ async def check(
         return Checked(account_id=None, ok=False)
     account_id = str(row["account_id"])
     if not hmac.compare_digest(bytes(row["code_mac"]), code_mac(handle, code)):
-        await conn.execute(
-            "UPDATE login_challenges SET attempts = attempts + 1, "
-            "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
-            handle_hash, max_attempts,
-        )
+        await count_wrong_code(conn, handle_hash, max_attempts)
         return Checked(account_id=account_id, ok=False)
     await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
     session = row["session_id"]

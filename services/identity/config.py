@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.settings import ServiceSettings, env_file, env_int
+from common.settings import ServiceSettings, SettingsError, env_file, env_int, env_str
+
+from .sealing import parse_key
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,7 @@ class IdentitySettings:
     session_absolute_seconds: int
     sms_code_ttl_seconds: int
     sms_code_max_attempts: int
+    data_key: bytes  # seals authenticator-app secrets (sealing.py)
 
     @classmethod
     def from_env(cls) -> "IdentitySettings":
@@ -27,4 +30,12 @@ class IdentitySettings:
             session_absolute_seconds=env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
             sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
+            data_key=_data_key(),
         )
+
+
+def _data_key() -> bytes:
+    try:
+        return parse_key(env_str("PORTAL_IDENTITY_DATA_KEY"))
+    except ValueError as exc:
+        raise SettingsError("PORTAL_IDENTITY_DATA_KEY", f"is malformed: {exc}") from None

@@ -15,10 +15,11 @@ from common.errors import NotFound, TooManyRequests, Unauthenticated
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
 
-from . import codes, login_protection as protection, store
+from . import authenticator, codes, login_protection as protection, store
 from .codes import digest
 from .config import IdentitySettings
 from .passwords import verify_password
+from .sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Deps:
     nc: NATS
     issuer: TokenIssuer
     outbox: OutboxRelay
+    sealer: Sealer
 
 
 def normalise_login(login: str) -> str:
@@ -61,7 +63,10 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
-    usable = account is not None and password_ok and account.status == "active" and bool(account.mobile)
+    # Physicians get their code by SMS; staff from their authenticator app.
+    usable = (
+        account is not None and password_ok and account.status == "active" and (account.is_staff or bool(account.mobile))
+    )
     if not usable or account is None or account.locked:
         async with deps.pool.acquire() as conn, conn.transaction():
             await protection.record_failure(conn, login, msg.client_ip)
@@ -76,7 +81,8 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
                 ))
         deps.outbox.wake()
         raise Unauthenticated("invalid credentials")
-    assert account.mobile is not None
+    if account.is_staff:
+        return await _app_attempt(deps, login, account, msg.client_ip)
 
     async with deps.pool.acquire() as conn:
         await protection.record_success(conn, login, account.id)
@@ -91,6 +97,27 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         ))
     deps.outbox.wake()
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
+
+
+async def _app_attempt(deps: Deps, login: str, account: store.Account, client_ip: str) -> api.CodeChallenge:
+    """Staff: the code comes from their authenticator app, enrolled now if it is not yet."""
+    async with deps.pool.acquire() as conn:
+        await protection.record_success(conn, login, account.id)
+        attempt = await authenticator.open_attempt(
+            conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
+        )
+        await _audit(deps, conn, audit.AuditRecord(
+            action="login.password", outcome="success", actor=_actor(account),
+            entity=audit.Entity(kind="account", id=account.id), client_ip=client_ip or None,
+            detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
+        ))
+    deps.outbox.wake()
+    return api.CodeChallenge(
+        challenge=attempt.handle,
+        expires_at=attempt.expires_at,
+        method="app" if account.app_enrolled else "app_enrolment",
+        enrolment_uri=attempt.enrolment_uri,
+    )
 
 
 async def audit_record(
@@ -118,7 +145,10 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     session_secret = secrets.token_urlsafe(32)  # 256 bits, a new one at each login
     session_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
-        checked = await codes.check(conn, msg.challenge, msg.code, "login", deps.settings.sms_code_max_attempts)
+        if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
+            checked = await authenticator.check(conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer)
+        else:
+            checked = await codes.check(conn, msg.challenge, msg.code, "login", deps.settings.sms_code_max_attempts)
         if checked.ok:
             assert checked.account_id is not None
             await store.insert_session(conn, session_id, digest(session_secret), checked.account_id, msg.client_ip)

@@ -25,6 +25,11 @@ class Account:
     patients_scope: str = "all"
     documents_scope: str = "all"
     locked: bool = False  # after too many failed logins, until an administrator unlocks it
+    app_enrolled: bool = False  # staff: an authenticator app gives the second factor
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role != "physician"
 
     @property
     def display_name(self) -> str:
@@ -49,7 +54,9 @@ _ACCOUNT_COLUMNS = (
 )
 
 
-_ACCOUNT_SELECT = f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked FROM accounts"
+_ACCOUNT_SELECT = (
+    f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked, totp_secret IS NOT NULL AS app_enrolled FROM accounts"
+)
 
 
 async def account_by_login(conn: asyncpg.Connection, login: str) -> Account | None:
