@@ -18,6 +18,7 @@ from .views.health import healthz
 from .views.language import switch_language
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
+from .views.registration import registration_form, registration_sent, submit_registration
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -32,6 +33,9 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/login/code", code_form),
         web.post("/login/code", code),
         web.post("/logout", logout),
+        web.get("/register", registration_form),
+        web.post("/register", submit_registration),
+        web.get("/register/sent", registration_sent),
         web.get("/profile/password", form_page(PASSWORD)),
         web.post("/profile/password", start_password_change),
         web.get("/profile/password/code", code_page(PASSWORD)),

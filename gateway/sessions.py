@@ -21,7 +21,9 @@ PARTIAL_HEADER = "X-Portal-Partial"
 """Sent by the page's own script when it refreshes a list after a live update."""
 
 # Reachable without a session. Logout is here so that a dead session still logs out cleanly.
-PUBLIC_PATHS = frozenset({"/login", "/login/code", "/logout", "/healthz", "/dev/outbox", "/favicon.ico"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/login/code", "/logout", "/register", "/register/sent", "/healthz", "/dev/outbox", "/favicon.ico"}
+)
 PUBLIC_PREFIXES = ("/static/", "/lang/")
 
 # identity accepts at most this much (SessionRef); anything longer cannot be a session.

@@ -21,6 +21,7 @@ Action = Literal[
     "account.locked",
     "password.changed",
     "mobile.changed",
+    "registration.submitted",
     "document.delivered",
     "document.undelivered",
     "document.viewed",
@@ -43,7 +44,7 @@ class Party(BaseModel):
 class Entity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["account", "session", "document", "message"]
+    kind: Literal["account", "session", "document", "message", "registration"]
     id: str | None = None
     version: int | None = None
 

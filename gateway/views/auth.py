@@ -61,7 +61,7 @@ async def login(request: web.Request) -> web.Response:
     login_name, password = field(form, "login"), field(form, "password")
     if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
         return _refused(request, PASSWORD_FORM, 401)
-    attempt = PasswordLogin(login=login_name, password=password, client_ip=_client_ip(request))
+    attempt = PasswordLogin(login=login_name, password=password, client_ip=client_ip(request))
     challenge = await _login_step(request, LOGIN_PASSWORD, attempt, CodeChallenge, PASSWORD_FORM)
     if isinstance(challenge, web.Response):
         return challenge
@@ -97,7 +97,7 @@ async def code(request: web.Request) -> web.Response:
     entered = "".join(field(form, "code").split())  # people type "123 456"
     if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
         return _refused(request, CODE_FORM, 401)
-    attempt = CodeLogin(challenge=challenge, code=entered, client_ip=_client_ip(request))
+    attempt = CodeLogin(challenge=challenge, code=entered, client_ip=client_ip(request))
     opened = await _login_step(request, LOGIN_CODE, attempt, SessionOpened, CODE_FORM)
     if isinstance(opened, web.Response):
         return opened
@@ -155,7 +155,7 @@ def field(form: Mapping[str, object], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _client_ip(request: web.Request) -> str:
+def client_ip(request: web.Request) -> str:
     return (request.remote or "")[:_IP_MAX]
 
 

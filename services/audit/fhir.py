@@ -114,6 +114,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "account.locked": (SECURITY_ALERT, [], "E"),
     "password.changed": (USER_AUTHENTICATION, [], "U"),
     "mobile.changed": (USER_AUTHENTICATION, [], "U"),
+    "registration.submitted": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

@@ -5,11 +5,11 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common.bus import endpoint
-from common.contracts import identity as api
+from common.contracts import identity as api, registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
-from . import credentials, handlers, open_sessions
+from . import credentials, handlers, open_sessions, registration
 from .config import IdentitySettings
 from .sealing import Sealer
 
@@ -31,6 +31,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
             api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
             api.SESSION_END: (handlers.end_session, api.SessionRef),
+            reg.SUBMIT: (registration.submit, reg.RegistrationSubmission),
             api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
             api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),

@@ -40,8 +40,13 @@ def normalise_login(login: str) -> str:
     return login.strip().casefold()
 
 
-async def _audit(deps: Deps, conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
+async def enqueue_audit(conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
+    """Queue an audit record in the caller's transaction (the outbox sends it after the commit)."""
     await enqueue(conn, AUDIT_SUBJECT, record)
+
+
+async def _audit(deps: Deps, conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
+    await enqueue_audit(conn, record)
 
 
 def _actor(account: store.Account | None) -> audit.Party:

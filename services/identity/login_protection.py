@@ -48,9 +48,11 @@ async def waiting(conn: asyncpg.Connection, keys: list[str]) -> datetime | None:
     )
 
 
-async def record_failure(conn: asyncpg.Connection, login: str, client_ip: str) -> None:
-    """One more failure for the name and the address."""
-    keys = [(name_key(login), FREE_FAILURES_PER_NAME, None)]
+async def record_failure(conn: asyncpg.Connection, login: str | None, client_ip: str) -> None:
+    """One more failure for the name (if any) and the address."""
+    keys: list[tuple[str, int, timedelta | None]] = []
+    if login is not None:
+        keys.append((name_key(login), FREE_FAILURES_PER_NAME, None))
     address = address_key(client_ip)
     if address is not None:
         keys.append((address, FREE_FAILURES_PER_ADDRESS, ADDRESS_MEMORY))

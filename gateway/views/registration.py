@@ -1,0 +1,83 @@
+"""The public registration form for SMS login (F5.3): the paper form's fields, each problem shown
+beside its field, nothing typed lost; then the request's reference."""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from common.bus import call
+from common.contracts.registration import (
+    SUBMIT,
+    RegistrationForm,
+    RegistrationReceived,
+    RegistrationSubmission,
+)
+from common.errors import Conflict, TooManyRequests
+
+from ..pages import render_page, see_other
+from ..state import bus_of
+from .auth import client_ip, field
+
+FORM, SENT = "registration.html", "registration_sent.html"
+TEXT_FIELDS = (
+    "family_name", "given_name", "street", "address_extra", "postcode", "city", "country", "email", "mobile",
+    "number", "signed_place",
+)
+_FIELD_MAX = 200
+_REFERENCE = re.compile(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+async def registration_form(request: web.Request) -> web.Response:
+    """GET /register: the empty form (Switzerland chosen)."""
+    return _form(request, {"country": "CH"}, {}, status=200)
+
+
+async def submit_registration(request: web.Request) -> web.Response:
+    """POST /register: check the fields, then identity keeps the request."""
+    posted = await request.post()
+    values = {name: field(posted, name).strip()[:_FIELD_MAX] for name in TEXT_FIELDS}
+    values["screening_access"] = "1" if field(posted, "screening_access") == "1" else ""
+    values["signed"] = "1" if field(posted, "signed") == "1" else ""
+    number = re.sub(r"[\s.]", "", values["number"])
+    fields: dict[str, Any] = {name: values[name] for name in TEXT_FIELDS if name != "number"}
+    fields |= {
+        "gln": number if len(number) == 13 else None,
+        "rpps": number if len(number) == 11 else None,
+        "screening_access": bool(values["screening_access"]),
+        "signed": bool(values["signed"]),
+    }
+    try:
+        filled = RegistrationForm.model_validate(fields)
+    except ValidationError as invalid:
+        return _form(request, values, _problems(invalid))
+    submission = RegistrationSubmission(form=filled, client_ip=client_ip(request))
+    try:
+        received = await call(bus_of(request), SUBMIT, submission, RegistrationReceived)
+    except Conflict:
+        return _form(request, values, {"number": "known"}, status=409)
+    except TooManyRequests:
+        return _form(request, values, {"form": "too_many"}, status=429)
+    return see_other(f"/register/sent?reference={received.reference}")
+
+
+async def registration_sent(request: web.Request) -> web.Response:
+    """GET /register/sent: the request's reference and what happens next."""
+    reference = request.query.get("reference", "")
+    return render_page(request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None})
+
+
+def _problems(invalid: ValidationError) -> dict[str, str]:
+    """The first problem of each field, as a key the template words; GLN/RPPS are one field."""
+    problems: dict[str, str] = {}
+    for error in invalid.errors(include_input=False, include_url=False, include_context=False):
+        name = str(error["loc"][0]) if error["loc"] else "number"  # the model's own check: one number
+        name = "number" if name in ("gln", "rpps") else name
+        problems.setdefault(name, "invalid")
+    return problems
+
+
+def _form(request: web.Request, values: Mapping[str, str], problems: Mapping[str, str], status: int = 400) -> web.Response:
+    return render_page(request, FORM, {"values": values, "problems": problems}, status=status)
