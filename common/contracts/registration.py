@@ -2,6 +2,7 @@
 (the gateway, to show each field's problem) and again where they are kept (identity)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
@@ -10,6 +11,14 @@ from .phones import MobileNumber
 from .physicians import Gln, Rpps
 
 SUBMIT = "identity.api.registration.submit"
+QUEUE = "identity.api.registration.queue"
+DETAIL = "identity.api.registration.detail"
+CONTROL_SMS = "identity.api.registration.control.send"
+CONTROL_CONFIRM = "identity.api.registration.control.confirm"
+SIGN = "identity.api.registration.sign"
+
+State = Literal["submitted", "validated", "login_created", "refused"]
+Secret = Field(min_length=1, max_length=1024)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -58,3 +67,69 @@ class RegistrationReceived(BaseModel):
 
 
 ALREADY_KNOWN = "an account or a pending request already exists for this GLN or RPPS number"
+
+
+class _Staff(BaseModel):
+    """A request from a staff member's session (identity checks the role itself)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session: str = Secret
+
+
+class QueueQuery(_Staff):
+    state: State | None = "submitted"
+
+
+class RequestSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    reference: str
+    state: State
+    family_name: str
+    given_name: str
+    number: str = Field(description="gln:<13 digits> or rpps:<11 digits>")
+    submitted_at: datetime
+
+
+class RequestQueue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    items: list[RequestSummary]
+
+
+class RequestRef(_Staff):
+    id: str = Field(min_length=1, max_length=64)
+
+
+class RequestDetail(RequestSummary):
+    street: str
+    address_extra: str
+    postcode: str
+    city: str
+    country: str
+    email: str
+    mobile: str
+    screening_access: bool
+    signed_place: str
+    check_method: Literal["in_person", "video_call"] | None
+    id_document_number: str | None
+    control_sent_at: datetime | None
+    control_confirmed_at: datetime | None
+    validator_name: str | None
+    validated_place: str | None
+    validated_at: datetime | None
+
+
+class ControlCode(RequestRef):
+    code: str = Field(min_length=1, max_length=20)
+
+
+class Validation(RequestRef):
+    """The validator's signature of the identity check."""
+
+    check_method: Literal["in_person", "video_call"]
+    id_document_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
+    validator_name: Text
+    place: Text

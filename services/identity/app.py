@@ -9,7 +9,7 @@ from common.contracts import identity as api, registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
-from . import credentials, handlers, open_sessions, registration
+from . import credentials, handlers, open_sessions, registration, validation
 from .config import IdentitySettings
 from .sealing import Sealer
 
@@ -32,6 +32,11 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
             api.SESSION_END: (handlers.end_session, api.SessionRef),
             reg.SUBMIT: (registration.submit, reg.RegistrationSubmission),
+            reg.QUEUE: (validation.queue, reg.QueueQuery),
+            reg.DETAIL: (validation.detail, reg.RequestRef),
+            reg.CONTROL_SMS: (validation.send_control_sms, reg.RequestRef),
+            reg.CONTROL_CONFIRM: (validation.confirm_control, reg.ControlCode),
+            reg.SIGN: (validation.sign, reg.Validation),
             api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
             api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),

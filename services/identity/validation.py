@@ -1,0 +1,166 @@
+"""The validators' side of registration (F5.3 step 2): the queue of requests, a request's
+details, the control SMS to the applicant's mobile and its code read back, and the signature.
+
+Only validators and administrators see requests; to anyone else a request does not exist.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from datetime import timedelta
+
+import asyncpg
+
+from common.bus import call
+from common.contracts import audit, notify, registration as api
+from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
+
+from . import store
+from .codes import code_mac
+from .credentials import session_account
+from .handlers import Deps, enqueue_audit
+
+VALIDATOR_ROLES = frozenset({"validator", "admin"})
+CONTROL_SENDS_PER_REQUEST = 3
+CONTROL_CODE_TTL = timedelta(minutes=15)
+CONTROL_TEXT = {
+    "fr": "Portail médecins, vérification de votre numéro : code {code}. Donnez-le à la personne qui valide votre demande.",
+}
+
+_SUMMARY = (
+    "id::text, reference, state, family_name, given_name, "
+    "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln ELSE 'rpps:' || rpps END AS number, submitted_at"
+)
+
+
+async def _validator(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+    try:
+        _, account = await session_account(conn, deps, session)
+    except Unauthenticated:
+        raise NotFound() from None
+    if account.role not in VALIDATOR_ROLES:
+        raise NotFound()
+    return account
+
+
+def _request_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound() from None
+
+
+async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
+    """Requests in a state (oldest first), or all of them (newest first)."""
+    async with deps.pool.acquire() as conn:
+        await _validator(conn, deps, msg.session)
+        if msg.state is None:
+            rows = await conn.fetch(f"SELECT {_SUMMARY} FROM registration_requests ORDER BY submitted_at DESC LIMIT 500")
+        else:
+            rows = await conn.fetch(
+                f"SELECT {_SUMMARY} FROM registration_requests WHERE state = $1 ORDER BY submitted_at LIMIT 500", msg.state
+            )
+    return api.RequestQueue(items=[api.RequestSummary(**dict(row)) for row in rows])
+
+
+async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
+    async with deps.pool.acquire() as conn:
+        await _validator(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            f"SELECT {_SUMMARY}, street, address_extra, postcode, city, country, email, mobile, screening_access, "
+            "signed_place, check_method, id_document_number, control_sent_at, control_confirmed_at, validator_name, "
+            "validated_place, validated_at FROM registration_requests WHERE id = $1",
+            _request_id(msg.id),
+        )
+    if row is None:
+        raise NotFound()
+    fields = dict(row)
+    sealed = fields.pop("id_document_number")
+    number = deps.sealer.open(bytes(sealed), f"id-document:{msg.id}").decode() if sealed else None
+    return api.RequestDetail(**fields, id_document_number=number)
+
+
+async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
+    """A code to the applicant's mobile: read back to the validator, it proves the number is theirs."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    async with deps.pool.acquire() as conn, conn.transaction():
+        account = await _validator(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
+            "FROM registration_requests WHERE id = $1 FOR UPDATE",
+            _request_id(msg.id), CONTROL_CODE_TTL,
+        )
+        if row is None:
+            raise NotFound()
+        if row["state"] != "submitted":
+            raise Conflict("the request is no longer waiting for its identity check")
+        if row["recent"] and row["control_sends"] >= CONTROL_SENDS_PER_REQUEST:
+            raise TooManyRequests("too many control SMS; try again later")
+        await conn.execute(
+            "UPDATE registration_requests SET control_code_mac = $2, control_sent_at = now(), control_confirmed_at = NULL, "
+            "control_sends = CASE WHEN control_sent_at > now() - $3::interval THEN control_sends + 1 ELSE 1 END "
+            "WHERE id = $1",
+            _request_id(msg.id), code_mac(msg.id, code), CONTROL_CODE_TTL,
+        )
+        await _audit(conn, account, msg.id, "registration.control_sent")
+        text = CONTROL_TEXT["fr"].format(code=code)
+        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=row["mobile"], text=text), notify.SmsAccepted)
+    deps.outbox.wake()
+    return await detail(msg, deps)
+
+
+async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail:
+    """The code the applicant read from their phone: right, the mobile number is confirmed."""
+    ref = api.RequestRef(session=msg.session, id=msg.id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        account = await _validator(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
+            "WHERE id = $1 AND state = 'submitted' FOR UPDATE",
+            _request_id(msg.id), CONTROL_CODE_TTL,
+        )
+        if row is None:
+            raise NotFound()
+        entered = "".join(msg.code.split())
+        right = bool(row["fresh"]) and row["control_code_mac"] is not None and hmac.compare_digest(
+            bytes(row["control_code_mac"]), code_mac(msg.id, entered)
+        )
+        if right:
+            await conn.execute(
+                "UPDATE registration_requests SET control_confirmed_at = now(), control_code_mac = NULL WHERE id = $1",
+                _request_id(msg.id),
+            )
+        await _audit(conn, account, msg.id, "registration.control_confirmed", "success" if right else "failure")
+    deps.outbox.wake()
+    if not right:
+        raise Unauthenticated("wrong or expired control code")
+    return await detail(ref, deps)
+
+
+async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
+    """The validator signs the identity check: the request waits for its login."""
+    ref = api.RequestRef(session=msg.session, id=msg.id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        account = await _validator(conn, deps, msg.session)
+        signed = await conn.fetchval(
+            "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
+            "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
+            "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL RETURNING id",
+            _request_id(msg.id), msg.check_method,
+            deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{msg.id}"),
+            uuid.UUID(account.id), msg.validator_name, msg.place,
+        )
+        if signed is None:
+            raise Conflict("the mobile number is not confirmed, or the request is no longer waiting")
+        await _audit(conn, account, msg.id, "registration.validated")
+    deps.outbox.wake()
+    return await detail(ref, deps)
+
+
+async def _audit(conn: asyncpg.Connection, account: store.Account, request_id: str, action: str, outcome: str = "success") -> None:
+    await enqueue_audit(conn, audit.AuditRecord(
+        action=action, outcome=outcome, actor=audit.Party(kind="staff", id=account.id),  # type: ignore[arg-type]
+        entity=audit.Entity(kind="registration", id=request_id),
+    ))
+

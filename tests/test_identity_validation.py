@@ -1,0 +1,90 @@
+"""The validators' side of registration: queue, a request, the control SMS read back, the signature.
+Only validators and administrators see requests; to others they do not exist."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from common.contracts import registration
+from common.errors import Conflict, NotFound, Unauthenticated
+
+from .portal import Physicians, outbox_messages
+from .test_registration import form
+
+
+async def _submitted(physicians: Physicians) -> tuple[registration.RegistrationForm, str]:
+    filled = form()
+    received = await physicians.call(
+        registration.SUBMIT, registration.RegistrationSubmission(form=filled), registration.RegistrationReceived
+    )
+    return filled, received.reference
+
+
+async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -> None:
+    filled, reference = await _submitted(physicians)
+    validator = await physicians.create(role="validator")
+    session = (await physicians.login(validator)).secret
+
+    queue = await physicians.call(registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue)
+    [mine] = [item for item in queue.items if item.reference == reference]
+    assert mine.state == "submitted" and mine.number == f"gln:{filled.gln}"
+    ref = registration.RequestRef(session=session, id=mine.id)
+
+    with pytest.raises(Conflict, match="not confirmed"):  # no signature before the mobile is confirmed
+        await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+
+    since = time.time_ns()
+    sent = await physicians.call(registration.CONTROL_SMS, ref, registration.RequestDetail)
+    assert sent.control_sent_at is not None and sent.control_confirmed_at is None
+    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    code = sms["body"].split("code ")[1][:6]
+    with pytest.raises(Unauthenticated):
+        await physicians.call(
+            registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=mine.id, code="000000" if code != "000000" else "111111"),
+            registration.RequestDetail,
+        )
+    confirmed = await physicians.call(
+        registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=mine.id, code=code), registration.RequestDetail
+    )
+    assert confirmed.control_confirmed_at is not None
+
+    signed = await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+    assert (signed.state, signed.check_method, signed.id_document_number) == ("validated", "video_call", "C1234567")
+    assert signed.validator_name == "Anne Validatrice" and signed.validated_place == "Genève" and signed.validated_at
+
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:  # the document's number is sealed at rest
+        stored = await conn.fetchval("SELECT id_document_number FROM registration_requests WHERE reference = $1", reference)
+    assert b"C1234567" not in bytes(stored)
+    waiting = await physicians.call(
+        registration.QUEUE, registration.QueueQuery(session=session, state="validated"), registration.RequestQueue
+    )
+    assert reference in {item.reference for item in waiting.items}
+
+
+async def test_no_one_else_sees_a_request(physicians: Physicians) -> None:
+    _, reference = await _submitted(physicians)
+    validator = await physicians.create(role="validator")
+    validator_session = (await physicians.login(validator)).secret
+    queue = await physicians.call(
+        registration.QUEUE, registration.QueueQuery(session=validator_session), registration.RequestQueue
+    )
+    request_id = next(item.id for item in queue.items if item.reference == reference)
+    doctor = await physicians.create()
+    doctor_session = (await physicians.login(doctor)).secret
+    for wanted, model in (
+        (registration.QueueQuery(session=doctor_session), registration.RequestQueue),
+        (registration.RequestRef(session=doctor_session, id=request_id), registration.RequestDetail),
+        (registration.RequestRef(session="not a session", id=request_id), registration.RequestDetail),
+    ):
+        subject = registration.QUEUE if isinstance(wanted, registration.QueueQuery) else registration.DETAIL
+        with pytest.raises(NotFound):
+            await physicians.call(subject, wanted, model)
+
+
+def _signature(session: str, request_id: str) -> registration.Validation:
+    return registration.Validation(
+        session=session, id=request_id, check_method="video_call", id_document_number="C1234567",
+        validator_name="Anne Validatrice", place="Genève",
+    )
