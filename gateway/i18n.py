@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from . import cookies
 from .document_rows import DocumentRows
-from .labels import BORN, CATEGORIES, CATEGORY_LABELS, REASON_LABELS
+from .labels import BORN, CATEGORIES, CATEGORY_LABELS, REASON_LABELS, REQUEST_STATES
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -134,6 +134,7 @@ def _formatters(
         "born": lambda day: born % {"date": formats.day(day)},
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
+        "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
     }

@@ -53,3 +53,12 @@ PASSWORD_REFUSALS: dict[str, str] = {
     identity.PASSWORD_COMMON: N_("This password is among the most common ones: choose another."),
     identity.PASSWORD_IS_A_NAME: N_("The password must not be your login name or your email address."),
 }
+
+
+# A registration request's state, as validators and administrators read it
+REQUEST_STATES: dict[str, str] = {
+    "submitted": N_("waiting for the identity check"),
+    "validated": N_("waiting for its login"),
+    "login_created": N_("login created"),
+    "refused": N_("refused"),
+}

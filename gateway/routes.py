@@ -19,6 +19,7 @@ from .views.language import switch_language
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.registration import registration_form, registration_sent, submit_registration
+from .views.validation import REQUEST_ID, confirm_control, queue_page, request_page, send_control_sms, sign
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -57,6 +58,11 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"{document}/unread", mark_unread),
         web.get("/events", events, allow_head=False),
         web.get("/admin/undelivered", undelivered),
+        web.get("/validation", queue_page),
+        web.get(f"/validation/{{id:{REQUEST_ID}}}", request_page),
+        web.post(f"/validation/{{id:{REQUEST_ID}}}/control", send_control_sms),
+        web.post(f"/validation/{{id:{REQUEST_ID}}}/control/confirm", confirm_control),
+        web.post(f"/validation/{{id:{REQUEST_ID}}}/sign", sign),
         web.get(f"/lang/{{locale:{'|'.join(LOCALES)}}}", switch_language),
         web.get("/healthz", healthz),
         web.static("/static", STATIC_DIR),

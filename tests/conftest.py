@@ -17,8 +17,10 @@ import pytest
 
 from deploy.stack import Stack, StackConfig, free_port
 
-from .portal import Hospital, Physicians, PortalEvents
-from .web import WebClient
+from yarl import URL
+
+from .portal import Hospital, Physician, Physicians, PortalEvents
+from .web import SignIn, WebClient
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +95,20 @@ async def web(stack: Stack) -> AsyncIterator[WebClient]:
     client = WebClient(stack)
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def sign_in(stack: Stack, physicians: Physicians) -> AsyncIterator[SignIn]:
+    """Browsers holding the session of an account logged in through identity (closed after the test)."""
+    clients: list[WebClient] = []
+
+    async def signed_in(account: Physician) -> WebClient:
+        session = await physicians.login(account)
+        client = WebClient(stack)
+        client.session.cookie_jar.update_cookies({"portal_session": session.secret}, URL(client.base))
+        clients.append(client)
+        return client
+
+    yield signed_in
+    for client in clients:
+        await client.close()

@@ -7,40 +7,17 @@ import html
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
-import pytest
-from yarl import URL
 
 from deploy import hospital_sim
 from deploy.stack import Stack
 
-from .portal import Episode, Hospital, Physician, Physicians, PortalEvents, app_code, eventually
-from .web import WebClient
+from .portal import Episode, Hospital, Physicians, PortalEvents, app_code, eventually
+from .web import SignIn, WebClient
 
 TITLE_LINK = re.compile(r'<a href="/documents/([A-Za-z0-9-]+)">([^<]*)</a>')
-
-SignIn = Callable[[Physician], Awaitable[WebClient]]
-
-
-@pytest.fixture
-async def sign_in(stack: Stack, physicians: Physicians) -> AsyncIterator[SignIn]:
-    """A browser holding the session of a physician (or admin) logged in through identity."""
-    clients: list[WebClient] = []
-
-    async def signed_in(account: Physician) -> WebClient:
-        session = await physicians.login(account)
-        client = WebClient(stack)
-        client.session.cookie_jar.update_cookies({"portal_session": session.secret}, URL(client.base))
-        clients.append(client)
-        return client
-
-    yield signed_in
-    for client in clients:
-        await client.close()
-
 
 async def _deliver(episode: Episode, portal_events: PortalEvents, **document: Any) -> dict[str, Any]:
     sent = await episode.document(**document)

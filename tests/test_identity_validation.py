@@ -2,6 +2,7 @@
 Only validators and administrators see requests; to others they do not exist."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from common.errors import Conflict, NotFound, Unauthenticated
 
 from .portal import Physicians, outbox_messages
 from .test_registration import form
+from .web import SignIn
 
 
 async def _submitted(physicians: Physicians) -> tuple[registration.RegistrationForm, str]:
@@ -88,3 +90,37 @@ def _signature(session: str, request_id: str) -> registration.Validation:
         session=session, id=request_id, check_method="video_call", id_document_number="C1234567",
         validator_name="Anne Validatrice", place="Genève",
     )
+
+
+async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> None:
+    filled, reference = await _submitted(physicians)
+    validator = await sign_in(await physicians.create(role="validator"))
+    assert (await validator.get("/")).headers["Location"] == "/validation"
+    queue = await validator.get("/validation")
+    text = await queue.text()
+    assert queue.status == 200 and reference in text and "Demandes d’inscription" in text
+    request_path = re.search(rf'href="(/validation/[0-9a-f-]{{36}})">{reference}<', text)
+    assert request_path is not None
+    path = request_path.group(1)
+
+    unsigned = await validator.post_form(f"{path}/sign", {
+        "check_method": "in_person", "id_document_number": "X9", "validator_name": "Anne", "place": "Genève",
+    }, form_page=path)
+    assert unsigned.status == 400 and "3 caractères au moins" in await unsigned.text()
+
+    since = time.time_ns()
+    sent = await validator.post_form(f"{path}/control", {}, form_page=path)
+    assert sent.status == 303
+    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    confirmed = await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
+    assert confirmed.status == 303
+    signed = await validator.post_form(f"{path}/sign", {
+        "check_method": "in_person", "id_document_number": "C7654321", "validator_name": "Anne Validatrice", "place": "Genève",
+    }, form_page=path)
+    assert signed.status == 303
+    page = await (await validator.get(path)).text()
+    assert "en attente de son identifiant" in page and "C7654321" in page and "En présentiel" in page
+
+    doctor = await sign_in(await physicians.create())
+    assert (await doctor.get("/validation")).status == 404
+    assert (await doctor.get(path)).status == 404

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -57,3 +58,7 @@ class WebClient:
         done = await self.post_form("/login/code", {"code": await eventually(code, what="the SMS code")})
         assert done.status == 303 and done.headers["Location"] == "/", done.status
         return done
+
+
+SignIn = Callable[[Physician], Awaitable[WebClient]]
+"""A browser holding the session of an account (physician or staff) logged in through identity."""

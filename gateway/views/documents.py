@@ -111,4 +111,6 @@ async def home(request: web.Request) -> web.Response:
         return see_other("/documents")
     if role == "admin":
         return see_other("/admin/undelivered")
+    if role == "validator":
+        return see_other("/validation")
     return render_page(request, "home.html")

@@ -1,0 +1,85 @@
+"""The validators' pages (F5.3 step 2): the queue of registration requests, and a request with
+the identity check: control SMS, its code read back, the signature. Validators and
+administrators only; identity decides, and to anyone else a request does not exist."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from common.bus import call
+from common.contracts import registration as api
+from common.errors import Conflict, TooManyRequests, Unauthenticated
+
+from ..pages import render_page, see_other
+from ..sessions import current_session
+from ..state import bus_of
+from .auth import field
+from .credentials import current_handle
+
+QUEUE_STATES = ("submitted", "validated", "login_created", "refused")
+REQUEST_ID = r"[0-9a-f-]{36}"
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    """GET /validation?state=...: requests waiting for their identity check (or another state)."""
+    state = request.query.get("state", "submitted")
+    wanted = api.QueueQuery(session=current_handle(request), state=state if state in QUEUE_STATES else None)
+    found = await call(bus_of(request), api.QUEUE, wanted, api.RequestQueue)
+    return render_page(request, "validation_queue.html", {"requests": found.items, "state": wanted.state})
+
+
+async def request_page(request: web.Request) -> web.Response:
+    """GET /validation/{id}: the request, and the identity check's next step."""
+    ref = api.RequestRef(session=current_handle(request), id=request.match_info["id"])
+    found = await call(bus_of(request), api.DETAIL, ref, api.RequestDetail)
+    return _page(request, found, None)
+
+
+async def send_control_sms(request: web.Request) -> web.Response:
+    """POST /validation/{id}/control: a code to the applicant's mobile."""
+    ref = api.RequestRef(session=current_handle(request), id=request.match_info["id"])
+    try:
+        await call(bus_of(request), api.CONTROL_SMS, ref, api.RequestDetail)
+    except TooManyRequests:
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "too_many", 429)
+    return see_other(f"/validation/{ref.id}")
+
+
+async def confirm_control(request: web.Request) -> web.Response:
+    """POST /validation/{id}/control/confirm: the code the applicant reads from their phone."""
+    form = await request.post()
+    request_id = request.match_info["id"]
+    code = api.ControlCode(session=current_handle(request), id=request_id, code=field(form, "code")[:20] or "-")
+    try:
+        await call(bus_of(request), api.CONTROL_CONFIRM, code, api.RequestDetail)
+    except Unauthenticated:
+        ref = api.RequestRef(session=code.session, id=request_id)
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "wrong_code", 400)
+    return see_other(f"/validation/{request_id}")
+
+
+async def sign(request: web.Request) -> web.Response:
+    """POST /validation/{id}/sign: the validator signs the identity check."""
+    form = await request.post()
+    request_id = request.match_info["id"]
+    values = {name: field(form, name).strip()[:100] for name in ("check_method", "id_document_number", "validator_name", "place")}
+    ref = api.RequestRef(session=current_handle(request), id=request_id)
+    try:
+        signature = api.Validation(session=ref.session, id=request_id, **values)  # type: ignore[arg-type]
+    except ValidationError:
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "signature", 400, values)
+    try:
+        await call(bus_of(request), api.SIGN, signature, api.RequestDetail)
+    except Conflict:
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "not_ready", 409, values)
+    return see_other(f"/validation/{request_id}")
+
+
+def _page(
+    request: web.Request, found: api.RequestDetail, problem: str | None, status: int = 200, values: dict[str, str] | None = None
+) -> web.Response:
+    signer = current_session(request).account.display_name
+    context: dict[str, Any] = {"item": found, "problem": problem, "values": values or {"validator_name": signer}}
+    return render_page(request, "validation_request.html", context, status=status)
