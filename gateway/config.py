@@ -1,6 +1,7 @@
 """The gateway's settings: the only place it reads the environment."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ class GatewaySettings:
     environment: str
     dev_outbox_dir: Path | None
     log_level: str
+    trusted_proxies: frozenset[str] = frozenset()
+    """Addresses of the reverse proxies in front of the gateway: only their X-Forwarded-For is believed."""
 
     @classmethod
     def from_env(cls) -> "GatewaySettings":
@@ -36,6 +39,7 @@ class GatewaySettings:
             environment=env_choice("PORTAL_ENV", ("dev", "test", "prod"), "prod"),
             dev_outbox_dir=_optional_path(env_str("PORTAL_DEV_OUTBOX_DIR", "")),
             log_level=env_str("LOG_LEVEL", "INFO"),
+            trusted_proxies=_addresses("PORTAL_TRUSTED_PROXIES", env_str("PORTAL_TRUSTED_PROXIES", "")),
         )
 
     @property
@@ -51,6 +55,16 @@ class GatewaySettings:
     @property
     def dev_outbox_enabled(self) -> bool:
         return self.environment == "dev"
+
+
+def _addresses(name: str, value: str) -> frozenset[str]:
+    addresses = frozenset(part.strip() for part in value.split(",") if part.strip())
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise SettingsError(name, f"holds {address!r}, not an IP address") from None
+    return addresses
 
 
 def _port(name: str, value: int) -> int:

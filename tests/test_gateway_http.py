@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from aiohttp import web
+
 from deploy.stack import Stack, free_port
 
 from .portal import Hospital, Physicians, PortalEvents
@@ -109,3 +111,28 @@ async def test_logout_ends_the_session_at_once(web: WebClient, physicians: Physi
     web.session.cookie_jar.update_cookies({"portal_session": session_cookie})  # an old copy of the cookie
     response = await web.get("/documents")
     assert response.status in (302, 303) and response.headers["Location"].startswith("/login")
+
+
+async def test_the_browsers_address_comes_from_a_trusted_proxy_only() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from gateway.config import GatewaySettings
+    from gateway.state import SETTINGS_KEY
+    from gateway.views.auth import client_ip
+
+    def address(peer: str, forwarded: str | None, trusted: frozenset[str]) -> str:
+        settings = GatewaySettings.__new__(GatewaySettings)
+        object.__setattr__(settings, "trusted_proxies", trusted)
+        app = web.Application()
+        app[SETTINGS_KEY] = settings
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        request = make_mocked_request("POST", "/login", headers=headers, app=app)
+        request._transport_peername = (peer, 40000)  # type: ignore[attr-defined]
+        return client_ip(request)
+
+    proxy = frozenset({"127.0.0.1"})
+    assert address("127.0.0.1", "203.0.113.9", proxy) == "203.0.113.9"
+    assert address("127.0.0.1", "6.6.6.6, 203.0.113.9", proxy) == "203.0.113.9"  # what the client wrote is ignored
+    assert address("198.51.100.4", "203.0.113.9", proxy) == "198.51.100.4"  # not our proxy: not believed
+    assert address("127.0.0.1", "203.0.113.9", frozenset()) == "127.0.0.1"  # no proxy configured
+    assert address("127.0.0.1", None, proxy) == "127.0.0.1"

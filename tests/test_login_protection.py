@@ -5,9 +5,12 @@ Time is moved by rewriting the recorded moments, never waited for.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from datetime import timedelta
+
+import pytest
 
 from common.contracts import identity
 from common.errors import TooManyRequests, Unauthenticated
@@ -35,6 +38,17 @@ async def _refusal(physicians: Physicians, login: str, password: str, client_ip:
     return "ok"
 
 
+def _name_key(physicians: Physicians, login: str) -> str:
+    """The throttle's key of a login name, keyed as identity keys it."""
+    assert physicians.stack.secrets is not None
+    return protection.name_key(login, base64.b64decode(physicians.stack.secrets.identity_data_key))
+
+
+async def _log_in_fully(physicians: Physicians, doctor: Physician) -> None:
+    """Password and SMS code: a complete login, which restarts the counts."""
+    assert (await physicians.login(doctor)).token
+
+
 async def _end_the_wait(physicians: Physicians, key: str) -> None:
     assert physicians.pool is not None
     async with physicians.pool.acquire() as conn:
@@ -57,9 +71,12 @@ async def test_a_known_and_an_unknown_name_get_the_same_answers_and_waits(physic
         assert answers == ["401 invalid credentials"] * 5 + ["429 too many failed attempts; try again later"]
     # waiting, even the right password is not looked at
     assert await _refusal(physicians, doctor.login, doctor.password) == "429 too many failed attempts; try again later"
-    await _end_the_wait(physicians, protection.name_key(doctor.login))
+    await _end_the_wait(physicians, _name_key(physicians, doctor.login))
     assert await _refusal(physicians, doctor.login, doctor.password) == "ok"
-    # the right password started the name's count again
+    await _end_the_wait(physicians, _name_key(physicians, doctor.login))
+    await physicians.age_sms_codes(doctor)
+    await _log_in_fully(physicians, doctor)
+    # a complete login started the name's count again
     assert [await _refusal(physicians, doctor.login, "wrong password!") for _ in range(5)] == ["401 invalid credentials"] * 5
 
 
@@ -88,7 +105,7 @@ async def test_the_100th_consecutive_failure_locks_the_account_until_unlocked(ph
         await conn.execute(
             "UPDATE accounts SET locked_at = NULL, failed_logins = 0 WHERE id = $1", uuid.UUID(doctor.account_id)
         )
-    await _end_the_wait(physicians, protection.name_key(doctor.login))
+    await _end_the_wait(physicians, _name_key(physicians, doctor.login))
     assert await _refusal(physicians, doctor.login, doctor.password) == "ok"
 
 
@@ -98,7 +115,7 @@ async def test_an_account_that_keeps_failing_under_99_does_not_lock(physicians: 
     async with physicians.pool.acquire() as conn:
         await conn.execute("UPDATE accounts SET failed_logins = 98 WHERE id = $1", uuid.UUID(doctor.account_id))
     assert await _refusal(physicians, doctor.login, "wrong password!") == "401 invalid credentials"
-    assert await _refusal(physicians, doctor.login, doctor.password) == "ok"  # the 99th failure was not the 100th
+    await _log_in_fully(physicians, doctor)  # the 99th failure was not the 100th
     async with physicians.pool.acquire() as conn:
         assert await conn.fetchval("SELECT failed_logins FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)) == 0
 
@@ -121,3 +138,25 @@ async def test_at_most_three_sms_codes_in_15_minutes(physicians: Physicians) -> 
     )
     assert opened.session
     assert hashlib.sha256(opened.session.encode()).digest()  # a session, as usual
+
+
+async def test_wrong_second_factor_codes_count_towards_the_lock(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:
+        await conn.execute("UPDATE accounts SET failed_logins = 99 WHERE id = $1", uuid.UUID(doctor.account_id))
+    challenge, code = await physicians.ask_code(doctor)  # the right password does not restart the count...
+    with pytest.raises(Unauthenticated):
+        await physicians.call(
+            identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=f"{(int(code) + 1) % 1_000_000:06d}"),
+            identity.SessionOpened,
+        )
+    async with physicians.pool.acquire() as conn:  # ...and a wrong code is the 100th failure
+        assert await conn.fetchval("SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id))
+
+
+async def test_staff_get_five_app_attempts_in_15_minutes(physicians: Physicians) -> None:
+    staff = await physicians.create(role="admin")
+    assert [await _refusal(physicians, staff.login, staff.password) for _ in range(5)] == ["ok"] * 5
+    await _end_the_wait(physicians, _name_key(physicians, staff.login))  # the name's own wait aside
+    assert await _refusal(physicians, staff.login, staff.password) == "429 too many attempts; try again later"

@@ -156,7 +156,18 @@ def field(form: Mapping[str, object], name: str) -> str:
 
 
 def client_ip(request: web.Request) -> str:
-    return (request.remote or "")[:_IP_MAX]
+    """The browser's address: the peer's, or, when the peer is one of our reverse proxies, the
+    right-most address of X-Forwarded-For that is not one of them (what our proxy saw; the
+    left-most entries are whatever the client chose to send). Behind a proxy every browser would
+    otherwise share the proxy's address, and its failed logins."""
+    peer, trusted = request.remote or "", settings_of(request).trusted_proxies
+    if peer in trusted:
+        forwarded = [part.strip() for part in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
+        for address in reversed([part for part in forwarded if part]):
+            if address not in trusted:
+                peer = address
+                break
+    return peer[:_IP_MAX]
 
 
 def seconds_until(moment: datetime) -> int:

@@ -18,7 +18,7 @@ from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, login_protection as protection, store
 from .codes import digest
-from .handlers import Deps, audit_record, normalise_login
+from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
 
@@ -47,14 +47,16 @@ async def _checked_session(
     async with deps.pool.acquire() as conn:
         session_id, account = await session_account(conn, deps, session)
         name = normalise_login(account.login or account.id)
-        if await protection.waiting(conn, [protection.name_key(name)]) is not None:
+        if not await protection.reserve(conn, name, "", deps.settings.data_key):
             raise TooManyRequests("too many failed attempts; try again later")
         password_hash = await store.password_hash(conn, account.id)
     if not await verify_password(password_hash, current_password):
         async with deps.pool.acquire() as conn, conn.transaction():
-            await protection.record_failure(conn, name, "")
+            await count_account_failure(deps, conn, account.id)
             await audit_record(deps, conn, action, "failure", account, "wrong current password")
         raise Unauthenticated("the current password is not right")
+    async with deps.pool.acquire() as conn:
+        await protection.release_name(conn, name, deps.settings.data_key)
     return session_id, account
 
 

@@ -61,9 +61,8 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     Whether the name exists, the account is locked or the password is wrong, the answer and the
     work done are the same (see login_protection for the waits between failures)."""
     login = normalise_login(msg.login)
-    throttled = [key for key in (protection.name_key(login), protection.address_key(msg.client_ip)) if key]
     async with deps.pool.acquire() as conn:
-        if await protection.waiting(conn, throttled) is not None:
+        if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key):
             await _audit_refusal(deps, conn, None, msg.client_ip, "too many failed attempts: waiting")
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
@@ -74,23 +73,16 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     )
     if not usable or account is None or account.locked:
         async with deps.pool.acquire() as conn, conn.transaction():
-            await protection.record_failure(conn, login, msg.client_ip)
-            locked_now = account is not None and await protection.count_account_failure(conn, account.id)
             detail = "unknown login name" if account is None else ("account locked" if account.locked else "invalid credentials")
             await _audit_refusal(deps, conn, account, msg.client_ip, detail)
-            if locked_now:
-                await _audit(deps, conn, audit.AuditRecord(
-                    action="account.locked", outcome="success", actor=audit.Party(kind="system"),
-                    entity=audit.Entity(kind="account", id=account.id),  # type: ignore[union-attr]
-                    detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
-                ))
+            if account is not None:
+                await count_account_failure(deps, conn, account.id)
         deps.outbox.wake()
         raise Unauthenticated("invalid credentials")
     if account.is_staff:
-        return await _app_attempt(deps, login, account, msg.client_ip)
+        return await _app_attempt(deps, account, msg.client_ip)
 
     async with deps.pool.acquire() as conn:
-        await protection.record_success(conn, login, account.id)
         try:
             issued = await codes.issue(conn, deps.nc, account, "login", deps.settings.sms_code_ttl_seconds)
         except TooManyRequests:
@@ -104,10 +96,12 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
-async def _app_attempt(deps: Deps, login: str, account: store.Account, client_ip: str) -> api.CodeChallenge:
+async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:
     """Staff: the code comes from their authenticator app, enrolled now if it is not yet."""
     async with deps.pool.acquire() as conn:
-        await protection.record_success(conn, login, account.id)
+        if await protection.app_attempts_lately(conn, account.id) >= protection.APP_ATTEMPTS_PER_WINDOW:
+            await _audit_refusal(deps, conn, account, client_ip, "too many authenticator app attempts")
+            raise TooManyRequests("too many attempts; try again later")
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
         )
@@ -136,6 +130,16 @@ async def audit_record(
     deps.outbox.wake()
 
 
+async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id: str) -> None:
+    """One more consecutive failure; the 100th locks the account (audited)."""
+    if await protection.count_account_failure(conn, account_id):
+        await _audit(deps, conn, audit.AuditRecord(
+            action="account.locked", outcome="success", actor=audit.Party(kind="system"),
+            entity=audit.Entity(kind="account", id=account_id),
+            detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
+        ))
+
+
 async def _audit_refusal(
     deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
 ) -> None:
@@ -157,6 +161,10 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         if checked.ok:
             assert checked.account_id is not None
             await store.insert_session(conn, session_id, digest(session_secret), checked.account_id, msg.client_ip)
+            login = await conn.fetchval("SELECT login FROM accounts WHERE id = $1", uuid.UUID(checked.account_id))
+            await protection.record_success(conn, login or "", checked.account_id, msg.client_ip, deps.settings.data_key)
+        elif checked.account_id is not None:  # a wrong second factor counts towards the lock
+            await count_account_failure(deps, conn, checked.account_id)
         await _audit(
             deps,
             conn,

@@ -1,16 +1,22 @@
 """Slowing down password guessing, and locking an account that is being guessed.
 
-- Per login name (known or not: the same answers either way) and per client address, the
-  consecutive failures are counted; past a few free ones, each failure doubles the wait before
-  the next attempt is even looked at, up to 15 minutes. A name's count restarts when its
-  password is right; an address's when it has not failed for an hour (addresses are shared).
-- An account's consecutive failures are counted too, without any decay: the 100th locks it until
-  an administrator unlocks it. A locked account gets the answer of a wrong password.
-- At most 3 SMS codes per account in any 15 minutes.
+- Per login name (known or not: the same answers either way) and per client address, each
+  attempt is counted as a failure *before* its password is checked, and stays one until the
+  login succeeds (second factor included). Past a few free ones, each attempt doubles the wait
+  before the next is even looked at, up to 15 minutes; attempts sent in parallel cannot all pass
+  one wait, since the count and the wait are taken under the key's row lock. A name's count
+  restarts at a successful login; an address's count loses that attempt, and restarts after an
+  hour without failures (addresses are shared).
+- An account's consecutive failures (wrong password, wrong second-factor code) are counted too,
+  without decay: the 100th locks it until an administrator unlocks it. A locked account gets the
+  answer of a wrong password.
+- At most 3 SMS codes per account in any 15 minutes; at most 5 authenticator-app attempts.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +28,7 @@ LONGEST_WAIT = timedelta(minutes=15)
 ADDRESS_MEMORY = timedelta(hours=1)
 LOCK_AFTER_FAILURES = 100
 SMS_PER_WINDOW = 3
+APP_ATTEMPTS_PER_WINDOW = 5
 SMS_WINDOW = timedelta(minutes=15)
 
 
@@ -33,47 +40,94 @@ def wait_after(failures: int, free: int) -> timedelta:
     return min(LONGEST_WAIT, timedelta(seconds=2 ** min(failures - free, 20)))
 
 
-def name_key(login: str) -> str:
-    return "name:" + hashlib.sha256(login.encode()).hexdigest()
+def name_key(login: str, secret: bytes) -> str:
+    """A login name as the throttle keeps it: keyed, since people type their password there."""
+    return "name:" + hmac.new(secret, login.encode(), hashlib.sha256).hexdigest()
 
 
 def address_key(client_ip: str) -> str | None:
-    return f"address:{client_ip}" if client_ip else None
+    """None for no address, or a loopback one: that is our own machine (a proxy whose forwarded
+    address was not believed), not a browser; counting it would slow everyone at once."""
+    try:
+        if not client_ip or ipaddress.ip_address(client_ip).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return f"address:{client_ip}"
 
 
-async def waiting(conn: asyncpg.Connection, keys: list[str]) -> datetime | None:
-    """When the next attempt may be made, if one of the keys is still waiting."""
-    return await conn.fetchval(
-        "SELECT max(not_before) FROM login_throttles WHERE key = ANY($1::text[]) AND not_before > now()", keys
-    )
-
-
-async def record_failure(conn: asyncpg.Connection, login: str | None, client_ip: str) -> None:
-    """One more failure for the name (if any) and the address."""
+def _keys(login: str | None, client_ip: str, secret: bytes) -> list[tuple[str, int, timedelta | None]]:
     keys: list[tuple[str, int, timedelta | None]] = []
     if login is not None:
-        keys.append((name_key(login), FREE_FAILURES_PER_NAME, None))
+        keys.append((name_key(login, secret), FREE_FAILURES_PER_NAME, None))
     address = address_key(client_ip)
     if address is not None:
         keys.append((address, FREE_FAILURES_PER_ADDRESS, ADDRESS_MEMORY))
+    return keys
+
+
+async def reserve(conn: asyncpg.Connection, login: str | None, client_ip: str, secret: bytes) -> bool:
+    """Count this attempt against the name and the address, in its own transaction, before any
+    check; False (and nothing counted) if one of them must still wait."""
+    try:
+        await _count(conn, _keys(login, client_ip, secret))
+    except _Waiting:
+        return False
+    return True
+
+
+class _Waiting(Exception):
+    pass
+
+
+async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta | None]]) -> None:
     now = datetime.now(timezone.utc)
-    for key, free, memory in keys:
-        failures = await conn.fetchval(
-            "INSERT INTO login_throttles AS t (key, failures, last_failure_at, not_before) VALUES ($1, 1, $2, $2) "
-            "ON CONFLICT (key) DO UPDATE SET "
-            " failures = CASE WHEN $3::interval IS NOT NULL AND t.last_failure_at < $2 - $3::interval THEN 1"
-            "            ELSE t.failures + 1 END, last_failure_at = $2 "
-            "RETURNING failures",
-            key, now, memory,
-        )
+    async with conn.transaction():
+        counted: list[tuple[str, int, int]] = []
+        for key, free, memory in keys:
+            row = await conn.fetchrow(
+                "SELECT failures, last_failure_at, not_before FROM login_throttles WHERE key = $1 FOR UPDATE", key
+            )
+            if row is not None and row["not_before"] > now:
+                raise _Waiting()
+            fresh = row is None or (memory is not None and row["last_failure_at"] < now - memory)
+            counted.append((key, free, 1 if fresh else row["failures"] + 1))  # type: ignore[index]
+        for key, free, failures in counted:
+            await conn.execute(
+                "INSERT INTO login_throttles (key, failures, last_failure_at, not_before) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (key) DO UPDATE SET failures = $2, last_failure_at = $3, not_before = $4",
+                key, failures, now, now + wait_after(failures, free),
+            )
+
+
+FREE_REGISTRATIONS_PER_ADDRESS = 5
+
+
+async def reserve_registration(conn: asyncpg.Connection, client_ip: str) -> bool:
+    """Registration forms from one address: a few free, then growing waits (each form counts, so
+    neither the queue nor the question "does this number have an account?" can be flooded)."""
+    if address_key(client_ip) is None:
+        return True
+    try:
+        await _count(conn, [(f"register:{client_ip}", FREE_REGISTRATIONS_PER_ADDRESS, ADDRESS_MEMORY)])
+    except _Waiting:
+        return False
+    return True
+
+
+async def release_name(conn: asyncpg.Connection, login: str, secret: bytes) -> None:
+    """The password was right (from a session): the name's count restarts."""
+    await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
+
+
+async def record_success(conn: asyncpg.Connection, login: str, account_id: str, client_ip: str, secret: bytes) -> None:
+    """The login succeeded: the name's count and the account's restart; the address's loses this attempt."""
+    await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
+    address = address_key(client_ip)
+    if address is not None:
         await conn.execute(
-            "UPDATE login_throttles SET not_before = $2 WHERE key = $1", key, now + wait_after(failures, free)
+            "UPDATE login_throttles SET failures = greatest(failures - 1, 0) WHERE key = $1", address
         )
-
-
-async def record_success(conn: asyncpg.Connection, login: str, account_id: str) -> None:
-    """The password was right: the name's count and the account's restart."""
-    await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login))
     await conn.execute("UPDATE accounts SET failed_logins = 0 WHERE id = $1", uuid.UUID(account_id))
 
 
@@ -83,7 +137,7 @@ async def count_account_failure(conn: asyncpg.Connection, account_id: str) -> bo
         await conn.fetchval(
             "UPDATE accounts SET failed_logins = failed_logins + 1, "
             " locked_at = CASE WHEN locked_at IS NULL AND failed_logins + 1 >= $2 THEN now() ELSE locked_at END "
-            "WHERE id = $1 RETURNING locked_at IS NOT NULL AND failed_logins = $2",
+            "WHERE id = $1 RETURNING locked_at IS NOT NULL AND failed_logins >= $2 AND locked_at = now()",
             uuid.UUID(account_id), LOCK_AFTER_FAILURES,
         )
     )
@@ -94,5 +148,14 @@ async def codes_sent_lately(conn: asyncpg.Connection, account_id: str) -> int:
     return await conn.fetchval(
         "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
         "AND purpose IN ('login', 'password', 'mobile')",
+        uuid.UUID(account_id), SMS_WINDOW,
+    )
+
+
+async def app_attempts_lately(conn: asyncpg.Connection, account_id: str) -> int:
+    """Authenticator-app attempts opened for the account within the last SMS_WINDOW."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
+        "AND purpose IN ('app', 'app_enrolment')",
         uuid.UUID(account_id), SMS_WINDOW,
     )

@@ -28,9 +28,8 @@ def new_reference() -> str:
 async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.RegistrationReceived:
     """Keep a new request, in the state 'submitted', for the validators' queue."""
     form, request_id, reference = msg.form, str(uuid.uuid4()), new_reference()
-    address = protection.address_key(msg.client_ip)
     async with deps.pool.acquire() as conn:
-        if address is not None and await protection.waiting(conn, [address]) is not None:
+        if not await protection.reserve_registration(conn, msg.client_ip):
             raise TooManyRequests("too many attempts; try again later")
         try:
             async with conn.transaction():
@@ -50,10 +49,6 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
                 ))
         except asyncpg.UniqueViolationError:
             raise Conflict(api.ALREADY_KNOWN) from None
-        except Conflict:
-            # Asking about many numbers from one address counts like failed logins.
-            await protection.record_failure(conn, None, msg.client_ip)
-            raise
     deps.outbox.wake()
     return api.RegistrationReceived(reference=reference)
 
