@@ -52,6 +52,7 @@ PASSWORD_REFUSALS: dict[str, str] = {
     identity.PASSWORD_TOO_LONG: N_("The new password must have at most 1,024 characters."),
     identity.PASSWORD_COMMON: N_("This password is among the most common ones: choose another."),
     identity.PASSWORD_IS_A_NAME: N_("The password must not be your login name or your email address."),
+    identity.NO_MOBILE: N_("Your account has no mobile number to confirm the change: ask an administrator."),
 }
 
 

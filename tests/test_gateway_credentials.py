@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 import time
 
 from .portal import Physicians, app_code, eventually, latest_code, random_mobile
-from .web import WebClient
+from .web import SignIn, WebClient
 
 
 async def test_password_change_through_the_pages(web: WebClient, physicians: Physicians) -> None:
@@ -128,3 +129,16 @@ async def test_staff_enrol_their_app_in_the_login_page_then_type_its_code(web: W
         assert right.status == 303 and right.headers["Location"] == "/"
     finally:
         await again.close()
+
+
+async def test_an_account_without_a_mobile_is_told_why_it_cannot_change_its_password(
+    physicians: Physicians, sign_in: SignIn
+) -> None:
+    staff = await physicians.create(role="validator")
+    browser = await sign_in(staff)
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:
+        await conn.execute("UPDATE accounts SET mobile = NULL WHERE id = $1", uuid.UUID(staff.account_id))
+    new = "une phrase assez longue"
+    refused = await browser.post_form("/profile/password", {"current": staff.password, "new": new, "again": new})
+    assert refused.status == 400 and "pas de numéro de mobile" in await refused.text()

@@ -124,3 +124,22 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     doctor = await sign_in(await physicians.create())
     assert (await doctor.get("/validation")).status == 404
     assert (await doctor.get(path)).status == 404
+
+
+async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -> None:
+    filled, reference = await _submitted(physicians)
+    validator = await physicians.create(role="admin")
+    session = (await physicians.login(validator)).secret
+    queue = await physicians.call(registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue)
+    request_id = next(item.id for item in queue.items if item.reference == reference)
+    since = time.time_ns()
+    await physicians.call(registration.CONTROL_SMS, registration.RequestRef(session=session, id=request_id), registration.RequestDetail)
+    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    code = sms["body"].split("code ")[1][:6]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for attempt in (wrong, wrong, "abcdé", wrong, wrong, code):  # a non-digit code is just wrong
+        with pytest.raises(Unauthenticated):
+            await physicians.call(
+                registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=request_id, code=attempt),
+                registration.RequestDetail,
+            )

@@ -37,6 +37,7 @@ PASSWORD_TOO_SHORT = f"the password must have at least {PASSWORD_MIN_LENGTH} cha
 PASSWORD_TOO_LONG = f"the password must have at most {PASSWORD_MAX_LENGTH} characters"
 PASSWORD_COMMON = "this password is among the most common ones"
 PASSWORD_IS_A_NAME = "the password must not be the login name or the email address"
+NO_MOBILE = "this account has no mobile number to send a code to"
 
 
 class _Message(BaseModel):

@@ -34,6 +34,8 @@ def _bound(account_id: str, enrolment: bool) -> str:
 
 def matching_step(secret: str, code: str, now: float) -> int | None:
     """The time step whose code `code` is, within the allowed drift; None if none."""
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int(now // STEP_SECONDS)
     for step in (current, current - DRIFT_STEPS, current + DRIFT_STEPS):
@@ -88,7 +90,7 @@ async def check(
     if step is None or step <= row["totp_last_step"]:
         await count_wrong_code(conn, handle_hash, max_attempts)
         return Checked(account_id=account_id, ok=False)
-    await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
+    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
     if enrolment:
         assert secret is not None
         await conn.execute(

@@ -19,7 +19,8 @@ from nats.aio.client import Client as NATS
 
 from common.bus import call
 from common.contracts import notify
-from common.errors import TooManyRequests
+from common.contracts.identity import NO_MOBILE
+from common.errors import InvalidRequest, TooManyRequests
 
 from . import login_protection as protection, store
 
@@ -72,7 +73,8 @@ async def issue(
     The account's row is held while its codes are counted and the new one is sent: two attempts
     at once cannot both be the third. A failed send rolls the attempt back. Raises
     TooManyRequests past the limit."""
-    assert account.mobile is not None
+    if not account.mobile:
+        raise InvalidRequest(NO_MOBILE)
     handle, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
     expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
     texts = SMS_TEXT[purpose]
@@ -98,7 +100,8 @@ async def open_attempt(
 ) -> None:
     """Record a new attempt; it closes the account's open ones (a new code kills the old)."""
     await conn.execute(
-        "UPDATE login_challenges SET closed_at = now() WHERE account_id = $1 AND closed_at IS NULL", uuid.UUID(account_id)
+        "UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE account_id = $1 AND closed_at IS NULL",
+        uuid.UUID(account_id)
     )
     await conn.execute(
         "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at, purpose, session_id, pending) "
@@ -112,7 +115,8 @@ async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_att
     """One more wrong code for the attempt; it closes at `max_attempts`."""
     await conn.execute(
         "UPDATE login_challenges SET attempts = attempts + 1, "
-        "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END WHERE handle_hash = $1",
+        "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END, "
+        "pending = CASE WHEN attempts + 1 >= $2 THEN NULL ELSE pending END WHERE handle_hash = $1",
         handle_hash, max_attempts,
     )
 
@@ -143,6 +147,6 @@ async def check(
     if not hmac.compare_digest(bytes(row["code_mac"]), code_mac(handle, code)):
         await count_wrong_code(conn, handle_hash, max_attempts)
         return Checked(account_id=account_id, ok=False)
-    await conn.execute("UPDATE login_challenges SET closed_at = now() WHERE handle_hash = $1", handle_hash)
+    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
     session = row["session_id"]
     return Checked(account_id, True, None if session is None else str(session), row["pending"])

@@ -7,6 +7,7 @@ a new mobile number is told to the old one.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -14,13 +15,15 @@ import asyncpg
 
 from common.bus import call
 from common.contracts import audit, identity as api, notify
-from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
+from common.errors import DomainError, InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, login_protection as protection, store
 from .codes import digest
 from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
+
+log = logging.getLogger(__name__)
 
 MOBILE_CHANGED_TEXT = {
     "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
@@ -121,5 +124,8 @@ async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.E
     account = await _confirm(deps, msg, "mobile", "mobile.changed", apply)
     if account.mobile:
         text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
-        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
+        try:
+            await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
+        except DomainError as exc:  # the change is made; the notice is a courtesy (audited above)
+            log.warning("notice of a mobile change not sent: %s", exc.code)
     return api.Empty()

@@ -5,6 +5,7 @@ Only validators and administrators see requests; to anyone else a request does n
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import uuid
@@ -17,13 +18,13 @@ from common.contracts import audit, notify, registration as api
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
-from .codes import code_mac
 from .credentials import session_account
 from .handlers import Deps, enqueue_audit
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
 CONTROL_CODE_TTL = timedelta(minutes=15)
+CONTROL_CODE_ATTEMPTS = 5
 CONTROL_TEXT = {
     "fr": "Portail médecins, vérification de votre numéro : code {code}. Donnez-le à la personne qui valide votre demande.",
 }
@@ -49,6 +50,16 @@ def _request_id(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound() from None
+
+
+def _bound(value: str) -> str:
+    """What a request's sealed values and codes are bound to: its id in canonical form."""
+    return str(_request_id(value))
+
+
+def _control_mac(deps: Deps, request_id: str, code: str) -> bytes:
+    """A control code as kept: keyed with the service's secret, useless from a dump alone."""
+    return hmac.new(deps.settings.data_key, f"control:{_bound(request_id)}:{code}".encode(), hashlib.sha256).digest()
 
 
 async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
@@ -77,7 +88,7 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
         raise NotFound()
     fields = dict(row)
     sealed = fields.pop("id_document_number")
-    number = deps.sealer.open(bytes(sealed), f"id-document:{msg.id}").decode() if sealed else None
+    number = deps.sealer.open(bytes(sealed), f"id-document:{_bound(msg.id)}").decode() if sealed else None
     return api.RequestDetail(**fields, id_document_number=number)
 
 
@@ -99,9 +110,10 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
             raise TooManyRequests("too many control SMS; try again later")
         await conn.execute(
             "UPDATE registration_requests SET control_code_mac = $2, control_sent_at = now(), control_confirmed_at = NULL, "
+            "control_attempts = 0, "
             "control_sends = CASE WHEN control_sent_at > now() - $3::interval THEN control_sends + 1 ELSE 1 END "
             "WHERE id = $1",
-            _request_id(msg.id), code_mac(msg.id, code), CONTROL_CODE_TTL,
+            _request_id(msg.id), _control_mac(deps, msg.id, code), CONTROL_CODE_TTL,
         )
         await _audit(conn, account, msg.id, "registration.control_sent")
         text = CONTROL_TEXT["fr"].format(code=code)
@@ -124,12 +136,19 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
             raise NotFound()
         entered = "".join(msg.code.split())
         right = bool(row["fresh"]) and row["control_code_mac"] is not None and hmac.compare_digest(
-            bytes(row["control_code_mac"]), code_mac(msg.id, entered)
+            bytes(row["control_code_mac"]), _control_mac(deps, msg.id, entered)
         )
         if right:
             await conn.execute(
                 "UPDATE registration_requests SET control_confirmed_at = now(), control_code_mac = NULL WHERE id = $1",
                 _request_id(msg.id),
+            )
+        else:  # the fifth wrong code clears it: a new control SMS is needed
+            await conn.execute(
+                "UPDATE registration_requests SET control_attempts = control_attempts + 1, "
+                "control_code_mac = CASE WHEN control_attempts + 1 >= $2 THEN NULL ELSE control_code_mac END "
+                "WHERE id = $1",
+                _request_id(msg.id), CONTROL_CODE_ATTEMPTS,
             )
         await _audit(conn, account, msg.id, "registration.control_confirmed", "success" if right else "failure")
     deps.outbox.wake()
@@ -148,7 +167,7 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
             "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL RETURNING id",
             _request_id(msg.id), msg.check_method,
-            deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{msg.id}"),
+            deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{_bound(msg.id)}"),
             uuid.UUID(account.id), msg.validator_name, msg.place,
         )
         if signed is None:
