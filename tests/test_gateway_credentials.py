@@ -100,7 +100,11 @@ async def test_mobile_change_through_the_pages(web: WebClient, physicians: Physi
     assert started.status == 303 and started.headers["Location"] == "/profile/mobile/code"
     assert 'action="/profile/mobile/code"' in await (await web.get("/profile/mobile/code")).text()
     sms = await physicians.sms_code(doctor.mobile, since)
-    done = await web.post_form("/profile/mobile/code", {"code": sms})
+    first = await web.post_form("/profile/mobile/code", {"code": sms})
+    assert first.status == 303 and first.headers["Location"] == "/profile/mobile/code?new=1"
+    assert "votre nouveau numéro" in await (await web.get("/profile/mobile/code?new=1")).text()
+    new_sms = await physicians.sms_code(new_mobile, since)
+    done = await web.post_form("/profile/mobile/code?new=1", {"code": new_sms}, form_page="/profile/mobile/code?new=1")
     assert done.status == 303 and done.headers["Location"] == "/profile/mobile?changed=1"
     assert "Votre numéro de mobile a été changé" in await (await web.get("/profile/mobile?changed=1")).text()
 

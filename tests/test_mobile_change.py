@@ -1,5 +1,5 @@
-"""Changing one's mobile number: the current password, a code on the current number, a notice
-to the old number afterwards; only mobile numbers are accepted."""
+"""Changing one's mobile number: the current password, a code on the current number, then one on
+the new number (it must work), a notice to the old number; only mobile numbers are accepted."""
 from __future__ import annotations
 
 import time
@@ -41,9 +41,21 @@ async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physi
     )
     code = await physicians.sms_code(doctor.mobile, since)  # on the number still in the physician's hands
     assert not outbox_messages(physicians.stack.outbox_dir, "sms", new_mobile, since)
-    await physicians.call(
+    second = await physicians.call(
         identity.MOBILE_CHANGE_FINISH,
         identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
+        identity.CodeChallenge,
+    )
+    new_code = await physicians.sms_code(new_mobile, since)  # the new number works
+    with pytest.raises(Unauthenticated):  # the first code does not confirm the second step
+        await physicians.call(
+            identity.MOBILE_CHANGE_VERIFY,
+            identity.ChangeConfirmation(session=session.secret, challenge=second.challenge, code=code if code != new_code else "000000"),
+            identity.Empty,
+        )
+    await physicians.call(
+        identity.MOBILE_CHANGE_VERIFY,
+        identity.ChangeConfirmation(session=session.secret, challenge=second.challenge, code=new_code),
         identity.Empty,
     )
     notices = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)

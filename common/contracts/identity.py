@@ -22,6 +22,7 @@ PASSWORD_CHANGE_START = "identity.api.password.change.start"
 PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
 MOBILE_CHANGE_START = "identity.api.mobile.change.start"
 MOBILE_CHANGE_FINISH = "identity.api.mobile.change.finish"
+MOBILE_CHANGE_VERIFY = "identity.api.mobile.change.verify"
 
 PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
 CONTACT = "identity.svc.contact"

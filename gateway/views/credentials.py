@@ -36,10 +36,14 @@ class Change:
     form: str  # template
     start: str  # identity's subjects
     finish: str
+    verify: str | None = None  # a second code, sent to the new value itself (a mobile number)
 
 
 PASSWORD = Change("/profile/password", "password.html", identity.PASSWORD_CHANGE_START, identity.PASSWORD_CHANGE_FINISH)
-MOBILE = Change("/profile/mobile", "mobile.html", identity.MOBILE_CHANGE_START, identity.MOBILE_CHANGE_FINISH)
+MOBILE = Change(
+    "/profile/mobile", "mobile.html", identity.MOBILE_CHANGE_START, identity.MOBILE_CHANGE_FINISH,
+    verify=identity.MOBILE_CHANGE_VERIFY,
+)
 
 
 def current_handle(request: web.Request) -> str:
@@ -61,7 +65,7 @@ def form_page(change: Change) -> Handler:
 def code_page(change: Change) -> Handler:
     async def page(request: web.Request) -> web.Response:
         """GET the code's form, while a change waits for it."""
-        return waiting_code_form(request, STEP_UP, change.path, CODE_FORM, {"problem": None, "change": change.path})
+        return waiting_code_form(request, STEP_UP, change.path, CODE_FORM, _code_context(request, change, None))
 
     return page
 
@@ -98,19 +102,34 @@ def finish_change(change: Change) -> Handler:
         form = await request.post()
         challenge = request.cookies.get(STEP_UP, "")
         entered = "".join(field(form, "code").split())
-        context = {"problem": "code", "change": change.path}
+        context = _code_context(request, change, "code")
         if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
             return render_page(request, CODE_FORM, context, status=400)
         confirmation = identity.ChangeConfirmation(session=current_handle(request), challenge=challenge, code=entered)
         try:
-            await call(bus_of(request), change.finish, confirmation, identity.Empty)
+            if change.verify is not None and not context["new_value"]:  # first code: then one to the new number
+                second = await call(bus_of(request), change.finish, confirmation, identity.CodeChallenge)
+                response = see_other(change.path + "/code?new=1")
+                set_private_cookie(
+                    response, settings_of(request), STEP_UP, second.challenge, max_age=seconds_until(second.expires_at)
+                )
+                return response
+            subject = change.verify if change.verify is not None else change.finish
+            await call(bus_of(request), subject, confirmation, identity.Empty)
         except Unauthenticated:
             return render_page(request, CODE_FORM, context, status=400)
+        except TooManyRequests:
+            return render_page(request, CODE_FORM, {**context, "problem": "too_many"}, status=429)
         response = see_other(change.path + "?changed=1")
         delete_private_cookie(response, settings_of(request), STEP_UP)
         return response
 
     return finish
+
+
+def _code_context(request: web.Request, change: Change, problem: str | None) -> dict[str, Any]:
+    """The code page's values: which change, and whether the code went to the new number."""
+    return {"problem": problem, "change": change.path, "new_value": request.query.get("new") == "1"}
 
 
 async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web.Response:

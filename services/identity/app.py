@@ -43,6 +43,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.PASSWORD_CHANGE_FINISH: (credentials.finish_password_change, api.ChangeConfirmation),
             api.MOBILE_CHANGE_START: (credentials.start_mobile_change, api.MobileChangeStart),
             api.MOBILE_CHANGE_FINISH: (credentials.finish_mobile_change, api.ChangeConfirmation),
+            api.MOBILE_CHANGE_VERIFY: (credentials.verify_new_mobile, api.ChangeConfirmation),
             api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),
             api.CONTACT: (handlers.contact, api.ContactLookup),
         }

@@ -24,7 +24,7 @@ from common.errors import InvalidRequest, TooManyRequests
 
 from . import login_protection as protection, store
 
-Purpose = Literal["login", "password", "mobile"]
+Purpose = Literal["login", "password", "mobile", "mobile_new"]
 
 SMS_TEXT = {
     "login": {
@@ -38,6 +38,10 @@ SMS_TEXT = {
     "mobile": {
         "fr": "Code pour changer votre numéro de mobile du portail : {code}. Il expire dans {minutes} minutes.",
         "en": "Code to change your portal mobile number: {code}. It expires in {minutes} minutes.",
+    },
+    "mobile_new": {
+        "fr": "Code pour confirmer ce nouveau numéro de mobile du portail : {code}. Il expire dans {minutes} minutes.",
+        "en": "Code to confirm this new mobile number for the portal: {code}. It expires in {minutes} minutes.",
     },
 }
 
@@ -67,13 +71,15 @@ async def issue(
     *,
     session_id: str | None = None,
     pending: str | None = None,
+    to: str | None = None,
 ) -> Issued:
-    """Open a new attempt and send its code to the account's mobile, in one transaction.
+    """Open a new attempt and send its code to the account's mobile (or `to`), in one transaction.
 
     The account's row is held while its codes are counted and the new one is sent: two attempts
     at once cannot both be the third. A failed send rolls the attempt back. Raises
     TooManyRequests past the limit."""
-    if not account.mobile:
+    recipient = to or account.mobile
+    if not recipient:
         raise InvalidRequest(NO_MOBILE)
     handle, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
     expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
@@ -84,7 +90,7 @@ async def issue(
         if await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW:
             raise TooManyRequests("too many codes asked; try again later")
         await open_attempt(conn, handle, account.id, code_mac(handle, code), expires_at, purpose, session_id, pending)
-        await call(nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
+        await call(nc, notify.SEND_SMS, notify.SendSms(to=recipient, text=text), notify.SmsAccepted)
     return Issued(handle, expires_at)
 
 

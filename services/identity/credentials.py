@@ -117,11 +117,31 @@ async def start_mobile_change(msg: api.MobileChangeStart, deps: Deps) -> api.Cod
     return await _send_code(deps, session_id, account, "mobile", msg.new_mobile)
 
 
-async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.CodeChallenge:
+    """The code from the current number: then a code goes to the new number, which must work."""
+    async with deps.pool.acquire() as conn:
+        async with conn.transaction():
+            session_id, account = await session_account(conn, deps, msg.session)
+            checked = await codes.check(
+                conn, msg.challenge, msg.code, "mobile", deps.settings.sms_code_max_attempts, session_id=session_id
+            )
+            if not checked.ok:
+                await audit_record(deps, conn, "mobile.changed", "failure", account, "wrong or expired code")
+        if not checked.ok or not checked.pending:
+            raise Unauthenticated("invalid or expired code")
+        issued = await codes.issue(
+            conn, deps.nc, account, "mobile_new", deps.settings.sms_code_ttl_seconds,
+            session_id=session_id, pending=checked.pending, to=checked.pending,
+        )
+    return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
+
+
+async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+    """The code from the new number: the change is made, and the old number is told."""
     async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
 
-    account = await _confirm(deps, msg, "mobile", "mobile.changed", apply)
+    account = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)
     if account.mobile:
         text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
         try:

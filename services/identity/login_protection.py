@@ -147,7 +147,7 @@ async def codes_sent_lately(conn: asyncpg.Connection, account_id: str) -> int:
     """SMS codes sent to the account within the last SMS_WINDOW."""
     return await conn.fetchval(
         "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
-        "AND purpose IN ('login', 'password', 'mobile')",
+        "AND purpose IN ('login', 'password', 'mobile', 'mobile_new')",
         uuid.UUID(account_id), SMS_WINDOW,
     )
 
