@@ -1,7 +1,6 @@
 """Identity's handlers: one per subject, typed message in, typed answer out."""
 from __future__ import annotations
 
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from .codes import digest
 from .config import IdentitySettings
 from .passwords import verify_password
 from .sealing import Sealer
-
-log = logging.getLogger(__name__)
 
 AUDIT_SUBJECT = audit.subject_for("identity")
 
@@ -43,10 +40,6 @@ def normalise_login(login: str) -> str:
 async def enqueue_audit(conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
     """Queue an audit record in the caller's transaction (the outbox sends it after the commit)."""
     await enqueue(conn, AUDIT_SUBJECT, record)
-
-
-async def _audit(deps: Deps, conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
-    await enqueue_audit(conn, record)
 
 
 def _actor(account: store.Account | None) -> audit.Party:
@@ -88,7 +81,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         except TooManyRequests:
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
             raise
-        await _audit(deps, conn, audit.AuditRecord(
+        await enqueue_audit(conn, audit.AuditRecord(
             action="login.password", outcome="success", actor=_actor(account),
             entity=audit.Entity(kind="account", id=account.id), client_ip=msg.client_ip or None, detail="SMS code sent",
         ))
@@ -105,7 +98,7 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
         )
-        await _audit(deps, conn, audit.AuditRecord(
+        await enqueue_audit(conn, audit.AuditRecord(
             action="login.password", outcome="success", actor=_actor(account),
             entity=audit.Entity(kind="account", id=account.id), client_ip=client_ip or None,
             detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
@@ -123,7 +116,7 @@ async def audit_record(
     deps: Deps, conn: asyncpg.Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
 ) -> None:
     """Record what an account's owner did to it (in the caller's transaction, if any)."""
-    await _audit(deps, conn, audit.AuditRecord(
+    await enqueue_audit(conn, audit.AuditRecord(
         action=action, outcome=outcome, actor=_actor(account),  # type: ignore[arg-type]
         entity=audit.Entity(kind="account", id=account.id), detail=detail,
     ))
@@ -133,7 +126,7 @@ async def audit_record(
 async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id: str) -> None:
     """One more consecutive failure; the 100th locks the account (audited)."""
     if await protection.count_account_failure(conn, account_id):
-        await _audit(deps, conn, audit.AuditRecord(
+        await enqueue_audit(conn, audit.AuditRecord(
             action="account.locked", outcome="success", actor=audit.Party(kind="system"),
             entity=audit.Entity(kind="account", id=account_id),
             detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
@@ -143,7 +136,7 @@ async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id
 async def _audit_refusal(
     deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
 ) -> None:
-    await _audit(deps, conn, audit.AuditRecord(
+    await enqueue_audit(conn, audit.AuditRecord(
         action="login.password", outcome="failure", actor=_actor(account), client_ip=client_ip or None, detail=detail
     ))
     deps.outbox.wake()
@@ -165,13 +158,18 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
             await protection.record_success(conn, login or "", checked.account_id, msg.client_ip, deps.settings.data_key)
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
             await count_account_failure(deps, conn, checked.account_id)
-        await _audit(
-            deps,
+        role = None if checked.account_id is None else await conn.fetchval(
+            "SELECT role FROM accounts WHERE id = $1", uuid.UUID(checked.account_id)
+        )
+        await enqueue_audit(
             conn,
             audit.AuditRecord(
                 action="login.code",
                 outcome="success" if checked.ok else "failure",
-                actor=audit.Party(kind="physician", id=checked.account_id) if checked.account_id else audit.Party(kind="anonymous"),
+                actor=(
+                    audit.Party(kind="physician" if role == "physician" else "staff", id=checked.account_id)
+                    if checked.account_id else audit.Party(kind="anonymous")
+                ),
                 entity=audit.Entity(kind="session", id=session_id) if checked.ok else None,
                 client_ip=msg.client_ip or None,
                 detail="" if checked.ok else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
@@ -217,10 +215,8 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
     async with deps.pool.acquire() as conn, conn.transaction():
         account_id = await store.end_session(conn, digest(msg.session))
         if account_id is not None:
-            await _audit(
-                deps,
-                conn,
-                audit.AuditRecord(action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)),
+            await enqueue_audit(
+                conn, audit.AuditRecord(action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)),
             )
     deps.outbox.wake()
     return api.Empty()
