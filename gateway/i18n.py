@@ -29,7 +29,15 @@ from markupsafe import Markup
 
 from . import cookies
 from .document_rows import DocumentRows
-from .labels import BORN, CATEGORIES, CATEGORY_LABELS, REASON_LABELS, REQUEST_STATES
+from .labels import (
+    ACCOUNT_ROLES,
+    ACCOUNT_STATUSES,
+    BORN,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    REASON_LABELS,
+    REQUEST_STATES,
+)
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -135,6 +143,8 @@ def _formatters(
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
+        "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
+        "account_status": lambda code: translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code,
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
     }

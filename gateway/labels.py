@@ -63,3 +63,16 @@ REQUEST_STATES: dict[str, str] = {
     "login_created": N_("login created"),
     "refused": N_("refused"),
 }
+
+
+ACCOUNT_ROLES: dict[str, str] = {
+    "physician": N_("physician"),
+    "validator": N_("validator"),
+    "admin": N_("administrator"),
+    "service_staff": N_("service staff"),
+}
+ACCOUNT_STATUSES: dict[str, str] = {
+    "pending": N_("pending"),
+    "active": N_("active"),
+    "deactivated": N_("deactivated"),
+}

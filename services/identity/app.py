@@ -5,11 +5,11 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common.bus import endpoint
-from common.contracts import identity as api, registration as reg
+from common.contracts import accounts, identity as api, registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
-from . import credentials, handlers, open_sessions, registration, validation
+from . import account_admin, credentials, handlers, open_sessions, registration, validation
 from .config import IdentitySettings
 from .sealing import Sealer
 
@@ -32,6 +32,9 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
             api.SESSION_END: (handlers.end_session, api.SessionRef),
             reg.SUBMIT: (registration.submit, reg.RegistrationSubmission),
+            accounts.SEARCH: (account_admin.search, accounts.AccountSearch),
+            accounts.SET_STATUS: (account_admin.set_status, accounts.AccountStatus),
+            accounts.UNLOCK: (account_admin.unlock, accounts.AccountRef),
             reg.QUEUE: (validation.queue, reg.QueueQuery),
             reg.DETAIL: (validation.detail, reg.RequestRef),
             reg.CONTROL_SMS: (validation.send_control_sms, reg.RequestRef),

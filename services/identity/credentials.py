@@ -18,7 +18,7 @@ from common.contracts import audit, identity as api, notify
 from common.errors import DomainError, InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, login_protection as protection, store
-from .codes import digest
+from .access import session_account
 from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
@@ -29,18 +29,6 @@ MOBILE_CHANGED_TEXT = {
     "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
     "en": "The mobile number of your portal account was changed. If it was not you, call the support.",
 }
-
-
-async def session_account(
-    conn: asyncpg.Connection, deps: Deps, session: str, touch: bool = True
-) -> tuple[str, store.Account]:
-    """The live session's id and account; Unauthenticated otherwise."""
-    found = await store.touch_live_session(
-        conn, digest(session), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds, touch
-    )
-    if found is None:
-        raise Unauthenticated("no such session")
-    return found
 
 
 async def _checked_session(

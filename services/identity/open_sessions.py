@@ -6,7 +6,7 @@ import uuid
 from common.contracts import identity as api
 from common.errors import NotFound
 
-from .credentials import session_account
+from .access import session_account
 from .handlers import Deps, audit_record
 
 

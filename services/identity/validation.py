@@ -18,7 +18,7 @@ from common.contracts import audit, notify, registration as api
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
-from .credentials import session_account
+from .access import opaque_id, staff_account
 from .handlers import Deps, enqueue_audit
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
@@ -36,20 +36,10 @@ _SUMMARY = (
 
 
 async def _validator(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
-    try:
-        _, account = await session_account(conn, deps, session)
-    except Unauthenticated:
-        raise NotFound() from None
-    if account.role not in VALIDATOR_ROLES:
-        raise NotFound()
-    return account
+    return await staff_account(conn, deps, session, VALIDATOR_ROLES)
 
 
-def _request_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound() from None
+_request_id = opaque_id
 
 
 def _bound(value: str) -> str:

@@ -1,0 +1,60 @@
+"""Administrators' work on accounts (F11): list and search, deactivate and reactivate, unlock.
+Identity checks the caller's role from the session itself."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEARCH = "identity.api.accounts.search"
+SET_STATUS = "identity.api.accounts.status"
+UNLOCK = "identity.api.accounts.unlock"
+
+Secret = Field(min_length=1, max_length=1024)
+Role = Literal["physician", "validator", "admin", "service_staff"]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountSearch(_Message):
+    session: str = Secret
+    text: str | None = Field(default=None, max_length=100, description="name, login, email, GLN or RPPS; ignores case")
+    role: Role | None = None
+    status: Literal["pending", "active", "deactivated"] | None = None
+    locked_only: bool = False
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+class AccountListing(_Message):
+    id: str
+    login: str | None
+    family_name: str
+    given_name: str
+    role: Role
+    status: Literal["pending", "active", "deactivated"]
+    email: str
+    number: str | None = Field(description="gln:<13 digits> or rpps:<11 digits> for a physician")
+    locked: bool
+    created_at: datetime
+
+
+class AccountPage(_Message):
+    items: list[AccountListing]
+    total: int
+    page: int
+    per_page: int
+
+
+class AccountStatus(_Message):
+    session: str = Secret
+    id: str = Field(min_length=1, max_length=64)
+    active: bool
+
+
+class AccountRef(_Message):
+    session: str = Secret
+    id: str = Field(min_length=1, max_length=64)

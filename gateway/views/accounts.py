@@ -1,0 +1,67 @@
+"""The administrators' accounts page (F11): search, deactivate and reactivate, unlock."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from common.bus import call
+from common.contracts import accounts as api
+from common.errors import Conflict
+
+from ..pages import render_page, see_other
+from ..query import ListQuery
+from ..state import bus_of
+from .credentials import current_handle
+from .language import safe_local_path
+
+ACCOUNT_ID = r"[0-9a-f-]{36}"
+ROLES = ("physician", "validator", "admin", "service_staff")
+STATUSES = ("pending", "active", "deactivated")
+
+
+async def accounts_page(request: web.Request) -> web.Response:
+    """GET /admin/accounts?text=&role=&status=&locked=&page=: the accounts that match."""
+    query = ListQuery(request.query)
+    wanted = api.AccountSearch(
+        session=current_handle(request),
+        text=query.text("text", 100),
+        role=query.choice("role", ROLES),  # type: ignore[arg-type]
+        status=query.choice("status", STATUSES),  # type: ignore[arg-type]
+        locked_only=query.flag("locked"),
+        page=query.page(),
+    )
+    found = await call(bus_of(request), api.SEARCH, wanted, api.AccountPage)
+    context = {
+        **query.listing("/admin/accounts", found.total, found.page, found.per_page),
+        "accounts": found.items, "roles": ROLES, "statuses": STATUSES, "back": request.path_qs,
+    }
+    return render_page(request, "admin_accounts.html", context)
+
+
+async def deactivate(request: web.Request) -> web.Response:
+    return await _set_status(request, active=False)
+
+
+async def reactivate(request: web.Request) -> web.Response:
+    return await _set_status(request, active=True)
+
+
+async def unlock(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/unlock."""
+    ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
+    await call(bus_of(request), api.UNLOCK, ref, api.AccountListing)
+    return see_other(await _back(request))
+
+
+async def _set_status(request: web.Request, active: bool) -> web.Response:
+    """POST /admin/accounts/{id}/deactivate or /reactivate."""
+    wanted = api.AccountStatus(session=current_handle(request), id=request.match_info["id"], active=active)
+    try:
+        await call(bus_of(request), api.SET_STATUS, wanted, api.AccountListing)
+    except Conflict:
+        return see_other("/admin/accounts?own=1")
+    return see_other(await _back(request))
+
+
+async def _back(request: web.Request) -> str:
+    back = (await request.post()).get("next")
+    return (safe_local_path(back) if isinstance(back, str) else None) or "/admin/accounts"

@@ -1,0 +1,97 @@
+"""Administrators' work on accounts (F11): list and search, deactivate (which ends every session
+of the account at once) and reactivate, unlock after too many failed logins. Administrators
+only; to anyone else the accounts do not exist."""
+from __future__ import annotations
+
+
+import asyncpg
+
+from common.contracts import accounts as api, audit
+from common.errors import Conflict, NotFound
+
+from . import store
+from .access import opaque_id, staff_account
+from .handlers import Deps, enqueue_audit
+
+_LISTING = (
+    "id::text, login, family_name, given_name, role, status, email, "
+    "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END AS number, "
+    "locked_at IS NOT NULL AS locked, created_at"
+)
+
+
+async def _admin(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+    return await staff_account(conn, deps, session, ("admin",))
+
+
+async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
+    conditions, params = [], []
+    if msg.text:
+        text = msg.text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{text}%")
+        n = len(params)
+        conditions.append(
+            f"(lower(family_name || ' ' || given_name) LIKE ${n} OR lower(given_name || ' ' || family_name) LIKE ${n} "
+            f"OR lower(coalesce(login, '')) LIKE ${n} OR lower(email) LIKE ${n} "
+            f"OR coalesce(gln, '') LIKE ${n} OR coalesce(rpps, '') LIKE ${n})"
+        )
+    for column, value in (("role", msg.role), ("status", msg.status)):
+        if value is not None:
+            params.append(value)
+            conditions.append(f"{column} = ${len(params)}")
+    if msg.locked_only:
+        conditions.append("locked_at IS NOT NULL")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    async with deps.pool.acquire() as conn:
+        await _admin(conn, deps, msg.session)
+        total = await conn.fetchval(f"SELECT count(*) FROM accounts {where}", *params)
+        rows = await conn.fetch(
+            f"SELECT {_LISTING} FROM accounts {where} ORDER BY family_name, given_name, id "
+            f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
+            *params, msg.per_page, (msg.page - 1) * msg.per_page,
+        )
+    return api.AccountPage(
+        items=[api.AccountListing(**dict(row)) for row in rows], total=total, page=msg.page, per_page=msg.per_page
+    )
+
+
+async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
+    """Deactivate (every session ends now) or reactivate an account."""
+    target = opaque_id(msg.id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        if admin.id == str(target):
+            raise Conflict("an administrator does not deactivate their own account")
+        row = await conn.fetchrow(
+            f"UPDATE accounts SET status = $2 WHERE id = $1 AND status IN ('active', 'deactivated') RETURNING {_LISTING}",
+            target, "active" if msg.active else "deactivated",
+        )
+        if row is None:
+            raise NotFound()
+        if not msg.active:
+            await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", target)
+        await _audit(conn, admin, msg.id, "account.reactivated" if msg.active else "account.deactivated")
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+    """Lift a lock after too many failed logins; the count of failures restarts."""
+    target = opaque_id(msg.id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            f"UPDATE accounts SET locked_at = NULL, failed_logins = 0 WHERE id = $1 RETURNING {_LISTING}", target
+        )
+        if row is None:
+            raise NotFound()
+        await _audit(conn, admin, msg.id, "account.unlocked")
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def _audit(conn: asyncpg.Connection, admin: store.Account, account_id: str, action: str) -> None:
+    await enqueue_audit(conn, audit.AuditRecord(
+        action=action, outcome="success", actor=audit.Party(kind="staff", id=admin.id),  # type: ignore[arg-type]
+        entity=audit.Entity(kind="account", id=account_id),
+    ))

@@ -1,0 +1,69 @@
+"""Administrators' work on accounts: search, deactivate (every session ends), reactivate, unlock.
+Administrators only; to anyone else the accounts do not exist."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from common.contracts import accounts
+from common.errors import Conflict, NotFound
+
+from .portal import Physicians
+from .web import SignIn
+
+
+async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physicians: Physicians) -> None:
+    admin = await physicians.create(role="admin")
+    session = (await physicians.login(admin)).secret
+    doctor = await physicians.create()
+    doctor_session = await physicians.login(doctor)
+
+    found = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.login.upper()), accounts.AccountPage)
+    assert [item.id for item in found.items] == [doctor.account_id] and found.total == 1
+    by_number = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.gln), accounts.AccountPage)
+    assert [item.number for item in by_number.items] == [f"gln:{doctor.gln}"]
+    wildcard = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text="%"), accounts.AccountPage)
+    assert wildcard.total == 0  # typed text, not a pattern
+
+    off = await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=doctor.account_id, active=False), accounts.AccountListing)
+    assert off.status == "deactivated" and not await physicians.alive(doctor_session)  # every session ended at once
+    with pytest.raises(Conflict):
+        await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=admin.account_id, active=False), accounts.AccountListing)
+    on = await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=doctor.account_id, active=True), accounts.AccountListing)
+    assert on.status == "active"
+
+    assert physicians.pool is not None
+    async with physicians.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE accounts SET locked_at = now(), failed_logins = 100 WHERE id = $1", uuid.UUID(doctor.account_id)
+        )
+    locked = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, locked_only=True, text=doctor.login), accounts.AccountPage)
+    assert [item.locked for item in locked.items] == [True]
+    unlocked = await physicians.call(accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing)
+    assert not unlocked.locked
+    await physicians.age_sms_codes(doctor)
+    assert (await physicians.login(doctor)).token
+
+
+async def test_no_one_but_an_administrator_reaches_accounts(physicians: Physicians) -> None:
+    validator, doctor = await physicians.create(role="validator"), await physicians.create()
+    for someone in (validator, doctor):
+        session = (await physicians.login(someone)).secret
+        with pytest.raises(NotFound):
+            await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session), accounts.AccountPage)
+        with pytest.raises(NotFound):
+            await physicians.call(accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing)
+
+
+async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    doctor = await physicians.create()
+    page = await admin.get(f"/admin/accounts?text={doctor.login}")
+    text = await page.text()
+    assert page.status == 200 and doctor.login in text and "Comptes" in text
+    off = await admin.post_form(f"/admin/accounts/{doctor.account_id}/deactivate", {}, form_page=f"/admin/accounts?text={doctor.login}")
+    assert off.status == 303
+    assert "désactivé" in await (await admin.get(f"/admin/accounts?text={doctor.login}")).text()
+    physician = await sign_in(await physicians.create())
+    assert (await physician.get("/admin/accounts")).status == 404
