@@ -225,6 +225,7 @@ class Stack:
         if process == "identity":
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
             env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
+            env["PORTAL_PUBLIC_URL"] = cfg.public_url
         if process == "notify":
             env |= sms | {
                 "SMTP_HOST": "127.0.0.1",

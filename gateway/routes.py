@@ -20,7 +20,7 @@ from .views.language import switch_language
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.registration import registration_form, registration_sent, submit_registration
-from .views.validation import REQUEST_ID, confirm_control, queue_page, request_page, send_control_sms, sign
+from .views.validation import REQUEST_ID, confirm_control, create_login, queue_page, request_page, send_control_sms, sign
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -68,6 +68,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/validation/{{id:{REQUEST_ID}}}/control", send_control_sms),
         web.post(f"/validation/{{id:{REQUEST_ID}}}/control/confirm", confirm_control),
         web.post(f"/validation/{{id:{REQUEST_ID}}}/sign", sign),
+        web.post(f"/validation/{{id:{REQUEST_ID}}}/login", create_login),
         web.get(f"/lang/{{locale:{'|'.join(LOCALES)}}}", switch_language),
         web.get("/healthz", healthz),
         web.static("/static", STATIC_DIR),

@@ -26,6 +26,9 @@ PUBLIC_PATHS = frozenset(
 )
 PUBLIC_PREFIXES = ("/static/", "/lang/")
 
+# What a session with a temporary password may reach.
+FIRST_LOGIN_PATHS = ("/profile/password", "/logout")
+
 # identity accepts at most this much (SessionRef); anything longer cannot be a session.
 _SESSION_MAX_LENGTH = 1024
 
@@ -67,7 +70,10 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     # What the page's script does by itself (the event stream, live refreshes) is not the physician
     # being active: it must not keep an unattended session alive past its idle timeout.
     unattended = request.path == "/events" or request.headers.get(PARTIAL_HEADER) == "1"
-    request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(handle, touch=not unattended)
+    resolved = request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(handle, touch=not unattended)
+    if resolved.account.must_change_password and not request.path.startswith(FIRST_LOGIN_PATHS):
+        # A temporary password: choosing one's own comes before anything else.
+        return web.Response(status=303, headers={"Location": "/profile/password?first=1"})
     return await handler(request)
 
 

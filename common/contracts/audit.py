@@ -28,6 +28,7 @@ Action = Literal[
     "registration.control_sent",
     "registration.control_confirmed",
     "registration.validated",
+    "registration.login_created",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

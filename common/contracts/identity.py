@@ -133,6 +133,7 @@ class AccountSummary(_Message):
     locale: str
     documents_scope: Literal["all", "unread", "last_12_months"] = "all"
     patients_scope: Literal["all", "with_unread", "recent"] = "all"
+    must_change_password: bool = Field(default=False, description="a temporary password: the first thing to do")
 
 
 class ResolvedSession(_Message):

@@ -1,9 +1,10 @@
 """Requests the notify service answers."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 SEND_SMS = "notify.api.sms.send"
+SEND_MAIL = "notify.api.mail.send"
 
 
 class SendSms(BaseModel):
@@ -17,3 +18,18 @@ class SendSms(BaseModel):
 
 class SmsAccepted(BaseModel):
     provider_id: str
+
+
+class SendMail(BaseModel):
+    """An email to send now, for an account's own business (its temporary password). The text is
+    never logged; it names no patient."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: EmailStr
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class MailAccepted(BaseModel):
+    accepted: bool = True

@@ -16,6 +16,7 @@ DETAIL = "identity.api.registration.detail"
 CONTROL_SMS = "identity.api.registration.control.send"
 CONTROL_CONFIRM = "identity.api.registration.control.confirm"
 SIGN = "identity.api.registration.sign"
+CREATE_LOGIN = "identity.api.registration.login"
 
 State = Literal["submitted", "validated", "login_created", "refused"]
 Secret = Field(min_length=1, max_length=1024)
@@ -120,6 +121,9 @@ class RequestDetail(RequestSummary):
     validator_name: str | None
     validated_place: str | None
     validated_at: datetime | None
+    login: str | None = None
+    login_created_by_name: str | None = None
+    login_created_at: datetime | None = None
 
 
 class ControlCode(RequestRef):
@@ -133,3 +137,12 @@ class Validation(RequestRef):
     id_document_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
     validator_name: Text
     place: Text
+
+
+class LoginCreation(RequestRef):
+    """The administrator's section: the login name of a validated request (the creator is the caller)."""
+
+    login: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
+
+
+LOGIN_TAKEN = "this login name is already taken"

@@ -21,7 +21,7 @@ from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 from ..cookies import STEP_UP, delete_private_cookie, set_private_cookie
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
-from ..sessions import session_cookie
+from ..sessions import current_session, forget, session_cookie
 from ..state import bus_of, settings_of
 from .auth import field, seconds_until, waiting_code_form
 
@@ -58,6 +58,7 @@ def form_page(change: Change) -> Handler:
     async def page(request: web.Request) -> web.Response:
         """GET the change's form (or, after a change, that it is done)."""
         return _form(request, change, None, changed=request.query.get("changed") == "1")
+
 
     return page
 
@@ -122,6 +123,7 @@ def finish_change(change: Change) -> Handler:
             return render_page(request, CODE_FORM, {**context, "problem": "too_many"}, status=429)
         response = see_other(change.path + "?changed=1")
         delete_private_cookie(response, settings_of(request), STEP_UP)
+        forget(request, current_handle(request))  # what identity said of the session has changed
         return response
 
     return finish
@@ -149,5 +151,6 @@ async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web
 
 
 def _form(request: web.Request, change: Change, problem: str | None, status: int = 400, changed: bool = False) -> web.Response:
-    context: dict[str, Any] = {"problem": problem, "changed": changed}
+    first = current_session(request).account.must_change_password
+    context: dict[str, Any] = {"problem": problem, "changed": changed, "first": first}
     return render_page(request, change.form, context, status=200 if problem is None else status)

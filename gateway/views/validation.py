@@ -77,9 +77,30 @@ async def sign(request: web.Request) -> web.Response:
     return see_other(f"/validation/{request_id}")
 
 
+async def create_login(request: web.Request) -> web.Response:
+    """POST /validation/{id}/login: an administrator creates the login; identity emails the password."""
+    form = await request.post()
+    request_id = request.match_info["id"]
+    ref = api.RequestRef(session=current_handle(request), id=request_id)
+    values = {"login": field(form, "login").strip()[:60]}
+    try:
+        creation = api.LoginCreation(session=ref.session, id=request_id, login=values["login"])
+    except ValidationError:
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "login_name", 400, values)
+    try:
+        await call(bus_of(request), api.CREATE_LOGIN, creation, api.RequestDetail)
+    except Conflict as refused:
+        problem = "login_taken" if refused.description == api.LOGIN_TAKEN else "not_ready"
+        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, 409, values)
+    return see_other(f"/validation/{request_id}")
+
+
 def _page(
     request: web.Request, found: api.RequestDetail, problem: str | None, status: int = 200, values: dict[str, str] | None = None
 ) -> web.Response:
     signer = current_session(request).account.display_name
-    context: dict[str, Any] = {"item": found, "problem": problem, "values": values or {"validator_name": signer}}
+    context: dict[str, Any] = {
+        "item": found, "problem": problem, "values": values or {"validator_name": signer},
+        "is_admin": current_session(request).account.role == "admin",
+    }
     return render_page(request, "validation_request.html", context, status=status)

@@ -19,6 +19,7 @@ class IdentitySettings:
     sms_code_ttl_seconds: int
     sms_code_max_attempts: int
     data_key: bytes  # seals authenticator-app secrets (sealing.py)
+    public_url: str  # named in emails (the temporary password's)
 
     @classmethod
     def from_env(cls) -> "IdentitySettings":
@@ -31,6 +32,7 @@ class IdentitySettings:
             sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
             data_key=_data_key(),
+            public_url=env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
         )
 
 

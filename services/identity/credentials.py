@@ -91,7 +91,11 @@ async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api
 
 async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
     async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_hash: str) -> None:
-        await conn.execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", uuid.UUID(account.id), new_hash)
+        await conn.execute(
+            "UPDATE accounts SET password_hash = $2, must_change_password = false, temporary_password_expires_at = NULL "
+            "WHERE id = $1",
+            uuid.UUID(account.id), new_hash,
+        )
         await store.end_other_sessions(conn, account.id, session_id)
 
     await _confirm(deps, msg, "password", "password.changed", apply)

@@ -63,6 +63,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     # Physicians get their code by SMS; staff from their authenticator app.
     usable = (
         account is not None and password_ok and account.status == "active" and (account.is_staff or bool(account.mobile))
+        and not (account.must_change_password and account.temporary_expired)
     )
     if not usable or account is None or account.locked:
         async with deps.pool.acquire() as conn, conn.transaction():
@@ -207,6 +208,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             locale=account.locale,
             documents_scope=account.documents_scope,  # type: ignore[arg-type]
             patients_scope=account.patients_scope,  # type: ignore[arg-type]
+            must_change_password=account.must_change_password,
         ),
     )
 

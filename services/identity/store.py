@@ -24,8 +24,10 @@ class Account:
     notify_new_documents: str
     patients_scope: str = "all"
     documents_scope: str = "all"
+    must_change_password: bool = False  # a temporary password: changed before anything else
     locked: bool = False  # after too many failed logins, until an administrator unlocks it
     app_enrolled: bool = False  # staff: an authenticator app gives the second factor
+    temporary_expired: bool = False  # a temporary password older than 72 hours
 
     @property
     def is_staff(self) -> bool:
@@ -50,12 +52,13 @@ def _account(row: asyncpg.Record | None) -> Account | None:
 
 _ACCOUNT_COLUMNS = (
     "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
-    "notify_new_documents, patients_scope, documents_scope"
+    "notify_new_documents, patients_scope, documents_scope, must_change_password"
 )
 
 
 _ACCOUNT_SELECT = (
-    f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked, totp_secret IS NOT NULL AS app_enrolled FROM accounts"
+    f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked, totp_secret IS NOT NULL AS app_enrolled, "
+    "coalesce(temporary_password_expires_at < now(), false) AS temporary_expired FROM accounts"
 )
 
 
@@ -71,7 +74,7 @@ async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str)
 async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
     await conn.execute(
         f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         uuid.UUID(account.id),
         account.login,
         account.password_hash,
@@ -87,6 +90,7 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
         account.notify_new_documents,
         account.patients_scope,
         account.documents_scope,
+        account.must_change_password,
     )
 
 

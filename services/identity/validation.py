@@ -71,7 +71,8 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
         row = await conn.fetchrow(
             f"SELECT {_SUMMARY}, street, address_extra, postcode, city, country, email, mobile, screening_access, "
             "signed_place, check_method, id_document_number, control_sent_at, control_confirmed_at, validator_name, "
-            "validated_place, validated_at FROM registration_requests WHERE id = $1",
+            "validated_place, validated_at, login, login_created_by_name, login_created_at "
+            "FROM registration_requests WHERE id = $1",
             _request_id(msg.id),
         )
     if row is None:

@@ -11,7 +11,7 @@ from common.bus import endpoint
 from common.consumer import DurableConsumer, Route
 from common.contracts import hospital, notify
 from common.contracts.hospital import DocumentDelivered
-from common.contracts.notify import SendSms
+from common.contracts.notify import SendMail, SendSms
 from common.service import Runtime
 
 from . import handlers
@@ -39,6 +39,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
 
     endpoints = {
         notify.SEND_SMS: endpoint(partial(handlers.send_sms, provider=sms), SendSms),
+        notify.SEND_MAIL: endpoint(partial(handlers.send_mail, mailer=mailer), SendMail),
     }
     await runtime.add_endpoints(endpoints)
 

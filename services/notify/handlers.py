@@ -11,11 +11,12 @@ from common.bus import call
 from common.contracts import hospital, identity
 from common.contracts.hospital import DocumentDelivered
 from common.contracts.identity import Contact, ContactLookup
-from common.contracts.notify import SendSms, SmsAccepted
-from common.errors import NotFound
+from common.contracts.notify import MailAccepted, SendMail, SendSms, SmsAccepted
+from common.errors import InvalidRequest, NotFound
 
 from . import messages, store
 from .mail import Mailer, MailRefused
+from .messages import MailText
 from .sms import SmsProvider
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,15 @@ FindContact = Callable[[str], Awaitable[Contact | None]]
 async def send_sms(message: SendSms, provider: SmsProvider) -> SmsAccepted:
     """`notify.api.sms.send`: send the SMS now; the text is never logged nor stored."""
     return SmsAccepted(provider_id=await provider.send(message.to, message.text))
+
+
+async def send_mail(message: SendMail, mailer: Mailer) -> MailAccepted:
+    """`notify.api.mail.send`: submit the email now; a refusal for good is an invalid request."""
+    try:
+        await mailer.send(str(message.to), MailText(subject=message.subject, body=message.body))
+    except MailRefused as refused:
+        raise InvalidRequest(str(refused)) from None
+    return MailAccepted()
 
 
 async def find_contact(nc: NATS, physician: str) -> Contact | None:

@@ -1,0 +1,87 @@
+"""F5.3 step 3: an administrator creates the login of a validated request. The physician's
+account is created active, with a temporary password sent by email, valid 72 hours, to be
+changed at the first login before anything else."""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import asyncpg
+
+from common.bus import call
+from common.contracts import audit, notify, registration as api
+from common.errors import Conflict, NotFound
+
+from . import store
+from .access import opaque_id, staff_account
+from .handlers import Deps, enqueue_audit
+from .passwords import hash_password
+from .validation import detail
+
+TEMPORARY_PASSWORD_HOURS = 72
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1, o/0: typed from an email
+
+MAIL = {
+    "subject": "Votre accès au portail médecins",
+    "body": (
+        "Bonjour,\n\n"
+        "Votre identifiant du portail médecins a été créé.\n\n"
+        "Identifiant : {login}\n"
+        "Mot de passe provisoire : {password}\n\n"
+        "Ce mot de passe est valable 72 heures. À votre première connexion, un code vous sera envoyé "
+        "par SMS, puis vous choisirez votre propre mot de passe.\n\n"
+        "{url}/login\n\n"
+        "Ce message est automatique.\n"
+    ),
+}
+
+
+def temporary_password() -> str:
+    """20 random characters in groups of 5 (about 100 bits), easy to type from an email."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(20))
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
+    password = temporary_password()
+    password_hash = await hash_password(password)
+    async with deps.pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                admin = await staff_account(conn, deps, msg.session, ("admin",))
+                row = await conn.fetchrow(
+                    "SELECT * FROM registration_requests WHERE id = $1 FOR UPDATE", opaque_id(msg.id)
+                )
+                if row is None:
+                    raise NotFound()
+                if row["state"] != "validated":
+                    raise Conflict("the request's identity is not validated, or its login exists")
+                account_id = str(uuid.uuid4())
+                await store.insert_account(conn, store.Account(
+                    id=account_id, login=msg.login, password_hash=password_hash, role="physician", status="active",
+                    family_name=row["family_name"], given_name=row["given_name"], email=row["email"],
+                    mobile=row["mobile"], gln=row["gln"], rpps=row["rpps"], locale="fr",
+                    notify_new_documents="each", must_change_password=True,
+                ))
+                await conn.execute(
+                    "UPDATE accounts SET temporary_password_expires_at = now() + make_interval(hours => $2) WHERE id = $1",
+                    uuid.UUID(account_id), TEMPORARY_PASSWORD_HOURS,
+                )
+                await conn.execute(
+                    "UPDATE registration_requests SET state = 'login_created', login = $2, login_created_by = $3, "
+                    "login_created_by_name = $4, login_created_at = now(), account_id = $5 WHERE id = $1",
+                    opaque_id(msg.id), msg.login, uuid.UUID(admin.id), admin.display_name, uuid.UUID(account_id),
+                )
+                await enqueue_audit(conn, audit.AuditRecord(
+                    action="registration.login_created", outcome="success", actor=audit.Party(kind="staff", id=admin.id),
+                    entity=audit.Entity(kind="registration", id=str(opaque_id(msg.id))),
+                ))
+                body = MAIL["body"].format(login=msg.login, password=password, url=deps.settings.public_url)
+                # In the transaction: if the email cannot go, no account exists without its password.
+                await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=row["email"], subject=MAIL["subject"], body=body),
+                           notify.MailAccepted)
+        except asyncpg.UniqueViolationError as exc:
+            taken = "login" in (exc.constraint_name or "")
+            raise Conflict(api.LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
+    deps.outbox.wake()
+    return await detail(api.RequestRef(session=msg.session, id=msg.id), deps)
