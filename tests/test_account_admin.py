@@ -2,14 +2,16 @@
 Administrators only; to anyone else the accounts do not exist."""
 from __future__ import annotations
 
+import re
+import time
 import uuid
 
 import pytest
 
-from common.contracts import accounts
+from common.contracts import accounts, identity
 from common.errors import Conflict, NotFound
 
-from .portal import Physicians
+from .portal import Physicians, eventually, outbox_messages
 from .web import SignIn
 
 
@@ -67,3 +69,30 @@ async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> Non
     assert "désactivé" in await (await admin.get(f"/admin/accounts?text={doctor.login}")).text()
     physician = await sign_in(await physicians.create())
     assert (await physician.get("/admin/accounts")).status == 404
+
+
+async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: Physicians, sign_in: SignIn) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    doctor = await physicians.create()
+    session = await physicians.login(doctor)
+    since = time.time_ns()
+    reset = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/reset-password", {"next": f"/admin/accounts?text={doctor.login}"},
+        form_page=f"/admin/accounts?text={doctor.login}",
+    )
+    assert reset.status == 303 and reset.headers["Location"] == f"/admin/accounts?text={doctor.login}"
+    assert not await physicians.alive(session)
+
+    async def mail() -> list[dict[str, str]] | None:
+        return outbox_messages(physicians.stack.outbox_dir, "email", f"{doctor.login}@cabinet.example.ch", since) or None
+
+    [message] = await eventually(mail, what="the temporary password's email")
+    temporary = re.search(r"Mot de passe provisoire : (\S+)", message["body"])
+    assert temporary is not None and doctor.password not in message["body"]
+    doctor.password = temporary.group(1)
+    await physicians.age_sms_codes(doctor)
+    fresh = await physicians.login(doctor)
+    resolved = await physicians.call(
+        identity.SESSION_RESOLVE, identity.SessionRef(session=fresh.secret), identity.ResolvedSession
+    )
+    assert resolved.account.must_change_password

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SEARCH = "identity.api.accounts.search"
 SET_STATUS = "identity.api.accounts.status"
 UNLOCK = "identity.api.accounts.unlock"
+RESET_PASSWORD = "identity.api.accounts.reset_password"
 
 Secret = Field(min_length=1, max_length=1024)
 Role = Literal["physician", "validator", "admin", "service_staff"]

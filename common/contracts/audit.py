@@ -22,6 +22,7 @@ Action = Literal[
     "account.unlocked",
     "account.deactivated",
     "account.reactivated",
+    "account.password_reset",
     "password.changed",
     "mobile.changed",
     "registration.submitted",

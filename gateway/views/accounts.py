@@ -52,6 +52,13 @@ async def unlock(request: web.Request) -> web.Response:
     return see_other(await _back(request))
 
 
+async def reset_password(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/reset-password: a temporary password goes by email."""
+    ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
+    await call(bus_of(request), api.RESET_PASSWORD, ref, api.AccountListing)
+    return see_other(await _back(request))
+
+
 async def _set_status(request: web.Request, active: bool) -> web.Response:
     """POST /admin/accounts/{id}/deactivate or /reactivate."""
     wanted = api.AccountStatus(session=current_handle(request), id=request.match_info["id"], active=active)

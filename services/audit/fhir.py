@@ -115,6 +115,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "account.unlocked": (APPLICATION_ACTIVITY, [], "U"),
     "account.deactivated": (APPLICATION_ACTIVITY, [], "U"),
     "account.reactivated": (APPLICATION_ACTIVITY, [], "U"),
+    "account.password_reset": (APPLICATION_ACTIVITY, [], "U"),
     "password.changed": (USER_AUTHENTICATION, [], "U"),
     "mobile.changed": (USER_AUTHENTICATION, [], "U"),
     "registration.submitted": (APPLICATION_ACTIVITY, [CREATE], "C"),

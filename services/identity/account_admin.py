@@ -12,6 +12,8 @@ from common.errors import Conflict, NotFound
 from . import store
 from .access import opaque_id, staff_account
 from .handlers import Deps, enqueue_audit
+from .login_creation import RESET_MAIL, give_temporary_password, temporary_password
+from .passwords import hash_password
 
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
@@ -86,6 +88,24 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         if row is None:
             raise NotFound()
         await _audit(conn, admin, msg.id, "account.unlocked")
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+    """A new temporary password by email (72 hours); the account's sessions end."""
+    password = temporary_password()
+    password_hash = await hash_password(password)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            f"SELECT {_LISTING} FROM accounts WHERE id = $1 AND login IS NOT NULL AND status = 'active' FOR UPDATE",
+            opaque_id(msg.id),
+        )
+        if row is None:
+            raise NotFound()
+        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, RESET_MAIL)
+        await _audit(conn, admin, msg.id, "account.password_reset")
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 

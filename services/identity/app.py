@@ -35,6 +35,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             accounts.SEARCH: (account_admin.search, accounts.AccountSearch),
             accounts.SET_STATUS: (account_admin.set_status, accounts.AccountStatus),
             accounts.UNLOCK: (account_admin.unlock, accounts.AccountRef),
+            accounts.RESET_PASSWORD: (account_admin.reset_password, accounts.AccountRef),
             reg.QUEUE: (validation.queue, reg.QueueQuery),
             reg.DETAIL: (validation.detail, reg.RequestRef),
             reg.CONTROL_SMS: (validation.send_control_sms, reg.RequestRef),

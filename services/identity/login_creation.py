@@ -21,6 +21,19 @@ from .validation import detail
 TEMPORARY_PASSWORD_HOURS = 72
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1, o/0: typed from an email
 
+RESET_MAIL = {
+    "subject": "Nouveau mot de passe provisoire du portail médecins",
+    "body": (
+        "Bonjour,\n\n"
+        "Un administrateur du portail médecins vous a attribué un nouveau mot de passe provisoire.\n\n"
+        "Identifiant : {login}\n"
+        "Mot de passe provisoire : {password}\n\n"
+        "Il est valable 72 heures. À votre prochaine connexion, vous choisirez votre propre mot de passe.\n\n"
+        "{url}/login\n\n"
+        "Si vous n'avez rien demandé, contactez le support.\n"
+    ),
+}
+
 MAIL = {
     "subject": "Votre accès au portail médecins",
     "body": (
@@ -42,6 +55,21 @@ def temporary_password() -> str:
     return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
 
 
+async def give_temporary_password(
+    conn: asyncpg.Connection, deps: Deps, account_id: str, login: str, email: str, password: str, password_hash: str, mail: dict[str, str]
+) -> None:
+    """In the caller's transaction: the account's password becomes a temporary one (72 hours, to be
+    changed at the next login), its sessions end, and the password goes by email; no email, no change."""
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $2, must_change_password = true, "
+        "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1",
+        uuid.UUID(account_id), password_hash, TEMPORARY_PASSWORD_HOURS,
+    )
+    await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id))
+    body = mail["body"].format(login=login, password=password, url=deps.settings.public_url)
+    await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body), notify.MailAccepted)
+
+
 async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
     password = temporary_password()
     password_hash = await hash_password(password)
@@ -58,15 +86,11 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                     raise Conflict("the request's identity is not validated, or its login exists")
                 account_id = str(uuid.uuid4())
                 await store.insert_account(conn, store.Account(
-                    id=account_id, login=msg.login, password_hash=password_hash, role="physician", status="active",
+                    id=account_id, login=msg.login, password_hash=None, role="physician", status="active",
                     family_name=row["family_name"], given_name=row["given_name"], email=row["email"],
                     mobile=row["mobile"], gln=row["gln"], rpps=row["rpps"], locale="fr",
                     notify_new_documents="each", must_change_password=True,
                 ))
-                await conn.execute(
-                    "UPDATE accounts SET temporary_password_expires_at = now() + make_interval(hours => $2) WHERE id = $1",
-                    uuid.UUID(account_id), TEMPORARY_PASSWORD_HOURS,
-                )
                 await conn.execute(
                     "UPDATE registration_requests SET state = 'login_created', login = $2, login_created_by = $3, "
                     "login_created_by_name = $4, login_created_at = now(), account_id = $5 WHERE id = $1",
@@ -76,10 +100,8 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                     action="registration.login_created", outcome="success", actor=audit.Party(kind="staff", id=admin.id),
                     entity=audit.Entity(kind="registration", id=str(opaque_id(msg.id))),
                 ))
-                body = MAIL["body"].format(login=msg.login, password=password, url=deps.settings.public_url)
                 # In the transaction: if the email cannot go, no account exists without its password.
-                await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=row["email"], subject=MAIL["subject"], body=body),
-                           notify.MailAccepted)
+                await give_temporary_password(conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL)
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
             raise Conflict(api.LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
