@@ -85,7 +85,12 @@ async def _check(request: web.Request) -> None:
     # A value we just made up cannot have been signed into a form the browser saw.
     if request[_FRESH_KEY]:
         raise FormRefused()
-    sent = (await request.post()).get(FIELD)
+    if request.content_type == "multipart/form-data":
+        # An upload: its body is streamed by the view, never read whole here; the form sends
+        # the token in its action's query string instead (the access log leaves queries out).
+        sent = request.query.get(FIELD)
+    else:
+        sent = (await request.post()).get(FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), form_token(request).encode()):
         raise FormRefused()
 

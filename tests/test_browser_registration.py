@@ -13,6 +13,7 @@ from deploy.stack import Stack
 
 from .portal import Physician, Physicians, app_code, eventually, latest_code, outbox_messages, random_gln, random_mobile
 from .test_browser import browser  # noqa: F401  (the session's Chromium)
+from .test_identity_validation import ID_COPY
 
 
 async def _staff_login(context: BrowserContext, base: str, staff: Physician) -> Page:
@@ -75,6 +76,11 @@ async def test_registration_validation_login_creation_first_login(
 
     await desk.get_by_label("Code que le demandeur lit sur son téléphone").fill(await eventually(control, what="the control SMS"))
     await desk.get_by_role("button", name="Confirmer le numéro de mobile").click()
+    await desk.get_by_label(re.compile("^Copie \\(PDF")).set_input_files(
+        files=[{"name": "carte.pdf", "mimeType": "application/pdf", "buffer": ID_COPY}]
+    )
+    await desk.get_by_role("button", name="Conserver la copie").click()
+    await desk.get_by_text("Copie conservée").wait_for()
     await desk.get_by_label("En présentiel").check()
     await desk.get_by_label("Numéro de la pièce d’identité").fill("C1234567")
     await desk.get_by_label("Lieu").fill("Genève")

@@ -2,13 +2,15 @@
 Only validators and administrators see requests; to others they do not exist."""
 from __future__ import annotations
 
+import base64
 import re
 import time
+import uuid
 
 import pytest
 
 from common.contracts import registration
-from common.errors import Conflict, NotFound, Unauthenticated
+from common.errors import Conflict, InvalidRequest, NotFound, Unauthenticated
 
 from .portal import Physicians, outbox_messages
 from .test_registration import form
@@ -51,6 +53,16 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     )
     assert confirmed.control_confirmed_at is not None
 
+    with pytest.raises(Conflict, match="ID copy is missing"):
+        await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+    with pytest.raises(InvalidRequest, match="not a PDF"):
+        await keep_copy(physicians, session, mine.id, b"MZ\x90\x00 an executable")
+    await keep_copy(physicians, session, mine.id)
+    kept = await physicians.call(registration.DETAIL, ref, registration.RequestDetail)
+    assert (kept.id_copy_media_type, kept.id_copy_size) == ("application/pdf", len(ID_COPY))
+    async with physicians.pool.acquire() as conn:  # type: ignore[union-attr]  # sealed at rest
+        sealed_copy = await conn.fetchval("SELECT id_copy FROM registration_requests WHERE reference = $1", reference)
+    assert b"scan of an identity card" not in bytes(sealed_copy)
     signed = await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
     assert (signed.state, signed.check_method, signed.id_document_number) == ("validated", "video_call", "C1234567")
     assert signed.validator_name == "Anne Validatrice" and signed.validated_place == "Genève" and signed.validated_at
@@ -85,6 +97,20 @@ async def test_no_one_else_sees_a_request(physicians: Physicians) -> None:
             await physicians.call(subject, wanted, model)
 
 
+ID_COPY = b"%PDF-1.4\n" + b"scan of an identity card" * 40_000  # about 1 MB: two parts
+
+
+async def keep_copy(physicians: Physicians, session: str, request_id: str, data: bytes = ID_COPY) -> None:
+    """Upload the ID copy as the gateway does: parts of 512 KB, in order."""
+    upload, size = str(uuid.uuid4()), registration.ID_COPY_PART_BYTES
+    parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
+    for seq, part in enumerate(parts):
+        await physicians.call(registration.ID_COPY_PART, registration.IdCopyPart(
+            session=session, id=request_id, upload=upload, seq=seq, data_b64=base64.b64encode(part).decode(),
+            last=seq == len(parts) - 1,
+        ), registration.IdCopyReceived)
+
+
 def _signature(session: str, request_id: str) -> registration.Validation:
     return registration.Validation(
         session=session, id=request_id, check_method="video_call", id_document_number="C1234567",
@@ -114,6 +140,12 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
     confirmed = await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
     assert confirmed.status == 303
+    fake = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", b"<html>not a scan</html>", form_page=path)
+    assert fake.status == 400 and "PDF, JPEG ou PNG" in await fake.text()
+    huge = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", b"%PDF-" + bytes(5 * 1024 * 1024), form_page=path)
+    assert huge.status == 413 and "dépasse 5 Mo" in await huge.text()
+    kept = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
+    assert kept.status == 303 and "Copie conservée" in await (await validator.get(path)).text()
     signed = await validator.post_form(f"{path}/sign", {
         "check_method": "in_person", "id_document_number": "C7654321", "validator_name": "Anne Validatrice", "place": "Genève",
     }, form_page=path)

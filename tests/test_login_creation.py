@@ -8,6 +8,7 @@ import time
 import uuid
 
 from .portal import Physician, Physicians, eventually, latest_code, outbox_messages, random_gln, random_mobile
+from .test_identity_validation import ID_COPY
 from .web import SignIn, WebClient
 
 
@@ -29,6 +30,7 @@ async def _validated_request(physicians: Physicians, sign_in: SignIn, web: WebCl
     await validator.post_form(f"{path}/control", {}, form_page=path)
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", fields["mobile"], since)
     await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
+    await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     signed = await validator.post_form(
         f"{path}/sign", {"check_method": "in_person", "id_document_number": "C1234567", "validator_name": "Anne V", "place": "Genève"},
         form_page=path,

@@ -47,6 +47,17 @@ class WebClient:
         await response.read()
         return response
 
+    async def upload(self, path: str, field: str, filename: str, content: bytes, form_page: str) -> aiohttp.ClientResponse:
+        """Send a file as the page's upload form does: multipart, the CSRF token in the query."""
+        token = await self.csrf_token(form_page)
+        form = aiohttp.FormData()
+        form.add_field(field, content, filename=filename, content_type="application/octet-stream")
+        response = await self.session.post(
+            f"{self.base}{path}?csrf_token={token}", data=form, headers={"Origin": self.base}, allow_redirects=False
+        )
+        await response.read()
+        return response
+
     async def log_in(self, physician: Physician) -> aiohttp.ClientResponse:
         since = time.time_ns()
         step = await self.post_form("/login", {"login": physician.login, "password": physician.password})

@@ -30,6 +30,7 @@ Action = Literal[
     "registration.control_confirmed",
     "registration.validated",
     "registration.login_created",
+    "registration.id_copy_stored",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

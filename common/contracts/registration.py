@@ -17,6 +17,17 @@ CONTROL_SMS = "identity.api.registration.control.send"
 CONTROL_CONFIRM = "identity.api.registration.control.confirm"
 SIGN = "identity.api.registration.sign"
 CREATE_LOGIN = "identity.api.registration.login"
+ID_COPY_PART = "identity.api.registration.id_copy"
+
+ID_COPY_MAX_BYTES = 5 * 1024 * 1024
+ID_COPY_PART_BYTES = 512 * 1024
+_ID_COPY_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def id_copy_media_type(data: bytes) -> str | None:
+    """What a copy is, by its first bytes (never by a file name or a declared type); None if it is
+    not a PDF, JPEG or PNG."""
+    return next((kind for signature, kind in _ID_COPY_SIGNATURES.items() if data.startswith(signature)), None)
 
 State = Literal["submitted", "validated", "login_created", "refused"]
 Secret = Field(min_length=1, max_length=1024)
@@ -124,6 +135,9 @@ class RequestDetail(RequestSummary):
     login: str | None = None
     login_created_by_name: str | None = None
     login_created_at: datetime | None = None
+    id_copy_media_type: str | None = None
+    id_copy_size: int | None = None
+    id_copy_uploaded_at: datetime | None = None
 
 
 class ControlCode(RequestRef):
@@ -146,3 +160,18 @@ class LoginCreation(RequestRef):
 
 
 LOGIN_TAKEN = "this login name is already taken"
+
+
+class IdCopyPart(RequestRef):
+    """One part of the ID document's copy, in order; the last one stores the whole, sealed."""
+
+    upload: str = Field(min_length=36, max_length=36, description="the same for every part of one copy")
+    seq: int = Field(ge=0, lt=ID_COPY_MAX_BYTES // ID_COPY_PART_BYTES + 1)
+    data_b64: str = Field(min_length=1, max_length=(ID_COPY_PART_BYTES * 4) // 3 + 4)
+    last: bool
+
+
+class IdCopyReceived(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stored: bool = Field(description="true once the last part came and the whole copy is kept")

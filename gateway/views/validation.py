@@ -95,6 +95,12 @@ async def create_login(request: web.Request) -> web.Response:
     return see_other(f"/validation/{request_id}")
 
 
+async def refused_page(request: web.Request, request_id: str, problem: str, status: int) -> web.Response:
+    """The request's page again, saying what was wrong with what was sent."""
+    ref = api.RequestRef(session=current_handle(request), id=request_id)
+    return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, status)
+
+
 def _page(
     request: web.Request, found: api.RequestDetail, problem: str | None, status: int = 200, values: dict[str, str] | None = None
 ) -> web.Response:

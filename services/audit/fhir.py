@@ -123,6 +123,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "registration.control_confirmed": (APPLICATION_ACTIVITY, [], "E"),
     "registration.validated": (APPLICATION_ACTIVITY, [], "U"),
     "registration.login_created": (APPLICATION_ACTIVITY, [CREATE], "C"),
+    "registration.id_copy_stored": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

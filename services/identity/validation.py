@@ -71,7 +71,8 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
         row = await conn.fetchrow(
             f"SELECT {_SUMMARY}, street, address_extra, postcode, city, country, email, mobile, screening_access, "
             "signed_place, check_method, id_document_number, control_sent_at, control_confirmed_at, validator_name, "
-            "validated_place, validated_at, login, login_created_by_name, login_created_at "
+            "validated_place, validated_at, login, login_created_by_name, login_created_at, "
+            "id_copy_media_type, id_copy_size, id_copy_uploaded_at "
             "FROM registration_requests WHERE id = $1",
             _request_id(msg.id),
         )
@@ -156,13 +157,13 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
         signed = await conn.fetchval(
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
-            "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL RETURNING id",
+            "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL AND id_copy IS NOT NULL RETURNING id",
             _request_id(msg.id), msg.check_method,
             deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{_bound(msg.id)}"),
             uuid.UUID(account.id), msg.validator_name, msg.place,
         )
         if signed is None:
-            raise Conflict("the mobile number is not confirmed, or the request is no longer waiting")
+            raise Conflict("the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting")
         await _audit(conn, account, msg.id, "registration.validated")
     deps.outbox.wake()
     return await detail(ref, deps)
