@@ -16,7 +16,7 @@ from .views.dev_outbox import dev_outbox
 from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
 from .views.events import events
 from .views.health import healthz
-from .views.id_copies import upload_id_copy
+from .views.id_copies import upload_id_copy, view_id_copy
 from .views.language import switch_language
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
@@ -72,6 +72,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/validation/{{id:{REQUEST_ID}}}/sign", sign),
         web.post(f"/validation/{{id:{REQUEST_ID}}}/login", create_login),
         web.post(f"/validation/{{id:{REQUEST_ID}}}/id-copy", upload_id_copy),
+        web.get(f"/validation/{{id:{REQUEST_ID}}}/id-copy", view_id_copy, allow_head=False),
         web.get(f"/lang/{{locale:{'|'.join(LOCALES)}}}", switch_language),
         web.get("/healthz", healthz),
         web.static("/static", STATIC_DIR),

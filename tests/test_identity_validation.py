@@ -146,6 +146,10 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     assert huge.status == 413 and "dépasse 5 Mo" in await huge.text()
     kept = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     assert kept.status == 303 and "Copie conservée" in await (await validator.get(path)).text()
+    shown = await validator.get(f"{path}/id-copy")
+    assert shown.status == 200 and await shown.read() == ID_COPY  # byte for byte, through its parts
+    assert shown.headers["Content-Type"] == "application/pdf" and shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert shown.headers["Content-Security-Policy"].startswith("sandbox") and shown.headers["Cache-Control"] == "no-store"
     signed = await validator.post_form(f"{path}/sign", {
         "check_method": "in_person", "id_document_number": "C7654321", "validator_name": "Anne Validatrice", "place": "Genève",
     }, form_page=path)
@@ -156,6 +160,7 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     doctor = await sign_in(await physicians.create())
     assert (await doctor.get("/validation")).status == 404
     assert (await doctor.get(path)).status == 404
+    assert (await doctor.get(f"{path}/id-copy")).status == 404
 
 
 async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -> None:

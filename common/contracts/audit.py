@@ -31,6 +31,7 @@ Action = Literal[
     "registration.validated",
     "registration.login_created",
     "registration.id_copy_stored",
+    "registration.id_copy_viewed",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -18,6 +18,7 @@ CONTROL_CONFIRM = "identity.api.registration.control.confirm"
 SIGN = "identity.api.registration.sign"
 CREATE_LOGIN = "identity.api.registration.login"
 ID_COPY_PART = "identity.api.registration.id_copy"
+ID_COPY_READ = "identity.api.registration.id_copy.read"
 
 ID_COPY_MAX_BYTES = 5 * 1024 * 1024
 ID_COPY_PART_BYTES = 512 * 1024
@@ -175,3 +176,18 @@ class IdCopyReceived(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     stored: bool = Field(description="true once the last part came and the whole copy is kept")
+
+
+class IdCopyRead(RequestRef):
+    offset: int = Field(default=0, ge=0, le=ID_COPY_MAX_BYTES)
+
+
+class IdCopyChunk(BaseModel):
+    """ID_COPY_PART_BYTES of the kept copy from `offset`; `last` when the copy ends there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    media_type: str
+    size: int
+    data_b64: str
+    last: bool

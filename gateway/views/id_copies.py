@@ -14,6 +14,7 @@ from common.errors import Conflict, InvalidRequest
 
 from ..pages import see_other
 from ..state import bus_of
+from .contents import CONTENT_CSP, INLINE_MEDIA_TYPES, content_disposition
 from .credentials import current_handle
 from .validation import refused_page
 
@@ -35,6 +36,36 @@ async def upload_id_copy(request: web.Request) -> web.Response:
     except (InvalidRequest, Conflict):
         return await refused_page(request, request_id, "not_a_document", 400)
     return see_other(f"/validation/{request_id}")
+
+
+async def view_id_copy(request: web.Request) -> web.StreamResponse:
+    """GET /validation/{id}/id-copy: the kept copy, shown by the browser (sandboxed), part after part."""
+    request_id, session = request.match_info["id"], current_handle(request)
+
+    async def part(offset: int) -> api.IdCopyChunk:
+        return await call(bus_of(request), api.ID_COPY_READ, api.IdCopyRead(session=session, id=request_id, offset=offset), api.IdCopyChunk)
+
+    first = await part(0)  # before the response starts, a refusal is an ordinary error page
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(first.media_type, "bin")
+    response = web.StreamResponse(headers={
+        "Content-Type": first.media_type if first.media_type in INLINE_MEDIA_TYPES else "application/octet-stream",
+        "Content-Disposition": content_disposition("inline", f"piece-identite.{extension}"),
+        "Content-Security-Policy": CONTENT_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    })
+    response.content_length = first.size
+    await response.prepare(request)
+    chunk, offset = first, 0
+    while True:
+        data = base64.b64decode(chunk.data_b64)
+        await response.write(data)
+        offset += len(data)
+        if chunk.last or not data:
+            break
+        chunk = await part(offset)
+    await response.write_eof()
+    return response
 
 
 async def _read_copy(request: web.Request) -> bytes | str:

@@ -124,6 +124,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "registration.validated": (APPLICATION_ACTIVITY, [], "U"),
     "registration.login_created": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "registration.id_copy_stored": (APPLICATION_ACTIVITY, [CREATE], "C"),
+    "registration.id_copy_viewed": (APPLICATION_ACTIVITY, [READ], "R"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

@@ -43,6 +43,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             reg.SIGN: (validation.sign, reg.Validation),
             reg.CREATE_LOGIN: (login_creation.create_login, reg.LoginCreation),
             reg.ID_COPY_PART: (id_copies.receive_part, reg.IdCopyPart),
+            reg.ID_COPY_READ: (id_copies.read, reg.IdCopyRead),
             api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
             api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),

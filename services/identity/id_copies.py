@@ -62,3 +62,27 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
         ))
     deps.outbox.wake()
     return api.IdCopyReceived(stored=True)
+
+
+async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
+    """A part of the kept copy, for validators and administrators; each read is audited once, at its start."""
+    request_id = opaque_id(msg.id)
+    async with deps.pool.acquire() as conn:
+        account = await staff_account(conn, deps, msg.session, VALIDATOR_ROLES)
+        row = await conn.fetchrow(
+            "SELECT id_copy, id_copy_media_type FROM registration_requests WHERE id = $1 AND id_copy IS NOT NULL", request_id
+        )
+        if row is None:
+            raise NotFound()
+        if msg.offset == 0:
+            await enqueue_audit(conn, audit.AuditRecord(
+                action="registration.id_copy_viewed", outcome="success", actor=audit.Party(kind="staff", id=account.id),
+                entity=audit.Entity(kind="registration", id=str(request_id)),
+            ))
+    deps.outbox.wake()
+    whole = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))
+    end = msg.offset + api.ID_COPY_PART_BYTES
+    return api.IdCopyChunk(
+        media_type=row["id_copy_media_type"], size=len(whole),
+        data_b64=base64.b64encode(whole[msg.offset : end]).decode(), last=end >= len(whole),
+    )
