@@ -11,7 +11,7 @@ import pytest
 from common.contracts import accounts, identity
 from common.errors import Conflict, NotFound
 
-from .portal import Physicians, eventually, outbox_messages
+from .portal import Physicians, eventually, outbox_messages, random_mobile
 from .web import SignIn
 
 
@@ -96,3 +96,26 @@ async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: P
         identity.SESSION_RESOLVE, identity.SessionRef(session=fresh.secret), identity.ResolvedSession
     )
     assert resolved.account.must_change_password
+
+
+async def test_an_administrator_changes_a_mobile_number_with_a_control_sms(physicians: Physicians, sign_in: SignIn) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    doctor = await physicians.create()
+    listing = f"/admin/accounts?text={doctor.login}"
+    landline = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": "022 372 33 11", "next": listing}, form_page=listing)
+    assert landline.status == 303 and "problem=mobile" in landline.headers["Location"]
+    new_mobile = random_mobile()
+    since = time.time_ns()
+    sent = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": new_mobile, "next": listing}, form_page=listing)
+    assert sent.status == 303
+    code = await physicians.sms_code(new_mobile, since)
+    wrong = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/mobile/confirm", {"code": f"{(int(code) + 1) % 1_000_000:06d}", "next": listing},
+        form_page=listing,
+    )
+    assert "problem=code" in wrong.headers["Location"]
+    done = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile/confirm", {"code": code, "next": listing}, form_page=listing)
+    assert done.status == 303 and done.headers["Location"] == listing
+    doctor.mobile = new_mobile
+    await physicians.age_sms_codes(doctor)
+    assert (await physicians.login(doctor)).token  # the login's code now goes to the new number

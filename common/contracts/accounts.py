@@ -7,10 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .phones import MobileNumber
+
 SEARCH = "identity.api.accounts.search"
 SET_STATUS = "identity.api.accounts.status"
 UNLOCK = "identity.api.accounts.unlock"
 RESET_PASSWORD = "identity.api.accounts.reset_password"
+MOBILE_CONTROL = "identity.api.accounts.mobile.control"
+MOBILE_CONFIRM = "identity.api.accounts.mobile.confirm"
 
 Secret = Field(min_length=1, max_length=1024)
 Role = Literal["physician", "validator", "admin", "service_staff"]
@@ -41,6 +45,8 @@ class AccountListing(_Message):
     number: str | None = Field(description="gln:<13 digits> or rpps:<11 digits> for a physician")
     locked: bool
     created_at: datetime
+    mobile: str | None = None
+    pending_mobile: str | None = Field(default=None, description="waiting for its control code")
 
 
 class AccountPage(_Message):
@@ -54,6 +60,22 @@ class AccountStatus(_Message):
     session: str = Secret
     id: str = Field(min_length=1, max_length=64)
     active: bool
+
+
+class MobileControl(_Message):
+    """A new mobile number for the account: a control code goes to it."""
+
+    session: str = Secret
+    id: str = Field(min_length=1, max_length=64)
+    mobile: MobileNumber
+
+
+class MobileConfirmation(_Message):
+    """The code the physician reads back from the new number."""
+
+    session: str = Secret
+    id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=20)
 
 
 class AccountRef(_Message):

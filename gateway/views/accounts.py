@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from common.bus import call
 from common.contracts import accounts as api
-from common.errors import Conflict
+from common.errors import Conflict, Unauthenticated
 
 from ..pages import render_page, see_other
 from ..query import ListQuery
@@ -32,9 +33,15 @@ async def accounts_page(request: web.Request) -> web.Response:
     found = await call(bus_of(request), api.SEARCH, wanted, api.AccountPage)
     context = {
         **query.listing("/admin/accounts", found.total, found.page, found.per_page),
-        "accounts": found.items, "roles": ROLES, "statuses": STATUSES, "back": request.path_qs,
+        "accounts": found.items, "roles": ROLES, "statuses": STATUSES, "back": _without_problem(request),
+        "problem": request.query.get("problem"),
     }
     return render_page(request, "admin_accounts.html", context)
+
+
+def _without_problem(request: web.Request) -> str:
+    query = {name: value for name, value in request.query.items() if name != "problem"}
+    return str(request.rel_url.with_query(query))
 
 
 async def deactivate(request: web.Request) -> web.Response:
@@ -57,6 +64,36 @@ async def reset_password(request: web.Request) -> web.Response:
     ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
     await call(bus_of(request), api.RESET_PASSWORD, ref, api.AccountListing)
     return see_other(await _back(request))
+
+
+async def mobile_control(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/mobile: a control SMS to the new number."""
+    form = await request.post()
+    number = form.get("mobile")
+    try:
+        wanted = api.MobileControl(session=current_handle(request), id=request.match_info["id"], mobile=number if isinstance(number, str) else "")
+    except ValidationError:
+        return see_other(_with_problem(await _back(request), "mobile"))
+    await call(bus_of(request), api.MOBILE_CONTROL, wanted, api.AccountListing)
+    return see_other(await _back(request))
+
+
+async def mobile_confirm(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/mobile/confirm: the code the physician reads back."""
+    form = await request.post()
+    code = form.get("code")
+    wanted = api.MobileConfirmation(
+        session=current_handle(request), id=request.match_info["id"], code=(code if isinstance(code, str) else "")[:20] or "-"
+    )
+    try:
+        await call(bus_of(request), api.MOBILE_CONFIRM, wanted, api.AccountListing)
+    except Unauthenticated:
+        return see_other(_with_problem(await _back(request), "code"))
+    return see_other(await _back(request))
+
+
+def _with_problem(path: str, problem: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}problem={problem}"
 
 
 async def _set_status(request: web.Request, active: bool) -> web.Response:

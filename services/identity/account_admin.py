@@ -3,11 +3,16 @@ of the account at once) and reactivate, unlock after too many failed logins. Adm
 only; to anyone else the accounts do not exist."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 
 import asyncpg
 
-from common.contracts import accounts as api, audit
-from common.errors import Conflict, NotFound
+from common.bus import call
+from common.contracts import accounts as api, audit, notify
+from common.errors import Conflict, NotFound, Unauthenticated
 
 from . import store
 from .access import opaque_id, staff_account
@@ -18,7 +23,7 @@ from .passwords import hash_password
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
     "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END AS number, "
-    "locked_at IS NOT NULL AS locked, created_at"
+    "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile"
 )
 
 
@@ -108,6 +113,70 @@ async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         await _audit(conn, admin, msg.id, "account.password_reset")
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
+
+
+CONTROL_TTL_MINUTES = 15
+CONTROL_ATTEMPTS = 5
+CONTROL_TEXT = "Portail médecins, vérification de votre nouveau numéro : code {code}. Donnez-le à l'administrateur."
+
+
+def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
+    return hmac.new(deps.settings.data_key, f"mobile:{account_id}:{mobile}:{code}".encode(), hashlib.sha256).digest()
+
+
+async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.AccountListing:
+    """A control code to the new number; the number changes only when the code comes back."""
+    target = opaque_id(msg.id)
+    code = f"{secrets.randbelow(10**6):06d}"
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
+            f"pending_mobile_attempts = 0 WHERE id = $1 AND role = 'physician' RETURNING {_LISTING}",
+            target, msg.mobile, _control_mac(deps, str(target), msg.mobile, code),
+        )
+        if row is None:
+            raise NotFound()
+        await _audit(conn, admin, msg.id, "account.mobile_control_sent")
+        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=msg.mobile, text=CONTROL_TEXT.format(code=code)), notify.SmsAccepted)
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.AccountListing:
+    """The code read back: the new number replaces the old one (five wrong codes cancel it)."""
+    target = opaque_id(msg.id)
+    async with deps.pool.acquire() as conn:
+        async with conn.transaction():
+            admin = await _admin(conn, deps, msg.session)
+            row = await conn.fetchrow(
+                "SELECT pending_mobile, pending_mobile_mac, "
+                "pending_mobile_sent_at > now() - make_interval(mins => $2) AS fresh FROM accounts WHERE id = $1 FOR UPDATE",
+                target, CONTROL_TTL_MINUTES,
+            )
+            if row is None or row["pending_mobile"] is None:
+                raise NotFound()
+            entered = "".join(msg.code.split())
+            right = bool(row["fresh"]) and hmac.compare_digest(
+                bytes(row["pending_mobile_mac"]), _control_mac(deps, str(target), row["pending_mobile"], entered)
+            )
+            if right:
+                await conn.execute(
+                    "UPDATE accounts SET mobile = pending_mobile, pending_mobile = NULL, pending_mobile_mac = NULL "
+                    "WHERE id = $1", target,
+                )
+                await _audit(conn, admin, msg.id, "mobile.changed")
+            else:
+                await conn.execute(
+                    "UPDATE accounts SET pending_mobile_attempts = pending_mobile_attempts + 1, "
+                    "pending_mobile = CASE WHEN pending_mobile_attempts + 1 >= $2 THEN NULL ELSE pending_mobile END "
+                    "WHERE id = $1", target, CONTROL_ATTEMPTS,
+                )
+        if not right:
+            raise Unauthenticated("wrong or expired control code")
+        updated = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
+    deps.outbox.wake()
+    return api.AccountListing(**dict(updated))
 
 
 async def _audit(conn: asyncpg.Connection, admin: store.Account, account_id: str, action: str) -> None:
