@@ -20,6 +20,7 @@ from .views.id_copies import upload_id_copy, view_id_copy
 from .views.language import switch_language
 from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
+from .views.profile import profile_page, save_profile
 from .views.registration import registration_form, registration_sent, submit_registration
 from .views.validation import REQUEST_ID, confirm_control, create_login, queue_page, request_page, send_control_sms, sign
 
@@ -39,6 +40,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/register", registration_form),
         web.post("/register", submit_registration),
         web.get("/register/sent", registration_sent),
+        web.get("/profile", profile_page),
+        web.post("/profile", save_profile),
         web.get("/profile/password", form_page(PASSWORD)),
         web.post("/profile/password", start_password_change),
         web.get("/profile/password/code", code_page(PASSWORD)),

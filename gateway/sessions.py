@@ -28,6 +28,7 @@ PUBLIC_PREFIXES = ("/static/", "/lang/")
 
 # What a session with a temporary password may reach.
 FIRST_LOGIN_PATHS = ("/profile/password", "/logout")
+FIRST_PROFILE_PATHS = ("/profile", "/logout")
 
 # identity accepts at most this much (SessionRef); anything longer cannot be a session.
 _SESSION_MAX_LENGTH = 1024
@@ -74,6 +75,9 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     if resolved.account.must_change_password and not request.path.startswith(FIRST_LOGIN_PATHS):
         # A temporary password: choosing one's own comes before anything else.
         return web.Response(status=303, headers={"Location": "/profile/password?first=1"})
+    if resolved.account.profile_to_confirm and not request.path.startswith(FIRST_PROFILE_PATHS):
+        # Then the profile, confirmed once (F5.3 step 4).
+        return web.Response(status=303, headers={"Location": "/profile?first=1"})
     return await handler(request)
 
 

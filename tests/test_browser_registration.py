@@ -128,6 +128,9 @@ async def test_registration_validation_login_creation_first_login(
     await page.get_by_role("button", name="Confirmer le changement").click()
     await page.get_by_text("Votre mot de passe a été changé").wait_for()
     await page.goto(f"{base}/")
+    await page.wait_for_url(f"{base}/profile?first=1")  # then the profile, confirmed once
+    await page.get_by_label("Pédiatrie").check()
+    await page.get_by_role("button", name="Confirmer").click()
     await page.wait_for_url(f"{base}/documents")
     for context in (applicant, checking, office):
         await context.close()

@@ -81,6 +81,12 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
         assert started.status == 303
         done = await browser.post_form("/profile/password/code", {"code": await eventually(code, what="the SMS code")})
         assert done.status == 303
+        then = await browser.get("/documents")  # then the profile, confirmed once
+        assert then.status == 303 and then.headers["Location"] == "/profile?first=1"
+        confirmed = await browser.post_form("/profile", {
+            "notify_new_documents": "each", "patients_scope": "all", "documents_scope": "all", "landing_page": "documents",
+        }, form_page="/profile?first=1")
+        assert confirmed.status == 303 and confirmed.headers["Location"] == "/documents"
         assert (await browser.get("/documents")).status == 200
     finally:
         await browser.close()

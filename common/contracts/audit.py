@@ -26,6 +26,7 @@ Action = Literal[
     "account.mobile_control_sent",
     "password.changed",
     "mobile.changed",
+    "profile.saved",
     "registration.submitted",
     "registration.control_sent",
     "registration.control_confirmed",

@@ -8,14 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .phones import MobileNumber
+from .specialties import SPECIALTIES
 
 LOGIN_PASSWORD = "identity.api.login.password"
 LOGIN_CODE = "identity.api.login.code"
 SESSION_RESOLVE = "identity.api.session.resolve"
 SESSION_END = "identity.api.session.end"
+PROFILE_GET = "identity.api.profile.get"
+PROFILE_SAVE = "identity.api.profile.save"
 SESSIONS_LIST = "identity.api.sessions.list"
 SESSIONS_END_ONE = "identity.api.sessions.end_one"
 PASSWORD_CHANGE_START = "identity.api.password.change.start"
@@ -82,6 +85,33 @@ class SessionRef(_Message):
     touch: bool = Field(default=True, description="false for what the browser does by itself (live updates)")
 
 
+NotifyMode = Literal["each", "digest", "none"]
+LandingPage = Literal["documents", "patients"]
+
+
+class Profile(_Message):
+    """Mon profil (F6): a) notification mode, b) specialties, c) Mes patients' scope, d) Mes
+    documents' scope, e) the page after login (f, the password, has its own page)."""
+
+    notify_new_documents: NotifyMode
+    specialties: list[str] = Field(max_length=10)
+    patients_scope: Literal["all", "with_unread", "recent"]
+    documents_scope: Literal["all", "unread", "last_12_months"]
+    landing_page: LandingPage
+
+    @field_validator("specialties")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [item for item in value if item not in SPECIALTIES]
+        if unknown:
+            raise ValueError("not one of the federal specialist titles")
+        return sorted(set(value), key=SPECIALTIES.index)
+
+
+class ProfileUpdate(Profile):
+    session: str = Secret
+
+
 class OpenSession(_Message):
     id: str = Field(description="opaque; only its own account can end it")
     created_at: datetime
@@ -134,6 +164,8 @@ class AccountSummary(_Message):
     documents_scope: Literal["all", "unread", "last_12_months"] = "all"
     patients_scope: Literal["all", "with_unread", "recent"] = "all"
     must_change_password: bool = Field(default=False, description="a temporary password: the first thing to do")
+    profile_to_confirm: bool = Field(default=False, description="a new physician confirms the profile next")
+    landing_page: Literal["documents", "patients"] = "documents"
 
 
 class ResolvedSession(_Message):

@@ -108,7 +108,7 @@ async def home(request: web.Request) -> web.Response:
     """GET /: each role's landing page; the login ends here."""
     role = current_session(request).account.role
     if role == "physician":
-        return see_other("/documents")
+        return see_other("/patients" if current_session(request).account.landing_page == "patients" else "/documents")
     if role == "admin":
         return see_other("/admin/undelivered")
     if role == "validator":

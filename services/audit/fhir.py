@@ -119,6 +119,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "account.mobile_control_sent": (APPLICATION_ACTIVITY, [], "E"),
     "password.changed": (USER_AUTHENTICATION, [], "U"),
     "mobile.changed": (USER_AUTHENTICATION, [], "U"),
+    "profile.saved": (APPLICATION_ACTIVITY, [], "U"),
     "registration.submitted": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "registration.control_sent": (APPLICATION_ACTIVITY, [], "E"),
     "registration.control_confirmed": (APPLICATION_ACTIVITY, [], "E"),

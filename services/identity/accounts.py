@@ -46,4 +46,6 @@ async def create_account(
         notify_new_documents="each",
     )
     await store.insert_account(conn, account)
+    # Made whole here, not through registration: nothing left to confirm at the first login.
+    await conn.execute("UPDATE accounts SET profile_confirmed_at = now() WHERE id = $1", uuid.UUID(account.id))
     return account.id

@@ -9,7 +9,17 @@ from common.contracts import accounts, identity as api, registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
-from . import account_admin, credentials, handlers, id_copies, login_creation, open_sessions, registration, validation
+from . import (
+    account_admin,
+    credentials,
+    handlers,
+    id_copies,
+    login_creation,
+    open_sessions,
+    profile,
+    registration,
+    validation,
+)
 from .config import IdentitySettings
 from .sealing import Sealer
 
@@ -46,6 +56,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             reg.CREATE_LOGIN: (login_creation.create_login, reg.LoginCreation),
             reg.ID_COPY_PART: (id_copies.receive_part, reg.IdCopyPart),
             reg.ID_COPY_READ: (id_copies.read, reg.IdCopyRead),
+            api.PROFILE_GET: (profile.get_profile, api.SessionRef),
+            api.PROFILE_SAVE: (profile.save_profile, api.ProfileUpdate),
             api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
             api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
             api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),

@@ -209,6 +209,8 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             documents_scope=account.documents_scope,  # type: ignore[arg-type]
             patients_scope=account.patients_scope,  # type: ignore[arg-type]
             must_change_password=account.must_change_password,
+            profile_to_confirm=account.profile_to_confirm,
+            landing_page=account.landing_page,  # type: ignore[arg-type]
         ),
     )
 

@@ -25,6 +25,8 @@ class Account:
     patients_scope: str = "all"
     documents_scope: str = "all"
     must_change_password: bool = False  # a temporary password: changed before anything else
+    landing_page: str = "documents"
+    profile_to_confirm: bool = False  # a new physician confirms the profile before anything else
     locked: bool = False  # after too many failed logins, until an administrator unlocks it
     app_enrolled: bool = False  # staff: an authenticator app gives the second factor
     temporary_expired: bool = False  # a temporary password older than 72 hours
@@ -52,7 +54,7 @@ def _account(row: asyncpg.Record | None) -> Account | None:
 
 _ACCOUNT_COLUMNS = (
     "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
-    "notify_new_documents, patients_scope, documents_scope, must_change_password"
+    "notify_new_documents, patients_scope, documents_scope, must_change_password, landing_page"
 )
 
 
@@ -74,7 +76,7 @@ async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str)
 async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
     await conn.execute(
         f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         uuid.UUID(account.id),
         account.login,
         account.password_hash,
@@ -91,6 +93,7 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
         account.patients_scope,
         account.documents_scope,
         account.must_change_password,
+        account.landing_page,
     )
 
 
@@ -132,7 +135,8 @@ async def touch_live_session(
     account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
     row = await conn.fetchrow(
         "WITH live AS ("
-        f" SELECT s.id AS session_id, s.last_seen_at, {account_columns} FROM sessions s"
+        f" SELECT s.id AS session_id, s.last_seen_at, {account_columns}, "
+        " a.role = 'physician' AND a.profile_confirmed_at IS NULL AS profile_to_confirm FROM sessions s"
         " JOIN accounts a ON a.id = s.account_id"
         " WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND a.status = 'active'"
         " AND s.last_seen_at > now() - make_interval(secs => $2)"

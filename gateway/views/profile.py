@@ -1,0 +1,49 @@
+"""Mon profil (F6): notification mode, specialties, which patients and documents the lists show,
+the page after login; "Confirmer" saves and opens that page. The password has its own page."""
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from common.bus import call
+from common.contracts.identity import PROFILE_GET, PROFILE_SAVE, Profile, ProfileUpdate, SessionRef
+from common.contracts.specialties import SPECIALTIES
+
+from ..pages import render_page, see_other
+from ..sessions import account_with_role, forget
+from ..state import bus_of
+from .auth import field
+from .credentials import current_handle
+
+LANDING_PATHS = {"documents": "/documents", "patients": "/patients"}
+
+
+async def profile_page(request: web.Request) -> web.Response:
+    """GET /profile."""
+    account_with_role(request, "physician")
+    found = await call(bus_of(request), PROFILE_GET, SessionRef(session=current_handle(request)), Profile)
+    return _page(request, found.model_dump(), None, 200)
+
+
+async def save_profile(request: web.Request) -> web.Response:
+    """POST /profile: save everything, then the chosen landing page."""
+    account_with_role(request, "physician")
+    form = await request.post()
+    values = {
+        name: field(form, name)
+        for name in ("notify_new_documents", "patients_scope", "documents_scope", "landing_page")
+    }
+    chosen = [value for value in form.getall("specialties", []) if isinstance(value, str)][: len(SPECIALTIES)]
+    try:
+        update = ProfileUpdate(session=current_handle(request), specialties=chosen, **values)  # type: ignore[arg-type]
+    except ValidationError:
+        return _page(request, {**values, "specialties": chosen}, "invalid", 400)
+    saved = await call(bus_of(request), PROFILE_SAVE, update, Profile)
+    forget(request, update.session)  # the lists' scopes and the landing page come with the session
+    return see_other(LANDING_PATHS[saved.landing_page])
+
+
+def _page(request: web.Request, values: dict[str, object], problem: str | None, status: int) -> web.Response:
+    first = request.query.get("first") == "1"
+    context = {"values": values, "problem": problem, "specialties": SPECIALTIES, "first": first}
+    return render_page(request, "profile.html", context, status=status)
