@@ -13,6 +13,7 @@ from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
 from .views.credentials import MOBILE, PASSWORD, code_page, finish_change, form_page, start_mobile_change, start_password_change
 from .views.dev_outbox import dev_outbox
+from .views.directory import directory_page
 from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
 from .views.events import events
 from .views.health import healthz
@@ -70,6 +71,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-password", reset_password),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile", mobile_control),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile/confirm", mobile_confirm),
+        web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(f"/validation/{{id:{REQUEST_ID}}}", request_page),
         web.post(f"/validation/{{id:{REQUEST_ID}}}/control", send_control_sms),

@@ -17,6 +17,7 @@ LOGIN_PASSWORD = "identity.api.login.password"
 LOGIN_CODE = "identity.api.login.code"
 SESSION_RESOLVE = "identity.api.session.resolve"
 SESSION_END = "identity.api.session.end"
+DIRECTORY = "identity.api.directory.search"
 PROFILE_GET = "identity.api.profile.get"
 PROFILE_SAVE = "identity.api.profile.save"
 SESSIONS_LIST = "identity.api.sessions.list"
@@ -110,6 +111,29 @@ class Profile(_Message):
 
 class ProfileUpdate(Profile):
     session: str = Secret
+
+
+class DirectorySearch(_Message):
+    """Hospital staff looking for a physician (F7): any of the criteria, all must match."""
+
+    session: str = Secret
+    text: str | None = Field(default=None, min_length=2, max_length=100, description="name (case and accents ignored), GLN or RPPS")
+    specialty: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=25, ge=1, le=100)
+
+
+class DirectoryEntry(_Message):
+    id: str
+    family_name: str
+    given_name: str
+    specialties: list[str]
+    number: str = Field(description="gln:<13 digits> or rpps:<11 digits>")
+    email: str
+
+
+class DirectoryPage(_Message):
+    items: list[DirectoryEntry]
+    more: bool = Field(description="more physicians match than `limit`")
 
 
 class OpenSession(_Message):

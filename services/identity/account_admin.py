@@ -34,7 +34,7 @@ async def _admin(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Ac
 async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
     conditions, params = [], []
     if msg.text:
-        text = msg.text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        text = store.like_escaped(msg.text.strip().casefold())
         params.append(f"%{text}%")
         n = len(params)
         conditions.append(

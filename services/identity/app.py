@@ -12,6 +12,7 @@ from common.tokens import TokenIssuer
 from . import (
     account_admin,
     credentials,
+    directory,
     handlers,
     id_copies,
     login_creation,
@@ -56,6 +57,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             reg.CREATE_LOGIN: (login_creation.create_login, reg.LoginCreation),
             reg.ID_COPY_PART: (id_copies.receive_part, reg.IdCopyPart),
             reg.ID_COPY_READ: (id_copies.read, reg.IdCopyRead),
+            api.DIRECTORY: (directory.search, api.DirectorySearch),
             api.PROFILE_GET: (profile.get_profile, api.SessionRef),
             api.PROFILE_SAVE: (profile.save_profile, api.ProfileUpdate),
             api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),

@@ -58,6 +58,11 @@ _ACCOUNT_COLUMNS = (
 )
 
 
+def like_escaped(text: str) -> str:
+    """Typed text for a LIKE pattern: its % and _ are letters, not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 _ACCOUNT_SELECT = (
     f"SELECT {_ACCOUNT_COLUMNS}, locked_at IS NOT NULL AS locked, totp_secret IS NOT NULL AS app_enrolled, "
     "coalesce(temporary_password_expires_at < now(), false) AS temporary_expired FROM accounts"

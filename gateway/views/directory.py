@@ -1,0 +1,29 @@
+"""The physician directory (F7) for hospital staff: by name, specialty, GLN or RPPS."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from common.bus import call
+from common.contracts.identity import DIRECTORY, DirectoryPage, DirectorySearch
+from common.contracts.specialties import SPECIALTIES
+from common.errors import NotFound
+
+from ..pages import render_page
+from ..query import ListQuery
+from ..sessions import current_session
+from ..state import bus_of
+from .credentials import current_handle
+
+
+async def directory_page(request: web.Request) -> web.Response:
+    """GET /directory?text=&specialty=: at most 25 physicians, with a hint when more match."""
+    query = ListQuery(request.query)
+    text = query.text("text", 100)
+    specialty = query.choice("specialty", SPECIALTIES)
+    found = None
+    if (text and len(text) >= 2) or specialty:
+        wanted = DirectorySearch(session=current_handle(request), text=text if text and len(text) >= 2 else None, specialty=specialty)
+        found = await call(bus_of(request), DIRECTORY, wanted, DirectoryPage)
+    elif current_session(request).account.role == "physician":  # the form is staff's too: identity decides the rest
+        raise NotFound()
+    return render_page(request, "directory.html", {"values": query.values, "specialties": SPECIALTIES, "found": found})

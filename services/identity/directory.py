@@ -1,0 +1,46 @@
+"""The physician directory (F7): activated physicians, for hospital staff recording a designation
+or choosing a recipient. Staff only; to a physician it does not exist."""
+from __future__ import annotations
+
+import re
+
+from common.contracts import identity as api
+
+from . import store
+from .access import staff_account
+from .handlers import Deps
+
+STAFF_ROLES = ("validator", "admin", "service_staff")
+_NUMBER = re.compile(r"[0-9]{11}|[0-9]{13}")
+
+
+async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
+    conditions = ["role = 'physician'", "status = 'active'"]
+    params: list[object] = []
+    text = (msg.text or "").strip()
+    if text and _NUMBER.fullmatch(text.replace(" ", "").replace(".", "")):
+        params.append(text.replace(" ", "").replace(".", ""))
+        conditions.append(f"(gln = ${len(params)} OR rpps = ${len(params)})")
+    elif text:
+        params.append(store.like_escaped(text))
+        n = len(params)
+        # the family name's start (the index), or any word of "family given" / "given family"
+        conditions.append(
+            f"(fold(family_name || ' ' || given_name) LIKE fold(${n}) || '%' "
+            f"OR fold(given_name || ' ' || family_name) LIKE fold(${n}) || '%')"
+        )
+    if msg.specialty:
+        params.append([msg.specialty])
+        conditions.append(f"specialties @> ${len(params)}::text[]")
+    params.append(msg.limit + 1)
+    async with deps.pool.acquire() as conn:
+        await staff_account(conn, deps, msg.session, STAFF_ROLES)
+        rows = await conn.fetch(
+            "SELECT id::text, family_name, given_name, specialties, email, "
+            "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln ELSE 'rpps:' || rpps END AS number "
+            f"FROM accounts WHERE {' AND '.join(conditions)} ORDER BY fold(family_name), fold(given_name), id "
+            f"LIMIT ${len(params)}",
+            *params,
+        )
+    entries = [api.DirectoryEntry(**{**dict(row), "specialties": list(row["specialties"])}) for row in rows[: msg.limit]]
+    return api.DirectoryPage(items=entries, more=len(rows) > msg.limit)
