@@ -22,6 +22,7 @@ from deploy.stack import Stack
 from . import machine
 from .context import Bench
 from .delivery_latency import latency_section
+from .directory import directory_section
 from .download_memory import downloads_section
 from .hospital import KIB, Episodes
 from .ingest import ingest_section, warm_up
@@ -32,7 +33,7 @@ from .processes import ProcessTable
 from .report import Report
 from .running_stack import running_stack
 
-MEASUREMENTS = ("ingest", "latency", "pages", "downloads")
+MEASUREMENTS = ("ingest", "latency", "pages", "downloads", "directory")
 
 
 def arguments() -> argparse.Namespace:
@@ -98,6 +99,8 @@ async def measure_all(stack: Stack, problems: list[str], args: argparse.Namespac
         steps.append(("Mes documents", True, mes_documents_section))
     if "downloads" in args.only:
         steps.append(("downloads", True, downloads_section))
+    if "directory" in args.only:
+        steps.append(("directory", False, directory_section))
     try:
         async with peaks.sampling():
             for what, needs_gateway, step in steps:

@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import aiohttp
 import asyncpg
 
 from deploy.stack import free_port

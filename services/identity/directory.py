@@ -33,8 +33,11 @@ async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
         params.append([msg.specialty])
         conditions.append(f"specialties @> ${len(params)}::text[]")
     params.append(msg.limit + 1)
-    async with deps.pool.acquire() as conn:
+    async with deps.pool.acquire() as conn, conn.transaction():
         await staff_account(conn, deps, msg.session, STAFF_ROLES)
+        # The services plan their statements once (generic plans); a name's prefix can only use
+        # its index when the plan sees the pattern.
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         rows = await conn.fetch(
             "SELECT id::text, family_name, given_name, specialties, email, "
             "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln ELSE 'rpps:' || rpps END AS number "
