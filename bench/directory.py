@@ -40,9 +40,13 @@ async def directory_section(bench: Bench) -> None:
     glns: list[str] = []
     try:
         async with pool.acquire() as conn:
+            taken = {row["gln"] for row in await conn.fetch("SELECT gln FROM accounts WHERE gln IS NOT NULL")}
             rows = []
             for number in range(PHYSICIANS):
                 gln = random_gln()
+                while gln in taken:  # 20,000 random GLNs collide now and then: one account, one GLN
+                    gln = random_gln()
+                taken.add(gln)
                 glns.append(gln)
                 family = f"{random.choice(FAMILY)}{'' if number % 3 else '-' + random.choice(FAMILY)}{number % 97}"
                 rows.append((

@@ -143,7 +143,7 @@ async def mes_documents_section(bench: Bench) -> None:
             bench.phase(f"Mes documents: pages, {count} gateway(s)")
             pages = -(-args.per_physician // PER_PAGE)
             result = await measure_pages(browsers, bases, pages, args.load_seconds, args.warm_up, bench.cpu())
-            _report_pages(bench, result, f"{count} gateway process{'es' if count > 1 else ''}")
+            _report_pages(bench, result, f"{count} gateway process{'es' if count > 1 else ''}", judged=count == 1)
             gateway_cores = max((share for name, share in result.shares.items() if name.startswith("gateway")), default=0)
             if args.gateways == "auto" and count == 1 and gateway_cores >= SATURATED:
                 report.note(f"the gateway used {gateway_cores:.2f} of a core: measuring again with two gateway processes")
@@ -154,16 +154,22 @@ async def mes_documents_section(bench: Bench) -> None:
             stack.stop_process(extra)
 
 
-def _report_pages(bench: Bench, result: PagesResult, label: str) -> None:
+def _report_pages(bench: Bench, result: PagesResult, label: str, judged: bool) -> None:
+    """The figures; judged against the floors only for the portal as deployed (one process of
+    each service). A second gateway on the same two cores is shown for how it scales: the
+    machine is then saturated, and its floors would measure the machine, not the portal."""
     report = bench.report
     if not result.latencies:
         report.failed(f"Mes documents, {label}", f"no page answered 200 ({dict(result.answers)})")
         return
+    if result.errors:
+        report.failed(f"Mes documents, {label}", f"answers other than 200: {result.errors}")
     p99 = percentile(result.latencies, 0.99)
-    report.figure(f"pages/s, {label}", rate(result.rate, "pages/s"), "≥ 600 pages/s (aim 1,500)",
-                  result.rate >= 600 and not result.errors)
+    report.figure(f"pages/s, {label}", rate(result.rate, "pages/s"), *(("≥ 600 pages/s (aim 1,500)", result.rate >= 600) if judged else ()))
     report.figure(f"page latency p50, {label}", ms(percentile(result.latencies, 0.50)))
-    report.figure(f"page latency p99, {label}", ms(p99), "≤ 100 ms", p99 <= 0.100 and not result.errors)
+    report.figure(f"page latency p99, {label}", ms(p99), *(("≤ 100 ms", p99 <= 0.100) if judged else ()))
+    if not judged:
+        report.note("shown for scaling, not judged: two gateways and every other process on the same two cores")
     answered = max(1, sum(result.answers.values()))
     report.note(f"{result.ok:,} pages of {result.body_bytes / answered / 1000:.1f} KB; errors: {result.errors or 'none'}")
     report.note(result.cpu)
