@@ -7,7 +7,17 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views.accounts import ACCOUNT_ID, accounts_page, deactivate, mobile_confirm, mobile_control, reactivate, reset_password, unlock
+from .views.accounts import (
+    ACCOUNT_ID,
+    accounts_page,
+    deactivate,
+    mobile_confirm,
+    mobile_control,
+    reactivate,
+    reset_app,
+    reset_password,
+    unlock,
+)
 from .views.admin import undelivered
 from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
@@ -69,6 +79,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reactivate", reactivate),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/unlock", unlock),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-password", reset_password),
+        web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-app", reset_app),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile", mobile_control),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile/confirm", mobile_confirm),
         web.get("/directory", directory_page),

@@ -119,3 +119,17 @@ async def test_an_administrator_changes_a_mobile_number_with_a_control_sms(physi
     doctor.mobile = new_mobile
     await physicians.age_sms_codes(doctor)
     assert (await physicians.login(doctor)).token  # the login's code now goes to the new number
+
+
+async def test_a_staff_member_who_lost_the_app_enrols_a_new_one(physicians: Physicians, sign_in: SignIn) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    staff = await physicians.create(role="validator")
+    session = await physicians.login(staff)  # enrols the app
+    listing = f"/admin/accounts?text={staff.login}"
+    assert "Oublier l’application d’authentification" in await (await admin.get(listing)).text()
+    done = await admin.post_form(f"/admin/accounts/{staff.account_id}/reset-app", {"next": listing}, form_page=listing)
+    assert done.status == 303 and not await physicians.alive(session)
+    challenge = await physicians.call(
+        identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
+    )
+    assert challenge.method == "app_enrolment" and challenge.enrolment_uri  # a new app, a new secret

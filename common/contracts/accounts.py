@@ -13,6 +13,7 @@ SEARCH = "identity.api.accounts.search"
 SET_STATUS = "identity.api.accounts.status"
 UNLOCK = "identity.api.accounts.unlock"
 RESET_PASSWORD = "identity.api.accounts.reset_password"
+RESET_APP = "identity.api.accounts.reset_app"
 MOBILE_CONTROL = "identity.api.accounts.mobile.control"
 MOBILE_CONFIRM = "identity.api.accounts.mobile.confirm"
 
@@ -47,6 +48,7 @@ class AccountListing(_Message):
     created_at: datetime
     mobile: str | None = None
     pending_mobile: str | None = Field(default=None, description="waiting for its control code")
+    app_enrolled: bool = Field(default=False, description="staff: an authenticator app is enrolled")
 
 
 class AccountPage(_Message):

@@ -23,6 +23,7 @@ Action = Literal[
     "account.deactivated",
     "account.reactivated",
     "account.password_reset",
+    "account.app_reset",
     "account.mobile_control_sent",
     "password.changed",
     "mobile.changed",

@@ -54,15 +54,22 @@ async def reactivate(request: web.Request) -> web.Response:
 
 async def unlock(request: web.Request) -> web.Response:
     """POST /admin/accounts/{id}/unlock."""
-    ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
-    await call(bus_of(request), api.UNLOCK, ref, api.AccountListing)
-    return see_other(await _back(request))
+    return await _on_account(request, api.UNLOCK)
 
 
 async def reset_password(request: web.Request) -> web.Response:
     """POST /admin/accounts/{id}/reset-password: a temporary password goes by email."""
+    return await _on_account(request, api.RESET_PASSWORD)
+
+
+async def reset_app(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/reset-app: a staff member enrols a new authenticator app at the next login."""
+    return await _on_account(request, api.RESET_APP)
+
+
+async def _on_account(request: web.Request, subject: str) -> web.Response:
     ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
-    await call(bus_of(request), api.RESET_PASSWORD, ref, api.AccountListing)
+    await call(bus_of(request), subject, ref, api.AccountListing)
     return see_other(await _back(request))
 
 

@@ -116,6 +116,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "account.deactivated": (APPLICATION_ACTIVITY, [], "U"),
     "account.reactivated": (APPLICATION_ACTIVITY, [], "U"),
     "account.password_reset": (APPLICATION_ACTIVITY, [], "U"),
+    "account.app_reset": (SECURITY_ALERT, [], "U"),
     "account.mobile_control_sent": (APPLICATION_ACTIVITY, [], "E"),
     "password.changed": (USER_AUTHENTICATION, [], "U"),
     "mobile.changed": (USER_AUTHENTICATION, [], "U"),

@@ -23,7 +23,7 @@ from .passwords import hash_password
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
     "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END AS number, "
-    "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile"
+    "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile, totp_secret IS NOT NULL AS app_enrolled"
 )
 
 
@@ -111,6 +111,25 @@ async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
             raise NotFound()
         await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, RESET_MAIL)
         await _audit(conn, admin, msg.id, "account.password_reset")
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+    """A staff member lost their authenticator app: it is forgotten, their sessions end, and the
+    next login enrols a new one."""
+    target = opaque_id(msg.id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        row = await conn.fetchrow(
+            f"UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
+            f"RETURNING {_LISTING}",
+            target,
+        )
+        if row is None:
+            raise NotFound()
+        await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", target)
+        await _audit(conn, admin, msg.id, "account.app_reset")
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 

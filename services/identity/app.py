@@ -47,6 +47,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             accounts.SET_STATUS: (account_admin.set_status, accounts.AccountStatus),
             accounts.UNLOCK: (account_admin.unlock, accounts.AccountRef),
             accounts.RESET_PASSWORD: (account_admin.reset_password, accounts.AccountRef),
+            accounts.RESET_APP: (account_admin.reset_app, accounts.AccountRef),
             accounts.MOBILE_CONTROL: (account_admin.send_mobile_control, accounts.MobileControl),
             accounts.MOBILE_CONFIRM: (account_admin.confirm_mobile, accounts.MobileConfirmation),
             reg.QUEUE: (validation.queue, reg.QueueQuery),
