@@ -43,7 +43,7 @@ async def send_control_sms(request: web.Request) -> web.Response:
     try:
         await call(bus_of(request), api.CONTROL_SMS, ref, api.RequestDetail)
     except TooManyRequests:
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "too_many", 429)
+        return await refused_page(request, ref.id, "too_many", 429)
     return see_other(f"/validation/{ref.id}")
 
 
@@ -55,8 +55,7 @@ async def confirm_control(request: web.Request) -> web.Response:
     try:
         await call(bus_of(request), api.CONTROL_CONFIRM, code, api.RequestDetail)
     except Unauthenticated:
-        ref = api.RequestRef(session=code.session, id=request_id)
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "wrong_code", 400)
+        return await refused_page(request, request_id, "wrong_code", 400)
     return see_other(f"/validation/{request_id}")
 
 
@@ -69,11 +68,11 @@ async def sign(request: web.Request) -> web.Response:
     try:
         signature = api.Validation(session=ref.session, id=request_id, **values)  # type: ignore[arg-type]
     except ValidationError:
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "signature", 400, values)
+        return await refused_page(request, request_id, "signature", 400, values)
     try:
         await call(bus_of(request), api.SIGN, signature, api.RequestDetail)
     except Conflict:
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "not_ready", 409, values)
+        return await refused_page(request, request_id, "not_ready", 409, values)
     return see_other(f"/validation/{request_id}")
 
 
@@ -86,19 +85,21 @@ async def create_login(request: web.Request) -> web.Response:
     try:
         creation = api.LoginCreation(session=ref.session, id=request_id, login=values["login"])
     except ValidationError:
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), "login_name", 400, values)
+        return await refused_page(request, request_id, "login_name", 400, values)
     try:
         await call(bus_of(request), api.CREATE_LOGIN, creation, api.RequestDetail)
     except Conflict as refused:
         problem = "login_taken" if refused.description == api.LOGIN_TAKEN else "not_ready"
-        return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, 409, values)
+        return await refused_page(request, request_id, problem, 409, values)
     return see_other(f"/validation/{request_id}")
 
 
-async def refused_page(request: web.Request, request_id: str, problem: str, status: int) -> web.Response:
-    """The request's page again, saying what was wrong with what was sent."""
+async def refused_page(
+    request: web.Request, request_id: str, problem: str, status: int, values: dict[str, str] | None = None
+) -> web.Response:
+    """The request's page again, saying what was wrong with what was sent (and keeping it)."""
     ref = api.RequestRef(session=current_handle(request), id=request_id)
-    return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, status)
+    return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, status, values)
 
 
 def _page(

@@ -3,10 +3,7 @@ of the account at once) and reactivate, unlock after too many failed logins. Adm
 only; to anyone else the accounts do not exist."""
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-
 
 import asyncpg
 
@@ -16,15 +13,20 @@ from common.errors import Conflict, NotFound, Unauthenticated
 
 from . import store
 from .access import opaque_id, staff_account
-from .handlers import Deps, enqueue_audit
+from .codes import keyed_mac, new_code
+from .handlers import Deps, audit_staff_action
 from .login_creation import RESET_MAIL, give_temporary_password, temporary_password
 from .passwords import hash_password
 
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
-    "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END AS number, "
+    f"{store.PHYSICIAN_NUMBER} AS number, "
     "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile, totp_secret IS NOT NULL AS app_enrolled"
 )
+
+
+def _entity(account_id: str) -> audit.Entity:
+    return audit.Entity(kind="account", id=str(opaque_id(account_id)))
 
 
 async def _admin(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
@@ -76,8 +78,8 @@ async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
         if row is None:
             raise NotFound()
         if not msg.active:
-            await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", target)
-        await _audit(conn, admin, msg.id, "account.reactivated" if msg.active else "account.deactivated")
+            await store.end_all_sessions(conn, msg.id)
+        await audit_staff_action(conn, admin, "account.reactivated" if msg.active else "account.deactivated", _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
@@ -92,7 +94,7 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         )
         if row is None:
             raise NotFound()
-        await _audit(conn, admin, msg.id, "account.unlocked")
+        await audit_staff_action(conn, admin, "account.unlocked", _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
@@ -110,7 +112,7 @@ async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         if row is None:
             raise NotFound()
         await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, RESET_MAIL)
-        await _audit(conn, admin, msg.id, "account.password_reset")
+        await audit_staff_action(conn, admin, "account.password_reset", _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
@@ -128,8 +130,8 @@ async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         )
         if row is None:
             raise NotFound()
-        await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", target)
-        await _audit(conn, admin, msg.id, "account.app_reset")
+        await store.end_all_sessions(conn, msg.id)
+        await audit_staff_action(conn, admin, "account.app_reset", _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
@@ -140,13 +142,13 @@ CONTROL_TEXT = "Portail médecins, vérification de votre nouveau numéro : code
 
 
 def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
-    return hmac.new(deps.settings.data_key, f"mobile:{account_id}:{mobile}:{code}".encode(), hashlib.sha256).digest()
+    return keyed_mac(deps.settings.data_key, f"mobile:{account_id}:{mobile}", code)
 
 
 async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.AccountListing:
     """A control code to the new number; the number changes only when the code comes back."""
     target = opaque_id(msg.id)
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = new_code()
     async with deps.pool.acquire() as conn, conn.transaction():
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
@@ -156,7 +158,7 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
         )
         if row is None:
             raise NotFound()
-        await _audit(conn, admin, msg.id, "account.mobile_control_sent")
+        await audit_staff_action(conn, admin, "account.mobile_control_sent", _entity(msg.id))
         await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=msg.mobile, text=CONTROL_TEXT.format(code=code)), notify.SmsAccepted)
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
@@ -184,7 +186,7 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
                     "UPDATE accounts SET mobile = pending_mobile, pending_mobile = NULL, pending_mobile_mac = NULL "
                     "WHERE id = $1", target,
                 )
-                await _audit(conn, admin, msg.id, "mobile.changed")
+                await audit_staff_action(conn, admin, "mobile.changed", _entity(msg.id))
             else:
                 await conn.execute(
                     "UPDATE accounts SET pending_mobile_attempts = pending_mobile_attempts + 1, "
@@ -196,10 +198,3 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
         updated = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
     deps.outbox.wake()
     return api.AccountListing(**dict(updated))
-
-
-async def _audit(conn: asyncpg.Connection, admin: store.Account, account_id: str, action: str) -> None:
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome="success", actor=audit.Party(kind="staff", id=admin.id),  # type: ignore[arg-type]
-        entity=audit.Entity(kind="account", id=account_id),
-    ))

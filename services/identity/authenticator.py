@@ -18,9 +18,8 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import pyotp
 
-from . import store
-from . import codes
-from .codes import Checked, count_wrong_code, digest
+from . import codes, store
+from .codes import Checked, close_attempt, count_wrong_code, digest
 from .sealing import Sealer
 
 ISSUER = "Portail médecins"
@@ -90,7 +89,7 @@ async def check(
     if step is None or step <= row["totp_last_step"]:
         await count_wrong_code(conn, handle_hash, max_attempts)
         return Checked(account_id=account_id, ok=False)
-    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
+    await close_attempt(conn, handle_hash)
     if enrolment:
         assert secret is not None
         await conn.execute(

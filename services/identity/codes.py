@@ -51,6 +51,17 @@ def digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+def new_code() -> str:
+    """6 digits from a cryptographic generator."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def keyed_mac(key: bytes, bound_to: str, code: str) -> bytes:
+    """A code read back to staff (a control SMS), as kept: keyed with the service's secret and
+    bound to what it confirms, useless from a dump alone."""
+    return hmac.new(key, f"{bound_to}:{code}".encode(), hashlib.sha256).digest()
+
+
 def code_mac(handle: str, code: str) -> bytes:
     """The SMS code bound to its attempt; useless without the handle, which only the browser holds."""
     return hmac.new(handle.encode(), code.encode(), hashlib.sha256).digest()
@@ -81,13 +92,13 @@ async def issue(
     recipient = to or account.mobile
     if not recipient:
         raise InvalidRequest(NO_MOBILE)
-    handle, code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
+    handle, code = secrets.token_urlsafe(32), new_code()
     expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
     texts = SMS_TEXT[purpose]
     text = texts.get(account.locale, texts["fr"]).format(code=code, minutes=ttl_seconds // 60)
     async with conn.transaction():
         await store.lock_account(conn, account.id)
-        if await protection.codes_sent_lately(conn, account.id) >= protection.SMS_PER_WINDOW:
+        if await protection.attempts_lately(conn, account.id, protection.SMS_PURPOSES) >= protection.SMS_PER_WINDOW:
             raise TooManyRequests("too many codes asked; try again later")
         await open_attempt(conn, handle, account.id, code_mac(handle, code), expires_at, purpose, session_id, pending)
         await call(nc, notify.SEND_SMS, notify.SendSms(to=recipient, text=text), notify.SmsAccepted)
@@ -115,6 +126,11 @@ async def open_attempt(
         digest(handle), uuid.UUID(account_id), mac, expires_at, purpose,
         None if session_id is None else uuid.UUID(session_id), pending,
     )
+
+
+async def close_attempt(conn: asyncpg.Connection, handle_hash: bytes) -> None:
+    """The right code came: the attempt is used, and forgets the change it held."""
+    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
 
 
 async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
@@ -153,6 +169,6 @@ async def check(
     if not hmac.compare_digest(bytes(row["code_mac"]), code_mac(handle, code)):
         await count_wrong_code(conn, handle_hash, max_attempts)
         return Checked(account_id=account_id, ok=False)
-    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
+    await close_attempt(conn, handle_hash)
     session = row["session_id"]
     return Checked(account_id, True, None if session is None else str(session), row["pending"])

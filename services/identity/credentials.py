@@ -45,16 +45,19 @@ async def _checked_session(
         async with deps.pool.acquire() as conn, conn.transaction():
             await count_account_failure(deps, conn, account.id)
             await audit_record(deps, conn, action, "failure", account, "wrong current password")
+        deps.outbox.wake()
         raise Unauthenticated("the current password is not right")
     async with deps.pool.acquire() as conn:
         await protection.release_name(conn, name, deps.settings.data_key)
     return session_id, account
 
 
-async def _send_code(deps: Deps, session_id: str, account: store.Account, purpose: codes.Purpose, pending: str) -> api.CodeChallenge:
+async def _send_code(
+    deps: Deps, session_id: str, account: store.Account, purpose: codes.Purpose, pending: str, to: str | None = None
+) -> api.CodeChallenge:
     async with deps.pool.acquire() as conn:
         issued = await codes.issue(
-            conn, deps.nc, account, purpose, deps.settings.sms_code_ttl_seconds, session_id=session_id, pending=pending
+            conn, deps.nc, account, purpose, deps.settings.sms_code_ttl_seconds, session_id=session_id, pending=pending, to=to
         )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
@@ -64,21 +67,25 @@ async def _confirm(
     msg: api.ChangeConfirmation,
     purpose: codes.Purpose,
     action: audit.Action,
-    apply: Callable[[asyncpg.Connection, store.Account, str, str], Awaitable[None]],
-) -> store.Account:
-    """Apply the change the code confirms (in the transaction that closes the attempt)."""
+    apply: Callable[[asyncpg.Connection, store.Account, str, str], Awaitable[None]] | None = None,
+) -> tuple[str, store.Account, str]:
+    """Check the code from the same session and apply the change it confirms, in the transaction
+    that closes the attempt; without `apply`, a step before the change (only a failure is audited).
+    Answers the session, the account (as it was) and the change that waited."""
     async with deps.pool.acquire() as conn, conn.transaction():
         session_id, account = await session_account(conn, deps, msg.session)
         checked = await codes.check(
             conn, msg.challenge, msg.code, purpose, deps.settings.sms_code_max_attempts, session_id=session_id
         )
-        if checked.ok and checked.pending:
+        if checked.ok and checked.pending and apply is not None:
             await apply(conn, account, session_id, checked.pending)
-        outcome = "success" if checked.ok else "failure"
-        await audit_record(deps, conn, action, outcome, account, "" if checked.ok else "wrong or expired code")
-    if not checked.ok:
+        if not checked.ok or apply is not None:
+            outcome = "success" if checked.ok else "failure"
+            await audit_record(deps, conn, action, outcome, account, "" if checked.ok else "wrong or expired code")
+    deps.outbox.wake()
+    if not checked.ok or not checked.pending:
         raise Unauthenticated("invalid or expired code")
-    return account
+    return session_id, account, checked.pending
 
 
 async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api.CodeChallenge:
@@ -111,21 +118,8 @@ async def start_mobile_change(msg: api.MobileChangeStart, deps: Deps) -> api.Cod
 
 async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.CodeChallenge:
     """The code from the current number: then a code goes to the new number, which must work."""
-    async with deps.pool.acquire() as conn:
-        async with conn.transaction():
-            session_id, account = await session_account(conn, deps, msg.session)
-            checked = await codes.check(
-                conn, msg.challenge, msg.code, "mobile", deps.settings.sms_code_max_attempts, session_id=session_id
-            )
-            if not checked.ok:
-                await audit_record(deps, conn, "mobile.changed", "failure", account, "wrong or expired code")
-        if not checked.ok or not checked.pending:
-            raise Unauthenticated("invalid or expired code")
-        issued = await codes.issue(
-            conn, deps.nc, account, "mobile_new", deps.settings.sms_code_ttl_seconds,
-            session_id=session_id, pending=checked.pending, to=checked.pending,
-        )
-    return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
+    session_id, account, new_mobile = await _confirm(deps, msg, "mobile", "mobile.changed")
+    return await _send_code(deps, session_id, account, "mobile_new", new_mobile, to=new_mobile)
 
 
 async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
@@ -133,7 +127,7 @@ async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empt
     async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
 
-    account = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)
+    _, account, _ = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)
     if account.mobile:
         text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
         try:

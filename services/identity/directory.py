@@ -40,7 +40,7 @@ async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         rows = await conn.fetch(
             "SELECT id::text, family_name, given_name, specialties, email, "
-            "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln ELSE 'rpps:' || rpps END AS number "
+            f"{store.PHYSICIAN_NUMBER} AS number "
             f"FROM accounts WHERE {' AND '.join(conditions)} ORDER BY fold(family_name), fold(given_name), id "
             f"LIMIT ${len(params)}",
             *params,

@@ -42,10 +42,23 @@ async def enqueue_audit(conn: asyncpg.Connection, record: audit.AuditRecord) -> 
     await enqueue(conn, AUDIT_SUBJECT, record)
 
 
-def _actor(account: store.Account | None) -> audit.Party:
-    if account is None:
+def _party(account_id: str | None, role: str | None) -> audit.Party:
+    if account_id is None:
         return audit.Party(kind="anonymous")
-    return audit.Party(kind="physician" if account.role == "physician" else "staff", id=account.id)
+    return audit.Party(kind="physician" if role == "physician" else "staff", id=account_id)
+
+
+def _actor(account: store.Account | None) -> audit.Party:
+    return _party(account.id if account else None, account.role if account else None)
+
+
+async def audit_staff_action(
+    conn: asyncpg.Connection, staff: store.Account, action: str, entity: audit.Entity, outcome: str = "success"
+) -> None:
+    """Record, in the caller's transaction, what a staff member did to an account or a request."""
+    await enqueue_audit(conn, audit.AuditRecord(
+        action=action, outcome=outcome, actor=audit.Party(kind="staff", id=staff.id), entity=entity,  # type: ignore[arg-type]
+    ))
 
 
 async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChallenge:
@@ -57,6 +70,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     async with deps.pool.acquire() as conn:
         if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key):
             await _audit_refusal(deps, conn, None, msg.client_ip, "too many failed attempts: waiting")
+            deps.outbox.wake()
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
@@ -81,6 +95,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
             issued = await codes.issue(conn, deps.nc, account, "login", deps.settings.sms_code_ttl_seconds)
         except TooManyRequests:
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
+            deps.outbox.wake()
             raise
         await enqueue_audit(conn, audit.AuditRecord(
             action="login.password", outcome="success", actor=_actor(account),
@@ -93,8 +108,9 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
 async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:
     """Staff: the code comes from their authenticator app, enrolled now if it is not yet."""
     async with deps.pool.acquire() as conn:
-        if await protection.app_attempts_lately(conn, account.id) >= protection.APP_ATTEMPTS_PER_WINDOW:
+        if await protection.attempts_lately(conn, account.id, protection.APP_PURPOSES) >= protection.APP_ATTEMPTS_PER_WINDOW:
             await _audit_refusal(deps, conn, account, client_ip, "too many authenticator app attempts")
+            deps.outbox.wake()
             raise TooManyRequests("too many attempts; try again later")
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
@@ -116,12 +132,12 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
 async def audit_record(
     deps: Deps, conn: asyncpg.Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
 ) -> None:
-    """Record what an account's owner did to it (in the caller's transaction, if any)."""
+    """Record what an account's owner did to it (in the caller's transaction: the caller wakes the
+    outbox once it committed)."""
     await enqueue_audit(conn, audit.AuditRecord(
         action=action, outcome=outcome, actor=_actor(account),  # type: ignore[arg-type]
         entity=audit.Entity(kind="account", id=account.id), detail=detail,
     ))
-    deps.outbox.wake()
 
 
 async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id: str) -> None:
@@ -140,7 +156,6 @@ async def _audit_refusal(
     await enqueue_audit(conn, audit.AuditRecord(
         action="login.password", outcome="failure", actor=_actor(account), client_ip=client_ip or None, detail=detail
     ))
-    deps.outbox.wake()
 
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
@@ -152,25 +167,21 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
             checked = await authenticator.check(conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer)
         else:
             checked = await codes.check(conn, msg.challenge, msg.code, "login", deps.settings.sms_code_max_attempts)
+        owner = None if checked.account_id is None else await conn.fetchrow(
+            "SELECT login, role FROM accounts WHERE id = $1", uuid.UUID(checked.account_id)
+        )
         if checked.ok:
-            assert checked.account_id is not None
+            assert checked.account_id is not None and owner is not None
             await store.insert_session(conn, session_id, digest(session_secret), checked.account_id, msg.client_ip)
-            login = await conn.fetchval("SELECT login FROM accounts WHERE id = $1", uuid.UUID(checked.account_id))
-            await protection.record_success(conn, login or "", checked.account_id, msg.client_ip, deps.settings.data_key)
+            await protection.record_success(conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key)
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
             await count_account_failure(deps, conn, checked.account_id)
-        role = None if checked.account_id is None else await conn.fetchval(
-            "SELECT role FROM accounts WHERE id = $1", uuid.UUID(checked.account_id)
-        )
         await enqueue_audit(
             conn,
             audit.AuditRecord(
                 action="login.code",
                 outcome="success" if checked.ok else "failure",
-                actor=(
-                    audit.Party(kind="physician" if role == "physician" else "staff", id=checked.account_id)
-                    if checked.account_id else audit.Party(kind="anonymous")
-                ),
+                actor=_party(checked.account_id, owner["role"] if owner else None),
                 entity=audit.Entity(kind="session", id=session_id) if checked.ok else None,
                 client_ip=msg.client_ip or None,
                 detail="" if checked.ok else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),

@@ -10,11 +10,15 @@ from common.contracts import audit, registration as api
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from .access import opaque_id, staff_account
-from .handlers import Deps, enqueue_audit
+from .handlers import Deps, audit_staff_action
 from .validation import VALIDATOR_ROLES
 
 def bound(request_id: uuid.UUID) -> str:
     return f"id-copy:{request_id}"
+
+
+def _entity(request_id: uuid.UUID) -> audit.Entity:
+    return audit.Entity(kind="registration", id=str(request_id))
 
 
 async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
@@ -56,10 +60,7 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
             "id_copy_uploaded_at = now() WHERE id = $1",
             request_id, deps.sealer.seal(whole, bound(request_id)), kind, len(whole),
         )
-        await enqueue_audit(conn, audit.AuditRecord(
-            action="registration.id_copy_stored", outcome="success", actor=audit.Party(kind="staff", id=account.id),
-            entity=audit.Entity(kind="registration", id=str(request_id)),
-        ))
+        await audit_staff_action(conn, account, "registration.id_copy_stored", _entity(request_id))
     deps.outbox.wake()
     return api.IdCopyReceived(stored=True)
 
@@ -75,10 +76,7 @@ async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
         if row is None:
             raise NotFound()
         if msg.offset == 0:
-            await enqueue_audit(conn, audit.AuditRecord(
-                action="registration.id_copy_viewed", outcome="success", actor=audit.Party(kind="staff", id=account.id),
-                entity=audit.Entity(kind="registration", id=str(request_id)),
-            ))
+            await audit_staff_action(conn, account, "registration.id_copy_viewed", _entity(request_id))
     deps.outbox.wake()
     whole = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))
     end = msg.offset + api.ID_COPY_PART_BYTES

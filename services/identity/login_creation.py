@@ -14,7 +14,7 @@ from common.errors import Conflict, NotFound
 
 from . import store
 from .access import opaque_id, staff_account
-from .handlers import Deps, enqueue_audit
+from .handlers import Deps, audit_staff_action
 from .passwords import hash_password
 from .validation import detail
 
@@ -65,7 +65,7 @@ async def give_temporary_password(
         "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1",
         uuid.UUID(account_id), password_hash, TEMPORARY_PASSWORD_HOURS,
     )
-    await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id))
+    await store.end_all_sessions(conn, account_id)
     body = mail["body"].format(login=login, password=password, url=deps.settings.public_url)
     await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body), notify.MailAccepted)
 
@@ -96,10 +96,9 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                     "login_created_by_name = $4, login_created_at = now(), account_id = $5 WHERE id = $1",
                     opaque_id(msg.id), msg.login, uuid.UUID(admin.id), admin.display_name, uuid.UUID(account_id),
                 )
-                await enqueue_audit(conn, audit.AuditRecord(
-                    action="registration.login_created", outcome="success", actor=audit.Party(kind="staff", id=admin.id),
-                    entity=audit.Entity(kind="registration", id=str(opaque_id(msg.id))),
-                ))
+                await audit_staff_action(
+                    conn, admin, "registration.login_created", audit.Entity(kind="registration", id=str(opaque_id(msg.id)))
+                )
                 # In the transaction: if the email cannot go, no account exists without its password.
                 await give_temporary_password(conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL)
         except asyncpg.UniqueViolationError as exc:

@@ -69,18 +69,11 @@ def _keys(login: str | None, client_ip: str, secret: bytes) -> list[tuple[str, i
 async def reserve(conn: asyncpg.Connection, login: str | None, client_ip: str, secret: bytes) -> bool:
     """Count this attempt against the name and the address, in its own transaction, before any
     check; False (and nothing counted) if one of them must still wait."""
-    try:
-        await _count(conn, _keys(login, client_ip, secret))
-    except _Waiting:
-        return False
-    return True
+    return await _count(conn, _keys(login, client_ip, secret))
 
 
-class _Waiting(Exception):
-    pass
-
-
-async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta | None]]) -> None:
+async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
+    """Count one more attempt against every key, or none if one of them must still wait (False)."""
     now = datetime.now(timezone.utc)
     async with conn.transaction():
         counted: list[tuple[str, int, int]] = []
@@ -89,7 +82,7 @@ async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta 
                 "SELECT failures, last_failure_at, not_before FROM login_throttles WHERE key = $1 FOR UPDATE", key
             )
             if row is not None and row["not_before"] > now:
-                raise _Waiting()
+                return False
             fresh = row is None or (memory is not None and row["last_failure_at"] < now - memory)
             counted.append((key, free, 1 if fresh else row["failures"] + 1))  # type: ignore[index]
         for key, free, failures in counted:
@@ -98,6 +91,7 @@ async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta 
                 "ON CONFLICT (key) DO UPDATE SET failures = $2, last_failure_at = $3, not_before = $4",
                 key, failures, now, now + wait_after(failures, free),
             )
+    return True
 
 
 FREE_REGISTRATIONS_PER_ADDRESS = 5
@@ -108,11 +102,7 @@ async def reserve_registration(conn: asyncpg.Connection, client_ip: str) -> bool
     neither the queue nor the question "does this number have an account?" can be flooded)."""
     if address_key(client_ip) is None:
         return True
-    try:
-        await _count(conn, [(f"register:{client_ip}", FREE_REGISTRATIONS_PER_ADDRESS, ADDRESS_MEMORY)])
-    except _Waiting:
-        return False
-    return True
+    return await _count(conn, [(f"register:{client_ip}", FREE_REGISTRATIONS_PER_ADDRESS, ADDRESS_MEMORY)])
 
 
 async def release_name(conn: asyncpg.Connection, login: str, secret: bytes) -> None:
@@ -143,19 +133,15 @@ async def count_account_failure(conn: asyncpg.Connection, account_id: str) -> bo
     )
 
 
-async def codes_sent_lately(conn: asyncpg.Connection, account_id: str) -> int:
-    """SMS codes sent to the account within the last SMS_WINDOW."""
-    return await conn.fetchval(
-        "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
-        "AND purpose IN ('login', 'password', 'mobile', 'mobile_new')",
-        uuid.UUID(account_id), SMS_WINDOW,
-    )
+SMS_PURPOSES = ("login", "password", "mobile", "mobile_new")
+APP_PURPOSES = ("app", "app_enrolment")
 
 
-async def app_attempts_lately(conn: asyncpg.Connection, account_id: str) -> int:
-    """Authenticator-app attempts opened for the account within the last SMS_WINDOW."""
+async def attempts_lately(conn: asyncpg.Connection, account_id: str, purposes: tuple[str, ...]) -> int:
+    """Attempts of these purposes opened for the account within the last SMS_WINDOW (SMS codes
+    sent, or authenticator-app attempts)."""
     return await conn.fetchval(
         "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
-        "AND purpose IN ('app', 'app_enrolment')",
-        uuid.UUID(account_id), SMS_WINDOW,
+        "AND purpose = ANY($3::text[])",
+        uuid.UUID(account_id), SMS_WINDOW, list(purposes),
     )

@@ -28,4 +28,5 @@ async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
             msg.landing_page,
         )
         await audit_record(deps, conn, "profile.saved", "success", account)
+    deps.outbox.wake()
     return api.Profile(**msg.model_dump(exclude={"session"}))

@@ -106,6 +106,15 @@ async def password_hash(conn: asyncpg.Connection, account_id: str) -> str | None
     return await conn.fetchval("SELECT password_hash FROM accounts WHERE id = $1", uuid.UUID(account_id))
 
 
+PHYSICIAN_NUMBER = "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END"
+"""SQL: a row's GLN or RPPS number as the bus names a physician (gln:... or rpps:...)."""
+
+
+async def end_all_sessions(conn: asyncpg.Connection, account_id: str) -> None:
+    """End every open session of the account (deactivation, a new password or app given by an administrator)."""
+    await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id))
+
+
 async def end_other_sessions(conn: asyncpg.Connection, account_id: str, kept_session_id: str) -> None:
     """End every open session of the account but `kept_session_id`."""
     await conn.execute(

@@ -5,9 +5,7 @@ Only validators and administrators see requests; to anyone else a request does n
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 import uuid
 from datetime import timedelta
 
@@ -19,7 +17,8 @@ from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
 from .access import opaque_id, staff_account
-from .handlers import Deps, enqueue_audit
+from .codes import keyed_mac, new_code
+from .handlers import Deps, audit_staff_action
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
@@ -29,27 +28,24 @@ CONTROL_TEXT = {
     "fr": "Portail médecins, vérification de votre numéro : code {code}. Donnez-le à la personne qui valide votre demande.",
 }
 
-_SUMMARY = (
-    "id::text, reference, state, family_name, given_name, "
-    "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln ELSE 'rpps:' || rpps END AS number, submitted_at"
-)
+_SUMMARY = f"id::text, reference, state, family_name, given_name, {store.PHYSICIAN_NUMBER} AS number, submitted_at"
 
 
 async def _validator(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
     return await staff_account(conn, deps, session, VALIDATOR_ROLES)
 
 
-_request_id = opaque_id
-
-
 def _bound(value: str) -> str:
     """What a request's sealed values and codes are bound to: its id in canonical form."""
-    return str(_request_id(value))
+    return str(opaque_id(value))
+
+
+def _request(value: str) -> audit.Entity:
+    return audit.Entity(kind="registration", id=_bound(value))
 
 
 def _control_mac(deps: Deps, request_id: str, code: str) -> bytes:
-    """A control code as kept: keyed with the service's secret, useless from a dump alone."""
-    return hmac.new(deps.settings.data_key, f"control:{_bound(request_id)}:{code}".encode(), hashlib.sha256).digest()
+    return keyed_mac(deps.settings.data_key, f"control:{_bound(request_id)}", code)
 
 
 async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
@@ -74,7 +70,7 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
             "validated_place, validated_at, login, login_created_by_name, login_created_at, "
             "id_copy_media_type, id_copy_size, id_copy_uploaded_at "
             "FROM registration_requests WHERE id = $1",
-            _request_id(msg.id),
+            opaque_id(msg.id),
         )
     if row is None:
         raise NotFound()
@@ -86,13 +82,13 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
 
 async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
     """A code to the applicant's mobile: read back to the validator, it proves the number is theirs."""
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = new_code()
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await _validator(conn, deps, msg.session)
         row = await conn.fetchrow(
             "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
             "FROM registration_requests WHERE id = $1 FOR UPDATE",
-            _request_id(msg.id), CONTROL_CODE_TTL,
+            opaque_id(msg.id), CONTROL_CODE_TTL,
         )
         if row is None:
             raise NotFound()
@@ -105,9 +101,9 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
             "control_attempts = 0, "
             "control_sends = CASE WHEN control_sent_at > now() - $3::interval THEN control_sends + 1 ELSE 1 END "
             "WHERE id = $1",
-            _request_id(msg.id), _control_mac(deps, msg.id, code), CONTROL_CODE_TTL,
+            opaque_id(msg.id), _control_mac(deps, msg.id, code), CONTROL_CODE_TTL,
         )
-        await _audit(conn, account, msg.id, "registration.control_sent")
+        await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
         text = CONTROL_TEXT["fr"].format(code=code)
         await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=row["mobile"], text=text), notify.SmsAccepted)
     deps.outbox.wake()
@@ -122,7 +118,7 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
         row = await conn.fetchrow(
             "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
             "WHERE id = $1 AND state = 'submitted' FOR UPDATE",
-            _request_id(msg.id), CONTROL_CODE_TTL,
+            opaque_id(msg.id), CONTROL_CODE_TTL,
         )
         if row is None:
             raise NotFound()
@@ -133,16 +129,16 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
         if right:
             await conn.execute(
                 "UPDATE registration_requests SET control_confirmed_at = now(), control_code_mac = NULL WHERE id = $1",
-                _request_id(msg.id),
+                opaque_id(msg.id),
             )
         else:  # the fifth wrong code clears it: a new control SMS is needed
             await conn.execute(
                 "UPDATE registration_requests SET control_attempts = control_attempts + 1, "
                 "control_code_mac = CASE WHEN control_attempts + 1 >= $2 THEN NULL ELSE control_code_mac END "
                 "WHERE id = $1",
-                _request_id(msg.id), CONTROL_CODE_ATTEMPTS,
+                opaque_id(msg.id), CONTROL_CODE_ATTEMPTS,
             )
-        await _audit(conn, account, msg.id, "registration.control_confirmed", "success" if right else "failure")
+        await audit_staff_action(conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure")
     deps.outbox.wake()
     if not right:
         raise Unauthenticated("wrong or expired control code")
@@ -158,20 +154,12 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
             "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL AND id_copy IS NOT NULL RETURNING id",
-            _request_id(msg.id), msg.check_method,
+            opaque_id(msg.id), msg.check_method,
             deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{_bound(msg.id)}"),
             uuid.UUID(account.id), msg.validator_name, msg.place,
         )
         if signed is None:
             raise Conflict("the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting")
-        await _audit(conn, account, msg.id, "registration.validated")
+        await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
     deps.outbox.wake()
     return await detail(ref, deps)
-
-
-async def _audit(conn: asyncpg.Connection, account: store.Account, request_id: str, action: str, outcome: str = "success") -> None:
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome=outcome, actor=audit.Party(kind="staff", id=account.id),  # type: ignore[arg-type]
-        entity=audit.Entity(kind="registration", id=request_id),
-    ))
-
