@@ -69,9 +69,7 @@ async def login(request: web.Request) -> web.Response:
         response = render_page(request, ENROLMENT_PAGE, _enrolment(challenge.enrolment_uri))
     else:
         response = see_other("/login/code" + ("?from=app" if challenge.method == "app" else ""))
-    set_private_cookie(
-        response, settings_of(request), LOGIN_CHALLENGE, challenge.challenge, max_age=seconds_until(challenge.expires_at)
-    )
+    keep_challenge(request, response, LOGIN_CHALLENGE, challenge)
     return response
 
 
@@ -168,6 +166,13 @@ def client_ip(request: web.Request) -> str:
                 peer = address
                 break
     return peer[:_IP_MAX]
+
+
+def keep_challenge(request: web.Request, response: web.StreamResponse, cookie: str, challenge: CodeChallenge) -> None:
+    """The attempt waiting for its code, in a cookie that lasts as long as the attempt."""
+    set_private_cookie(
+        response, settings_of(request), cookie, challenge.challenge, max_age=seconds_until(challenge.expires_at)
+    )
 
 
 def seconds_until(moment: datetime) -> int:

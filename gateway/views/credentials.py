@@ -18,12 +18,12 @@ from common.contracts import identity
 from common.contracts.phones import mobile_e164
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
-from ..cookies import STEP_UP, delete_private_cookie, set_private_cookie
+from ..cookies import STEP_UP, delete_private_cookie
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
 from ..sessions import current_session, forget, session_cookie
 from ..state import bus_of, settings_of
-from .auth import field, seconds_until, waiting_code_form
+from .auth import field, keep_challenge, waiting_code_form
 
 CODE_FORM = "change_code.html"
 _SECRET_MAX = identity.PASSWORD_MAX_LENGTH
@@ -58,7 +58,6 @@ def form_page(change: Change) -> Handler:
     async def page(request: web.Request) -> web.Response:
         """GET the change's form (or, after a change, that it is done)."""
         return _form(request, change, None, changed=request.query.get("changed") == "1")
-
 
     return page
 
@@ -111,9 +110,7 @@ def finish_change(change: Change) -> Handler:
             if change.verify is not None and not context["new_value"]:  # first code: then one to the new number
                 second = await call(bus_of(request), change.finish, confirmation, identity.CodeChallenge)
                 response = see_other(change.path + "/code?new=1")
-                set_private_cookie(
-                    response, settings_of(request), STEP_UP, second.challenge, max_age=seconds_until(second.expires_at)
-                )
+                keep_challenge(request, response, STEP_UP, second)
                 return response
             subject = change.verify if change.verify is not None else change.finish
             await call(bus_of(request), subject, confirmation, identity.Empty)
@@ -144,9 +141,7 @@ async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web
     except TooManyRequests:
         return _form(request, change, "too_many", status=429)
     response = see_other(change.path + "/code")
-    set_private_cookie(
-        response, settings_of(request), STEP_UP, started.challenge, max_age=seconds_until(started.expires_at)
-    )
+    keep_challenge(request, response, STEP_UP, started)
     return response
 
 
