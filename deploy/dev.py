@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 from pathlib import Path
 
 from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_physician
 from .hospital_sim import DEMO_GLN, publish_demo
 from .stack import REPO, Stack, StackConfig
+from .test_identity_provider import DEMO_IDENTITIES
 
 
 def _config() -> StackConfig:
@@ -24,7 +26,18 @@ def _config() -> StackConfig:
         smtp_port=int(os.environ.get("DEV_SMTP_PORT", "8025")),
         sms_port=int(os.environ.get("DEV_SMS_PORT", "8026")),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        hin_test_idp_port=_hin_test_idp_port(),
     )
+
+
+def _hin_test_idp_port() -> int | None:
+    """The demo's HIN login goes to a TEST identity provider (needs Node.js; off: PORTAL_HIN_TEST_IDP=off)."""
+    if os.environ.get("PORTAL_HIN_TEST_IDP", "on") == "off":
+        return None
+    if not shutil.which("node") or not shutil.which("npm"):
+        print("Node.js not found: the demo runs without HIN login (its test identity provider needs node and npm)")
+        return None
+    return int(os.environ.get("PORTAL_HIN_TEST_IDP_PORT", "8027"))
 
 
 async def run() -> None:
@@ -78,7 +91,7 @@ The portal is running.
   Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents);
                     staff log in with an authenticator app (TOTP), enrolled by QR code at the
                     first login: any app will do, or: oathtool --totp -b <the key shown>
-  NATS:             {stack.nats_url}
+{_hin_welcome(stack)}  NATS:             {stack.nats_url}
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim
   Logs:             {stack.log_dir}/
@@ -86,6 +99,17 @@ The portal is running.
 
 Press Ctrl-C to stop.""",
         flush=True,
+    )
+
+
+def _hin_welcome(stack: Stack) -> str:
+    if stack.hin_idp is None:
+        return ""
+    logins = ", ".join(f'"{login}" ({claims["hin_identity_type"]})' for login, claims in DEMO_IDENTITIES.items())
+    return (
+        f"  HIN login:        a TEST identity provider stands in for HIN ({stack.hin_idp.issuer}):\n"
+        f"                    «Se connecter avec HIN» on the login page, then any password for\n"
+        f"                    {logins}\n"
     )
 
 

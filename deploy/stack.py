@@ -31,6 +31,7 @@ from common.tokens import generate_key_pair
 
 from .database import provision
 from .nats_accounts import SERVICES, NatsCredentials, server_config
+from .test_identity_provider import DEMO_IDENTITIES, PROJECT as IDP_PROJECT, TestIdentityProvider, ensure_installed
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class StackConfig:
     log_level: str = "INFO"
     ephemeral: bool = False  # tests: delete the embedded database when done
     pending_sweep_seconds: int = 60
+    hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
 
     @property
     def public_url(self) -> str:
@@ -91,6 +93,7 @@ class Secrets:
     database_passwords: dict[str, str]
     csrf_secret: str
     sms_auth_token: str
+    hin_client_secret: str
     master_key: str
     identity_data_key: str
     signing_key: Path
@@ -110,6 +113,7 @@ class Secrets:
                 "csrf_secret": secrets.token_urlsafe(48),
                 "sms_auth_token": secrets.token_hex(16),
             }
+        values.setdefault("hin_client_secret", secrets.token_urlsafe(32))
         for key in ("master_key", "identity_data_key"):
             if key not in values:
                 values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -123,6 +127,7 @@ class Secrets:
             database_passwords=values["database"],
             csrf_secret=values["csrf_secret"],
             sms_auth_token=values["sms_auth_token"],
+            hin_client_secret=values["hin_client_secret"],
             master_key=values["master_key"],
             identity_data_key=values["identity_data_key"],
             signing_key=signing_key,
@@ -140,6 +145,7 @@ class Stack:
     service_dsns: dict[str, str] = field(default_factory=dict)
     admin_database_url: str = ""
     nats_url: str = ""
+    hin_idp: TestIdentityProvider | None = None
     _postgres: object | None = None
 
     @property
@@ -163,6 +169,28 @@ class Stack:
             self.admin_database_url, self.config.database, self.secrets.database_passwords
         )
         self.nats_url = self.config.nats_url or await self._start_nats()
+        if self.config.hin_test_idp_port is not None:
+            await self._start_hin_test_idp(self.config.hin_test_idp_port)
+
+    async def _start_hin_test_idp(self, port: int) -> None:
+        """The test identity provider, with the demo's identities (tests add their own)."""
+        assert self.secrets is not None
+        node = ensure_installed()
+        directory = self.config.var_dir / "hin-test-idp"
+        directory.mkdir(exist_ok=True)
+        idp = TestIdentityProvider(
+            port=port,
+            accounts_file=directory / "identities.json",
+            client_secret=self.secrets.hin_client_secret,
+            redirect_uri=f"{self.config.public_url}/login/hin/callback",
+        )
+        if not idp.accounts_file.exists():
+            idp.write_identities(DEMO_IDENTITIES)
+        if not port_is_free(port):
+            raise SystemExit(f"port {port} is taken: set PORTAL_HIN_TEST_IDP_PORT to a free port")
+        self._spawn("hin_idp", [str(node), "server.mjs"], env={**os.environ, **idp.environment()}, cwd=IDP_PROJECT)
+        await self._wait(lambda: self._http_ok(f"{idp.issuer}/.well-known/openid-configuration"), "hin_idp", 30)
+        self.hin_idp = idp
 
     def _start_postgres(self) -> str:
         with warnings.catch_warnings():  # it warns that XDG_RUNTIME_DIR is unset, which is fine here
@@ -226,6 +254,8 @@ class Stack:
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
             env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
             env["PORTAL_PUBLIC_URL"] = cfg.public_url
+            if self.hin_idp is not None:
+                env |= self.hin_idp.portal_settings()
         if process == "notify":
             env |= sms | {
                 "SMTP_HOST": "127.0.0.1",
@@ -242,6 +272,8 @@ class Stack:
                 "PORTAL_CSRF_SECRET": sec.csrf_secret,
                 "PORTAL_DEV_OUTBOX_DIR": str(self.outbox_dir),
             }
+            if self.hin_idp is not None:
+                env |= {"PORTAL_HIN_ORIGIN": self.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}
         if process == "outbox":
             env |= sms | {
                 "DEV_OUTBOX_DIR": str(self.outbox_dir),
@@ -262,10 +294,12 @@ class Stack:
             path.chmod(0o600)
         return directory
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
+    ) -> subprocess.Popen[bytes]:
         log_file = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(
-            argv, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
         log_file.close()
         self.processes[name] = process
@@ -320,9 +354,12 @@ class Stack:
             await nc.close()
 
     async def _gateway_healthy(self, url: str | None = None) -> bool:
+        return await self._http_ok(f"{url or self.config.public_url}/healthz")
+
+    async def _http_ok(self, url: str) -> bool:
         try:
             async with aiohttp.ClientSession() as session:
-                async with session.get(f"{url or self.config.public_url}/healthz", timeout=aiohttp.ClientTimeout(total=1)) as r:
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as r:
                     return r.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from yarl import URL
 
-from common.settings import BusSettings, SettingsError, env_choice, env_int, env_str
+from common.settings import BusSettings, SettingsError, env_bool, env_choice, env_int, env_str
 
 CSRF_SECRET_MIN_LENGTH = 32
 
@@ -26,6 +26,11 @@ class GatewaySettings:
     log_level: str
     trusted_proxies: frozenset[str] = frozenset()
     """Addresses of the reverse proxies in front of the gateway: only their X-Forwarded-For is believed."""
+    hin_origin: str = ""
+    """The origin of HIN's login pages; set, the login page offers HIN login and its form may lead
+    there (identity holds HIN's endpoints and the client secret)."""
+    hin_test_provider: bool = False
+    """HIN login goes to a TEST identity provider (the demo): the login page says so."""
 
     @classmethod
     def from_env(cls) -> "GatewaySettings":
@@ -40,6 +45,8 @@ class GatewaySettings:
             dev_outbox_dir=_optional_path(env_str("PORTAL_DEV_OUTBOX_DIR", "")),
             log_level=env_str("LOG_LEVEL", "INFO"),
             trusted_proxies=_addresses("PORTAL_TRUSTED_PROXIES", env_str("PORTAL_TRUSTED_PROXIES", "")),
+            hin_origin=_origin("PORTAL_HIN_ORIGIN", env_str("PORTAL_HIN_ORIGIN", "")),
+            hin_test_provider=env_bool("PORTAL_HIN_TEST_PROVIDER", False),
         )
 
     @property
@@ -51,6 +58,10 @@ class GatewaySettings:
     def public_origin(self) -> str:
         """The origin browsers send in the Origin header of our own forms."""
         return str(URL(self.public_url).origin())
+
+    @property
+    def hin_login(self) -> bool:
+        return bool(self.hin_origin)
 
     @property
     def dev_outbox_enabled(self) -> bool:
@@ -65,6 +76,15 @@ def _addresses(name: str, value: str) -> frozenset[str]:
         except ValueError:
             raise SettingsError(name, f"holds {address!r}, not an IP address") from None
     return addresses
+
+
+def _origin(name: str, value: str) -> str:
+    if not value:
+        return ""
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host or str(url.origin()) != value.rstrip("/"):
+        raise SettingsError(name, "must be an origin: scheme, host and port only (https://login.example.ch)")
+    return str(url.origin())
 
 
 def _port(name: str, value: int) -> int:

@@ -9,6 +9,7 @@ LOGIN_CHALLENGE = "portal_login"
 CSRF = "portal_csrf"
 STEP_UP = "portal_step_up"  # a change of credentials waiting for its SMS code
 LANGUAGE = "portal_lang"
+HIN_ATTEMPT = "portal_hin"  # the secret binding a HIN login attempt to this browser
 
 
 def session_cookie_name(settings: GatewaySettings) -> str:

@@ -53,6 +53,7 @@ PASSWORD_REFUSALS: dict[str, str] = {
     identity.PASSWORD_COMMON: N_("This password is among the most common ones: choose another."),
     identity.PASSWORD_IS_A_NAME: N_("The password must not be your login name or your email address."),
     identity.NO_MOBILE: N_("Your account has no mobile number to confirm the change: ask an administrator."),
+    identity.HIN_ONLY: N_("You log in with HIN: your password and your mobile number are HIN's, changed at HIN."),
 }
 
 

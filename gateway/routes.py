@@ -19,6 +19,7 @@ from .views.accounts import (
     unlock,
 )
 from .views.admin import undelivered
+from .views import hin_login
 from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
 from .views.credentials import MOBILE, PASSWORD, code_page, finish_change, form_page, start_mobile_change, start_password_change
@@ -47,6 +48,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/login", login),
         web.get("/login/code", code_form),
         web.post("/login/code", code),
+        web.post("/login/hin", hin_login.start),
+        web.get("/login/hin/callback", hin_login.callback),
         web.post("/logout", logout),
         web.get("/register", registration_form),
         web.post("/register", submit_registration),

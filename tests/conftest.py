@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from deploy.stack import Stack, StackConfig, free_port
+from deploy.test_identity_provider import TestIdentityProvider
 
 from yarl import URL
 
@@ -41,6 +42,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         nats_credentials_file=Path(credentials) if credentials else None,
         log_level="INFO",
         pending_sweep_seconds=1,
+        hin_test_idp_port=free_port(),
     )
     portal = Stack(config)
     try:
@@ -51,6 +53,13 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield portal
     finally:
         portal.stop_all()
+
+
+@pytest.fixture(scope="session")
+def hin_idp(stack: Stack) -> TestIdentityProvider:
+    """The test identity provider standing in for HIN (tests add their identities to it)."""
+    assert stack.hin_idp is not None
+    return stack.hin_idp
 
 
 @pytest.fixture(scope="session")

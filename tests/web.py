@@ -1,11 +1,13 @@
 """A physician's browser without a browser: aiohttp with a cookie jar, for HTTP-level tests."""
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+from yarl import URL
 
 from deploy.stack import Stack
 
@@ -69,6 +71,38 @@ class WebClient:
         done = await self.post_form("/login/code", {"code": await eventually(code, what="the SMS code")})
         assert done.status == 303 and done.headers["Location"] == "/", done.status
         return done
+
+    async def start_hin_login(self) -> str:
+        """The login page's HIN button: where the gateway sends the browser (the provider's URL)."""
+        response = await self.post_form("/login/hin", {}, form_page="/login")
+        assert response.status == 303, response.status
+        return response.headers["Location"]
+
+    async def at_hin(self, authorize_url: str, hin_id: str) -> str:
+        """At the identity provider, as a person does: its login form filled in (any password for a
+        test identity); the portal URL it sends the browser back to."""
+        response = await self.session.get(authorize_url, allow_redirects=False)
+        for _ in range(10):
+            if response.status in (302, 303):
+                location = response.headers["Location"]
+                if location.startswith(self.base):
+                    return location
+                response = await self.session.get(response.url.join(URL(location)), allow_redirects=False)
+                continue
+            page = await response.text()
+            form = re.search(r'<form[^>]*action="([^"]+)"[^>]*method="post"', page)
+            assert response.status == 200 and form and 'name="login"' in page, (response.status, page[:500])
+            response = await self.session.post(
+                response.url.join(URL(html.unescape(form.group(1)))),
+                data={"prompt": "login", "login": hin_id, "password": "any password"},
+                allow_redirects=False,
+            )
+        raise AssertionError("the identity provider did not send the browser back to the portal")
+
+    async def hin_login(self, hin_id: str) -> aiohttp.ClientResponse:
+        """A whole HIN login: the button, the provider's form, the portal's callback answer."""
+        callback = await self.at_hin(await self.start_hin_login(), hin_id)
+        return await self.get(callback.removeprefix(self.base))
 
 
 SignIn = Callable[[Physician], Awaitable[WebClient]]

@@ -17,6 +17,9 @@ SUBJECT_PREFIX = "audit.record."
 Action = Literal[
     "login.password",
     "login.code",
+    "login.hin",
+    "account.created",
+    "account.hin_linked",
     "logout",
     "account.locked",
     "account.unlocked",

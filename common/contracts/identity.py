@@ -27,6 +27,8 @@ PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
 MOBILE_CHANGE_START = "identity.api.mobile.change.start"
 MOBILE_CHANGE_FINISH = "identity.api.mobile.change.finish"
 MOBILE_CHANGE_VERIFY = "identity.api.mobile.change.verify"
+HIN_BEGIN = "identity.api.hin.begin"
+HIN_FINISH = "identity.api.hin.finish"
 
 PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
 CONTACT = "identity.svc.contact"
@@ -43,6 +45,7 @@ PASSWORD_TOO_LONG = f"the password must have at most {PASSWORD_MAX_LENGTH} chara
 PASSWORD_COMMON = "this password is among the most common ones"
 PASSWORD_IS_A_NAME = "the password must not be the login name or the email address"
 NO_MOBILE = "this account has no mobile number to send a code to"
+HIN_ONLY = "this account logs in with HIN: it has no password here"
 
 
 class _Message(BaseModel):
@@ -79,6 +82,41 @@ class CodeLogin(_Message):
 class SessionOpened(_Message):
     session: str
     idle_timeout_seconds: int
+
+
+class HinBegin(_Message):
+    """A browser asks to log in with HIN. `browser` is a random secret the gateway keeps in that
+    browser's cookie: the attempt can only be finished by the browser that started it."""
+
+    browser: str = Field(min_length=32, max_length=128)
+    client_ip: str = Field(default="", max_length=64)
+
+
+class HinRedirect(_Message):
+    """Where to send the browser: HIN's authorization endpoint, with state and PKCE challenge."""
+
+    url: str
+    expires_at: datetime
+
+
+class HinReturn(_Message):
+    """What HIN sent back to the redirect URI, and the browser's secret from its cookie."""
+
+    browser: str = Field(min_length=1, max_length=128)
+    state: str = Field(min_length=1, max_length=256)
+    code: str = Field(default="", max_length=2048)
+    error: str = Field(default="", max_length=200, description="HIN's error parameter (access_denied, ...)")
+    client_ip: str = Field(default="", max_length=64)
+
+
+HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]
+
+
+class HinOutcome(_Message):
+    """A session, or why there is none (each reason has its own page)."""
+
+    session: SessionOpened | None = None
+    refusal: HinRefusal | None = None
 
 
 class SessionRef(_Message):

@@ -31,6 +31,7 @@ from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
 from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
+from ..middlewares import PAGE_CSP
 from ..pages import render_page, see_other
 from ..sessions import forget, session_cookie
 from ..state import bus_of, settings_of
@@ -50,8 +51,26 @@ Answer = TypeVar("Answer", bound=BaseModel)
 
 
 async def login_form(request: web.Request) -> web.Response:
-    """GET /login: the login name and password form."""
-    return render_page(request, PASSWORD_FORM, {"refusal": None})
+    """GET /login: the login name and password form (and HIN login, where it is offered)."""
+    return _login_page(request, None)
+
+
+def _login_page(request: web.Request, refusal: int | None) -> web.Response:
+    response = render_page(request, PASSWORD_FORM, _form_context(request, refusal), status=refusal or 200)
+    origin = settings_of(request).hin_origin
+    if origin:  # the HIN button's form leads there (browsers check a form's redirects too)
+        response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+    return response
+
+
+def _form_context(request: web.Request, refusal: int | None) -> dict[str, object]:
+    settings = settings_of(request)
+    return {
+        "refusal": refusal,
+        "from_app": request.query.get("from") == "app",
+        "hin_login": settings.hin_login,
+        "hin_test_provider": settings.hin_test_provider,
+    }
 
 
 async def login(request: web.Request) -> web.Response:
@@ -99,11 +118,17 @@ async def code(request: web.Request) -> web.Response:
     opened = await _login_step(request, LOGIN_CODE, attempt, SessionOpened, CODE_FORM)
     if isinstance(opened, web.Response):
         return opened
+    return session_opened(request, opened, LOGIN_CHALLENGE)
+
+
+def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: str) -> web.Response:
+    """A login succeeded: the new session's cookie, the attempt's cookie forgotten, a new CSRF
+    token, and the way to the account's landing page."""
     settings = settings_of(request)
     response = see_other(LANDING_PAGE)
     # No max-age: the cookie ends with the browser; identity enforces the idle timeout.
     set_private_cookie(response, settings, session_cookie_name(settings), opened.session)
-    delete_private_cookie(response, settings, LOGIN_CHALLENGE)
+    delete_private_cookie(response, settings, attempt_cookie)
     csrf.rotate(request, response)
     return response
 
@@ -136,7 +161,9 @@ async def _login_step(
 
 
 def _refused(request: web.Request, form: str, status: int) -> web.Response:
-    return render_page(request, form, {"refusal": status, "from_app": request.query.get("from") == "app"}, status=status)
+    if form == PASSWORD_FORM:
+        return _login_page(request, status)
+    return render_page(request, form, _form_context(request, status), status=status)
 
 
 def _enrolment(uri: str) -> dict[str, object]:

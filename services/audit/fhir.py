@@ -110,6 +110,9 @@ READ = Coding(system=REST, code="read", display="read")
 _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "login.password": (USER_AUTHENTICATION, [LOGIN], "E"),
     "login.code": (USER_AUTHENTICATION, [LOGIN], "E"),
+    "login.hin": (USER_AUTHENTICATION, [LOGIN], "E"),
+    "account.created": (APPLICATION_ACTIVITY, [CREATE], "C"),
+    "account.hin_linked": (APPLICATION_ACTIVITY, [], "U"),
     "logout": (USER_AUTHENTICATION, [LOGOUT], "E"),
     "account.locked": (SECURITY_ALERT, [], "E"),
     "account.unlocked": (APPLICATION_ACTIVITY, [], "U"),

@@ -14,6 +14,7 @@ from . import (
     credentials,
     directory,
     handlers,
+    hin_login,
     id_copies,
     login_creation,
     open_sessions,
@@ -40,6 +41,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         routes = {
             api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),
             api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
+            api.HIN_BEGIN: (hin_login.begin, api.HinBegin),
+            api.HIN_FINISH: (hin_login.finish, api.HinReturn),
             api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
             api.SESSION_END: (handlers.end_session, api.SessionRef),
             reg.SUBMIT: (registration.submit, reg.RegistrationSubmission),

@@ -23,6 +23,7 @@ from common.contracts.identity import NO_MOBILE
 from common.errors import InvalidRequest, TooManyRequests
 
 from . import login_protection as protection, store
+from .store import digest
 
 Purpose = Literal["login", "password", "mobile", "mobile_new"]
 
@@ -44,11 +45,6 @@ SMS_TEXT = {
         "en": "Code to confirm this new mobile number for the portal: {code}. It expires in {minutes} minutes.",
     },
 }
-
-
-def digest(secret: str) -> bytes:
-    """What the database keeps of a secret handed to the browser."""
-    return hashlib.sha256(secret.encode()).digest()
 
 
 def new_code() -> str:

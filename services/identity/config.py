@@ -1,12 +1,40 @@
 """Settings of the identity service."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.settings import ServiceSettings, SettingsError, env_file, env_int, env_str
 
 from .sealing import parse_key
+
+
+@dataclass(frozen=True)
+class HinSettings:
+    """HIN's OAuth 2.0 endpoints and the portal's client there (HIN login is off without a client id)."""
+
+    authorize_url: str
+    token_url: str
+    userinfo_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uri: str  # exactly as registered at HIN: the gateway's /login/hin/callback
+    scope: str
+
+    @classmethod
+    def from_env(cls, public_url: str) -> "HinSettings | None":
+        client_id = env_str("PORTAL_HIN_CLIENT_ID", "")
+        if not client_id:
+            return None
+        return cls(
+            authorize_url=env_str("PORTAL_HIN_AUTHORIZE_URL"),
+            token_url=env_str("PORTAL_HIN_TOKEN_URL"),
+            userinfo_url=env_str("PORTAL_HIN_USERINFO_URL"),
+            client_id=client_id,
+            client_secret=env_str("PORTAL_HIN_CLIENT_SECRET"),
+            redirect_uri=env_str("PORTAL_HIN_REDIRECT_URI", f"{public_url}/login/hin/callback"),
+            scope=env_str("PORTAL_HIN_SCOPE", "openid profile email hin"),
+        )
 
 
 @dataclass(frozen=True)
@@ -20,9 +48,11 @@ class IdentitySettings:
     sms_code_max_attempts: int
     data_key: bytes  # seals authenticator-app secrets (sealing.py)
     public_url: str  # named in emails (the temporary password's)
+    hin: HinSettings | None
 
     @classmethod
     def from_env(cls) -> "IdentitySettings":
+        public_url = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
         return cls(
             service=ServiceSettings.from_env(),
             signing_key=env_file("PORTAL_TOKEN_SIGNING_KEY"),
@@ -32,7 +62,8 @@ class IdentitySettings:
             sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
             data_key=_data_key(),
-            public_url=env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
+            public_url=public_url,
+            hin=HinSettings.from_env(public_url),
         )
 
 

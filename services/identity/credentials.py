@@ -41,6 +41,8 @@ async def _checked_session(
         if not await protection.reserve(conn, name, "", deps.settings.data_key):
             raise TooManyRequests("too many failed attempts; try again later")
         password_hash = await store.password_hash(conn, account.id)
+    if password_hash is None:  # a HIN account: HIN keeps its credentials
+        raise InvalidRequest(api.HIN_ONLY)
     if not await verify_password(password_hash, current_password):
         async with deps.pool.acquire() as conn, conn.transaction():
             await count_account_failure(deps, conn, account.id)

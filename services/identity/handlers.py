@@ -1,7 +1,6 @@
 """Identity's handlers: one per subject, typed message in, typed answer out."""
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -160,8 +159,6 @@ async def _audit_refusal(
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
-    session_secret = secrets.token_urlsafe(32)  # 256 bits, a new one at each login
-    session_id = str(uuid.uuid4())
     async with deps.pool.acquire() as conn, conn.transaction():
         if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
             checked = await authenticator.check(conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer)
@@ -172,7 +169,7 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         )
         if checked.ok:
             assert checked.account_id is not None and owner is not None
-            await store.insert_session(conn, session_id, digest(session_secret), checked.account_id, msg.client_ip)
+            session_id, session_secret = await store.open_session(conn, checked.account_id, msg.client_ip)
             await protection.record_success(conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key)
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
             await count_account_failure(deps, conn, checked.account_id)

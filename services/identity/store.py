@@ -1,6 +1,8 @@
 """Identity's SQL: accounts and sessions (SMS code attempts: codes.py)."""
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -56,6 +58,11 @@ _ACCOUNT_COLUMNS = (
     "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
     "notify_new_documents, patients_scope, documents_scope, must_change_password, landing_page"
 )
+
+
+def digest(secret: str) -> bytes:
+    """What the database keeps of a secret handed to the browser."""
+    return hashlib.sha256(secret.encode()).digest()
 
 
 def like_escaped(text: str) -> str:
@@ -128,14 +135,18 @@ async def lock_account(conn: asyncpg.Connection, account_id: str) -> None:
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
 
 
-async def insert_session(conn: asyncpg.Connection, session_id: str, secret_hash: bytes, account_id: str, client_ip: str) -> None:
+async def open_session(conn: asyncpg.Connection, account_id: str, client_ip: str) -> tuple[str, str]:
+    """A new session for a login that just succeeded: its id, and its secret for the browser's
+    cookie (256 random bits, new at each login; the table keeps only its hash)."""
+    session_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
     await conn.execute(
         "INSERT INTO sessions (id, secret_hash, account_id, client_ip) VALUES ($1, $2, $3, $4)",
         uuid.UUID(session_id),
-        secret_hash,
+        digest(secret),
         uuid.UUID(account_id),
         client_ip,
     )
+    return session_id, secret
 
 
 TOUCH_EVERY_SECONDS = 30

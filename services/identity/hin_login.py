@@ -1,0 +1,187 @@
+"""F5.1 HIN login: OAuth 2.0 authorization code with PKCE (S256), by authlib's client.
+
+Identity owns the whole exchange: it makes the state and the code verifier, keeps them for ten
+minutes bound to the browser that asked (the hash of a secret in that browser's cookie), trades
+HIN's code once for a token at HIN's token endpoint with the portal's client secret and the exact
+redirect URI, and reads the identity at HIN's user-info endpoint. Only personal identities log
+in; the first login creates the physician's account, or links the SMS account with the same GLN.
+
+Nothing here logs claims, codes, states or tokens.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+import httpx2
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.contracts import audit, identity as api
+from common.contracts.physicians import Gln
+from common.errors import NotFound
+
+from . import store
+from .codes import digest
+from .config import HinSettings
+from .handlers import Deps, enqueue_audit
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_SECONDS = 600  # from the click on "HIN" to HIN's return
+HTTP_TIMEOUT_SECONDS = 10
+
+
+class HinIdentity(BaseModel):
+    """What HIN's user-info endpoint says of the person who logged in."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sub: str = Field(min_length=1, max_length=200, description="the HIN id")
+    gln: Gln
+    hin_identity_type: Literal["personal", "practice"]
+    given_name: str = Field(default="", max_length=100)
+    family_name: str = Field(default="", max_length=100)
+    email: str = Field(default="", max_length=254)
+
+
+def _settings(deps: Deps) -> HinSettings:
+    if deps.settings.hin is None:
+        raise NotFound("HIN login is not configured")
+    return deps.settings.hin
+
+
+def _client(hin: HinSettings) -> AsyncOAuth2Client:
+    return AsyncOAuth2Client(
+        hin.client_id, hin.client_secret, scope=hin.scope, redirect_uri=hin.redirect_uri,
+        code_challenge_method="S256", timeout=HTTP_TIMEOUT_SECONDS,
+    )
+
+
+async def begin(msg: api.HinBegin, deps: Deps) -> api.HinRedirect:
+    """A new attempt: HIN's authorization URL with a fresh state and PKCE challenge."""
+    hin = _settings(deps)
+    state, verifier = secrets.token_urlsafe(32), generate_token(64)
+    async with _client(hin) as client:
+        url, _ = client.create_authorization_url(hin.authorize_url, state=state, code_verifier=verifier)
+    async with deps.pool.acquire() as conn:
+        expires_at: datetime = await conn.fetchval(
+            "INSERT INTO hin_attempts (state_hash, browser_hash, code_verifier, client_ip, expires_at) "
+            "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
+            digest(state), digest(msg.browser), verifier, msg.client_ip, ATTEMPT_SECONDS,
+        )
+        await conn.execute("DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 day'")
+    return api.HinRedirect(url=url, expires_at=expires_at)
+
+
+async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
+    """HIN sent the browser back: close the attempt, trade the code, open a session (or say why not)."""
+    hin = _settings(deps)
+    async with deps.pool.acquire() as conn:
+        verifier = await conn.fetchval(
+            "UPDATE hin_attempts SET finished_at = now() WHERE state_hash = $1 AND browser_hash = $2 "
+            "AND finished_at IS NULL AND expires_at > now() RETURNING code_verifier",
+            digest(msg.state), digest(msg.browser),
+        )
+    if verifier is None:
+        return await _refused(deps, "failed", "unknown, used or expired state, or another browser", msg.client_ip)
+    if msg.error or not msg.code:
+        return await _refused(deps, "cancelled", "HIN answered without a code", msg.client_ip)
+    person = await _identity(hin, msg.code, verifier)
+    if person is None:
+        return await _refused(deps, "failed", "code exchange or user-info refused", msg.client_ip)
+    if person.hin_identity_type != "personal":
+        return await _refused(deps, "practice_identity", "a practice's shared HIN identity", msg.client_ip)
+    for _ in range(2):  # two first logins of one identity at once: the second finds the first's account
+        try:
+            return await _open_session(deps, person, msg.client_ip)
+        except asyncpg.UniqueViolationError:
+            continue
+    return await _refused(deps, "failed", "account creation raced", msg.client_ip)
+
+
+async def _identity(hin: HinSettings, code: str, verifier: str) -> HinIdentity | None:
+    """Trade the code for a token, then read the identity; None if HIN refuses or answers nonsense."""
+    try:
+        async with _client(hin) as client:
+            await client.fetch_token(hin.token_url, grant_type="authorization_code", code=code, code_verifier=verifier)
+            answer = await client.get(hin.userinfo_url)
+            answer.raise_for_status()
+            return HinIdentity.model_validate(answer.json())
+    except OAuthError as exc:
+        log.warning("HIN refused the code: %s", exc.error)
+    except httpx2.HTTPError as exc:
+        log.warning("HIN could not be reached or refused: %s", type(exc).__name__)
+    except (ValidationError, ValueError):
+        log.warning("HIN's user-info answer is not a usable identity")
+    return None
+
+
+async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.HinOutcome:
+    """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
+    refusal: tuple[api.HinRefusal, str, str] | None = None
+    async with deps.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT id, hin_id, gln, role, status FROM accounts WHERE hin_id = $1 OR gln = $2 "
+            "ORDER BY hin_id = $1 DESC NULLS LAST LIMIT 1 FOR UPDATE",
+            person.sub, person.gln,
+        )
+        if row is None:
+            account_id = await _create_account(conn, person)
+        else:
+            account_id = str(row["id"])
+            if row["role"] != "physician" or row["gln"] != person.gln or row["hin_id"] not in (None, person.sub):
+                refusal = ("mismatch", "HIN id and GLN name different accounts", account_id)
+            elif row["status"] != "active":
+                refusal = ("deactivated", "account not active", account_id)
+            elif row["hin_id"] is None:
+                await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", row["id"], person.sub)
+                await _audit(conn, "account.hin_linked", "success", account_id, "SMS account linked to its HIN identity by GLN")
+        if refusal is None:
+            session_id, secret = await store.open_session(conn, account_id, client_ip)
+            await _audit(conn, "login.hin", "success", account_id, "", client_ip, audit.Entity(kind="session", id=session_id))
+    if refusal is not None:
+        return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
+    deps.outbox.wake()
+    return api.HinOutcome(session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds))
+
+
+async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
+    """A personal identity's first login: the physician's account, active, bound to HIN id and GLN;
+    no password or mobile (HIN is the login), the profile to confirm first."""
+    account_id = str(uuid.uuid4())
+    await store.insert_account(conn, store.Account(
+        id=account_id, login=None, password_hash=None, role="physician", status="active",
+        family_name=person.family_name, given_name=person.given_name, email=person.email, mobile=None,
+        gln=person.gln, rpps=None, locale="fr", notify_new_documents="each",
+    ))
+    await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", uuid.UUID(account_id), person.sub)
+    await _audit(conn, "account.created", "success", account_id, "first HIN login")
+    return account_id
+
+
+async def _audit(
+    conn: asyncpg.Connection, action: audit.Action, outcome: Literal["success", "failure"], account_id: str | None,
+    detail: str, client_ip: str = "", entity: audit.Entity | None = None,
+) -> None:
+    actor = audit.Party(kind="physician", id=account_id) if account_id else audit.Party(kind="anonymous")
+    await enqueue_audit(conn, audit.AuditRecord(
+        action=action, outcome=outcome, actor=actor, client_ip=client_ip or None, detail=detail,
+        entity=entity or (audit.Entity(kind="account", id=account_id) if account_id else None),
+    ))
+
+
+async def _refused(
+    deps: Deps, refusal: api.HinRefusal, detail: str, client_ip: str, account_id: str | None = None
+) -> api.HinOutcome:
+    """Audit a refused HIN login and say why."""
+    async with deps.pool.acquire() as conn:
+        await _audit(conn, "login.hin", "failure", account_id, detail, client_ip)
+    deps.outbox.wake()
+    return api.HinOutcome(refusal=refusal)
