@@ -1,5 +1,8 @@
-"""Demo data for `make run`: one activated physician, and documents the hospital sent them."""
+"""Demo data for `make run`: one activated physician, documents the hospital sent them, and a
+catalogue of secure applications (served by the partner application stand-in)."""
 from __future__ import annotations
+
+import uuid
 
 import asyncpg
 
@@ -43,5 +46,26 @@ async def ensure_demo_physician(identity_dsn: str) -> bool:
                 role="admin",
             )
         return True
+    finally:
+        await conn.close()
+
+
+DEMO_APPLICATIONS = (
+    ("oncologie", "Oncologie", "Suivi des traitements oncologiques de vos patients.", False),
+    ("imagerie", "Imagerie", "Images et comptes rendus de radiologie.", False),
+    ("depistage", "Dépistage du cancer", "Programme cantonal de dépistage, selon sa charte d'accès.", True),
+)
+
+
+async def ensure_demo_applications(identity_dsn: str, partner_url: str) -> None:
+    """The demo catalogue, unless there is one; the screening application needs an enrolment."""
+    conn = await asyncpg.connect(identity_dsn, server_settings={"search_path": "identity"})
+    try:
+        if await conn.fetchval("SELECT 1 FROM applications LIMIT 1"):
+            return
+        await conn.executemany(
+            "INSERT INTO applications (id, slug, name, description, url, needs_enrolment) VALUES ($1, $2, $3, $4, $5, $6)",
+            [(uuid.uuid4(), slug, name, text, f"{partner_url}/{slug}", enrol) for slug, name, text, enrol in DEMO_APPLICATIONS],
+        )
     finally:
         await conn.close()

@@ -11,7 +11,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_physician
+from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_applications, ensure_demo_physician
 from .hospital_sim import DEMO_GLN, publish_demo
 from .stack import REPO, Stack, StackConfig
 from .test_identity_provider import DEMO_IDENTITIES
@@ -27,6 +27,7 @@ def _config() -> StackConfig:
         sms_port=int(os.environ.get("DEV_SMS_PORT", "8026")),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         hin_test_idp_port=_hin_test_idp_port(),
+        partner_app_port=int(os.environ.get("PORTAL_PARTNER_APP_PORT", "8028")),
     )
 
 
@@ -58,6 +59,7 @@ async def run() -> None:
                 await publish_demo(hospital.jetstream(), DEMO_GLN, 3)
             finally:
                 await hospital.close()
+        await ensure_demo_applications(stack.service_dsns["identity"], stack.partner_app_url)
         _print_welcome(stack)
         await _watch(stack, stop)
     finally:
@@ -91,6 +93,8 @@ The portal is running.
   Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents);
                     staff log in with an authenticator app (TOTP), enrolled by QR code at the
                     first login: any app will do, or: oathtool --totp -b <the key shown>
+  Applications:     a stand-in for the partner applications checks the identity assertions
+                    ({stack.partner_app_url}); "Dépistage du cancer" needs the admin's grant
 {_hin_welcome(stack)}  NATS:             {stack.nats_url}
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim

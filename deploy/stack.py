@@ -79,6 +79,7 @@ class StackConfig:
     ephemeral: bool = False  # tests: delete the embedded database when done
     pending_sweep_seconds: int = 60
     hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
+    partner_app_port: int | None = None  # a stand-in for the catalogue's secure applications (demo, tests)
 
     @property
     def public_url(self) -> str:
@@ -98,6 +99,7 @@ class Secrets:
     identity_data_key: str
     signing_key: Path
     public_key: Path
+    assertion_key: Path
 
     @classmethod
     def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> "Secrets":
@@ -122,6 +124,9 @@ class Secrets:
         signing_key, public_key = directory / "token-signing.pem", directory / "token-public.pem"
         if not signing_key.exists():
             generate_key_pair(signing_key, public_key)
+        assertion_key = directory / "assertion-signing.pem"
+        if not assertion_key.exists():
+            generate_key_pair(assertion_key, directory / "assertion-public.pem")
         return cls(
             nats=NatsCredentials.load_or_create(nats_file),
             database_passwords=values["database"],
@@ -132,6 +137,7 @@ class Secrets:
             identity_data_key=values["identity_data_key"],
             signing_key=signing_key,
             public_key=public_key,
+            assertion_key=assertion_key,
         )
 
 
@@ -171,6 +177,15 @@ class Stack:
         self.nats_url = self.config.nats_url or await self._start_nats()
         if self.config.hin_test_idp_port is not None:
             await self._start_hin_test_idp(self.config.hin_test_idp_port)
+        if self.config.partner_app_port is not None:
+            port = self.config.partner_app_port
+            env = {"PATH": os.environ.get("PATH", ""), "PARTNER_PORT": str(port), "PORTAL_PUBLIC_URL": self.config.public_url}
+            self._spawn("partner_app", [sys.executable, "-m", "deploy.partner_application"], env)
+            await self._wait(lambda: self._port_open(port), "partner_app", 30)
+
+    @property
+    def partner_app_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.partner_app_port}"
 
     async def _start_hin_test_idp(self, port: int) -> None:
         """The test identity provider, with the demo's identities (tests add their own)."""
@@ -252,6 +267,7 @@ class Stack:
             }
         if process == "identity":
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
+            env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)
             env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
             env["PORTAL_PUBLIC_URL"] = cfg.public_url
             if self.hin_idp is not None:

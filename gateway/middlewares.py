@@ -54,8 +54,9 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
-    # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be cached.
-    if not request.path.startswith("/static/"):
+    # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be
+    # cached, and the public keys (their view says for how long).
+    if not request.path.startswith(("/static/", "/.well-known/")):
         headers["Cache-Control"] = "no-store"
     if settings_of(request).https:
         headers["Strict-Transport-Security"] = HSTS

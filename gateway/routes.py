@@ -19,7 +19,8 @@ from .views.accounts import (
     unlock,
 )
 from .views.admin import undelivered
-from .views import hin_login
+from .views import application_admin, applications, hin_login
+from .views.applications import APP_ID
 from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
 from .views.credentials import MOBILE, PASSWORD, code_page, finish_change, form_page, start_mobile_change, start_password_change
@@ -85,6 +86,17 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-app", reset_app),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile", mobile_control),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile/confirm", mobile_confirm),
+        web.get("/applications", applications.catalogue_page),
+        web.post(f"/applications/{{id:{APP_ID}}}/enrolment", applications.enrol),
+        web.post(f"/applications/{{id:{APP_ID}}}/open", applications.open_application),
+        web.get("/.well-known/jwks.json", applications.public_keys),
+        web.get("/admin/applications", application_admin.admin_page),
+        web.get("/admin/applications/new", application_admin.new_form),
+        web.post("/admin/applications", application_admin.save),
+        web.get(f"/admin/applications/{{id:{APP_ID}}}", application_admin.edit_form),
+        web.post(f"/admin/applications/{{id:{APP_ID}}}", application_admin.save),
+        web.post(f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/grant", application_admin.decide(True)),
+        web.post(f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/refuse", application_admin.decide(False)),
         web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(f"/validation/{{id:{REQUEST_ID}}}", request_page),

@@ -22,7 +22,7 @@ PARTIAL_HEADER = "X-Portal-Partial"
 
 # Reachable without a session. Logout is here so that a dead session still logs out cleanly.
 PUBLIC_PATHS = frozenset(
-    {"/login", "/login/code", "/login/hin", "/login/hin/callback", "/logout", "/register", "/register/sent", "/healthz", "/dev/outbox", "/favicon.ico"}
+    {"/login", "/login/code", "/login/hin", "/login/hin/callback", "/logout", "/register", "/register/sent", "/healthz", "/.well-known/jwks.json", "/dev/outbox", "/favicon.ico"}
 )
 PUBLIC_PREFIXES = ("/static/", "/lang/")
 

@@ -43,6 +43,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         log_level="INFO",
         pending_sweep_seconds=1,
         hin_test_idp_port=free_port(),
+        partner_app_port=free_port(),
     )
     portal = Stack(config)
     try:

@@ -38,6 +38,11 @@ Action = Literal[
     "registration.login_created",
     "registration.id_copy_stored",
     "registration.id_copy_viewed",
+    "application.saved",
+    "application.enrolment_requested",
+    "application.enrolment_granted",
+    "application.enrolment_refused",
+    "application.opened",
     "document.delivered",
     "document.undelivered",
     "document.viewed",
@@ -60,7 +65,7 @@ class Party(BaseModel):
 class Entity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["account", "session", "document", "message", "registration"]
+    kind: Literal["account", "session", "document", "message", "registration", "application"]
     id: str | None = None
     version: int | None = None
 

@@ -5,12 +5,14 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common.bus import endpoint
-from common.contracts import accounts, identity as api, registration as reg
+from common.contracts import accounts, applications as apps, identity as api, registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
 from . import (
     account_admin,
+    application_admin,
+    applications,
     credentials,
     directory,
     handlers,
@@ -22,6 +24,7 @@ from . import (
     registration,
     validation,
 )
+from .assertions import AssertionSigner
 from .config import IdentitySettings
 from .sealing import Sealer
 
@@ -37,6 +40,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             issuer=TokenIssuer.from_pem_file(settings.signing_key, settings.token_ttl_seconds),
             outbox=runtime.outbox,
             sealer=Sealer(settings.data_key),
+            signer=AssertionSigner.from_pem_file(settings.assertion_signing_key, settings.public_url),
         )
         routes = {
             api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),
@@ -73,6 +77,13 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             api.MOBILE_CHANGE_VERIFY: (credentials.verify_new_mobile, api.ChangeConfirmation),
             api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),
             api.CONTACT: (handlers.contact, api.ContactLookup),
+            apps.CATALOGUE: (applications.catalogue, apps.SessionQuery),
+            apps.ENROL: (applications.enrol, apps.ApplicationRef),
+            apps.OPEN: (applications.open_application, apps.ApplicationRef),
+            apps.KEYS: (applications.public_keys, api.Empty),
+            apps.ADMIN_LIST: (application_admin.admin_list, apps.SessionQuery),
+            apps.SAVE: (application_admin.save, apps.ApplicationSave),
+            apps.DECIDE: (application_admin.decide, apps.Decision),
         }
         await runtime.add_endpoints(
             {subject: endpoint(partial(handler, deps=deps), model) for subject, (handler, model) in routes.items()}

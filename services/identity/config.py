@@ -41,6 +41,7 @@ class HinSettings:
 class IdentitySettings:
     service: ServiceSettings
     signing_key: Path
+    assertion_signing_key: Path  # signs the assertions that open secure applications (F4)
     token_ttl_seconds: int
     session_idle_seconds: int
     session_absolute_seconds: int
@@ -56,6 +57,7 @@ class IdentitySettings:
         return cls(
             service=ServiceSettings.from_env(),
             signing_key=env_file("PORTAL_TOKEN_SIGNING_KEY"),
+            assertion_signing_key=env_file("PORTAL_ASSERTION_SIGNING_KEY"),
             token_ttl_seconds=env_int("PORTAL_TOKEN_TTL_SECONDS", 120),
             session_idle_seconds=env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60),
             session_absolute_seconds=env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 3600),

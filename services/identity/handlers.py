@@ -14,6 +14,7 @@ from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
 
 from . import authenticator, codes, login_protection as protection, store
+from .assertions import AssertionSigner
 from .codes import digest
 from .config import IdentitySettings
 from .passwords import verify_password
@@ -30,6 +31,7 @@ class Deps:
     issuer: TokenIssuer
     outbox: OutboxRelay
     sealer: Sealer
+    signer: AssertionSigner
 
 
 def normalise_login(login: str) -> str:

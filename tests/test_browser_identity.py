@@ -1,9 +1,11 @@
 """In real Chromium: HIN login through the test identity provider's own login page, for a
 personal identity (a new account, its profile first) and for a practice's shared identity
-(refused with a page that says why)."""
+(refused with a page that says why); and a secure application opened with the physician's
+identity."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from playwright.async_api import Browser, Page
 
@@ -61,5 +63,31 @@ async def test_a_practice_identity_is_refused(
         assert await accounts_with(physicians, gln) == []
         await page.goto(f"{base}/documents")
         await page.wait_for_url(f"{base}/login")
+    finally:
+        await context.close()
+
+
+async def test_opening_a_secure_application_hands_the_identity_over(
+    stack: Stack, browser: Browser, physicians: Physicians  # noqa: F811
+) -> None:
+    """The open page's form posts the assertion to the application at once (its CSP allows that
+    one origin); the application greets the physician."""
+    base = stack.config.public_url
+    assert physicians.pool is not None
+    slug = f"app-{uuid.uuid4().hex[:10]}"
+    await physicians.pool.execute(
+        "INSERT INTO applications (id, slug, name, url) VALUES ($1, $2, 'Oncologie', $3)",
+        uuid.uuid4(), slug, f"{stack.partner_app_url}/{slug}",
+    )
+    doctor = await physicians.create()
+    session = await physicians.login(doctor)
+    context = await browser.new_context(locale="fr-CH")
+    try:
+        await context.add_cookies([{"name": "portal_session", "value": session.secret, "url": base}])
+        page = await context.new_page()
+        await page.goto(f"{base}/applications")
+        await page.get_by_role("button", name="Ouvrir Oncologie").click()
+        await page.wait_for_url(f"{stack.partner_app_url}/{slug}")
+        assert "Welcome, Dr" in await page.locator("#outcome").inner_text()
     finally:
         await context.close()

@@ -1,0 +1,137 @@
+"""Secure applications (F4): the catalogue, enrolments, and opening one with a signed assertion.
+
+Identity owns the catalogue and who may open what; it checks the caller from the session itself.
+Opening an application answers a short-lived assertion (a JWT signed with EdDSA, 60 s, one
+`jti`, audience = the application's identifier) that the browser posts to the application; the
+application verifies it with the portal's public keys (`/.well-known/jwks.json`).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from yarl import URL
+
+CATALOGUE = "identity.api.applications.catalogue"
+ENROL = "identity.api.applications.enrol"
+OPEN = "identity.api.applications.open"
+ADMIN_LIST = "identity.api.applications.admin.list"
+SAVE = "identity.api.applications.admin.save"
+DECIDE = "identity.api.applications.admin.decide"
+KEYS = "identity.api.applications.keys"
+
+ASSERTION_SECONDS = 60
+SLUG_TAKEN = "another application already has this identifier"
+
+Secret = Field(min_length=1, max_length=1024)
+AppId = Field(min_length=1, max_length=64)
+Access = Literal["open", "enrol", "requested", "refused"]
+"""A physician's access: can open it; may ask to enrol; asked, waiting; refused (may ask again)."""
+
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApplicationFields(_Message):
+    """What an administrator says of an application."""
+
+    slug: str = Field(description="its identifier: the assertion's audience (lower-case letters, digits, dashes)")
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=1000)
+    url: str = Field(max_length=500, description="where the browser posts the assertion")
+    needs_enrolment: bool = False
+    active: bool = True
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("2 to 40 lower-case letters, digits or dashes, starting with a letter")
+        return value
+
+    @field_validator("name", "description")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        url = URL(value.strip())
+        local = url.host in ("127.0.0.1", "localhost", "::1")
+        if not url.host or url.user or url.fragment or not (url.scheme == "https" or (url.scheme == "http" and local)):
+            raise ValueError("an https:// address (http:// only on this machine)")
+        return str(url)
+
+
+class Application(ApplicationFields):
+    id: str
+
+
+class CatalogueEntry(Application):
+    access: Access
+
+
+class Catalogue(_Message):
+    applications: list[CatalogueEntry]
+
+
+class ApplicationRef(_Message):
+    session: str = Secret
+    id: str = AppId
+
+
+class Opening(_Message):
+    """Where to post the assertion, and the assertion."""
+
+    name: str
+    url: str
+    assertion: str
+    expires_at: datetime
+
+
+class ApplicationSave(ApplicationFields):
+    """An administrator creates (no id) or changes an application."""
+
+    session: str = Secret
+    id: str | None = Field(default=None, max_length=64)
+
+
+class Enrolment(_Message):
+    application_id: str
+    application_name: str
+    account_id: str
+    family_name: str
+    given_name: str
+    number: str | None = Field(description="gln:<13 digits> or rpps:<11 digits>")
+    state: Literal["requested", "granted", "refused"]
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by_name: str | None = None
+
+
+class AdminCatalogue(_Message):
+    applications: list[Application]
+    enrolments: list[Enrolment] = Field(description="waiting ones first, then the latest decisions")
+
+
+class SessionQuery(_Message):
+    session: str = Secret
+
+
+class Decision(_Message):
+    session: str = Secret
+    application_id: str = AppId
+    account_id: str = AppId
+    grant: bool
+
+
+class PublicKeys(_Message):
+    """The JSON Web Key Set that verifies the assertions."""
+
+    keys: list[dict[str, Any]]

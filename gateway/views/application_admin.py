@@ -1,0 +1,88 @@
+"""Administrators' pages for the secure applications (F4, F11): the catalogue, each application's
+form, and the enrolments to grant or refuse."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from common.bus import call
+from common.contracts import applications as api
+from common.errors import Conflict, NotFound
+
+from ..pages import render_page, see_other
+from ..state import bus_of
+from .auth import field
+from .credentials import current_handle
+
+FORM = "admin_application_form.html"
+TEXT_FIELDS = ("slug", "name", "description", "url")
+_FIELD_MAX = 1000
+
+
+async def _catalogue(request: web.Request) -> api.AdminCatalogue:
+    return await call(bus_of(request), api.ADMIN_LIST, api.SessionQuery(session=current_handle(request)), api.AdminCatalogue)
+
+
+async def admin_page(request: web.Request) -> web.Response:
+    """GET /admin/applications: the applications, the enrolments waiting, the latest decisions."""
+    found = await _catalogue(request)
+    waiting = [item for item in found.enrolments if item.state == "requested"]
+    decided = [item for item in found.enrolments if item.state != "requested"]
+    return render_page(
+        request, "admin_applications.html", {"applications": found.applications, "waiting": waiting, "decided": decided}
+    )
+
+
+async def new_form(request: web.Request) -> web.Response:
+    """GET /admin/applications/new."""
+    return _form(request, None, {"needs_enrolment": "", "active": "1"}, {}, status=200)
+
+
+async def edit_form(request: web.Request) -> web.Response:
+    """GET /admin/applications/{id}."""
+    found = next((app for app in (await _catalogue(request)).applications if app.id == request.match_info["id"]), None)
+    if found is None:
+        raise NotFound()
+    values = {name: getattr(found, name) for name in TEXT_FIELDS}
+    values |= {"needs_enrolment": "1" if found.needs_enrolment else "", "active": "1" if found.active else ""}
+    return _form(request, found.id, values, {}, status=200)
+
+
+async def save(request: web.Request) -> web.Response:
+    """POST /admin/applications (a new one) or /admin/applications/{id}."""
+    app_id = request.match_info.get("id")
+    posted = await request.post()
+    values = {name: field(posted, name).strip()[:_FIELD_MAX] for name in TEXT_FIELDS}
+    values |= {flag: "1" if field(posted, flag) == "1" else "" for flag in ("needs_enrolment", "active")}
+    try:
+        wanted = api.ApplicationSave(
+            session=current_handle(request), id=app_id, **{name: values[name] for name in TEXT_FIELDS},
+            needs_enrolment=bool(values["needs_enrolment"]), active=bool(values["active"]),
+        )
+    except ValidationError as invalid:
+        problems = {str(error["loc"][0]): "invalid" for error in invalid.errors(include_input=False) if error["loc"]}
+        return _form(request, app_id, values, problems)
+    try:
+        await call(bus_of(request), api.SAVE, wanted, api.Application)
+    except Conflict:
+        return _form(request, app_id, values, {"slug": "taken"}, status=409)
+    return see_other("/admin/applications")
+
+
+def _form(request: web.Request, app_id: str | None, values: dict[str, Any], problems: dict[str, str], status: int = 400) -> web.Response:
+    return render_page(request, FORM, {"app_id": app_id, "values": values, "problems": problems}, status=status)
+
+
+def decide(grant: bool):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.Response:
+        """POST /admin/applications/{id}/enrolments/{account}/grant or /refuse."""
+        wanted = api.Decision(
+            session=current_handle(request), application_id=request.match_info["id"],
+            account_id=request.match_info["account"], grant=grant,
+        )
+        await call(bus_of(request), api.DECIDE, wanted, api.Enrolment)
+        return see_other("/admin/applications")
+
+    return handler

@@ -1,0 +1,62 @@
+"""Secure applications (F4) for physicians: the catalogue, asking to enrol, and opening one.
+
+Opening an application is a page whose form posts the assertion identity signed to the
+application (a script submits it at once; the button does it without scripts). The page's CSP
+lets that one form lead to that application's origin, and nowhere else.
+"""
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+from yarl import URL
+
+from common.bus import call
+from common.contracts import applications as api
+from common.contracts.identity import Empty
+
+from ..middlewares import PAGE_CSP
+from ..pages import render_page, see_other
+from ..state import bus_of
+from .credentials import current_handle
+
+APP_ID = r"[0-9a-f-]{36}"
+KEYS_SECONDS = 300  # how long the gateway and the applications may keep the public keys
+_keys_cache: dict[str, tuple[float, bytes]] = {}
+
+
+async def catalogue_page(request: web.Request) -> web.Response:
+    """GET /applications: the applications, and what the physician may do with each."""
+    found = await call(bus_of(request), api.CATALOGUE, api.SessionQuery(session=current_handle(request)), api.Catalogue)
+    return render_page(request, "applications.html", {"applications": found.applications})
+
+
+async def enrol(request: web.Request) -> web.Response:
+    """POST /applications/{id}/enrolment: ask an administrator for access."""
+    ref = api.ApplicationRef(session=current_handle(request), id=request.match_info["id"])
+    await call(bus_of(request), api.ENROL, ref, api.CatalogueEntry)
+    return see_other("/applications")
+
+
+async def open_application(request: web.Request) -> web.Response:
+    """POST /applications/{id}/open: hand the physician's identity over to the application."""
+    ref = api.ApplicationRef(session=current_handle(request), id=request.match_info["id"])
+    opening = await call(bus_of(request), api.OPEN, ref, api.Opening)
+    response = render_page(request, "application_open.html", {"opening": opening})
+    origin = URL(opening.url).origin()
+    response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action {origin}")
+    return response
+
+
+async def public_keys(request: web.Request) -> web.Response:
+    """GET /.well-known/jwks.json: the keys that verify the assertions (public, cached a while)."""
+    now = time.monotonic()
+    cached = _keys_cache.get("jwks")
+    if cached is None or now - cached[0] > KEYS_SECONDS:
+        keys = await call(bus_of(request), api.KEYS, Empty(), api.PublicKeys)
+        cached = (now, keys.model_dump_json().encode())
+        _keys_cache["jwks"] = cached
+    return web.Response(
+        body=cached[1], content_type="application/jwk-set+json",
+        headers={"Cache-Control": f"public, max-age={KEYS_SECONDS}", "Access-Control-Allow-Origin": "*"},
+    )

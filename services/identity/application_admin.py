@@ -1,0 +1,95 @@
+"""F4 and F11 for administrators: the catalogue of secure applications and the enrolments.
+Administrators only; to anyone else none of it exists."""
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from common.contracts import applications as api, audit
+from common.errors import Conflict, NotFound
+
+from . import store
+from .access import opaque_id, staff_account
+from .handlers import Deps, audit_staff_action
+
+_APPLICATION = "id::text, slug, name, description, url, needs_enrolment, active"
+_RECENT_DECISIONS = 200
+_ENROLMENT = (
+    "e.application_id::text, a.name AS application_name, e.account_id::text, p.family_name, p.given_name, "
+    f"{store.PHYSICIAN_NUMBER} AS number, "  # gln and rpps: only accounts have them
+    "e.state, e.requested_at, e.decided_at, e.decided_by_name"
+)
+_ENROLMENT_JOINS = "JOIN applications a ON a.id = e.application_id JOIN accounts p ON p.id = e.account_id"
+
+
+def _entity(app_id: str) -> audit.Entity:
+    return audit.Entity(kind="application", id=app_id)
+
+
+async def admin_list(msg: api.SessionQuery, deps: Deps) -> api.AdminCatalogue:
+    """Every application; the enrolments waiting (oldest first), then the latest decisions."""
+    async with deps.pool.acquire() as conn:
+        await staff_account(conn, deps, msg.session, ("admin",))
+        applications = await conn.fetch(f"SELECT {_APPLICATION} FROM applications ORDER BY name, id")
+        enrolments = await conn.fetch(
+            "WITH chosen AS ("
+            " (SELECT application_id, account_id, 0 AS rank FROM application_enrolments WHERE state = 'requested')"
+            " UNION ALL (SELECT application_id, account_id, 1 FROM application_enrolments WHERE state <> 'requested'"
+            f" ORDER BY decided_at DESC LIMIT {_RECENT_DECISIONS})"
+            f") SELECT {_ENROLMENT} FROM chosen c JOIN application_enrolments e USING (application_id, account_id) "
+            f"{_ENROLMENT_JOINS} ORDER BY c.rank, CASE WHEN c.rank = 0 THEN e.requested_at END, e.decided_at DESC",
+        )
+    return api.AdminCatalogue(
+        applications=[api.Application(**dict(row)) for row in applications],
+        enrolments=[api.Enrolment(**dict(row)) for row in enrolments],
+    )
+
+
+async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
+    """Create (no id) or change an application; its identifier stays unique."""
+    fields = msg.model_dump(exclude={"session", "id"})
+    try:
+        async with deps.pool.acquire() as conn, conn.transaction():
+            admin = await staff_account(conn, deps, msg.session, ("admin",))
+            values = (fields["slug"], fields["name"], fields["description"], fields["url"], fields["needs_enrolment"], fields["active"])
+            if msg.id is None:
+                app_id = await conn.fetchval(
+                    "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, active) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text", uuid.uuid4(), *values,
+                )
+            else:
+                app_id = await conn.fetchval(
+                    "UPDATE applications SET slug = $2, name = $3, description = $4, url = $5, needs_enrolment = $6, "
+                    "active = $7, updated_at = now() WHERE id = $1 RETURNING id::text", opaque_id(msg.id), *values,
+                )
+                if app_id is None:
+                    raise NotFound()
+            await audit_staff_action(conn, admin, "application.saved", _entity(app_id))
+    except asyncpg.UniqueViolationError:
+        raise Conflict(api.SLUG_TAKEN) from None
+    deps.outbox.wake()
+    return api.Application(id=app_id, **fields)
+
+
+async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
+    """Grant or refuse an enrolment (refusing a granted one withdraws it)."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await staff_account(conn, deps, msg.session, ("admin",))
+        found = await conn.fetchval(
+            "UPDATE application_enrolments SET state = $3, decided_at = now(), decided_by = $4, decided_by_name = $5 "
+            "WHERE application_id = $1 AND account_id = $2 RETURNING 1",
+            opaque_id(msg.application_id), opaque_id(msg.account_id), "granted" if msg.grant else "refused",
+            uuid.UUID(admin.id), admin.display_name,
+        )
+        if found is None:
+            raise NotFound()
+        action = "application.enrolment_granted" if msg.grant else "application.enrolment_refused"
+        await audit_staff_action(conn, admin, action, _entity(str(opaque_id(msg.application_id))))
+        row = await conn.fetchrow(
+            f"SELECT {_ENROLMENT} FROM application_enrolments e {_ENROLMENT_JOINS} "
+            "WHERE e.application_id = $1 AND e.account_id = $2",
+            opaque_id(msg.application_id), opaque_id(msg.account_id),
+        )
+    deps.outbox.wake()
+    return api.Enrolment(**dict(row))

@@ -1,0 +1,99 @@
+"""F4 for physicians: the catalogue of secure applications, asking to enrol, and opening one.
+
+Opening an application the physician may open answers a signed assertion of who they are (see
+assertions.py); an application the physician may not open, an inactive or unknown one, is not
+found. Only physicians have a catalogue.
+"""
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from common.contracts import applications as api, audit
+from common.contracts.identity import Empty
+from common.errors import Conflict, NotFound
+
+from . import store
+from .access import opaque_id, session_account
+from .handlers import Deps, enqueue_audit
+
+_ENTRY = (
+    "SELECT a.id::text, a.slug, a.name, a.description, a.url, a.needs_enrolment, a.active, e.state "
+    "FROM applications a LEFT JOIN application_enrolments e ON e.application_id = a.id AND e.account_id = $1 "
+    "WHERE a.active"
+)
+
+
+def _entry(row: asyncpg.Record) -> api.CatalogueEntry:
+    values = dict(row)
+    state = values.pop("state")
+    access = "open" if not values["needs_enrolment"] or state == "granted" else (state or "enrol")
+    return api.CatalogueEntry(**values, access=access)
+
+
+async def _physician(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+    _, account = await session_account(conn, deps, session)
+    if account.role != "physician":
+        raise NotFound()
+    return account
+
+
+async def _audit(conn: asyncpg.Connection, account: store.Account, action: audit.Action, app_id: str, detail: str = "") -> None:
+    await enqueue_audit(conn, audit.AuditRecord(
+        action=action, outcome="success", actor=audit.Party(kind="physician", id=account.id),
+        entity=audit.Entity(kind="application", id=app_id), detail=detail,
+    ))
+
+
+async def catalogue(msg: api.SessionQuery, deps: Deps) -> api.Catalogue:
+    async with deps.pool.acquire() as conn:
+        account = await _physician(conn, deps, msg.session)
+        rows = await conn.fetch(f"{_ENTRY} ORDER BY a.name, a.id", uuid.UUID(account.id))
+    return api.Catalogue(applications=[_entry(row) for row in rows])
+
+
+async def _one(conn: asyncpg.Connection, account: store.Account, app_id: str) -> api.CatalogueEntry:
+    row = await conn.fetchrow(f"{_ENTRY} AND a.id = $2", uuid.UUID(account.id), opaque_id(app_id))
+    if row is None:
+        raise NotFound()
+    return _entry(row)
+
+
+async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
+    """Ask to be enrolled (again, after a refusal); an administrator decides."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        account = await _physician(conn, deps, msg.session)
+        entry = await _one(conn, account, msg.id)
+        if entry.access != "enrol" and entry.access != "refused":
+            raise Conflict("nothing to ask: already open or asked")
+        await conn.execute(
+            "INSERT INTO application_enrolments (application_id, account_id, state) VALUES ($1, $2, 'requested') "
+            "ON CONFLICT (application_id, account_id) DO UPDATE SET state = 'requested', requested_at = now(), "
+            "decided_at = NULL, decided_by = NULL, decided_by_name = NULL",
+            uuid.UUID(entry.id), uuid.UUID(account.id),
+        )
+        await _audit(conn, account, "application.enrolment_requested", entry.id)
+    deps.outbox.wake()
+    return entry.model_copy(update={"access": "requested"})
+
+
+async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
+    """The assertion for an application the physician may open: who they are, for 60 seconds."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        account = await _physician(conn, deps, msg.session)
+        entry = await _one(conn, account, msg.id)
+        if entry.access != "open":
+            raise NotFound()
+        claims = {
+            "given_name": account.given_name, "family_name": account.family_name, "email": account.email,
+            **({"gln": account.gln} if account.gln else {}), **({"rpps": account.rpps} if account.rpps else {}),
+        }
+        signed = deps.signer.sign(entry.slug, account.id, claims)
+        await _audit(conn, account, "application.opened", entry.id, f"assertion {signed.jti}")
+    deps.outbox.wake()
+    return api.Opening(name=entry.name, url=entry.url, assertion=signed.token, expires_at=signed.expires_at)
+
+
+async def public_keys(msg: Empty, deps: Deps) -> api.PublicKeys:
+    return api.PublicKeys(keys=deps.signer.jwks())
