@@ -311,3 +311,14 @@ def latest_code(outbox: Path, mobile: str, since_ns: int = 0) -> str | None:
         return None
     match = re.search(r"\b(\d{6})\b", messages[-1]["body"])
     return match.group(1) if match else None
+
+
+async def emailed_password(outbox: Path, email: str, since_ns: int) -> str:
+    """The temporary password of the latest email to `email` since `since_ns` (from the dev outbox)."""
+
+    async def mail() -> str | None:
+        messages = outbox_messages(outbox, "email", email, since_ns)
+        found = re.search(r"Mot de passe provisoire : (\S+)", messages[-1]["body"]) if messages else None
+        return found.group(1) if found else None
+
+    return await eventually(mail, what=f"the temporary password's email to {email}")

@@ -9,9 +9,9 @@ import uuid
 import pytest
 
 from common.contracts import accounts, identity
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound, Unauthenticated
 
-from .portal import Physicians, eventually, outbox_messages, random_mobile
+from .portal import Physician, Physicians, emailed_password, eventually, outbox_messages, random_mobile
 from .web import SignIn
 
 
@@ -122,14 +122,63 @@ async def test_an_administrator_changes_a_mobile_number_with_a_control_sms(physi
 
 
 async def test_a_staff_member_who_lost_the_app_enrols_a_new_one(physicians: Physicians, sign_in: SignIn) -> None:
+    """With a temporary password sent by email: the old password alone (stolen with the app,
+    perhaps) enrols nothing."""
     admin = await sign_in(await physicians.create(role="admin"))
     staff = await physicians.create(role="validator")
     session = await physicians.login(staff)  # enrols the app
     listing = f"/admin/accounts?text={staff.login}"
     assert "Oublier l’application d’authentification" in await (await admin.get(listing)).text()
+    since = time.time_ns()
     done = await admin.post_form(f"/admin/accounts/{staff.account_id}/reset-app", {"next": listing}, form_page=listing)
     assert done.status == 303 and not await physicians.alive(session)
+    with pytest.raises(Unauthenticated):
+        await physicians.call(
+            identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
+        )
+    staff.password = await emailed_password(physicians.stack.outbox_dir, f"{staff.login}@cabinet.example.ch", since)
     challenge = await physicians.call(
         identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
     )
     assert challenge.method == "app_enrolment" and challenge.enrolment_uri  # a new app, a new secret
+
+
+async def test_an_administrator_creates_a_staff_login_enrolled_and_changed_at_its_first_login(
+    physicians: Physicians, sign_in: SignIn
+) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    login, mobile = f"val-{uuid.uuid4().hex[:8]}", random_mobile()
+    email = f"{login}@hopital.example.ch"
+    bad = {"login": "X", "role": "physician", "family_name": "", "given_name": "Léa", "email": "nope", "mobile": "022 321 45 67"}
+    refused = await admin.post_form("/admin/accounts/new", bad, form_page="/admin/accounts/new")
+    page = await refused.text()
+    assert refused.status == 400 and page.count('aria-invalid="true"') == 4 and 'value="Léa"' in page
+    fields = {"login": login, "role": "validator", "family_name": "Rochat", "given_name": "Léa", "email": email, "mobile": mobile}
+    since = time.time_ns()
+    created = await admin.post_form("/admin/accounts/new", fields, form_page="/admin/accounts/new")
+    assert created.status == 303 and created.headers["Location"] == f"/admin/accounts?text={login}"
+    taken = await admin.post_form("/admin/accounts/new", {**fields, "email": "autre@hopital.example.ch"}, form_page="/admin/accounts/new")
+    assert taken.status == 409 and "déjà pris" in await taken.text()
+
+    password = await emailed_password(physicians.stack.outbox_dir, email, since)
+    staff = Physician(account_id="", login=login, password=password, gln="", mobile=mobile)
+    session = await physicians.login(staff)  # the app is enrolled with the emailed password
+    assert staff.app_secret
+    resolved = await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+    assert resolved.account.role == "validator" and resolved.account.must_change_password
+
+    since = time.time_ns()
+    new_password = "une phrase de passe toute neuve"
+    started = await physicians.call(
+        identity.PASSWORD_CHANGE_START,
+        identity.PasswordChangeStart(session=session.secret, current_password=password, new_password=new_password),
+        identity.CodeChallenge,
+    )
+    code = await physicians.sms_code(mobile, since)
+    await physicians.call(
+        identity.PASSWORD_CHANGE_FINISH,
+        identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
+        identity.Empty,
+    )
+    resolved = await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+    assert not resolved.account.must_change_password

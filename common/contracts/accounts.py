@@ -3,9 +3,9 @@ Identity checks the caller's role from the session itself."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from .phones import MobileNumber
 
@@ -16,9 +16,14 @@ RESET_PASSWORD = "identity.api.accounts.reset_password"
 RESET_APP = "identity.api.accounts.reset_app"
 MOBILE_CONTROL = "identity.api.accounts.mobile.control"
 MOBILE_CONFIRM = "identity.api.accounts.mobile.confirm"
+STAFF_CREATE = "identity.api.accounts.staff.create"
 
 Secret = Field(min_length=1, max_length=1024)
 Role = Literal["physician", "validator", "admin", "service_staff"]
+StaffRole = Literal["validator", "admin", "service_staff"]
+LoginName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LOGIN_TAKEN = "this login name is already taken"
 
 
 class _Message(BaseModel):
@@ -83,3 +88,17 @@ class MobileConfirmation(_Message):
 class AccountRef(_Message):
     session: str = Secret
     id: str = Field(min_length=1, max_length=64)
+
+
+class StaffCreation(_Message):
+    """An administrator creates a hospital staff member's login: a temporary password goes to the
+    email; at the first login the authenticator app is enrolled, then the password changed (the
+    mobile number receives that change's code)."""
+
+    session: str = Secret
+    login: LoginName
+    role: StaffRole
+    family_name: Name
+    given_name: Name
+    email: EmailStr = Field(max_length=254)
+    mobile: MobileNumber

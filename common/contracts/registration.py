@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from .accounts import LoginName
 from .phones import MobileNumber
 from .physicians import Gln, Rpps
 
@@ -157,10 +158,7 @@ class Validation(RequestRef):
 class LoginCreation(RequestRef):
     """The administrator's section: the login name of a validated request (the creator is the caller)."""
 
-    login: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
-
-
-LOGIN_TAKEN = "this login name is already taken"
+    login: LoginName
 
 
 class IdCopyPart(RequestRef):

@@ -11,6 +11,7 @@ from common.errors import Conflict, Unauthenticated
 from ..pages import render_page, see_other
 from ..query import ListQuery
 from ..state import bus_of
+from .auth import field
 from .credentials import current_handle
 from .language import safe_local_path
 
@@ -116,3 +117,33 @@ async def _set_status(request: web.Request, active: bool) -> web.Response:
 async def _back(request: web.Request) -> str:
     back = (await request.post()).get("next")
     return (safe_local_path(back) if isinstance(back, str) else None) or "/admin/accounts"
+
+
+STAFF_FORM = "admin_staff_form.html"
+STAFF_FIELDS = ("login", "role", "family_name", "given_name", "email", "mobile")
+STAFF_ROLES = ("validator", "admin", "service_staff")
+
+
+async def new_staff_form(request: web.Request) -> web.Response:
+    """GET /admin/accounts/new: a hospital staff member's login."""
+    return _staff_form(request, {"role": "validator"}, {}, status=200)
+
+
+async def create_staff(request: web.Request) -> web.Response:
+    """POST /admin/accounts/new: identity creates the login and emails its temporary password."""
+    posted = await request.post()
+    values = {name: field(posted, name).strip()[:254] for name in STAFF_FIELDS}
+    try:
+        wanted = api.StaffCreation(session=current_handle(request), **values)  # type: ignore[arg-type]
+    except ValidationError as invalid:
+        problems = {str(error["loc"][0]): "invalid" for error in invalid.errors(include_input=False) if error["loc"]}
+        return _staff_form(request, values, problems)
+    try:
+        created = await call(bus_of(request), api.STAFF_CREATE, wanted, api.AccountListing)
+    except Conflict:
+        return _staff_form(request, values, {"login": "taken"}, status=409)
+    return see_other(f"/admin/accounts?text={created.login}")
+
+
+def _staff_form(request: web.Request, values: dict[str, str], problems: dict[str, str], status: int = 400) -> web.Response:
+    return render_page(request, STAFF_FORM, {"values": values, "problems": problems, "roles": STAFF_ROLES}, status=status)

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from common.bus import call
+from common.contracts.accounts import LOGIN_TAKEN
 from common.contracts import registration as api
 from common.errors import Conflict, TooManyRequests, Unauthenticated
 
@@ -89,7 +90,7 @@ async def create_login(request: web.Request) -> web.Response:
     try:
         await call(bus_of(request), api.CREATE_LOGIN, creation, api.RequestDetail)
     except Conflict as refused:
-        problem = "login_taken" if refused.description == api.LOGIN_TAKEN else "not_ready"
+        problem = "login_taken" if refused.description == LOGIN_TAKEN else "not_ready"
         return await refused_page(request, request_id, problem, 409, values)
     return see_other(f"/validation/{request_id}")
 

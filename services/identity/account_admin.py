@@ -4,6 +4,7 @@ only; to anyone else the accounts do not exist."""
 from __future__ import annotations
 
 import hmac
+import uuid
 
 import asyncpg
 
@@ -15,7 +16,7 @@ from . import store
 from .access import opaque_id, staff_account
 from .codes import keyed_mac, new_code
 from .handlers import Deps, audit_staff_action
-from .login_creation import RESET_MAIL, give_temporary_password, temporary_password
+from .login_creation import APP_RESET_MAIL, RESET_MAIL, STAFF_MAIL, give_temporary_password, temporary_password
 from .passwords import hash_password
 
 _LISTING = (
@@ -118,19 +119,22 @@ async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
 
 
 async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
-    """A staff member lost their authenticator app: it is forgotten, their sessions end, and the
-    next login enrols a new one."""
+    """A staff member lost their authenticator app: it is forgotten, their sessions end, and a
+    temporary password goes to their email: the next login, with it, enrols a new app (the
+    password alone, perhaps what was stolen with the app, does not)."""
     target = opaque_id(msg.id)
+    password = temporary_password()
+    password_hash = await hash_password(password)
     async with deps.pool.acquire() as conn, conn.transaction():
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
             f"UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
-            f"RETURNING {_LISTING}",
+            f"AND login IS NOT NULL RETURNING {_LISTING}",
             target,
         )
         if row is None:
             raise NotFound()
-        await store.end_all_sessions(conn, msg.id)
+        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, APP_RESET_MAIL)
         await audit_staff_action(conn, admin, "account.app_reset", _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
@@ -198,3 +202,27 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
         updated = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
     deps.outbox.wake()
     return api.AccountListing(**dict(updated))
+
+
+async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing:
+    """A hospital staff member's login, active, with a temporary password by email (72 hours):
+    their first login enrols their authenticator app with it, then changes it."""
+    password = temporary_password()
+    password_hash = await hash_password(password)
+    account_id = str(uuid.uuid4())
+    try:
+        async with deps.pool.acquire() as conn, conn.transaction():
+            admin = await _admin(conn, deps, msg.session)
+            await store.insert_account(conn, store.Account(
+                id=account_id, login=msg.login, password_hash=None, role=msg.role, status="active",
+                family_name=msg.family_name, given_name=msg.given_name, email=msg.email, mobile=msg.mobile,
+                gln=None, rpps=None, locale="fr", notify_new_documents="none",
+            ))
+            await audit_staff_action(conn, admin, "account.created", _entity(account_id))
+            # In the transaction: if the email cannot go, no login exists without its password.
+            await give_temporary_password(conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL)
+            row = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
+    except asyncpg.UniqueViolationError:
+        raise Conflict(api.LOGIN_TAKEN) from None
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))

@@ -57,6 +57,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             accounts.RESET_APP: (account_admin.reset_app, accounts.AccountRef),
             accounts.MOBILE_CONTROL: (account_admin.send_mobile_control, accounts.MobileControl),
             accounts.MOBILE_CONFIRM: (account_admin.confirm_mobile, accounts.MobileConfirmation),
+            accounts.STAFF_CREATE: (account_admin.create_staff, accounts.StaffCreation),
             reg.QUEUE: (validation.queue, reg.QueueQuery),
             reg.DETAIL: (validation.detail, reg.RequestRef),
             reg.CONTROL_SMS: (validation.send_control_sms, reg.RequestRef),

@@ -10,6 +10,7 @@ import asyncpg
 
 from common.bus import call
 from common.contracts import audit, notify, registration as api
+from common.contracts.accounts import LOGIN_TAKEN
 from common.errors import Conflict, NotFound
 
 from . import store
@@ -29,6 +30,34 @@ RESET_MAIL = {
         "Identifiant : {login}\n"
         "Mot de passe provisoire : {password}\n\n"
         "Il est valable 72 heures. À votre prochaine connexion, vous choisirez votre propre mot de passe.\n\n"
+        "{url}/login\n\n"
+        "Si vous n'avez rien demandé, contactez le support.\n"
+    ),
+}
+
+STAFF_MAIL = {
+    "subject": "Votre accès au portail médecins (personnel hospitalier)",
+    "body": (
+        "Bonjour,\n\n"
+        "Un administrateur du portail médecins a créé votre identifiant.\n\n"
+        "Identifiant : {login}\n"
+        "Mot de passe provisoire : {password}\n\n"
+        "Ce mot de passe est valable 72 heures. À votre première connexion, vous enregistrerez une "
+        "application d'authentification (code QR), puis choisirez votre propre mot de passe.\n\n"
+        "{url}/login\n\n"
+        "Ce message est automatique.\n"
+    ),
+}
+
+APP_RESET_MAIL = {
+    "subject": "Nouvelle application d'authentification pour le portail médecins",
+    "body": (
+        "Bonjour,\n\n"
+        "Un administrateur du portail médecins a retiré votre application d'authentification.\n\n"
+        "Identifiant : {login}\n"
+        "Mot de passe provisoire : {password}\n\n"
+        "Il est valable 72 heures. À votre prochaine connexion, vous enregistrerez une nouvelle application "
+        "(code QR), puis choisirez votre propre mot de passe.\n\n"
         "{url}/login\n\n"
         "Si vous n'avez rien demandé, contactez le support.\n"
     ),
@@ -103,6 +132,6 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                 await give_temporary_password(conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL)
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
-            raise Conflict(api.LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
+            raise Conflict(LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
     deps.outbox.wake()
     return await detail(api.RequestRef(session=msg.session, id=msg.id), deps)
