@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import replace
+
 from aiohttp import web
+
+from common.settings import BusSettings
+from gateway.config import GatewaySettings
+from gateway.cookies import session_cookie_name, set_private_cookie
 
 from deploy.stack import Stack, free_port
 
@@ -17,6 +23,24 @@ async def test_session_cookie_is_http_only_and_same_site(web: WebClient, physici
     cookie = done.headers.getall("Set-Cookie")
     session = next(value for value in cookie if value.startswith("portal_session="))
     assert "HttpOnly" in session and "SameSite=Lax" in session and "Path=/" in session
+
+
+def test_over_https_the_session_cookie_is_host_prefixed_and_secure() -> None:
+    settings = replace(_settings(), public_url="https://portail.hopital.example.ch")
+    response = web.Response()
+    set_private_cookie(response, settings, session_cookie_name(settings), "x" * 43)
+    header = response.cookies["__Host-portal_session"].output(header="").strip()
+    assert header.startswith("__Host-portal_session=") and "Secure" in header and "Domain" not in header
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
+    plain = _settings()
+    assert session_cookie_name(plain) == "portal_session" and not plain.https  # browsers refuse __Host- without TLS
+
+
+def _settings() -> GatewaySettings:
+    return GatewaySettings(
+        bus=BusSettings(url="nats://127.0.0.1:4222", user="gateway", password="x"), http_host="127.0.0.1", http_port=8080,
+        public_url="http://127.0.0.1:8080", csrf_secret="s" * 32, environment="test", dev_outbox_dir=None, log_level="INFO",
+    )
 
 
 async def test_form_without_csrf_token_or_from_another_origin_is_refused(web: WebClient) -> None:

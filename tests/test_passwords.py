@@ -9,7 +9,7 @@ from argon2 import extract_parameters
 
 from common.contracts import identity
 from common.errors import InvalidRequest, Unauthenticated
-from services.identity.password_policy import MAX_LENGTH, MIN_LENGTH, refusal
+from services.identity.password_policy import MAX_LENGTH, MIN_LENGTH, common_passwords, refusal
 from services.identity.passwords import hash_password, verify_password
 
 from .portal import Physician, Physicians, Session
@@ -33,6 +33,7 @@ def test_common_passwords_and_the_accounts_own_names_are_refused_whatever_the_ca
     assert refusal("Dr-Rossi-Lugano", login="dr-rossi-lugano") == "the password must not be the login name or the email address"
     assert refusal("anna.rossi@cabinet.ch", email="Anna.Rossi@cabinet.ch") is not None
     assert refusal("correct horse battery staple") is None  # no composition rules
+    assert len(common_passwords()) >= 10_000
 
 
 async def test_argon2id_at_least_19_mib_and_two_passes() -> None:
