@@ -64,7 +64,8 @@ async def ensure_demo_applications(identity_dsn: str, partner_url: str) -> None:
         if await conn.fetchval("SELECT 1 FROM applications LIMIT 1"):
             return
         await conn.executemany(
-            "INSERT INTO applications (id, slug, name, description, url, needs_enrolment) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, asked_at_registration) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $6)",  # screening, the one the registration form's box asks for
             [(uuid.uuid4(), slug, name, text, f"{partner_url}/{slug}", enrol) for slug, name, text, enrol in DEMO_APPLICATIONS],
         )
     finally:

@@ -12,12 +12,14 @@ from .test_identity_validation import ID_COPY
 from .web import SignIn, WebClient
 
 
-async def _validated_request(physicians: Physicians, sign_in: SignIn, web: WebClient) -> tuple[str, dict[str, str]]:
+async def _validated_request(
+    physicians: Physicians, sign_in: SignIn, web: WebClient, screening: bool = False
+) -> tuple[str, dict[str, str]]:
     email = f"dr-{uuid.uuid4().hex[:8]}@cabinet.example.ch"
     fields = {
         "family_name": "Favre", "given_name": "Claire", "street": "Rue du Rhône 1", "postcode": "1204", "city": "Genève",
         "country": "CH", "email": email, "mobile": random_mobile(), "number": random_gln(), "signed_place": "Genève",
-        "signed": "1",
+        "signed": "1", **({"screening_access": "1"} if screening else {}),
     }
     sent = await web.post_form("/register", fields)
     reference = sent.headers["Location"].split("reference=")[1]
@@ -111,3 +113,24 @@ async def test_a_temporary_password_expires_after_72_hours(physicians: Physician
         )
     refused = await web.post_form("/login", {"login": login, "password": password})
     assert refused.status == 401
+
+
+async def test_the_registration_forms_screening_wish_becomes_an_enrolment_request(
+    physicians: Physicians, sign_in: SignIn, web: WebClient
+) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    slug = f"depistage-{uuid.uuid4().hex[:6]}"
+    fields = {"name": f"Dépistage {slug[-6:]}", "slug": slug, "url": f"https://{slug}.example.ch/sso",
+              "needs_enrolment": "1", "active": "1", "asked_at_registration": "1"}
+    assert (await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")).status == 303
+    path, request = await _validated_request(physicians, sign_in, web, screening=True)
+    login = f"favre-{uuid.uuid4().hex[:6]}"
+    assert (await admin.post_form(f"{path}/login", {"login": login}, form_page=path)).status == 303
+    assert physicians.pool is not None
+    state = await physicians.pool.fetchval(
+        "SELECT e.state FROM application_enrolments e JOIN applications a ON a.id = e.application_id "
+        "JOIN accounts p ON p.id = e.account_id WHERE a.slug = $1 AND p.login = $2", slug, login,
+    )
+    assert state == "requested"
+    waiting = await (await admin.get("/admin/applications")).text()
+    assert request["number"] in waiting and fields["name"] in waiting

@@ -46,6 +46,9 @@ class ApplicationFields(_Message):
     url: str = Field(max_length=500, description="where the browser posts the assertion")
     needs_enrolment: bool = False
     active: bool = True
+    asked_at_registration: bool = Field(
+        default=False, description="the registration form's screening box asks to enrol in it (needs_enrolment too)"
+    )
 
     @field_validator("slug")
     @classmethod

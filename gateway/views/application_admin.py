@@ -18,6 +18,7 @@ from .credentials import current_handle
 
 FORM = "admin_application_form.html"
 TEXT_FIELDS = ("slug", "name", "description", "url")
+FLAGS = ("needs_enrolment", "active", "asked_at_registration")
 _FIELD_MAX = 1000
 
 
@@ -46,7 +47,7 @@ async def edit_form(request: web.Request) -> web.Response:
     if found is None:
         raise NotFound()
     values = {name: getattr(found, name) for name in TEXT_FIELDS}
-    values |= {"needs_enrolment": "1" if found.needs_enrolment else "", "active": "1" if found.active else ""}
+    values |= {flag: "1" if getattr(found, flag) else "" for flag in FLAGS}
     return _form(request, found.id, values, {}, status=200)
 
 
@@ -55,11 +56,11 @@ async def save(request: web.Request) -> web.Response:
     app_id = request.match_info.get("id")
     posted = await request.post()
     values = {name: field(posted, name).strip()[:_FIELD_MAX] for name in TEXT_FIELDS}
-    values |= {flag: "1" if field(posted, flag) == "1" else "" for flag in ("needs_enrolment", "active")}
+    values |= {flag: "1" if field(posted, flag) == "1" else "" for flag in FLAGS}
     try:
         wanted = api.ApplicationSave(
             session=current_handle(request), id=app_id, **{name: values[name] for name in TEXT_FIELDS},
-            needs_enrolment=bool(values["needs_enrolment"]), active=bool(values["active"]),
+            **{flag: bool(values[flag]) for flag in FLAGS},
         )
     except ValidationError as invalid:
         problems = {str(error["loc"][0]): "invalid" for error in invalid.errors(include_input=False) if error["loc"]}

@@ -13,7 +13,7 @@ from . import store
 from .access import opaque_id, staff_account
 from .handlers import Deps, audit_staff_action
 
-_APPLICATION = "id::text, slug, name, description, url, needs_enrolment, active"
+_APPLICATION = "id::text, slug, name, description, url, needs_enrolment, active, asked_at_registration"
 _RECENT_DECISIONS = 200
 _ENROLMENT = (
     "e.application_id::text, a.name AS application_name, e.account_id::text, p.family_name, p.given_name, "
@@ -52,16 +52,20 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
     try:
         async with deps.pool.acquire() as conn, conn.transaction():
             admin = await staff_account(conn, deps, msg.session, ("admin",))
-            values = (fields["slug"], fields["name"], fields["description"], fields["url"], fields["needs_enrolment"], fields["active"])
+            values = (
+                fields["slug"], fields["name"], fields["description"], fields["url"], fields["needs_enrolment"],
+                fields["active"], fields["asked_at_registration"],
+            )
             if msg.id is None:
                 app_id = await conn.fetchval(
-                    "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, active) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text", uuid.uuid4(), *values,
+                    "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, active, asked_at_registration) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text", uuid.uuid4(), *values,
                 )
             else:
                 app_id = await conn.fetchval(
                     "UPDATE applications SET slug = $2, name = $3, description = $4, url = $5, needs_enrolment = $6, "
-                    "active = $7, updated_at = now() WHERE id = $1 RETURNING id::text", opaque_id(msg.id), *values,
+                    "active = $7, asked_at_registration = $8, updated_at = now() WHERE id = $1 RETURNING id::text",
+                    opaque_id(msg.id), *values,
                 )
                 if app_id is None:
                     raise NotFound()

@@ -19,7 +19,7 @@ from .access import opaque_id, session_account
 from .handlers import Deps, enqueue_audit
 
 _ENTRY = (
-    "SELECT a.id::text, a.slug, a.name, a.description, a.url, a.needs_enrolment, a.active, e.state "
+    "SELECT a.id::text, a.slug, a.name, a.description, a.url, a.needs_enrolment, a.active, a.asked_at_registration, e.state "
     "FROM applications a LEFT JOIN application_enrolments e ON e.application_id = a.id AND e.account_id = $1 "
     "WHERE a.active"
 )
@@ -97,3 +97,19 @@ async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
 
 async def public_keys(msg: Empty, deps: Deps) -> api.PublicKeys:
     return api.PublicKeys(keys=deps.signer.jwks())
+
+
+async def enrol_from_registration(conn: asyncpg.Connection, account_id: str) -> None:
+    """In the login creation's transaction: the registration form's screening box becomes
+    enrolment requests for the applications it stands for (an administrator decides each)."""
+    asked = await conn.fetch(
+        "INSERT INTO application_enrolments (application_id, account_id, state) "
+        "SELECT id, $1, 'requested' FROM applications WHERE active AND needs_enrolment AND asked_at_registration "
+        "ON CONFLICT (application_id, account_id) DO NOTHING RETURNING application_id::text",
+        uuid.UUID(account_id),
+    )
+    for row in asked:
+        await enqueue_audit(conn, audit.AuditRecord(
+            action="application.enrolment_requested", outcome="success", actor=audit.Party(kind="physician", id=account_id),
+            entity=audit.Entity(kind="application", id=row["application_id"]), detail="asked on the registration form",
+        ))

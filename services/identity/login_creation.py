@@ -15,6 +15,7 @@ from common.errors import Conflict, NotFound
 
 from . import store
 from .access import opaque_id, staff_account
+from .applications import enrol_from_registration
 from .handlers import Deps, audit_staff_action
 from .passwords import hash_password
 from .validation import detail
@@ -128,6 +129,8 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                 await audit_staff_action(
                     conn, admin, "registration.login_created", audit.Entity(kind="registration", id=str(opaque_id(msg.id)))
                 )
+                if row["screening_access"]:
+                    await enrol_from_registration(conn, account_id)
                 # In the transaction: if the email cannot go, no account exists without its password.
                 await give_temporary_password(conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL)
         except asyncpg.UniqueViolationError as exc:
