@@ -2,9 +2,14 @@
 
 It receives the assertion the portal hands over (`POST /<application>` with the form field
 `assertion`) and checks it as a real application must: the signature with the portal's published
-keys (`/.well-known/jwks.json`), the issuer, the audience (its own identifier, the path), the
-expiry, and that its `jti` was never used before. `verify_assertion` is the reference for the
-applications' teams.
+keys (`/.well-known/jwks.json`), the issuer, the audience, the expiry, and that its `jti` was
+never used before. `verify_assertion` is the reference for the applications' teams, who should
+know:
+- the audience is the application's own identifier, a constant of its configuration; this
+  stand-in plays every demo application, one per path, so each path names one;
+- the `jti` already used must be kept where every copy of the application sees it (a database,
+  a shared cache) until their expiry, not in one process's memory as here;
+- keys are fetched again for an unknown `kid` (a rotation), at most once a minute.
 
 Configuration: PARTNER_PORT, PORTAL_PUBLIC_URL (the issuer, where the keys are published).
 """
@@ -21,6 +26,7 @@ from aiohttp import web
 
 ALGORITHMS = ["EdDSA"]
 REQUIRED = ["iss", "aud", "sub", "iat", "exp", "jti"]
+KEYS_REFETCH_SECONDS = 60
 
 
 class Refused(Exception):
@@ -59,9 +65,11 @@ class PartnerApplication:
         self.issuer = issuer.rstrip("/")
         self.keys: list[dict[str, Any]] = []
         self.seen: dict[str, int] = {}
+        self.fetched_at = 0.0
 
     async def _keys(self, refresh: bool) -> list[dict[str, Any]]:
-        if refresh or not self.keys:
+        if not self.keys or (refresh and time.monotonic() - self.fetched_at > KEYS_REFETCH_SECONDS):
+            self.fetched_at = time.monotonic()
             async with aiohttp.ClientSession() as session:
                 async with session.get(f"{self.issuer}/.well-known/jwks.json") as response:
                     response.raise_for_status()

@@ -12,9 +12,14 @@ LANGUAGE = "portal_lang"
 HIN_ATTEMPT = "portal_hin"  # the secret binding a HIN login attempt to this browser
 
 
+def host_only(settings: GatewaySettings, name: str) -> str:
+    """`__Host-` makes browsers refuse the cookie unless Secure, host-only and Path=/ (no sibling
+    domain can plant it); it needs https."""
+    return f"__Host-{name}" if settings.https else name
+
+
 def session_cookie_name(settings: GatewaySettings) -> str:
-    """`__Host-` makes browsers refuse it unless Secure, host-only and Path=/; it needs https."""
-    return "__Host-portal_session" if settings.https else "portal_session"
+    return host_only(settings, "portal_session")
 
 
 def set_private_cookie(

@@ -106,7 +106,7 @@ async def test_opening_hands_over_a_signed_assertion_for_that_application_only(
     status, page, csp = await open_page(doctor_web, app_id)
     assert status == 200
     assert f'action="{stack.partner_app_url}/{slug}"' in page and "/static/handover.js" in page
-    assert f"form-action {stack.partner_app_url}" in csp and "form-action 'self'" not in csp
+    assert f"form-action 'self' {stack.partner_app_url};" in csp
     token = ASSERTION.search(page).group(1)  # type: ignore[union-attr]
 
     [key] = await published_keys(doctor_web)
@@ -199,3 +199,12 @@ async def test_public_keys_identify_the_signing_key(doctor_web: WebClient) -> No
     assert set(key) == {"kty", "crv", "x", "kid", "use", "alg"} and key["use"] == "sig"
     assert "d" not in key  # never the private part
     assert len(key["kid"]) == 43  # RFC 7638 thumbprint, SHA-256, base64url
+
+
+async def test_an_application_address_must_be_a_plain_https_origin(admin: WebClient, doctor_web: WebClient) -> None:
+    for url in ("https://a.example.ch *;report-uri https://evil.example", "javascript:alert(1)", "https://user@a.example.ch/"):
+        fields = {"name": "Mauvaise", "slug": f"bad-{uuid.uuid4().hex[:8]}", "url": url, "active": "1"}
+        refused = await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")
+        assert refused.status == 400, url
+    assert (await doctor_web.get("/admin/applications/new")).status == 404
+    assert (await doctor_web.get("/admin/accounts/new")).status == 404

@@ -3,16 +3,20 @@ the stack as the test stand-in for HIN): PKCE, state bound to the browser, exact
 each attempt once, personal identities only, accounts created or linked by GLN."""
 from __future__ import annotations
 
+import time
 import uuid
+
+import pytest
 
 from yarl import URL
 
 from common.bus import call
 from common.contracts import identity
+from common.errors import TooManyRequests
 from deploy.stack import Stack
 from deploy.test_identity_provider import TestIdentityProvider
 
-from .portal import Physicians, random_gln
+from .portal import Physicians, eventually, outbox_messages, random_gln
 from .web import WebClient
 
 
@@ -203,3 +207,37 @@ async def test_a_hin_account_has_no_password_to_change_here(web: WebClient, hin_
         "/profile/password", {"current": "anything-at-all", "new": "a long new passphrase", "again": "a long new passphrase"}
     )
     assert refused.status == 400 and "changés chez HIN" in await refused.text()
+
+
+async def test_the_owner_of_a_linked_sms_account_is_told_by_sms(
+    web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians
+) -> None:
+    physician = await physicians.create()
+    hin_id, _ = new_identity(hin_idp, gln=physician.gln)
+    since = time.time_ns()
+    assert (await web.hin_login(hin_id)).status == 303
+
+    async def notice() -> str | None:
+        messages = outbox_messages(web.stack.outbox_dir, "sms", physician.mobile, since)
+        return messages[-1]["body"] if messages else None
+
+    assert "identité HIN" in await eventually(notice, what="the notice of the HIN link")
+
+
+async def test_an_identity_without_its_names_or_email_opens_nothing(
+    web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians
+) -> None:
+    hin_id, gln = f"hin-{uuid.uuid4().hex[:10]}", random_gln()
+    hin_idp.add_identity(hin_id, {"gln": gln, "hin_identity_type": "personal", "given_name": "", "family_name": "Rossi"})
+    refused = await web.hin_login(hin_id)
+    assert refused.status == 400 and await accounts_with(physicians, gln) == []
+
+
+async def test_hin_logins_started_from_one_address_are_limited(physicians: Physicians, web: WebClient) -> None:
+    address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    for _ in range(20):
+        await physicians.call(identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect)
+    with pytest.raises(TooManyRequests):
+        await physicians.call(identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect)
+    oversized = await web.get("/login/hin/callback?state=abc&code=def", headers={"Cookie": "portal_hin=" + "x" * 200})
+    assert oversized.status == 400  # a clear page, not an error

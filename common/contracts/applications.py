@@ -7,6 +7,7 @@ application verifies it with the portal's public keys (`/.well-known/jwks.json`)
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Any, Literal
@@ -31,6 +32,17 @@ Access = Literal["open", "enrol", "requested", "refused"]
 """A physician's access: can open it; may ask to enrol; asked, waiting; refused (may ask again)."""
 
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")  # IDNA-encoded names
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+HTTPS_ONLY = "an https:// address (http:// only on this machine, and only in development)"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class _Message(BaseModel):
@@ -66,9 +78,11 @@ class ApplicationFields(_Message):
     @classmethod
     def _url(cls, value: str) -> str:
         url = URL(value.strip())
-        local = url.host in ("127.0.0.1", "localhost", "::1")
-        if not url.host or url.user or url.fragment or not (url.scheme == "https" or (url.scheme == "http" and local)):
-            raise ValueError("an https:// address (http:// only on this machine)")
+        host = url.raw_host or ""
+        if not (_HOST.match(host) or _is_ip(host)) or url.user or url.fragment or url.scheme not in ("https", "http"):
+            raise ValueError("an https:// address")
+        if url.scheme == "http" and host not in LOOPBACK:
+            raise ValueError(HTTPS_ONLY)
         return str(url)
 
 

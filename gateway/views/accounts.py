@@ -10,6 +10,7 @@ from common.errors import Conflict, Unauthenticated
 
 from ..pages import render_page, see_other
 from ..query import ListQuery
+from ..sessions import account_with_role
 from ..state import bus_of
 from .auth import field
 from .credentials import current_handle
@@ -122,17 +123,21 @@ async def _back(request: web.Request) -> str:
 STAFF_FORM = "admin_staff_form.html"
 STAFF_FIELDS = ("login", "role", "family_name", "given_name", "email", "mobile")
 STAFF_ROLES = ("validator", "admin", "service_staff")
+_STAFF_FIELD_MAX = 254
 
 
 async def new_staff_form(request: web.Request) -> web.Response:
-    """GET /admin/accounts/new: a hospital staff member's login."""
+    """GET /admin/accounts/new: a hospital staff member's login (administrators only)."""
+    account_with_role(request, "admin")
     return _staff_form(request, {"role": "validator"}, {}, status=200)
 
 
 async def create_staff(request: web.Request) -> web.Response:
     """POST /admin/accounts/new: identity creates the login and emails its temporary password."""
     posted = await request.post()
-    values = {name: field(posted, name).strip()[:254] for name in STAFF_FIELDS}
+    values = {name: field(posted, name).strip() for name in STAFF_FIELDS}
+    if any(len(value) > _STAFF_FIELD_MAX for value in values.values()):  # refused whole, never cut
+        return _staff_form(request, {}, {name: "invalid" for name, value in values.items() if len(value) > _STAFF_FIELD_MAX})
     try:
         wanted = api.StaffCreation(session=current_handle(request), **values)  # type: ignore[arg-type]
     except ValidationError as invalid:

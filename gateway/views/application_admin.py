@@ -9,9 +9,10 @@ from pydantic import ValidationError
 
 from common.bus import call
 from common.contracts import applications as api
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, InvalidRequest, NotFound
 
 from ..pages import render_page, see_other
+from ..sessions import account_with_role
 from ..state import bus_of
 from .auth import field
 from .credentials import current_handle
@@ -37,7 +38,8 @@ async def admin_page(request: web.Request) -> web.Response:
 
 
 async def new_form(request: web.Request) -> web.Response:
-    """GET /admin/applications/new."""
+    """GET /admin/applications/new (administrators only, like everything it leads to)."""
+    account_with_role(request, "admin")
     return _form(request, None, {"needs_enrolment": "", "active": "1"}, {}, status=200)
 
 
@@ -69,6 +71,8 @@ async def save(request: web.Request) -> web.Response:
         await call(bus_of(request), api.SAVE, wanted, api.Application)
     except Conflict:
         return _form(request, app_id, values, {"slug": "taken"}, status=409)
+    except InvalidRequest:
+        return _form(request, app_id, values, {"url": "invalid"})
     return see_other("/admin/applications")
 
 

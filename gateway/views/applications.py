@@ -2,7 +2,7 @@
 
 Opening an application is a page whose form posts the assertion identity signed to the
 application (a script submits it at once; the button does it without scripts). The page's CSP
-lets that one form lead to that application's origin, and nowhere else.
+lets forms lead to that application's origin besides the portal's own, and nowhere else.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ async def open_application(request: web.Request) -> web.Response:
     opening = await call(bus_of(request), api.OPEN, ref, api.Opening)
     response = render_page(request, "application_open.html", {"opening": opening})
     origin = URL(opening.url).origin()
-    response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action {origin}")
+    response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
     return response
 
 

@@ -12,14 +12,16 @@ from aiohttp import web
 
 from common.bus import call
 from common.contracts.identity import HIN_BEGIN, HIN_FINISH, HinBegin, HinOutcome, HinRedirect, HinReturn
+from common.errors import TooManyRequests
 
-from ..cookies import HIN_ATTEMPT, delete_private_cookie, set_private_cookie
+from ..cookies import HIN_ATTEMPT, delete_private_cookie, host_only, set_private_cookie
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
 from .auth import client_ip, seconds_until, session_opened
 
 REFUSED_PAGE = "hin_refused.html"
-_STATE_MAX, _CODE_MAX, _ERROR_MAX = 256, 2048, 200
+_BROWSER_MAX, _STATE_MAX, _CODE_MAX, _ERROR_MAX = 128, 256, 2048, 200
+FINISH_TIMEOUT_SECONDS = 20  # identity gives HIN 12 s at most, then answers
 
 # Why a HIN login opened no session -> the page's status (the page explains each in words).
 REFUSAL_STATUS = {"practice_identity": 403, "deactivated": 403, "mismatch": 409, "failed": 400, "cancelled": 400}
@@ -34,29 +36,37 @@ async def start(request: web.Request) -> web.Response:
     """POST /login/hin: a new attempt, bound to this browser; off to HIN's login page."""
     _offered(request)
     browser = secrets.token_urlsafe(32)
-    redirect = await call(bus_of(request), HIN_BEGIN, HinBegin(browser=browser, client_ip=client_ip(request)), HinRedirect)
+    try:
+        redirect = await call(bus_of(request), HIN_BEGIN, HinBegin(browser=browser, client_ip=client_ip(request)), HinRedirect)
+    except TooManyRequests:
+        return render_page(request, REFUSED_PAGE, {"refusal": "too_many"}, status=429)
     response = see_other(redirect.url)
-    set_private_cookie(response, settings_of(request), HIN_ATTEMPT, browser, max_age=seconds_until(redirect.expires_at))
+    settings = settings_of(request)
+    set_private_cookie(response, settings, _cookie(request), browser, max_age=seconds_until(redirect.expires_at))
     return response
+
+
+def _cookie(request: web.Request) -> str:
+    return host_only(settings_of(request), HIN_ATTEMPT)
 
 
 async def callback(request: web.Request) -> web.Response:
     """GET /login/hin/callback: HIN's answer; a session, or a page saying why not."""
     _offered(request)
-    browser = request.cookies.get(HIN_ATTEMPT, "")
+    browser = request.cookies.get(_cookie(request), "")
     state, code, error = (request.query.get(name, "") for name in ("state", "code", "error"))
-    if not browser or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
+    if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
     answer = HinReturn(
         browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request)
     )
-    outcome = await call(bus_of(request), HIN_FINISH, answer, HinOutcome)
+    outcome = await call(bus_of(request), HIN_FINISH, answer, HinOutcome, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
-        return session_opened(request, outcome.session, HIN_ATTEMPT)
+        return session_opened(request, outcome.session, _cookie(request))
     return refused(request, outcome.refusal or "failed")
 
 
 def refused(request: web.Request, refusal: str) -> web.Response:
     response = render_page(request, REFUSED_PAGE, {"refusal": refusal}, status=REFUSAL_STATUS[refusal])
-    delete_private_cookie(response, settings_of(request), HIN_ATTEMPT)
+    delete_private_cookie(response, settings_of(request), _cookie(request))
     return response

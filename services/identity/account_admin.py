@@ -129,7 +129,7 @@ async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
             f"UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
-            f"AND login IS NOT NULL RETURNING {_LISTING}",
+            f"AND login IS NOT NULL AND status = 'active' RETURNING {_LISTING}",
             target,
         )
         if row is None:
@@ -157,7 +157,7 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
             "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
-            f"pending_mobile_attempts = 0 WHERE id = $1 AND role = 'physician' RETURNING {_LISTING}",
+            f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}",
             target, msg.mobile, _control_mac(deps, str(target), msg.mobile, code),
         )
         if row is None:
@@ -218,7 +218,7 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
                 family_name=msg.family_name, given_name=msg.given_name, email=msg.email, mobile=msg.mobile,
                 gln=None, rpps=None, locale="fr", notify_new_documents="none",
             ))
-            await audit_staff_action(conn, admin, "account.created", _entity(account_id))
+            await audit_staff_action(conn, admin, "account.created", _entity(account_id), detail=f"staff login, role {msg.role}")
             # In the transaction: if the email cannot go, no login exists without its password.
             await give_temporary_password(conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL)
             row = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))

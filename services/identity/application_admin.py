@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 
 from common.contracts import applications as api, audit
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, InvalidRequest, NotFound
 
 from . import store
 from .access import opaque_id, staff_account
@@ -49,6 +49,8 @@ async def admin_list(msg: api.SessionQuery, deps: Deps) -> api.AdminCatalogue:
 async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
     """Create (no id) or change an application; its identifier stays unique."""
     fields = msg.model_dump(exclude={"session", "id"})
+    if deps.settings.service.environment == "prod" and not fields["url"].startswith("https://"):
+        raise InvalidRequest(api.HTTPS_ONLY)  # a loopback address names the physician's own machine
     try:
         async with deps.pool.acquire() as conn, conn.transaction():
             admin = await staff_account(conn, deps, msg.session, ("admin",))
@@ -69,7 +71,8 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
                 )
                 if app_id is None:
                     raise NotFound()
-            await audit_staff_action(conn, admin, "application.saved", _entity(app_id))
+            what = ", ".join(f"{name}={fields[name]}" for name in ("slug", "url", "needs_enrolment", "active", "asked_at_registration"))
+            await audit_staff_action(conn, admin, "application.saved", _entity(app_id), detail=what[:500])
     except asyncpg.UniqueViolationError:
         raise Conflict(api.SLUG_TAKEN) from None
     deps.outbox.wake()
@@ -89,7 +92,9 @@ async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
         if found is None:
             raise NotFound()
         action = "application.enrolment_granted" if msg.grant else "application.enrolment_refused"
-        await audit_staff_action(conn, admin, action, _entity(str(opaque_id(msg.application_id))))
+        await audit_staff_action(
+            conn, admin, action, _entity(str(opaque_id(msg.application_id))), detail=f"account {opaque_id(msg.account_id)}"
+        )
         row = await conn.fetchrow(
             f"SELECT {_ENROLMENT} FROM application_enrolments e {_ENROLMENT_JOINS} "
             "WHERE e.application_id = $1 AND e.account_id = $2",

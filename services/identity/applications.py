@@ -70,7 +70,7 @@ async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
         await conn.execute(
             "INSERT INTO application_enrolments (application_id, account_id, state) VALUES ($1, $2, 'requested') "
             "ON CONFLICT (application_id, account_id) DO UPDATE SET state = 'requested', requested_at = now(), "
-            "decided_at = NULL, decided_by = NULL, decided_by_name = NULL",
+            "decided_at = NULL, decided_by = NULL, decided_by_name = NULL WHERE application_enrolments.state = 'refused'",
             uuid.UUID(entry.id), uuid.UUID(account.id),
         )
         await _audit(conn, account, "application.enrolment_requested", entry.id)

@@ -54,11 +54,13 @@ def _actor(account: store.Account | None) -> audit.Party:
 
 
 async def audit_staff_action(
-    conn: asyncpg.Connection, staff: store.Account, action: str, entity: audit.Entity, outcome: str = "success"
+    conn: asyncpg.Connection, staff: store.Account, action: str, entity: audit.Entity, outcome: str = "success",
+    detail: str = "",
 ) -> None:
     """Record, in the caller's transaction, what a staff member did to an account or a request."""
     await enqueue_audit(conn, audit.AuditRecord(
         action=action, outcome=outcome, actor=audit.Party(kind="staff", id=staff.id), entity=entity,  # type: ignore[arg-type]
+        detail=detail,
     ))
 
 

@@ -4,12 +4,16 @@ Identity owns the whole exchange: it makes the state and the code verifier, keep
 minutes bound to the browser that asked (the hash of a secret in that browser's cookie), trades
 HIN's code once for a token at HIN's token endpoint with the portal's client secret and the exact
 redirect URI, and reads the identity at HIN's user-info endpoint. Only personal identities log
-in; the first login creates the physician's account, or links the SMS account with the same GLN.
+in; the first login creates the physician's account, or links the SMS account with the same GLN
+(its owner is told by SMS). This trusts HIN's `gln` claim as HIN's own verified attribute of the
+person, which is what HIN's personal identities are. An account locked after failed passwords
+still opens with HIN: the lock stops password guessing, and HIN is another authenticator.
 
 Nothing here logs claims, codes, states or tokens.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import uuid
@@ -21,13 +25,15 @@ import httpx2
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
-from common.contracts import audit, identity as api
+from common.bus import call
+from common.contracts import audit, identity as api, notify
+from common.contracts.accounts import Name
 from common.contracts.physicians import Gln
-from common.errors import NotFound
+from common.errors import DomainError, NotFound, TooManyRequests
 
-from . import store
+from . import login_protection as protection, store
 from .codes import digest
 from .config import HinSettings
 from .handlers import Deps, enqueue_audit
@@ -35,7 +41,10 @@ from .handlers import Deps, enqueue_audit
 log = logging.getLogger(__name__)
 
 ATTEMPT_SECONDS = 600  # from the click on "HIN" to HIN's return
-HTTP_TIMEOUT_SECONDS = 10
+HTTP_TIMEOUT_SECONDS = 5
+EXCHANGE_DEADLINE_SECONDS = 12
+"""The whole exchange with HIN (token, then user-info) ends within this; the gateway waits longer
+(FINISH_TIMEOUT_SECONDS), so that no session is ever opened for a browser that stopped waiting."""
 
 
 class HinIdentity(BaseModel):
@@ -46,9 +55,9 @@ class HinIdentity(BaseModel):
     sub: str = Field(min_length=1, max_length=200, description="the HIN id")
     gln: Gln
     hin_identity_type: Literal["personal", "practice"]
-    given_name: str = Field(default="", max_length=100)
-    family_name: str = Field(default="", max_length=100)
-    email: str = Field(default="", max_length=254)
+    given_name: Name
+    family_name: Name
+    email: EmailStr = Field(max_length=254)
 
 
 def _settings(deps: Deps) -> HinSettings:
@@ -71,12 +80,14 @@ async def begin(msg: api.HinBegin, deps: Deps) -> api.HinRedirect:
     async with _client(hin) as client:
         url, _ = client.create_authorization_url(hin.authorize_url, state=state, code_verifier=verifier)
     async with deps.pool.acquire() as conn:
+        if not await protection.reserve_hin_attempt(conn, msg.client_ip):
+            raise TooManyRequests("too many HIN logins started from this address; try again later")
         expires_at: datetime = await conn.fetchval(
             "INSERT INTO hin_attempts (state_hash, browser_hash, code_verifier, client_ip, expires_at) "
             "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
             digest(state), digest(msg.browser), verifier, msg.client_ip, ATTEMPT_SECONDS,
         )
-        await conn.execute("DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 day'")
+        await conn.execute("DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 hour'")
     return api.HinRedirect(url=url, expires_at=expires_at)
 
 
@@ -107,9 +118,10 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
 
 
 async def _identity(hin: HinSettings, code: str, verifier: str) -> HinIdentity | None:
-    """Trade the code for a token, then read the identity; None if HIN refuses or answers nonsense."""
+    """Trade the code for a token, then read the identity; None if HIN refuses, answers nonsense
+    or does not answer in time."""
     try:
-        async with _client(hin) as client:
+        async with asyncio.timeout(EXCHANGE_DEADLINE_SECONDS), _client(hin) as client:
             await client.fetch_token(hin.token_url, grant_type="authorization_code", code=code, code_verifier=verifier)
             answer = await client.get(hin.userinfo_url)
             answer.raise_for_status()
@@ -120,15 +132,18 @@ async def _identity(hin: HinSettings, code: str, verifier: str) -> HinIdentity |
         log.warning("HIN could not be reached or refused: %s", type(exc).__name__)
     except (ValidationError, ValueError):
         log.warning("HIN's user-info answer is not a usable identity")
+    except TimeoutError:
+        log.warning("HIN did not answer within %s s", EXCHANGE_DEADLINE_SECONDS)
     return None
 
 
 async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.HinOutcome:
     """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
     refusal: tuple[api.HinRefusal, str, str] | None = None
+    linked_mobile: str | None = None
     async with deps.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
-            "SELECT id, hin_id, gln, role, status FROM accounts WHERE hin_id = $1 OR gln = $2 "
+            "SELECT id, hin_id, gln, role, status, mobile FROM accounts WHERE hin_id = $1 OR gln = $2 "
             "ORDER BY hin_id = $1 DESC NULLS LAST LIMIT 1 FOR UPDATE",
             person.sub, person.gln,
         )
@@ -137,19 +152,39 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
         else:
             account_id = str(row["id"])
             if row["role"] != "physician" or row["gln"] != person.gln or row["hin_id"] not in (None, person.sub):
-                refusal = ("mismatch", "HIN id and GLN name different accounts", account_id)
+                refusal = ("mismatch", f"HIN id {person.sub} and GLN name different accounts", account_id)
             elif row["status"] != "active":
-                refusal = ("deactivated", "account not active", account_id)
+                refusal = ("deactivated", f"account not active (HIN id {person.sub})", account_id)
             elif row["hin_id"] is None:
                 await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", row["id"], person.sub)
-                await _audit(conn, "account.hin_linked", "success", account_id, "SMS account linked to its HIN identity by GLN")
+                await _audit(conn, "account.hin_linked", "success", account_id, f"linked by GLN to HIN id {person.sub}")
+                linked_mobile = row["mobile"]
         if refusal is None:
             session_id, secret = await store.open_session(conn, account_id, client_ip)
-            await _audit(conn, "login.hin", "success", account_id, "", client_ip, audit.Entity(kind="session", id=session_id))
+            await _audit(
+                conn, "login.hin", "success", account_id, f"HIN id {person.sub}", client_ip,
+                audit.Entity(kind="session", id=session_id),
+            )
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
     deps.outbox.wake()
+    if linked_mobile:
+        await _tell_owner(deps, linked_mobile)
     return api.HinOutcome(session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds))
+
+
+LINKED_TEXT = (
+    "Votre compte du portail médecins est désormais lié à votre identité HIN: vous pouvez vous connecter "
+    "avec HIN. Si ce n'était pas vous, appelez le support du portail."
+)
+
+
+async def _tell_owner(deps: Deps, mobile: str) -> None:
+    """The SMS account's owner learns that HIN now opens it (if it was not them, they call)."""
+    try:
+        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=mobile, text=LINKED_TEXT), notify.SmsAccepted)
+    except DomainError as exc:  # the link is made and audited; the notice is a courtesy
+        log.warning("notice of a HIN link not sent: %s", exc.code)
 
 
 async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
@@ -162,7 +197,7 @@ async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
         gln=person.gln, rpps=None, locale="fr", notify_new_documents="each",
     ))
     await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", uuid.UUID(account_id), person.sub)
-    await _audit(conn, "account.created", "success", account_id, "first HIN login")
+    await _audit(conn, "account.created", "success", account_id, f"first login of HIN id {person.sub}")
     return account_id
 
 

@@ -95,14 +95,24 @@ async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta 
 
 
 FREE_REGISTRATIONS_PER_ADDRESS = 5
+FREE_HIN_ATTEMPTS_PER_ADDRESS = 20
 
 
 async def reserve_registration(conn: asyncpg.Connection, client_ip: str) -> bool:
     """Registration forms from one address: a few free, then growing waits (each form counts, so
     neither the queue nor the question "does this number have an account?" can be flooded)."""
+    return await _reserve_for_address(conn, "register", client_ip, FREE_REGISTRATIONS_PER_ADDRESS)
+
+
+async def reserve_hin_attempt(conn: asyncpg.Connection, client_ip: str) -> bool:
+    """HIN logins started from one address (each keeps a row ten minutes): many free, then waits."""
+    return await _reserve_for_address(conn, "hin", client_ip, FREE_HIN_ATTEMPTS_PER_ADDRESS)
+
+
+async def _reserve_for_address(conn: asyncpg.Connection, kind: str, client_ip: str, free: int) -> bool:
     if address_key(client_ip) is None:
         return True
-    return await _count(conn, [(f"register:{client_ip}", FREE_REGISTRATIONS_PER_ADDRESS, ADDRESS_MEMORY)])
+    return await _count(conn, [(f"{kind}:{client_ip}", free, ADDRESS_MEMORY)])
 
 
 async def release_name(conn: asyncpg.Connection, login: str, secret: bytes) -> None:
