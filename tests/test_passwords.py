@@ -100,3 +100,13 @@ async def test_changing_the_password_needs_the_current_one_and_a_fresh_sms_code(
     doctor.password = new_password
     await physicians.age_sms_codes(doctor)  # three codes went out in these seconds
     assert (await physicians.login(doctor)).token
+
+
+async def test_an_unknown_login_costs_the_same_hash_as_a_known_one() -> None:
+    """No timing tells whether a login name exists: an unknown one is checked against a hash made
+    with the same parameters as every account's (the same argon2id work), and always fails."""
+    from services.identity import passwords
+
+    known = extract_parameters(await hash_password("correct horse battery staple"))
+    assert extract_parameters(passwords._UNKNOWN_ACCOUNT_HASH) == known
+    assert not await verify_password(None, "correct horse battery staple")
