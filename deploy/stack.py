@@ -78,6 +78,7 @@ class StackConfig:
     log_level: str = "INFO"
     ephemeral: bool = False  # tests: delete the embedded database when done
     pending_sweep_seconds: int = 60
+    housekeeping_seconds: int = 600  # identity forgets expired throttles and attempts this often
     hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
     partner_app_port: int | None = None  # a stand-in for the catalogue's secure applications (demo, tests)
 
@@ -268,6 +269,7 @@ class Stack:
         if process == "identity":
             env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
             env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)
+            env["PORTAL_HOUSEKEEPING_SECONDS"] = str(cfg.housekeeping_seconds)
             env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
             env["PORTAL_PUBLIC_URL"] = cfg.public_url
             if self.hin_idp is not None:

@@ -42,6 +42,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         nats_credentials_file=Path(credentials) if credentials else None,
         log_level="INFO",
         pending_sweep_seconds=1,
+        housekeeping_seconds=1,
         hin_test_idp_port=free_port(),
         partner_app_port=free_port(),
     )

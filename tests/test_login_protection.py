@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import uuid
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from common.contracts import identity
 from common.errors import TooManyRequests, Unauthenticated
 from services.identity import login_protection as protection
 
-from .portal import Physician, Physicians
+from .portal import Physician, Physicians, eventually
 
 
 async def _password(physicians: Physicians, login: str, password: str, client_ip: str = "") -> identity.CodeChallenge:
@@ -160,3 +161,40 @@ async def test_staff_get_five_app_attempts_in_15_minutes(physicians: Physicians)
     assert [await _refusal(physicians, staff.login, staff.password) for _ in range(5)] == ["ok"] * 5
     await _end_the_wait(physicians, _name_key(physicians, staff.login))  # the name's own wait aside
     assert await _refusal(physicians, staff.login, staff.password) == "429 too many attempts; try again later"
+
+
+async def test_identity_forgets_idle_throttles_and_long_expired_attempts(physicians: Physicians) -> None:
+    assert physicians.pool is not None
+    doctor = await physicians.create()
+    old, fresh = f"address:198.51.100.{uuid.uuid4().int % 250}", f"address:198.51.101.{uuid.uuid4().int % 250}"
+    challenge, state = os.urandom(32), os.urandom(32)
+    async with physicians.pool.acquire() as conn:  # two days ago, as the test moves the clock
+        await conn.execute(
+            "INSERT INTO login_throttles (key, failures, last_failure_at, not_before) VALUES "
+            "($1, 7, now() - interval '2 days', now() - interval '2 days'), ($2, 7, now(), now() + interval '1 minute') "
+            "ON CONFLICT (key) DO NOTHING",
+            old, fresh,
+        )
+        await conn.execute(
+            "INSERT INTO login_challenges (handle_hash, account_id, code_mac, created_at, expires_at, purpose, pending) "
+            "VALUES ($1, $2, $3, now() - interval '2 days', now() - interval '2 days', 'password', 'a new hash waited here')",
+            challenge, uuid.UUID(doctor.account_id), b"\0" * 32,
+        )
+        await conn.execute(
+            "INSERT INTO hin_attempts (state_hash, browser_hash, code_verifier, expires_at) "
+            "VALUES ($1, $1, 'verifier', now() - interval '2 hours')",
+            state,
+        )
+
+    async def forgotten() -> bool | None:
+        assert physicians.pool is not None
+        left = await physicians.pool.fetchval(
+            "SELECT (SELECT count(*) FROM login_throttles WHERE key = $1) + "
+            "(SELECT count(*) FROM login_challenges WHERE handle_hash = $2) + "
+            "(SELECT count(*) FROM hin_attempts WHERE state_hash = $3)",
+            old, challenge, state,
+        )
+        return True if left == 0 else None
+
+    assert await eventually(forgotten, what="the housekeeping pass")
+    assert await physicians.pool.fetchval("SELECT failures FROM login_throttles WHERE key = $1", fresh) == 7

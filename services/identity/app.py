@@ -17,6 +17,7 @@ from . import (
     directory,
     handlers,
     hin_login,
+    housekeeping,
     id_copies,
     login_creation,
     open_sessions,
@@ -86,6 +87,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             apps.SAVE: (application_admin.save, apps.ApplicationSave),
             apps.DECIDE: (application_admin.decide, apps.Decision),
         }
+        runtime.spawn(housekeeping.run(runtime.pool, settings.housekeeping_seconds), "housekeeping")
         await runtime.add_endpoints(
             {subject: endpoint(partial(handler, deps=deps), model) for subject, (handler, model) in routes.items()}
         )

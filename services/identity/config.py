@@ -47,6 +47,7 @@ class IdentitySettings:
     session_absolute_seconds: int
     sms_code_ttl_seconds: int
     sms_code_max_attempts: int
+    housekeeping_seconds: int  # how often expired throttles and attempts are forgotten
     data_key: bytes  # seals authenticator-app secrets (sealing.py)
     public_url: str  # named in emails (the temporary password's)
     hin: HinSettings | None
@@ -63,6 +64,7 @@ class IdentitySettings:
             session_absolute_seconds=env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
             sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
+            housekeeping_seconds=env_int("PORTAL_HOUSEKEEPING_SECONDS", 600),
             data_key=_data_key(),
             public_url=public_url,
             hin=HinSettings.from_env(public_url),

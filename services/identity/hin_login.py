@@ -87,7 +87,6 @@ async def begin(msg: api.HinBegin, deps: Deps) -> api.HinRedirect:
             "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
             digest(state), digest(msg.browser), verifier, msg.client_ip, ATTEMPT_SECONDS,
         )
-        await conn.execute("DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 hour'")
     return api.HinRedirect(url=url, expires_at=expires_at)
 
 

@@ -1,0 +1,39 @@
+"""What identity forgets on its own, every few minutes (each copy; the deletes are idempotent):
+failed-login throttles idle for a day, code attempts a day past their expiry (with the new
+password hash or number that waited in them), HIN attempts an hour past theirs."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+SWEEPS = (
+    ("login_throttles", "DELETE FROM login_throttles WHERE last_failure_at < now() - interval '1 day' AND not_before < now()"),
+    ("login_challenges", "DELETE FROM login_challenges WHERE expires_at < now() - interval '1 day'"),
+    ("hin_attempts", "DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 hour'"),
+)
+
+
+async def sweep(pool: asyncpg.Pool) -> dict[str, int]:
+    """One pass; how many rows each table forgot."""
+    forgotten: dict[str, int] = {}
+    async with pool.acquire() as conn:
+        for table, statement in SWEEPS:
+            status = await conn.execute(statement)
+            forgotten[table] = int(status.split()[-1])
+    return forgotten
+
+
+async def run(pool: asyncpg.Pool, every_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            forgotten = await sweep(pool)
+        except (asyncpg.PostgresError, OSError) as exc:  # the next pass tries again
+            log.warning("housekeeping pass failed: %s", type(exc).__name__)
+            continue
+        if any(forgotten.values()):
+            log.info("housekeeping forgot %s", ", ".join(f"{n} {table}" for table, n in forgotten.items() if n))
