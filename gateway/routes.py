@@ -18,6 +18,7 @@ from .views.accounts import (
     reactivate,
     reset_app,
     reset_password,
+    unlink_hin,
     unlock,
 )
 from .views.admin import undelivered
@@ -88,6 +89,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/unlock", unlock),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-password", reset_password),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/reset-app", reset_app),
+        web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/unlink-hin", unlink_hin),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile", mobile_control),
         web.post(f"/admin/accounts/{{id:{ACCOUNT_ID}}}/mobile/confirm", mobile_confirm),
         web.get("/applications", applications.catalogue_page),

@@ -17,7 +17,7 @@ from deploy.stack import Stack
 from deploy.test_identity_provider import TestIdentityProvider
 
 from .portal import Physicians, eventually, outbox_messages, random_gln
-from .web import WebClient
+from .web import SignIn, WebClient
 
 
 def new_identity(idp: TestIdentityProvider, kind: str = "personal", gln: str | None = None) -> tuple[str, str]:
@@ -241,3 +241,30 @@ async def test_hin_logins_started_from_one_address_are_limited(physicians: Physi
         await physicians.call(identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect)
     oversized = await web.get("/login/hin/callback?state=abc&code=def", headers={"Cookie": "portal_hin=" + "x" * 200})
     assert oversized.status == 400  # a clear page, not an error
+
+
+async def test_an_administrator_unlinks_a_wrong_hin_identity(
+    web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians, sign_in: SignIn
+) -> None:
+    wrong, gln = new_identity(hin_idp)
+    assert (await web.hin_login(wrong)).status == 303
+    assert (await web.get("/profile")).status == 200
+    [account] = await accounts_with(physicians, gln)
+    path = f"/admin/accounts/{account['id']}/unlink-hin"
+    someone = await sign_in(await physicians.create())
+    assert (await someone.post_form(path, {}, form_page="/documents")).status == 404  # not a physician's to do
+
+    admin = await sign_in(await physicians.create(role="admin"))
+    listing = f"/admin/accounts?text={gln}"
+    assert f'action="{path}"' in await (await admin.get(listing)).text()
+    assert (await admin.post_form(path, {"next": listing}, form_page=listing)).status == 303
+    assert (await web.get("/profile")).status == 303  # its sessions ended
+
+    right, _ = new_identity(hin_idp, gln=gln)
+    other = WebClient(web.stack)
+    try:
+        assert (await other.hin_login(right)).status == 303
+    finally:
+        await other.close()
+    [relinked] = await accounts_with(physicians, gln)
+    assert relinked["id"] == account["id"] and relinked["hin_id"] == right

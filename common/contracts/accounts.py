@@ -14,6 +14,7 @@ SET_STATUS = "identity.api.accounts.status"
 UNLOCK = "identity.api.accounts.unlock"
 RESET_PASSWORD = "identity.api.accounts.reset_password"
 RESET_APP = "identity.api.accounts.reset_app"
+UNLINK_HIN = "identity.api.accounts.unlink_hin"
 MOBILE_CONTROL = "identity.api.accounts.mobile.control"
 MOBILE_CONFIRM = "identity.api.accounts.mobile.confirm"
 STAFF_CREATE = "identity.api.accounts.staff.create"
@@ -54,6 +55,7 @@ class AccountListing(_Message):
     mobile: str | None = None
     pending_mobile: str | None = Field(default=None, description="waiting for its control code")
     app_enrolled: bool = Field(default=False, description="staff: an authenticator app is enrolled")
+    hin_linked: bool = Field(default=False, description="a HIN identity opens this account")
 
 
 class AccountPage(_Message):

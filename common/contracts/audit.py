@@ -20,6 +20,7 @@ Action = Literal[
     "login.hin",
     "account.created",
     "account.hin_linked",
+    "account.hin_unlinked",
     "logout",
     "account.locked",
     "account.unlocked",

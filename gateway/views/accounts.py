@@ -69,6 +69,11 @@ async def reset_app(request: web.Request) -> web.Response:
     return await _on_account(request, api.RESET_APP)
 
 
+async def unlink_hin(request: web.Request) -> web.Response:
+    """POST /admin/accounts/{id}/unlink-hin: the HIN identity no longer opens the account."""
+    return await _on_account(request, api.UNLINK_HIN)
+
+
 async def _on_account(request: web.Request, subject: str) -> web.Response:
     ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
     await call(bus_of(request), subject, ref, api.AccountListing)

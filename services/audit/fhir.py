@@ -113,6 +113,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "login.hin": (USER_AUTHENTICATION, [LOGIN], "E"),
     "account.created": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "account.hin_linked": (APPLICATION_ACTIVITY, [], "U"),
+    "account.hin_unlinked": (SECURITY_ALERT, [], "U"),
     "logout": (USER_AUTHENTICATION, [LOGOUT], "E"),
     "account.locked": (SECURITY_ALERT, [], "E"),
     "account.unlocked": (APPLICATION_ACTIVITY, [], "U"),

@@ -22,7 +22,8 @@ from .passwords import hash_password
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
     f"{store.PHYSICIAN_NUMBER} AS number, "
-    "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile, totp_secret IS NOT NULL AS app_enrolled"
+    "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile, totp_secret IS NOT NULL AS app_enrolled, "
+    "hin_id IS NOT NULL AS hin_linked"
 )
 
 
@@ -224,5 +225,20 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
             row = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:
         raise Conflict(api.LOGIN_TAKEN) from None
+    deps.outbox.wake()
+    return api.AccountListing(**dict(row))
+
+
+async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+    """A HIN identity no longer opens the account (a wrong link by GLN): its sessions end; the
+    next HIN login with the account's GLN links the identity that makes it."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        admin = await _admin(conn, deps, msg.session)
+        hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
+        if hin_id is None:
+            raise NotFound()
+        row = await conn.fetchrow(f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id))
+        await store.end_all_sessions(conn, msg.id)
+        await audit_staff_action(conn, admin, "account.hin_unlinked", _entity(msg.id), detail=f"HIN id {hin_id}")
     deps.outbox.wake()
     return api.AccountListing(**dict(row))

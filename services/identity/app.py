@@ -56,6 +56,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             accounts.UNLOCK: (account_admin.unlock, accounts.AccountRef),
             accounts.RESET_PASSWORD: (account_admin.reset_password, accounts.AccountRef),
             accounts.RESET_APP: (account_admin.reset_app, accounts.AccountRef),
+            accounts.UNLINK_HIN: (account_admin.unlink_hin, accounts.AccountRef),
             accounts.MOBILE_CONTROL: (account_admin.send_mobile_control, accounts.MobileControl),
             accounts.MOBILE_CONFIRM: (account_admin.confirm_mobile, accounts.MobileConfirmation),
             accounts.STAFF_CREATE: (account_admin.create_staff, accounts.StaffCreation),
