@@ -1,7 +1,9 @@
 """Transactions are traced by the audit service and sent back to the hospital; physicians are told by email."""
 from __future__ import annotations
 
+import json
 import time
+import uuid
 
 import asyncpg
 import pytest
@@ -126,3 +128,22 @@ async def test_a_burst_of_documents_is_one_email(
 
     [message] = await eventually(mailed, what="an email to the physician")
     assert message["subject"] == "Nouveaux documents sur le portail"
+
+
+async def test_an_action_the_audit_does_not_know_yet_is_kept_not_refused(stack: Stack, portal_events: PortalEvents) -> None:
+    """A newer service may audit a new action before the audit service is upgraded (rolling
+    deployments): the record is stored and forwarded, as a generic application activity."""
+    widget = f"widget-{uuid.uuid4().hex[:8]}"
+    record = {
+        "event_id": uuid.uuid4().hex, "recorded_at": "2026-11-26T10:00:00Z", "action": "widget.polished",
+        "outcome": "success", "actor": {"kind": "system"}, "entity": {"kind": "widget", "id": widget}, "detail": "",
+    }
+    nc = await stack.connect_nats("requests")
+    try:
+        await nc.jetstream().publish(
+            "audit.record.requests", json.dumps(record).encode(), headers={"Nats-Msg-Id": record["event_id"]}
+        )
+    finally:
+        await nc.close()
+    [event] = await _audited(portal_events, widget, 1)
+    assert event["type"]["code"] == "110100"  # Application Activity

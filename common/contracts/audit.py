@@ -82,3 +82,16 @@ class AuditRecord(BaseModel):
     entity: Entity | None = None
     client_ip: str | None = None
     detail: str = Field(default="", max_length=500)
+
+
+class ReceivedEntity(Entity):
+    kind: str = Field(pattern=r"^[a-z_]{1,40}$")  # type: ignore[assignment]
+
+
+class ReceivedAuditRecord(AuditRecord):
+    """An audit record as the audit service takes it: an action or entity kind it does not know yet
+    (a newer service, during a rolling deployment) is kept, not refused; the list above is what
+    producers may write, checked where they write it."""
+
+    action: str = Field(pattern=r"^[a-z_]{1,40}(\.[a-z_]{1,40}){1,3}$")  # type: ignore[assignment]
+    entity: ReceivedEntity | None = None

@@ -5,7 +5,7 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common.consumer import DurableConsumer, Route
-from common.contracts.audit import AuditRecord, subject_for
+from common.contracts.audit import ReceivedAuditRecord, subject_for
 from common.service import Runtime
 from common.streams import AUDIT_STREAM, AUDIT_SUBJECTS, ensure_stream
 
@@ -23,7 +23,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     await ensure_stream(runtime.js, AUDIT_STREAM, runtime.settings.bus.stream_replicas)
     deps = {"pool": runtime.pool, "relay": runtime.outbox}
     routes = {
-        subject_for(source): Route(AuditRecord, partial(handlers.record, source=source, **deps))
+        subject_for(source): Route(ReceivedAuditRecord, partial(handlers.record, source=source, **deps))
         for source in SOURCES
     }
     consumer = DurableConsumer(
