@@ -12,6 +12,10 @@ import pytest
 from common.contracts import registration
 from common.errors import Conflict, InvalidRequest, NotFound, Unauthenticated
 
+from deploy.stack import Stack
+from services.identity import id_copies
+from services.identity.sealing import Sealer, parse_key
+
 from .portal import Physicians, outbox_messages
 from .test_registration import form
 from .web import SignIn
@@ -60,9 +64,19 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     await keep_copy(physicians, session, mine.id)
     kept = await physicians.call(registration.DETAIL, ref, registration.RequestDetail)
     assert (kept.id_copy_media_type, kept.id_copy_size) == ("application/pdf", len(ID_COPY))
-    async with physicians.pool.acquire() as conn:  # type: ignore[union-attr]  # sealed at rest
-        sealed_copy = await conn.fetchval("SELECT id_copy FROM registration_requests WHERE reference = $1", reference)
-    assert b"scan of an identity card" not in bytes(sealed_copy)
+    async with physicians.pool.acquire() as conn:  # type: ignore[union-attr]  # sealed at rest, part by part
+        kept_parts = await conn.fetch(
+            "SELECT k.seq, k.sealed FROM id_copy_kept k JOIN registration_requests r ON r.id = k.request_id "
+            "WHERE r.reference = $1 ORDER BY k.seq", reference,
+        )
+        waiting = await conn.fetchval("SELECT count(*) FROM id_copy_parts WHERE request_id = $1", uuid.UUID(mine.id))
+    assert [part["seq"] for part in kept_parts] == [0, 1] and waiting == 0
+    assert all(b"scan of an identity card" not in bytes(part["sealed"]) for part in kept_parts)
+    with pytest.raises(InvalidRequest, match="exactly 512 KB"):  # parts are whole but the last
+        await physicians.call(registration.ID_COPY_PART, registration.IdCopyPart(
+            session=session, id=mine.id, upload=str(uuid.uuid4()), seq=0, data_b64=base64.b64encode(b"%PDF-short").decode(),
+            last=False,
+        ), registration.IdCopyReceived)
     signed = await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
     assert (signed.state, signed.check_method, signed.id_document_number) == ("validated", "video_call", "C1234567")
     assert signed.validator_name == "Anne Validatrice" and signed.validated_place == "Genève" and signed.validated_at
@@ -180,3 +194,28 @@ async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -
                 registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=request_id, code=attempt),
                 registration.RequestDetail,
             )
+
+
+async def test_a_copy_kept_whole_before_parts_still_shows(physicians: Physicians, stack: Stack) -> None:
+    """Copies kept before they were sealed part by part (one sealed whole) read as before."""
+    session = (await physicians.login(await physicians.create(role="validator"))).secret
+    _, reference = await _submitted(physicians)
+    assert physicians.pool is not None
+    request_id = await physicians.pool.fetchval("SELECT id FROM registration_requests WHERE reference = $1", reference)
+    sealer = Sealer(parse_key(stack.secrets.identity_data_key))  # type: ignore[union-attr]
+    await physicians.pool.execute(
+        "UPDATE registration_requests SET id_copy = $2, id_copy_media_type = 'application/pdf', id_copy_size = $3, "
+        "id_copy_uploaded_at = now() WHERE id = $1",
+        request_id, sealer.seal(ID_COPY, id_copies.bound(request_id)), len(ID_COPY),
+    )
+    data, offset = b"", 0
+    while True:
+        chunk = await physicians.call(
+            registration.ID_COPY_READ, registration.IdCopyRead(session=session, id=str(request_id), offset=offset),
+            registration.IdCopyChunk,
+        )
+        data += base64.b64decode(chunk.data_b64)
+        offset = len(data)
+        if chunk.last:
+            break
+    assert data == ID_COPY

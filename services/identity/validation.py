@@ -153,7 +153,7 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
         signed = await conn.fetchval(
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
-            "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL AND id_copy IS NOT NULL RETURNING id",
+            "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL AND id_copy_uploaded_at IS NOT NULL RETURNING id",
             opaque_id(msg.id), msg.check_method,
             deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{_bound(msg.id)}"),
             uuid.UUID(account.id), msg.validator_name, msg.place,
