@@ -21,7 +21,7 @@ from ..state import bus_of
 from .credentials import current_handle
 
 APP_ID = r"[0-9a-f-]{36}"
-KEYS_SECONDS = 300  # how long the gateway and the applications may keep the public keys
+KEYS_SECONDS = 60  # how long the gateway and the applications may keep the public keys (a rotation shows within it)
 _keys_cache: dict[str, tuple[float, bytes]] = {}
 
 
