@@ -207,6 +207,8 @@ async def test_a_hin_account_has_no_password_to_change_here(web: WebClient, hin_
         "/profile/password", {"current": "anything-at-all", "new": "a long new passphrase", "again": "a long new passphrase"}
     )
     assert refused.status == 400 and "changés chez HIN" in await refused.text()
+    profile = await (await web.get("/profile")).text()
+    assert "changés chez HIN" in profile and 'href="/profile/password"' not in profile
 
 
 async def test_the_owner_of_a_linked_sms_account_is_told_by_sms(

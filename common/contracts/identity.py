@@ -228,6 +228,7 @@ class AccountSummary(_Message):
     must_change_password: bool = Field(default=False, description="a temporary password: the first thing to do")
     profile_to_confirm: bool = Field(default=False, description="a new physician confirms the profile next")
     landing_page: Literal["documents", "patients"] = "documents"
+    hin_only: bool = Field(default=False, description="logs in with HIN only: no password or mobile number here")
 
 
 class ResolvedSession(_Message):

@@ -223,6 +223,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             must_change_password=account.must_change_password,
             profile_to_confirm=account.profile_to_confirm,
             landing_page=account.landing_page,  # type: ignore[arg-type]
+            hin_only=account.password_hash is None,
         ),
     )
 
