@@ -48,10 +48,7 @@ class TokenIssuer:
 
     @classmethod
     def from_pem_file(cls, path: Path, ttl_seconds: int) -> "TokenIssuer":
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("the token signing key must be an Ed25519 private key")
-        return cls(key, ttl_seconds)
+        return cls(load_signing_key(path, "the token signing key"), ttl_seconds)
 
     def issue(self, caller: Caller, now: float | None = None) -> tuple[str, int]:
         """Return a signed token for `caller` and its expiry (epoch seconds)."""
@@ -128,6 +125,14 @@ class TokenVerifier:
         )
         self._verified.put(token, (caller, int(claims["exp"])))
         return caller
+
+
+def load_signing_key(path: Path, what: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file (PKCS#8, unencrypted)."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{what} must be an Ed25519 private key")
+    return key
 
 
 def generate_key_pair(private_path: Path, public_path: Path) -> None:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.contracts.applications import ASSERTION_SECONDS
+from common.tokens import load_signing_key
 
 
 def _b64url(data: bytes) -> str:
@@ -46,10 +47,7 @@ class AssertionSigner:
 
     @classmethod
     def from_pem_file(cls, path: Path, issuer: str) -> "AssertionSigner":
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("the assertion signing key must be an Ed25519 private key")
-        return cls(key, issuer)
+        return cls(load_signing_key(path, "the assertion signing key"), issuer)
 
     def sign(self, audience: str, subject: str, claims: dict[str, Any], now: float | None = None) -> Signed:
         issued = int(now if now is not None else time.time())

@@ -14,8 +14,10 @@ Nothing here logs claims, codes, states or tokens.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
+import ssl
 import uuid
 from datetime import datetime
 from typing import Literal
@@ -66,10 +68,18 @@ def _settings(deps: Deps) -> HinSettings:
     return deps.settings.hin
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for the process: each client would otherwise load the CA bundle again
+    (some 20 ms of the event loop, twice a login)."""
+    return httpx2.create_ssl_context()
+
+
 def _client(hin: HinSettings) -> AsyncOAuth2Client:
+    """authlib's client for one login (it holds that login's token)."""
     return AsyncOAuth2Client(
         hin.client_id, hin.client_secret, scope=hin.scope, redirect_uri=hin.redirect_uri,
-        code_challenge_method="S256", timeout=HTTP_TIMEOUT_SECONDS,
+        code_challenge_method="S256", timeout=HTTP_TIMEOUT_SECONDS, verify=_tls(),
     )
 
 
