@@ -8,13 +8,12 @@ import uuid
 
 import asyncpg
 
-from common.bus import call
-from common.contracts import accounts as api, audit, notify
+from common.contracts import accounts as api, audit
 from common.errors import Conflict, NotFound, Unauthenticated
 
 from . import store
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code
+from .codes import keyed_mac, new_code, send_sms
 from .handlers import Deps, audit_staff_action
 from .login_creation import APP_RESET_MAIL, RESET_MAIL, STAFF_MAIL, give_temporary_password, temporary_password
 from .passwords import hash_password
@@ -164,7 +163,7 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
         if row is None:
             raise NotFound()
         await audit_staff_action(conn, admin, "account.mobile_control_sent", _entity(msg.id))
-        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=msg.mobile, text=CONTROL_TEXT.format(code=code)), notify.SmsAccepted)
+        await send_sms(deps.nc, msg.mobile, CONTROL_TEXT.format(code=code))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 

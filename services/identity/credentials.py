@@ -7,23 +7,19 @@ a new mobile number is told to the old one.
 """
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from common.bus import call
-from common.contracts import audit, identity as api, notify
-from common.errors import DomainError, InvalidRequest, TooManyRequests, Unauthenticated
+from common.contracts import audit, identity as api
+from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, login_protection as protection, store
 from .access import session_account
 from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
-
-log = logging.getLogger(__name__)
 
 MOBILE_CHANGED_TEXT = {
     "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
@@ -132,8 +128,5 @@ async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empt
     _, account, _ = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)
     if account.mobile:
         text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
-        try:
-            await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=account.mobile, text=text), notify.SmsAccepted)
-        except DomainError as exc:  # the change is made; the notice is a courtesy (audited above)
-            log.warning("notice of a mobile change not sent: %s", exc.code)
+        await codes.send_notice(deps.nc, account.mobile, text, "a mobile change")
     return api.Empty()

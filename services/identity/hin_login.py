@@ -29,14 +29,13 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
-from common.bus import call
-from common.contracts import audit, identity as api, notify
+from common.contracts import audit, identity as api
 from common.contracts.accounts import Name
 from common.contracts.physicians import Gln
-from common.errors import DomainError, NotFound, TooManyRequests
+from common.errors import NotFound, TooManyRequests
 
 from . import login_protection as protection, store
-from .codes import digest
+from .codes import digest, send_notice
 from .config import HinSettings
 from .handlers import Deps, enqueue_audit
 
@@ -177,8 +176,8 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
     deps.outbox.wake()
-    if linked_mobile:
-        await _tell_owner(deps, linked_mobile)
+    if linked_mobile:  # the owner learns that HIN now opens the account (if not them, they call)
+        await send_notice(deps.nc, linked_mobile, LINKED_TEXT, "a HIN link")
     return api.HinOutcome(session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds))
 
 
@@ -186,14 +185,6 @@ LINKED_TEXT = (
     "Votre compte du portail médecins est désormais lié à votre identité HIN: vous pouvez vous connecter "
     "avec HIN. Si ce n'était pas vous, appelez le support du portail."
 )
-
-
-async def _tell_owner(deps: Deps, mobile: str) -> None:
-    """The SMS account's owner learns that HIN now opens it (if it was not them, they call)."""
-    try:
-        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=mobile, text=LINKED_TEXT), notify.SmsAccepted)
-    except DomainError as exc:  # the link is made and audited; the notice is a courtesy
-        log.warning("notice of a HIN link not sent: %s", exc.code)
 
 
 async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:

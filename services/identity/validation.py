@@ -11,13 +11,12 @@ from datetime import timedelta
 
 import asyncpg
 
-from common.bus import call
-from common.contracts import audit, notify, registration as api
+from common.contracts import audit, registration as api
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code
+from .codes import keyed_mac, new_code, send_sms
 from .handlers import Deps, audit_staff_action
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
@@ -105,7 +104,7 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
         )
         await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
         text = CONTROL_TEXT["fr"].format(code=code)
-        await call(deps.nc, notify.SEND_SMS, notify.SendSms(to=row["mobile"], text=text), notify.SmsAccepted)
+        await send_sms(deps.nc, row["mobile"], text)
     deps.outbox.wake()
     return await detail(msg, deps)
 
