@@ -11,9 +11,18 @@ from common.errors import Conflict, InvalidRequest, NotFound
 
 from . import store
 from .access import opaque_id, staff_account
+from .applications import COLUMNS
 from .handlers import Deps, audit_staff_action
 
-_APPLICATION = "id::text, slug, name, description, url, needs_enrolment, active, asked_at_registration"
+_APPLICATION = f"id::text, {', '.join(COLUMNS)}"
+_INSERT = (
+    f"INSERT INTO applications (id, {', '.join(COLUMNS)}) "
+    f"VALUES ($1, {', '.join(f'${n}' for n in range(2, len(COLUMNS) + 2))}) RETURNING id::text"
+)
+_UPDATE = (
+    f"UPDATE applications SET {', '.join(f'{column} = ${n}' for n, column in enumerate(COLUMNS, 2))}, "
+    "updated_at = now() WHERE id = $1 RETURNING id::text"
+)
 _RECENT_DECISIONS = 200
 _ENROLMENT = (
     "e.application_id::text, a.name AS application_name, e.account_id::text, p.family_name, p.given_name, "
@@ -54,23 +63,11 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
     try:
         async with deps.pool.acquire() as conn, conn.transaction():
             admin = await staff_account(conn, deps, msg.session, ("admin",))
-            values = (
-                fields["slug"], fields["name"], fields["description"], fields["url"], fields["needs_enrolment"],
-                fields["active"], fields["asked_at_registration"],
-            )
+            values = [fields[column] for column in COLUMNS]
             if msg.id is None:
-                app_id = await conn.fetchval(
-                    "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, active, asked_at_registration) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text", uuid.uuid4(), *values,
-                )
-            else:
-                app_id = await conn.fetchval(
-                    "UPDATE applications SET slug = $2, name = $3, description = $4, url = $5, needs_enrolment = $6, "
-                    "active = $7, asked_at_registration = $8, updated_at = now() WHERE id = $1 RETURNING id::text",
-                    opaque_id(msg.id), *values,
-                )
-                if app_id is None:
-                    raise NotFound()
+                app_id = await conn.fetchval(_INSERT, uuid.uuid4(), *values)
+            elif (app_id := await conn.fetchval(_UPDATE, opaque_id(msg.id), *values)) is None:
+                raise NotFound()
             what = ", ".join(f"{name}={fields[name]}" for name in ("slug", "url", "needs_enrolment", "active", "asked_at_registration"))
             await audit_staff_action(conn, admin, "application.saved", _entity(app_id), detail=what[:500])
     except asyncpg.UniqueViolationError:

@@ -18,8 +18,11 @@ from . import store
 from .access import opaque_id, session_account
 from .handlers import Deps, enqueue_audit
 
+COLUMNS = tuple(api.ApplicationFields.model_fields)
+"""An application's columns, named as its contract's fields."""
+
 _ENTRY = (
-    "SELECT a.id::text, a.slug, a.name, a.description, a.url, a.needs_enrolment, a.active, a.asked_at_registration, e.state "
+    f"SELECT a.id::text, {', '.join('a.' + column for column in COLUMNS)}, e.state "
     "FROM applications a LEFT JOIN application_enrolments e ON e.application_id = a.id AND e.account_id = $1 "
     "WHERE a.active"
 )
@@ -39,9 +42,9 @@ async def _physician(conn: asyncpg.Connection, deps: Deps, session: str) -> stor
     return account
 
 
-async def _audit(conn: asyncpg.Connection, account: store.Account, action: audit.Action, app_id: str, detail: str = "") -> None:
+async def _audit(conn: asyncpg.Connection, account_id: str, action: audit.Action, app_id: str, detail: str = "") -> None:
     await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome="success", actor=audit.Party(kind="physician", id=account.id),
+        action=action, outcome="success", actor=audit.Party(kind="physician", id=account_id),
         entity=audit.Entity(kind="application", id=app_id), detail=detail,
     ))
 
@@ -73,7 +76,7 @@ async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
             "decided_at = NULL, decided_by = NULL, decided_by_name = NULL WHERE application_enrolments.state = 'refused'",
             uuid.UUID(entry.id), uuid.UUID(account.id),
         )
-        await _audit(conn, account, "application.enrolment_requested", entry.id)
+        await _audit(conn, account.id, "application.enrolment_requested", entry.id)
     deps.outbox.wake()
     return entry.model_copy(update={"access": "requested"})
 
@@ -90,7 +93,7 @@ async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
             **({"gln": account.gln} if account.gln else {}), **({"rpps": account.rpps} if account.rpps else {}),
         }
         signed = deps.signer.sign(entry.slug, account.id, claims)
-        await _audit(conn, account, "application.opened", entry.id, f"assertion {signed.jti}")
+        await _audit(conn, account.id, "application.opened", entry.id, f"assertion {signed.jti}")
     deps.outbox.wake()
     return api.Opening(name=entry.name, url=entry.url, assertion=signed.token, expires_at=signed.expires_at)
 
@@ -109,7 +112,4 @@ async def enrol_from_registration(conn: asyncpg.Connection, account_id: str) -> 
         uuid.UUID(account_id),
     )
     for row in asked:
-        await enqueue_audit(conn, audit.AuditRecord(
-            action="application.enrolment_requested", outcome="success", actor=audit.Party(kind="physician", id=account_id),
-            entity=audit.Entity(kind="application", id=row["application_id"]), detail="asked on the registration form",
-        ))
+        await _audit(conn, account_id, "application.enrolment_requested", row["application_id"], "asked on the registration form")
