@@ -8,11 +8,11 @@ from common.bus import call
 from common.contracts import accounts as api
 from common.errors import Conflict, Unauthenticated
 
+from ..forms import field, field_problems
 from ..pages import render_page, see_other
 from ..query import ListQuery
 from ..sessions import account_with_role
 from ..state import bus_of
-from .auth import field
 from .credentials import current_handle
 from .language import safe_local_path
 
@@ -146,8 +146,7 @@ async def create_staff(request: web.Request) -> web.Response:
     try:
         wanted = api.StaffCreation(session=current_handle(request), **values)  # type: ignore[arg-type]
     except ValidationError as invalid:
-        problems = {str(error["loc"][0]): "invalid" for error in invalid.errors(include_input=False) if error["loc"]}
-        return _staff_form(request, values, problems)
+        return _staff_form(request, values, field_problems(invalid))
     try:
         created = await call(bus_of(request), api.STAFF_CREATE, wanted, api.AccountListing)
     except Conflict:

@@ -11,10 +11,10 @@ from common.bus import call
 from common.contracts import applications as api
 from common.errors import Conflict, InvalidRequest, NotFound
 
+from ..forms import field, field_problems
 from ..pages import render_page, see_other
 from ..sessions import account_with_role
 from ..state import bus_of
-from .auth import field
 from .credentials import current_handle
 
 FORM = "admin_application_form.html"
@@ -65,8 +65,7 @@ async def save(request: web.Request) -> web.Response:
             **{flag: bool(values[flag]) for flag in FLAGS},
         )
     except ValidationError as invalid:
-        problems = {str(error["loc"][0]): "invalid" for error in invalid.errors(include_input=False) if error["loc"]}
-        return _form(request, app_id, values, problems)
+        return _form(request, app_id, values, field_problems(invalid))
     try:
         await call(bus_of(request), api.SAVE, wanted, api.Application)
     except Conflict:

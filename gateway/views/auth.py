@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import datetime, timezone
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 import pyotp
 import segno
@@ -31,6 +31,7 @@ from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
 from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
+from ..forms import field
 from ..middlewares import PAGE_CSP
 from ..pages import render_page, see_other
 from ..sessions import forget, session_cookie
@@ -173,11 +174,6 @@ def _enrolment(uri: str) -> dict[str, object]:
         "qr_code": Markup(segno.make(uri, error="m").svg_inline(scale=5, title=None)),
         "secret": " ".join(textwrap.wrap(pyotp.parse_uri(uri).secret, 4)),
     }
-
-
-def field(form: Mapping[str, object], name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def client_ip(request: web.Request) -> str:

@@ -19,11 +19,12 @@ from common.contracts.phones import mobile_e164
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
 from ..cookies import STEP_UP, delete_private_cookie
+from ..forms import field
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
 from ..sessions import current_session, forget, session_cookie
 from ..state import bus_of, settings_of
-from .auth import field, keep_challenge, waiting_code_form
+from .auth import keep_challenge, waiting_code_form
 
 CODE_FORM = "change_code.html"
 _SECRET_MAX = identity.PASSWORD_MAX_LENGTH

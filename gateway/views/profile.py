@@ -9,10 +9,10 @@ from common.bus import call
 from common.contracts.identity import PROFILE_GET, PROFILE_SAVE, Profile, ProfileUpdate, SessionRef
 from common.contracts.specialties import SPECIALTIES
 
+from ..forms import field
 from ..pages import render_page, see_other
 from ..sessions import account_with_role, forget
 from ..state import bus_of
-from .auth import field
 from .credentials import current_handle
 
 LANDING_PATHS = {"documents": "/documents", "patients": "/patients"}

@@ -17,9 +17,10 @@ from common.contracts.registration import (
 )
 from common.errors import Conflict, TooManyRequests
 
+from ..forms import field, field_problems
 from ..pages import render_page, see_other
 from ..state import bus_of
-from .auth import client_ip, field
+from .auth import client_ip
 
 FORM, SENT = "registration.html", "registration_sent.html"
 TEXT_FIELDS = (
@@ -52,7 +53,8 @@ async def submit_registration(request: web.Request) -> web.Response:
     try:
         filled = RegistrationForm.model_validate(fields)
     except ValidationError as invalid:
-        return _form(request, values, _problems(invalid))
+        # GLN and RPPS are one field; the model's own check is that there is one number
+        return _form(request, values, field_problems(invalid, {"gln": "number", "rpps": "number"}, whole="number"))
     submission = RegistrationSubmission(form=filled, client_ip=client_ip(request))
     try:
         received = await call(bus_of(request), SUBMIT, submission, RegistrationReceived)
@@ -67,16 +69,6 @@ async def registration_sent(request: web.Request) -> web.Response:
     """GET /register/sent: the request's reference and what happens next."""
     reference = request.query.get("reference", "")
     return render_page(request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None})
-
-
-def _problems(invalid: ValidationError) -> dict[str, str]:
-    """The first problem of each field, as a key the template words; GLN/RPPS are one field."""
-    problems: dict[str, str] = {}
-    for error in invalid.errors(include_input=False, include_url=False, include_context=False):
-        name = str(error["loc"][0]) if error["loc"] else "number"  # the model's own check: one number
-        name = "number" if name in ("gln", "rpps") else name
-        problems.setdefault(name, "invalid")
-    return problems
 
 
 def _form(request: web.Request, values: Mapping[str, str], problems: Mapping[str, str], status: int = 400) -> web.Response:

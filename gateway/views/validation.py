@@ -13,10 +13,10 @@ from common.contracts.accounts import LOGIN_TAKEN
 from common.contracts import registration as api
 from common.errors import Conflict, TooManyRequests, Unauthenticated
 
+from ..forms import field
 from ..pages import render_page, see_other
 from ..sessions import current_session
 from ..state import bus_of
-from .auth import field
 from .credentials import current_handle
 
 QUEUE_STATES = ("submitted", "validated", "login_created", "refused")

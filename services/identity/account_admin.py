@@ -102,40 +102,37 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
 
 async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     """A new temporary password by email (72 hours); the account's sessions end."""
-    password = temporary_password()
-    password_hash = await hash_password(password)
-    async with deps.pool.acquire() as conn, conn.transaction():
-        admin = await _admin(conn, deps, msg.session)
-        row = await conn.fetchrow(
-            f"SELECT {_LISTING} FROM accounts WHERE id = $1 AND login IS NOT NULL AND status = 'active' FOR UPDATE",
-            opaque_id(msg.id),
-        )
-        if row is None:
-            raise NotFound()
-        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, RESET_MAIL)
-        await audit_staff_action(conn, admin, "account.password_reset", _entity(msg.id))
-    deps.outbox.wake()
-    return api.AccountListing(**dict(row))
+    return await _new_temporary_password(
+        msg, deps, "account.password_reset", RESET_MAIL,
+        f"SELECT {_LISTING} FROM accounts WHERE id = $1 AND login IS NOT NULL AND status = 'active' FOR UPDATE",
+    )
 
 
 async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     """A staff member lost their authenticator app: it is forgotten, their sessions end, and a
     temporary password goes to their email: the next login, with it, enrols a new app (the
     password alone, perhaps what was stolen with the app, does not)."""
-    target = opaque_id(msg.id)
+    return await _new_temporary_password(
+        msg, deps, "account.app_reset", APP_RESET_MAIL,
+        "UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
+        f"AND login IS NOT NULL AND status = 'active' RETURNING {_LISTING}",
+    )
+
+
+async def _new_temporary_password(
+    msg: api.AccountRef, deps: Deps, action: audit.Action, mail: dict[str, str], statement: str
+) -> api.AccountListing:
+    """`statement` finds (and holds, or changes) the active account with a login; it gets a new
+    temporary password by email, its sessions end, the administrator's act is audited."""
     password = temporary_password()
     password_hash = await hash_password(password)
     async with deps.pool.acquire() as conn, conn.transaction():
         admin = await _admin(conn, deps, msg.session)
-        row = await conn.fetchrow(
-            f"UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
-            f"AND login IS NOT NULL AND status = 'active' RETURNING {_LISTING}",
-            target,
-        )
+        row = await conn.fetchrow(statement, opaque_id(msg.id))
         if row is None:
             raise NotFound()
-        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, APP_RESET_MAIL)
-        await audit_staff_action(conn, admin, "account.app_reset", _entity(msg.id))
+        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, mail)
+        await audit_staff_action(conn, admin, action, _entity(msg.id))
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
