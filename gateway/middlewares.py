@@ -29,6 +29,14 @@ PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+
+
+def csp_with_form_action(origin: str) -> str:
+    """The pages' CSP for a page whose form leads to `origin` too (browsers also check the
+    redirects after a form)."""
+    return PAGE_CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
 

@@ -7,6 +7,7 @@ lets forms lead to that application's origin besides the portal's own, and nowhe
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from aiohttp import web
 from yarl import URL
@@ -15,14 +16,24 @@ from common.bus import call
 from common.contracts import applications as api
 from common.contracts.identity import Empty
 
-from ..middlewares import PAGE_CSP
+from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
 from ..state import bus_of
 from .credentials import current_handle
 
 APP_ID = r"[0-9a-f-]{36}"
 KEYS_SECONDS = 60  # how long the gateway and the applications may keep the public keys (a rotation shows within it)
-_keys_cache: dict[str, tuple[float, bytes]] = {}
+
+
+@dataclass
+class _KeySet:
+    """The published keys as last answered by identity, and when."""
+
+    body: bytes = b""
+    at: float = float("-inf")
+
+
+_keys = _KeySet()
 
 
 async def catalogue_page(request: web.Request) -> web.Response:
@@ -43,20 +54,16 @@ async def open_application(request: web.Request) -> web.Response:
     ref = api.ApplicationRef(session=current_handle(request), id=request.match_info["id"])
     opening = await call(bus_of(request), api.OPEN, ref, api.Opening)
     response = render_page(request, "application_open.html", {"opening": opening})
-    origin = URL(opening.url).origin()
-    response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+    response.headers["Content-Security-Policy"] = csp_with_form_action(str(URL(opening.url).origin()))
     return response
 
 
 async def public_keys(request: web.Request) -> web.Response:
     """GET /.well-known/jwks.json: the keys that verify the assertions (public, cached a while)."""
-    now = time.monotonic()
-    cached = _keys_cache.get("jwks")
-    if cached is None or now - cached[0] > KEYS_SECONDS:
+    if time.monotonic() - _keys.at > KEYS_SECONDS:
         keys = await call(bus_of(request), api.KEYS, Empty(), api.PublicKeys)
-        cached = (now, keys.model_dump_json().encode())
-        _keys_cache["jwks"] = cached
+        _keys.body, _keys.at = keys.model_dump_json().encode(), time.monotonic()
     return web.Response(
-        body=cached[1], content_type="application/jwk-set+json",
+        body=_keys.body, content_type="application/jwk-set+json",
         headers={"Cache-Control": f"public, max-age={KEYS_SECONDS}", "Access-Control-Allow-Origin": "*"},
     )

@@ -32,7 +32,7 @@ from common.errors import TooManyRequests, Unauthenticated
 from .. import csrf
 from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
 from ..forms import field
-from ..middlewares import PAGE_CSP
+from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
 from ..sessions import forget, session_cookie
 from ..state import bus_of, settings_of
@@ -60,7 +60,7 @@ def _login_page(request: web.Request, refusal: int | None) -> web.Response:
     response = render_page(request, PASSWORD_FORM, _form_context(request, refusal), status=refusal or 200)
     origin = settings_of(request).hin_origin
     if origin:  # the HIN button's form leads there (browsers check a form's redirects too)
-        response.headers["Content-Security-Policy"] = PAGE_CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+        response.headers["Content-Security-Policy"] = csp_with_form_action(origin)
     return response
 
 
