@@ -179,10 +179,13 @@ class Stack:
         if self.config.hin_test_idp_port is not None:
             await self._start_hin_test_idp(self.config.hin_test_idp_port)
         if self.config.partner_app_port is not None:
-            port = self.config.partner_app_port
-            env = {"PATH": os.environ.get("PATH", ""), "PARTNER_PORT": str(port), "PORTAL_PUBLIC_URL": self.config.public_url}
-            self._spawn("partner_app", [sys.executable, "-m", "deploy.partner_application"], env)
-            await self._wait(lambda: self._port_open(port), "partner_app", 30)
+            await self._start_partner_app(self.config.partner_app_port)
+
+    async def _start_partner_app(self, port: int) -> None:
+        """The stand-in for the catalogue's applications (it fetches the portal's keys when asked)."""
+        env = {"PATH": os.environ.get("PATH", ""), "PARTNER_PORT": str(port), "PORTAL_PUBLIC_URL": self.config.public_url}
+        self._spawn("partner_app", [sys.executable, "-m", "deploy.partner_application"], env)
+        await self._wait(lambda: self._port_open(port), "partner_app", 30)
 
     @property
     def partner_app_url(self) -> str:

@@ -11,7 +11,9 @@ from playwright.async_api import Browser, BrowserContext, Page
 
 from deploy.stack import Stack
 
-from .portal import Physician, Physicians, app_code, eventually, latest_code, outbox_messages, random_gln, random_mobile
+from .portal import (
+    Physician, Physicians, app_code, emailed_password, eventually, latest_code, outbox_messages, random_gln, random_mobile,
+)
 from .test_browser import browser  # noqa: F401  (the session's Chromium)
 from .test_identity_validation import ID_COPY
 
@@ -97,12 +99,7 @@ async def test_registration_validation_login_creation_first_login(
     await console.get_by_role("button", name="Créer l’identifiant").click()
     await console.get_by_text("Identifiant créé par").wait_for()
 
-    async def mail() -> str | None:
-        messages = outbox_messages(stack.outbox_dir, "email", email, since)
-        found = re.search(r"Mot de passe provisoire : (\S+)", messages[-1]["body"]) if messages else None
-        return found.group(1) if found else None
-
-    temporary = await eventually(mail, what="the temporary password's email")
+    temporary = await emailed_password(stack.outbox_dir, email, since)
 
     # 4. The first login: a password of one's own before anything else
     since = time.time_ns()
