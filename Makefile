@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench hospital-sim clean
+.PHONY: run test drill bench hospital-sim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The failure drills alone (they are part of `make test` too); each prints its figures.
+drill: $(STAMP)
+	$(BIN)/python -m pytest -m drill $(PYTEST_ARGS)
 
 # Performance figures (not part of `make test`): starts the whole stack, measures, stops it.
 bench: $(STAMP)

@@ -9,11 +9,13 @@ import logging
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_applications, ensure_demo_physician
 from .hospital_sim import DEMO_GLN, publish_demo
 from .stack import REPO, Stack, StackConfig
+from .supervisor import Supervisor
 from .test_identity_provider import DEMO_IDENTITIES
 
 
@@ -28,6 +30,7 @@ def _config() -> StackConfig:
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         hin_test_idp_port=_hin_test_idp_port(),
         partner_app_port=int(os.environ.get("PORTAL_PARTNER_APP_PORT", "8028")),
+        fixed_metrics_ports=True,
     )
 
 
@@ -47,12 +50,16 @@ async def run() -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    supervisor = Supervisor(stack, report=_say)
+    watching: asyncio.Task[None] | None = None
     try:
         print("starting PostgreSQL and NATS…", flush=True)
         await stack.start_infrastructure()
         stack.write_env_files()
         print("starting the services and the gateway…", flush=True)
         await stack.start_all()
+        # From here on a process that exits is started again (its log says why it stopped).
+        watching = asyncio.create_task(supervisor.run())
         if await ensure_demo_physician(stack.service_dsns["identity"]):
             hospital = await stack.connect_nats("hospital")
             try:
@@ -61,24 +68,18 @@ async def run() -> None:
                 await hospital.close()
         await ensure_demo_applications(stack.service_dsns["identity"], stack.partner_app_url)
         _print_welcome(stack)
-        await _watch(stack, stop)
+        await stop.wait()
     finally:
         print("\nstopping…", flush=True)
+        if watching is not None:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
         stack.stop_all()
         print("stopped; data kept in", stack.config.var_dir, flush=True)
 
 
-async def _watch(stack: Stack, stop: asyncio.Event) -> None:
-    """Wait for Ctrl-C; stop everything if a process dies."""
-    while not stop.is_set():
-        for key, process in stack.processes.items():
-            if process.poll() is not None:
-                print(f"{key} exited with {process.returncode}: see {stack.log_dir / (key + '.log')}", flush=True)
-                return
-        try:
-            await asyncio.wait_for(stop.wait(), 1.0)
-        except asyncio.TimeoutError:
-            pass
+def _say(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} supervisor: {line}", flush=True)
 
 
 def _print_welcome(stack: Stack) -> None:
@@ -98,8 +99,11 @@ The portal is running.
 {_hin_welcome(stack)}  NATS:             {stack.nats_url}
   Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim
-  Logs:             {stack.log_dir}/
-  More copies:      set -a; . {cfg.var_dir / 'env' / 'documents.env'}; set +a; .venv/bin/python -m services.documents
+  Logs:             {stack.log_dir}/ (a process that stops is restarted; this window says so)
+  Metrics:          Prometheus at http://127.0.0.1:9100/metrics (gateway), 9101-9105 (identity,
+                    documents, requests, notify, audit); /livez and /readyz on the same ports
+  More copies:      set -a; . {cfg.var_dir / 'env' / 'documents.env'}; set +a
+                    PORTAL_METRICS_PORT=0 .venv/bin/python -m services.documents
 
 Press Ctrl-C to stop.""",
         flush=True,

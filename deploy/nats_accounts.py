@@ -133,13 +133,41 @@ def authorization_block(passwords: dict[str, str]) -> str:
     return "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"
 
 
-def server_config(credentials: NatsCredentials, *, port: int, store_dir: Path, http_port: int | None = None) -> str:
-    """A single dev/test nats-server with JetStream and one user per process."""
+@dataclass(frozen=True)
+class ClusterNode:
+    """One node of a JetStream cluster on loopback (the drills' 3-node cluster)."""
+
+    name: str
+    cluster_port: int
+    routes: tuple[int, ...]  # every node's cluster port, this one's included
+
+
+def server_config(
+    credentials: NatsCredentials,
+    *,
+    port: int,
+    store_dir: Path,
+    http_port: int | None = None,
+    cluster: ClusterNode | None = None,
+) -> str:
+    """A dev/test nats-server with JetStream and one user per process (optionally one node of a cluster).
+
+    `sync_interval: always`, as in production: a message JetStream acknowledged is on disk, so a
+    nats-server killed right after the ack loses nothing.
+    """
     monitoring = f"http_port: {http_port}\n" if http_port else ""
+    clustering = ""
+    if cluster is not None:
+        routes = ", ".join(f'"nats-route://127.0.0.1:{route}"' for route in cluster.routes)
+        clustering = (
+            f"server_name: {json.dumps(cluster.name)}\n"
+            f"cluster {{ name: portal, listen: 127.0.0.1:{cluster.cluster_port}, routes: [{routes}] }}\n"
+        )
     return (
         f"listen: 127.0.0.1:{port}\n"
         f"{monitoring}"
-        f"jetstream {{ store_dir: {json.dumps(str(store_dir))} }}\n"
+        f"{clustering}"
+        f"jetstream {{ store_dir: {json.dumps(str(store_dir))}, sync_interval: always }}\n"
         + authorization_block(credentials.passwords)
     )
 

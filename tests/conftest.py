@@ -123,3 +123,13 @@ async def sign_in(stack: Stack, physicians: Physicians) -> AsyncIterator[SignIn]
     yield signed_in
     for client in clients:
         await client.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The drills' figures, one line each, after the run."""
+    from .drills.harness import REPORT
+
+    if REPORT:
+        terminalreporter.section("failure drills")
+        for figures in REPORT:
+            terminalreporter.write_line(figures.line())

@@ -179,16 +179,17 @@ class Session:
 class Physicians:
     """Creates physicians in identity's schema and logs them in through NATS, as the gateway does."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, reconnect: bool = False) -> None:
         self.stack = stack
         self.pool: asyncpg.Pool | None = None
         self.gateway: NATS | None = None
+        self._reconnect = reconnect  # the drills: the bus may go down and come back
 
     async def open(self) -> None:
         self.pool = await asyncpg.create_pool(
             self.stack.service_dsns["identity"], min_size=1, max_size=2, server_settings={"search_path": "identity"}
         )
-        self.gateway = await self.stack.connect_nats("gateway")
+        self.gateway = await self.stack.connect_nats("gateway", reconnect=self._reconnect)
 
     async def close(self) -> None:
         if self.gateway:
