@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Awaitable, Callable, TypeVar
 
 import nats
@@ -11,7 +12,9 @@ from nats.micro.request import Request
 from pydantic import BaseModel
 
 from .codec import MalformedMessage, Written, decode, encode
+from . import metrics
 from .errors import DomainError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
+from .outages import BUS, OUTAGES, dependency_of
 from .settings import BusSettings
 from .tokens import HEADER, Caller, InvalidToken, TokenVerifier
 
@@ -30,23 +33,50 @@ def inbox_prefix(user: str) -> str:
 
 
 async def connect(settings: BusSettings, name: str) -> NATS:
-    """Connect as this process's own NATS user; reconnect forever."""
+    """Connect as this process's own NATS user (waiting while no server answers); reconnect forever.
+
+    `NATS_URL` may list several servers, comma-separated (a cluster). Losing the connection and
+    getting it back are logged once each, as an outage of the bus.
+    """
+    connection: list[NATS] = []
 
     async def on_error(exc: Exception) -> None:
-        log.warning("nats: %s", exc)
+        if connection and connection[0].is_connected:
+            log.warning("nats: %s", exc)
+        else:
+            OUTAGES.failing(BUS, exc)  # reconnect attempts: logged once, with the outage
 
-    return await nats.connect(
-        settings.url,
-        user=settings.user,
-        password=settings.password,
-        name=name,
-        inbox_prefix=inbox_prefix(settings.user),
-        max_reconnect_attempts=-1,
-        error_cb=on_error,
+    async def on_disconnect() -> None:
+        OUTAGES.failing(BUS, "disconnected")
+
+    async def on_reconnect() -> None:
+        OUTAGES.working(BUS)
+        url = connection[0].connected_url if connection else None
+        log.info("nats: reconnected to %s", url.netloc if url else "a server")
+
+    servers = [url.strip() for url in settings.url.split(",") if url.strip()]
+    nc = await OUTAGES.retry(
+        lambda: nats.connect(
+            servers,
+            user=settings.user,
+            password=settings.password,
+            name=name,
+            inbox_prefix=inbox_prefix(settings.user),
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=2,
+            error_cb=on_error,
+            disconnected_cb=on_disconnect,
+            reconnected_cb=on_reconnect,
+        ),
+        longest_wait=2.0,
     )
+    connection.append(nc)
+    return nc
 
 
 async def _respond_error(request: Request, error: DomainError) -> None:
+    metrics.REQUEST_ERRORS.labels(request.subject, error.code).inc()
     await request.respond_error(error.code, error.description)
 
 
@@ -88,6 +118,16 @@ def authenticated_endpoint(
 async def _dispatch(
     request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel | Written[Any]]]
 ) -> None:
+    started = time.perf_counter()
+    try:
+        await _answer(request, model, run)
+    finally:
+        metrics.REQUEST_SECONDS.labels(request.subject).observe(time.perf_counter() - started)
+
+
+async def _answer(
+    request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel | Written[Any]]]
+) -> None:
     try:
         message = decode(model, request.data)
     except MalformedMessage as exc:
@@ -98,9 +138,16 @@ async def _dispatch(
     except DomainError as exc:
         await _respond_error(request, exc)
         return
-    except Exception:
+    except Exception as exc:
+        dependency = dependency_of(exc)
+        if dependency is not None:
+            # An outage: logged once for all the requests it fails, and the caller may try again.
+            OUTAGES.failing(dependency, exc)
+            await _respond_error(request, ServiceUnavailable())
+            return
         # Never send an exception's text to a caller: it may hold data. Log it here, once.
         log.exception("unexpected error on %s", request.subject)
+        metrics.REQUEST_ERRORS.labels(request.subject, "500").inc()
         await request.respond_error("500", "internal error")
         return
     await request.respond(encode(result))

@@ -1,7 +1,15 @@
-"""Durable JetStream consumers: typed dispatch, ack after commit, bad messages set aside.
+"""Durable JetStream consumers: typed dispatch, ack after commit, outages waited out, bad messages set aside.
 
 Handlers are idempotent (they record each `event_id` in their inbox table in the same
 transaction as their effects), so a redelivery after a crash changes nothing.
+
+What this module promises:
+- A message is acknowledged only once its effect, or its rejection, is committed.
+- An outage (database, bus, another service: `outages.dependency_of`) is retried in place with
+  short backoff for as long as it lasts, the message held meanwhile; it never counts against
+  the attempts kept for a message that fails on its content (MAX_ATTEMPTS, counted here).
+- Held messages are kept alive with `in_progress()`, so the ack wait can be short: what a
+  crashed process had fetched comes back to the others within ACK_WAIT seconds.
 """
 from __future__ import annotations
 
@@ -9,25 +17,32 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Hashable
 
-import asyncpg
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 
+from . import metrics
 from .codec import MalformedMessage, decode
-from .errors import ServiceUnavailable
+from .outages import OUTAGES, Outages, is_outage
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-"""A message that keeps failing for a reason other than an outage is set aside after this many tries."""
+"""Tries of a message that fails for a reason other than an outage, before it is set aside."""
 
-TRANSIENT = (OSError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnectionsError, ServiceUnavailable)
+MAX_DELIVERIES = 50
+"""A message delivered this often without being settled keeps killing the processes that take it."""
+
+ACK_WAIT = 5.0
+"""Seconds before JetStream gives an unacknowledged message to another copy (held ones are kept alive)."""
+
+CONSUMER_INFO_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,10 @@ BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
 every message of a fetch (`handle_batch`), or the run of one key's messages in it (`handle_group`)."""
 
 RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
-"""Called with (subject, event_id when readable, reason) for a message that cannot be processed."""
+"""Called with (subject, event_id when readable, reason) for a message that cannot be processed;
+it must commit the rejection's record (or raise): the message is acknowledged after it returns."""
+
+Decoded = tuple[Route, BaseModel] | MalformedMessage
 
 
 def readable_event_id(data: bytes) -> str | None:
@@ -54,6 +72,15 @@ def readable_event_id(data: bytes) -> str | None:
         return None
     event_id = value.get("event_id") if isinstance(value, dict) else None
     return event_id if isinstance(event_id, str) and 0 < len(event_id) <= 200 else None
+
+
+def reason_label(reason: str) -> str:
+    """A rejection's reason as a metric label (few values; the reason itself names fields)."""
+    if reason == "unknown subject":
+        return "unknown_subject"
+    if reason.startswith("processing failed"):
+        return "processing_failed"
+    return "invalid"
 
 
 class DurableConsumer:
@@ -69,10 +96,12 @@ class DurableConsumer:
         routes: dict[str, Route],
         on_reject: RejectHandler,
         batch: int = 64,
-        ack_wait: float = 30.0,
+        ack_wait: float = ACK_WAIT,
         concurrency: int = 1,
         handle_batch: BatchHandler | None = None,
         handle_group: BatchHandler | None = None,
+        outages: Outages = OUTAGES,
+        retry_wait: Callable[[int], float] = lambda failures: min(8.0, 0.5 * 2**failures),
     ) -> None:
         self._js = js
         self._stream = stream
@@ -85,11 +114,68 @@ class DurableConsumer:
         self._concurrency = max(1, concurrency)
         self._handle_batch = handle_batch
         self._handle_group = handle_group
+        self._outages = outages
+        self._retry_wait = retry_wait  # after the n-th failure of a message on its content
         self._slots = asyncio.Semaphore(self._concurrency)
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
+        self._held: dict[str, Msg] = {}  # fetched and not yet settled, by ack subject
+        self._processed = metrics.PROCESSED.labels(durable)
+        self._stopping = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._running = False
+
+    @property
+    def name(self) -> str:
+        return self._durable
+
+    def backlog_age(self) -> float:
+        """Seconds since the oldest message this process holds entered the stream (0: holds none)."""
+        if not self._held:
+            return 0.0
+        oldest = min(msg.metadata.timestamp for msg in list(self._held.values()))
+        return max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Fetch no more, and let the batches in hand finish (and be acknowledged) for up to `timeout`."""
+        self._stopping.set()
+        if not self._running:
+            return
+        try:
+            await asyncio.wait_for(self._stopped.wait(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("%s: stopped before its last batch finished; it will come back to another copy", self._durable)
 
     async def run(self) -> None:
+        self._running = True
+        try:
+            await self._consume()
+        finally:
+            self._stopped.set()
+
+    async def _consume(self) -> None:
+        await self._create()
+        subscription = await self._js.pull_subscribe_bind(durable=self._durable, stream=self._stream)
+        log.info("consuming %s from %s as %s", self._filter, self._stream, self._durable)
+        helpers = [
+            asyncio.create_task(self._keep_alive(), name=f"{self._durable} keep-alive"),
+            asyncio.create_task(self._watch(), name=f"{self._durable} consumer info"),
+        ]
+        try:
+            await self._pull(subscription)
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            # Stop interest now: draining the connection would otherwise wait on pull replies.
+            try:
+                await subscription.unsubscribe()
+            except Exception:  # the connection is closing anyway
+                pass
+
+    async def _create(self) -> None:
+        """Create the consumer, or bring an existing one to this definition (a shorter ack wait…)."""
         config = ConsumerConfig(
+            name=self._durable,
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -97,43 +183,45 @@ class DurableConsumer:
             max_ack_pending=4 * self._batch,
             filter_subject=self._filter,
         )
-        subscription = None
-        while subscription is None:
+        waiting_for_stream = False
+        while True:
             try:
-                subscription = await self._js.pull_subscribe(
-                    self._filter, durable=self._durable, stream=self._stream, config=config
-                )
+                await self._outages.retry(lambda: self._js.add_consumer(self._stream, config))
+                return
             except NotFoundError:
                 # The stream's owner has not created it yet: wait for it rather than fail.
-                log.info("stream %s not there yet, waiting", self._stream)
+                if not waiting_for_stream:
+                    log.info("stream %s not there yet, waiting for it", self._stream)
+                    waiting_for_stream = True
                 await asyncio.sleep(1.0)
-        log.info("consuming %s from %s as %s", self._filter, self._stream, self._durable)
-        try:
-            await self._pull(subscription)
-        finally:
-            # Stop interest now: draining the connection would otherwise wait on pull replies.
-            await subscription.unsubscribe()
 
     async def _pull(self, subscription: JetStreamContext.PullSubscription) -> None:
         # With keyed concurrency, the next batch is fetched while the current one's slowest key
         # finishes (two batches in flight); messages of one key still go one after the other.
         depth = 2 if self._concurrency > 1 and self._handle_batch is None else 1
         in_flight: set[asyncio.Task[None]] = set()
+        failures = 0
         try:
-            while True:
+            while not self._stopping.is_set():
                 if len(in_flight) >= depth:
                     _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 try:
                     messages = await subscription.fetch(self._batch, timeout=1.0)
                 except NatsTimeout:
+                    failures = 0
                     continue
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    log.warning("fetch from %s failed (%s)", self._stream, type(exc).__name__)
-                    await asyncio.sleep(1.0)
+                    # The bus is away (its outage is logged by the connection): wait, then ask again.
+                    failures += 1
+                    log.debug("fetch from %s failed (%s)", self._stream, type(exc).__name__)
+                    await asyncio.sleep(min(2.0, 0.2 * 2**failures))
                     continue
+                failures = 0
                 in_flight.add(asyncio.create_task(self.process_batch(messages)))
+            if in_flight:  # stopping: finish what was fetched
+                await asyncio.wait(in_flight)
         finally:
             for task in in_flight:
                 task.cancel()
@@ -141,21 +229,22 @@ class DurableConsumer:
 
     async def process_batch(self, messages: list[Msg]) -> None:
         """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
+        for msg in messages:
+            self._held[msg.reply] = msg
+            if msg.metadata.num_delivered > 1:
+                metrics.REDELIVERIES.labels(self._durable).inc()
         decoded = [(msg, self._decode(msg)) for msg in messages]
         if self._handle_batch is not None and await self._all_at_once(decoded, self._handle_batch):
             return
-        groups: dict[Hashable, list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]]] = {}
+        groups: dict[Hashable, list[tuple[Msg, Decoded]]] = {}
         for index, (msg, outcome) in enumerate(decoded):
             if self._concurrency > 1 and isinstance(outcome, tuple) and outcome[0].key is not None:
                 key: Hashable = ("key", outcome[0].key(outcome[1]))
             else:
                 key = ("alone", index) if self._concurrency > 1 else "all"
             groups.setdefault(key, []).append((msg, outcome))
-        async def run(
-            after: asyncio.Task[None] | None,
-            group: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]],
-            one_key: bool,
-        ) -> None:
+
+        async def run(after: asyncio.Task[None] | None, group: list[tuple[Msg, Decoded]], one_key: bool) -> None:
             if after is not None:  # the same key's messages of the previous batch go first
                 await asyncio.wait([after])
             async with self._slots:  # taken only after waiting, so that waiting never holds a slot
@@ -180,26 +269,26 @@ class DurableConsumer:
         if self._tails.get(key) is task:
             del self._tails[key]
 
-    async def _all_at_once(
-        self, decoded: list[tuple[Msg, tuple[Route, BaseModel] | MalformedMessage]], handler: BatchHandler
-    ) -> bool:
-        """One call for these messages (one transaction); on failure, each message on its own."""
+    async def _all_at_once(self, decoded: list[tuple[Msg, Decoded]], handler: BatchHandler) -> bool:
+        """One call for these messages (one transaction), outages waited out; on another
+        failure, False: the caller handles each message on its own."""
         readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple)]
         if readable:
+            items = [(msg.subject, message) for msg, message in readable]
             try:
-                await handler([(msg.subject, message) for msg, message in readable])
+                await self._outages.retry(lambda: handler(items))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("batch of %d failed (%s); handling each on its own", len(readable), type(exc).__name__)
                 return False
-            await asyncio.gather(*(msg.ack() for msg, _ in readable))
+            await asyncio.gather(*(self._ack(msg) for msg, _ in readable))
         for msg, outcome in decoded:
             if isinstance(outcome, MalformedMessage):
                 await self._reject(msg, outcome.reason)
         return True
 
-    def _decode(self, msg: Msg) -> tuple[Route, BaseModel] | MalformedMessage:
+    def _decode(self, msg: Msg) -> Decoded:
         route = self._routes.get(msg.subject)
         if route is None:
             return MalformedMessage("unknown subject")
@@ -208,39 +297,91 @@ class DurableConsumer:
         except MalformedMessage as exc:
             return exc
 
-    async def _handle(self, msg: Msg, decoded: tuple[Route, BaseModel] | MalformedMessage) -> None:
+    async def _handle(self, msg: Msg, decoded: Decoded) -> None:
         if isinstance(decoded, MalformedMessage):
             await self._reject(msg, decoded.reason)
             return
+        if msg.metadata.num_delivered > MAX_DELIVERIES:
+            await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
+            return
         route, message = decoded
-        try:
-            await route.handle(message)
-        except asyncio.CancelledError:
-            raise
-        except TRANSIENT as exc:
-            log.warning("transient failure on %s (%s), will retry", msg.subject, type(exc).__name__)
-            await msg.nak(delay=1.0)
-            return
-        except Exception:
-            attempts = msg.metadata.num_delivered
-            log.exception("failed to process a message on %s (attempt %d)", msg.subject, attempts)
-            if attempts >= MAX_ATTEMPTS:
-                await self._reject(msg, "processing failed")
-            else:
-                await msg.nak(delay=min(30.0, 2.0**attempts))
-            return
-        await msg.ack()
+        failures = 0
+        while True:
+            try:
+                await self._outages.retry(lambda: route.handle(message))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                log.exception("failed to process a message on %s (attempt %d of %d)", msg.subject, failures, MAX_ATTEMPTS)
+                if failures >= MAX_ATTEMPTS:
+                    await self._reject(msg, "processing failed")
+                    return
+                await asyncio.sleep(self._retry_wait(failures))  # held meanwhile (kept alive)
+                continue
+            break
+        await self._ack(msg)
 
     async def _reject(self, msg: Msg, reason: str) -> None:
+        """Record the rejection (outages waited out), then ack; a rejection that cannot be recorded
+        leaves the message unacknowledged, to be tried again."""
         event_id = readable_event_id(msg.data)
         log.warning("rejected a message on %s: %s", msg.subject, reason)
         try:
-            await self._on_reject(msg.subject, event_id, reason)
+            await self._outages.retry(lambda: self._on_reject(msg.subject, event_id, reason))
         except asyncio.CancelledError:
             raise
-        except TRANSIENT:
-            await msg.nak(delay=1.0)  # recording the rejection must not be lost either: retry
-            return
         except Exception:
-            log.exception("could not record a rejection on %s", msg.subject)
-        await msg.ack()
+            log.exception("could not record a rejection on %s; the message stays unacknowledged", msg.subject)
+            self._held.pop(msg.reply, None)
+            await _quietly(msg.nak(delay=30.0))
+            return
+        metrics.REJECTED.labels(self._durable, reason_label(reason)).inc()
+        await self._ack(msg, processed=False)
+
+    async def _ack(self, msg: Msg, processed: bool = True) -> None:
+        """Acknowledge a message whose effect is committed. If the ack is lost (the bus is away),
+        the message comes back and its handler, being idempotent, changes nothing."""
+        self._held.pop(msg.reply, None)
+        await _quietly(msg.ack())
+        if processed:
+            self._processed.inc()
+
+    async def _keep_alive(self) -> None:
+        """Tell JetStream the held messages are still being worked on, well within the ack wait."""
+        age = metrics.CONSUMER_BACKLOG_AGE.labels(self._durable)
+        while True:
+            await asyncio.sleep(self._ack_wait / 4)
+            held = list(self._held.values())
+            if held:
+                await asyncio.gather(*(msg.in_progress() for msg in held), return_exceptions=True)
+            age.set(self.backlog_age())
+
+    async def _watch(self) -> None:
+        """The consumer's state, as JetStream sees it, for the metrics."""
+        pending = metrics.CONSUMER_PENDING.labels(self._durable)
+        ack_pending = metrics.CONSUMER_ACK_PENDING.labels(self._durable)
+        redelivered = metrics.CONSUMER_REDELIVERED.labels(self._durable)
+        while True:
+            try:
+                info = await self._js.consumer_info(self._stream, self._durable, timeout=2.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_outage(exc):
+                    log.warning("consumer info of %s: %s", self._durable, type(exc).__name__)
+            else:
+                pending.set(info.num_pending or 0)
+                ack_pending.set(info.num_ack_pending or 0)
+                redelivered.set(info.num_redelivered or 0)
+            await asyncio.sleep(CONSUMER_INFO_SECONDS)
+
+
+async def _quietly(action: Awaitable[Any]) -> None:
+    """An ack or nak whose loss is harmless (the message comes back and changes nothing)."""
+    try:
+        await action
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.debug("ack not sent (%s)", type(exc).__name__)

@@ -13,7 +13,9 @@ import asyncpg
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
+from . import metrics
 from .codec import encode
+from .outages import OUTAGES, dependency_of
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +58,25 @@ class OutboxRelay:
 
     async def run(self) -> None:
         failures = 0
+        failing_on: str | None = None
         while True:
             try:
                 published = await self.relay_batch()
-                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS, a stream or the database down: keep the rows, retry with backoff.
                 failures += 1
-                log.warning("outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__)
-                await asyncio.sleep(min(5.0, 0.2 * 2**failures))
+                failing_on = dependency_of(exc.cause if isinstance(exc, OutboxStuck) else exc)
+                if failing_on is not None:
+                    OUTAGES.failing(failing_on, exc)  # logged once for the whole outage
+                else:
+                    log.warning("outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__)
+                await asyncio.sleep(min(2.0, 0.1 * 2**failures))
                 continue
+            failures = 0
+            if failing_on is not None:
+                OUTAGES.working(failing_on)
+                failing_on = None
             if published < BATCH:
                 try:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
@@ -98,9 +108,32 @@ class OutboxRelay:
         failed = len(rows) - len(published)
         if failed:
             first = next(result for result in results if isinstance(result, BaseException))
-            raise OutboxStuck(f"{failed} of {len(rows)} messages not published ({type(first).__name__})")
+            raise OutboxStuck(f"{failed} of {len(rows)} messages not published ({type(first).__name__})", first)
         return len(rows)
 
 
 class OutboxStuck(Exception):
     """Some messages could not be published this round; they stay in the outbox."""
+
+    def __init__(self, message: str, cause: BaseException) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+async def watch_outbox(pool: asyncpg.Pool, waiting: str, label: str, every_seconds: float = 5.0) -> None:
+    """Export how many rows wait in an outbox and how old the oldest is; `waiting` is the rows'
+    FROM clause (a table with a `created_at` column, and the condition of a row still waiting)."""
+    depth, age = metrics.OUTBOX_DEPTH.labels(label), metrics.OUTBOX_AGE.labels(label)
+    query = f"SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) FROM {waiting}"
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                row = await conn.fetchrow(query)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # an outage: the other loops log it; the gauges keep their last value
+            pass
+        else:
+            depth.set(row[0])
+            age.set(float(row[1]))
+        await asyncio.sleep(every_seconds)

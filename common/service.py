@@ -2,8 +2,9 @@
 
 A service's composition root (`__main__.py`) reads its settings and calls `run_service` with
 a `setup` function that registers its endpoints and background tasks. This module opens the
-NATS connection and the database pool, applies migrations, answers health checks, relays the
-outbox, and on SIGTERM or SIGINT stops taking work, then drains and closes everything.
+NATS connection and the database pool (waiting for either while it is away), applies
+migrations, answers health checks, serves its metrics, relays the outbox, and on SIGTERM or
+SIGINT stops taking work, then drains and closes everything.
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ from nats.micro.request import Request
 from nats.micro.service import Service
 from pydantic import BaseModel
 
-from . import event_loop
-from .bus import connect, endpoint
+from . import event_loop, metrics
+from .bus import call, connect, endpoint
+from .consumer import DurableConsumer
 from .logs import configure_logging
 from .migrate import migrate
-from .outbox import OutboxRelay
+from .outages import BUS, DATABASE, OUTAGES, dependency_of
+from .outbox import OutboxRelay, watch_outbox
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -40,9 +43,12 @@ class HealthCheck(BaseModel):
 
 
 class Health(BaseModel):
+    """`<service>.health`: live (it answers), and whether it is ready to take work, with each check."""
+
     service: str
-    status: str
-    database: str
+    status: str  # "ok" when ready, else "not_ready"
+    ready: bool
+    checks: dict[str, str]
 
 
 class InFlight:
@@ -94,12 +100,71 @@ class Runtime:
     micro: Service
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
+    consumers: list[DurableConsumer] = field(default_factory=list)
+    database_ok: bool = True  # as the last readiness check found it
 
     def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
         """Run a background task for the life of the service; its crash stops the service."""
         task = asyncio.create_task(coro, name=name)
         task.add_done_callback(_stop_on_crash)
         self.tasks.append(task)
+
+    def consume(self, consumer: DurableConsumer, needs: tuple[str, ...] = ()) -> None:
+        """Run a durable consumer for the life of the service, once the services it `needs` answer;
+        its backlog counts for readiness."""
+        self.consumers.append(consumer)
+
+        async def consume() -> None:
+            for service in needs:
+                await self.wait_for(service)
+            await consumer.run()
+
+        self.spawn(consume(), f"{consumer.name} consumer")
+
+    async def wait_for(self, service: str) -> None:
+        """Wait until another service answers its health check (logged once while waiting), so that
+        nothing is consumed, and nothing rejected, before what it needs is there."""
+        waited = False
+        while True:
+            try:
+                await call(self.nc, f"{service}.health", HealthCheck(), Health, timeout=2.0)
+                break
+            except Exception as exc:
+                if not waited:
+                    log.info("waiting for %s to answer before consuming (%s)", service, type(exc).__name__)
+                    waited = True
+                await asyncio.sleep(0.5)
+        if waited:
+            log.info("%s answers", service)
+
+    def readiness(self) -> tuple[bool, dict[str, str]]:
+        """Ready: the database answered the last check, the bus is connected, no backlog older than the limit."""
+        limit = self.settings.operations.ready_max_backlog_seconds
+        oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
+        checks = {
+            DATABASE: "ok" if self.database_ok else "unavailable",
+            BUS: "ok" if self.nc.is_connected else "unavailable",
+            "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
+        }
+        ready = all(state == "ok" for state in checks.values())
+        metrics.READY.set(1 if ready else 0)
+        return ready, checks
+
+    async def check_database(self) -> bool:
+        """One query with a short deadline; the result feeds readiness and the outage log."""
+        try:
+            async with asyncio.timeout(2.0):
+                async with self.pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            OUTAGES.failing(dependency_of(exc) or DATABASE, exc)
+            self.database_ok = False
+            return False
+        OUTAGES.working(DATABASE)
+        self.database_ok = True
+        return True
 
     async def add_endpoints(self, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
         """Register request/reply endpoints on their subjects (`<service>.…`), shared by all copies."""
@@ -109,6 +174,22 @@ class Runtime:
             await endpoints.add_endpoint(
                 name=name.replace(".", "_"), subject=name, handler=self.requests.concurrent(handler)
             )
+
+    async def stop_taking_requests(self) -> None:
+        """Stop the endpoints without losing a request: each subscription is drained (the server
+        stops routing to this copy; what it already routed here is still answered), then the
+        micro service stops. nats-py's own `stop()` unsubscribes, which drops what is in flight
+        to this copy: a rolling restart would fail those requests."""
+        endpoints = getattr(self.micro, "_endpoints", [])
+        for endpoint_ in endpoints:
+            subscription = getattr(endpoint_, "_subscription", None)
+            if subscription is not None:
+                try:
+                    await subscription.drain()
+                except Exception as exc:  # the connection is going anyway
+                    log.warning("draining an endpoint failed (%s)", type(exc).__name__)
+        self.micro._endpoints = []  # drained above: nothing left for stop() to unsubscribe
+        await self.micro.stop()
 
 
 _stop = asyncio.Event()
@@ -151,32 +232,49 @@ async def run_service(
 ) -> None:
     """Start the service, run until SIGTERM or SIGINT, then shut down gracefully."""
     configure_logging(settings.log_level, name)
+    OUTAGES.alert_after = settings.operations.outage_alert_seconds
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _stop.set)
 
     async with AsyncExitStack() as stack:
-        pool = await open_pool(settings.database_url, name, name)
+        # The database may not be there yet (start-up order does not matter): wait for it, logged once.
+        pool = await OUTAGES.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
         stack.push_async_callback(_step, "close the database pool", pool.close)
-        async with pool.acquire() as conn:
-            await migrate(conn, name, migrations)
+        metrics.watch_pool(pool)
+
+        async def migrated() -> None:
+            async with pool.acquire() as conn:
+                await migrate(conn, name, migrations)
+
+        await OUTAGES.retry(migrated)
 
         nc = await connect(settings.bus, name)
         stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
         js = nc.jetstream()
         micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
         runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
+        for dependency in (DATABASE, BUS):
+            metrics.dependency_watched(dependency, OUTAGES)
+        operations = settings.operations
+        metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, runtime.readiness)
+        stack.push_async_callback(_step, "stop serving metrics", metrics_server.cleanup)
         stack.push_async_callback(_step, "finish the requests taken", runtime.requests.finish)
-        stack.push_async_callback(_step, "stop taking requests", micro.stop)
+        stack.push_async_callback(_step, "stop taking requests", runtime.stop_taking_requests)
         stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
+        stack.push_async_callback(
+            _step, "finish the messages in hand", lambda: asyncio.gather(*(c.stop() for c in runtime.consumers))
+        )
 
         async def health(_: HealthCheck) -> Health:
-            async with pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-            return Health(service=name, status="ok", database="ok")
+            await runtime.check_database()
+            ready, checks = runtime.readiness()
+            return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
 
         await runtime.add_endpoints({f"{name}.health": endpoint(health, HealthCheck)})
         runtime.spawn(runtime.outbox.run(), "outbox relay")
+        runtime.spawn(watch_outbox(pool, "outbox", "bus"), "outbox metrics")
+        runtime.spawn(_check_database_forever(runtime), "database check")
         # What setup opens (HTTP clients...) closes after the tasks and endpoints that use it stop.
         resources = AsyncExitStack()
         stack.push_async_callback(_step, "close service resources", resources.aclose)
@@ -186,6 +284,13 @@ async def run_service(
         await _stop.wait()
         log.info("%s stopping", name)
     log.info("%s stopped", name)
+
+
+async def _check_database_forever(runtime: Runtime, every_seconds: float = 5.0) -> None:
+    """Readiness and the outage log follow the database even while nothing else asks it."""
+    while True:
+        await runtime.check_database()
+        await asyncio.sleep(every_seconds if runtime.database_ok else 1.0)
 
 
 async def _step(what: str, action: Callable[[], Awaitable[object]]) -> None:

@@ -93,20 +93,48 @@ class BusSettings:
         )
 
 
+METRICS_PORTS = {"gateway": 9100, "identity": 9101, "documents": 9102, "requests": 9103, "notify": 9104, "audit": 9105}
+"""Each process's default Prometheus port: on one machine, one copy of each needs no setting."""
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    """How a process is watched: its metrics port, when an outage is an alert, when it is not ready."""
+
+    metrics_host: str
+    metrics_port: int
+    outage_alert_seconds: int
+    ready_max_backlog_seconds: int
+
+    @classmethod
+    def from_env(cls, process: str) -> "OperationsSettings":
+        port = env_int("PORTAL_METRICS_PORT", METRICS_PORTS[process])
+        if not 0 <= port <= 65535:
+            raise SettingsError("PORTAL_METRICS_PORT", "is malformed: expected a port number")
+        return cls(
+            metrics_host=env_str("PORTAL_METRICS_HOST", "127.0.0.1"),
+            metrics_port=port,
+            outage_alert_seconds=env_int("PORTAL_OUTAGE_ALERT_SECONDS", 60),
+            ready_max_backlog_seconds=env_int("PORTAL_READY_MAX_BACKLOG_SECONDS", 120),
+        )
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
-    """What every back-end service reads: bus, database, environment."""
+    """What every back-end service reads: bus, database, environment, operations."""
 
     bus: BusSettings
     database_url: str
     environment: str
     log_level: str
+    operations: OperationsSettings
 
     @classmethod
-    def from_env(cls) -> "ServiceSettings":
+    def from_env(cls, process: str) -> "ServiceSettings":
         return cls(
             bus=BusSettings.from_env(),
             database_url=env_str("DATABASE_URL"),
             environment=env_choice("PORTAL_ENV", ("dev", "test", "prod"), "prod"),
             log_level=env_str("LOG_LEVEL", "INFO"),
+            operations=OperationsSettings.from_env(process),
         )

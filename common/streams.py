@@ -8,6 +8,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import BadRequestError
 
 from .contracts import hospital
+from .outages import OUTAGES
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,15 @@ def stream_config(name: str, replicas: int) -> StreamConfig:
 
 
 async def ensure_stream(js: JetStreamContext, name: str, replicas: int) -> None:
-    """Create the stream, or bring an existing one to the current definition."""
+    """Create the stream, or bring an existing one to the current definition (waiting while
+    JetStream is not available, as in a cluster still electing its leader)."""
     config = stream_config(name, replicas)
-    try:
-        await js.add_stream(config)
-    except BadRequestError:
-        await js.update_stream(config)
+
+    async def create_or_update() -> None:
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)
+
+    await OUTAGES.retry(create_or_update, longest_wait=2.0)
     log.info("stream %s ready", name)

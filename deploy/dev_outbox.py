@@ -3,7 +3,8 @@
 One process runs an SMTP server that accepts any mail and a fake SMS provider speaking
 Twilio's Messages API (2010-04-01) as notify uses it. Each message received becomes one JSON
 file in DEV_OUTBOX_DIR, `<time_ns>-<uuid4 hex>.json`:
-{"kind": "sms"|"email", "to", "subject" (null for SMS), "body", "received_at"}.
+{"kind": "sms"|"email", "to", "subject" (null for SMS), "body", "received_at", "message_id"
+(the email's Message-ID header; null for SMS)}.
 Files appear atomically (written under a dot-name, then renamed), so a reader never sees half
 of one.
 """
@@ -61,7 +62,9 @@ class Outbox:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    def store(self, kind: Literal["sms", "email"], to: str, subject: str | None, body: str) -> Path:
+    def store(
+        self, kind: Literal["sms", "email"], to: str, subject: str | None, body: str, message_id: str | None = None
+    ) -> Path:
         """Write one message atomically; return its file."""
         name = f"{time.time_ns()}-{uuid.uuid4().hex}.json"
         document = {
@@ -70,6 +73,7 @@ class Outbox:
             "subject": subject,
             "body": body,
             "received_at": datetime.now(timezone.utc).isoformat(),
+            "message_id": message_id,
         }
         temporary = self.directory / f".{name}.tmp"
         with open(temporary, "w", encoding="utf-8") as file:
@@ -99,8 +103,14 @@ class MailSink:
         text_part = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
         # Lines arrive CRLF-terminated from SMTP; readers compare text, not wire format.
         body = text_part.get_content().replace("\r\n", "\n") if text_part is not None else ""
-        subject = message["Subject"]
-        self._outbox.store("email", ", ".join(envelope.rcpt_tos), str(subject) if subject is not None else None, body)
+        subject, message_id = message["Subject"], message["Message-ID"]
+        self._outbox.store(
+            "email",
+            ", ".join(envelope.rcpt_tos),
+            str(subject) if subject is not None else None,
+            body,
+            str(message_id) if message_id is not None else None,
+        )
         return "250 Message accepted for delivery"
 
 

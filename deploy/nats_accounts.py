@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "documents",
         [
             "identity.svc.physician.>",
+            "identity.health",  # waits for identity before consuming
             "documents.events.>",
             "portal.documents.>",
             "portal.rejected",
@@ -70,7 +71,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         ],
     ),
     "requests": _service("requests", ["portal.requests.>"]),
-    "notify": _service("notify", ["identity.svc.contact", *_js_stream("PORTAL")]),
+    "notify": _service("notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL")]),
     "audit": _service("audit", ["portal.audit", *_js_stream("AUDIT", manage=True)]),
     # The hospital publishes on dpi.* and reads what the portal publishes; it must use the
     # inbox prefix `_INBOX.hospital` (nats-py: connect(inbox_prefix="_INBOX.hospital")).

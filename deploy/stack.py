@@ -50,10 +50,14 @@ async def _quiet(exc: Exception) -> None:
     """Connection errors while waiting for a server are expected; the deadline reports failure."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(avoid: frozenset[int] | set[int] = frozenset()) -> int:
+    """A port nothing listens on now, other than those in `avoid` (chosen, not yet listening)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
 
 
 def port_is_free(port: int) -> bool:
@@ -246,8 +250,10 @@ class Stack:
         """One nats-server, or `nats_nodes` forming a cluster on loopback; the URL list for clients."""
         assert self.secrets is not None
         nodes = self.config.nats_nodes
-        ports = [self.config.nats_port] + [free_port() for _ in range(nodes - 1)]
-        cluster_ports = tuple(free_port() for _ in range(nodes)) if nodes > 1 else ()
+        ports = [self.config.nats_port]
+        while len(ports) < 2 * nodes:  # client ports, then cluster ports
+            ports.append(free_port(self._chosen_ports() | set(ports)))
+        ports, cluster_ports = ports[:nodes], tuple(ports[nodes:]) if nodes > 1 else ()
         for number, port in enumerate(ports):
             key = "nats" if nodes == 1 else f"nats-{number + 1}"
             if not port_is_free(port):
@@ -355,8 +361,14 @@ class Stack:
         """The Prometheus port of a process (an extra copy gets its own)."""
         if key not in self.metrics_ports:
             fixed = self.config.fixed_metrics_ports and key in METRICS_PORTS
-            self.metrics_ports[key] = METRICS_PORTS[key] if fixed else free_port()
+            self.metrics_ports[key] = METRICS_PORTS[key] if fixed else free_port(self._chosen_ports())
         return self.metrics_ports[key]
+
+    def _chosen_ports(self) -> set[int]:
+        """Ports given to something that may not listen yet."""
+        cfg = self.config
+        chosen = {cfg.http_port, cfg.nats_port, cfg.smtp_port, cfg.sms_port, cfg.hin_test_idp_port, cfg.partner_app_port}
+        return {port for port in chosen if port} | set(self.metrics_ports.values()) | set(self.nats_ports.values())
 
     def write_env_files(self) -> Path:
         """Write each process's environment to var/env/<process>.env (mode 600), to start more copies by hand."""

@@ -10,9 +10,10 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from nats.aio.client import Client as NATS
 
-from common import event_loop
+from common import event_loop, metrics
 from common.bus import connect
 from common.logs import configure_logging
+from common.outages import BUS, OUTAGES
 
 from .app import make_app
 from .config import GatewaySettings
@@ -54,7 +55,19 @@ async def serve(settings: GatewaySettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
+    OUTAGES.alert_after = settings.operations.outage_alert_seconds
     nc = await connect(settings.bus, "gateway")
+    metrics.dependency_watched(BUS, OUTAGES)
+
+    def readiness() -> tuple[bool, dict[str, str]]:
+        """Ready while the bus is connected: every page asks a service over it."""
+        checks = {BUS: "ok" if nc.is_connected else "unavailable"}
+        ready = all(state == "ok" for state in checks.values())
+        metrics.READY.set(1 if ready else 0)
+        return ready, checks
+
+    operations = settings.operations
+    metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
     app = make_app(settings, nc)
     app.cleanup_ctx.append(bus_drained_on_cleanup(nc))
     runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
@@ -67,6 +80,7 @@ async def serve(settings: GatewaySettings) -> None:
         log.info("gateway stopping")
     finally:
         await runner.cleanup()
+        await metrics_server.cleanup()
     log.info("gateway stopped")
 
 

@@ -8,7 +8,7 @@ from .config import GatewaySettings
 from .csrf import csrf_check, csrf_cookie, csrf_input
 from .i18n import setup_templates
 from .live import delivery_feed, end_event_streams
-from .middlewares import error_pages, security_headers
+from .middlewares import error_pages, measured, security_headers
 from .routes import routes
 from .sessions import remembered_sessions, sessions
 from .state import BUS_KEY, SETTINGS_KEY
@@ -17,9 +17,9 @@ from .state import BUS_KEY, SETTINGS_KEY
 def make_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     """The gateway's application, asking the services through `nc`."""
     app = web.Application(
-        # Outermost first. The CSRF cookie wraps the error pages, which show the logout form;
-        # errors wrap the checks, which refuse by raising.
-        middlewares=[csrf_cookie, error_pages, csrf_check, sessions],
+        # Outermost first. Every request is measured; the CSRF cookie wraps the error pages,
+        # which show the logout form; errors wrap the checks, which refuse by raising.
+        middlewares=[measured, csrf_cookie, error_pages, csrf_check, sessions],
     )
     app[SETTINGS_KEY] = settings
     app[BUS_KEY] = nc

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from yarl import URL
 
-from common.settings import BusSettings, SettingsError, env_bool, env_choice, env_int, env_str
+from common.settings import BusSettings, OperationsSettings, SettingsError, env_bool, env_choice, env_int, env_str
 
 CSRF_SECRET_MIN_LENGTH = 32
 
@@ -31,6 +31,8 @@ class GatewaySettings:
     there (identity holds HIN's endpoints and the client secret)."""
     hin_test_provider: bool = False
     """HIN login goes to a TEST identity provider (the demo): the login page says so."""
+    operations: OperationsSettings = field(default_factory=lambda: OperationsSettings("127.0.0.1", 0, 60, 120))
+    """Metrics port (never the public one), outage alert time."""
 
     @classmethod
     def from_env(cls) -> "GatewaySettings":
@@ -47,7 +49,12 @@ class GatewaySettings:
             trusted_proxies=_addresses("PORTAL_TRUSTED_PROXIES", env_str("PORTAL_TRUSTED_PROXIES", "")),
             hin_origin=_origin("PORTAL_HIN_ORIGIN", env_str("PORTAL_HIN_ORIGIN", "")),
             hin_test_provider=env_bool("PORTAL_HIN_TEST_PROVIDER", False),
+            operations=OperationsSettings.from_env("gateway"),
         )
+
+    def __post_init__(self) -> None:
+        if self.operations.metrics_port and self.operations.metrics_port == self.http_port:
+            raise SettingsError("PORTAL_METRICS_PORT", "must not be the public port PORTAL_HTTP_PORT")
 
     @property
     def https(self) -> bool:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from common import metrics
 from common.errors import (
     Conflict,
     DomainError,
@@ -48,6 +50,30 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
     TooManyRequests: 429,
     ServiceUnavailable: 503,
 }
+
+
+STREAMS = frozenset({"/events"})
+"""Routes that stay open for minutes: their time is not a latency."""
+
+
+@web.middleware
+async def measured(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Each request's time per route (its pattern, never the path: ids stay out of the metrics)."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        if route not in STREAMS:
+            metrics.HTTP_SECONDS.labels(route, request.method).observe(time.perf_counter() - started)
+        metrics.HTTP_RESPONSES.labels(str(status)).inc()
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -2,38 +2,16 @@
 transaction), and falls back to one message at a time when the run fails."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-
 from pydantic import BaseModel
 
 from common.consumer import DurableConsumer, Route
+
+from .jetstream_fakes import event_messages as messages
 
 
 class Event(BaseModel):
     event_id: str
     key: str
-
-
-@dataclass
-class FakeMsg:
-    """What the consumer uses of a JetStream message."""
-
-    subject: str
-    data: bytes
-    acked: bool = False
-    naked: bool = False
-    metadata: object = field(default=None)
-
-    async def ack(self) -> None:
-        self.acked = True
-
-    async def nak(self, delay: float | None = None) -> None:
-        self.naked = True
-
-
-def messages(*keys: str) -> list[FakeMsg]:
-    return [FakeMsg("t.event", json.dumps({"event_id": f"e{n}", "key": key}).encode()) for n, key in enumerate(keys)]
 
 
 def consumer(calls: list[tuple[str, list[str]]], group_fails: bool = False) -> DurableConsumer:

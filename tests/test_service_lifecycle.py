@@ -7,6 +7,7 @@ import signal
 import uuid
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 from nats.aio.msg import Msg
 
@@ -40,9 +41,33 @@ async def test_each_service_answers_health_on_nats(stack: Stack) -> None:
     try:
         for service in ("identity", "documents", "requests", "notify", "audit"):
             reply = await nc.request(f"{service}.health", b"{}", timeout=5)
-            assert json.loads(reply.data) == {"service": service, "status": "ok", "database": "ok"}
+            assert json.loads(reply.data) == {
+                "service": service,
+                "status": "ok",
+                "ready": True,
+                "checks": {"database": "ok", "bus": "ok", "backlog": "ok"},
+            }
     finally:
         await nc.close()
+
+
+async def test_each_process_serves_metrics_liveness_and_readiness_on_its_own_port(stack: Stack) -> None:
+    async with aiohttp.ClientSession() as http:
+        for process in ("gateway", "identity", "documents", "requests", "notify", "audit"):
+            base = f"http://127.0.0.1:{stack.metrics_ports[process]}"
+            async with http.get(f"{base}/livez") as live, http.get(f"{base}/readyz") as ready:
+                assert live.status == 200 and ready.status == 200, process
+                assert (await ready.json())["ready"] is True
+            async with http.get(f"{base}/metrics") as response:
+                text = await response.text()
+            assert response.status == 200 and 'portal_dependency_up{dependency="bus"} 1.0' in text, process
+            if process == "gateway":
+                assert "portal_http_request_seconds_bucket" in text
+            else:
+                assert 'portal_db_pool_connections{state="max"}' in text and "portal_outbox_messages" in text
+        async with http.get(f"{stack.config.public_url}/metrics", allow_redirects=False) as public:
+            assert public.status in (303, 404) and "portal_" not in await public.text()  # never on the public port
+    assert len(set(stack.metrics_ports.values())) == len(stack.metrics_ports)
 
 
 async def test_extra_copy_starts_serves_and_stops_gracefully_on_sigterm(stack: Stack) -> None:

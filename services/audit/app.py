@@ -36,4 +36,4 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
         handle_batch=partial(handlers.record_batch, sources={subject_for(s): s for s in SOURCES}, **deps),
         batch=256,
     )
-    runtime.spawn(consumer.run(), "audit records consumer")
+    runtime.consume(consumer)

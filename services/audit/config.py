@@ -12,4 +12,4 @@ class AuditSettings:
 
     @classmethod
     def from_env(cls) -> "AuditSettings":
-        return cls(service=ServiceSettings.from_env())
+        return cls(service=ServiceSettings.from_env("audit"))

@@ -64,7 +64,10 @@ async def _append(pool: asyncpg.Pool, relay: OutboxRelay, entries: list[Entry]) 
 async def record_rejection(
     subject: str, event_id: str | None, reason: str, *, pool: asyncpg.Pool, relay: OutboxRelay
 ) -> None:
-    """A message on the audit stream that could not be stored is itself recorded, so its loss shows."""
+    """A message on the audit stream that could not be stored is itself recorded, so its loss shows.
+
+    Raises if the record cannot be committed: the consumer then keeps the message (an outage is
+    waited out) rather than acknowledge a rejection that left no trace."""
     rejection_id = (
         uuid.uuid5(_REJECTION_NAMESPACE, f"{subject}\n{event_id}").hex if event_id else uuid.uuid4().hex
     )
@@ -76,8 +79,4 @@ async def record_rejection(
         entity=Entity(kind="message", id=event_id),
         detail=f"{subject}: {reason}"[:500],
     )
-    try:
-        await record(rejection, source=SELF, pool=pool, relay=relay)
-    except Exception:
-        # The consumer acks the message next; a crash here would only redeliver it to fail again.
-        log.exception("could not record the rejection of a message on %s", subject)
+    await record(rejection, source=SELF, pool=pool, relay=relay)

@@ -76,7 +76,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             concurrency=settings.ingest_concurrency,
             handle_group=partial(receiving.episode_messages, deps=receivers),  # type: ignore[arg-type]
         )
-        runtime.spawn(consumer.run(), "dpi consumer")
+        runtime.consume(consumer, needs=("identity",))  # each delivery asks identity about the physician
         runtime.spawn(receiving.sweep_forever(receivers, settings.pending_sweep_seconds), "pending sweep")
 
     return setup

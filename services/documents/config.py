@@ -30,7 +30,7 @@ class DocumentsSettings:
     @classmethod
     def from_env(cls) -> "DocumentsSettings":
         return cls(
-            service=ServiceSettings.from_env(),
+            service=ServiceSettings.from_env("documents"),
             token_public_key=env_file("PORTAL_TOKEN_PUBLIC_KEY"),
             master_keys=_master_keys(),
             pending_designation_days=env_int("PORTAL_PENDING_DESIGNATION_DAYS", 30),

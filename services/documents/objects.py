@@ -11,6 +11,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, ObjectStoreConfig, StorageType
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError, ObjectNotFoundError
 
+from common.outages import OUTAGES
+
 from .contents import MAX_SIZE, InvalidContent
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,12 @@ DAY = 24 * 3600
 
 
 async def ensure_bucket(js: JetStreamContext, replicas: int) -> None:
-    """Create the bucket the hospital puts large contents in (objects expire after 30 days)."""
+    """Create the bucket the hospital puts large contents in (objects expire after 30 days),
+    waiting while JetStream is not available."""
+    await OUTAGES.retry(lambda: _ensure_bucket(js, replicas), longest_wait=2.0)
+
+
+async def _ensure_bucket(js: JetStreamContext, replicas: int) -> None:
     try:
         await js.object_store(BUCKET)
     except BucketNotFoundError:

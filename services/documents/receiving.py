@@ -6,7 +6,6 @@ by side never deliver a document twice nor miss a designation that arrives at th
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 
 from common.contracts import audit, documents as api, hospital
 from common.contracts.physicians import PhysicianRef
+from common.outages import periodically
 from common.outbox import OutboxRelay, enqueue, enqueue_many
 from common.recent import Recent
 
@@ -372,12 +372,5 @@ async def sweep_pending(deps: Deps) -> None:
 
 async def sweep_forever(deps: Deps, every_seconds: float) -> None:
     """Run `sweep_pending` periodically; a failed round is logged and tried again next time."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await sweep_pending(deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("sweeping pending documents failed; trying again later")
+    await periodically(lambda: sweep_pending(deps), every_seconds, "sweeping pending documents")
 

@@ -56,7 +56,7 @@ class IdentitySettings:
     def from_env(cls) -> "IdentitySettings":
         public_url = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
         return cls(
-            service=ServiceSettings.from_env(),
+            service=ServiceSettings.from_env("identity"),
             signing_key=env_file("PORTAL_TOKEN_SIGNING_KEY"),
             assertion_signing_key=env_file("PORTAL_ASSERTION_SIGNING_KEY"),
             token_ttl_seconds=env_int("PORTAL_TOKEN_TTL_SECONDS", 120),

@@ -3,10 +3,11 @@ failed-login throttles idle for a day, code attempts a day past their expiry (wi
 password hash or number that waited in them), HIN attempts an hour past theirs."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import asyncpg
+
+from common.outages import periodically
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,9 @@ async def sweep(pool: asyncpg.Pool) -> dict[str, int]:
 
 
 async def run(pool: asyncpg.Pool, every_seconds: float) -> None:
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            forgotten = await sweep(pool)
-        except (asyncpg.PostgresError, OSError) as exc:  # the next pass tries again
-            log.warning("housekeeping pass failed: %s", type(exc).__name__)
-            continue
+    async def one_pass() -> None:
+        forgotten = await sweep(pool)
         if any(forgotten.values()):
             log.info("housekeeping forgot %s", ", ".join(f"{n} {table}" for table, n in forgotten.items() if n))
+
+    await periodically(one_pass, every_seconds, "housekeeping")

@@ -1,7 +1,6 @@
 """Notify's subjects and their handlers, wired to the running service."""
 from __future__ import annotations
 
-import logging
 from contextlib import AsyncExitStack
 from functools import partial
 
@@ -12,26 +11,21 @@ from common.consumer import DurableConsumer, Route
 from common.contracts import hospital, notify
 from common.contracts.hospital import DocumentDelivered
 from common.contracts.notify import SendMail, SendSms
+from common.outbox import watch_outbox
 from common.service import Runtime
 
 from . import handlers
 from .config import NotifySettings
 from .mail import Mailer
+from .sending import EmailSender
 from .sms import SmsProvider
-
-log = logging.getLogger(__name__)
 
 NAME = "notify"
 DELIVERED_DURABLE = "notify-delivered"
 
 
-async def on_reject(subject: str, event_id: str | None, reason: str) -> None:
-    """Our own stream: a bad message there is a bug to look at, not something to report to anyone."""
-    log.error("set aside a message on %s (event %s): %s", subject, event_id or "unknown", reason)
-
-
 async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Register notify's endpoints and start its consumer."""
+    """Register notify's endpoints, start sending what is due, and consume deliveries once identity answers."""
     session = aiohttp.ClientSession()
     stack.push_async_callback(session.close)
     sms = SmsProvider(settings.sms, session)
@@ -43,32 +37,28 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
     }
     await runtime.add_endpoints(endpoints)
 
-    routes = {
-        hospital.DELIVERED: Route(
-            DocumentDelivered,
-            partial(
-                handlers.announce_delivered_document,
-                pool=runtime.pool,
-                contacts=partial(handlers.find_contact, runtime.nc),
-                mailer=mailer,
-                portal_url=settings.public_url,
-            ),
-        ),
-    }
+    sender = EmailSender(runtime.pool, mailer, settings.public_url)
+    runtime.spawn(sender.run(), "email sender")
+    runtime.spawn(watch_outbox(runtime.pool, WAITING_EMAILS, "email"), "email outbox metrics")
+
+    deps = handlers.Deps(
+        pool=runtime.pool,
+        contacts=partial(handlers.find_contact, runtime.nc),
+        sender=sender,
+        outbox=runtime.outbox,
+        mail_domain=mailer.domain,
+    )
     consumer = DurableConsumer(
         runtime.js,
         stream=hospital.STREAM_PORTAL,
         durable=DELIVERED_DURABLE,
         filter_subject=hospital.DELIVERED,
-        routes=routes,
-        on_reject=on_reject,
-        handle_batch=partial(
-            handlers.announce_delivered_documents,
-            pool=runtime.pool,
-            contacts=partial(handlers.find_contact, runtime.nc),
-            mailer=mailer,
-            portal_url=settings.public_url,
-        ),
+        routes={hospital.DELIVERED: Route(DocumentDelivered, partial(handlers.announce_delivered_document, deps=deps))},
+        on_reject=partial(handlers.record_rejection, deps=deps),
+        handle_batch=partial(handlers.announce_delivered_documents, deps=deps),  # type: ignore[arg-type]
         batch=256,
     )
-    runtime.spawn(consumer.run(), "documents delivered consumer")
+    runtime.consume(consumer, needs=("identity",))  # every delivery needs the physician's contact
+
+
+WAITING_EMAILS = "outgoing_emails WHERE state IN ('pending', 'sending')"

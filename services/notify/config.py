@@ -71,7 +71,7 @@ class NotifySettings:
     @classmethod
     def from_env(cls) -> "NotifySettings":
         return cls(
-            service=ServiceSettings.from_env(),
+            service=ServiceSettings.from_env("notify"),
             smtp=SmtpSettings.from_env(),
             sms=SmsSettings.from_env(),
             mail_from=env_str("PORTAL_MAIL_FROM", "Portail <portail@localhost>"),

@@ -1,34 +1,43 @@
 """Notify's handlers: one per subject, typed message in, dependencies as arguments."""
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 import asyncpg
 from nats.aio.client import Client as NATS
 
+from common import metrics
 from common.bus import call
-from common.contracts import hospital, identity
+from common.contracts import audit, hospital, identity
 from common.contracts.hospital import DocumentDelivered
 from common.contracts.identity import Contact, ContactLookup
 from common.contracts.notify import MailAccepted, SendMail, SendSms, SmsAccepted
-from common.errors import InvalidRequest, NotFound
+from common.errors import InvalidRequest, NotFound, ServiceUnavailable
+from common.outbox import OutboxRelay, enqueue
 
 from . import messages, store
 from .mail import Mailer, MailRefused
 from .messages import MailText
+from .sending import EmailSender
 from .sms import SmsProvider
 
 log = logging.getLogger(__name__)
-
-NEW_DOCUMENT = "new_document"
 
 FindContact = Callable[[str], Awaitable[Contact | None]]
 
 
 async def send_sms(message: SendSms, provider: SmsProvider) -> SmsAccepted:
     """`notify.api.sms.send`: send the SMS now; the text is never logged nor stored."""
-    return SmsAccepted(provider_id=await provider.send(message.to, message.text))
+    try:
+        provider_id = await provider.send(message.to, message.text)
+    except ServiceUnavailable:
+        metrics.NOTIFICATIONS_FAILED.labels("sms", "unavailable").inc()
+        raise
+    metrics.NOTIFICATIONS_SENT.labels("sms", "code").inc()
+    return SmsAccepted(provider_id=provider_id)
 
 
 async def send_mail(message: SendMail, mailer: Mailer) -> MailAccepted:
@@ -36,7 +45,12 @@ async def send_mail(message: SendMail, mailer: Mailer) -> MailAccepted:
     try:
         await mailer.send(str(message.to), MailText(subject=message.subject, body=message.body))
     except MailRefused as refused:
+        metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
         raise InvalidRequest(str(refused)) from None
+    except ServiceUnavailable:
+        metrics.NOTIFICATIONS_FAILED.labels("email", "unavailable").inc()
+        raise
+    metrics.NOTIFICATIONS_SENT.labels("email", "account").inc()
     return MailAccepted()
 
 
@@ -48,49 +62,66 @@ async def find_contact(nc: NATS, physician: str) -> Contact | None:
         return None
 
 
-async def announce_delivered_document(
-    event: DocumentDelivered,
-    *,
-    pool: asyncpg.Pool,
-    contacts: FindContact,
-    mailer: Mailer,
-    portal_url: str,
-) -> None:
+@dataclass(frozen=True)
+class Deps:
+    pool: asyncpg.Pool
+    contacts: FindContact
+    sender: EmailSender
+    outbox: OutboxRelay
+    mail_domain: str
+
+
+async def announce_delivered_document(event: DocumentDelivered, *, deps: Deps) -> None:
     """`portal.documents.delivered`, one event (when a batch failed): as a batch of one."""
-    await announce_delivered_documents(
-        [(hospital.DELIVERED, event)], pool=pool, contacts=contacts, mailer=mailer, portal_url=portal_url
-    )
+    await announce_delivered_documents([(hospital.DELIVERED, event)], deps=deps)
 
 
-async def announce_delivered_documents(
-    items: list[tuple[str, DocumentDelivered]],
-    *,
-    pool: asyncpg.Pool,
-    contacts: FindContact,
-    mailer: Mailer,
-    portal_url: str,
-) -> None:
+async def announce_delivered_documents(items: list[tuple[str, DocumentDelivered]], *, deps: Deps) -> None:
     """A fetched batch of deliveries: one email per physician, however many documents they got.
 
-    A burst of documents for one physician is one email, not one per document. A failure raises,
-    and the consumer then handles the events one at a time.
+    The emails are written in the transaction that records the events as processed, and sent
+    once it has committed (`sending.EmailSender`): a failure here, or a crash, sends nothing, and
+    a redelivery finds the events done. A failure raises; the consumer tries again (an outage) or
+    handles the events one at a time.
     """
     events = [event for _, event in items]
-    async with pool.acquire() as conn:
+    async with deps.pool.acquire() as conn:
         done = await store.processed_among(conn, [event.event_id for event in events])
-    by_physician: dict[str, list[DocumentDelivered]] = {}
+    by_physician: dict[str, list[str]] = {}
     for event in events:
         if event.event_id not in done:
-            by_physician.setdefault(event.physician.key, []).append(event)
-    for physician, theirs in by_physician.items():
-        contact = await contacts(physician)
-        async with pool.acquire() as conn, conn.transaction():
-            claimed = await store.claim_events(conn, [event.event_id for event in theirs], hospital.DELIVERED)
+            by_physician.setdefault(event.physician.key, []).append(event.event_id)
+    if not by_physician:
+        return
+    physicians = list(by_physician)
+    contacts = await asyncio.gather(*(deps.contacts(physician) for physician in physicians))
+    async with deps.pool.acquire() as conn, conn.transaction():
+        for physician, contact in zip(physicians, contacts):
+            claimed = await store.claim_events(conn, by_physician[physician], hospital.DELIVERED)
             if not claimed or contact is None or contact.notify_new_documents != "each":
                 continue
-            try:
-                text = messages.new_document(contact.locale, portal_url, several=len(claimed) > 1)
-                await mailer.send(contact.email, text)
-            except MailRefused:
-                continue
-            await store.record_sent_email(conn, contact.account_id, NEW_DOCUMENT)
+            kind = messages.NEW_DOCUMENTS if len(claimed) > 1 else messages.NEW_DOCUMENT
+            await store.add_email(
+                conn, contact.account_id, contact.email, contact.locale, kind, deps.mail_domain, MERGED_NOTICES
+            )
+    deps.sender.wake()
+
+
+MERGED_NOTICES = {messages.NEW_DOCUMENT: messages.NEW_DOCUMENTS, messages.NEW_DOCUMENTS: messages.NEW_DOCUMENTS}
+"""A notice of new documents still waiting to go absorbs the next one: one email, "new documents"."""
+
+
+async def record_rejection(subject: str, event_id: str | None, reason: str, *, deps: Deps) -> None:
+    """A message on our own stream that could not be processed: a bug to look at. Kept and audited,
+    committed before the message is acknowledged."""
+    record = audit.AuditRecord(
+        action="message.rejected",
+        outcome="failure",
+        actor=audit.Party(kind="system", id="notify"),
+        entity=audit.Entity(kind="message", id=event_id),
+        detail=f"{subject}: {reason}"[:500],
+    )
+    async with deps.pool.acquire() as conn, conn.transaction():
+        await store.record_rejection(conn, subject, event_id, reason)
+        await enqueue(conn, audit.subject_for("notify"), record)
+    deps.outbox.wake()

@@ -28,24 +28,29 @@ class Mailer:
         self._sender = sender
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
-    def compose(self, to: str, text: MailText) -> EmailMessage:
+    @property
+    def domain(self) -> str:
+        """The sender's domain: the right-hand part of the Message-IDs."""
+        return self._domain
+
+    def compose(self, to: str, text: MailText, message_id: str | None = None) -> EmailMessage:
         """The message as it will be sent: plain text, UTF-8, marked as automatic."""
         message = EmailMessage()
         message["From"] = self._sender
         message["To"] = to
         message["Subject"] = text.subject
         message["Date"] = format_datetime(datetime.now(timezone.utc))
-        message["Message-ID"] = make_msgid(domain=self._domain)
+        message["Message-ID"] = message_id or make_msgid(domain=self._domain)
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(text.body)
         return message
 
-    async def send(self, to: str, text: MailText) -> None:
+    async def send(self, to: str, text: MailText, message_id: str | None = None) -> None:
         """Submit one email; raise ServiceUnavailable when it may work later, MailRefused when it never will."""
         smtp = self._settings
         try:
             await aiosmtplib.send(
-                self.compose(to, text),
+                self.compose(to, text, message_id),
                 hostname=smtp.host,
                 port=smtp.port,
                 username=smtp.username,

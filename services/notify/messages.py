@@ -66,7 +66,13 @@ def language_of(locale: str) -> str:
     return language if language in _NEW_DOCUMENT else DEFAULT_LOCALE
 
 
-def new_document(locale: str, portal_url: str, several: bool = False) -> MailText:
-    """The email announcing that a new document (or several) is waiting on the portal."""
-    text = (_NEW_DOCUMENTS if several else _NEW_DOCUMENT)[language_of(locale)]
-    return MailText(subject=text.subject, body=text.body.format(link=f"{portal_url.rstrip('/')}/documents"))
+NEW_DOCUMENT = "new_document"
+NEW_DOCUMENTS = "new_documents"
+_TEXTS = {NEW_DOCUMENT: (_NEW_DOCUMENT, "/documents"), NEW_DOCUMENTS: (_NEW_DOCUMENTS, "/documents")}
+
+
+def compose(kind: str, locale: str, portal_url: str) -> MailText:
+    """The email of this kind in the account's language (KeyError for a kind without texts)."""
+    texts, path = _TEXTS[kind]
+    text = texts[language_of(locale)]
+    return MailText(subject=text.subject, body=text.body.format(link=f"{portal_url.rstrip('/')}{path}"))

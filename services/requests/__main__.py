@@ -18,7 +18,7 @@ def main() -> None:
     event_loop.run(
         run_service(
             "requests",
-            ServiceSettings.from_env(),
+            ServiceSettings.from_env("requests"),
             Path(__file__).parent / "migrations",
             setup,
             "Consultation and tumor-board requests, messaging, service inboxes",

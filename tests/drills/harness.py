@@ -168,7 +168,8 @@ class Ledger:
     async def emails(self, account_ids: list[str]) -> list[asyncpg.Record]:
         """Notify's ledger of the 'new documents' emails to these accounts: one row per email meant."""
         return await self._fetch(
-            "SELECT id, account_id, state FROM notify.outgoing_emails WHERE account_id = ANY($1::text[])", account_ids
+            "SELECT message_id, account_id, state FROM notify.outgoing_emails WHERE account_id = ANY($1::text[])",
+            account_ids,
         )
 
     def received_emails(self) -> Counter[str]:
@@ -266,16 +267,11 @@ async def email_figures(ledger: Ledger, physicians: list[Physician], timeout: fl
     return {
         "emails meant": len(rows),
         "emails sent": len(sent),
-        "emails received twice": sum(1 for row in rows if received.get(message_id(row["id"]), 0) > 1),
-        "emails not received": sum(1 for row in sent if received.get(message_id(row["id"]), 0) == 0),
+        "emails received twice": sum(1 for row in rows if received.get(row["message_id"], 0) > 1),
+        "emails not received": sum(1 for row in sent if received.get(row["message_id"], 0) == 0),
         "physicians without email": len({doctor.account_id for doctor in physicians} - {row["account_id"] for row in rows}),
         "emails uncertain": len(rows) - len(sent),
     }
-
-
-def message_id(email_id: Any) -> str:
-    """The Message-ID notify gives the email of this ledger row."""
-    return f"<{email_id}@portal.notify>"
 
 
 async def create_doctors(registry: Physicians, count: int) -> list[Physician]:
