@@ -120,6 +120,8 @@ class DurableConsumer:
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
         self._held: dict[str, Msg] = {}  # fetched and not yet settled, by ack subject
         self._processed = metrics.PROCESSED.labels(durable)
+        for reason in ("invalid", "unknown_subject", "processing_failed"):  # every series from 0
+            metrics.REJECTED.labels(durable, reason)
         self._stopping = asyncio.Event()
         self._stopped = asyncio.Event()
         self._running = False

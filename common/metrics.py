@@ -99,6 +99,7 @@ def metrics_app(readiness: Readiness) -> web.Application:
 
 async def serve_metrics(host: str, port: int, readiness: Readiness) -> web.AppRunner:
     """Start the metrics server; a port in use stops the process with a clear message."""
+    READY.set_function(lambda: 1.0 if readiness()[0] else 0.0)  # read at each scrape
     runner = web.AppRunner(metrics_app(readiness), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

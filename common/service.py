@@ -141,13 +141,13 @@ class Runtime:
         """Ready: the database answered the last check, the bus is connected, no backlog older than the limit."""
         limit = self.settings.operations.ready_max_backlog_seconds
         oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
+        database_ok = self.database_ok and not OUTAGES.seconds(DATABASE)
         checks = {
-            DATABASE: "ok" if self.database_ok else "unavailable",
+            DATABASE: "ok" if database_ok else "unavailable",
             BUS: "ok" if self.nc.is_connected else "unavailable",
             "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
         }
         ready = all(state == "ok" for state in checks.values())
-        metrics.READY.set(1 if ready else 0)
         return ready, checks
 
     async def check_database(self) -> bool:
@@ -286,11 +286,11 @@ async def run_service(
     log.info("%s stopped", name)
 
 
-async def _check_database_forever(runtime: Runtime, every_seconds: float = 5.0) -> None:
+async def _check_database_forever(runtime: Runtime, every_seconds: float = 1.0) -> None:
     """Readiness and the outage log follow the database even while nothing else asks it."""
     while True:
         await runtime.check_database()
-        await asyncio.sleep(every_seconds if runtime.database_ok else 1.0)
+        await asyncio.sleep(every_seconds)
 
 
 async def _step(what: str, action: Callable[[], Awaitable[object]]) -> None:

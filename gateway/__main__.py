@@ -63,7 +63,6 @@ async def serve(settings: GatewaySettings) -> None:
         """Ready while the bus is connected: every page asks a service over it."""
         checks = {BUS: "ok" if nc.is_connected else "unavailable"}
         ready = all(state == "ok" for state in checks.values())
-        metrics.READY.set(1 if ready else 0)
         return ready, checks
 
     operations = settings.operations

@@ -69,7 +69,7 @@ async def test_two_copies_with_one_killed_mid_burst_deliver_each_document_once(
         return counts if len(counts) == len(ids) else None
 
     try:
-        # What the killed copy had fetched comes back to the other after the consumer's ack wait (30 s).
+        # What the killed copy had fetched comes back to the other after the consumer's ack wait (5 s).
         counts = await eventually(all_delivered, timeout=180, what="every document delivered")
         assert set(counts.values()) == {1}
 

@@ -6,6 +6,7 @@ from functools import partial
 
 import aiohttp
 
+from common import metrics
 from common.bus import endpoint
 from common.consumer import DurableConsumer, Route
 from common.contracts import hospital, notify
@@ -37,6 +38,9 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
     }
     await runtime.add_endpoints(endpoints)
 
+    for channel in ("email", "sms"):  # every series from 0, so that the first failure shows
+        for reason in ("unavailable", "refused", "uncertain"):
+            metrics.NOTIFICATIONS_FAILED.labels(channel, reason)
     sender = EmailSender(runtime.pool, mailer, settings.public_url)
     runtime.spawn(sender.run(), "email sender")
     runtime.spawn(watch_outbox(runtime.pool, WAITING_EMAILS, "email"), "email outbox metrics")

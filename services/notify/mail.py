@@ -1,12 +1,15 @@
 """Submitting email to the mail server (SMTP, aiosmtplib)."""
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
 from common.errors import ServiceUnavailable
 
@@ -18,6 +21,10 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 15.0
 
 
+class MailInDoubt(ServiceUnavailable):
+    """The connection was lost while the message was being handed over: it may have been delivered."""
+
+
 class MailRefused(Exception):
     """The mail server refused this message for good (5xx on its recipient or content): retrying will not help."""
 
@@ -26,7 +33,8 @@ class Mailer:
     def __init__(self, settings: SmtpSettings, sender: str) -> None:
         self._settings = settings
         self._sender = sender
-        self._domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+        self._address = parseaddr(sender)[1]
+        self._domain = self._address.rpartition("@")[2] or "localhost"
 
     @property
     def domain(self) -> str:
@@ -47,29 +55,89 @@ class Mailer:
 
     async def send(self, to: str, text: MailText, message_id: str | None = None) -> None:
         """Submit one email; raise ServiceUnavailable when it may work later, MailRefused when it never will."""
-        smtp = self._settings
+        submission = await self.prepare(to, text, message_id)
+        await submission.complete()
+
+    async def prepare(self, to: str, text: MailText, message_id: str | None = None) -> "Submission":
+        """Open an SMTP transaction up to its accepted envelope (connection, TLS, login, MAIL, RCPT).
+
+        Nothing is delivered until `Submission.complete()`: a failure or a crash before it leaves
+        the mail server with an unfinished transaction, which it discards. Raises as `send`.
+        """
+        smtp_settings = self._settings
+        message = self.compose(to, text, message_id)
+        smtp = aiosmtplib.SMTP(
+            hostname=smtp_settings.host,
+            port=smtp_settings.port,
+            username=smtp_settings.username,
+            password=smtp_settings.password,
+            start_tls=smtp_settings.starttls,
+            timeout=TIMEOUT_SECONDS,
+        )
         try:
-            await aiosmtplib.send(
-                self.compose(to, text, message_id),
-                hostname=smtp.host,
-                port=smtp.port,
-                username=smtp.username,
-                password=smtp.password,
-                start_tls=smtp.starttls,
-                timeout=TIMEOUT_SECONDS,
-            )
-        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
-            # Log codes only: the server's text often quotes the recipient's address.
-            code = getattr(exc, "code", None) or _first_code(exc)
-            if code is not None and 500 <= code < 600:
-                log.warning("mail server refused a message for good (%d)", code)
-                raise MailRefused(f"refused by the mail server ({code})") from None
-            log.warning("mail server deferred a message (%s)", code)
-            raise ServiceUnavailable("mail server unavailable") from None
-        except aiosmtplib.SMTPException as exc:
-            # Connection, timeout, authentication, TLS: an outage or a configuration to fix; retry.
-            log.warning("mail server unavailable (%s%s)", type(exc).__name__, f" {exc.code}" if hasattr(exc, "code") else "")
-            raise ServiceUnavailable("mail server unavailable") from None
+            async with _translated_errors():
+                await smtp.connect()
+                utf8 = not (self._address + to).isascii()
+                options = ["SMTPUTF8"] if utf8 else []
+                if smtp.supports_extension("8BITMIME"):
+                    options.append("BODY=8BITMIME")
+                await smtp.mail(self._address, options=options, encoding="utf-8" if utf8 else "ascii")
+                await smtp.rcpt(to, encoding="utf-8" if utf8 else "ascii")
+        except BaseException:
+            smtp.close()
+            raise
+        cte = "8bit" if smtp.supports_extension("8BITMIME") else "7bit"
+        return Submission(smtp, flatten_message(message, utf8=utf8, cte_type=cte))
+
+
+class Submission:
+    """An SMTP transaction whose envelope the mail server accepted; the message goes with `complete()`."""
+
+    def __init__(self, smtp: aiosmtplib.SMTP, data: bytes) -> None:
+        self._smtp = smtp
+        self._data = data
+
+    async def complete(self) -> None:
+        """Send the message (DATA): once the server answers 250, it is the server's. A connection
+        lost before that answer raises MailInDoubt: the server may have it."""
+        try:
+            async with _translated_errors():
+                try:
+                    await self._smtp.data(self._data)
+                except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+                    log.warning("mail server connection lost during DATA: the message may have gone")
+                    raise MailInDoubt("the mail server's answer never came") from None
+            try:
+                await self._smtp.quit()
+            except aiosmtplib.SMTPException:
+                pass  # delivered already; the goodbye does not matter
+        finally:
+            self._smtp.close()
+
+    def abandon(self) -> None:
+        """Drop the connection before DATA: the server discards the transaction, nothing is sent."""
+        self._smtp.close()
+
+
+@contextlib.asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    """SMTP failures as the callers know them: MailRefused for good (5xx on the recipient or the
+    content), ServiceUnavailable otherwise (connection, timeout, authentication, TLS, 4xx)."""
+    try:
+        yield
+    except MailInDoubt:
+        raise
+    except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
+        # Log codes only: the server's text often quotes the recipient's address.
+        code = getattr(exc, "code", None) or _first_code(exc)
+        if code is not None and 500 <= code < 600:
+            log.warning("mail server refused a message for good (%d)", code)
+            raise MailRefused(f"refused by the mail server ({code})") from None
+        log.warning("mail server deferred a message (%s)", code)
+        raise ServiceUnavailable("mail server unavailable") from None
+    except aiosmtplib.SMTPException as exc:
+        log.warning("mail server unavailable (%s%s)", type(exc).__name__, f" {exc.code}" if hasattr(exc, "code") else "")
+        raise ServiceUnavailable("mail server unavailable") from None
 
 
 def _first_code(exc: Exception) -> int | None:

@@ -1,32 +1,37 @@
 """Sending the emails notify decided, after the transaction that decided them committed.
 
-Each email is sent at most once: its row is marked 'sending' and committed before the mail
-server is called, and 'sent' after it accepted. A failed commit never repeats a sent email (the
-'sent' mark is retried until the database takes it); a crash after the mail server's answer
-and before that mark leaves the row 'sending', and once its lease is over it is marked
-'uncertain' and logged, never sent again. The Message-ID of an email is made of its row's id,
-so that the mail server's logs and ours name the same message.
+Each email is sent at most once. A copy claims a row ('preparing') and opens the SMTP
+transaction up to its accepted envelope; only then it commits 'sending' and hands the message
+over (DATA), and commits 'sent' once the mail server took it. So:
+- a failure or a crash before DATA delivered nothing: the row is due again (at once, or once the
+  copy that died has been silent SILENT_SECONDS), and the mail server discarded the unfinished
+  transaction;
+- a failed commit after DATA never sends it twice: 'sent' is retried until the database takes it;
+- a crash during DATA, or between the server's answer and 'sent' (a few milliseconds), leaves
+  it 'sending': once the copy is known stopped it is marked 'uncertain', logged and counted,
+  never sent again.
+The Message-ID of an email is made of its row's id, so the mail server's logs and ours agree.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 
 import asyncpg
 
 from common import metrics
 from common.errors import ServiceUnavailable
-from common.outages import OUTAGES
+from common.outages import DATABASE, OUTAGES, dependency_of
 
 from . import messages, store
-from .mail import Mailer, MailRefused
+from .mail import Mailer, MailInDoubt, MailRefused
 
 log = logging.getLogger(__name__)
 
-CLAIM = 20  # emails marked 'sending' at a time
-SENDING_AT_ONCE = 4  # SMTP transactions side by side
+SENDING_AT_ONCE = 4  # SMTP transactions side by side, each claiming its email just before sending it
 IDLE_SECONDS = 1.0  # looked at again this often when nothing was due
-ABANDONED_EVERY_SECONDS = 10.0
+ALIVE_EVERY_SECONDS = 2.0  # each copy says it is alive this often (store.SILENT_SECONDS: stopped)
 MAIL_SERVER = "mail server"
 
 
@@ -42,44 +47,66 @@ class EmailSender:
         self._pool = pool
         self._mailer = mailer
         self._portal_url = portal_url
-        self._wake = asyncio.Event()
-        self._slots = asyncio.Semaphore(SENDING_AT_ONCE)
+        self._wakes = [asyncio.Event() for _ in range(SENDING_AT_ONCE)]
+        self._instance = uuid.uuid4()
 
     def wake(self) -> None:
         """Call after a commit that added emails: they go now rather than at the next look."""
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     async def run(self) -> None:
-        last_look_for_abandoned = 0.0
-        loop = asyncio.get_running_loop()
+        """Send what is due with a few SMTP transactions side by side, and settle what a stopped copy left."""
+        await asyncio.gather(self._keep_alive(), *(self._send_forever(wake) for wake in self._wakes))
+
+    async def _send_forever(self, wake: asyncio.Event) -> None:
+        # One email claimed at a time, just before it is sent: a crash leaves in doubt only the
+        # emails whose SMTP transaction was under way, never a batch waiting its turn.
         while True:
-            if loop.time() - last_look_for_abandoned >= ABANDONED_EVERY_SECONDS:
-                await self._mark_abandoned()
-                last_look_for_abandoned = loop.time()
-            self._wake.clear()
+            wake.clear()  # before looking: a wake after this finds the email or sets it again
             due = await OUTAGES.retry(self._claim)
-            if due:
-                await asyncio.gather(*(self._send(email) for email in due))
+            if due is not None:
+                await self._send(due)
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                await asyncio.wait_for(wake.wait(), IDLE_SECONDS)
             except asyncio.TimeoutError:
                 pass
 
-    async def _claim(self) -> list[store.Email]:
+    async def _claim(self) -> store.Email | None:
         async with self._pool.acquire() as conn:
-            return await store.claim_due_emails(conn, CLAIM)
+            return await store.claim_due_email(conn, self._instance)
 
-    async def _mark_abandoned(self) -> None:
-        async def mark() -> int:
-            async with self._pool.acquire() as conn:
-                return await store.abandoned_emails(conn)
+    async def _keep_alive(self) -> None:
+        """Say this copy is alive, and take back what stopped copies held.
 
-        abandoned = await OUTAGES.retry(mark)
-        if abandoned:
-            # A copy died between claiming and confirming these: the mail server may have them.
-            log.warning("%d email(s) interrupted while sending by a stopped copy: marked uncertain, not sent again", abandoned)
-            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc(abandoned)
+        A copy judges the others only once it has been heard twice in a row: just after an outage
+        of the database every copy looks silent. A copy judged stopped by mistake loses nothing
+        and sends nothing twice: its next step on a row checks that it still holds it."""
+        heard = 0
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await store.alive(conn, self._instance)
+                    heard += 1
+                    if heard >= 2:
+                        self._report_abandoned(*await store.abandoned_emails(conn))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if dependency_of(exc) is None:
+                    raise
+                OUTAGES.failing(DATABASE, exc)
+                heard = 0
+            await asyncio.sleep(ALIVE_EVERY_SECONDS)
+
+    def _report_abandoned(self, again: int, in_doubt: int) -> None:
+        if again:
+            log.info("%d email(s) a stopped copy was preparing are due again", again)
+        if in_doubt:
+            # A copy died while handing these over: the mail server may have them.
+            log.warning("%d email(s) interrupted while handed over by a stopped copy: marked uncertain, not sent again", in_doubt)
+            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc(in_doubt)
 
     async def _send(self, email: store.Email) -> None:
         """Send one claimed email and record the outcome (outages of the database waited out)."""
@@ -89,26 +116,64 @@ class EmailSender:
             log.error("no text for emails of kind %r: set aside", email.kind)
             await self._record(store.email_refused, email)
             return
-        async with self._slots:
-            try:
-                await self._mailer.send(email.address, text, message_id=email.message_id)
-            except MailRefused:
-                metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
-                await self._record(store.email_refused, email)
-                return
-            except ServiceUnavailable as exc:
-                OUTAGES.failing(MAIL_SERVER, exc)
-                metrics.NOTIFICATIONS_FAILED.labels("email", "unavailable").inc()
-                wait = retry_wait(email.attempts)
-                await self._record(lambda conn, email_id: store.email_deferred(conn, email_id, wait), email)
-                return
+        try:
+            submission = await self._mailer.prepare(email.address, text, message_id=email.message_id)
+        except MailRefused:
+            await self._refused(email)
+            return
+        except ServiceUnavailable as exc:
+            await self._deferred(email, exc)
+            return
+        try:
+            held = await self._mark_sending(email)
+        except BaseException:
+            submission.abandon()
+            raise
+        if held is None:
+            submission.abandon()  # another copy took it back (this one was too slow): theirs now
+            return
+        try:
+            await submission.complete()
+        except MailRefused:
+            await self._refused(held)
+            return
+        except MailInDoubt:
+            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
+            await self._record(store.email_in_doubt, held)
+            return
+        except ServiceUnavailable as exc:
+            await self._deferred(held, exc)
+            return
         OUTAGES.working(MAIL_SERVER)
         metrics.NOTIFICATIONS_SENT.labels("email", email.kind).inc()
-        await self._record(store.email_sent, email)
+        await self._record(store.email_sent, held)
+
+    async def _mark_sending(self, email: store.Email) -> store.Email | None:
+        """One attempt: with the SMTP transaction open, an outage of the database is not waited
+        out here; the row goes back to 'pending' once the database answers (nothing was sent)."""
+        try:
+            async with self._pool.acquire() as conn:
+                return await store.email_sending(conn, email)
+        except Exception as exc:
+            if dependency_of(exc) is None:
+                raise
+            OUTAGES.failing(DATABASE, exc)
+            await self._record(lambda conn, held: store.email_deferred(conn, held, 0), email)
+            return None
+
+    async def _refused(self, email: store.Email) -> None:
+        metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
+        await self._record(store.email_refused, email)
+
+    async def _deferred(self, email: store.Email, exc: BaseException) -> None:
+        OUTAGES.failing(MAIL_SERVER, exc)
+        metrics.NOTIFICATIONS_FAILED.labels("email", "unavailable").inc()
+        wait = retry_wait(email.attempts)
+        await self._record(lambda conn, held: store.email_deferred(conn, held, wait), email)
 
     async def _record(self, update, email: store.Email) -> None:  # type: ignore[no-untyped-def]
         async def write() -> None:
             async with self._pool.acquire() as conn:
-                await update(conn, email.id)
+                await update(conn, email)
 
         await OUTAGES.retry(write)

@@ -1,15 +1,17 @@
 """Notify's tables, in plain SQL: the inbox of processed events, the emails to send and sent, rejections."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
-SENDING_LEASE_SECONDS = 30
-"""A row 'sending' longer than this belongs to a copy that died while sending (an SMTP
-transaction is given 15 s): whether its email went out cannot be known."""
+SILENT_SECONDS = 6
+"""A copy of notify that has not said it is alive for this long has stopped: what it held is
+taken back. 'preparing': nothing was handed over, it is sent again; 'sending': whether it went
+out cannot be known, it is not."""
 
 
 async def processed_among(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
@@ -38,6 +40,7 @@ class Email:
     locale: str
     address: str
     attempts: int
+    claimed_at: datetime  # this claim's token: a copy acts on the row only while it still holds it
 
 
 async def add_email(
@@ -60,46 +63,76 @@ async def add_email(
     )
 
 
-async def claim_due_emails(conn: asyncpg.Connection, limit: int) -> list[Email]:
-    """Mark due emails 'sending' (committed before any is sent: at most once) and return them."""
-    rows = await conn.fetch(
-        "UPDATE outgoing_emails SET state = 'sending', claimed_at = now(), attempts = attempts + 1 "
-        "WHERE id IN (SELECT id FROM outgoing_emails WHERE state = 'pending' AND not_before <= now() "
-        "ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, message_id, kind, locale, address, attempts",
-        limit,
-    )
-    return [Email(**dict(row)) for row in rows]
-
-
-async def email_sent(conn: asyncpg.Connection, email_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE outgoing_emails SET state = 'sent', sent_at = now() WHERE id = $1", email_id)
-
-
-async def email_refused(conn: asyncpg.Connection, email_id: uuid.UUID) -> None:
-    await conn.execute("UPDATE outgoing_emails SET state = 'refused' WHERE id = $1", email_id)
-
-
-async def email_deferred(conn: asyncpg.Connection, email_id: uuid.UUID, seconds: float) -> None:
-    """Not sent (the mail server was away): due again in `seconds`."""
+async def alive(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
+    """This copy is alive (and copies silent for a day are forgotten)."""
     await conn.execute(
-        "UPDATE outgoing_emails SET state = 'pending', not_before = now() + make_interval(secs => $2) WHERE id = $1",
-        email_id, seconds,
+        "INSERT INTO sender_copies (instance, seen_at) VALUES ($1, clock_timestamp()) "
+        "ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at",
+        instance,
+    )
+    await conn.execute("DELETE FROM sender_copies WHERE seen_at < now() - interval '1 day'")
+
+
+async def claim_due_email(conn: asyncpg.Connection, instance: uuid.UUID) -> Email | None:
+    """Take the next due email for this copy ('preparing') and return it."""
+    row = await conn.fetchrow(
+        "UPDATE outgoing_emails SET state = 'preparing', claimed_by = $1, claimed_at = clock_timestamp(), "
+        "attempts = attempts + 1 "
+        "WHERE id = (SELECT id FROM outgoing_emails WHERE state = 'pending' AND not_before <= now() "
+        "ORDER BY not_before LIMIT 1 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, message_id, kind, locale, address, attempts, claimed_at",
+        instance,
+    )
+    return None if row is None else Email(**dict(row))
+
+
+async def email_sending(conn: asyncpg.Connection, email: Email) -> Email | None:
+    """Commit that the message is about to be handed over, if this copy still holds the row;
+    the row as now claimed, or None (another copy took it back)."""
+    claimed_at = await conn.fetchval(
+        "UPDATE outgoing_emails SET state = 'sending', claimed_at = clock_timestamp() "
+        "WHERE id = $1 AND state = 'preparing' AND claimed_at = $2 RETURNING claimed_at",
+        email.id, email.claimed_at,
+    )
+    return None if claimed_at is None else dataclasses.replace(email, claimed_at=claimed_at)
+
+
+async def _settle(conn: asyncpg.Connection, email: Email, assignments: str, *args: object) -> None:
+    """Change a row this copy holds (under this claim); a row taken back meanwhile stays as it is."""
+    await conn.execute(
+        f"UPDATE outgoing_emails SET {assignments} WHERE id = $1 AND claimed_at = $2", email.id, email.claimed_at, *args
     )
 
 
-async def abandoned_emails(conn: asyncpg.Connection) -> int:
-    """Emails left 'sending' by a copy that died: marked 'uncertain', never sent again; how many."""
-    result = await conn.execute(
-        "UPDATE outgoing_emails SET state = 'uncertain' "
-        "WHERE state = 'sending' AND claimed_at < now() - make_interval(secs => $1)",
-        SENDING_LEASE_SECONDS,
+async def email_sent(conn: asyncpg.Connection, email: Email) -> None:
+    await _settle(conn, email, "state = 'sent', sent_at = now()")
+
+
+async def email_refused(conn: asyncpg.Connection, email: Email) -> None:
+    await _settle(conn, email, "state = 'refused'")
+
+
+async def email_in_doubt(conn: asyncpg.Connection, email: Email) -> None:
+    await _settle(conn, email, "state = 'uncertain'")
+
+
+async def email_deferred(conn: asyncpg.Connection, email: Email, seconds: float) -> None:
+    """Not handed over (the mail server was away): due again in `seconds`."""
+    await _settle(conn, email, "state = 'pending', not_before = now() + make_interval(secs => $3)", seconds)
+
+
+async def abandoned_emails(conn: asyncpg.Connection) -> tuple[int, int]:
+    """Rows a stopped copy left: 'preparing' ones are due again (nothing was handed over),
+    'sending' ones become 'uncertain' and are never sent again. How many of each."""
+    rows = await conn.fetch(
+        "UPDATE outgoing_emails AS e SET state = CASE WHEN e.state = 'preparing' THEN 'pending' ELSE 'uncertain' END "
+        "WHERE e.state IN ('preparing', 'sending') AND NOT EXISTS (SELECT 1 FROM sender_copies c "
+        "WHERE c.instance = e.claimed_by AND c.seen_at > clock_timestamp() - make_interval(secs => $1)) "
+        "RETURNING e.state",
+        SILENT_SECONDS,
     )
-    return int(result.split()[-1])
-
-
-async def next_due(conn: asyncpg.Connection) -> datetime | None:
-    return await conn.fetchval("SELECT min(not_before) FROM outgoing_emails WHERE state = 'pending'")
+    again = sum(1 for row in rows if row["state"] == "pending")
+    return again, len(rows) - again
 
 
 async def record_rejection(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:

@@ -30,6 +30,7 @@ class Drilled:
     stack: Stack
     supervisor: Supervisor
     hospital: NATS
+    ops: NATS
     physicians: Physicians
     ledger: Ledger
 
@@ -55,9 +56,10 @@ async def start_drilled(tmp: pytest.TempPathFactory, nats_nodes: int = 1) -> tup
     supervisor = Supervisor(stack)
     watching = asyncio.create_task(supervisor.run())
     hospital = await stack.connect_nats("hospital", reconnect=True)
+    ops = await stack.connect_nats("ops", reconnect=True)
     physicians = Physicians(stack, reconnect=True)
     await physicians.open()
-    return Drilled(stack, supervisor, hospital, physicians, Ledger(stack)), watching
+    return Drilled(stack, supervisor, hospital, ops, physicians, Ledger(stack)), watching
 
 
 async def stop_drilled(drilled: Drilled, watching: asyncio.Task[None]) -> None:
@@ -65,6 +67,7 @@ async def stop_drilled(drilled: Drilled, watching: asyncio.Task[None]) -> None:
     await asyncio.gather(watching, return_exceptions=True)
     await drilled.physicians.close()
     await drilled.hospital.close()
+    await drilled.ops.close()
     drilled.stack.stop_all()
 
 
