@@ -102,6 +102,7 @@ class Runtime:
     requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
     consumers: list[DurableConsumer] = field(default_factory=list)
     database_ok: bool = True  # as the last readiness check found it
+    set_up: bool = False  # its streams, endpoints and consumers are in place
 
     def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
         """Run a background task for the life of the service; its crash stops the service."""
@@ -143,6 +144,7 @@ class Runtime:
         oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
         database_ok = self.database_ok and not OUTAGES.seconds(DATABASE)
         checks = {
+            "start-up": "ok" if self.set_up else "setting up",
             DATABASE: "ok" if database_ok else "unavailable",
             BUS: "ok" if self.nc.is_connected else "unavailable",
             "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
@@ -279,6 +281,7 @@ async def run_service(
         resources = AsyncExitStack()
         stack.push_async_callback(_step, "close service resources", resources.aclose)
         await setup(runtime, resources)
+        runtime.set_up = True
         event_loop.started()
         log.info("%s started", name)
         await _stop.wait()

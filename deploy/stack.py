@@ -163,6 +163,7 @@ class Stack:
     nats_url: str = ""
     hin_idp: TestIdentityProvider | None = None
     metrics_ports: dict[str, int] = field(default_factory=dict)
+    gateway_urls: dict[str, str] = field(default_factory=dict)  # each gateway copy's own address
     nats_ports: dict[str, int] = field(default_factory=dict)  # nats-server key -> client port
     stopping: bool = False
     _postgres: object | None = None
@@ -412,6 +413,8 @@ class Stack:
         """Start one process of the portal (optionally a numbered extra copy, with changed settings)."""
         key = process if copy is None else f"{process}-{copy}"
         env = self.environment(process) | (overrides or {})
+        if process == "gateway":
+            self.gateway_urls[key] = f"http://127.0.0.1:{env['PORTAL_HTTP_PORT']}"
         if copy is not None and process in METRICS_PORTS:
             env["PORTAL_METRICS_PORT"] = str(self.metrics_port(key))
         self._spawn(key, [sys.executable, "-m", PROCESS_MODULES[process]], env)
@@ -425,14 +428,32 @@ class Stack:
         await self.wait_ready(processes)
 
     async def wait_ready(self, processes: list[str], timeout: float = 60, gateway_url: str | None = None) -> None:
+        """Wait until each process (a copy included) says it is ready on its own /readyz, and a
+        gateway also answers on its public port."""
         for process in processes:
             name = process.split("-")[0]
-            if name in SERVICES:
-                await self._wait(lambda: self._service_healthy(name), process, timeout)
-            elif name == "gateway":
-                await self._wait(lambda: self._gateway_healthy(gateway_url), process, timeout)
+            if name in SERVICES or name == "gateway":
+                await self._wait(lambda: self._ready(process), process, timeout)
+            if name == "gateway":
+                await self._wait(lambda: self._gateway_healthy(gateway_url or self.gateway_urls.get(process)), process, timeout)
             elif name == "outbox":
                 await self._wait(lambda: self._port_open(self.config.sms_port), process, timeout)
+
+    async def _ready(self, key: str) -> bool:
+        return await self._http_ok(f"http://127.0.0.1:{self.metrics_port(key)}/readyz")
+
+    async def restart_gracefully(self, key: str, timeout: float = 60) -> None:
+        """Stop `key` with SIGTERM (it finishes what it took), start it again as it was, wait until
+        it is ready: one step of a rolling restart."""
+        process = self.processes.pop(key)  # out of the supervisor's sight while it stops on purpose
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        self.restart(key)
+        await self.wait_ready([key], timeout)
 
     async def _wait(self, check: object, what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -444,19 +465,6 @@ class Stack:
                 return
             await asyncio.sleep(0.1)
         raise TimeoutError(f"{what} not ready after {timeout:.0f} s; see {self.log_dir}")
-
-    async def _service_healthy(self, service: str) -> bool:
-        try:
-            nc = await self.connect_nats("ops")
-        except Exception:
-            return False
-        try:
-            reply = await nc.request(f"{service}.health", b"{}", timeout=1)
-            return json.loads(reply.data).get("status") == "ok"
-        except Exception:
-            return False
-        finally:
-            await nc.close()
 
     async def _gateway_healthy(self, url: str | None = None) -> bool:
         return await self._http_ok(f"{url or self.config.public_url}/healthz")

@@ -45,7 +45,7 @@ async def test_each_service_answers_health_on_nats(stack: Stack) -> None:
                 "service": service,
                 "status": "ok",
                 "ready": True,
-                "checks": {"database": "ok", "bus": "ok", "backlog": "ok"},
+                "checks": {"start-up": "ok", "database": "ok", "bus": "ok", "backlog": "ok"},
             }
     finally:
         await nc.close()
