@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common import metrics
+from common.outages import OUTAGES
 from common.errors import (
     Conflict,
     DomainError,
@@ -52,6 +53,9 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
 }
 
 
+SERVICES = "services"
+"""The gateway's one dependency besides the bus: the services answering its requests."""
+
 STREAMS = frozenset({"/events"})
 """Routes that stay open for minutes: their time is not a latency."""
 
@@ -69,6 +73,8 @@ async def measured(request: web.Request, handler: Handler) -> web.StreamResponse
         status = exc.status
         raise
     finally:
+        if status < 500 and OUTAGES.seconds(SERVICES):
+            OUTAGES.working(SERVICES)  # pages answered again: the outage that failed them is over
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
         if route not in STREAMS:
@@ -108,7 +114,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except DomainError as error:
         status = STATUS_OF_ERROR.get(type(error), 400)
         if status == 503:
-            log.warning("service unavailable: %s", error.description)
+            OUTAGES.failing(SERVICES, error.description)  # logged once for the whole outage
         return render_page(request, "error.html", {"status": status, "reason": ""}, status=status)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -44,6 +44,8 @@ async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[ob
         ("hospital", "portal.documents.delivered"),  # the hospital cannot fake what the portal says
         ("hospital", "identity.api.session.resolve"),
         ("documents", "notify.api.sms.send"),
+        ("documents", "identity.api.session.resolve"),  # it may ask identity's health, nothing else of it
+        ("notify", "identity.api.login.password"),  # likewise: its health, and contacts only
     ],
 )
 async def test_process_cannot_publish_on_another_process_subject(
