@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Hashable
@@ -119,6 +120,7 @@ class DurableConsumer:
         self._slots = asyncio.Semaphore(self._concurrency)
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
         self._held: dict[str, Msg] = {}  # fetched and not yet settled, by ack subject
+        self._alive_since: dict[str, float] = {}  # when each held message's ack wait last began
         self._processed = metrics.PROCESSED.labels(durable)
         for reason in ("invalid", "unknown_subject", "processing_failed"):  # every series from 0
             metrics.REJECTED.labels(durable, reason)
@@ -233,6 +235,7 @@ class DurableConsumer:
         """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
         for msg in messages:
             self._held[msg.reply] = msg
+            self._alive_since[msg.reply] = time.monotonic()
             if msg.metadata.num_delivered > 1:
                 metrics.REDELIVERIES.labels(self._durable).inc()
         decoded = [(msg, self._decode(msg)) for msg in messages]
@@ -335,7 +338,7 @@ class DurableConsumer:
             raise
         except Exception:
             log.exception("could not record a rejection on %s; the message stays unacknowledged", msg.subject)
-            self._held.pop(msg.reply, None)
+            self._release(msg)
             await _quietly(msg.nak(delay=30.0))
             return
         metrics.REJECTED.labels(self._durable, reason_label(reason)).inc()
@@ -344,19 +347,30 @@ class DurableConsumer:
     async def _ack(self, msg: Msg, processed: bool = True) -> None:
         """Acknowledge a message whose effect is committed. If the ack is lost (the bus is away),
         the message comes back and its handler, being idempotent, changes nothing."""
-        self._held.pop(msg.reply, None)
+        self._release(msg)
         await _quietly(msg.ack())
         if processed:
             self._processed.inc()
 
+    def _release(self, msg: Msg) -> None:
+        self._held.pop(msg.reply, None)
+        self._alive_since.pop(msg.reply, None)
+
     async def _keep_alive(self) -> None:
-        """Tell JetStream the held messages are still being worked on, well within the ack wait."""
+        """Tell JetStream that messages held for a while are still being worked on, well within the
+        ack wait. Most are settled before: they cost JetStream nothing more than their ack."""
         age = metrics.CONSUMER_BACKLOG_AGE.labels(self._durable)
         while True:
             await asyncio.sleep(self._ack_wait / 4)
-            held = list(self._held.values())
-            if held:
-                await asyncio.gather(*(msg.in_progress() for msg in held), return_exceptions=True)
+            now = time.monotonic()
+            due = [
+                msg for reply, msg in list(self._held.items())
+                if now - self._alive_since.get(reply, now) >= self._ack_wait / 3
+            ]
+            if due:
+                for msg in due:
+                    self._alive_since[msg.reply] = now
+                await asyncio.gather(*(msg.in_progress() for msg in due), return_exceptions=True)
             age.set(self.backlog_age())
 
     async def _watch(self) -> None:

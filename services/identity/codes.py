@@ -83,11 +83,12 @@ async def issue(
     pending: str | None = None,
     to: str | None = None,
 ) -> Issued:
-    """Open a new attempt and send its code to the account's mobile (or `to`), in one transaction.
+    """Open a new attempt, commit it, then send its code to the account's mobile (or `to`).
 
-    The account's row is held while its codes are counted and the new one is sent: two attempts
-    at once cannot both be the third. A failed send rolls the attempt back. Raises
-    TooManyRequests past the limit."""
+    The account's row is held while its codes are counted and the attempt is recorded: two
+    attempts at once cannot both be the third. The SMS goes after the commit (never a code for
+    an attempt that does not exist), once per attempt; if it cannot go, the attempt is removed
+    (it does not count) and ServiceUnavailable is raised. Raises TooManyRequests past the limit."""
     recipient = to or account.mobile
     if not recipient:
         raise InvalidRequest(NO_MOBILE)
@@ -100,7 +101,11 @@ async def issue(
         if await protection.attempts_lately(conn, account.id, protection.SMS_PURPOSES) >= protection.SMS_PER_WINDOW:
             raise TooManyRequests("too many codes asked; try again later")
         await open_attempt(conn, handle, account.id, code_mac(handle, code), expires_at, purpose, session_id, pending)
+    try:
         await send_sms(nc, recipient, text)
+    except DomainError:
+        await conn.execute("DELETE FROM login_challenges WHERE handle_hash = $1", digest(handle))
+        raise
     return Issued(handle, expires_at)
 
 
