@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
+import aiohttp
 import asyncpg
 import pyotp
+from prometheus_client.parser import text_string_to_metric_families
 from nats.aio.client import Client as NATS
 import nats.errors
 from nats.errors import TimeoutError as NatsTimeout
@@ -323,3 +325,25 @@ async def emailed_password(outbox: Path, email: str, since_ns: int) -> str:
         return found.group(1) if found else None
 
     return await eventually(mail, what=f"the temporary password's email to {email}")
+
+
+async def metric(stack: Stack, process: str, name: str, **labels: str) -> float:
+    """One sample of a process's Prometheus metrics, as Prometheus scrapes it (0 if absent)."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{stack.metrics_ports[process]}/metrics") as response:
+            text = await response.text()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+async def metric_grows(stack: Stack, process: str, name: str, before: float, **labels: str) -> float:
+    """Wait until the metric is above `before` (it is read as Prometheus would, after the fact)."""
+
+    async def grown() -> float | None:
+        value = await metric(stack, process, name, **labels)
+        return value if value > before else None
+
+    return await eventually(grown, what=f"{name}{labels} of {process} above {before}")

@@ -10,10 +10,11 @@ import pytest
 
 from common.contracts import documents, identity
 from common.errors import Unauthenticated
+from deploy.database import with_database
 from deploy.stack import Stack
 from services.audit.store import verify_chain
 
-from .portal import Hospital, Physicians, PortalEvents, eventually, outbox_messages
+from .portal import Hospital, Physicians, PortalEvents, eventually, metric, metric_grows, outbox_messages
 
 
 def _audit_events(portal_events: PortalEvents, entity_id: str) -> list[dict]:
@@ -77,6 +78,8 @@ async def test_physician_is_emailed_about_a_new_document_without_patient_data(
 ) -> None:
     doctor = await physicians.create()
     since = time.time_ns()
+    counted = dict(channel="email", kind="new_document")
+    before = await metric(stack, "notify", "portal_notifications_sent_total", **counted)
     episode = hospital.episode()
     await episode.designate(doctor.gln)
     sent = await episode.document(title="Lettre de sortie très confidentielle")
@@ -92,6 +95,17 @@ async def test_physician_is_emailed_about_a_new_document_without_patient_data(
     assert "/documents" in text
     for secret in ("Rochat", "Élodie", "confidentielle", sent["document"]["id"], "1979"):
         assert secret not in text
+
+    # Notify's ledger names the email it sent, by the Message-ID the mail server got; never its text.
+    conn = await asyncpg.connect(with_database(stack.admin_database_url, stack.config.database))
+    try:
+        [row] = await conn.fetch("SELECT * FROM notify.outgoing_emails WHERE account_id = $1", doctor.account_id)
+    finally:
+        await conn.close()
+    assert (row["state"], row["address"], row["kind"]) == ("sent", email, "new_document")
+    assert row["message_id"] == message["message_id"] and row["sent_at"] is not None
+    assert "body" not in dict(row) and "subject" not in dict(row)
+    await metric_grows(stack, "notify", "portal_notifications_sent_total", before, **counted)
 
 
 async def test_audit_log_refuses_changes_and_its_chain_verifies(stack: Stack, portal_events: PortalEvents) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from .portal import Hospital, Physicians, PortalEvents, eventually, random_gln
+from deploy.stack import Stack
+
+from .portal import Hospital, Physicians, PortalEvents, eventually, metric, metric_grows, random_gln
 
 
 async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:
@@ -115,8 +117,10 @@ async def test_manual_sending_needs_no_designation(
 
 
 async def test_fake_pdf_is_refused_as_invalid_content(
-    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+    stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
+    counted = dict(consumer="documents", reason="invalid_content")
+    before = await metric(stack, "documents", "portal_messages_rejected_total", **counted)
     doctor = await physicians.create()
     episode = hospital.episode()
     await episode.designate(doctor.gln)
@@ -124,3 +128,4 @@ async def test_fake_pdf_is_refused_as_invalid_content(
     assert await _undelivered_reason(portal_events, sent) == "invalid_content"
     rejected = await portal_events.wait_for("portal.rejected", event_id=sent["event_id"])
     assert rejected["subject"] == "dpi.documents"
+    await metric_grows(stack, "documents", "portal_messages_rejected_total", before, **counted)

@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
-from .portal import Hospital, Physicians, PortalEvents
+from deploy.stack import Stack
+
+from .portal import Hospital, Physicians, PortalEvents, metric, metric_grows
 
 
 def _valid_document(episode_id: str) -> dict:
@@ -64,9 +66,14 @@ async def test_rejection_reason_never_quotes_patient_data(hospital: Hospital, po
     assert "Zwahlen" not in rejected["reason"]
 
 
-async def test_unknown_dpi_subject_is_rejected(hospital: Hospital, portal_events: PortalEvents) -> None:
+async def test_unknown_dpi_subject_is_rejected_and_counted(
+    stack: Stack, hospital: Hospital, portal_events: PortalEvents
+) -> None:
+    counted = dict(consumer="documents", reason="unknown_subject")
+    before = await metric(stack, "documents", "portal_messages_rejected_total", **counted)
     event_id = uuid.uuid4().hex
     await hospital.publish_raw("dpi.unknown", json.dumps({"event_id": event_id}).encode())
     rejected = await portal_events.wait_for("portal.rejected", event_id=event_id)
     assert rejected["subject"] == "dpi.unknown"
+    await metric_grows(stack, "documents", "portal_messages_rejected_total", before, **counted)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from functools import partial
 
+from common import metrics
 from common.bus import authenticated_endpoint
 from common.consumer import DurableConsumer, Route
 from common.contracts import documents as api, hospital
@@ -58,7 +59,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
         consumer = DurableConsumer(
             runtime.js,
             stream=hospital.STREAM_DPI,
-            durable="documents",
+            durable=receiving.CONSUMER,
             filter_subject="dpi.>",
             routes={
                 hospital.DESIGNATIONS: Route(
@@ -76,6 +77,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             concurrency=settings.ingest_concurrency,
             handle_group=partial(receiving.episode_messages, deps=receivers),  # type: ignore[arg-type]
         )
+        metrics.REJECTED.labels(receiving.CONSUMER, "invalid_content")  # the series from 0
         runtime.consume(consumer, needs=("identity",))  # each delivery asks identity about the physician
         runtime.spawn(receiving.sweep_forever(receivers, settings.pending_sweep_seconds), "pending sweep")
 

@@ -15,6 +15,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
+from common import metrics
 from common.contracts import audit, documents as api, hospital
 from common.contracts.physicians import PhysicianRef
 from common.outages import periodically
@@ -33,6 +34,7 @@ from .physicians import PhysicianDirectory
 log = logging.getLogger(__name__)
 
 AUDIT_SUBJECT = audit.subject_for("documents")
+CONSUMER = "documents"  # the durable consumer of the DPI stream
 HOSPITAL = audit.Party(kind="hospital")
 
 
@@ -90,6 +92,7 @@ class _Outcome:
     patients: dict[str, hospital.Patient] = field(default_factory=dict)  # recorded in this transaction
     messages: list[tuple[str, BaseModel]] = field(default_factory=list)
     designations: dict[str, list[Designation]] = field(default_factory=dict)
+    refused_contents: int = 0  # documents set aside for their content (counted once committed)
 
     async def designations_of(self, conn: asyncpg.Connection, episode_id: str) -> list[Designation]:
         if episode_id not in self.designations:
@@ -142,6 +145,8 @@ async def episode_messages(messages: list[tuple[str, EpisodeMessage]], deps: Dep
         await outcome.write_outbox(conn)
     for patient in outcome.patients.values():
         deps.patients.committed(patient)
+    if outcome.refused_contents:
+        metrics.REJECTED.labels(CONSUMER, "invalid_content").inc(outcome.refused_contents)
     await outcome.announce(deps)
 
 
@@ -329,6 +334,7 @@ async def _content_refused(
     """A content that fails its checks: rejected, and reported undelivered so the hospital sends it by post."""
     doc = message.document
     await _reject(conn, hospital.DOCUMENTS, message.event_id, reason)
+    outcome.refused_contents += 1
     document = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
     await _record_undelivered(conn, document, Refusal("invalid_content", reason), outcome)
 

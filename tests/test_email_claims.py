@@ -1,0 +1,96 @@
+"""Each email is sent at most once, whoever dies when: the claims of notify's ledger, on a real
+PostgreSQL, in a schema of their own (the running notify never sees these rows)."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from common.migrate import migrate
+from deploy.database import with_database
+from deploy.stack import REPO, Stack
+from services.notify import store
+
+MERGE = {"new_document": "new_documents", "new_documents": "new_documents"}
+
+
+@pytest.fixture
+async def ledger(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+    schema = f"emails_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(with_database(stack.admin_database_url, stack.config.database))
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    await migrate(conn, schema, REPO / "services" / "notify" / "migrations")
+    await conn.execute(f'SET search_path TO "{schema}"')
+    try:
+        yield conn
+    finally:
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+
+
+async def one_email(conn: asyncpg.Connection) -> None:
+    await store.add_email(conn, "account-1", "dr@cabinet.example.ch", "fr", "new_document", "portal.example", MERGE)
+
+
+async def state(conn: asyncpg.Connection) -> str:
+    return await conn.fetchval("SELECT state FROM outgoing_emails")
+
+
+async def a_copy_stopped(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
+    """The copy `instance` said it was alive long ago, and no more since."""
+    await conn.execute(
+        "UPDATE sender_copies SET seen_at = now() - make_interval(secs => $2) WHERE instance = $1",
+        instance, store.SILENT_SECONDS + 1,
+    )
+
+
+async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_never_by_both(ledger: asyncpg.Connection) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await one_email(ledger)
+    await store.alive(ledger, first)
+    claimed = await store.claim_due_email(ledger, first)
+    assert claimed is not None and await state(ledger) == "preparing"
+    assert await store.claim_due_email(ledger, second) is None  # one copy at a time
+
+    await a_copy_stopped(ledger, first)
+    await store.alive(ledger, second)
+    assert await store.abandoned_emails(ledger) == (1, 0)  # nothing was handed over: due again
+    retaken = await store.claim_due_email(ledger, second)
+    assert retaken is not None and retaken.id == claimed.id and retaken.attempts == 2
+
+    # The first copy was only slow: its claim is no longer good, it hands nothing over.
+    assert await store.email_sending(ledger, claimed) is None
+    sending = await store.email_sending(ledger, retaken)
+    assert sending is not None and await state(ledger) == "sending"
+    await store.email_sent(ledger, sending)
+    assert await state(ledger) == "sent"
+
+
+async def test_an_email_a_stopped_copy_was_handing_over_is_in_doubt_and_never_sent_again(ledger: asyncpg.Connection) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await one_email(ledger)
+    await store.alive(ledger, first)
+    claimed = await store.claim_due_email(ledger, first)
+    assert claimed is not None and await store.email_sending(ledger, claimed) is not None
+
+    await a_copy_stopped(ledger, first)
+    await store.alive(ledger, second)
+    assert await store.abandoned_emails(ledger) == (0, 1)
+    assert await state(ledger) == "uncertain"
+    assert await store.claim_due_email(ledger, second) is None  # at most once: not sent again
+
+
+async def test_a_mail_server_away_defers_the_email_and_a_second_notice_joins_the_waiting_one(
+    ledger: asyncpg.Connection,
+) -> None:
+    instance = uuid.uuid4()
+    await one_email(ledger)
+    await one_email(ledger)  # while the first still waits: one email, "new documents"
+    assert await ledger.fetchval("SELECT count(*) FROM outgoing_emails") == 1
+    claimed = await store.claim_due_email(ledger, instance)
+    assert claimed is not None and claimed.kind == "new_documents"
+    await store.email_deferred(ledger, claimed, 60)
+    assert await state(ledger) == "pending"
+    assert await store.claim_due_email(ledger, instance) is None  # not due before its wait
