@@ -47,6 +47,9 @@ async def connect(settings: BusSettings, name: str) -> NATS:
             OUTAGES.failing(BUS, exc)  # reconnect attempts: logged once, with the outage
 
     async def on_disconnect() -> None:
+        nc = connection[0] if connection else None
+        if nc is not None and (nc.is_draining or nc.is_closed):
+            return  # the process is stopping: not an outage
         OUTAGES.failing(BUS, "disconnected")
 
     async def on_reconnect() -> None:
