@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from .codec import MalformedMessage, Written, decode, encode
 from . import metrics
-from .errors import DomainError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
-from .outages import BUS, OUTAGES, dependency_of
+from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
+from .outages import BUS, DATABASE, OUTAGES, dependency_of
 from .settings import BusSettings
 from .tokens import HEADER, Caller, InvalidToken, TokenVerifier
 
@@ -146,14 +146,23 @@ async def _answer(
         if dependency is not None:
             # An outage: logged once for all the requests it fails, and the caller may try again.
             OUTAGES.failing(dependency, exc)
+            if dependency != DATABASE:  # the database's own check ends that one (common/service.py)
+                _marked_by_requests.add(dependency)
             await _respond_error(request, ServiceUnavailable())
             return
         # Never send an exception's text to a caller: it may hold data. Log it here, once.
         log.exception("unexpected error on %s", request.subject)
-        metrics.REQUEST_ERRORS.labels(request.subject, "500").inc()
-        await request.respond_error("500", "internal error")
+        await _respond_error(request, InternalError())
         return
+    if _marked_by_requests:  # a request went through again: the outage that failed the others is over
+        for dependency in _marked_by_requests:
+            OUTAGES.working(dependency)
+        _marked_by_requests.clear()
     await request.respond(encode(result))
+
+
+_marked_by_requests: set[str] = set()
+"""Outages that requests found (and that a request going through again ends)."""
 
 
 async def call(
@@ -179,4 +188,4 @@ async def call(
         return decode(response_model, reply.data)
     except MalformedMessage as exc:
         log.error("malformed reply on %s: %s", subject, exc.reason)
-        raise ServiceUnavailable(f"malformed reply on {subject}") from None
+        raise InternalError(f"malformed reply on {subject}") from None

@@ -132,6 +132,11 @@ class DurableConsumer:
     def name(self) -> str:
         return self._durable
 
+    @property
+    def running(self) -> bool:
+        """Whether it consumes (False while it waits for the services it needs, or once stopped)."""
+        return self._running and not self._stopped.is_set()
+
     def backlog_age(self) -> float:
         """Seconds since the oldest message this process holds entered the stream (0: holds none)."""
         if not self._held:
@@ -277,7 +282,9 @@ class DurableConsumer:
     async def _all_at_once(self, decoded: list[tuple[Msg, Decoded]], handler: BatchHandler) -> bool:
         """One call for these messages (one transaction), outages waited out; on another
         failure, False: the caller handles each message on its own."""
-        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple)]
+        readable = [
+            (msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not _worn_out(msg)
+        ]
         if readable:
             items = [(msg.subject, message) for msg, message in readable]
             try:
@@ -291,6 +298,8 @@ class DurableConsumer:
         for msg, outcome in decoded:
             if isinstance(outcome, MalformedMessage):
                 await self._reject(msg, outcome.reason)
+            elif _worn_out(msg):
+                await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
         return True
 
     def _decode(self, msg: Msg) -> Decoded:
@@ -306,7 +315,7 @@ class DurableConsumer:
         if isinstance(decoded, MalformedMessage):
             await self._reject(msg, decoded.reason)
             return
-        if msg.metadata.num_delivered > MAX_DELIVERIES:
+        if _worn_out(msg):
             await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
             return
         route, message = decoded
@@ -391,6 +400,11 @@ class DurableConsumer:
                 ack_pending.set(info.num_ack_pending or 0)
                 redelivered.set(info.num_redelivered or 0)
             await asyncio.sleep(CONSUMER_INFO_SECONDS)
+
+
+def _worn_out(msg: Msg) -> bool:
+    """Delivered so often that it must be what keeps killing the processes that take it."""
+    return msg.metadata.num_delivered > MAX_DELIVERIES
 
 
 async def _quietly(action: Awaitable[Any]) -> None:

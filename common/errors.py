@@ -45,16 +45,28 @@ class TooManyRequests(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """The service cannot answer now (an outage): asking again later may work."""
+
     code = "503"
     description = "service unavailable"
 
 
+class InternalError(DomainError):
+    """The service failed on this request (a bug, or a reply that is not what it should be):
+    asking again will fail the same way, so it is not an outage."""
+
+    code = "500"
+    description = "internal error"
+
+
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
-    for cls in (InvalidRequest, Unauthenticated, Forbidden, NotFound, Conflict, TooManyRequests, ServiceUnavailable)
+    for cls in (
+        InvalidRequest, Unauthenticated, Forbidden, NotFound, Conflict, TooManyRequests, InternalError, ServiceUnavailable
+    )
 }
 
 
 def error_from_code(code: str, description: str) -> DomainError:
     """Rebuild the domain error a service answered, on the caller's side."""
-    return ERRORS_BY_CODE.get(code, ServiceUnavailable)(description)
+    return ERRORS_BY_CODE.get(code, InternalError)(description)

@@ -11,7 +11,10 @@ length; the metrics show each dependency's state and how long it has been away.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -30,7 +33,10 @@ T = TypeVar("T")
 DATABASE, BUS, SERVICE = "database", "bus", "service"
 
 _DATABASE_CLASSES = ("08", "53", "57", "58")  # connection, resources, operator intervention, system
-_DATABASE_RETRY = ("40001", "40P01")  # serialization failure, deadlock: try the transaction again
+_CONNECTION_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ENETUNREACH,
+     errno.EHOSTUNREACH, errno.ETIMEDOUT, errno.ENOENT}  # ENOENT: a unix socket gone while its server restarts
+)
 _BUS_ERRORS = (
     nats.errors.ConnectionClosedError,
     nats.errors.ConnectionReconnectingError,
@@ -53,17 +59,23 @@ def dependency_of(exc: BaseException) -> str | None:
     """The dependency whose absence `exc` shows, or None when it is not an outage."""
     if isinstance(exc, ServiceUnavailable):
         return SERVICE
-    if isinstance(exc, (asyncpg.InterfaceError, asyncpg.InternalClientError)):
-        return DATABASE  # "connection is closed", "pool is closing": the connection went away
+    if isinstance(exc, asyncpg.InterfaceError):
+        # Only the connection going away ("connection is closed", "pool is closing"); others
+        # ("another operation is in progress"…) are bugs, and must not be waited out.
+        return DATABASE if "clos" in str(exc) else None
+    if isinstance(exc, asyncpg.InternalClientError):
+        return DATABASE  # the protocol's state lost with the connection
     if isinstance(exc, asyncpg.PostgresError):
         state = getattr(exc, "sqlstate", None) or ""
-        return DATABASE if state[:2] in _DATABASE_CLASSES or state in _DATABASE_RETRY else None
+        return DATABASE if state[:2] in _DATABASE_CLASSES else None
     if isinstance(exc, _BUS_ERRORS):
         return BUS
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, OSError)):
-        # A plain socket error or timeout: in the services, the database is the only peer reached
-        # that way (its socket gone while it restarts); NATS, the mail server, the SMS provider
-        # and HIN fail with their own types or as ServiceUnavailable.
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, socket.gaierror)) or (
+        isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError) and exc.errno in _CONNECTION_ERRNOS
+    ):
+        # A socket that cannot reach its peer: in the services, the database is the only peer
+        # reached that way (NATS, the mail server, the SMS provider and HIN fail with their own
+        # types or as ServiceUnavailable).
         return DATABASE
     return None
 
@@ -149,6 +161,7 @@ class Outages:
 async def periodically(work: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
     """Run `work` every `every_seconds` for the life of the process; a pass that fails for an outage
     is logged with the outage (once), any other failure with its traceback; the next pass tries again."""
+    failing_on: str | None = None
     while True:
         await asyncio.sleep(every_seconds)
         try:
@@ -161,6 +174,11 @@ async def periodically(work: Callable[[], Awaitable[object]], every_seconds: flo
                 log.exception("%s failed; trying again in %.0f s", what, every_seconds)
             else:
                 OUTAGES.failing(dependency, exc)
+                failing_on = dependency
+        else:
+            if failing_on is not None:
+                OUTAGES.working(failing_on)
+                failing_on = None
 
 
 OUTAGES = Outages()

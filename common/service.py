@@ -103,6 +103,12 @@ class Runtime:
     consumers: list[DurableConsumer] = field(default_factory=list)
     database_ok: bool = True  # as the last readiness check found it
     set_up: bool = False  # its streams, endpoints and consumers are in place
+    stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Graceful stops of the service's own loops (an email sender…), run with the consumers'."""
+
+    async def finish_work(self) -> None:
+        """Fetch no more and finish what was taken: the consumers' batches, the loops' current work."""
+        await asyncio.gather(*(consumer.stop() for consumer in self.consumers), *(stop() for stop in self.stoppers))
 
     def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
         """Run a background task for the life of the service; its crash stops the service."""
@@ -143,8 +149,10 @@ class Runtime:
         limit = self.settings.operations.ready_max_backlog_seconds
         oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
         database_ok = self.database_ok and not OUTAGES.seconds(DATABASE)
+        waiting = [consumer.name for consumer in self.consumers if not consumer.running]
         checks = {
             "start-up": "ok" if self.set_up else "setting up",
+            "consumers": "ok" if not waiting else f"not consuming yet: {', '.join(waiting)}",
             DATABASE: "ok" if database_ok else "unavailable",
             BUS: "ok" if self.nc.is_connected else "unavailable",
             "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
@@ -183,15 +191,19 @@ class Runtime:
         micro service stops. nats-py's own `stop()` unsubscribes, which drops what is in flight
         to this copy: a rolling restart would fail those requests."""
         endpoints = getattr(self.micro, "_endpoints", [])
-        for endpoint_ in endpoints:
-            subscription = getattr(endpoint_, "_subscription", None)
-            if subscription is not None:
-                try:
-                    await subscription.drain()
-                except Exception as exc:  # the connection is going anyway
-                    log.warning("draining an endpoint failed (%s)", type(exc).__name__)
+        if self.nc.is_connected:  # without the bus there is nothing to drain (nor to wait for)
+            for endpoint_ in endpoints:
+                subscription = getattr(endpoint_, "_subscription", None)
+                if subscription is not None:
+                    try:
+                        await asyncio.wait_for(subscription.drain(), 5.0)
+                    except Exception as exc:  # the connection is going anyway
+                        log.warning("draining an endpoint failed (%s)", type(exc).__name__)
         self.micro._endpoints = []  # drained above: nothing left for stop() to unsubscribe
-        await self.micro.stop()
+        try:
+            await asyncio.wait_for(self.micro.stop(), 5.0)
+        except Exception as exc:
+            log.warning("stopping the micro service did not finish (%s)", type(exc).__name__)
 
 
 _stop = asyncio.Event()
@@ -232,61 +244,100 @@ async def run_service(
     setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
     description: str,
 ) -> None:
-    """Start the service, run until SIGTERM or SIGINT, then shut down gracefully."""
+    """Start the service, run until SIGTERM or SIGINT, then shut down gracefully.
+
+    A signal while it is still starting (waiting for the database or the bus, say) stops it at
+    once, closing what it had opened."""
     configure_logging(settings.log_level, name)
     OUTAGES.alert_after = settings.operations.outage_alert_seconds
     loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    starting = True
+
+    def on_signal() -> None:
+        if starting and main is not None and not _stop.is_set():
+            main.cancel()
+        _stop.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, _stop.set)
-
-    async with AsyncExitStack() as stack:
-        # The database may not be there yet (start-up order does not matter): wait for it, logged once.
-        pool = await OUTAGES.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
-        stack.push_async_callback(_step, "close the database pool", pool.close)
-        metrics.watch_pool(pool)
-
-        async def migrated() -> None:
-            async with pool.acquire() as conn:
-                await migrate(conn, name, migrations)
-
-        await OUTAGES.retry(migrated)
-
-        nc = await connect(settings.bus, name)
-        stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
-        js = nc.jetstream()
-        micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
-        runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
-        for dependency in (DATABASE, BUS):
-            metrics.dependency_watched(dependency, OUTAGES)
-        operations = settings.operations
-        metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, runtime.readiness)
-        stack.push_async_callback(_step, "stop serving metrics", metrics_server.cleanup)
-        stack.push_async_callback(_step, "finish the requests taken", runtime.requests.finish)
-        stack.push_async_callback(_step, "stop taking requests", runtime.stop_taking_requests)
-        stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
-        stack.push_async_callback(
-            _step, "finish the messages in hand", lambda: asyncio.gather(*(c.stop() for c in runtime.consumers))
-        )
-
-        async def health(_: HealthCheck) -> Health:
-            await runtime.check_database()
-            ready, checks = runtime.readiness()
-            return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
-
-        await runtime.add_endpoints({f"{name}.health": endpoint(health, HealthCheck)})
-        runtime.spawn(runtime.outbox.run(), "outbox relay")
-        runtime.spawn(watch_outbox(pool, "outbox", "bus"), "outbox metrics")
-        runtime.spawn(_check_database_forever(runtime), "database check")
-        # What setup opens (HTTP clients...) closes after the tasks and endpoints that use it stop.
-        resources = AsyncExitStack()
-        stack.push_async_callback(_step, "close service resources", resources.aclose)
-        await setup(runtime, resources)
-        runtime.set_up = True
-        event_loop.started()
-        log.info("%s started", name)
-        await _stop.wait()
-        log.info("%s stopping", name)
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        async with AsyncExitStack() as stack:
+            await _start(name, settings, migrations, setup, description, stack)
+            starting = False
+            event_loop.started()
+            log.info("%s started", name)
+            await _stop.wait()
+            log.info("%s stopping", name)
+    except asyncio.CancelledError:
+        if not _stop.is_set():
+            raise
+        log.info("%s stopped while starting", name)
+        return
     log.info("%s stopped", name)
+
+
+async def _start(
+    name: str,
+    settings: ServiceSettings,
+    migrations: Path,
+    setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
+    description: str,
+    stack: AsyncExitStack,
+) -> Runtime:
+    """Open everything, registering each step of the shutdown as it goes (they run in reverse)."""
+    # Metrics, liveness and readiness first: a process waiting for its database is alive and says
+    # it is not ready (and why), rather than not answering at all.
+    phase = ["waiting for the database"]
+    started: list[Runtime] = []
+
+    def readiness() -> tuple[bool, dict[str, str]]:
+        return started[0].readiness() if started else (False, {"start-up": phase[0]})
+
+    operations = settings.operations
+    metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
+    stack.push_async_callback(_step, "stop serving metrics", metrics_server.cleanup)
+    for dependency in (DATABASE, BUS):
+        metrics.dependency_watched(dependency, OUTAGES)
+
+    # The database may not be there yet (start-up order does not matter): wait for it, logged once.
+    pool = await OUTAGES.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
+    stack.push_async_callback(_step, "close the database pool", lambda: _close_pool(pool))
+    metrics.watch_pool(pool)
+
+    async def migrated() -> None:
+        async with pool.acquire() as conn:
+            await migrate(conn, name, migrations)
+
+    await OUTAGES.retry(migrated)
+
+    phase[0] = "waiting for the bus"
+    nc = await connect(settings.bus, name)
+    stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
+    js = nc.jetstream()
+    micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
+    runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
+    started.append(runtime)
+    # What setup opens (HTTP clients…) closes after the tasks and endpoints that use it stop.
+    resources = AsyncExitStack()
+    stack.push_async_callback(_step, "close service resources", resources.aclose)
+    stack.push_async_callback(_step, "finish the requests taken", runtime.requests.finish)
+    stack.push_async_callback(_step, "stop taking requests", runtime.stop_taking_requests)
+    stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
+    stack.push_async_callback(_step, "finish the work in hand", runtime.finish_work)
+
+    async def health(_: HealthCheck) -> Health:
+        await runtime.check_database()
+        ready, checks = runtime.readiness()
+        return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
+
+    await runtime.add_endpoints({f"{name}.health": endpoint(health, HealthCheck)})
+    runtime.spawn(runtime.outbox.run(), "outbox relay")
+    runtime.spawn(watch_outbox(pool, "outbox", "bus"), "outbox metrics")
+    runtime.spawn(_check_database_forever(runtime), "database check")
+    await setup(runtime, resources)
+    runtime.set_up = True
+    return runtime
 
 
 async def _check_database_forever(runtime: Runtime, every_seconds: float = 1.0) -> None:
@@ -299,6 +350,15 @@ async def _check_database_forever(runtime: Runtime, every_seconds: float = 1.0) 
 async def _step(what: str, action: Callable[[], Awaitable[object]]) -> None:
     log.info("shutdown: %s", what)
     await action()
+
+
+async def _close_pool(pool: asyncpg.Pool, timeout: float = 10.0) -> None:
+    """Close the pool gracefully, or at once if a connection does not come back in time."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except (asyncio.TimeoutError, Exception) as exc:
+        log.warning("the database pool did not close in time (%s); terminated", type(exc).__name__)
+        pool.terminate()
 
 
 async def _drain(nc: NATS, timeout: float = 5.0) -> None:

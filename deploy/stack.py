@@ -447,11 +447,11 @@ class Stack:
         it is ready: one step of a rolling restart."""
         process = self.processes.pop(key)  # out of the supervisor's sight while it stops on purpose
         process.terminate()
-        try:
-            process.wait(30)
+        try:  # in a thread: the event loop (a drill's load) goes on while it stops
+            await asyncio.to_thread(process.wait, 30)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            await asyncio.to_thread(process.wait)
         self.restart(key)
         await self.wait_ready([key], timeout)
 

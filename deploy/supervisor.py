@@ -63,6 +63,8 @@ class Supervisor:
                 for key, (when, status) in list(due.items()):
                     if when <= now:
                         del due[key]
+                        if key not in self.stack.exited():
+                            continue  # stopped or started again on purpose meanwhile: not ours to restart
                         self.stack.restart(key)
                         self._started[key] = time.monotonic()
                         self.restarts.append(Restart(key, status, self._started[key]))

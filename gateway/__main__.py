@@ -60,8 +60,9 @@ async def serve(settings: GatewaySettings) -> None:
     metrics.dependency_watched(BUS, OUTAGES)
 
     def readiness() -> tuple[bool, dict[str, str]]:
-        """Ready while the bus is connected: every page asks a service over it."""
-        checks = {BUS: "ok" if nc.is_connected else "unavailable"}
+        """Ready while the bus is connected (every page asks a service over it) and not stopping
+        (a load balancer then sends no more)."""
+        checks = {BUS: "ok" if nc.is_connected else "unavailable", "stopping": "yes" if stop.is_set() else "ok"}
         ready = all(state == "ok" for state in checks.values())
         return ready, checks
 

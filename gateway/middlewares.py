@@ -14,6 +14,7 @@ from common.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    InternalError,
     InvalidRequest,
     NotFound,
     ServiceUnavailable,
@@ -49,6 +50,7 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooManyRequests: 429,
+    InternalError: 500,
     ServiceUnavailable: 503,
 }
 

@@ -5,13 +5,15 @@ database stopped, nats-server killed, services killed).
 """
 from __future__ import annotations
 
+import ssl
+
 import asyncpg
 import nats.errors
 import pytest
 from pydantic import BaseModel
 
-from common.consumer import MAX_ATTEMPTS, DurableConsumer, Route
-from common.errors import InvalidRequest, ServiceUnavailable
+from common.consumer import MAX_ATTEMPTS, MAX_DELIVERIES, DurableConsumer, Route
+from common.errors import InternalError, InvalidRequest, ServiceUnavailable
 from common.outages import BUS, DATABASE, SERVICE, Outages, dependency_of
 
 from .jetstream_fakes import FakeMsg, event_messages
@@ -52,10 +54,10 @@ def consumer(handle, on_reject, outages: Outages) -> DurableConsumer:  # type: i
         (asyncpg.CannotConnectNowError("the database system is starting up"), DATABASE),
         (asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"), DATABASE),
         (asyncpg.InterfaceError("pool is closing"), DATABASE),
+        (asyncpg.InterfaceError("cannot perform operation: connection is closed"), DATABASE),
         (asyncpg.InternalClientError("unexpected"), DATABASE),
         (asyncpg.AdminShutdownError("terminating connection due to administrator command"), DATABASE),
         (asyncpg.TooManyConnectionsError("too many"), DATABASE),
-        (asyncpg.SerializationError("could not serialize"), DATABASE),
         (FileNotFoundError(2, "No such file or directory"), DATABASE),  # its socket, while it restarts
         (ConnectionRefusedError(111, "refused"), DATABASE),
         (nats.errors.NoRespondersError(), BUS),
@@ -71,7 +73,10 @@ def test_what_an_outage_is(exc: Exception, dependency: str) -> None:
 @pytest.mark.parametrize(
     "exc",
     [ValueError("bad"), KeyError("x"), InvalidRequest("no"), asyncpg.UniqueViolationError("dup"),
-     asyncpg.CharacterNotInRepertoireError("NUL"), asyncpg.DataError("bad value")],
+     asyncpg.CharacterNotInRepertoireError("NUL"), asyncpg.DataError("bad value"),
+     InternalError("internal error"),  # a bug in the service asked: asking again fails the same way
+     asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+     PermissionError(13, "Permission denied"), ssl.SSLCertVerificationError("certificate has expired")],
 )
 def test_a_failure_on_the_content_is_not_an_outage(exc: Exception) -> None:
     assert dependency_of(exc) is None
@@ -145,3 +150,25 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(cap
     assert lines[0].startswith("outage: database unavailable")
     assert lines[1].startswith("ALERT outage: database unavailable for")
     assert lines[2].startswith("outage over: database back after")
+
+
+async def test_a_message_delivered_too_often_is_set_aside_even_in_a_batch() -> None:
+    rejected: list[str] = []
+    handled: list[str] = []
+
+    async def on_reject(subject: str, event_id: str | None, reason: str) -> None:
+        rejected.append(f"{event_id}: {reason}")
+
+    async def batch(items: list[tuple[str, BaseModel]]) -> None:
+        handled.extend(message.event_id for _, message in items)  # type: ignore[attr-defined]
+
+    fine, worn = event_messages("a", "b")
+    worn.metadata.num_delivered = MAX_DELIVERIES + 1
+    consumer = DurableConsumer(
+        None,  # type: ignore[arg-type]
+        stream="S", durable="d", filter_subject="t.>", routes={"t.event": Route(Event, failing(0, ValueError(), []))},
+        on_reject=on_reject, outages=quick_outages(), handle_batch=batch,
+    )
+    await consumer.process_batch([fine, worn])  # type: ignore[list-item]
+    assert handled == ["e0"] and rejected == [f"e1: processing failed (delivered {MAX_DELIVERIES + 1} times)"]
+    assert fine.acked and worn.acked

@@ -61,10 +61,9 @@ async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_neve
     assert retaken is not None and retaken.id == claimed.id and retaken.attempts == 2
 
     # The first copy was only slow: its claim is no longer good, it hands nothing over.
-    assert await store.email_sending(ledger, claimed) is None
-    sending = await store.email_sending(ledger, retaken)
-    assert sending is not None and await state(ledger) == "sending"
-    await store.email_sent(ledger, sending)
+    assert not await store.email_sending(ledger, claimed)
+    assert await store.email_sending(ledger, retaken) and await state(ledger) == "sending"
+    await store.email_sent(ledger, retaken)
     assert await state(ledger) == "sent"
 
 
@@ -73,13 +72,24 @@ async def test_an_email_a_stopped_copy_was_handing_over_is_in_doubt_and_never_se
     await one_email(ledger)
     await store.alive(ledger, first)
     claimed = await store.claim_due_email(ledger, first)
-    assert claimed is not None and await store.email_sending(ledger, claimed) is not None
+    assert claimed is not None and await store.email_sending(ledger, claimed)
 
     await a_copy_stopped(ledger, first)
     await store.alive(ledger, second)
     assert await store.abandoned_emails(ledger) == (0, 1)
     assert await state(ledger) == "uncertain"
     assert await store.claim_due_email(ledger, second) is None  # at most once: not sent again
+
+
+async def test_a_copy_whose_sending_mark_went_unanswered_can_still_put_the_email_back(
+    ledger: asyncpg.Connection,
+) -> None:
+    instance = uuid.uuid4()
+    await one_email(ledger)
+    claimed = await store.claim_due_email(ledger, instance)
+    assert claimed is not None and await store.email_sending(ledger, claimed)  # its answer "lost"
+    await store.email_deferred(ledger, claimed, 0)  # nothing was handed over
+    assert await state(ledger) == "pending"
 
 
 async def test_a_mail_server_away_defers_the_email_and_a_second_notice_joins_the_waiting_one(

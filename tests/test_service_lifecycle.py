@@ -15,7 +15,7 @@ from common.migrate import migrate
 from deploy.database import with_database
 from deploy.stack import REPO, Stack
 
-from .portal import eventually
+from .portal import eventually, metric_grows
 
 
 async def test_two_copies_migrating_a_fresh_schema_at_once_apply_each_migration_once(stack: Stack) -> None:
@@ -45,7 +45,7 @@ async def test_each_service_answers_health_on_nats(stack: Stack) -> None:
                 "service": service,
                 "status": "ok",
                 "ready": True,
-                "checks": {"start-up": "ok", "database": "ok", "bus": "ok", "backlog": "ok"},
+                "checks": {"start-up": "ok", "consumers": "ok", "database": "ok", "bus": "ok", "backlog": "ok"},
             }
     finally:
         await nc.close()
@@ -90,3 +90,27 @@ async def test_extra_copy_starts_serves_and_stops_gracefully_on_sigterm(stack: S
     finally:
         await nc.close()
     assert stack.stop_process(key, sig=signal.SIGTERM, timeout=10) == 0
+
+
+async def test_a_copy_waits_for_its_database_says_so_once_and_stops_at_once_on_sigterm(stack: Stack) -> None:
+    """Start-up order does not matter: without its database a service waits (logged once), is not
+    ready, and a SIGTERM meanwhile stops it cleanly."""
+    key = stack.start_process("documents", copy=7, overrides={"DATABASE_URL": "postgresql://documents:x@127.0.0.1:1/portal"})
+    log_file = stack.log_dir / f"{key}.log"
+
+    async def waiting() -> str | None:
+        text = log_file.read_text() if log_file.exists() else ""
+        return text if "outage: database unavailable" in text else None
+
+    try:
+        await eventually(waiting, timeout=30, what="the copy waiting for its database")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{stack.metrics_ports[key]}/readyz") as response:
+                assert response.status == 503
+                assert (await response.json())["checks"] == {"start-up": "waiting for the database"}
+        # It keeps trying (several times: the metric says so), and says it once.
+        await metric_grows(stack, key, "portal_outage_retries_total", 3, dependency="database")
+        assert log_file.read_text().count("outage: database unavailable") == 1
+    finally:
+        status = stack.stop_process(key, sig=signal.SIGTERM, timeout=10)
+    assert status == 0 and "stopped while starting" in log_file.read_text()

@@ -43,6 +43,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
             metrics.NOTIFICATIONS_FAILED.labels(channel, reason)
     sender = EmailSender(runtime.pool, mailer, settings.public_url)
     runtime.spawn(sender.run(), "email sender")
+    runtime.stoppers.append(sender.stop)
     runtime.spawn(watch_outbox(runtime.pool, WAITING_EMAILS, "email"), "email outbox metrics")
 
     deps = handlers.Deps(

@@ -138,6 +138,11 @@ async def _translated_errors() -> AsyncIterator[None]:
     except aiosmtplib.SMTPException as exc:
         log.warning("mail server unavailable (%s%s)", type(exc).__name__, f" {exc.code}" if hasattr(exc, "code") else "")
         raise ServiceUnavailable("mail server unavailable") from None
+    except (OSError, ValueError) as exc:
+        # TLS (an expired certificate: ssl.SSLError), a socket error aiosmtplib let through, an
+        # address it cannot encode: the mail server cannot take it now, a person must look.
+        log.warning("mail server unusable (%s)", type(exc).__name__)
+        raise ServiceUnavailable("mail server unavailable") from None
 
 
 def _first_code(exc: Exception) -> int | None:

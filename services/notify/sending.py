@@ -49,6 +49,8 @@ class EmailSender:
         self._portal_url = portal_url
         self._wakes = [asyncio.Event() for _ in range(SENDING_AT_ONCE)]
         self._instance = uuid.uuid4()
+        self._stopping = asyncio.Event()
+        self._stopped = asyncio.Event()
 
     def wake(self) -> None:
         """Call after a commit that added emails: they go now rather than at the next look."""
@@ -56,17 +58,38 @@ class EmailSender:
             event.set()
 
     async def run(self) -> None:
-        """Send what is due with a few SMTP transactions side by side, and settle what a stopped copy left."""
-        await asyncio.gather(self._keep_alive(), *(self._send_forever(wake) for wake in self._wakes))
+        """Send what is due with a few SMTP transactions side by side, and settle what a stopped
+        copy left, until `stop`."""
+        alive = asyncio.create_task(self._keep_alive())
+        try:
+            await asyncio.gather(*(self._send_forever(wake) for wake in self._wakes))
+        finally:
+            alive.cancel()
+            await asyncio.gather(alive, return_exceptions=True)
+            self._stopped.set()
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Claim no more, and let the emails under way be handed over and recorded (each SMTP step
+        is given 15 s): a restart leaves none in doubt."""
+        self._stopping.set()
+        self.wake()
+        try:
+            await asyncio.wait_for(self._stopped.wait(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("stopped while an email was under way; it may be left in doubt")
 
     async def _send_forever(self, wake: asyncio.Event) -> None:
         # One email claimed at a time, just before it is sent: a crash leaves in doubt only the
         # emails whose SMTP transaction was under way, never a batch waiting its turn.
-        while True:
+        while not self._stopping.is_set():
             wake.clear()  # before looking: a wake after this finds the email or sets it again
             due = await OUTAGES.retry(self._claim)
             if due is not None:
-                await self._send(due)
+                try:
+                    await self._send(due)
+                except Exception:  # a bug: the sender goes on, the email is tried again or in doubt
+                    log.exception("sending an email failed")
+                    await self._record(lambda conn, held: store.email_interrupted(conn, held, 60), due)
                 continue
             try:
                 await asyncio.wait_for(wake.wait(), IDLE_SECONDS)
@@ -109,14 +132,12 @@ class EmailSender:
             metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc(in_doubt)
 
     async def _send(self, email: store.Email) -> None:
-        """Send one claimed email and record the outcome (outages of the database waited out)."""
+        """Send one claimed email and record the outcome (outages of the database waited out).
+
+        Whatever fails, the row is settled: before the hand-over it is due again (or refused),
+        from the hand-over on it is sent or in doubt. A failure never stops the sender."""
         try:
             text = messages.compose(email.kind, email.locale, self._portal_url)
-        except KeyError:
-            log.error("no text for emails of kind %r: set aside", email.kind)
-            await self._record(store.email_refused, email)
-            return
-        try:
             submission = await self._mailer.prepare(email.address, text, message_id=email.message_id)
         except MailRefused:
             await self._refused(email)
@@ -124,31 +145,40 @@ class EmailSender:
         except ServiceUnavailable as exc:
             await self._deferred(email, exc)
             return
+        except Exception:
+            log.exception("an email could not be prepared; set aside")
+            await self._refused(email)
+            return
         try:
             held = await self._mark_sending(email)
         except BaseException:
             submission.abandon()
             raise
-        if held is None:
+        if not held:
             submission.abandon()  # another copy took it back (this one was too slow): theirs now
             return
         try:
             await submission.complete()
         except MailRefused:
-            await self._refused(held)
+            await self._refused(email)
             return
         except MailInDoubt:
             metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
-            await self._record(store.email_in_doubt, held)
+            await self._record(store.email_in_doubt, email)
             return
         except ServiceUnavailable as exc:
-            await self._deferred(held, exc)
+            await self._deferred(email, exc)
+            return
+        except Exception:
+            log.exception("handing an email over failed: in doubt, not sent again")
+            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
+            await self._record(store.email_in_doubt, email)
             return
         OUTAGES.working(MAIL_SERVER)
         metrics.NOTIFICATIONS_SENT.labels("email", email.kind).inc()
-        await self._record(store.email_sent, held)
+        await self._record(store.email_sent, email)
 
-    async def _mark_sending(self, email: store.Email) -> store.Email | None:
+    async def _mark_sending(self, email: store.Email) -> bool:
         """One attempt: with the SMTP transaction open, an outage of the database is not waited
         out here; the row goes back to 'pending' once the database answers (nothing was sent)."""
         try:
@@ -159,7 +189,7 @@ class EmailSender:
                 raise
             OUTAGES.failing(DATABASE, exc)
             await self._record(lambda conn, held: store.email_deferred(conn, held, 0), email)
-            return None
+            return False
 
     async def _refused(self, email: store.Email) -> None:
         metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()

@@ -1,7 +1,6 @@
 """Notify's tables, in plain SQL: the inbox of processed events, the emails to send and sent, rejections."""
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,15 +85,15 @@ async def claim_due_email(conn: asyncpg.Connection, instance: uuid.UUID) -> Emai
     return None if row is None else Email(**dict(row))
 
 
-async def email_sending(conn: asyncpg.Connection, email: Email) -> Email | None:
-    """Commit that the message is about to be handed over, if this copy still holds the row;
-    the row as now claimed, or None (another copy took it back)."""
-    claimed_at = await conn.fetchval(
-        "UPDATE outgoing_emails SET state = 'sending', claimed_at = clock_timestamp() "
-        "WHERE id = $1 AND state = 'preparing' AND claimed_at = $2 RETURNING claimed_at",
+async def email_sending(conn: asyncpg.Connection, email: Email) -> bool:
+    """Commit that the message is about to be handed over, if this copy still holds the row
+    (False: another copy took it back). The claim's token stays: if this commit's answer is
+    lost, the copy can still put the row back."""
+    return await conn.fetchval(
+        "UPDATE outgoing_emails SET state = 'sending' WHERE id = $1 AND state = 'preparing' AND claimed_at = $2 "
+        "RETURNING true",
         email.id, email.claimed_at,
-    )
-    return None if claimed_at is None else dataclasses.replace(email, claimed_at=claimed_at)
+    ) is not None
 
 
 async def _settle(conn: asyncpg.Connection, email: Email, assignments: str, *args: object) -> None:
@@ -119,6 +118,17 @@ async def email_in_doubt(conn: asyncpg.Connection, email: Email) -> None:
 async def email_deferred(conn: asyncpg.Connection, email: Email, seconds: float) -> None:
     """Not handed over (the mail server was away): due again in `seconds`."""
     await _settle(conn, email, "state = 'pending', not_before = now() + make_interval(secs => $3)", seconds)
+
+
+async def email_interrupted(conn: asyncpg.Connection, email: Email, seconds: float) -> None:
+    """Sending failed at a point unknown: due again in `seconds` if it had not reached the
+    hand-over ('preparing'), else in doubt, never sent again."""
+    await conn.execute(
+        "UPDATE outgoing_emails SET state = CASE WHEN state = 'preparing' THEN 'pending' ELSE 'uncertain' END, "
+        "not_before = now() + make_interval(secs => $3) "
+        "WHERE id = $1 AND claimed_at = $2 AND state IN ('preparing', 'sending')",
+        email.id, email.claimed_at, seconds,
+    )
 
 
 async def abandoned_emails(conn: asyncpg.Connection) -> tuple[int, int]:
