@@ -7,6 +7,7 @@ Exit status 0 whenever the measurements ran, even if a figure misses its floor (
 lists those); 1 if the stack itself could not start; 130 on Ctrl-C or SIGTERM. Every process
 started is stopped, whatever happens.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from common import event_loop
 from deploy.stack import Stack
@@ -53,9 +54,13 @@ def arguments() -> argparse.Namespace:
     add("--patients", type=int, default=200, help="Mes documents: patients of each physician")
     add("--load-seconds", type=float, default=20, help="Mes documents: measured window")
     add("--warm-up", type=float, default=3, help="Mes documents: unmeasured seconds before the window")
-    add("--gateways", default="1,2", choices=("auto", "1", "1,2"),
+    add(
+        "--gateways",
+        default="1,2",
+        choices=("auto", "1", "1,2"),
         help="Mes documents: one gateway then two (as production runs several copies), one only, "
-             "or two as well only if one is saturated (auto)")
+        "or two as well only if one is saturated (auto)",
+    )
     add("--downloads", type=int, default=10, help="downloads: documents downloaded at once")
     add("--download-mib", type=int, default=50, help="downloads: size of each, MiB")
     add("--log-level", default="INFO", help="the portal processes' LOG_LEVEL")
@@ -111,7 +116,7 @@ async def measure_all(stack: Stack, problems: list[str], args: argparse.Namespac
                     continue
                 try:
                     await step(bench)
-                except Exception as exc:  # noqa: BLE001 - reported, and the next measurement runs
+                except Exception as exc:
                     report.failed(what, exc)
     finally:
         await ops.close()
@@ -119,15 +124,17 @@ async def measure_all(stack: Stack, problems: list[str], args: argparse.Namespac
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
-    print(f"Portal benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
+    print(f"Portal benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)
     print(f"Machine: {machine.describe()}", flush=True)
-    print("Every process of the portal, nats-server, PostgreSQL and this load generator run on this machine.", flush=True)
+    print(
+        "Every process of the portal, nats-server, PostgreSQL and this load generator run on this machine.", flush=True
+    )
     started = False
     try:
         async with running_stack(args.log_level) as (stack, problems):
             started = True
             await measure_all(stack, problems, args, report)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if started:
             raise
         report.failed("the stack", exc)

@@ -3,6 +3,7 @@
 Between measurements the benchmark waits for the documents, audit and notify consumers to have
 nothing pending, so that one measurement's tail (audit records, emails) does not weigh on the next.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """What every measurement gets: the running stack, the options, the report, the memory sampler."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ class Bench:
             self.report.note(f"consumers still busy after {DRAIN_TIMEOUT:.0f} s ({still}); going on anyway")
         busy = {name: (count, seconds) for name, (count, seconds) in left_behind.items() if seconds > 1}
         if busy:
-            self.report.note(f"after {after}, the consumers' backlog: " + ", ".join(
-                f"{name} {count:,} messages in {seconds:.1f} s" for name, (count, seconds) in busy.items()
-            ))
+            self.report.note(
+                f"after {after}, the consumers' backlog: "
+                + ", ".join(f"{name} {count:,} messages in {seconds:.1f} s" for name, (count, seconds) in busy.items())
+            )

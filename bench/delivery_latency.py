@@ -1,4 +1,5 @@
 """2. Delivery latency at a steady rate: from publish to the delivered event seen by the hospital."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,9 @@ class LatencyResult:
         return self.sent - len(self.latencies) - self.undelivered
 
 
-async def measure_latency(nc: NATS, messages: list[Outgoing], rate: float, cpu: CpuUse, timeout: float = 30) -> LatencyResult:
+async def measure_latency(
+    nc: NATS, messages: list[Outgoing], rate: float, cpu: CpuUse, timeout: float = 30
+) -> LatencyResult:
     """Publish message i at start + i / rate (a monotonic schedule: no drift), match deliveries by document id."""
     js = nc.jetstream()
     sent: dict[str, float] = {}
@@ -62,7 +65,9 @@ async def measure_latency(nc: NATS, messages: list[Outgoing], rate: float, cpu: 
 async def latency_section(bench: Bench, nc: NATS, episodes: Episodes, size: int) -> None:
     args, report = bench.args, bench.report
     count = int(args.rate * args.latency_seconds)
-    report.title(f"2. Delivery latency at a steady {args.rate:g} documents/s for {args.latency_seconds:g} s ({count:,} documents)")
+    report.title(
+        f"2. Delivery latency at a steady {args.rate:g} documents/s for {args.latency_seconds:g} s ({count:,} documents)"
+    )
     messages = episodes.documents(count, size)
     bench.phase("latency")
     result = await measure_latency(nc, messages, args.rate, bench.cpu())
@@ -71,13 +76,21 @@ async def latency_section(bench: Bench, nc: NATS, episodes: Episodes, size: int)
         return
     p99 = percentile(result.latencies, 0.99)
     report.figure("delivery latency p50", ms(percentile(result.latencies, 0.50)))
-    report.figure("delivery latency p99", ms(p99), "≤ 200 ms", p99 <= 0.200 and result.missing == 0 and result.undelivered == 0)
+    report.figure(
+        "delivery latency p99", ms(p99), "≤ 200 ms", p99 <= 0.200 and result.missing == 0 and result.undelivered == 0
+    )
     over = sum(1 for latency in result.latencies if latency > 0.200)
-    report.note(f"p90 {ms(percentile(result.latencies, 0.90))}, p95 {ms(percentile(result.latencies, 0.95))}, {over} over 200 ms")
+    report.note(
+        f"p90 {ms(percentile(result.latencies, 0.90))}, p95 {ms(percentile(result.latencies, 0.95))}, {over} over 200 ms"
+    )
     if result.to_portal_stream:
-        report.note(f"publish -> delivered event stored in PORTAL (server clock): p50 "
-                    f"{ms(percentile(result.to_portal_stream, 0.50))}, p99 {ms(percentile(result.to_portal_stream, 0.99))}")
-    report.note(f"max {ms(max(result.latencies))}; published at {result.achieved_rate:.1f}/s, worst lag behind "
-                f"schedule {ms(result.late_start)}; undelivered {result.undelivered}, never seen {result.missing}")
+        report.note(
+            f"publish -> delivered event stored in PORTAL (server clock): p50 "
+            f"{ms(percentile(result.to_portal_stream, 0.50))}, p99 {ms(percentile(result.to_portal_stream, 0.99))}"
+        )
+    report.note(
+        f"max {ms(max(result.latencies))}; published at {result.achieved_rate:.1f}/s, worst lag behind "
+        f"schedule {ms(result.late_start)}; undelivered {result.undelivered}, never seen {result.missing}"
+    )
     report.note(result.cpu)
     await bench.drain("the latency run")

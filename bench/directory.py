@@ -1,5 +1,6 @@
 """5. Physician directory (F7): 20,000 activated physicians, staff searches asked over the bus as
 the gateway asks them (by name, name and specialty, specialty, GLN), one at a time; latency."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +8,7 @@ import random
 import secrets
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -22,11 +23,43 @@ from .report import ms, percentile
 PHYSICIANS = 20_000
 SEARCHES = 400
 FLOOR_SECONDS = 0.050
-FAMILY = ("Müller", "Favre", "Rochat", "Dubois", "Meier", "Schneider", "Bonvin", "Rossi", "Keller", "Perrin",
-          "Jaquet", "Gerber", "Baumann", "Fischer", "Zbinden", "Morel", "Girard", "Roux", "Blanc", "Chevalier")
+FAMILY = (
+    "Müller",
+    "Favre",
+    "Rochat",
+    "Dubois",
+    "Meier",
+    "Schneider",
+    "Bonvin",
+    "Rossi",
+    "Keller",
+    "Perrin",
+    "Jaquet",
+    "Gerber",
+    "Baumann",
+    "Fischer",
+    "Zbinden",
+    "Morel",
+    "Girard",
+    "Roux",
+    "Blanc",
+    "Chevalier",
+)
 GIVEN = ("Élodie", "Jean", "Claire", "Marc", "Anne", "Luca", "Sophie", "Pierre", "Laura", "Nicolas")
-COLUMNS = ("id", "login", "role", "status", "family_name", "given_name", "email", "mobile", "gln", "locale",
-           "specialties", "profile_confirmed_at")
+COLUMNS = (
+    "id",
+    "login",
+    "role",
+    "status",
+    "family_name",
+    "given_name",
+    "email",
+    "mobile",
+    "gln",
+    "locale",
+    "specialties",
+    "profile_confirmed_at",
+)
 
 
 async def directory_section(bench: Bench) -> None:
@@ -36,7 +69,7 @@ async def directory_section(bench: Bench) -> None:
     pool = await asyncpg.create_pool(
         stack.service_dsns["identity"], min_size=1, max_size=2, server_settings={"search_path": "identity"}
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     glns: list[str] = []
     try:
         async with pool.acquire() as conn:
@@ -49,21 +82,35 @@ async def directory_section(bench: Bench) -> None:
                 taken.add(gln)
                 glns.append(gln)
                 family = f"{random.choice(FAMILY)}{'' if number % 3 else '-' + random.choice(FAMILY)}{number % 97}"
-                rows.append((
-                    uuid.uuid4(), f"bench-dir-{number}", "physician", "active", family, random.choice(GIVEN),
-                    f"dir{number}@cabinet.example.ch", random_mobile(), gln, "fr",
-                    random.sample(SPECIALTIES, random.randint(1, 2)), now,
-                ))
+                rows.append(
+                    (
+                        uuid.uuid4(),
+                        f"bench-dir-{number}",
+                        "physician",
+                        "active",
+                        family,
+                        random.choice(GIVEN),
+                        f"dir{number}@cabinet.example.ch",
+                        random_mobile(),
+                        gln,
+                        "fr",
+                        random.sample(SPECIALTIES, random.randint(1, 2)),
+                        now,
+                    )
+                )
             await conn.copy_records_to_table("accounts", records=rows, columns=COLUMNS, schema_name="identity")
             staff_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
             await conn.execute(
                 "INSERT INTO accounts (id, login, role, status, family_name, given_name, email) "
                 "VALUES ($1, $2, 'service_staff', 'active', 'Bench', 'Staff', 'staff@hopital.example.ch')",
-                staff_id, f"bench-staff-{staff_id.hex[:8]}",
+                staff_id,
+                f"bench-staff-{staff_id.hex[:8]}",
             )
             await conn.execute(
                 "INSERT INTO sessions (id, secret_hash, account_id) VALUES ($1, $2, $3)",
-                uuid.uuid4(), hashlib.sha256(secret.encode()).digest(), staff_id,
+                uuid.uuid4(),
+                hashlib.sha256(secret.encode()).digest(),
+                staff_id,
             )
             await conn.execute("ANALYZE accounts")
     finally:
@@ -84,7 +131,9 @@ async def directory_section(bench: Bench) -> None:
         for number in range(SEARCHES + 20):
             criteria = kinds[number % len(kinds)]()
             started = time.perf_counter()
-            await call(nc, identity.DIRECTORY, identity.DirectorySearch(session=secret, **criteria), identity.DirectoryPage)
+            await call(
+                nc, identity.DIRECTORY, identity.DirectorySearch(session=secret, **criteria), identity.DirectoryPage
+            )
             if number >= 20:  # the first ones warm the plans and caches
                 latencies.append(time.perf_counter() - started)
     finally:

@@ -5,6 +5,7 @@ on `dpi.documents`, as the contract says for contents over 512 KiB; once deliver
 physician downloads them all at once over HTTP, reading and discarding the bodies in pieces,
 while the gateway's VmRSS is sampled every 50 ms.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,13 +65,23 @@ async def publish_large_documents(nc: NATS, physician: Physician, count: int, si
             name = f"bench-{uuid.uuid4().hex}.pdf"
             await store.put(name, bytes(content))
             message = hospital_sim.document(
-                episodes.ids[number], episodes.patients[number], b"", category="imaging_report", title=f"Imagerie {number}"
+                episodes.ids[number],
+                episodes.patients[number],
+                b"",
+                category="imaging_report",
+                title=f"Imagerie {number}",
             )
-            message["content"] = {"media_type": "application/pdf", "sha256": hashlib.sha256(content).hexdigest(), "object": name}
+            message["content"] = {
+                "media_type": "application/pdf",
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "object": name,
+            }
             await hospital_sim.publish(js, contract.DOCUMENTS, message)
             ids.add(message["document"]["id"])
         if not await follower.wait_for(ids, timeout):
-            raise RuntimeError(f"only {follower.outcomes(ids)} of {count} large documents had an outcome within {timeout:.0f} s")
+            raise RuntimeError(
+                f"only {follower.outcomes(ids)} of {count} large documents had an outcome within {timeout:.0f} s"
+            )
         if follower.undelivered:
             raise RuntimeError(f"large documents undelivered: {sorted(set(follower.undelivered.values()))}")
         return time.monotonic() - started
@@ -78,7 +89,9 @@ async def publish_large_documents(nc: NATS, physician: Physician, count: int, si
 
 async def delivery_ids(pool: asyncpg.Pool, physician: Physician) -> list[str]:
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT id FROM deliveries WHERE account_id = $1 AND current", uuid.UUID(physician.account_id))
+        rows = await conn.fetch(
+            "SELECT id FROM deliveries WHERE account_id = $1 AND current", uuid.UUID(physician.account_id)
+        )
     return [str(row["id"]) for row in rows]
 
 
@@ -99,13 +112,14 @@ async def measure_downloads(browser: Browser, gateway_pid: int, ids: list[str]) 
         received = 0
         try:
             async with browser.session.get(
-                f"{browser.base}/documents/{delivery_id}/download", allow_redirects=False,
+                f"{browser.base}/documents/{delivery_id}/download",
+                allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(total=300),
             ) as response:
                 async for piece in response.content.iter_chunked(READ_SIZE):
                     received += len(piece)
                 return str(response.status), received
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return type(exc).__name__, received
 
     sampler = asyncio.create_task(sample())
@@ -134,7 +148,9 @@ async def downloads_section(bench: Bench) -> None:
         [physician] = await create_physicians(stack, 1)
         size = args.download_mib * MIB
         ingest = await publish_large_documents(hospital, physician, args.downloads, size, timeout=900)
-        report.note(f"{args.downloads} × {args.download_mib} MiB put in the Object Store and delivered in {ingest:.1f} s")
+        report.note(
+            f"{args.downloads} × {args.download_mib} MiB put in the Object Store and delivered in {ingest:.1f} s"
+        )
         ids = await delivery_ids(pool, physician)
         await browser.log_in(physician, stack.outbox_dir)
         bench.phase("downloads")
@@ -146,8 +162,12 @@ async def downloads_section(bench: Bench) -> None:
     complete = all(s == "200" for s in result.statuses) and all(n == size for n in result.received)
     if not complete:
         report.note(f"downloads: statuses {result.statuses}, bytes {result.received}")
-    report.figure("gateway RSS increase, downloads at once", mb(result.increase), "≤ 30 MB", complete and result.increase <= FLOOR)
+    report.figure(
+        "gateway RSS increase, downloads at once", mb(result.increase), "≤ 30 MB", complete and result.increase <= FLOOR
+    )
     total = sum(result.received) / MIB
-    report.note(f"VmRSS before {mb(result.rss_before)}, peak {mb(result.rss_peak)} ({result.samples} samples every 50 ms); "
-                f"{total:,.0f} MiB in {result.seconds:.1f} s ({total / result.seconds:,.0f} MiB/s)"
-                + ("" if complete else " - INCOMPLETE"))
+    report.note(
+        f"VmRSS before {mb(result.rss_before)}, peak {mb(result.rss_peak)} ({result.samples} samples every 50 ms); "
+        f"{total:,.0f} MiB in {result.seconds:.1f} s ({total / result.seconds:,.0f} MiB/s)"
+        + ("" if complete else " - INCOMPLETE")
+    )

@@ -1,6 +1,7 @@
 """The hospital's side of the bus, as the benchmark drives it: contract messages built ahead of
 time, published pipelined with `Nats-Msg-Id` = event_id, and what the portal publishes back read
 from the PORTAL stream with a pull consumer, as the hospital's own systems would."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,8 +61,10 @@ class Episodes:
             self.patients.append(hospital_sim.patient(family, given, birth, sex))
 
     async def designate(self, js: JetStreamContext) -> None:
-        for episode_id, patient in zip(self.ids, self.patients):
-            await hospital_sim.publish(js, contract.DESIGNATIONS, hospital_sim.designation(episode_id, patient, {"gln": self.gln}))
+        for episode_id, patient in zip(self.ids, self.patients, strict=True):
+            await hospital_sim.publish(
+                js, contract.DESIGNATIONS, hospital_sim.designation(episode_id, patient, {"gln": self.gln})
+            )
 
     def documents(self, count: int, size: int) -> list[Outgoing]:
         """`count` documents of `size` bytes, spread over the episodes in turn."""
@@ -69,7 +72,11 @@ class Episodes:
         for number in range(count):
             episode = number % self.count
             message = hospital_sim.document(
-                self.ids[episode], self.patients[episode], pdf_of_size(size), category="lab_report", title=f"Résultats {number}"
+                self.ids[episode],
+                self.patients[episode],
+                pdf_of_size(size),
+                category="lab_report",
+                title=f"Résultats {number}",
             )
             built.append(Outgoing(message["document"]["id"], message["event_id"], json.dumps(message).encode()))
         return built
@@ -86,7 +93,7 @@ async def publish_pipelined(js: JetStreamContext, messages: list[Outgoing]) -> N
         raise RuntimeError(f"{len(failed)} of {len(messages)} publishes not acknowledged ({failed[0]!r})")
 
 
-async def publish_one(js: JetStreamContext, message: Outgoing) -> "asyncio.Future[Any]":
+async def publish_one(js: JetStreamContext, message: Outgoing) -> asyncio.Future[Any]:
     """Send one message now; the returned future completes with the stream's ack."""
     return await js.publish_async(contract.DOCUMENTS, message.payload, headers={"Nats-Msg-Id": message.event_id})
 
@@ -106,7 +113,7 @@ class Deliveries:
     _progress: asyncio.Event = field(default_factory=asyncio.Event)
 
     @contextlib.asynccontextmanager
-    async def following(self, nc: NATS) -> AsyncIterator["Deliveries"]:
+    async def following(self, nc: NATS) -> AsyncIterator[Deliveries]:
         name = f"bench-{uuid.uuid4().hex[:10]}"
         await nc.jetstream().add_consumer(
             contract.STREAM_PORTAL,

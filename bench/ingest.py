@@ -1,4 +1,5 @@
 """1. Ingest: documents per second from `dpi.documents` publish to `portal.documents.delivered`."""
+
 from __future__ import annotations
 
 import time
@@ -25,7 +26,6 @@ class IngestResult:
     complete: bool
     cpu: str
     per_slice: list[float]  # deliveries per second in consecutive slices of SLICE seconds
-
 
     @property
     def rate(self) -> float:
@@ -70,17 +70,27 @@ async def measure_ingest(nc: NATS, messages: list[Outgoing], cpu: CpuUse, timeou
 
 async def ingest_section(bench: Bench, nc: NATS, episodes: Episodes, size: int) -> None:
     args, report = bench.args, bench.report
-    report.title(f"1. Ingest: {args.documents:,} documents of {size // 1024} KiB, one physician, {episodes.count} episodes")
+    report.title(
+        f"1. Ingest: {args.documents:,} documents of {size // 1024} KiB, one physician, {episodes.count} episodes"
+    )
     messages = episodes.documents(args.documents, size)  # built before the clock starts
     bench.phase("ingest")
     result = await measure_ingest(nc, messages, bench.cpu(), args.ingest_timeout)
     if not result.complete:
-        report.note(f"gave up after {result.seconds:.0f} s: {result.delivered:,} delivered, {result.undelivered:,} undelivered")
-    report.figure("ingest, publish -> delivered seen", rate(result.rate, "docs/s"), "≥ 500 docs/s (aim 1,000)",
-                  result.complete and result.undelivered == 0 and result.rate >= 500)
-    report.note(f"{result.delivered:,} delivered in {result.seconds:.1f} s; all published and acked in "
-                f"{result.publish_seconds:.1f} s ({result.documents / result.publish_seconds:,.0f}/s); "
-                f"undelivered {result.undelivered}")
+        report.note(
+            f"gave up after {result.seconds:.0f} s: {result.delivered:,} delivered, {result.undelivered:,} undelivered"
+        )
+    report.figure(
+        "ingest, publish -> delivered seen",
+        rate(result.rate, "docs/s"),
+        "≥ 500 docs/s (aim 1,000)",
+        result.complete and result.undelivered == 0 and result.rate >= 500,
+    )
+    report.note(
+        f"{result.delivered:,} delivered in {result.seconds:.1f} s; all published and acked in "
+        f"{result.publish_seconds:.1f} s ({result.documents / result.publish_seconds:,.0f}/s); "
+        f"undelivered {result.undelivered}"
+    )
     report.note("deliveries per second, 10 s at a time: " + ", ".join(f"{r:.0f}" for r in result.per_slice))
     report.note(result.cpu)
     await bench.drain("the ingest")

@@ -1,6 +1,7 @@
 """1b. The ceiling: plain asyncpg inserts of the same rows (a documents row and a 10 KiB
 content_chunks row per document), in a scratch schema of the same database, with nothing else:
 no bus, no encryption, no delivery rule, no outbox."""
+
 from __future__ import annotations
 
 import asyncio
@@ -56,9 +57,23 @@ def rows_of(messages: list[Outgoing]) -> list[Row]:
         doc, content = body["document"], body["content"]
         data = base64.b64decode(content["data_b64"])
         document = (
-            doc["id"], doc["version"], body["episode_id"], body["patient"]["id"], doc["category"], doc["title"],
-            doc["service"], doc["author"], doc["status"], doc["communicating"], datetime.fromisoformat(doc["created_at"]),
-            content["media_type"], content["sha256"], len(data), 1, "k1", os.urandom(40),
+            doc["id"],
+            doc["version"],
+            body["episode_id"],
+            body["patient"]["id"],
+            doc["category"],
+            doc["title"],
+            doc["service"],
+            doc["author"],
+            doc["status"],
+            doc["communicating"],
+            datetime.fromisoformat(doc["created_at"]),
+            content["media_type"],
+            content["sha256"],
+            len(data),
+            1,
+            "k1",
+            os.urandom(40),
         )
         rows.append(Row(document, (doc["id"], doc["version"], 0, data + os.urandom(SEALED_OVERHEAD))))
     return rows
@@ -121,7 +136,7 @@ async def report_ceiling(bench: Bench, messages: list[Outgoing], ingest_rate: fl
     """The ceiling both ways, the best, and the ratio of the ingest to it."""
     try:
         ceilings = await measure_ceiling(admin_dsn(bench.stack), messages)
-    except Exception as exc:  # noqa: BLE001 - a measurement that fails is reported, not fatal
+    except Exception as exc:
         bench.report.failed("asyncpg ceiling", exc)
         return
     for how, value in ceilings.items():

@@ -5,6 +5,7 @@ of CPU per request, a fifth of what a page costs the portal, so the pages measur
 requests itself and reads answers with a Content-Length (all the gateway's pages have one).
 The logins before it go through aiohttp, as a browser would.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ class KeepAliveClient:
         self._writer: asyncio.StreamWriter | None = None
 
     @classmethod
-    def of(cls, browser: Browser, base: str) -> "KeepAliveClient":
+    def of(cls, browser: Browser, base: str) -> KeepAliveClient:
         """A connection to `base` carrying the logged-in browser's cookies."""
         jar = browser.session.cookie_jar.filter_cookies(browser.base)  # type: ignore[arg-type]
         return cls(base, "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items()))

@@ -1,4 +1,5 @@
 """The machine the figures come from."""
+
 from __future__ import annotations
 
 import os

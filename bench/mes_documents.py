@@ -1,4 +1,5 @@
 """3. Mes documents over HTTP: concurrent logged-in physicians asking random pages, keep-alive."""
+
 from __future__ import annotations
 
 import asyncio
@@ -80,7 +81,7 @@ async def measure_pages(
                     async with asyncio.timeout(60):
                         answered, body = await connection.get(f"/documents?page={random.randint(1, pages)}")
                     status = str(answered)
-                except (OSError, HttpError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
                     status, body = type(exc).__name__, b""
                     await connection.close()
                 record(started, status, body)
@@ -108,8 +109,10 @@ async def measure_pages(
 async def mes_documents_section(bench: Bench) -> None:
     """Seed, log everyone in over HTTP, load one gateway (and two, if one is saturated or asked for)."""
     stack, args, report = bench.stack, bench.args, bench.report
-    report.title(f"3. Mes documents over HTTP: {args.physicians} physicians × {args.per_physician:,} documents, "
-                 f"random pages, {args.load_seconds:g} s")
+    report.title(
+        f"3. Mes documents over HTTP: {args.physicians} physicians × {args.per_physician:,} documents, "
+        f"random pages, {args.load_seconds:g} s"
+    )
     started = time.monotonic()
     bench.phase("Mes documents: seeding and logins")
     physicians = await create_physicians(stack, args.physicians)
@@ -125,8 +128,10 @@ async def mes_documents_section(bench: Bench) -> None:
         await admin.execute("VACUUM (ANALYZE)")
     finally:
         await admin.close()
-    report.note(f"seeded {args.physicians * args.per_physician:,} deliveries with COPY and vacuumed the database "
-                f"in {time.monotonic() - started:.0f} s")
+    report.note(
+        f"seeded {args.physicians * args.per_physician:,} deliveries with COPY and vacuumed the database "
+        f"in {time.monotonic() - started:.0f} s"
+    )
     base = stack.config.public_url
     browsers = await logged_in_browsers(physicians, base, stack.outbox_dir)
     extra: str | None = None
@@ -144,9 +149,13 @@ async def mes_documents_section(bench: Bench) -> None:
             pages = -(-args.per_physician // PER_PAGE)
             result = await measure_pages(browsers, bases, pages, args.load_seconds, args.warm_up, bench.cpu())
             _report_pages(bench, result, f"{count} gateway process{'es' if count > 1 else ''}", judged=count == 1)
-            gateway_cores = max((share for name, share in result.shares.items() if name.startswith("gateway")), default=0)
+            gateway_cores = max(
+                (share for name, share in result.shares.items() if name.startswith("gateway")), default=0
+            )
             if args.gateways == "auto" and count == 1 and gateway_cores >= SATURATED:
-                report.note(f"the gateway used {gateway_cores:.2f} of a core: measuring again with two gateway processes")
+                report.note(
+                    f"the gateway used {gateway_cores:.2f} of a core: measuring again with two gateway processes"
+                )
                 counts.append(2)
     finally:
         await asyncio.gather(*(b.close() for b in browsers))
@@ -165,11 +174,17 @@ def _report_pages(bench: Bench, result: PagesResult, label: str, judged: bool) -
     if result.errors:
         report.failed(f"Mes documents, {label}", f"answers other than 200: {result.errors}")
     p99 = percentile(result.latencies, 0.99)
-    report.figure(f"pages/s, {label}", rate(result.rate, "pages/s"), *(("≥ 600 pages/s (aim 1,500)", result.rate >= 600) if judged else ()))
+    report.figure(
+        f"pages/s, {label}",
+        rate(result.rate, "pages/s"),
+        *(("≥ 600 pages/s (aim 1,500)", result.rate >= 600) if judged else ()),
+    )
     report.figure(f"page latency p50, {label}", ms(percentile(result.latencies, 0.50)))
     report.figure(f"page latency p99, {label}", ms(p99), *(("≤ 100 ms", p99 <= 0.100) if judged else ()))
     if not judged:
         report.note("shown for scaling, not judged: two gateways and every other process on the same two cores")
     answered = max(1, sum(result.answers.values()))
-    report.note(f"{result.ok:,} pages of {result.body_bytes / answered / 1000:.1f} KB; errors: {result.errors or 'none'}")
+    report.note(
+        f"{result.ok:,} pages of {result.body_bytes / answered / 1000:.1f} KB; errors: {result.errors or 'none'}"
+    )
     report.note(result.cpu)

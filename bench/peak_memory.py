@@ -5,6 +5,7 @@ mark), sampled in the background over the whole run so that processes that stop 
 PostgreSQL's processes count the shared buffers they touched in their resident set; they are
 judged on their own (private, RssAnon) memory, the highest sampled.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,7 +46,7 @@ class PeakMemory:
                 self.counts.setdefault(name, set()).add(pid)
 
     @contextlib.asynccontextmanager
-    async def sampling(self) -> AsyncIterator["PeakMemory"]:
+    async def sampling(self) -> AsyncIterator[PeakMemory]:
         async def loop() -> None:
             while True:
                 await asyncio.to_thread(self.sample)
@@ -75,5 +76,7 @@ def report_peaks(report: Report, peaks: PeakMemory) -> None:
             report.figure(label, mb(peak), "≤ 150 MB", peak <= FLOOR)
             if peak > FLOOR * 2 / 3:
                 report.note(f"  {name} reached its peak during: {peaks.reached_in.get(name, '?')}")
-    report.note("PostgreSQL's resident sets include the shared buffers each touched (shared_buffers is "
-                "128 MB); 'own' is the highest private (RssAnon) memory sampled every 0.5 s.")
+    report.note(
+        "PostgreSQL's resident sets include the shared buffers each touched (shared_buffers is "
+        "128 MB); 'own' is the highest private (RssAnon) memory sampled every 0.5 s."
+    )

@@ -1,6 +1,7 @@
 """Physicians for the benchmark: accounts created in identity's schema (as the tests do), and
 logged in over HTTP through the gateway like a browser (CSRF token from the form, SMS code from
 the dev outbox), keeping their cookies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,14 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
         gln, mobile = random_gln(), random_mobile()
         async with pool.acquire() as conn:
             account_id = await create_account(
-                conn, login=login, password=password, family_name="Banc", given_name=login,
-                email=f"{login}@cabinet.example.ch", mobile=mobile, gln=gln,
+                conn,
+                login=login,
+                password=password,
+                family_name="Banc",
+                given_name=login,
+                email=f"{login}@cabinet.example.ch",
+                mobile=mobile,
+                gln=gln,
             )
         return Physician(account_id, login, password, gln, mobile)
 
@@ -71,6 +78,7 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
 
 def latest_code(outbox: Path, mobile: str, since_ns: int) -> str | None:
     """The newest SMS code sent to `mobile` since `since_ns`, from the dev outbox's files."""
+
     def stamp(name: str) -> int:  # `<time_ns>-<uuid>.json`; anything else is not a message
         prefix = name.split("-", 1)[0]
         return int(prefix) if name.endswith(".json") and prefix.isdigit() else -1
@@ -132,9 +140,7 @@ class Browser:
             raise RuntimeError(f"the code step led back to {landing}")
 
 
-async def logged_in_browsers(
-    physicians: list[Physician], base: str, outbox: Path, at_once: int = 5
-) -> list[Browser]:
+async def logged_in_browsers(physicians: list[Physician], base: str, outbox: Path, at_once: int = 5) -> list[Browser]:
     """One logged-in browser per physician (a few logins at a time: each checks an argon2 hash)."""
     limit = asyncio.Semaphore(at_once)
     browsers = [Browser(base) for _ in physicians]
@@ -144,7 +150,7 @@ async def logged_in_browsers(
             await browser.log_in(physician, outbox)
 
     try:
-        await asyncio.gather(*(log_in(b, p) for b, p in zip(browsers, physicians)))
+        await asyncio.gather(*(log_in(b, p) for b, p in zip(browsers, physicians, strict=True)))
     except BaseException:
         await asyncio.gather(*(b.close() for b in browsers))
         raise

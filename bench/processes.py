@@ -3,6 +3,7 @@
 The Python processes and nats-server are the Stack's children; PostgreSQL's are found with
 psutil (the postmaster and its children: backends and auxiliary processes).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -135,7 +136,7 @@ class CpuUse:
         return totals
 
     @contextlib.contextmanager
-    def measuring(self) -> Iterator["CpuUse"]:
+    def measuring(self) -> Iterator[CpuUse]:
         self.foreign_before = self._foreign()
         self.before, self.machine_before, self.started = self._now(), _machine_busy(), time.monotonic()
         try:
@@ -144,7 +145,9 @@ class CpuUse:
             wall = max(1e-9, time.monotonic() - self.started)
             machine = (_machine_busy() - self.machine_before) / wall
             after = self._now()
-            self.shares = {name: max(0.0, seconds - self.before.get(name, 0.0)) / wall for name, seconds in after.items()}
+            self.shares = {
+                name: max(0.0, seconds - self.before.get(name, 0.0)) / wall for name, seconds in after.items()
+            }
             self.others = max(0.0, machine - sum(self.shares.values()))
             self.foreign = sorted(
                 (

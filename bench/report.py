@@ -1,4 +1,5 @@
 """The printed report: figures with the floor the issue sets, PASS/FAIL, and notes."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """The whole portal, started for the benchmark in a temporary directory on free ports, as the tests do."""
+
 from __future__ import annotations
 
 import contextlib

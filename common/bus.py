@@ -1,18 +1,21 @@
 """Bus helpers: connecting, typed request/reply endpoints, typed calls."""
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import nats
 from nats.aio.client import Client as NATS
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 from nats.micro.request import Request
 from pydantic import BaseModel
 
-from .codec import MalformedMessage, Written, decode, encode
 from . import metrics
+from .codec import MalformedMessage, Written, decode, encode
 from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
 from .outages import BUS, DATABASE, OUTAGES, dependency_of
 from .settings import BusSettings

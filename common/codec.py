@@ -1,4 +1,5 @@
 """The one place where bus bytes become typed messages, and back."""
+
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar

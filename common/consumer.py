@@ -11,15 +11,17 @@ What this module promises:
 - Held messages are kept alive with `in_progress()`, so the ack wait can be short: what a
   crashed process had fetched comes back to the others within ACK_WAIT seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Hashable
+from datetime import UTC, datetime
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
@@ -142,7 +144,7 @@ class DurableConsumer:
         if not self._held:
             return 0.0
         oldest = min(msg.metadata.timestamp for msg in list(self._held.values()))
-        return max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+        return max(0.0, (datetime.now(UTC) - oldest).total_seconds())
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Fetch no more, and let the batches in hand finish (and be acknowledged) for up to `timeout`."""
@@ -151,7 +153,7 @@ class DurableConsumer:
             return
         try:
             await asyncio.wait_for(self._stopped.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("%s: stopped before its last batch finished; it will come back to another copy", self._durable)
 
     async def run(self) -> None:
@@ -282,9 +284,7 @@ class DurableConsumer:
     async def _all_at_once(self, decoded: list[tuple[Msg, Decoded]], handler: BatchHandler) -> bool:
         """One call for these messages (one transaction), outages waited out; on another
         failure, False: the caller handles each message on its own."""
-        readable = [
-            (msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not _worn_out(msg)
-        ]
+        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not _worn_out(msg)]
         if readable:
             items = [(msg.subject, message) for msg, message in readable]
             try:
@@ -327,7 +327,9 @@ class DurableConsumer:
                 raise
             except Exception:
                 failures += 1
-                log.exception("failed to process a message on %s (attempt %d of %d)", msg.subject, failures, MAX_ATTEMPTS)
+                log.exception(
+                    "failed to process a message on %s (attempt %d of %d)", msg.subject, failures, MAX_ATTEMPTS
+                )
                 if failures >= MAX_ATTEMPTS:
                     await self._reject(msg, "processing failed")
                     return
@@ -373,7 +375,8 @@ class DurableConsumer:
             await asyncio.sleep(self._ack_wait / 4)
             now = time.monotonic()
             due = [
-                msg for reply, msg in list(self._held.items())
+                msg
+                for reply, msg in list(self._held.items())
                 if now - self._alive_since.get(reply, now) >= self._ack_wait / 3
             ]
             if due:

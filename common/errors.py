@@ -1,4 +1,5 @@
 """Domain errors shared by the services; each has the code the bus carries."""
+
 from __future__ import annotations
 
 
@@ -62,7 +63,14 @@ class InternalError(DomainError):
 ERRORS_BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
     for cls in (
-        InvalidRequest, Unauthenticated, Forbidden, NotFound, Conflict, TooManyRequests, InternalError, ServiceUnavailable
+        InvalidRequest,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
     )
 }
 

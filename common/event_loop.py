@@ -3,6 +3,7 @@ asyncio's own loop on the same network I/O (NATS, PostgreSQL, HTTP), and with th
 garbage collector looking at young objects every 50,000 allocations rather than 700: a list
 page allocates thousands of short-lived objects, and collecting them that often cost the
 gateway about 6 % of its time. Reference counting still frees almost everything at once."""
+
 from __future__ import annotations
 
 import gc

@@ -1,4 +1,5 @@
 """Log configuration shared by every process (never log patient data, secrets or codes)."""
+
 from __future__ import annotations
 
 import logging

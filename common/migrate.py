@@ -1,4 +1,5 @@
 """Versioned SQL migrations, applied at start-up; safe when several copies start at once."""
+
 from __future__ import annotations
 
 import logging

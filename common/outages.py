@@ -8,6 +8,7 @@ Each process keeps one `Outages`: an outage is logged once when it starts, once 
 ERROR (the alert) if it outlasts `PORTAL_OUTAGE_ALERT_SECONDS`, and once when it ends, with its
 length; the metrics show each dependency's state and how long it has been away.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,16 @@ DATABASE, BUS, SERVICE = "database", "bus", "service"
 
 _DATABASE_CLASSES = ("08", "53", "57", "58")  # connection, resources, operator intervention, system
 _CONNECTION_ERRNOS = frozenset(
-    {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ENETUNREACH,
-     errno.EHOSTUNREACH, errno.ETIMEDOUT, errno.ENOENT}  # ENOENT: a unix socket gone while its server restarts
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+        errno.ETIMEDOUT,
+        errno.ENOENT,
+    }  # ENOENT: a unix socket gone while its server restarts
 )
 _BUS_ERRORS = (
     nats.errors.ConnectionClosedError,
@@ -105,7 +114,10 @@ class Outages:
         elif dependency not in self._alerted and now - self._since[dependency] >= self.alert_after:
             self._alerted.add(dependency)
             log.error(
-                "ALERT outage: %s unavailable for %.0f s (%s); still retrying", dependency, now - self._since[dependency], what
+                "ALERT outage: %s unavailable for %.0f s (%s); still retrying",
+                dependency,
+                now - self._since[dependency],
+                what,
             )
 
     def working(self, dependency: str) -> None:

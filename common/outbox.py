@@ -3,6 +3,7 @@
 A crash between commit and publish loses nothing: the relay publishes what is left, with
 `Nats-Msg-Id` set so that JetStream drops a message published twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,7 @@ async def enqueue_many(
     ids = msg_ids or [getattr(message, "event_id", None) or uuid.uuid4().hex for _, message in messages]
     await conn.executemany(
         "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
-        [(msg_id, subject, encode(message)) for msg_id, (subject, message) in zip(ids, messages)],
+        [(msg_id, subject, encode(message)) for msg_id, (subject, message) in zip(ids, messages, strict=True)],
     )
 
 
@@ -70,7 +71,9 @@ class OutboxRelay:
                 if failing_on is not None:
                     OUTAGES.failing(failing_on, exc)  # logged once for the whole outage
                 else:
-                    log.warning("outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__)
+                    log.warning(
+                        "outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__
+                    )
                 await asyncio.sleep(min(2.0, 0.1 * 2**failures))
                 continue
             failures = 0
@@ -80,7 +83,7 @@ class OutboxRelay:
             if published < BATCH:
                 try:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 self._wake.clear()
 
@@ -103,7 +106,9 @@ class OutboxRelay:
                 ),
                 return_exceptions=True,
             )
-            published = [row["id"] for row, result in zip(rows, results) if not isinstance(result, BaseException)]
+            published = [
+                row["id"] for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
+            ]
             await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
         failed = len(rows) - len(published)
         if failed:

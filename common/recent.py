@@ -1,8 +1,10 @@
 """A bounded map of what was used lately: the in-process memories of the services and the gateway
 (verified tokens, sessions, patients written, list anchors) keep at most so many entries."""
+
 from __future__ import annotations
 
-from typing import Generic, Hashable, TypeVar
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -6,15 +6,16 @@ NATS connection and the database pool (waiting for either while it is away), app
 migrations, answers health checks, serves its metrics, relays the outbox, and on SIGTERM or
 SIGINT stops taking work, then drains and closes everything.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable, Coroutine
 
 import asyncpg
 import nats.micro
@@ -356,7 +357,7 @@ async def _close_pool(pool: asyncpg.Pool, timeout: float = 10.0) -> None:
     """Close the pool gracefully, or at once if a connection does not come back in time."""
     try:
         await asyncio.wait_for(pool.close(), timeout)
-    except (asyncio.TimeoutError, Exception) as exc:
+    except (TimeoutError, Exception) as exc:
         log.warning("the database pool did not close in time (%s); terminated", type(exc).__name__)
         pool.terminate()
 
@@ -365,7 +366,7 @@ async def _drain(nc: NATS, timeout: float = 5.0) -> None:
     """Let in-flight messages finish, but never hang shutdown on a stuck subscription."""
     try:
         await asyncio.wait_for(nc.drain(), timeout)
-    except (asyncio.TimeoutError, Exception) as exc:
+    except (TimeoutError, Exception) as exc:
         log.warning("NATS drain did not finish (%s); closing", type(exc).__name__)
         await nc.close()
 

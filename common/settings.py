@@ -1,10 +1,12 @@
 """Read configuration from the environment, once, failing loudly with the variable's name."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 _MISSING = object()
@@ -84,7 +86,7 @@ class BusSettings:
     stream_replicas: int = 1
 
     @classmethod
-    def from_env(cls) -> "BusSettings":
+    def from_env(cls) -> BusSettings:
         return cls(
             url=env_str("NATS_URL", "nats://127.0.0.1:4222"),
             user=env_str("NATS_USER"),
@@ -107,7 +109,7 @@ class OperationsSettings:
     ready_max_backlog_seconds: int
 
     @classmethod
-    def from_env(cls, process: str) -> "OperationsSettings":
+    def from_env(cls, process: str) -> OperationsSettings:
         port = env_int("PORTAL_METRICS_PORT", METRICS_PORTS[process])
         if not 0 <= port <= 65535:
             raise SettingsError("PORTAL_METRICS_PORT", "is malformed: expected a port number")
@@ -130,7 +132,7 @@ class ServiceSettings:
     operations: OperationsSettings
 
     @classmethod
-    def from_env(cls, process: str) -> "ServiceSettings":
+    def from_env(cls, process: str) -> ServiceSettings:
         return cls(
             bus=BusSettings.from_env(),
             database_url=env_str("DATABASE_URL"),

@@ -1,4 +1,5 @@
 """The JetStream streams of the portal, defined once; each is created by the service that owns it."""
+
 from __future__ import annotations
 
 import logging

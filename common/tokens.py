@@ -4,13 +4,15 @@ The gateway passes the token of the browser's session with each request, in the
 `Authorization` header of the NATS message. A token is short-lived; services never trust a
 bare user id in a message body.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -47,7 +49,7 @@ class TokenIssuer:
         self._ttl = ttl_seconds
 
     @classmethod
-    def from_pem_file(cls, path: Path, ttl_seconds: int) -> "TokenIssuer":
+    def from_pem_file(cls, path: Path, ttl_seconds: int) -> TokenIssuer:
         return cls(load_signing_key(path, "the token signing key"), ttl_seconds)
 
     def issue(self, caller: Caller, now: float | None = None) -> tuple[str, int]:
@@ -85,7 +87,7 @@ class TokenVerifier:
         self._verified: Recent[str, tuple[Caller, int]] = Recent(self.REMEMBERED)  # token -> (caller, expiry)
 
     @classmethod
-    def from_pem_file(cls, path: Path) -> "TokenVerifier":
+    def from_pem_file(cls, path: Path) -> TokenVerifier:
         key = serialization.load_pem_public_key(path.read_bytes())
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("the token verification key must be an Ed25519 public key")

@@ -3,6 +3,7 @@
 In production a DBA does the same once (see README): each service connects as its own role,
 owns its schema, and cannot read another service's tables.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -1,5 +1,6 @@
 """Demo data for `make run`: one activated physician, documents the hospital sent them, and a
 catalogue of secure applications (served by the partner application stand-in)."""
+
 from __future__ import annotations
 
 import uuid
@@ -66,7 +67,10 @@ async def ensure_demo_applications(identity_dsn: str, partner_url: str) -> None:
         await conn.executemany(
             "INSERT INTO applications (id, slug, name, description, url, needs_enrolment, asked_at_registration) "
             "VALUES ($1, $2, $3, $4, $5, $6, $6)",  # screening, the one the registration form's box asks for
-            [(uuid.uuid4(), slug, name, text, f"{partner_url}/{slug}", enrol) for slug, name, text, enrol in DEMO_APPLICATIONS],
+            [
+                (uuid.uuid4(), slug, name, text, f"{partner_url}/{slug}", enrol)
+                for slug, name, text, enrol in DEMO_APPLICATIONS
+            ],
         )
     finally:
         await conn.close()

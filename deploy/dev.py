@@ -2,6 +2,7 @@
 
 Data, logs, secrets and the dev outbox live under ./var/ and survive restarts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,14 @@ import signal
 import time
 from pathlib import Path
 
-from .demo import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_LOGIN, DEMO_PASSWORD, ensure_demo_applications, ensure_demo_physician
+from .demo import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
+    ensure_demo_applications,
+    ensure_demo_physician,
+)
 from .hospital_sim import DEMO_GLN, publish_demo
 from .stack import REPO, Stack, StackConfig
 from .supervisor import Supervisor
@@ -97,12 +105,12 @@ The portal is running.
   Applications:     a stand-in for the partner applications checks the identity assertions
                     ({stack.partner_app_url}); "Dépistage du cancer" needs the admin's grant
 {_hin_welcome(stack)}  NATS:             {stack.nats_url}
-  Hospital's NATS:  user "hospital", password in {cfg.var_dir / 'secrets' / 'nats-users.json'}
+  Hospital's NATS:  user "hospital", password in {cfg.var_dir / "secrets" / "nats-users.json"}
                     (use inbox prefix "_INBOX.hospital"); try: python -m deploy.hospital_sim
   Logs:             {stack.log_dir}/ (a process that stops is restarted; this window says so)
   Metrics:          Prometheus at http://127.0.0.1:9100/metrics (gateway), 9101-9105 (identity,
                     documents, requests, notify, audit); /livez and /readyz on the same ports
-  More copies:      set -a; . {cfg.var_dir / 'env' / 'documents.env'}; set +a
+  More copies:      set -a; . {cfg.var_dir / "env" / "documents.env"}; set +a
                     PORTAL_METRICS_PORT=0 .venv/bin/python -m services.documents
 
 Press Ctrl-C to stop.""",

@@ -8,6 +8,7 @@ file in DEV_OUTBOX_DIR, `<time_ns>-<uuid4 hex>.json`:
 Files appear atomically (written under a dot-name, then renamed), so a reader never sees half
 of one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ import signal
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -45,7 +46,7 @@ class DevOutboxSettings:
     sms_auth_token: str = field(repr=False)
 
     @classmethod
-    def from_env(cls) -> "DevOutboxSettings":
+    def from_env(cls) -> DevOutboxSettings:
         return cls(
             directory=Path(env_str("DEV_OUTBOX_DIR")),
             smtp_port=env_int("DEV_SMTP_PORT", 8025),
@@ -72,7 +73,7 @@ class Outbox:
             "to": to,
             "subject": subject,
             "body": body,
-            "received_at": datetime.now(timezone.utc).isoformat(),
+            "received_at": datetime.now(UTC).isoformat(),
             "message_id": message_id,
         }
         temporary = self.directory / f".{name}.tmp"
@@ -167,7 +168,9 @@ async def create_message(request: web.Request) -> web.Response:
         return twilio_error(401, 20003, "Authenticate")
     account_sid = request.match_info["sid"]
     if account_sid != settings.sms_account_sid:
-        return twilio_error(404, 20404, f"The requested resource /2010-04-01/Accounts/{account_sid}/Messages.json was not found")
+        return twilio_error(
+            404, 20404, f"The requested resource /2010-04-01/Accounts/{account_sid}/Messages.json was not found"
+        )
     form = await request.post()
     to, sender, body = (form.get(name) for name in ("To", "From", "Body"))
     if not isinstance(to, str) or not to:
@@ -178,7 +181,7 @@ async def create_message(request: web.Request) -> web.Response:
         return twilio_error(400, 21602, "Message body is required.")
     request.app[OUTBOX].store("sms", to, None, body)
     message_sid = "SM" + uuid.uuid4().hex
-    now = format_datetime(datetime.now(timezone.utc), usegmt=False)
+    now = format_datetime(datetime.now(UTC), usegmt=False)
     uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}.json"
     return web.json_response(
         {
@@ -233,7 +236,11 @@ async def serve(settings: DevOutboxSettings) -> None:
         await web.TCPSite(runner, HOST, settings.sms_port).start()
         log.info(
             "dev outbox: SMTP on %s:%d, SMS on http://%s:%d, messages in %s",
-            HOST, settings.smtp_port, HOST, settings.sms_port, settings.directory,
+            HOST,
+            settings.smtp_port,
+            HOST,
+            settings.sms_port,
+            settings.directory,
         )
         await stop.wait()
         log.info("dev outbox stopping")
@@ -242,7 +249,7 @@ async def serve(settings: DevOutboxSettings) -> None:
         try:
             # From Python 3.12 this waits for open SMTP sessions too: do not wait on idle clients.
             await asyncio.wait_for(smtp.wait_closed(), 2.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         await runner.cleanup()
 

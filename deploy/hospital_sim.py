@@ -7,6 +7,7 @@ It connects as the `hospital` NATS user (credentials from var/secrets/nats-users
 HOSPITAL_NATS_URL / HOSPITAL_NATS_USER / HOSPITAL_NATS_PASSWORD) and uses JetStream publish
 with `Nats-Msg-Id` = event_id, exactly as CONTRACT.md asks of the hospital's systems.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import json
 import os
 import random
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,12 @@ def make_pdf(title: str, lines: list[str]) -> bytes:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
-def patient(family_name: str, given_name: str, birth_date: str, sex: str, patient_id: str | None = None) -> dict[str, Any]:
+def patient(
+    family_name: str, given_name: str, birth_date: str, sex: str, patient_id: str | None = None
+) -> dict[str, Any]:
     return {
         "id": patient_id or f"P{uuid.uuid4().hex[:10].upper()}",
         "family_name": family_name,
@@ -70,8 +73,14 @@ def patient(family_name: str, given_name: str, birth_date: str, sex: str, patien
 
 
 def designation(
-    episode_id: str, patient_: dict[str, Any], physician: dict[str, str], *, action: str = "designate",
-    consent: bool = True, service: str = "Médecine interne", kind: str = "stay",
+    episode_id: str,
+    patient_: dict[str, Any],
+    physician: dict[str, str],
+    *,
+    action: str = "designate",
+    consent: bool = True,
+    service: str = "Médecine interne",
+    kind: str = "stay",
 ) -> dict[str, Any]:
     return {
         "event_id": uuid.uuid4().hex,
@@ -85,10 +94,20 @@ def designation(
 
 
 def document(
-    episode_id: str, patient_: dict[str, Any], content: bytes, *, document_id: str | None = None, version: int = 1,
-    category: str = "discharge_letter", title: str = "Lettre de sortie", service: str = "Médecine interne",
-    status: str = "final", communicating: bool = True, manual: dict[str, Any] | None = None,
-    media_type: str = "application/pdf", created_at: str | None = None,
+    episode_id: str,
+    patient_: dict[str, Any],
+    content: bytes,
+    *,
+    document_id: str | None = None,
+    version: int = 1,
+    category: str = "discharge_letter",
+    title: str = "Lettre de sortie",
+    service: str = "Médecine interne",
+    status: str = "final",
+    communicating: bool = True,
+    manual: dict[str, Any] | None = None,
+    media_type: str = "application/pdf",
+    created_at: str | None = None,
 ) -> dict[str, Any]:
     return {
         "event_id": uuid.uuid4().hex,
@@ -132,8 +151,11 @@ async def publish_demo(js: Any, gln: str, documents: int) -> list[str]:
         title = f"{TITLES[category]} {number + 1}"
         content = make_pdf(
             title,
-            [f"Patient : {given} {family}, né(e) le {date.fromisoformat(birth):%d.%m.%Y}", f"Service : {service}",
-             "Document de démonstration généré par le simulateur de l'hôpital."],
+            [
+                f"Patient : {given} {family}, né(e) le {date.fromisoformat(birth):%d.%m.%Y}",
+                f"Service : {service}",
+                "Document de démonstration généré par le simulateur de l'hôpital.",
+            ],
         )
         message = document(episode, person, content, category=category, title=title, service=service)
         await publish(js, "dpi.documents", message)

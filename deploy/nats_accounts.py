@@ -3,6 +3,7 @@
 The same table generates the dev and test server configuration and documents what
 production credentials must allow. A compromised process cannot publish as another.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,11 +103,11 @@ class NatsCredentials:
     passwords: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def generate(cls) -> "NatsCredentials":
+    def generate(cls) -> NatsCredentials:
         return cls({user: secrets.token_urlsafe(24) for user in USERS})
 
     @classmethod
-    def load_or_create(cls, path: Path) -> "NatsCredentials":
+    def load_or_create(cls, path: Path) -> NatsCredentials:
         if path.exists():
             return cls(json.loads(path.read_text()))
         credentials = cls.generate()
@@ -127,9 +128,9 @@ def authorization_block(passwords: dict[str, str]) -> str:
         password = passwords[user]
         password_value = password if password.startswith("$") else json.dumps(password)
         users.append(
-            "    {user: %s, password: %s, permissions: {publish: {allow: %s}, subscribe: {allow: %s}, "
+            f"    {{user: {json.dumps(user)}, password: {password_value}, permissions: "
+            f"{{publish: {{allow: {_quoted(rules['publish'])}}}, subscribe: {{allow: {_quoted(rules['subscribe'])}}}, "
             "allow_responses: true}}"
-            % (json.dumps(user), password_value, _quoted(rules["publish"]), _quoted(rules["subscribe"]))
         )
     return "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"
 

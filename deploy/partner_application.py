@@ -13,6 +13,7 @@ know:
 
 Configuration: PARTNER_PORT, PORTAL_PUBLIC_URL (the issuer, where the keys are published).
 """
+
 from __future__ import annotations
 
 import html
@@ -45,7 +46,11 @@ def verify_assertion(
         if key is None:
             raise Refused("unknown signing key")
         claims = jwt.decode(
-            token, key, algorithms=ALGORITHMS, audience=audience, issuer=issuer,
+            token,
+            key,
+            algorithms=ALGORITHMS,
+            audience=audience,
+            issuer=issuer,
             options={"require": REQUIRED, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
         )
     except jwt.InvalidTokenError as exc:
@@ -91,7 +96,10 @@ class PartnerApplication:
         except Refused as refused:
             return _page(401, f"Refused: {refused}.")
         number = claims.get("gln") or claims.get("rpps") or ""
-        return _page(200, f"Welcome, Dr {claims.get('given_name', '')} {claims.get('family_name', '')} ({number}), to {audience}.")
+        return _page(
+            200,
+            f"Welcome, Dr {claims.get('given_name', '')} {claims.get('family_name', '')} ({number}), to {audience}.",
+        )
 
 
 def _page(status: int, text: str) -> web.Response:
@@ -111,8 +119,13 @@ def make_app(issuer: str) -> web.Application:
 
 def main() -> None:
     port = int(os.environ.get("PARTNER_PORT", "8028"))
-    web.run_app(make_app(os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")), host="127.0.0.1", port=port,
-                print=None, access_log=None)
+    web.run_app(
+        make_app(os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080")),
+        host="127.0.0.1",
+        port=port,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

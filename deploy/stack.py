@@ -3,6 +3,7 @@ every service and the gateway, each as its own OS process.
 
 Used by `make run` (deploy/dev.py) and by the tests, so that both run the same thing.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,9 +20,9 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import aiohttp
 import nats
@@ -31,7 +32,8 @@ from common.tokens import generate_key_pair
 
 from .database import provision
 from .nats_accounts import SERVICES, ClusterNode, NatsCredentials, server_config
-from .test_identity_provider import DEMO_IDENTITIES, PROJECT as IDP_PROJECT, TestIdentityProvider, ensure_installed
+from .test_identity_provider import DEMO_IDENTITIES, TestIdentityProvider, ensure_installed
+from .test_identity_provider import PROJECT as IDP_PROJECT
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ class Secrets:
     assertion_key: Path
 
     @classmethod
-    def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> "Secrets":
+    def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> Secrets:
         directory.mkdir(parents=True, exist_ok=True)
         directory.chmod(0o700)
         nats_file = nats_credentials_file or directory / "nats-users.json"
@@ -197,7 +199,11 @@ class Stack:
 
     async def _start_partner_app(self, port: int) -> None:
         """The stand-in for the catalogue's applications (it fetches the portal's keys when asked)."""
-        env = {"PATH": os.environ.get("PATH", ""), "PARTNER_PORT": str(port), "PORTAL_PUBLIC_URL": self.config.public_url}
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PARTNER_PORT": str(port),
+            "PORTAL_PUBLIC_URL": self.config.public_url,
+        }
         self._spawn("partner_app", [sys.executable, "-m", "deploy.partner_application"], env)
         await self._wait(lambda: self._port_open(port), "partner_app", 30)
 
@@ -270,8 +276,8 @@ class Stack:
             self.nats_ports[key] = port
             self.start_nats_server(key)
         urls = [f"nats://127.0.0.1:{port}" for port in ports]
-        for key, url in zip(self.nats_ports, urls):
-            await self._wait(lambda: self._nats_answers(url), key, 30)
+        for key, url in zip(self.nats_ports, urls, strict=True):
+            await self._wait(lambda url=url: self._nats_answers(url), key, 30)
         return ",".join(urls)
 
     def start_nats_server(self, key: str) -> None:
@@ -368,7 +374,14 @@ class Stack:
     def _chosen_ports(self) -> set[int]:
         """Ports given to something that may not listen yet."""
         cfg = self.config
-        chosen = {cfg.http_port, cfg.nats_port, cfg.smtp_port, cfg.sms_port, cfg.hin_test_idp_port, cfg.partner_app_port}
+        chosen = {
+            cfg.http_port,
+            cfg.nats_port,
+            cfg.smtp_port,
+            cfg.sms_port,
+            cfg.hin_test_idp_port,
+            cfg.partner_app_port,
+        }
         return {port for port in chosen if port} | set(self.metrics_ports.values()) | set(self.nats_ports.values())
 
     def write_env_files(self) -> Path:
@@ -378,7 +391,9 @@ class Stack:
         directory.chmod(0o700)
         for process in PROCESS_MODULES:
             path = directory / f"{process}.env"
-            lines = [f"{name}={shlex.quote(value)}" for name, value in self.environment(process).items() if name != "PATH"]
+            lines = [
+                f"{name}={shlex.quote(value)}" for name, value in self.environment(process).items() if name != "PATH"
+            ]
             path.write_text("\n".join(lines) + "\n")
             path.chmod(0o600)
         return directory
@@ -433,9 +448,13 @@ class Stack:
         for process in processes:
             name = process.split("-")[0]
             if name in SERVICES or name == "gateway":
-                await self._wait(lambda: self._ready(process), process, timeout)
+                await self._wait(lambda process=process: self._ready(process), process, timeout)
             if name == "gateway":
-                await self._wait(lambda: self._gateway_healthy(gateway_url or self.gateway_urls.get(process)), process, timeout)
+                await self._wait(
+                    lambda process=process: self._gateway_healthy(gateway_url or self.gateway_urls.get(process)),
+                    process,
+                    timeout,
+                )
             elif name == "outbox":
                 await self._wait(lambda: self._port_open(self.config.sms_port), process, timeout)
 
@@ -474,7 +493,7 @@ class Stack:
             async with aiohttp.ClientSession() as session:
                 async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as r:
                     return r.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return False
 
     async def _port_open(self, port: int) -> bool:

@@ -5,6 +5,7 @@ process is restarted after a growing wait (0.5 s, doubling up to 30 s; back to 0
 stayed up 30 s), and each restart is logged with the exit status. A process stopped on purpose
 (`Stack.stop_process`) is not restarted, and nothing is restarted once the stack is stopping.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -6,6 +6,7 @@ file the first time it is needed. Its login form takes any password for the iden
 in its accounts file; each identity carries what HIN's carry: the HIN id (the login), the GLN
 and whether it is a personal identity or a practice's shared one.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -25,16 +26,25 @@ SCOPE = "openid profile email hin"
 # GLN, one new physician, and one practice identity the portal refuses.
 DEMO_IDENTITIES: dict[str, dict[str, str]] = {
     "cfavre": {
-        "given_name": "Claire", "family_name": "Favre", "email": "claire.favre@cabinet.example.ch",
-        "gln": DEMO_GLN, "hin_identity_type": "personal",
+        "given_name": "Claire",
+        "family_name": "Favre",
+        "email": "claire.favre@cabinet.example.ch",
+        "gln": DEMO_GLN,
+        "hin_identity_type": "personal",
     },
     "amuster": {
-        "given_name": "Anna", "family_name": "Muster", "email": "anna.muster@praxis.example.ch",
-        "gln": "7601000000101", "hin_identity_type": "personal",
+        "given_name": "Anna",
+        "family_name": "Muster",
+        "email": "anna.muster@praxis.example.ch",
+        "gln": "7601000000101",
+        "hin_identity_type": "personal",
     },
     "praxis-plainpalais": {
-        "given_name": "Cabinet", "family_name": "Plainpalais", "email": "accueil@plainpalais.example.ch",
-        "gln": "7601000000200", "hin_identity_type": "practice",
+        "given_name": "Cabinet",
+        "family_name": "Plainpalais",
+        "email": "accueil@plainpalais.example.ch",
+        "gln": "7601000000200",
+        "hin_identity_type": "practice",
     },
 }
 
@@ -53,7 +63,9 @@ def ensure_installed() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not installed.exists() or installed.stat().st_mtime < (PROJECT / "package-lock.json").stat().st_mtime:
             subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PROJECT, check=True,
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=PROJECT,
+                check=True,
                 stdout=subprocess.DEVNULL,
             )
     return Path(node)

@@ -1,10 +1,11 @@
 """Composition root: `python -m gateway` serves the portal until SIGTERM or SIGINT."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -34,7 +35,12 @@ class AccessLog(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
             "%s %s %s %d %d %.1fms",
-            request.remote, request.method, request.path, response.status, response.body_length, time * 1000,
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time * 1000,
         )
 
 

@@ -1,4 +1,5 @@
 """Building the web application from its parts."""
+
 from __future__ import annotations
 
 from aiohttp import web

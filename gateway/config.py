@@ -1,4 +1,5 @@
 """The gateway's settings: the only place it reads the environment."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -35,7 +36,7 @@ class GatewaySettings:
     """Metrics port (never the public one), outage alert time."""
 
     @classmethod
-    def from_env(cls) -> "GatewaySettings":
+    def from_env(cls) -> GatewaySettings:
         """Read and check every variable; a bad one stops the process with its name."""
         return cls(
             bus=BusSettings.from_env(),

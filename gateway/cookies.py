@@ -1,4 +1,5 @@
 """The portal's cookies all share one shape: unreadable by scripts, first-party, whole site."""
+
 from __future__ import annotations
 
 from aiohttp import web

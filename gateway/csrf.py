@@ -4,6 +4,7 @@ The browser holds a random value in the `portal_csrf` cookie (HttpOnly: no scrip
 each form carries HMAC-SHA256(PORTAL_CSRF_SECRET, that value). Another site can make the
 browser send the cookie, but cannot read it nor compute the matching form field.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ gateway formats itself (category label, birth date, date and time) is escaped on
 value and remembered. The labels and formats are the locale's own, the same filters the
 templates use. `_documents_region.html` places the rows in its table.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -39,7 +40,11 @@ class DocumentRows:
     """Renders `<tr>` rows for one locale."""
 
     def __init__(
-        self, formats: LocaleFormats, filters: dict[str, Filter], gettext: Callable[[str], str], categories: Sequence[str]
+        self,
+        formats: LocaleFormats,
+        filters: dict[str, Filter],
+        gettext: Callable[[str], str],
+        categories: Sequence[str],
     ) -> None:
         category = filters["category"]
         self._categories = {code: escape(category(code)) for code in categories}
@@ -55,10 +60,12 @@ class DocumentRows:
     def __call__(self, documents: Sequence[Any], show_patient: bool) -> Markup:
         texts = _escaped_texts(documents)
         width = len(_TEXTS)
-        return Markup("".join(
-            self._row(document, texts[index * width : index * width + width], show_patient)
-            for index, document in enumerate(documents)
-        ))
+        return Markup(
+            "".join(
+                self._row(document, texts[index * width : index * width + width], show_patient)
+                for index, document in enumerate(documents)
+            )
+        )
 
     def _category(self, code: str) -> str:
         label = self._categories.get(code)
@@ -85,7 +92,7 @@ class DocumentRows:
 
 
 def _born(formats: LocaleFormats, born: Filter, gettext: Callable[[str], str]) -> Callable[[date], str]:
-    """"born 02/01/1950", escaped: one format call when the locale writes dates in numbers."""
+    """ "born 02/01/1950", escaped: one format call when the locale writes dates in numbers."""
     day_format = formats.day_format()
     label = gettext(BORN)
     if day_format is None or label.count("%(date)s") != 1 or "{" in label or "}" in label:

@@ -1,7 +1,8 @@
 """Reading a posted form: a field's text, and which fields a contract refused."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
@@ -12,7 +13,9 @@ def field(form: Mapping[str, object], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def field_problems(invalid: ValidationError, shown_as: Mapping[str, str] | None = None, whole: str = "form") -> dict[str, str]:
+def field_problems(
+    invalid: ValidationError, shown_as: Mapping[str, str] | None = None, whole: str = "form"
+) -> dict[str, str]:
     """The fields a contract refused, as the form names them (`shown_as`: a contract's field ->
     the form's), each "invalid" for its template to word; a check of the whole model counts for `whole`."""
     problems: dict[str, str] = {}

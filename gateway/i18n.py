@@ -3,16 +3,18 @@
 Message ids are English; French is the default locale. No build step: each .po file is
 compiled in memory when the gateway starts.
 """
+
 from __future__ import annotations
 
 import gettext
 import re
-from datetime import date, datetime, time, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from html import escape
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
@@ -144,7 +146,9 @@ def _formatters(
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
         "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
-        "account_status": lambda code: translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code,
+        "account_status": lambda code: (
+            translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code
+        ),
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
     }
@@ -159,7 +163,14 @@ def _number(value: int | float, locale: str) -> str:
 
 
 # The numeric date fields a pattern may hold, as str.format fields (babel's pattern.apply is ~10 µs).
-_NUMERIC_FIELDS = {"d": "{day}", "dd": "{day:02d}", "M": "{month}", "MM": "{month:02d}", "y": "{year}", "yyyy": "{year:04d}"}
+_NUMERIC_FIELDS = {
+    "d": "{day}",
+    "dd": "{day:02d}",
+    "M": "{month}",
+    "MM": "{month:02d}",
+    "y": "{year}",
+    "yyyy": "{year:04d}",
+}
 
 
 def _numeric_format(pattern: DateTimePattern) -> str | None:
@@ -251,7 +262,7 @@ class LocaleFormats:
 
 def _epoch_minute(moment: datetime) -> int:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # the bus carries UTC
+        moment = moment.replace(tzinfo=UTC)  # the bus carries UTC
     return int(moment.timestamp() // 60)
 
 

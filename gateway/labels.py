@@ -3,6 +3,7 @@
 The English labels are message ids: `N_` marks them for `pybabel extract`, and the templates'
 `category` and `reason` filters translate them in the page's language.
 """
+
 from __future__ import annotations
 
 from typing import get_args

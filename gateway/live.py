@@ -5,6 +5,7 @@ The gateway subscribes once. Each open stream has a small queue; an event for a 
 dropped (the stream already has one waiting, which makes the page fetch its list again), so
 a browser that reads slowly never holds anyone else up.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,6 @@ from nats.errors import Error as NatsError
 from common.contracts.documents import DELIVERED_EVENT_PREFIX
 
 from .state import BUS_KEY
-
 
 QUEUE_SIZE = 4
 

@@ -1,4 +1,5 @@
 """Security headers on every response, and the one place where errors become HTTP answers."""
+
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,6 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common import metrics
-from common.outages import OUTAGES
 from common.errors import (
     Conflict,
     DomainError,
@@ -21,6 +21,7 @@ from common.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from common.outages import OUTAGES
 
 from .cookies import delete_private_cookie, session_cookie_name
 from .csrf import FormRefused

@@ -1,8 +1,10 @@
 """Rendering a page: the request's language, and what every page's layout shows."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Mapping, TypeVar
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
 
 import aiohttp_jinja2
 from aiohttp import web

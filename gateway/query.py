@@ -3,12 +3,14 @@
 A GET filter form sends every field, empty ones included: an empty field is no filter. A value
 no form of ours can send (an unknown category, a malformed date) is an invalid request.
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from common.errors import InvalidRequest, NotFound

@@ -1,4 +1,5 @@
 """The one table of the gateway's routes."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,7 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
+from .views import application_admin, applications, hin_login
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -22,11 +24,18 @@ from .views.accounts import (
     unlock,
 )
 from .views.admin import undelivered
-from .views import application_admin, applications, hin_login
 from .views.applications import APP_ID
 from .views.auth import code, code_form, login, login_form, logout
 from .views.contents import download_document, view_document
-from .views.credentials import MOBILE, PASSWORD, code_page, finish_change, form_page, start_mobile_change, start_password_change
+from .views.credentials import (
+    MOBILE,
+    PASSWORD,
+    code_page,
+    finish_change,
+    form_page,
+    start_mobile_change,
+    start_password_change,
+)
 from .views.dev_outbox import dev_outbox
 from .views.directory import directory_page
 from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
@@ -38,7 +47,15 @@ from .views.open_sessions import SESSION_ID, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.profile import profile_page, save_profile
 from .views.registration import registration_form, registration_sent, submit_registration
-from .views.validation import REQUEST_ID, confirm_control, create_login, queue_page, request_page, send_control_sms, sign
+from .views.validation import (
+    REQUEST_ID,
+    confirm_control,
+    create_login,
+    queue_page,
+    request_page,
+    send_control_sms,
+    sign,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -101,8 +118,13 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/admin/applications", application_admin.save),
         web.get(f"/admin/applications/{{id:{APP_ID}}}", application_admin.edit_form),
         web.post(f"/admin/applications/{{id:{APP_ID}}}", application_admin.save),
-        web.post(f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/grant", application_admin.decide(True)),
-        web.post(f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/refuse", application_admin.decide(False)),
+        web.post(
+            f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/grant", application_admin.decide(True)
+        ),
+        web.post(
+            f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/refuse",
+            application_admin.decide(False),
+        ),
         web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(f"/validation/{{id:{REQUEST_ID}}}", request_page),

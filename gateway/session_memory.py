@@ -9,6 +9,7 @@ An answer still in use is renewed in the background during its last REFRESH_AHEA
 that a physician who keeps browsing never waits for identity; without this, the sessions opened
 together expired together, and every page in flight queued behind a burst of renewals.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,7 +68,9 @@ class SessionMemory:
         if known.until - now <= self._ahead and handle not in self._renewing:
             task = asyncio.create_task(self._renew(handle, known.attended))
             self._renewing[handle] = task
-            task.add_done_callback(lambda _: self._renewing.pop(handle, None) if self._renewing.get(handle) is task else None)
+            task.add_done_callback(
+                lambda _: self._renewing.pop(handle, None) if self._renewing.get(handle) is task else None
+            )
         return known.session
 
     def forget(self, handle: str) -> None:

@@ -1,4 +1,5 @@
 """Who is browsing: every non-public request is resolved by identity into a session and its token."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -22,7 +23,19 @@ PARTIAL_HEADER = "X-Portal-Partial"
 
 # Reachable without a session. Logout is here so that a dead session still logs out cleanly.
 PUBLIC_PATHS = frozenset(
-    {"/login", "/login/code", "/login/hin", "/login/hin/callback", "/logout", "/register", "/register/sent", "/healthz", "/.well-known/jwks.json", "/dev/outbox", "/favicon.ico"}
+    {
+        "/login",
+        "/login/code",
+        "/login/hin",
+        "/login/hin/callback",
+        "/logout",
+        "/register",
+        "/register/sent",
+        "/healthz",
+        "/.well-known/jwks.json",
+        "/dev/outbox",
+        "/favicon.ico",
+    }
 )
 PUBLIC_PREFIXES = ("/static/", "/lang/")
 
@@ -71,7 +84,9 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     # What the page's script does by itself (the event stream, live refreshes) is not the physician
     # being active: it must not keep an unattended session alive past its idle timeout.
     unattended = request.path == "/events" or request.headers.get(PARTIAL_HEADER) == "1"
-    resolved = request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(handle, touch=not unattended)
+    resolved = request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(
+        handle, touch=not unattended
+    )
     if resolved.account.must_change_password and not request.path.startswith(FIRST_LOGIN_PATHS):
         # A temporary password: choosing one's own comes before anything else.
         return web.Response(status=303, headers={"Location": "/profile/password?first=1"})

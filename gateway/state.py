@@ -1,4 +1,5 @@
 """Typed keys for what the application holds for all requests."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -5,6 +5,7 @@ The stack starts once per test run (on free ports, in a temporary directory) or 
 `NATS_CREDENTIALS_FILE`, the users file its configuration was generated from) when set.
 Tests isolate themselves by creating their own physicians, patients and episodes.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,11 +15,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser, async_playwright
+from yarl import URL
 
 from deploy.stack import Stack, StackConfig, free_port
 from deploy.test_identity_provider import TestIdentityProvider
-
-from yarl import URL
 
 from .portal import Hospital, Physician, Physicians, PortalEvents
 from .web import SignIn, WebClient
@@ -55,6 +56,25 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield portal
     finally:
         portal.stop_all()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        await chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,18 @@
 """A stand-in for the JetStream message the consumer is handed, for tests of its decisions alone
 (the drills and the other tests run it against a real nats-server)."""
+
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass
 class Metadata:
     num_delivered: int = 1
-    timestamp: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """Test helpers that act as the outside world: the hospital, physicians, the dev outbox."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,19 +9,20 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
-import pyotp
-from prometheus_client.parser import text_string_to_metric_families
-from nats.aio.client import Client as NATS
 import nats.errors
+import pyotp
+from nats.aio.client import Client as NATS
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 from stdnum import ean
 
@@ -72,7 +74,7 @@ class PortalEvents:
             while True:
                 try:
                     batch = await subscription.fetch(256, timeout=0.5)
-                except (NatsTimeout, asyncio.TimeoutError):
+                except (TimeoutError, NatsTimeout):
                     continue
                 except nats.errors.Error:  # a loaded machine: keep following, never die silently
                     await asyncio.sleep(0.1)
@@ -110,7 +112,7 @@ class PortalEvents:
 class Episode:
     """A patient's episode at the hospital, with helpers to publish about it."""
 
-    hospital: "Hospital"
+    hospital: Hospital
     id: str = field(default_factory=lambda: f"EP-{uuid.uuid4().hex[:12]}")
     patient: dict[str, Any] = field(
         default_factory=lambda: hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female")
@@ -269,7 +271,9 @@ class Physicians:
     async def alive(self, session: Session) -> bool:
         """Whether identity still resolves the session."""
         try:
-            await self.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+            await self.call(
+                identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
+            )
         except Unauthenticated:
             return False
         return True
@@ -280,7 +284,8 @@ class Physicians:
         async with self.pool.acquire() as conn:
             await conn.execute(
                 "UPDATE login_challenges SET created_at = created_at - make_interval(mins => $2) WHERE account_id = $1",
-                uuid.UUID(physician.account_id), minutes,
+                uuid.UUID(physician.account_id),
+                minutes,
             )
 
     async def login(self, physician: Physician) -> Session:

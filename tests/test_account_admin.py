@@ -1,5 +1,6 @@
 """Administrators' work on accounts: search, deactivate (every session ends), reactivate, unlock.
 Administrators only; to anyone else the accounts do not exist."""
+
 from __future__ import annotations
 
 import re
@@ -21,18 +22,36 @@ async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physic
     doctor = await physicians.create()
     doctor_session = await physicians.login(doctor)
 
-    found = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.login.upper()), accounts.AccountPage)
+    found = await physicians.call(
+        accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.login.upper()), accounts.AccountPage
+    )
     assert [item.id for item in found.items] == [doctor.account_id] and found.total == 1
-    by_number = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.gln), accounts.AccountPage)
+    by_number = await physicians.call(
+        accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.gln), accounts.AccountPage
+    )
     assert [item.number for item in by_number.items] == [f"gln:{doctor.gln}"]
-    wildcard = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, text="%"), accounts.AccountPage)
+    wildcard = await physicians.call(
+        accounts.SEARCH, accounts.AccountSearch(session=session, text="%"), accounts.AccountPage
+    )
     assert wildcard.total == 0  # typed text, not a pattern
 
-    off = await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=doctor.account_id, active=False), accounts.AccountListing)
+    off = await physicians.call(
+        accounts.SET_STATUS,
+        accounts.AccountStatus(session=session, id=doctor.account_id, active=False),
+        accounts.AccountListing,
+    )
     assert off.status == "deactivated" and not await physicians.alive(doctor_session)  # every session ended at once
     with pytest.raises(Conflict):
-        await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=admin.account_id, active=False), accounts.AccountListing)
-    on = await physicians.call(accounts.SET_STATUS, accounts.AccountStatus(session=session, id=doctor.account_id, active=True), accounts.AccountListing)
+        await physicians.call(
+            accounts.SET_STATUS,
+            accounts.AccountStatus(session=session, id=admin.account_id, active=False),
+            accounts.AccountListing,
+        )
+    on = await physicians.call(
+        accounts.SET_STATUS,
+        accounts.AccountStatus(session=session, id=doctor.account_id, active=True),
+        accounts.AccountListing,
+    )
     assert on.status == "active"
 
     assert physicians.pool is not None
@@ -40,9 +59,15 @@ async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physic
         await conn.execute(
             "UPDATE accounts SET locked_at = now(), failed_logins = 100 WHERE id = $1", uuid.UUID(doctor.account_id)
         )
-    locked = await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session, locked_only=True, text=doctor.login), accounts.AccountPage)
+    locked = await physicians.call(
+        accounts.SEARCH,
+        accounts.AccountSearch(session=session, locked_only=True, text=doctor.login),
+        accounts.AccountPage,
+    )
     assert [item.locked for item in locked.items] == [True]
-    unlocked = await physicians.call(accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing)
+    unlocked = await physicians.call(
+        accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing
+    )
     assert not unlocked.locked
     await physicians.age_sms_codes(doctor)
     assert (await physicians.login(doctor)).token
@@ -55,7 +80,9 @@ async def test_no_one_but_an_administrator_reaches_accounts(physicians: Physicia
         with pytest.raises(NotFound):
             await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session), accounts.AccountPage)
         with pytest.raises(NotFound):
-            await physicians.call(accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing)
+            await physicians.call(
+                accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing
+            )
 
 
 async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> None:
@@ -64,7 +91,9 @@ async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> Non
     page = await admin.get(f"/admin/accounts?text={doctor.login}")
     text = await page.text()
     assert page.status == 200 and doctor.login in text and "Comptes" in text
-    off = await admin.post_form(f"/admin/accounts/{doctor.account_id}/deactivate", {}, form_page=f"/admin/accounts?text={doctor.login}")
+    off = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/deactivate", {}, form_page=f"/admin/accounts?text={doctor.login}"
+    )
     assert off.status == 303
     assert "désactivé" in await (await admin.get(f"/admin/accounts?text={doctor.login}")).text()
     physician = await sign_in(await physicians.create())
@@ -77,14 +106,17 @@ async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: P
     session = await physicians.login(doctor)
     since = time.time_ns()
     reset = await admin.post_form(
-        f"/admin/accounts/{doctor.account_id}/reset-password", {"next": f"/admin/accounts?text={doctor.login}"},
+        f"/admin/accounts/{doctor.account_id}/reset-password",
+        {"next": f"/admin/accounts?text={doctor.login}"},
         form_page=f"/admin/accounts?text={doctor.login}",
     )
     assert reset.status == 303 and reset.headers["Location"] == f"/admin/accounts?text={doctor.login}"
     assert not await physicians.alive(session)
 
     async def mail() -> list[dict[str, str]] | None:
-        return outbox_messages(physicians.stack.outbox_dir, "email", f"{doctor.login}@cabinet.example.ch", since) or None
+        return (
+            outbox_messages(physicians.stack.outbox_dir, "email", f"{doctor.login}@cabinet.example.ch", since) or None
+        )
 
     [message] = await eventually(mail, what="the temporary password's email")
     temporary = re.search(r"Mot de passe provisoire : (\S+)", message["body"])
@@ -98,23 +130,32 @@ async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: P
     assert resolved.account.must_change_password
 
 
-async def test_an_administrator_changes_a_mobile_number_with_a_control_sms(physicians: Physicians, sign_in: SignIn) -> None:
+async def test_an_administrator_changes_a_mobile_number_with_a_control_sms(
+    physicians: Physicians, sign_in: SignIn
+) -> None:
     admin = await sign_in(await physicians.create(role="admin"))
     doctor = await physicians.create()
     listing = f"/admin/accounts?text={doctor.login}"
-    landline = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": "022 372 33 11", "next": listing}, form_page=listing)
+    landline = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": "022 372 33 11", "next": listing}, form_page=listing
+    )
     assert landline.status == 303 and "problem=mobile" in landline.headers["Location"]
     new_mobile = random_mobile()
     since = time.time_ns()
-    sent = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": new_mobile, "next": listing}, form_page=listing)
+    sent = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/mobile", {"mobile": new_mobile, "next": listing}, form_page=listing
+    )
     assert sent.status == 303
     code = await physicians.sms_code(new_mobile, since)
     wrong = await admin.post_form(
-        f"/admin/accounts/{doctor.account_id}/mobile/confirm", {"code": f"{(int(code) + 1) % 1_000_000:06d}", "next": listing},
+        f"/admin/accounts/{doctor.account_id}/mobile/confirm",
+        {"code": f"{(int(code) + 1) % 1_000_000:06d}", "next": listing},
         form_page=listing,
     )
     assert "problem=code" in wrong.headers["Location"]
-    done = await admin.post_form(f"/admin/accounts/{doctor.account_id}/mobile/confirm", {"code": code, "next": listing}, form_page=listing)
+    done = await admin.post_form(
+        f"/admin/accounts/{doctor.account_id}/mobile/confirm", {"code": code, "next": listing}, form_page=listing
+    )
     assert done.status == 303 and done.headers["Location"] == listing
     doctor.mobile = new_mobile
     await physicians.age_sms_codes(doctor)
@@ -134,11 +175,15 @@ async def test_a_staff_member_who_lost_the_app_enrols_a_new_one(physicians: Phys
     assert done.status == 303 and not await physicians.alive(session)
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
+            identity.LOGIN_PASSWORD,
+            identity.PasswordLogin(login=staff.login, password=staff.password),
+            identity.CodeChallenge,
         )
     staff.password = await emailed_password(physicians.stack.outbox_dir, f"{staff.login}@cabinet.example.ch", since)
     challenge = await physicians.call(
-        identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
+        identity.LOGIN_PASSWORD,
+        identity.PasswordLogin(login=staff.login, password=staff.password),
+        identity.CodeChallenge,
     )
     assert challenge.method == "app_enrolment" and challenge.enrolment_uri  # a new app, a new secret
 
@@ -149,22 +194,40 @@ async def test_an_administrator_creates_a_staff_login_enrolled_and_changed_at_it
     admin = await sign_in(await physicians.create(role="admin"))
     login, mobile = f"val-{uuid.uuid4().hex[:8]}", random_mobile()
     email = f"{login}@hopital.example.ch"
-    bad = {"login": "X", "role": "physician", "family_name": "", "given_name": "Léa", "email": "nope", "mobile": "022 321 45 67"}
+    bad = {
+        "login": "X",
+        "role": "physician",
+        "family_name": "",
+        "given_name": "Léa",
+        "email": "nope",
+        "mobile": "022 321 45 67",
+    }
     refused = await admin.post_form("/admin/accounts/new", bad, form_page="/admin/accounts/new")
     page = await refused.text()
     assert refused.status == 400 and page.count('aria-invalid="true"') == 4 and 'value="Léa"' in page
-    fields = {"login": login, "role": "validator", "family_name": "Rochat", "given_name": "Léa", "email": email, "mobile": mobile}
+    fields = {
+        "login": login,
+        "role": "validator",
+        "family_name": "Rochat",
+        "given_name": "Léa",
+        "email": email,
+        "mobile": mobile,
+    }
     since = time.time_ns()
     created = await admin.post_form("/admin/accounts/new", fields, form_page="/admin/accounts/new")
     assert created.status == 303 and created.headers["Location"] == f"/admin/accounts?text={login}"
-    taken = await admin.post_form("/admin/accounts/new", {**fields, "email": "autre@hopital.example.ch"}, form_page="/admin/accounts/new")
+    taken = await admin.post_form(
+        "/admin/accounts/new", {**fields, "email": "autre@hopital.example.ch"}, form_page="/admin/accounts/new"
+    )
     assert taken.status == 409 and "déjà pris" in await taken.text()
 
     password = await emailed_password(physicians.stack.outbox_dir, email, since)
     staff = Physician(account_id="", login=login, password=password, gln="", mobile=mobile)
     session = await physicians.login(staff)  # the app is enrolled with the emailed password
     assert staff.app_secret
-    resolved = await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+    resolved = await physicians.call(
+        identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
+    )
     assert resolved.account.role == "validator" and resolved.account.must_change_password
 
     since = time.time_ns()
@@ -180,5 +243,7 @@ async def test_an_administrator_creates_a_staff_login_enrolled_and_changed_at_it
         identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
         identity.Empty,
     )
-    resolved = await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession)
+    resolved = await physicians.call(
+        identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
+    )
     assert not resolved.account.must_change_password

@@ -1,6 +1,7 @@
 """Secure applications (F4): the administrators' catalogue, enrolments granted or refused, and
 opening an application with a signed assertion (60 s, single use, audience = the application)
 that the application verifies with the published keys, here the partner application stand-in."""
+
 from __future__ import annotations
 
 import re
@@ -35,11 +36,18 @@ async def doctor_web(sign_in: SignIn, doctor: Physician) -> AsyncIterator[WebCli
     yield await sign_in(doctor)
 
 
-async def create_application(admin: WebClient, stack: Stack, physicians: Physicians, needs_enrolment: bool = False) -> tuple[str, str]:
+async def create_application(
+    admin: WebClient, stack: Stack, physicians: Physicians, needs_enrolment: bool = False
+) -> tuple[str, str]:
     """An application at the partner stand-in, made through the administrators' form: (id, identifier)."""
     slug = f"app-{uuid.uuid4().hex[:10]}"
-    fields = {"name": f"Imagerie {slug[-4:]}", "slug": slug, "url": f"{stack.partner_app_url}/{slug}",
-              "description": "Images et comptes rendus", "active": "1"}
+    fields = {
+        "name": f"Imagerie {slug[-4:]}",
+        "slug": slug,
+        "url": f"{stack.partner_app_url}/{slug}",
+        "description": "Images et comptes rendus",
+        "active": "1",
+    }
     if needs_enrolment:
         fields["needs_enrolment"] = "1"
     saved = await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")
@@ -85,7 +93,9 @@ async def test_administrators_keep_the_catalogue_and_bad_fields_save_nothing(
     refused = await admin.post_form("/admin/applications", taken, form_page="/admin/applications/new")
     assert refused.status == 409 and "a déjà cet identifiant" in await refused.text()
     assert physicians.pool is not None
-    assert await physicians.pool.fetchval("SELECT count(*) FROM applications WHERE slug = $1 OR name = 'Autre'", slug) == 1
+    assert (
+        await physicians.pool.fetchval("SELECT count(*) FROM applications WHERE slug = $1 OR name = 'Autre'", slug) == 1
+    )
 
     renamed = await admin.post_form(
         f"/admin/applications/{app_id}",
@@ -93,7 +103,10 @@ async def test_administrators_keep_the_catalogue_and_bad_fields_save_nothing(
         form_page=f"/admin/applications/{app_id}",
     )
     assert renamed.status == 303
-    assert await physicians.pool.fetchval("SELECT name FROM applications WHERE id = $1", uuid.UUID(app_id)) == "Imagerie renommée"
+    assert (
+        await physicians.pool.fetchval("SELECT name FROM applications WHERE id = $1", uuid.UUID(app_id))
+        == "Imagerie renommée"
+    )
 
 
 async def test_opening_hands_over_a_signed_assertion_for_that_application_only(
@@ -117,7 +130,9 @@ async def test_opening_hands_over_a_signed_assertion_for_that_application_only(
     assert claims["sub"] == doctor.account_id and claims["gln"] == doctor.gln and claims["family_name"] == "Test"
     with pytest.raises(jwt.InvalidAudienceError):
         jwt.decode(token, jwt.PyJWK(key), algorithms=["EdDSA"], audience="another-app", issuer=stack.config.public_url)
-    assert jwt.decode(await assertion_of(doctor_web, app_id), options={"verify_signature": False})["jti"] != claims["jti"]
+    assert (
+        jwt.decode(await assertion_of(doctor_web, app_id), options={"verify_signature": False})["jti"] != claims["jti"]
+    )
 
 
 async def test_the_application_accepts_an_assertion_once_within_its_minute(
@@ -152,9 +167,13 @@ async def test_an_enrolment_is_asked_then_granted_refused_or_withdrawn(
     assert ask in await (await doctor_web.get("/applications")).text()
     assert (await open_page(doctor_web, app_id))[0] == 404
 
-    assert (await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")).status == 303
+    assert (
+        await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")
+    ).status == 303
     assert "un administrateur décidera" in await (await doctor_web.get("/applications")).text()
-    assert (await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")).status == 409
+    assert (
+        await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")
+    ).status == 409
     waiting = await (await admin.get("/admin/applications")).text()
     decide = re.search(rf'action="(/admin/applications/{app_id}/enrolments/[0-9a-f-]+)/grant"', waiting)
     assert decide
@@ -162,7 +181,9 @@ async def test_an_enrolment_is_asked_then_granted_refused_or_withdrawn(
     assert (await admin.post_form(decide.group(1) + "/refuse", {}, form_page="/admin/applications")).status == 303
     assert "a été refusée" in await (await doctor_web.get("/applications")).text()
     assert (await open_page(doctor_web, app_id))[0] == 404
-    assert (await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")).status == 303
+    assert (
+        await doctor_web.post_form(f"/applications/{app_id}/enrolment", {}, form_page="/applications")
+    ).status == 303
 
     assert (await admin.post_form(decide.group(1) + "/grant", {}, form_page="/admin/applications")).status == 303
     assert (await open_page(doctor_web, app_id))[0] == 200
@@ -177,13 +198,17 @@ async def test_nothing_of_the_catalogue_leaks_across_roles(
     assert (await doctor_web.get("/admin/applications")).status == 404
     assert (await doctor_web.get(f"/admin/applications/{app_id}")).status == 404
     hijack = {"name": "Volée", "slug": slug, "url": "https://evil.example.com/sso", "active": "1"}
-    assert (await doctor_web.post_form(f"/admin/applications/{app_id}", hijack, form_page="/applications")).status == 404
+    assert (
+        await doctor_web.post_form(f"/admin/applications/{app_id}", hijack, form_page="/applications")
+    ).status == 404
     assert (await admin.get("/applications")).status == 404
     assert (await open_page(admin, app_id))[0] == 404
     assert (await open_page(doctor_web, str(uuid.uuid4())))[0] == 404
 
     withdrawn = {"name": "Imagerie", "slug": slug, "url": f"{stack.partner_app_url}/{slug}"}  # "active" unchecked
-    assert (await admin.post_form(f"/admin/applications/{app_id}", withdrawn, form_page=f"/admin/applications/{app_id}")).status == 303
+    assert (
+        await admin.post_form(f"/admin/applications/{app_id}", withdrawn, form_page=f"/admin/applications/{app_id}")
+    ).status == 303
     assert app_id not in await (await doctor_web.get("/applications")).text()
     assert (await open_page(doctor_web, app_id))[0] == 404
     anonymous = WebClient(stack)
@@ -202,7 +227,11 @@ async def test_public_keys_identify_the_signing_key(doctor_web: WebClient) -> No
 
 
 async def test_an_application_address_must_be_a_plain_https_origin(admin: WebClient, doctor_web: WebClient) -> None:
-    for url in ("https://a.example.ch *;report-uri https://evil.example", "javascript:alert(1)", "https://user@a.example.ch/"):
+    for url in (
+        "https://a.example.ch *;report-uri https://evil.example",
+        "javascript:alert(1)",
+        "https://user@a.example.ch/",
+    ):
         fields = {"name": "Mauvaise", "slug": f"bad-{uuid.uuid4().hex[:8]}", "url": url, "active": "1"}
         refused = await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")
         assert refused.status == 400, url

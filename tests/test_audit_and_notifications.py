@@ -1,4 +1,5 @@
 """Transactions are traced by the audit service and sent back to the hospital; physicians are told by email."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,10 @@ async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
     session = await physicians.login(doctor)
     page = await physicians.documents(session.token)
     await physicians.call(
-        documents.CONTENT, documents.GetContent(id=page.items[0].id, disposition="download"),
-        documents.ContentChunk, session.token,
+        documents.CONTENT,
+        documents.GetContent(id=page.items[0].id, disposition="download"),
+        documents.ContentChunk,
+        session.token,
     )
 
     about_document = await _audited(portal_events, document_id, 2)  # delivered, downloaded
@@ -66,7 +69,8 @@ async def test_failed_login_is_audited(stack: Stack, portal_events: PortalEvents
     doctor = await physicians.create()
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_PASSWORD, identity.PasswordLogin(login=doctor.login, password="wrong-password!"),
+            identity.LOGIN_PASSWORD,
+            identity.PasswordLogin(login=doctor.login, password="wrong-password!"),
             identity.CodeChallenge,
         )
     [event] = await _audited(portal_events, doctor.account_id, 1)
@@ -144,13 +148,20 @@ async def test_a_burst_of_documents_is_one_email(
     assert message["subject"] == "Nouveaux documents sur le portail"
 
 
-async def test_an_action_the_audit_does_not_know_yet_is_kept_not_refused(stack: Stack, portal_events: PortalEvents) -> None:
+async def test_an_action_the_audit_does_not_know_yet_is_kept_not_refused(
+    stack: Stack, portal_events: PortalEvents
+) -> None:
     """A newer service may audit a new action before the audit service is upgraded (rolling
     deployments): the record is stored and forwarded, as a generic application activity."""
     widget = f"widget-{uuid.uuid4().hex[:8]}"
     record = {
-        "event_id": uuid.uuid4().hex, "recorded_at": "2026-11-26T10:00:00Z", "action": "widget.polished",
-        "outcome": "success", "actor": {"kind": "system"}, "entity": {"kind": "widget", "id": widget}, "detail": "",
+        "event_id": uuid.uuid4().hex,
+        "recorded_at": "2026-11-26T10:00:00Z",
+        "action": "widget.polished",
+        "outcome": "success",
+        "actor": {"kind": "system"},
+        "entity": {"kind": "widget", "id": widget},
+        "detail": "",
     }
     nc = await stack.connect_nats("requests")
     try:

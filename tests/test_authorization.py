@@ -1,4 +1,5 @@
 """Services decide who sees what: tokens are checked, documents are only their recipient's."""
+
 from __future__ import annotations
 
 import time

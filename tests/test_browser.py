@@ -1,35 +1,16 @@
 """A physician in real Chromium: password, SMS code from the dev outbox, Mes documents, the PDF."""
+
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
 
-import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from deploy.hospital_sim import make_pdf
 from deploy.stack import Stack
 
 from .portal import Hospital, Physicians, PortalEvents, eventually, latest_code
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        await chromium.close()
 
 
 async def test_physician_logs_in_with_sms_code_and_opens_a_document(

@@ -1,4 +1,5 @@
 """A physician in real Chromium: Mes patients to a document and its PDF, and a new document arriving live."""
+
 from __future__ import annotations
 
 import re
@@ -9,13 +10,15 @@ from deploy import hospital_sim
 from deploy.stack import Stack
 
 from .portal import Hospital, Physician, Physicians, PortalEvents, eventually
-from .test_browser import browser  # noqa: F401  # the session's Chromium
 
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in PDF viewer
 
 
 async def _signed_in(
-    browser: Browser, stack: Stack, physicians: Physicians, doctor: Physician  # noqa: F811
+    browser: Browser,
+    stack: Stack,
+    physicians: Physicians,
+    doctor: Physician,
 ) -> BrowserContext:
     """A French-speaking browser holding the physician's session (the login itself is test_browser's)."""
     session = await physicians.login(doctor)
@@ -26,7 +29,7 @@ async def _signed_in(
 
 async def test_from_mes_patients_to_a_patient_to_a_document_and_its_pdf(
     stack: Stack,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hospital: Hospital,
     portal_events: PortalEvents,
     physicians: Physicians,
@@ -82,7 +85,7 @@ async def _wait_for_pdf_viewer(page: Page) -> None:
 
 async def test_a_new_document_appears_in_mes_documents_without_reloading(
     stack: Stack,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hospital: Hospital,
     portal_events: PortalEvents,
     physicians: Physicians,

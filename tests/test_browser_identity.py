@@ -2,6 +2,7 @@
 personal identity (a new account, its profile first) and for a practice's shared identity
 (refused with a page that says why); and a secure application opened with the physician's
 identity."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,6 @@ from deploy.stack import Stack
 from deploy.test_identity_provider import TestIdentityProvider
 
 from .portal import Physicians
-from .test_browser import browser  # noqa: F401  (the session's Chromium)
 from .test_hin_login import accounts_with, new_identity
 
 
@@ -28,7 +28,10 @@ async def _log_in_at_hin(page: Page, base: str, idp: TestIdentityProvider, hin_i
 
 
 async def test_hin_login_with_a_personal_identity(
-    stack: Stack, browser: Browser, hin_idp: TestIdentityProvider, physicians: Physicians  # noqa: F811
+    stack: Stack,
+    browser: Browser,
+    hin_idp: TestIdentityProvider,
+    physicians: Physicians,
 ) -> None:
     base = stack.config.public_url
     hin_id, gln = new_identity(hin_idp)
@@ -48,7 +51,10 @@ async def test_hin_login_with_a_personal_identity(
 
 
 async def test_a_practice_identity_is_refused(
-    stack: Stack, browser: Browser, hin_idp: TestIdentityProvider, physicians: Physicians  # noqa: F811
+    stack: Stack,
+    browser: Browser,
+    hin_idp: TestIdentityProvider,
+    physicians: Physicians,
 ) -> None:
     base = stack.config.public_url
     hin_id, gln = new_identity(hin_idp, kind="practice")
@@ -68,7 +74,9 @@ async def test_a_practice_identity_is_refused(
 
 
 async def test_opening_a_secure_application_hands_the_identity_over(
-    stack: Stack, browser: Browser, physicians: Physicians  # noqa: F811
+    stack: Stack,
+    browser: Browser,
+    physicians: Physicians,
 ) -> None:
     """The open page's form posts the assertion to the application at once (its CSP allows that
     one origin); the application greets the physician."""
@@ -77,7 +85,9 @@ async def test_opening_a_secure_application_hands_the_identity_over(
     slug = f"app-{uuid.uuid4().hex[:10]}"
     await physicians.pool.execute(
         "INSERT INTO applications (id, slug, name, url) VALUES ($1, $2, 'Oncologie', $3)",
-        uuid.uuid4(), slug, f"{stack.partner_app_url}/{slug}",
+        uuid.uuid4(),
+        slug,
+        f"{stack.partner_app_url}/{slug}",
     )
     doctor = await physicians.create()
     session = await physicians.login(doctor)

@@ -1,6 +1,7 @@
 """In real Chromium: a physician asks for an account, a validator checks the identity, an
 administrator creates the login, and the physician's first login goes through choosing a
 password. Staff log in with their authenticator app (enrolled at their first login)."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,16 @@ from playwright.async_api import Browser, BrowserContext, Page
 from deploy.stack import Stack
 
 from .portal import (
-    Physician, Physicians, app_code, emailed_password, eventually, latest_code, outbox_messages, random_gln, random_mobile,
+    Physician,
+    Physicians,
+    app_code,
+    emailed_password,
+    eventually,
+    latest_code,
+    outbox_messages,
+    random_gln,
+    random_mobile,
 )
-from .test_browser import browser  # noqa: F401  (the session's Chromium)
 from .test_identity_validation import ID_COPY
 
 
@@ -36,10 +44,16 @@ async def _staff_login(context: BrowserContext, base: str, staff: Physician) -> 
 
 
 async def test_registration_validation_login_creation_first_login(
-    stack: Stack, browser: Browser, physicians: Physicians  # noqa: F811
+    stack: Stack,
+    browser: Browser,
+    physicians: Physicians,
 ) -> None:
     base = stack.config.public_url
-    mobile, email, login = random_mobile(), f"dr-{uuid.uuid4().hex[:8]}@cabinet.example.ch", f"dr-{uuid.uuid4().hex[:6]}"
+    mobile, email, login = (
+        random_mobile(),
+        f"dr-{uuid.uuid4().hex[:8]}@cabinet.example.ch",
+        f"dr-{uuid.uuid4().hex[:6]}",
+    )
 
     # 1. The physician's request
     applicant = await browser.new_context(locale="fr-CH")
@@ -76,7 +90,9 @@ async def test_registration_validation_login_creation_first_login(
         messages = outbox_messages(stack.outbox_dir, "sms", mobile, since)
         return messages[-1]["body"].split("code ")[1][:6] if messages else None
 
-    await desk.get_by_label("Code que le demandeur lit sur son téléphone").fill(await eventually(control, what="the control SMS"))
+    await desk.get_by_label("Code que le demandeur lit sur son téléphone").fill(
+        await eventually(control, what="the control SMS")
+    )
     await desk.get_by_role("button", name="Confirmer le numéro de mobile").click()
     await desk.get_by_label(re.compile("^Copie \\(PDF")).set_input_files(
         files=[{"name": "carte.pdf", "mimeType": "application/pdf", "buffer": ID_COPY}]

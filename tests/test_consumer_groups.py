@@ -1,5 +1,6 @@
 """A durable consumer hands a key's run of messages to its group handler at once (one
 transaction), and falls back to one message at a time when the run fails."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -28,9 +29,13 @@ def consumer(calls: list[tuple[str, list[str]]], group_fails: bool = False) -> D
 
     return DurableConsumer(
         None,  # type: ignore[arg-type]  # process_batch never fetches
-        stream="S", durable="d", filter_subject="t.>",
+        stream="S",
+        durable="d",
+        filter_subject="t.>",
         routes={"t.event": Route(Event, single, key=lambda message: message.key)},
-        on_reject=on_reject, concurrency=4, handle_group=group,
+        on_reject=on_reject,
+        concurrency=4,
+        handle_group=group,
     )
 
 

@@ -3,6 +3,7 @@
 The consumer's decisions, one at a time (the drills show the same on real processes: the
 database stopped, nats-server killed, services killed).
 """
+
 from __future__ import annotations
 
 import ssl
@@ -42,9 +43,13 @@ def failing(times: int, exc: Exception, calls: list[str]):  # type: ignore[no-un
 def consumer(handle, on_reject, outages: Outages) -> DurableConsumer:  # type: ignore[no-untyped-def]
     return DurableConsumer(
         None,  # type: ignore[arg-type]  # process_batch never fetches
-        stream="S", durable="d", filter_subject="t.>",
+        stream="S",
+        durable="d",
+        filter_subject="t.>",
         routes={"t.event": Route(Event, handle)},
-        on_reject=on_reject, outages=outages, retry_wait=lambda failures: 0.001,
+        on_reject=on_reject,
+        outages=outages,
+        retry_wait=lambda failures: 0.001,
     )
 
 
@@ -72,11 +77,18 @@ def test_what_an_outage_is(exc: Exception, dependency: str) -> None:
 
 @pytest.mark.parametrize(
     "exc",
-    [ValueError("bad"), KeyError("x"), InvalidRequest("no"), asyncpg.UniqueViolationError("dup"),
-     asyncpg.CharacterNotInRepertoireError("NUL"), asyncpg.DataError("bad value"),
-     InternalError("internal error"),  # a bug in the service asked: asking again fails the same way
-     asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
-     PermissionError(13, "Permission denied"), ssl.SSLCertVerificationError("certificate has expired")],
+    [
+        ValueError("bad"),
+        KeyError("x"),
+        InvalidRequest("no"),
+        asyncpg.UniqueViolationError("dup"),
+        asyncpg.CharacterNotInRepertoireError("NUL"),
+        asyncpg.DataError("bad value"),
+        InternalError("internal error"),  # a bug in the service asked: asking again fails the same way
+        asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+        PermissionError(13, "Permission denied"),
+        ssl.SSLCertVerificationError("certificate has expired"),
+    ],
 )
 def test_a_failure_on_the_content_is_not_an_outage(exc: Exception) -> None:
     assert dependency_of(exc) is None
@@ -166,8 +178,13 @@ async def test_a_message_delivered_too_often_is_set_aside_even_in_a_batch() -> N
     worn.metadata.num_delivered = MAX_DELIVERIES + 1
     consumer = DurableConsumer(
         None,  # type: ignore[arg-type]
-        stream="S", durable="d", filter_subject="t.>", routes={"t.event": Route(Event, failing(0, ValueError(), []))},
-        on_reject=on_reject, outages=quick_outages(), handle_batch=batch,
+        stream="S",
+        durable="d",
+        filter_subject="t.>",
+        routes={"t.event": Route(Event, failing(0, ValueError(), []))},
+        on_reject=on_reject,
+        outages=quick_outages(),
+        handle_batch=batch,
     )
     await consumer.process_batch([fine, worn])  # type: ignore[list-item]
     assert handled == ["e0"] and rejected == [f"e1: processing failed (delivered {MAX_DELIVERIES + 1} times)"]

@@ -1,4 +1,5 @@
 """Documents travel from the hospital to the designated physician, through NATS and PostgreSQL."""
+
 from __future__ import annotations
 
 import base64

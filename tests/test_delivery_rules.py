@@ -1,4 +1,5 @@
 """The delivery rule (F1.2): each way a document can fail to reach a physician, with its reason."""
+
 from __future__ import annotations
 
 import asyncpg

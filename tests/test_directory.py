@@ -1,5 +1,6 @@
 """The physician directory (F7): staff find activated physicians by name (case and accents
 ignored), specialty, GLN or RPPS; physicians get not found."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,7 +21,8 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
     async with physicians.pool.acquire() as conn:
         await conn.execute(
             "UPDATE accounts SET family_name = $2, given_name = 'Élodie', specialties = '{Pédiatrie,Cardiologie}' WHERE id = $1",
-            uuid.UUID(found_doctor.account_id), f"Müller-{tag}",
+            uuid.UUID(found_doctor.account_id),
+            f"Müller-{tag}",
         )
         await conn.execute(
             "UPDATE accounts SET family_name = $2 WHERE id = $1", uuid.UUID(pending_doctor.account_id), f"Müller-{tag}"
@@ -30,7 +32,9 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
 
     async def search(**criteria: object) -> list[str]:
         page = await physicians.call(
-            identity.DIRECTORY, identity.DirectorySearch(session=session, **criteria), identity.DirectoryPage  # type: ignore[arg-type]
+            identity.DIRECTORY,
+            identity.DirectorySearch(session=session, **criteria),
+            identity.DirectoryPage,  # type: ignore[arg-type]
         )
         return [item.id for item in page.items]
 
@@ -49,5 +53,7 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
     doctor = await physicians.create()
     doctor_session = (await physicians.login(doctor)).secret
     with pytest.raises(NotFound):
-        await physicians.call(identity.DIRECTORY, identity.DirectorySearch(session=doctor_session, text="mu"), identity.DirectoryPage)
+        await physicians.call(
+            identity.DIRECTORY, identity.DirectorySearch(session=doctor_session, text="mu"), identity.DirectoryPage
+        )
     assert (await (await sign_in(doctor)).get("/directory")).status == 404

@@ -1,8 +1,9 @@
 """The documents list's rows: hospital text is escaped wherever it lands, row by row in its place."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from aiohttp import web
@@ -21,20 +22,34 @@ def rows() -> DocumentRows:
 
 def summary(number: int, **fields: object) -> DocumentSummary:
     values: dict[str, object] = {
-        "id": f"delivery-{number}", "patient_id": f"patient-{number}", "title": f"Title {number}",
-        "category": "lab_report", "service": "Cardiologie", "author": "Dr A", "version": 1, "corrected": False,
-        "current": True, "created_at": datetime(2026, 3, 4, 5, 6, tzinfo=timezone.utc),
-        "delivered_at": datetime(2026, 3, 4, 5, 7, tzinfo=timezone.utc), "unread": False,
-        "patient_name": f"Patient {number}", "patient_birth_date": date(1950, 1, 2),
-        "media_type": "application/pdf", "size": 1024,
+        "id": f"delivery-{number}",
+        "patient_id": f"patient-{number}",
+        "title": f"Title {number}",
+        "category": "lab_report",
+        "service": "Cardiologie",
+        "author": "Dr A",
+        "version": 1,
+        "corrected": False,
+        "current": True,
+        "created_at": datetime(2026, 3, 4, 5, 6, tzinfo=UTC),
+        "delivered_at": datetime(2026, 3, 4, 5, 7, tzinfo=UTC),
+        "unread": False,
+        "patient_name": f"Patient {number}",
+        "patient_birth_date": date(1950, 1, 2),
+        "media_type": "application/pdf",
+        "size": 1024,
     }
     return DocumentSummary.model_validate(values | fields)
 
 
 def test_hospital_text_is_escaped_in_every_cell(rows: DocumentRows) -> None:
     hostile = summary(
-        1, title='<script>alert("t")</script>', patient_name="O'Brien & <b>Co</b>", service='"><img src=x>',
-        patient_id='p"1', id="d<1>",
+        1,
+        title='<script>alert("t")</script>',
+        patient_name="O'Brien & <b>Co</b>",
+        service='"><img src=x>',
+        patient_id='p"1',
+        id="d<1>",
     )
     html = str(rows([hostile], show_patient=True))
     assert "<script>" not in html and "<b>" not in html and "<img" not in html
@@ -50,7 +65,9 @@ def test_each_value_stays_in_its_own_row_even_with_a_nul_character(rows: Documen
     assert len(lines) == 3
     assert "Title 1" in lines[0] and "Second" in lines[1] and "Radio\x00logie" in lines[1] and "Title 3" in lines[2]
     assert [re.search(r'href="/documents/([^"/]+)"', line).group(1) for line in lines] == [  # type: ignore[union-attr]
-        "delivery-1", "delivery-2", "delivery-3"
+        "delivery-1",
+        "delivery-2",
+        "delivery-3",
     ]
     assert "patient-name" not in html
 
@@ -66,12 +83,12 @@ def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
 @pytest.mark.parametrize(
     ("utc", "shown"),
     [
-        (datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), "29 mars 2026, 01:59"),  # CET, the minute before the change
-        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), "29 mars 2026, 03:00"),  # CEST from 01:00 UTC
-        (datetime(2026, 10, 25, 0, 59, tzinfo=timezone.utc), "25 oct. 2026, 02:59"),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc), "25 oct. 2026, 02:00"),  # CET again
-        (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), "1 janv. 2027, 00:30"),  # the next local day
-        (datetime(1969, 12, 31, 23, 59, 30, tzinfo=timezone.utc), "1 janv. 1970, 00:59"),  # before the epoch
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 mars 2026, 01:59"),  # CET, the minute before the change
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 mars 2026, 03:00"),  # CEST from 01:00 UTC
+        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), "25 oct. 2026, 02:59"),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25 oct. 2026, 02:00"),  # CET again
+        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "1 janv. 2027, 00:30"),  # the next local day
+        (datetime(1969, 12, 31, 23, 59, 30, tzinfo=UTC), "1 janv. 1970, 00:59"),  # before the epoch
     ],
 )
 def test_moments_are_shown_in_zurich_time_across_the_clock_changes(utc: datetime, shown: str) -> None:

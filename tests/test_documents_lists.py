@@ -1,15 +1,17 @@
 """Mes patients and Mes documents as the documents service answers them: filters, search, counts, read state."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
 
+from bench import physicians as bench_physicians
+from bench import seed_documents
 from common.contracts import documents
 from common.errors import NotFound
-from bench import physicians as bench_physicians, seed_documents
 from deploy import hospital_sim
 from services.documents import queries
 
@@ -32,7 +34,9 @@ async def test_filters_and_search_ignoring_case_and_accents(
     rochat = hospital.episode(patient=hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female"))
     await _deliver(hospital, portal_events, doctor.gln, muller, title="Labo", category="lab_report", service="Labo")
     await _deliver(hospital, portal_events, doctor.gln, muller, title="Sortie", service="Cardiologie")
-    await _deliver(hospital, portal_events, doctor.gln, rochat, title="Imagerie", category="imaging_report", service="Radiologie")
+    await _deliver(
+        hospital, portal_events, doctor.gln, rochat, title="Imagerie", category="imaging_report", service="Radiologie"
+    )
     session = await physicians.login(doctor)
 
     async def titles(**query: object) -> list[str]:
@@ -45,7 +49,7 @@ async def test_filters_and_search_ignoring_case_and_accents(
     assert await titles(patient_name="%") == []  # wildcards are taken literally
     assert await titles(category="lab_report") == ["Labo"]
     assert await titles(service="Radiologie") == ["Imagerie"]
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert len(await titles(created_from=today - timedelta(days=1), created_to=today)) == 3
     assert await titles(created_to=today - timedelta(days=2)) == []
     page = await physicians.documents(session.token, per_page=2, page=2)
@@ -70,10 +74,14 @@ async def test_read_state_counters_and_mes_patients(
     assert await counters() == documents.UnreadCounters(documents=3, patients=2)
     items = {item.title: item for item in (await physicians.documents(session.token)).items}
     await physicians.content(session.token, items["R1"].id)  # opening marks it read
-    await physicians.call(documents.MARK, documents.MarkDocument(id=items["M1"].id, read=True), documents.Empty, session.token)
+    await physicians.call(
+        documents.MARK, documents.MarkDocument(id=items["M1"].id, read=True), documents.Empty, session.token
+    )
     assert await counters() == documents.UnreadCounters(documents=1, patients=1)
     assert [i.title for i in (await physicians.documents(session.token, unread_only=True)).items] == ["M2"]
-    await physicians.call(documents.MARK, documents.MarkDocument(id=items["R1"].id, read=False), documents.Empty, session.token)
+    await physicians.call(
+        documents.MARK, documents.MarkDocument(id=items["R1"].id, read=False), documents.Empty, session.token
+    )
     assert await counters() == documents.UnreadCounters(documents=2, patients=2)
 
     patients = await physicians.call(documents.PATIENTS, documents.ListPatients(), documents.PatientPage, session.token)
@@ -95,21 +103,34 @@ async def test_tallies_agree_with_the_deliveries_they_count(
     doctor = await physicians.create()
     muller = hospital.episode(patient=hospital_sim.patient("Müller", "Jean", "1948-11-02", "male"))
     first = await _deliver(hospital, portal_events, doctor.gln, muller, title="Lettre")
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="Lettre corrigée",
-                   document_id=first["document"]["id"], version=2)
+    await _deliver(
+        hospital,
+        portal_events,
+        doctor.gln,
+        muller,
+        title="Lettre corrigée",
+        document_id=first["document"]["id"],
+        version=2,
+    )
     await _deliver(hospital, portal_events, doctor.gln, muller, title="Labo")
     await _deliver(hospital, portal_events, doctor.gln, title="Autre patient")
     session = await physicians.login(doctor)
     listed = await physicians.documents(session.token, with_counters=True)
     assert (listed.total, listed.counters) == (3, documents.UnreadCounters(documents=3, patients=2))
     corrected = next(item for item in listed.items if item.corrected)
-    detail = await physicians.call(documents.GET, documents.GetDocument(id=corrected.id), documents.DocumentDetail, session.token)
+    detail = await physicians.call(
+        documents.GET, documents.GetDocument(id=corrected.id), documents.DocumentDetail, session.token
+    )
     [earlier] = [version for version in detail.versions if not version.current]
     await physicians.content(session.token, earlier.id)  # an earlier version counts for nothing
     await physicians.content(session.token, corrected.id)
-    await physicians.call(documents.MARK, documents.MarkDocument(id=corrected.id, read=False), documents.Empty, session.token)
+    await physicians.call(
+        documents.MARK, documents.MarkDocument(id=corrected.id, read=False), documents.Empty, session.token
+    )
     [other] = [item for item in listed.items if item.title == "Autre patient"]
-    await physicians.call(documents.MARK, documents.MarkDocument(id=other.id, read=True), documents.Empty, session.token)
+    await physicians.call(
+        documents.MARK, documents.MarkDocument(id=other.id, read=True), documents.Empty, session.token
+    )
 
     counted = await documents_db.fetch(
         "SELECT patient_id, count(*) AS documents, count(*) FILTER (WHERE unread) AS unread, max(created_at) AS last "
@@ -123,7 +144,10 @@ async def test_tallies_agree_with_the_deliveries_they_count(
     )
     assert [dict(row) for row in tallied] == [dict(row) for row in counted]
     patients = await physicians.call(documents.PATIENTS, documents.ListPatients(), documents.PatientPage, session.token)
-    assert sorted((p.name, p.documents, p.unread) for p in patients.items) == [("Müller Jean", 2, 2), ("Rochat Élodie", 1, 0)]
+    assert sorted((p.name, p.documents, p.unread) for p in patients.items) == [
+        ("Müller Jean", 2, 2),
+        ("Rochat Élodie", 1, 0),
+    ]
 
 
 async def test_anchored_pages_are_the_pages_an_offset_finds(
@@ -136,7 +160,9 @@ async def test_anchored_pages_are_the_pages_an_offset_finds(
         await _deliver(hospital, portal_events, doctor.gln, episode, title=f"D{number}", service=f"S{number % 2}")
     newest_first = ["D6", "D5", "D4", "D3", "D2", "D1", "D0"]
 
-    async def page(conn: asyncpg.Connection, number: int, anchors: queries.Anchors | None, **query: object) -> list[str]:
+    async def page(
+        conn: asyncpg.Connection, number: int, anchors: queries.Anchors | None, **query: object
+    ) -> list[str]:
         wanted = documents.ListDocuments(page=number, per_page=2, **query)
         listing = await queries.document_listing(conn, doctor.account_id, wanted, anchors)
         return [row["title"] for row in listing.items]
@@ -184,7 +210,8 @@ async def _deep_pages_match(physicians: Physicians, documents_db: asyncpg.Pool, 
         rows = await documents_db.fetch(
             "SELECT id::text FROM deliveries WHERE account_id = $1 AND current "
             "ORDER BY created_at DESC, delivered_at DESC, id DESC LIMIT 25 OFFSET $2",
-            uuid.UUID(doctor.account_id), (number - 1) * 25,
+            uuid.UUID(doctor.account_id),
+            (number - 1) * 25,
         )
         return [row["id"] for row in rows]
 
@@ -211,7 +238,9 @@ async def test_the_services_filter_follows_the_list(
     assert (await physicians.documents(session.token)).services == ["Cardiologie"]
     listed = await physicians.documents(session.token)  # from what the service remembers
     assert listed.services == ["Cardiologie"]
-    await physicians.call(documents.MARK, documents.MarkDocument(id=listed.items[0].id, read=True), documents.Empty, session.token)
+    await physicians.call(
+        documents.MARK, documents.MarkDocument(id=listed.items[0].id, read=True), documents.Empty, session.token
+    )
     assert (await physicians.documents(session.token)).services == ["Cardiologie"]
     await _deliver(hospital, portal_events, doctor.gln, service="Radiologie")
     assert (await physicians.documents(session.token)).services == ["Cardiologie", "Radiologie"]
@@ -221,7 +250,7 @@ async def test_profile_scopes_restrict_lists(
     hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
     doctor = await physicians.create()
-    two_years_ago = (datetime.now(timezone.utc) - timedelta(days=730)).isoformat()
+    two_years_ago = (datetime.now(UTC) - timedelta(days=730)).isoformat()
     await _deliver(hospital, portal_events, doctor.gln, title="Ancien", created_at=two_years_ago)
     await _deliver(hospital, portal_events, doctor.gln, title="Récent")
     session = await physicians.login(doctor)

@@ -1,4 +1,5 @@
 """The whole content contract: the Object Store up to 50 MiB, checksums, versions, encryption at rest."""
+
 from __future__ import annotations
 
 import base64
@@ -50,7 +51,9 @@ async def test_50_mib_document_through_the_object_store_byte_for_byte(
     assert await physicians.content(session.token, item.id) == data
 
 
-async def test_object_with_wrong_sha256_is_refused(hospital: Hospital, portal_events: PortalEvents, physicians: Physicians) -> None:
+async def test_object_with_wrong_sha256_is_refused(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
     data = make_pdf("Scanner", ["x" * 1000])
     name = f"scan-{uuid.uuid4().hex}.pdf"
     await (await hospital.js.object_store("dpi-documents")).put(name, data)
@@ -65,7 +68,9 @@ async def test_object_with_wrong_sha256_is_refused(hospital: Hospital, portal_ev
     assert "sha256" in rejected["reason"]
 
 
-async def test_missing_object_is_refused(hospital: Hospital, portal_events: PortalEvents, physicians: Physicians) -> None:
+async def test_missing_object_is_refused(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
     doctor = await physicians.create()
     episode = hospital.episode()
     await episode.designate(doctor.gln)
@@ -117,9 +122,7 @@ async def test_stored_content_is_encrypted(
     doctor, episode, sent, session = await _delivered_and_logged_in(
         hospital, portal_events, physicians, content=content
     )
-    rows = await documents_db.fetch(
-        "SELECT data FROM content_chunks WHERE document_id = $1", sent["document"]["id"]
-    )
+    rows = await documents_db.fetch("SELECT data FROM content_chunks WHERE document_id = $1", sent["document"]["id"])
     stored = b"".join(bytes(row["data"]) for row in rows)
     assert rows and marker.encode() not in stored and b"%PDF" not in stored
     assert content[:64] not in stored
@@ -133,7 +136,9 @@ async def test_master_key_rotation_rewraps_data_keys_and_contents_stay_readable(
     stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, documents_db: asyncpg.Pool
 ) -> None:
     content = make_pdf("Avant rotation", ["contenu"])
-    doctor, episode, sent, session = await _delivered_and_logged_in(hospital, portal_events, physicians, content=content)
+    doctor, episode, sent, session = await _delivered_and_logged_in(
+        hospital, portal_events, physicians, content=content
+    )
     assert stack.secrets is not None
     new_key = base64.b64encode(os.urandom(32)).decode()
     env = stack.environment("documents") | {
@@ -141,7 +146,11 @@ async def test_master_key_rotation_rewraps_data_keys_and_contents_stay_readable(
         "PORTAL_MASTER_KEY_ID": "k2",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "services.documents.rotate_master_key"], cwd=REPO, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "services.documents.rotate_master_key"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

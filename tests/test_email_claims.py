@@ -1,5 +1,6 @@
 """Each email is sent at most once, whoever dies when: the claims of notify's ledger, on a real
 PostgreSQL, in a schema of their own (the running notify never sees these rows)."""
+
 from __future__ import annotations
 
 import uuid
@@ -42,11 +43,14 @@ async def a_copy_stopped(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
     """The copy `instance` said it was alive long ago, and no more since."""
     await conn.execute(
         "UPDATE sender_copies SET seen_at = now() - make_interval(secs => $2) WHERE instance = $1",
-        instance, store.SILENT_SECONDS + 1,
+        instance,
+        store.SILENT_SECONDS + 1,
     )
 
 
-async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_never_by_both(ledger: asyncpg.Connection) -> None:
+async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_never_by_both(
+    ledger: asyncpg.Connection,
+) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     await one_email(ledger)
     await store.alive(ledger, first)
@@ -67,7 +71,9 @@ async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_neve
     assert await state(ledger) == "sent"
 
 
-async def test_an_email_a_stopped_copy_was_handing_over_is_in_doubt_and_never_sent_again(ledger: asyncpg.Connection) -> None:
+async def test_an_email_a_stopped_copy_was_handing_over_is_in_doubt_and_never_sent_again(
+    ledger: asyncpg.Connection,
+) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     await one_email(ledger)
     await store.alive(ledger, first)

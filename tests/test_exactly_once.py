@@ -1,11 +1,12 @@
 """The same event is processed once, whatever the redeliveries, re-publications or crashes."""
+
 from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 import signal
 import uuid
+from collections import Counter
 
 import asyncpg
 
@@ -55,9 +56,7 @@ async def test_two_copies_with_one_killed_mid_burst_deliver_each_document_once(
     second = stack.start_process("documents", copy=2)
     await stack.wait_ready([second])
     content = make_pdf("Rafale", ["x"])
-    messages = [
-        hospital_sim.document(episode.id, episode.patient, content) for _ in range(100) for episode in episodes
-    ]
+    messages = [hospital_sim.document(episode.id, episode.patient, content) for _ in range(100) for episode in episodes]
     ids = [message["document"]["id"] for message in messages]
     await asyncio.gather(*(hospital.publish("dpi.documents", message) for message in messages))
 
@@ -75,7 +74,9 @@ async def test_two_copies_with_one_killed_mid_burst_deliver_each_document_once(
 
         async def every_event() -> Counter[str] | None:
             told = Counter(
-                body["document_id"] for subject, body in portal_events.messages if subject == "portal.documents.delivered"
+                body["document_id"]
+                for subject, body in portal_events.messages
+                if subject == "portal.documents.delivered"
             )
             return told if all(told[document_id] for document_id in ids) else None
 

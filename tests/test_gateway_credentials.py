@@ -1,9 +1,10 @@
 """Changing one's password or mobile number and ending sessions in the web UI: forms, the code by SMS, clear refusals in French."""
+
 from __future__ import annotations
 
 import re
-import uuid
 import time
+import uuid
 
 from .portal import Physicians, app_code, eventually, latest_code, random_mobile
 from .web import SignIn, WebClient
@@ -24,7 +25,8 @@ async def test_password_change_through_the_pages(web: WebClient, physicians: Phy
     )
     assert differ.status == 400 and "sont différents" in await differ.text()
     wrong = await web.post_form(
-        "/profile/password", {"current": "pas le bon", "new": "une phrase assez longue", "again": "une phrase assez longue"}
+        "/profile/password",
+        {"current": "pas le bon", "new": "une phrase assez longue", "again": "une phrase assez longue"},
     )
     assert wrong.status == 400 and "mot de passe actuel n’est pas correct" in await wrong.text()
 
@@ -109,12 +111,14 @@ async def test_mobile_change_through_the_pages(web: WebClient, physicians: Physi
     assert "Votre numéro de mobile a été changé" in await (await web.get("/profile/mobile?changed=1")).text()
 
 
-async def test_staff_enrol_their_app_in_the_login_page_then_type_its_code(web: WebClient, physicians: Physicians) -> None:
+async def test_staff_enrol_their_app_in_the_login_page_then_type_its_code(
+    web: WebClient, physicians: Physicians
+) -> None:
     staff = await physicians.create(role="validator")
     enrolment = await web.post_form("/login", {"login": staff.login, "password": staff.password})
     page = await enrolment.text()
     assert enrolment.status == 200 and enrolment.headers["Cache-Control"] == "no-store"
-    assert "Configurer votre application d’authentification" in page and '<svg' in page
+    assert "Configurer votre application d’authentification" in page and "<svg" in page
     secret = re.search(r'<code class="enrolment-secret">([A-Z2-7 ]+)</code>', page)
     assert secret is not None
     staff.app_secret = secret.group(1).replace(" ", "")
@@ -129,7 +133,9 @@ async def test_staff_enrol_their_app_in_the_login_page_then_type_its_code(web: W
         assert "Code de votre application d’authentification" in await form.text()
         wrong = await again.post_form("/login/code?from=app", {"code": "000000"}, form_page="/login/code?from=app")
         assert wrong.status == 401 and "Code de votre application" in await wrong.text()
-        right = await again.post_form("/login/code?from=app", {"code": app_code(staff.app_secret)}, form_page="/login/code?from=app")
+        right = await again.post_form(
+            "/login/code?from=app", {"code": app_code(staff.app_secret)}, form_page="/login/code?from=app"
+        )
         assert right.status == 303 and right.headers["Location"] == "/"
     finally:
         await again.close()

@@ -1,4 +1,5 @@
 """Mes documents, Mes patients, contents, read marks, live events and the undelivered list, over HTTP."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,6 +19,7 @@ from .portal import Episode, Hospital, Physicians, PortalEvents, app_code, event
 from .web import SignIn, WebClient
 
 TITLE_LINK = re.compile(r'<a href="/documents/([A-Za-z0-9-]+)">([^<]*)</a>')
+
 
 async def _deliver(episode: Episode, portal_events: PortalEvents, **document: Any) -> dict[str, Any]:
     sent = await episode.document(**document)
@@ -93,9 +95,10 @@ async def test_pagination_keeps_the_filters(
     assert f'href="/documents?{filters.replace("&", "&amp;")}&amp;page=2" rel="next"' in text
     second = await _titles(web, f"/documents?{filters}&page=2")
     assert len(second) == 1 and second[0].startswith("Labo")
-    assert f'href="/documents?{filters.replace("&", "&amp;")}&amp;page=1" rel="prev"' in await (
-        await web.get(f"/documents?{filters}&page=2")
-    ).text()
+    assert (
+        f'href="/documents?{filters.replace("&", "&amp;")}&amp;page=1" rel="prev"'
+        in await (await web.get(f"/documents?{filters}&page=2")).text()
+    )
     assert (await web.get(f"/documents?{filters}&page=3")).status == 404
     assert len(await _titles(web, "/documents?page=2")) == 2  # without the filters, 27 documents
 
@@ -178,7 +181,7 @@ async def test_document_page_lists_every_version_and_lists_show_the_corrected_on
     page = await (await web.get(f"/documents/{current}")).text()
     versions = re.findall(r'href="/documents/([A-Za-z0-9-]+)/view"', page)
     assert len(set(versions)) == 2 and versions[0] == current  # the page's own button, then the current version first
-    older = [version for version in versions if version != current][0]
+    older = next(version for version in versions if version != current)
     assert "Version 2" in page and "Version 1" in page
     older_page = await (await web.get(f"/documents/{older}")).text()
     assert "Une version corrigée de ce document a été reçue depuis." in older_page
@@ -210,7 +213,7 @@ async def test_view_and_download_stream_the_content_with_safe_headers(
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
         disposition_header = headers["Content-Disposition"]
-        assert disposition_header.startswith(f"{kind}; filename=\"") and "imaging_report" in disposition_header
+        assert disposition_header.startswith(f'{kind}; filename="') and "imaging_report" in disposition_header
         assert "filename*=UTF-8''" in disposition_header
         received = hashlib.sha256()
         async for piece in response.content.iter_chunked(64 * 1024):

@@ -1,17 +1,16 @@
 """The gateway at the HTTP level: cookies, CSRF, headers, and the same 404 for what is not yours."""
+
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from aiohttp import web
 
 from common.settings import BusSettings
+from deploy.stack import Stack, free_port
 from gateway.config import GatewaySettings
 from gateway.cookies import session_cookie_name, set_private_cookie
-
-from deploy.stack import Stack, free_port
 
 from .portal import Hospital, Physicians, PortalEvents
 from .web import WebClient
@@ -38,8 +37,14 @@ def test_over_https_the_session_cookie_is_host_prefixed_and_secure() -> None:
 
 def _settings() -> GatewaySettings:
     return GatewaySettings(
-        bus=BusSettings(url="nats://127.0.0.1:4222", user="gateway", password="x"), http_host="127.0.0.1", http_port=8080,
-        public_url="http://127.0.0.1:8080", csrf_secret="s" * 32, environment="test", dev_outbox_dir=None, log_level="INFO",
+        bus=BusSettings(url="nats://127.0.0.1:4222", user="gateway", password="x"),
+        http_host="127.0.0.1",
+        http_port=8080,
+        public_url="http://127.0.0.1:8080",
+        csrf_secret="s" * 32,
+        environment="test",
+        dev_outbox_dir=None,
+        log_level="INFO",
     )
 
 

@@ -1,13 +1,13 @@
 """HIN login (F5.1) end to end against a real OpenID Connect provider (oidc-provider, started by
 the stack as the test stand-in for HIN): PKCE, state bound to the browser, exact redirect URI,
 each attempt once, personal identities only, accounts created or linked by GLN."""
+
 from __future__ import annotations
 
 import time
 import uuid
 
 import pytest
-
 from yarl import URL
 
 from common.bus import call
@@ -23,10 +23,16 @@ from .web import SignIn, WebClient
 def new_identity(idp: TestIdentityProvider, kind: str = "personal", gln: str | None = None) -> tuple[str, str]:
     """A fresh test identity at the provider: its HIN id and GLN."""
     hin_id, gln = f"hin-{uuid.uuid4().hex[:10]}", gln or random_gln()
-    idp.add_identity(hin_id, {
-        "given_name": "Lea", "family_name": f"Hin{hin_id[-4:]}", "email": f"{hin_id}@hin.example.ch",
-        "gln": gln, "hin_identity_type": kind,
-    })
+    idp.add_identity(
+        hin_id,
+        {
+            "given_name": "Lea",
+            "family_name": f"Hin{hin_id[-4:]}",
+            "email": f"{hin_id}@hin.example.ch",
+            "gln": gln,
+            "hin_identity_type": kind,
+        },
+    )
     return hin_id, gln
 
 
@@ -69,7 +75,10 @@ async def test_first_login_of_a_personal_identity_creates_the_activated_account(
     documents = await web.stack.connect_nats("documents")  # as the documents service asks
     try:
         status = await call(
-            documents, identity.PHYSICIAN_LOOKUP, identity.PhysicianLookup(physician=f"gln:{gln}"), identity.PhysicianStatus
+            documents,
+            identity.PHYSICIAN_LOOKUP,
+            identity.PhysicianLookup(physician=f"gln:{gln}"),
+            identity.PhysicianStatus,
         )
     finally:
         await documents.close()
@@ -162,7 +171,9 @@ async def test_a_cancelled_login_and_an_expired_attempt_are_told_apart(
     hin_id, _ = new_identity(hin_idp)
     callback = (await web.at_hin(await web.start_hin_login(), hin_id)).removeprefix(web.base)
     assert physicians.pool is not None  # ten minutes later (the test moves the clock of the attempts)
-    await physicians.pool.execute("UPDATE hin_attempts SET expires_at = now() - interval '1 second' WHERE finished_at IS NULL")
+    await physicians.pool.execute(
+        "UPDATE hin_attempts SET expires_at = now() - interval '1 second' WHERE finished_at IS NULL"
+    )
     expired = await web.get(callback)
     assert expired.status == 400 and "a expiré" in await expired.text()
 
@@ -196,7 +207,9 @@ async def test_a_hin_identity_cannot_take_over_an_account_bound_to_another(
 
 async def test_the_callback_needs_no_session_but_the_button_needs_its_csrf_token(web: WebClient) -> None:
     assert (await web.get("/login/hin/callback?state=abc&code=def")).status == 400
-    forged = await web.session.post(web.base + "/login/hin", data={}, headers={"Origin": web.base}, allow_redirects=False)
+    forged = await web.session.post(
+        web.base + "/login/hin", data={}, headers={"Origin": web.base}, allow_redirects=False
+    )
     assert forged.status == 403
 
 
@@ -204,7 +217,8 @@ async def test_a_hin_account_has_no_password_to_change_here(web: WebClient, hin_
     hin_id, _ = new_identity(hin_idp)
     assert (await web.hin_login(hin_id)).status == 303
     refused = await web.post_form(
-        "/profile/password", {"current": "anything-at-all", "new": "a long new passphrase", "again": "a long new passphrase"}
+        "/profile/password",
+        {"current": "anything-at-all", "new": "a long new passphrase", "again": "a long new passphrase"},
     )
     assert refused.status == 400 and "changés chez HIN" in await refused.text()
     profile = await (await web.get("/profile")).text()
@@ -230,7 +244,9 @@ async def test_an_identity_without_its_names_or_email_opens_nothing(
     web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians
 ) -> None:
     hin_id, gln = f"hin-{uuid.uuid4().hex[:10]}", random_gln()
-    hin_idp.add_identity(hin_id, {"gln": gln, "hin_identity_type": "personal", "given_name": "", "family_name": "Rossi"})
+    hin_idp.add_identity(
+        hin_id, {"gln": gln, "hin_identity_type": "personal", "given_name": "", "family_name": "Rossi"}
+    )
     refused = await web.hin_login(hin_id)
     assert refused.status == 400 and await accounts_with(physicians, gln) == []
 
@@ -238,9 +254,13 @@ async def test_an_identity_without_its_names_or_email_opens_nothing(
 async def test_hin_logins_started_from_one_address_are_limited(physicians: Physicians, web: WebClient) -> None:
     address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
     for _ in range(20):
-        await physicians.call(identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect)
+        await physicians.call(
+            identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect
+        )
     with pytest.raises(TooManyRequests):
-        await physicians.call(identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect)
+        await physicians.call(
+            identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect
+        )
     oversized = await web.get("/login/hin/callback?state=abc&code=def", headers={"Cookie": "portal_hin=" + "x" * 200})
     assert oversized.status == 400  # a clear page, not an error
 

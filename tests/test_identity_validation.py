@@ -1,5 +1,6 @@
 """The validators' side of registration: queue, a request, the control SMS read back, the signature.
 Only validators and administrators see requests; to others they do not exist."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,6 @@ import pytest
 
 from common.contracts import registration
 from common.errors import Conflict, InvalidRequest, NotFound, Unauthenticated
-
 from deploy.stack import Stack
 from services.identity import id_copies
 from services.identity.sealing import Sealer, parse_key
@@ -34,7 +34,9 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     validator = await physicians.create(role="validator")
     session = (await physicians.login(validator)).secret
 
-    queue = await physicians.call(registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue)
+    queue = await physicians.call(
+        registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue
+    )
     [mine] = [item for item in queue.items if item.reference == reference]
     assert mine.state == "submitted" and mine.number == f"gln:{filled.gln}"
     ref = registration.RequestRef(session=session, id=mine.id)
@@ -49,11 +51,14 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     code = sms["body"].split("code ")[1][:6]
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=mine.id, code="000000" if code != "000000" else "111111"),
+            registration.CONTROL_CONFIRM,
+            registration.ControlCode(session=session, id=mine.id, code="000000" if code != "000000" else "111111"),
             registration.RequestDetail,
         )
     confirmed = await physicians.call(
-        registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=mine.id, code=code), registration.RequestDetail
+        registration.CONTROL_CONFIRM,
+        registration.ControlCode(session=session, id=mine.id, code=code),
+        registration.RequestDetail,
     )
     assert confirmed.control_confirmed_at is not None
 
@@ -67,23 +72,34 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     async with physicians.pool.acquire() as conn:  # type: ignore[union-attr]  # sealed at rest, part by part
         kept_parts = await conn.fetch(
             "SELECT k.seq, k.sealed FROM id_copy_kept k JOIN registration_requests r ON r.id = k.request_id "
-            "WHERE r.reference = $1 ORDER BY k.seq", reference,
+            "WHERE r.reference = $1 ORDER BY k.seq",
+            reference,
         )
         waiting = await conn.fetchval("SELECT count(*) FROM id_copy_parts WHERE request_id = $1", uuid.UUID(mine.id))
     assert [part["seq"] for part in kept_parts] == [0, 1] and waiting == 0
     assert all(b"scan of an identity card" not in bytes(part["sealed"]) for part in kept_parts)
     with pytest.raises(InvalidRequest, match="exactly 512 KB"):  # parts are whole but the last
-        await physicians.call(registration.ID_COPY_PART, registration.IdCopyPart(
-            session=session, id=mine.id, upload=str(uuid.uuid4()), seq=0, data_b64=base64.b64encode(b"%PDF-short").decode(),
-            last=False,
-        ), registration.IdCopyReceived)
+        await physicians.call(
+            registration.ID_COPY_PART,
+            registration.IdCopyPart(
+                session=session,
+                id=mine.id,
+                upload=str(uuid.uuid4()),
+                seq=0,
+                data_b64=base64.b64encode(b"%PDF-short").decode(),
+                last=False,
+            ),
+            registration.IdCopyReceived,
+        )
     signed = await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
     assert (signed.state, signed.check_method, signed.id_document_number) == ("validated", "video_call", "C1234567")
     assert signed.validator_name == "Anne Validatrice" and signed.validated_place == "Genève" and signed.validated_at
 
     assert physicians.pool is not None
     async with physicians.pool.acquire() as conn:  # the document's number is sealed at rest
-        stored = await conn.fetchval("SELECT id_document_number FROM registration_requests WHERE reference = $1", reference)
+        stored = await conn.fetchval(
+            "SELECT id_document_number FROM registration_requests WHERE reference = $1", reference
+        )
     assert b"C1234567" not in bytes(stored)
     waiting = await physicians.call(
         registration.QUEUE, registration.QueueQuery(session=session, state="validated"), registration.RequestQueue
@@ -119,16 +135,28 @@ async def keep_copy(physicians: Physicians, session: str, request_id: str, data:
     upload, size = str(uuid.uuid4()), registration.ID_COPY_PART_BYTES
     parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
     for seq, part in enumerate(parts):
-        await physicians.call(registration.ID_COPY_PART, registration.IdCopyPart(
-            session=session, id=request_id, upload=upload, seq=seq, data_b64=base64.b64encode(part).decode(),
-            last=seq == len(parts) - 1,
-        ), registration.IdCopyReceived)
+        await physicians.call(
+            registration.ID_COPY_PART,
+            registration.IdCopyPart(
+                session=session,
+                id=request_id,
+                upload=upload,
+                seq=seq,
+                data_b64=base64.b64encode(part).decode(),
+                last=seq == len(parts) - 1,
+            ),
+            registration.IdCopyReceived,
+        )
 
 
 def _signature(session: str, request_id: str) -> registration.Validation:
     return registration.Validation(
-        session=session, id=request_id, check_method="video_call", id_document_number="C1234567",
-        validator_name="Anne Validatrice", place="Genève",
+        session=session,
+        id=request_id,
+        check_method="video_call",
+        id_document_number="C1234567",
+        validator_name="Anne Validatrice",
+        place="Genève",
     )
 
 
@@ -143,30 +171,50 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     assert request_path is not None
     path = request_path.group(1)
 
-    unsigned = await validator.post_form(f"{path}/sign", {
-        "check_method": "in_person", "id_document_number": "X9", "validator_name": "Anne", "place": "Genève",
-    }, form_page=path)
+    unsigned = await validator.post_form(
+        f"{path}/sign",
+        {
+            "check_method": "in_person",
+            "id_document_number": "X9",
+            "validator_name": "Anne",
+            "place": "Genève",
+        },
+        form_page=path,
+    )
     assert unsigned.status == 400 and "3 caractères au moins" in await unsigned.text()
 
     since = time.time_ns()
     sent = await validator.post_form(f"{path}/control", {}, form_page=path)
     assert sent.status == 303
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
-    confirmed = await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
+    confirmed = await validator.post_form(
+        f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path
+    )
     assert confirmed.status == 303
     fake = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", b"<html>not a scan</html>", form_page=path)
     assert fake.status == 400 and "PDF, JPEG ou PNG" in await fake.text()
-    huge = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", b"%PDF-" + bytes(5 * 1024 * 1024), form_page=path)
+    huge = await validator.upload(
+        f"{path}/id-copy", "copy", "carte.pdf", b"%PDF-" + bytes(5 * 1024 * 1024), form_page=path
+    )
     assert huge.status == 413 and "dépasse 5 Mo" in await huge.text()
     kept = await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     assert kept.status == 303 and "Copie conservée" in await (await validator.get(path)).text()
     shown = await validator.get(f"{path}/id-copy")
     assert shown.status == 200 and await shown.read() == ID_COPY  # byte for byte, through its parts
     assert shown.headers["Content-Type"] == "application/pdf" and shown.headers["X-Content-Type-Options"] == "nosniff"
-    assert shown.headers["Content-Security-Policy"].startswith("sandbox") and shown.headers["Cache-Control"] == "no-store"
-    signed = await validator.post_form(f"{path}/sign", {
-        "check_method": "in_person", "id_document_number": "C7654321", "validator_name": "Anne Validatrice", "place": "Genève",
-    }, form_page=path)
+    assert (
+        shown.headers["Content-Security-Policy"].startswith("sandbox") and shown.headers["Cache-Control"] == "no-store"
+    )
+    signed = await validator.post_form(
+        f"{path}/sign",
+        {
+            "check_method": "in_person",
+            "id_document_number": "C7654321",
+            "validator_name": "Anne Validatrice",
+            "place": "Genève",
+        },
+        form_page=path,
+    )
     assert signed.status == 303
     page = await (await validator.get(path)).text()
     assert "en attente de son identifiant" in page and "C7654321" in page and "En présentiel" in page
@@ -181,17 +229,22 @@ async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -
     filled, reference = await _submitted(physicians)
     validator = await physicians.create(role="admin")
     session = (await physicians.login(validator)).secret
-    queue = await physicians.call(registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue)
+    queue = await physicians.call(
+        registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue
+    )
     request_id = next(item.id for item in queue.items if item.reference == reference)
     since = time.time_ns()
-    await physicians.call(registration.CONTROL_SMS, registration.RequestRef(session=session, id=request_id), registration.RequestDetail)
+    await physicians.call(
+        registration.CONTROL_SMS, registration.RequestRef(session=session, id=request_id), registration.RequestDetail
+    )
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
     code = sms["body"].split("code ")[1][:6]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for attempt in (wrong, wrong, "abcdé", wrong, wrong, code):  # a non-digit code is just wrong
         with pytest.raises(Unauthenticated):
             await physicians.call(
-                registration.CONTROL_CONFIRM, registration.ControlCode(session=session, id=request_id, code=attempt),
+                registration.CONTROL_CONFIRM,
+                registration.ControlCode(session=session, id=request_id, code=attempt),
                 registration.RequestDetail,
             )
 
@@ -206,12 +259,15 @@ async def test_a_copy_kept_whole_before_parts_still_shows(physicians: Physicians
     await physicians.pool.execute(
         "UPDATE registration_requests SET id_copy = $2, id_copy_media_type = 'application/pdf', id_copy_size = $3, "
         "id_copy_uploaded_at = now() WHERE id = $1",
-        request_id, sealer.seal(ID_COPY, id_copies.bound(request_id)), len(ID_COPY),
+        request_id,
+        sealer.seal(ID_COPY, id_copies.bound(request_id)),
+        len(ID_COPY),
     )
     data, offset = b"", 0
     while True:
         chunk = await physicians.call(
-            registration.ID_COPY_READ, registration.IdCopyRead(session=session, id=str(request_id), offset=offset),
+            registration.ID_COPY_READ,
+            registration.IdCopyRead(session=session, id=str(request_id), offset=offset),
             registration.IdCopyChunk,
         )
         data += base64.b64decode(chunk.data_b64)

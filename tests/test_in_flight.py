@@ -1,4 +1,5 @@
 """Requests to an endpoint are answered side by side, a bounded number at a time."""
+
 from __future__ import annotations
 
 import asyncio

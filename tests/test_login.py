@@ -1,4 +1,5 @@
 """Password + SMS code login: codes are single use, bound to their attempt, and expire."""
+
 from __future__ import annotations
 
 import hashlib
@@ -102,8 +103,12 @@ async def test_idle_session_expires_and_logout_ends_it(physicians: Physicians) -
             hashlib.sha256(first.secret.encode()).digest(),
         )
     with pytest.raises(Unauthenticated):
-        await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=first.secret), identity.ResolvedSession)
+        await physicians.call(
+            identity.SESSION_RESOLVE, identity.SessionRef(session=first.secret), identity.ResolvedSession
+        )
 
     await physicians.call(identity.SESSION_END, identity.SessionRef(session=second.secret), identity.Empty)
     with pytest.raises(Unauthenticated):
-        await physicians.call(identity.SESSION_RESOLVE, identity.SessionRef(session=second.secret), identity.ResolvedSession)
+        await physicians.call(
+            identity.SESSION_RESOLVE, identity.SessionRef(session=second.secret), identity.ResolvedSession
+        )

@@ -1,6 +1,7 @@
 """Registration to first login, over HTTP: the public form, the validator's check, the
 administrator's login with a temporary password by email (72 hours), and a first login that
 must choose a password before anything else."""
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,18 @@ async def _validated_request(
 ) -> tuple[str, dict[str, str]]:
     email = f"dr-{uuid.uuid4().hex[:8]}@cabinet.example.ch"
     fields = {
-        "family_name": "Favre", "given_name": "Claire", "street": "Rue du Rhône 1", "postcode": "1204", "city": "Genève",
-        "country": "CH", "email": email, "mobile": random_mobile(), "number": random_gln(), "signed_place": "Genève",
-        "signed": "1", **({"screening_access": "1"} if screening else {}),
+        "family_name": "Favre",
+        "given_name": "Claire",
+        "street": "Rue du Rhône 1",
+        "postcode": "1204",
+        "city": "Genève",
+        "country": "CH",
+        "email": email,
+        "mobile": random_mobile(),
+        "number": random_gln(),
+        "signed_place": "Genève",
+        "signed": "1",
+        **({"screening_access": "1"} if screening else {}),
     }
     sent = await web.post_form("/register", fields)
     reference = sent.headers["Location"].split("reference=")[1]
@@ -34,7 +44,8 @@ async def _validated_request(
     await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
     await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     signed = await validator.post_form(
-        f"{path}/sign", {"check_method": "in_person", "id_document_number": "C1234567", "validator_name": "Anne V", "place": "Genève"},
+        f"{path}/sign",
+        {"check_method": "in_person", "id_document_number": "C1234567", "validator_name": "Anne V", "place": "Genève"},
         form_page=path,
     )
     assert signed.status == 303
@@ -62,7 +73,9 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
     temporary = re.search(r"Mot de passe provisoire : (\S+)", message["body"])
     assert temporary is not None and login in message["body"] and "72 heures" in message["body"]
 
-    doctor = Physician(account_id="", login=login, password=temporary.group(1), gln=fields["number"], mobile=fields["mobile"])
+    doctor = Physician(
+        account_id="", login=login, password=temporary.group(1), gln=fields["number"], mobile=fields["mobile"]
+    )
     browser = WebClient(physicians.stack)
     try:
         since = time.time_ns()
@@ -85,16 +98,25 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
         assert done.status == 303
         then = await browser.get("/documents")  # then the profile, confirmed once
         assert then.status == 303 and then.headers["Location"] == "/profile?first=1"
-        confirmed = await browser.post_form("/profile", {
-            "notify_new_documents": "each", "patients_scope": "all", "documents_scope": "all", "landing_page": "documents",
-        }, form_page="/profile?first=1")
+        confirmed = await browser.post_form(
+            "/profile",
+            {
+                "notify_new_documents": "each",
+                "patients_scope": "all",
+                "documents_scope": "all",
+                "landing_page": "documents",
+            },
+            form_page="/profile?first=1",
+        )
         assert confirmed.status == 303 and confirmed.headers["Location"] == "/documents"
         assert (await browser.get("/documents")).status == 200
     finally:
         await browser.close()
 
 
-async def test_a_temporary_password_expires_after_72_hours(physicians: Physicians, sign_in: SignIn, web: WebClient) -> None:
+async def test_a_temporary_password_expires_after_72_hours(
+    physicians: Physicians, sign_in: SignIn, web: WebClient
+) -> None:
     path, fields = await _validated_request(physicians, sign_in, web)
     admin = await sign_in(await physicians.create(role="admin"))
     login = f"rossi-{uuid.uuid4().hex[:6]}"
@@ -120,8 +142,14 @@ async def test_the_registration_forms_screening_wish_becomes_an_enrolment_reques
 ) -> None:
     admin = await sign_in(await physicians.create(role="admin"))
     slug = f"depistage-{uuid.uuid4().hex[:6]}"
-    fields = {"name": f"Dépistage {slug[-6:]}", "slug": slug, "url": f"https://{slug}.example.ch/sso",
-              "needs_enrolment": "1", "active": "1", "asked_at_registration": "1"}
+    fields = {
+        "name": f"Dépistage {slug[-6:]}",
+        "slug": slug,
+        "url": f"https://{slug}.example.ch/sso",
+        "needs_enrolment": "1",
+        "active": "1",
+        "asked_at_registration": "1",
+    }
     assert (await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")).status == 303
     path, request = await _validated_request(physicians, sign_in, web, screening=True)
     login = f"favre-{uuid.uuid4().hex[:6]}"
@@ -129,7 +157,9 @@ async def test_the_registration_forms_screening_wish_becomes_an_enrolment_reques
     assert physicians.pool is not None
     state = await physicians.pool.fetchval(
         "SELECT e.state FROM application_enrolments e JOIN applications a ON a.id = e.application_id "
-        "JOIN accounts p ON p.id = e.account_id WHERE a.slug = $1 AND p.login = $2", slug, login,
+        "JOIN accounts p ON p.id = e.account_id WHERE a.slug = $1 AND p.login = $2",
+        slug,
+        login,
     )
     assert state == "requested"
     waiting = await (await admin.get("/admin/applications")).text()

@@ -3,10 +3,12 @@ consecutive failures, and at most 3 SMS codes go to an account in 15 minutes.
 
 Time is moved by rewriting the recorded moments, never waited for.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import uuid
 from datetime import timedelta
@@ -60,7 +62,7 @@ def test_the_wait_grows_after_the_free_failures_up_to_15_minutes() -> None:
     waits = [protection.wait_after(n, free=5) for n in range(1, 20)]
     assert waits[:4] == [timedelta(0)] * 4  # failures 1-4
     assert waits[4:8] == [timedelta(seconds=s) for s in (1, 2, 4, 8)]  # failures 5-8
-    assert all(later >= earlier for earlier, later in zip(waits, waits[1:]))
+    assert all(later >= earlier for earlier, later in itertools.pairwise(waits))
     assert protection.wait_after(40, free=5) == timedelta(minutes=15)
 
 
@@ -78,15 +80,22 @@ async def test_a_known_and_an_unknown_name_get_the_same_answers_and_waits(physic
     await physicians.age_sms_codes(doctor)
     await _log_in_fully(physicians, doctor)
     # a complete login started the name's count again
-    assert [await _refusal(physicians, doctor.login, "wrong password!") for _ in range(5)] == ["401 invalid credentials"] * 5
+    assert [await _refusal(physicians, doctor.login, "wrong password!") for _ in range(5)] == [
+        "401 invalid credentials"
+    ] * 5
 
 
 async def test_an_address_guessing_many_names_waits(physicians: Physicians) -> None:
     address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
-    answers = [await _refusal(physicians, f"guess-{uuid.uuid4().hex[:8]}", "wrong password!", address) for _ in range(21)]
+    answers = [
+        await _refusal(physicians, f"guess-{uuid.uuid4().hex[:8]}", "wrong password!", address) for _ in range(21)
+    ]
     assert answers == ["401 invalid credentials"] * 20 + ["429 too many failed attempts; try again later"]
     doctor = await physicians.create()
-    assert await _refusal(physicians, doctor.login, doctor.password, address) == "429 too many failed attempts; try again later"
+    assert (
+        await _refusal(physicians, doctor.login, doctor.password, address)
+        == "429 too many failed attempts; try again later"
+    )
     assert await _refusal(physicians, doctor.login, doctor.password, "192.0.2.1") == "ok"  # another address
     await _end_the_wait(physicians, f"address:{address}")
     assert await _refusal(physicians, doctor.login, doctor.password, address) == "ok"
@@ -99,7 +108,9 @@ async def test_the_100th_consecutive_failure_locks_the_account_until_unlocked(ph
         await conn.execute("UPDATE accounts SET failed_logins = 99 WHERE id = $1", uuid.UUID(doctor.account_id))
     assert await _refusal(physicians, doctor.login, "wrong password!") == "401 invalid credentials"
     async with physicians.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id))
+        assert await conn.fetchval(
+            "SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)
+        )
     # locked: the right password gets the answer of a wrong one
     assert await _refusal(physicians, doctor.login, doctor.password) == "401 invalid credentials"
     async with physicians.pool.acquire() as conn:
@@ -118,7 +129,9 @@ async def test_an_account_that_keeps_failing_under_99_does_not_lock(physicians: 
     assert await _refusal(physicians, doctor.login, "wrong password!") == "401 invalid credentials"
     await _log_in_fully(physicians, doctor)  # the 99th failure was not the 100th
     async with physicians.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT failed_logins FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)) == 0
+        assert (
+            await conn.fetchval("SELECT failed_logins FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)) == 0
+        )
 
 
 async def test_at_most_three_sms_codes_in_15_minutes(physicians: Physicians) -> None:
@@ -149,11 +162,14 @@ async def test_wrong_second_factor_codes_count_towards_the_lock(physicians: Phys
     challenge, code = await physicians.ask_code(doctor)  # the right password does not restart the count...
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=f"{(int(code) + 1) % 1_000_000:06d}"),
+            identity.LOGIN_CODE,
+            identity.CodeLogin(challenge=challenge, code=f"{(int(code) + 1) % 1_000_000:06d}"),
             identity.SessionOpened,
         )
     async with physicians.pool.acquire() as conn:  # ...and a wrong code is the 100th failure
-        assert await conn.fetchval("SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id))
+        assert await conn.fetchval(
+            "SELECT locked_at IS NOT NULL FROM accounts WHERE id = $1", uuid.UUID(doctor.account_id)
+        )
 
 
 async def test_staff_get_five_app_attempts_in_15_minutes(physicians: Physicians) -> None:
@@ -173,12 +189,15 @@ async def test_identity_forgets_idle_throttles_and_long_expired_attempts(physici
             "INSERT INTO login_throttles (key, failures, last_failure_at, not_before) VALUES "
             "($1, 7, now() - interval '2 days', now() - interval '2 days'), ($2, 7, now(), now() + interval '1 minute') "
             "ON CONFLICT (key) DO NOTHING",
-            old, fresh,
+            old,
+            fresh,
         )
         await conn.execute(
             "INSERT INTO login_challenges (handle_hash, account_id, code_mac, created_at, expires_at, purpose, pending) "
             "VALUES ($1, $2, $3, now() - interval '2 days', now() - interval '2 days', 'password', 'a new hash waited here')",
-            challenge, uuid.UUID(doctor.account_id), b"\0" * 32,
+            challenge,
+            uuid.UUID(doctor.account_id),
+            b"\0" * 32,
         )
         await conn.execute(
             "INSERT INTO hin_attempts (state_hash, browser_hash, code_verifier, expires_at) "
@@ -192,7 +211,9 @@ async def test_identity_forgets_idle_throttles_and_long_expired_attempts(physici
             "SELECT (SELECT count(*) FROM login_throttles WHERE key = $1) + "
             "(SELECT count(*) FROM login_challenges WHERE handle_hash = $2) + "
             "(SELECT count(*) FROM hin_attempts WHERE state_hash = $3)",
-            old, challenge, state,
+            old,
+            challenge,
+            state,
         )
         return True if left == 0 else None
 

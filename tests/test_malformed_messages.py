@@ -1,4 +1,5 @@
 """Bad hospital messages are acknowledged, recorded and reported, and never block the stream."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ def _valid_document(episode_id: str) -> dict:
     [
         pytest.param(lambda m: b"{not json", id="not-json"),
         pytest.param(lambda m: json.dumps([1, 2]).encode(), id="not-an-object"),
-        pytest.param(lambda m: json.dumps({**m, "document": {**m["document"], "version": 0}}).encode(), id="bad-version"),
-        pytest.param(lambda m: json.dumps({k: v for k, v in m.items() if k != "patient"}).encode(), id="missing-patient"),
+        pytest.param(
+            lambda m: json.dumps({**m, "document": {**m["document"], "version": 0}}).encode(), id="bad-version"
+        ),
+        pytest.param(
+            lambda m: json.dumps({k: v for k, v in m.items() if k != "patient"}).encode(), id="missing-patient"
+        ),
         pytest.param(
             lambda m: json.dumps({**m, "patient": {**m["patient"], "birth_date": "14.03.1956"}}).encode(), id="bad-date"
         ),
@@ -49,7 +54,8 @@ async def test_malformed_document_is_rejected_and_the_next_one_still_delivered(
 
     await portal_events.wait_for("portal.documents.delivered", document_id=good["document"]["id"])
     rejected = [
-        body for subject, body in portal_events.messages[seen_before:]
+        body
+        for subject, body in portal_events.messages[seen_before:]
         if subject == "portal.rejected" and body["event_id"] in (bad["event_id"], None)
     ]
     assert rejected, "the bad message was not reported on portal.rejected"
@@ -76,4 +82,3 @@ async def test_unknown_dpi_subject_is_rejected_and_counted(
     rejected = await portal_events.wait_for("portal.rejected", event_id=event_id)
     assert rejected["subject"] == "dpi.unknown"
     await metric_grows(stack, "documents", "portal_messages_rejected_total", before, **counted)
-

@@ -1,5 +1,6 @@
 """Changing one's mobile number: the current password, a code on the current number, then one on
 the new number (it must work), a notice to the old number; only mobile numbers are accepted."""
+
 from __future__ import annotations
 
 import time
@@ -50,7 +51,9 @@ async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physi
     with pytest.raises(Unauthenticated):  # the first code does not confirm the second step
         await physicians.call(
             identity.MOBILE_CHANGE_VERIFY,
-            identity.ChangeConfirmation(session=session.secret, challenge=second.challenge, code=code if code != new_code else "000000"),
+            identity.ChangeConfirmation(
+                session=session.secret, challenge=second.challenge, code=code if code != new_code else "000000"
+            ),
             identity.Empty,
         )
     await physicians.call(

@@ -2,6 +2,7 @@
 
 Plain file checks: no stack, no fixtures from conftest.py.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -101,7 +102,7 @@ def test_the_metric_names_are_read_from_common_metrics() -> None:
     assert "portal_messages_rejected" not in names
     assert "portal_request_seconds_bucket" in names  # a Histogram
     assert "portal_request_seconds" not in names
-    assert unknown_names('rate(portal_messages_rejected[5m])') == {"portal_messages_rejected"}
+    assert unknown_names("rate(portal_messages_rejected[5m])") == {"portal_messages_rejected"}
     assert unknown_names("process_resident_memory_bytes + process_made_up") == {"process_made_up"}
 
 
@@ -135,7 +136,12 @@ def test_the_dashboard_panels_have_unique_ids_and_do_not_overlap() -> None:
         assert grid["x"] + grid["w"] <= GRID_WIDTH, f"{panel['title']} is wider than the dashboard"
     for first, second in itertools.combinations(panels, 2):
         a, b = first["gridPos"], second["gridPos"]
-        overlap = a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+        overlap = (
+            a["x"] < b["x"] + b["w"]
+            and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"]
+            and b["y"] < a["y"] + a["h"]
+        )
         assert not overlap, f"{first['title']!r} overlaps {second['title']!r}"
 
 
@@ -209,5 +215,7 @@ def test_prometheus_scrapes_each_process_on_its_port() -> None:
     ports: dict[str, set[int]] = {}
     for job in config["scrape_configs"]:
         for static in job["static_configs"]:
-            ports.setdefault(job["job_name"], set()).update(int(target.rsplit(":", 1)[1]) for target in static["targets"])
+            ports.setdefault(job["job_name"], set()).update(
+                int(target.rsplit(":", 1)[1]) for target in static["targets"]
+            )
     assert ports == {f"portal-{process}": {port} for process, port in METRICS_PORTS.items()}

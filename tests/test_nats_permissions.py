@@ -1,9 +1,10 @@
 """Each process has its own NATS user and may only use its own subjects."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from nats.aio.client import Client as NATS

@@ -1,5 +1,6 @@
 """Passwords (NIST SP 800-63B, ASVS 5.0): length, normalisation, no truncation, common ones
 refused, argon2id parameters; and changing one's password: current password + fresh SMS code."""
+
 from __future__ import annotations
 
 import time
@@ -30,7 +31,10 @@ def test_common_passwords_and_the_accounts_own_names_are_refused_whatever_the_ca
     assert refusal("qwerty123456") == "this password is among the most common ones"
     assert refusal("QWERTY123456") == "this password is among the most common ones"
     assert refusal("1q2w3e4r5t6y") == "this password is among the most common ones"
-    assert refusal("Dr-Rossi-Lugano", login="dr-rossi-lugano") == "the password must not be the login name or the email address"
+    assert (
+        refusal("Dr-Rossi-Lugano", login="dr-rossi-lugano")
+        == "the password must not be the login name or the email address"
+    )
     assert refusal("anna.rossi@cabinet.ch", email="Anna.Rossi@cabinet.ch") is not None
     assert refusal("correct horse battery staple") is None  # no composition rules
     assert len(common_passwords()) >= 10_000

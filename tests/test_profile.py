@@ -1,5 +1,6 @@
 """Mon profil (F6): a) to e) saved at once by "Confirmer", which opens the chosen landing page;
 specialties only from the federal titles; physicians only."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,16 @@ from .web import SignIn
 
 
 def test_specialties_are_federal_titles_only() -> None:
-    base = {"notify_new_documents": "each", "patients_scope": "all", "documents_scope": "all", "landing_page": "documents"}
-    assert identity.Profile(**base, specialties=["Pédiatrie", "Cardiologie"]).specialties == ["Cardiologie", "Pédiatrie"]
+    base = {
+        "notify_new_documents": "each",
+        "patients_scope": "all",
+        "documents_scope": "all",
+        "landing_page": "documents",
+    }
+    assert identity.Profile(**base, specialties=["Pédiatrie", "Cardiologie"]).specialties == [
+        "Cardiologie",
+        "Pédiatrie",
+    ]
     with pytest.raises(ValidationError):
         identity.Profile(**base, specialties=["Homéopathie quantique"])
 
@@ -24,7 +33,9 @@ async def test_confirm_saves_and_opens_the_chosen_page(physicians: Physicians, s
     text = await page.text()
     assert page.status == 200 and "Mon profil" in text and "Médecine interne générale" in text
     choices = {
-        "notify_new_documents": "digest", "patients_scope": "with_unread", "documents_scope": "unread",
+        "notify_new_documents": "digest",
+        "patients_scope": "with_unread",
+        "documents_scope": "unread",
         "landing_page": "patients",
     }
     form = {**choices, "specialties": "Médecine interne générale"}

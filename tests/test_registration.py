@@ -1,5 +1,6 @@
 """Registration for SMS login: every field of the paper form checked, one account or request
 per GLN/RPPS number, each request audited and waiting in the validators' queue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,17 +17,31 @@ from .web import WebClient
 
 def form(**changes: object) -> registration.RegistrationForm:
     fields: dict[str, object] = {
-        "family_name": "Favre", "given_name": "Claire", "street": "Rue du Rhône 1", "postcode": "1204",
-        "city": "Genève", "country": "CH", "email": "claire.favre@cabinet.example.ch", "mobile": random_mobile(),
-        "gln": random_gln(), "screening_access": True, "signed_place": "Genève", "signed": True,
+        "family_name": "Favre",
+        "given_name": "Claire",
+        "street": "Rue du Rhône 1",
+        "postcode": "1204",
+        "city": "Genève",
+        "country": "CH",
+        "email": "claire.favre@cabinet.example.ch",
+        "mobile": random_mobile(),
+        "gln": random_gln(),
+        "screening_access": True,
+        "signed_place": "Genève",
+        "signed": True,
     }
     return registration.RegistrationForm.model_validate(fields | changes)
 
 
 def test_each_field_is_checked() -> None:
     bad = {
-        "family_name": "", "postcode": "12", "country": "DE", "email": "claire.cabinet.ch",
-        "mobile": "022 372 33 11", "gln": "7601000000003", "signed": False,
+        "family_name": "",
+        "postcode": "12",
+        "country": "DE",
+        "email": "claire.cabinet.ch",
+        "mobile": "022 372 33 11",
+        "gln": "7601000000003",
+        "signed": False,
     }
     with pytest.raises(ValidationError) as refused:
         form(**bad)
@@ -79,9 +94,17 @@ async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(web: 
     page = await web.get("/register")
     assert page.status == 200 and "Demander un compte" in await page.text()
     fields = {
-        "family_name": "Favre", "given_name": "", "street": "Rue du Rhône 1", "postcode": "12", "city": "Genève",
-        "country": "CH", "email": "claire.favre@cabinet.example.ch", "mobile": "022 372 33 11",
-        "number": "7601000000003", "signed_place": "Genève", "screening_access": "1",
+        "family_name": "Favre",
+        "given_name": "",
+        "street": "Rue du Rhône 1",
+        "postcode": "12",
+        "city": "Genève",
+        "country": "CH",
+        "email": "claire.favre@cabinet.example.ch",
+        "mobile": "022 372 33 11",
+        "number": "7601000000003",
+        "signed_place": "Genève",
+        "screening_access": "1",
     }
     refused = await web.post_form("/register", fields)
     text = await refused.text()

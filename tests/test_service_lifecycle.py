@@ -1,4 +1,5 @@
 """Services start in any number of copies, migrate safely, answer health checks and stop cleanly."""
+
 from __future__ import annotations
 
 import asyncio
@@ -95,7 +96,9 @@ async def test_extra_copy_starts_serves_and_stops_gracefully_on_sigterm(stack: S
 async def test_a_copy_waits_for_its_database_says_so_once_and_stops_at_once_on_sigterm(stack: Stack) -> None:
     """Start-up order does not matter: without its database a service waits (logged once), is not
     ready, and a SIGTERM meanwhile stops it cleanly."""
-    key = stack.start_process("documents", copy=7, overrides={"DATABASE_URL": "postgresql://documents:x@127.0.0.1:1/portal"})
+    key = stack.start_process(
+        "documents", copy=7, overrides={"DATABASE_URL": "postgresql://documents:x@127.0.0.1:1/portal"}
+    )
     log_file = stack.log_dir / f"{key}.log"
 
     async def waiting() -> str | None:

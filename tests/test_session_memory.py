@@ -3,6 +3,7 @@
 Identity is stood in for by a function answering from a table (the gateway's whole use of it
 is one call); the clocks are moved by the tests.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,9 +35,12 @@ class Identity:
             raise self.failure
         if handle not in self.live:
             raise Unauthenticated("no such session")
-        account = AccountSummary(id="a1", display_name="Dr A", role="physician", locale="fr",
-                                 documents_scope="all", patients_scope="all")
-        return ResolvedSession(token=f"token-{len(self.asked)}", expires_at=int(WALL + self.token_life), account=account)
+        account = AccountSummary(
+            id="a1", display_name="Dr A", role="physician", locale="fr", documents_scope="all", patients_scope="all"
+        )
+        return ResolvedSession(
+            token=f"token-{len(self.asked)}", expires_at=int(WALL + self.token_life), account=account
+        )
 
 
 class Clock:
@@ -59,7 +63,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def memory(identity: Identity, clock: Clock) -> SessionMemory:
-    return SessionMemory(identity.ask, reuse_seconds=5.0, refresh_ahead_seconds=1.0, clock=clock, wall_clock=lambda: WALL)
+    return SessionMemory(
+        identity.ask, reuse_seconds=5.0, refresh_ahead_seconds=1.0, clock=clock, wall_clock=lambda: WALL
+    )
 
 
 async def settle(memory: SessionMemory) -> None:

@@ -1,5 +1,6 @@
 """Sessions: a new random handle of at least 128 bits at each login, 30 minutes idle and 12 hours
 at most, and a physician sees their open sessions and ends the ones they do not recognise."""
+
 from __future__ import annotations
 
 import base64
@@ -54,7 +55,9 @@ async def test_a_physician_sees_their_sessions_and_ends_another(physicians: Phys
     here, there = await physicians.login(doctor), await physicians.login(doctor)
     others = await physicians.login(someone)
 
-    listed = await physicians.call(identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions)
+    listed = await physicians.call(
+        identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions
+    )
     assert len(listed.items) == 2 and [item.current for item in listed.items].count(True) == 1
     [theirs] = [item for item in listed.items if not item.current]
 
@@ -66,7 +69,11 @@ async def test_a_physician_sees_their_sessions_and_ends_another(physicians: Phys
         await physicians.call(
             identity.SESSIONS_END_ONE, identity.EndOneSession(session=here.secret, id="not-a-session"), identity.Empty
         )
-    await physicians.call(identity.SESSIONS_END_ONE, identity.EndOneSession(session=here.secret, id=theirs.id), identity.Empty)
+    await physicians.call(
+        identity.SESSIONS_END_ONE, identity.EndOneSession(session=here.secret, id=theirs.id), identity.Empty
+    )
     assert await physicians.alive(here) and not await physicians.alive(there) and await physicians.alive(others)
-    listed = await physicians.call(identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions)
+    listed = await physicians.call(
+        identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions
+    )
     assert [item.current for item in listed.items] == [True]

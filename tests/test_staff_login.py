@@ -1,5 +1,6 @@
 """Hospital staff log in with password + a code from an authenticator app (TOTP), enrolled by
 QR code at their first login; codes are single use, within one 30-second step of drift."""
+
 from __future__ import annotations
 
 import time
@@ -16,12 +17,16 @@ from .portal import Physician, Physicians
 
 async def _password(physicians: Physicians, staff: Physician) -> identity.CodeChallenge:
     return await physicians.call(
-        identity.LOGIN_PASSWORD, identity.PasswordLogin(login=staff.login, password=staff.password), identity.CodeChallenge
+        identity.LOGIN_PASSWORD,
+        identity.PasswordLogin(login=staff.login, password=staff.password),
+        identity.CodeChallenge,
     )
 
 
 async def _code(physicians: Physicians, challenge: str, code: str) -> identity.SessionOpened:
-    return await physicians.call(identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened)
+    return await physicians.call(
+        identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
+    )
 
 
 def _other(code: str) -> str:

@@ -1,4 +1,5 @@
 """Session tokens: signature, audience and expiry, also for tokens the verifier remembers."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """A physician's browser without a browser: aiohttp with a cookie jar, for HTTP-level tests."""
+
 from __future__ import annotations
 
 import html
@@ -37,7 +38,9 @@ class WebClient:
         assert match, f"no CSRF field on {path}"
         return match.group(1)
 
-    async def post_form(self, path: str, fields: dict[str, str], form_page: str | None = None) -> aiohttp.ClientResponse:
+    async def post_form(
+        self, path: str, fields: dict[str, str], form_page: str | None = None
+    ) -> aiohttp.ClientResponse:
         """Submit a form the way a browser does: token from the page, same Origin."""
         token = await self.csrf_token(form_page or path)
         response = await self.session.post(
@@ -49,7 +52,9 @@ class WebClient:
         await response.read()
         return response
 
-    async def upload(self, path: str, field: str, filename: str, content: bytes, form_page: str) -> aiohttp.ClientResponse:
+    async def upload(
+        self, path: str, field: str, filename: str, content: bytes, form_page: str
+    ) -> aiohttp.ClientResponse:
         """Send a file as the page's upload form does: multipart, the CSRF token in the query."""
         token = await self.csrf_token(form_page)
         form = aiohttp.FormData()

@@ -1,5 +1,6 @@
 """Administrators' work on accounts (F11): list and search, deactivate and reactivate, unlock.
 Identity checks the caller's role from the session itself."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,9 @@ STAFF_CREATE = "identity.api.accounts.staff.create"
 Secret = Field(min_length=1, max_length=1024)
 Role = Literal["physician", "validator", "admin", "service_staff"]
 StaffRole = Literal["validator", "admin", "service_staff"]
-LoginName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")]
+LoginName = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,39}$")
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LOGIN_TAKEN = "this login name is already taken"
 

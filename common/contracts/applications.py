@@ -5,6 +5,7 @@ Opening an application answers a short-lived assertion (a JWT signed with EdDSA,
 `jti`, audience = the application's identifier) that the browser posts to the application; the
 application verifies it with the portal's public keys (`/.well-known/jwks.json`).
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -4,10 +4,11 @@ The audit service stores them in a tamper-evident chain and forwards each, as a 
 AuditEvent, on `portal.audit`. A record names people and documents by id only: no patient
 data, no secrets.
 """
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -75,7 +76,7 @@ class AuditRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
-    recorded_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     action: Action
     outcome: Literal["success", "failure"]
     actor: Party

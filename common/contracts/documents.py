@@ -5,6 +5,7 @@ Ids given to the browser (`DocumentSummary.id`, `PatientSummary.id`) are opaque,
 only meaningful to their recipient: someone else's id answers the same "not found" as an id
 that does not exist.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,7 +27,9 @@ DELIVERED_EVENT_PREFIX = "documents.events.delivered."
 CHUNK_SIZE = 256 * 1024
 """Contents travel in chunks of this size: no process holds a whole document in memory."""
 
-Category = Literal["discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other"]
+Category = Literal[
+    "discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other"
+]
 DocumentsScope = Literal["all", "unread", "last_12_months"]
 """Which documents Mes documents shows (the physician's profile, F6 d)."""
 PatientsScope = Literal["all", "with_unread", "recent"]

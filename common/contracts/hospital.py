@@ -3,6 +3,7 @@
 Subjects and models for what the hospital publishes (`dpi.*`) and what the portal publishes
 back (`portal.*`). The portal accepts extra fields and never requires more than the contract.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -3,6 +3,7 @@
 `identity.api.*` is for the gateway, on behalf of a browser; `identity.svc.*` is for other
 services (NATS permissions decide who may call which).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -155,7 +156,9 @@ class DirectorySearch(_Message):
     """Hospital staff looking for a physician (F7): any of the criteria, all must match."""
 
     session: str = Secret
-    text: str | None = Field(default=None, min_length=2, max_length=100, description="name (case and accents ignored), GLN or RPPS")
+    text: str | None = Field(
+        default=None, min_length=2, max_length=100, description="name (case and accents ignored), GLN or RPPS"
+    )
     specialty: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=25, ge=1, le=100)
 

@@ -1,4 +1,5 @@
 """Requests the notify service answers."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field

@@ -1,4 +1,5 @@
 """Mobile numbers as the portal keeps them: checked to be mobile numbers, in E.164."""
+
 from __future__ import annotations
 
 from typing import Annotated

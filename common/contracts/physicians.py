@@ -1,4 +1,5 @@
 """How a physician is named on the bus: a Swiss GLN or a French RPPS number."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -32,7 +33,7 @@ class PhysicianRef(BaseModel):
     rpps: Rpps | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "PhysicianRef":
+    def _exactly_one(self) -> PhysicianRef:
         if (self.gln is None) == (self.rpps is None):
             raise ValueError("give exactly one of gln or rpps")
         return self
@@ -43,7 +44,7 @@ class PhysicianRef(BaseModel):
         return f"gln:{self.gln}" if self.gln else f"rpps:{self.rpps}"
 
     @classmethod
-    def from_key(cls, key: str) -> "PhysicianRef":
+    def from_key(cls, key: str) -> PhysicianRef:
         kind, _, number = key.partition(":")
         if kind == "gln":
             return cls(gln=number)

@@ -1,5 +1,6 @@
 """Registration for SMS login (F5.3): the fields of the paper form, checked where they are typed
 (the gateway, to show each field's problem) and again where they are kept (identity)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,6 +32,7 @@ def id_copy_media_type(data: bytes) -> str | None:
     not a PDF, JPEG or PNG."""
     return next((kind for signature, kind in _ID_COPY_SIGNATURES.items() if data.startswith(signature)), None)
 
+
 State = Literal["submitted", "validated", "login_created", "refused"]
 Secret = Field(min_length=1, max_length=1024)
 
@@ -59,7 +61,7 @@ class RegistrationForm(BaseModel):
     signed: Literal[True] = Field(description="the applicant certifies the form, in place of a signature")
 
     @model_validator(mode="after")
-    def _one_number(self) -> "RegistrationForm":
+    def _one_number(self) -> RegistrationForm:
         if (self.gln is None) == (self.rpps is None):
             raise ValueError("give a GLN (Switzerland) or an RPPS number (France)")
         return self

@@ -1,5 +1,6 @@
 """The Swiss federal specialist titles (FMH / MedReg), as a physician chooses theirs in the
 profile (F6 b); hospital staff use them to find the right recipient."""
+
 from __future__ import annotations
 
 SPECIALTIES: tuple[str, ...] = (

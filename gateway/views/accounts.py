@@ -1,4 +1,5 @@
 """The administrators' accounts page (F11): search, deactivate and reactivate, unlock."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -35,7 +36,10 @@ async def accounts_page(request: web.Request) -> web.Response:
     found = await call(bus_of(request), api.SEARCH, wanted, api.AccountPage)
     context = {
         **query.listing("/admin/accounts", found.total, found.page, found.per_page),
-        "accounts": found.items, "roles": ROLES, "statuses": STATUSES, "back": _without_problem(request),
+        "accounts": found.items,
+        "roles": ROLES,
+        "statuses": STATUSES,
+        "back": _without_problem(request),
         "problem": request.query.get("problem"),
     }
     return render_page(request, "admin_accounts.html", context)
@@ -85,7 +89,11 @@ async def mobile_control(request: web.Request) -> web.Response:
     form = await request.post()
     number = form.get("mobile")
     try:
-        wanted = api.MobileControl(session=current_handle(request), id=request.match_info["id"], mobile=number if isinstance(number, str) else "")
+        wanted = api.MobileControl(
+            session=current_handle(request),
+            id=request.match_info["id"],
+            mobile=number if isinstance(number, str) else "",
+        )
     except ValidationError:
         return see_other(_with_problem(await _back(request), "mobile"))
     await call(bus_of(request), api.MOBILE_CONTROL, wanted, api.AccountListing)
@@ -97,7 +105,9 @@ async def mobile_confirm(request: web.Request) -> web.Response:
     form = await request.post()
     code = form.get("code")
     wanted = api.MobileConfirmation(
-        session=current_handle(request), id=request.match_info["id"], code=(code if isinstance(code, str) else "")[:20] or "-"
+        session=current_handle(request),
+        id=request.match_info["id"],
+        code=(code if isinstance(code, str) else "")[:20] or "-",
     )
     try:
         await call(bus_of(request), api.MOBILE_CONFIRM, wanted, api.AccountListing)
@@ -142,7 +152,9 @@ async def create_staff(request: web.Request) -> web.Response:
     posted = await request.post()
     values = {name: field(posted, name).strip() for name in STAFF_FIELDS}
     if any(len(value) > _STAFF_FIELD_MAX for value in values.values()):  # refused whole, never cut
-        return _staff_form(request, {}, {name: "invalid" for name, value in values.items() if len(value) > _STAFF_FIELD_MAX})
+        return _staff_form(
+            request, {}, {name: "invalid" for name, value in values.items() if len(value) > _STAFF_FIELD_MAX}
+        )
     try:
         wanted = api.StaffCreation(session=current_handle(request), **values)  # type: ignore[arg-type]
     except ValidationError as invalid:
@@ -154,5 +166,9 @@ async def create_staff(request: web.Request) -> web.Response:
     return see_other(f"/admin/accounts?text={created.login}")
 
 
-def _staff_form(request: web.Request, values: dict[str, str], problems: dict[str, str], status: int = 400) -> web.Response:
-    return render_page(request, STAFF_FORM, {"values": values, "problems": problems, "roles": STAFF_ROLES}, status=status)
+def _staff_form(
+    request: web.Request, values: dict[str, str], problems: dict[str, str], status: int = 400
+) -> web.Response:
+    return render_page(
+        request, STAFF_FORM, {"values": values, "problems": problems, "roles": STAFF_ROLES}, status=status
+    )

@@ -1,4 +1,5 @@
 """Administration (F11): the documents that reached no physician, and why (metadata, never contents)."""
+
 from __future__ import annotations
 
 from aiohttp import web

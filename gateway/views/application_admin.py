@@ -1,5 +1,6 @@
 """Administrators' pages for the secure applications (F4, F11): the catalogue, each application's
 form, and the enrolments to grant or refuse."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,9 @@ _FIELD_MAX = 1000
 
 
 async def _catalogue(request: web.Request) -> api.AdminCatalogue:
-    return await call(bus_of(request), api.ADMIN_LIST, api.SessionQuery(session=current_handle(request)), api.AdminCatalogue)
+    return await call(
+        bus_of(request), api.ADMIN_LIST, api.SessionQuery(session=current_handle(request)), api.AdminCatalogue
+    )
 
 
 async def admin_page(request: web.Request) -> web.Response:
@@ -61,7 +64,9 @@ async def save(request: web.Request) -> web.Response:
     values |= {flag: "1" if field(posted, flag) == "1" else "" for flag in FLAGS}
     try:
         wanted = api.ApplicationSave(
-            session=current_handle(request), id=app_id, **{name: values[name] for name in TEXT_FIELDS},
+            session=current_handle(request),
+            id=app_id,
+            **{name: values[name] for name in TEXT_FIELDS},
             **{flag: bool(values[flag]) for flag in FLAGS},
         )
     except ValidationError as invalid:
@@ -75,7 +80,9 @@ async def save(request: web.Request) -> web.Response:
     return see_other("/admin/applications")
 
 
-def _form(request: web.Request, app_id: str | None, values: dict[str, Any], problems: dict[str, str], status: int = 400) -> web.Response:
+def _form(
+    request: web.Request, app_id: str | None, values: dict[str, Any], problems: dict[str, str], status: int = 400
+) -> web.Response:
     return render_page(request, FORM, {"app_id": app_id, "values": values, "problems": problems}, status=status)
 
 
@@ -83,8 +90,10 @@ def decide(grant: bool):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.Response:
         """POST /admin/applications/{id}/enrolments/{account}/grant or /refuse."""
         wanted = api.Decision(
-            session=current_handle(request), application_id=request.match_info["id"],
-            account_id=request.match_info["account"], grant=grant,
+            session=current_handle(request),
+            application_id=request.match_info["id"],
+            account_id=request.match_info["account"],
+            grant=grant,
         )
         await call(bus_of(request), api.DECIDE, wanted, api.Enrolment)
         return see_other("/admin/applications")

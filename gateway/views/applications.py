@@ -4,6 +4,7 @@ Opening an application is a page whose form posts the assertion identity signed 
 application (a script submits it at once; the button does it without scripts). The page's CSP
 lets forms lead to that application's origin besides the portal's own, and nowhere else.
 """
+
 from __future__ import annotations
 
 import time
@@ -64,6 +65,7 @@ async def public_keys(request: web.Request) -> web.Response:
         keys = await call(bus_of(request), api.KEYS, Empty(), api.PublicKeys)
         _keys.body, _keys.at = keys.model_dump_json().encode(), time.monotonic()
     return web.Response(
-        body=_keys.body, content_type="application/jwk-set+json",
+        body=_keys.body,
+        content_type="application/jwk-set+json",
         headers={"Cache-Control": f"public, max-age={KEYS_SECONDS}", "Access-Control-Allow-Origin": "*"},
     )

@@ -3,10 +3,11 @@
 Nothing here logs: the login name, password, code, challenge and session are secrets or
 identify someone.
 """
+
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import pyotp
@@ -200,5 +201,5 @@ def keep_challenge(request: web.Request, response: web.StreamResponse, cookie: s
 
 def seconds_until(moment: datetime) -> int:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0, int((moment - datetime.now(timezone.utc)).total_seconds()))
+        moment = moment.replace(tzinfo=UTC)
+    return max(0, int((moment - datetime.now(UTC)).total_seconds()))

@@ -3,6 +3,7 @@
 Only one chunk is held at a time: the service is asked for the next one once the browser has
 taken the previous one, so a slow browser slows the reading, never grows the gateway.
 """
+
 from __future__ import annotations
 
 import base64
@@ -72,14 +73,14 @@ async def _content(request: web.Request, disposition: Disposition) -> web.Stream
         await _send(response, reader, first)
     except ConnectionError:
         pass  # the browser went away (a closed tab, a cancelled download): nothing to tell anyone
-    except Exception as exc:  # noqa: BLE001  # the error middleware must not answer on a started response
+    except Exception as exc:  # the error middleware must not answer on a started response
         # The headers are sent: the only honest answer is a connection that ends before Content-Length.
         log.warning("document content broken off: %s", type(exc).__name__)
         _abort(request)
     return response
 
 
-async def _send(response: web.StreamResponse, reader: "_ChunkReader", first: ContentChunk) -> None:
+async def _send(response: web.StreamResponse, reader: _ChunkReader, first: ContentChunk) -> None:
     """Write each chunk as it comes, asking for the next one only once the last is written."""
     size, sent = first.size, 0
     chunk: ContentChunk | None = first

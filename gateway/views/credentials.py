@@ -4,6 +4,7 @@ sent by SMS to the current number.
 The new value goes to identity once, in the first step; identity keeps it (a password only as
 its hash) with the attempt until the code confirms it. Nothing here logs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,10 @@ class Change:
 
 PASSWORD = Change("/profile/password", "password.html", identity.PASSWORD_CHANGE_START, identity.PASSWORD_CHANGE_FINISH)
 MOBILE = Change(
-    "/profile/mobile", "mobile.html", identity.MOBILE_CHANGE_START, identity.MOBILE_CHANGE_FINISH,
+    "/profile/mobile",
+    "mobile.html",
+    identity.MOBILE_CHANGE_START,
+    identity.MOBILE_CHANGE_FINISH,
     verify=identity.MOBILE_CHANGE_VERIFY,
 )
 
@@ -93,7 +97,9 @@ async def start_mobile_change(request: web.Request) -> web.Response:
         new_mobile = mobile_e164(mobile)
     except ValueError:
         return _form(request, MOBILE, "not_mobile")
-    wanted = identity.MobileChangeStart(session=current_handle(request), current_password=current, new_mobile=new_mobile)
+    wanted = identity.MobileChangeStart(
+        session=current_handle(request), current_password=current, new_mobile=new_mobile
+    )
     return await _start(request, MOBILE, wanted)
 
 
@@ -146,7 +152,9 @@ async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web
     return response
 
 
-def _form(request: web.Request, change: Change, problem: str | None, status: int = 400, changed: bool = False) -> web.Response:
+def _form(
+    request: web.Request, change: Change, problem: str | None, status: int = 400, changed: bool = False
+) -> web.Response:
     first = current_session(request).account.must_change_password
     context: dict[str, Any] = {"problem": problem, "changed": changed, "first": first}
     return render_page(request, change.form, context, status=200 if problem is None else status)

@@ -2,6 +2,7 @@
 
 Registered only when PORTAL_ENV=dev: it shows one-time codes to whoever asks.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The physician directory (F7) for hospital staff: by name, specialty, GLN or RPPS."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -22,7 +23,9 @@ async def directory_page(request: web.Request) -> web.Response:
     specialty = query.choice("specialty", SPECIALTIES)
     found = None
     if (text and len(text) >= 2) or specialty:
-        wanted = DirectorySearch(session=current_handle(request), text=text if text and len(text) >= 2 else None, specialty=specialty)
+        wanted = DirectorySearch(
+            session=current_handle(request), text=text if text and len(text) >= 2 else None, specialty=specialty
+        )
         found = await call(bus_of(request), DIRECTORY, wanted, DirectoryPage)
     elif current_session(request).account.role == "physician":  # the form is staff's too: identity decides the rest
         raise NotFound()

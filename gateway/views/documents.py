@@ -1,4 +1,5 @@
 """Mes documents (F2.2, F2.3): the physician's documents with filters, each one's page, read marks."""
+
 from __future__ import annotations
 
 from aiohttp import web

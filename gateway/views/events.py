@@ -1,4 +1,5 @@
 """GET /events: a physician's server-sent events, `delivered` when a new document arrives (B4)."""
+
 from __future__ import annotations
 
 import asyncio

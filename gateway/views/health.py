@@ -1,4 +1,5 @@
 """Liveness for operations: answers as long as the process serves HTTP."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -4,6 +4,7 @@ Identity owns the OAuth exchange (state, PKCE, client secret, code); the gateway
 attempt to this browser with a secret in a short-lived cookie, and shows why a login was refused.
 Nothing here logs: the state, code and cookie are secrets.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -37,7 +38,9 @@ async def start(request: web.Request) -> web.Response:
     _offered(request)
     browser = secrets.token_urlsafe(32)
     try:
-        redirect = await call(bus_of(request), HIN_BEGIN, HinBegin(browser=browser, client_ip=client_ip(request)), HinRedirect)
+        redirect = await call(
+            bus_of(request), HIN_BEGIN, HinBegin(browser=browser, client_ip=client_ip(request)), HinRedirect
+        )
     except TooManyRequests:
         return render_page(request, REFUSED_PAGE, {"refusal": "too_many"}, status=429)
     response = see_other(redirect.url)
@@ -57,9 +60,7 @@ async def callback(request: web.Request) -> web.Response:
     state, code, error = (request.query.get(name, "") for name in ("state", "code", "error"))
     if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
-    answer = HinReturn(
-        browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request)
-    )
+    answer = HinReturn(browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request))
     outcome = await call(bus_of(request), HIN_FINISH, answer, HinOutcome, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
         return session_opened(request, outcome.session, _cookie(request))

@@ -1,6 +1,7 @@
 """The validator uploads the copy of the applicant's identity document: streamed from the
 browser, checked (PDF, JPEG or PNG by its first bytes, at most 5 MB), then handed to identity
 in parts of 512 KB (a bus message carries at most 1 MB), which seals it."""
+
 from __future__ import annotations
 
 import base64
@@ -29,10 +30,19 @@ async def upload_id_copy(request: web.Request) -> web.Response:
     parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
     try:
         for seq, part in enumerate(parts):
-            await call(bus_of(request), api.ID_COPY_PART, api.IdCopyPart(
-                session=session, id=request_id, upload=upload, seq=seq,
-                data_b64=base64.b64encode(part).decode(), last=seq == len(parts) - 1,
-            ), api.IdCopyReceived)
+            await call(
+                bus_of(request),
+                api.ID_COPY_PART,
+                api.IdCopyPart(
+                    session=session,
+                    id=request_id,
+                    upload=upload,
+                    seq=seq,
+                    data_b64=base64.b64encode(part).decode(),
+                    last=seq == len(parts) - 1,
+                ),
+                api.IdCopyReceived,
+            )
     except (InvalidRequest, Conflict):
         return await refused_page(request, request_id, "not_a_document", 400)
     return see_other(f"/validation/{request_id}")
@@ -43,17 +53,24 @@ async def view_id_copy(request: web.Request) -> web.StreamResponse:
     request_id, session = request.match_info["id"], current_handle(request)
 
     async def part(offset: int) -> api.IdCopyChunk:
-        return await call(bus_of(request), api.ID_COPY_READ, api.IdCopyRead(session=session, id=request_id, offset=offset), api.IdCopyChunk)
+        return await call(
+            bus_of(request),
+            api.ID_COPY_READ,
+            api.IdCopyRead(session=session, id=request_id, offset=offset),
+            api.IdCopyChunk,
+        )
 
     first = await part(0)  # before the response starts, a refusal is an ordinary error page
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(first.media_type, "bin")
-    response = web.StreamResponse(headers={
-        "Content-Type": first.media_type if first.media_type in INLINE_MEDIA_TYPES else "application/octet-stream",
-        "Content-Disposition": content_disposition("inline", f"piece-identite.{extension}"),
-        "Content-Security-Policy": CONTENT_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    })
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": first.media_type if first.media_type in INLINE_MEDIA_TYPES else "application/octet-stream",
+            "Content-Disposition": content_disposition("inline", f"piece-identite.{extension}"),
+            "Content-Security-Policy": CONTENT_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        }
+    )
     response.content_length = first.size
     await response.prepare(request)
     chunk, offset = first, 0

@@ -1,4 +1,5 @@
 """The language switch in every page's header."""
+
 from __future__ import annotations
 
 from aiohttp import web

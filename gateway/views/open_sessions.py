@@ -1,4 +1,5 @@
 """The physician's open sessions (where and since when), and ending one of the others."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -17,7 +18,9 @@ SESSION_ID = r"[0-9a-f-]{36}"
 async def sessions_page(request: web.Request) -> web.Response:
     """GET /profile/sessions: every open session of the account, this one marked."""
     found = await call(bus_of(request), SESSIONS_LIST, SessionRef(session=current_handle(request)), OpenSessions)
-    return render_page(request, "open_sessions.html", {"sessions": found.items, "ended": request.query.get("ended") == "1"})
+    return render_page(
+        request, "open_sessions.html", {"sessions": found.items, "ended": request.query.get("ended") == "1"}
+    )
 
 
 async def end_session(request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
 """Mes patients (F2.1): the physician's patients with their counts, and one patient's documents."""
+
 from __future__ import annotations
 
 from aiohttp import web

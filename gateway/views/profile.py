@@ -1,5 +1,6 @@
 """Mon profil (F6): notification mode, specialties, which patients and documents the lists show,
 the page after login; "Confirmer" saves and opens that page. The password has its own page."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,9 +1,11 @@
 """The public registration form for SMS login (F5.3): the paper form's fields, each problem shown
 beside its field, nothing typed lost; then the request's reference."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -24,8 +26,17 @@ from .auth import client_ip
 
 FORM, SENT = "registration.html", "registration_sent.html"
 TEXT_FIELDS = (
-    "family_name", "given_name", "street", "address_extra", "postcode", "city", "country", "email", "mobile",
-    "number", "signed_place",
+    "family_name",
+    "given_name",
+    "street",
+    "address_extra",
+    "postcode",
+    "city",
+    "country",
+    "email",
+    "mobile",
+    "number",
+    "signed_place",
 )
 _FIELD_MAX = 200
 _REFERENCE = re.compile(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -71,5 +82,7 @@ async def registration_sent(request: web.Request) -> web.Response:
     return render_page(request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None})
 
 
-def _form(request: web.Request, values: Mapping[str, str], problems: Mapping[str, str], status: int = 400) -> web.Response:
+def _form(
+    request: web.Request, values: Mapping[str, str], problems: Mapping[str, str], status: int = 400
+) -> web.Response:
     return render_page(request, FORM, {"values": values, "problems": problems}, status=status)

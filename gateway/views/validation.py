@@ -1,6 +1,7 @@
 """The validators' pages (F5.3 step 2): the queue of registration requests, and a request with
 the identity check: control SMS, its code read back, the signature. Validators and
 administrators only; identity decides, and to anyone else a request does not exist."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from common.bus import call
-from common.contracts.accounts import LOGIN_TAKEN
 from common.contracts import registration as api
+from common.contracts.accounts import LOGIN_TAKEN
 from common.errors import Conflict, TooManyRequests, Unauthenticated
 
 from ..forms import field
@@ -64,7 +65,10 @@ async def sign(request: web.Request) -> web.Response:
     """POST /validation/{id}/sign: the validator signs the identity check."""
     form = await request.post()
     request_id = request.match_info["id"]
-    values = {name: field(form, name).strip()[:100] for name in ("check_method", "id_document_number", "validator_name", "place")}
+    values = {
+        name: field(form, name).strip()[:100]
+        for name in ("check_method", "id_document_number", "validator_name", "place")
+    }
     ref = api.RequestRef(session=current_handle(request), id=request_id)
     try:
         signature = api.Validation(session=ref.session, id=request_id, **values)  # type: ignore[arg-type]
@@ -104,11 +108,17 @@ async def refused_page(
 
 
 def _page(
-    request: web.Request, found: api.RequestDetail, problem: str | None, status: int = 200, values: dict[str, str] | None = None
+    request: web.Request,
+    found: api.RequestDetail,
+    problem: str | None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> web.Response:
     signer = current_session(request).account.display_name
     context: dict[str, Any] = {
-        "item": found, "problem": problem, "values": values or {"validator_name": signer},
+        "item": found,
+        "problem": problem,
+        "values": values or {"validator_name": signer},
         "is_admin": current_session(request).account.role == "admin",
     }
     return render_page(request, "validation_request.html", context, status=status)

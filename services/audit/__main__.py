@@ -1,4 +1,5 @@
 """`python -m services.audit`: the composition root."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,13 +4,15 @@ hash(n) = sha256(hash(n-1) || canonical JSON of row n, source included); the fir
 to 32 zero bytes. The same `Entry` is built from an incoming record and from a stored row, so
 the hash computed at append time is recomputed identically when the chain is verified.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from common.contracts.audit import AuditRecord
 
@@ -19,7 +21,7 @@ GENESIS = bytes(32)
 
 def _utc(moment: datetime) -> datetime:
     # A naive time is taken as UTC, as PostgreSQL stores it in a timestamptz column.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Entry:
     detail: str
 
     @classmethod
-    def of(cls, record: AuditRecord, source: str) -> "Entry":
+    def of(cls, record: AuditRecord, source: str) -> Entry:
         entity = record.entity
         return cls(
             event_id=record.event_id,
@@ -58,7 +60,7 @@ class Entry:
         )
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "Entry":
+    def from_row(cls, row: Mapping[str, Any]) -> Entry:
         fields = {name: row[name] for name in cls.__dataclass_fields__}
         fields["recorded_at"] = _utc(fields["recorded_at"])
         return cls(**fields)

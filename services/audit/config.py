@@ -1,4 +1,5 @@
 """Audit's settings: the only place that reads its environment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,5 +12,5 @@ class AuditSettings:
     service: ServiceSettings
 
     @classmethod
-    def from_env(cls) -> "AuditSettings":
+    def from_env(cls) -> AuditSettings:
         return cls(service=ServiceSettings.from_env("audit"))

@@ -3,6 +3,7 @@
 Codes: the event type from DICOM (DCM), the subtype from DCM (login, logout) or FHIR's
 restful-interaction codes (what was done to a document), the action as C/R/U/D/E.
 """
+
 from __future__ import annotations
 
 import re
@@ -184,7 +185,11 @@ def audit_event(entry: Entry) -> AuditEvent:
 
 
 def _entity(entry: Entry) -> AuditEntity:
-    version = [EntityDetail(type="version", value_string=str(entry.entity_version))] if entry.entity_version is not None else None
+    version = (
+        [EntityDetail(type="version", value_string=str(entry.entity_version))]
+        if entry.entity_version is not None
+        else None
+    )
     return AuditEntity(
         what=Reference(identifier=Identifier(value=entry.entity_id)) if entry.entity_id else None,
         type=PERSON if entry.entity_kind == "account" else SYSTEM_OBJECT,

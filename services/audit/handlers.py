@@ -1,4 +1,5 @@
 """Audit's handlers: append a record to the chain and forward it to the hospital, in one transaction."""
+
 from __future__ import annotations
 
 import logging
@@ -68,9 +69,7 @@ async def record_rejection(
 
     Raises if the record cannot be committed: the consumer then keeps the message (an outage is
     waited out) rather than acknowledge a rejection that left no trace."""
-    rejection_id = (
-        uuid.uuid5(_REJECTION_NAMESPACE, f"{subject}\n{event_id}").hex if event_id else uuid.uuid4().hex
-    )
+    rejection_id = uuid.uuid5(_REJECTION_NAMESPACE, f"{subject}\n{event_id}").hex if event_id else uuid.uuid4().hex
     rejection = AuditRecord(
         event_id=rejection_id,
         action="message.rejected",

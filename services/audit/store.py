@@ -1,4 +1,5 @@
 """The audit log's table, in plain SQL."""
+
 from __future__ import annotations
 
 import asyncpg

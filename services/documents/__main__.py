@@ -1,4 +1,5 @@
 """Composition root of the documents service: `python -m services.documents`."""
+
 from pathlib import Path
 
 from common import event_loop

@@ -1,4 +1,5 @@
 """The documents service's table of subjects and handlers."""
+
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
@@ -7,7 +8,8 @@ from functools import partial
 from common import metrics
 from common.bus import authenticated_endpoint
 from common.consumer import DurableConsumer, Route
-from common.contracts import documents as api, hospital
+from common.contracts import documents as api
+from common.contracts import hospital
 from common.errors import NotFound
 from common.service import Runtime
 from common.streams import ensure_stream

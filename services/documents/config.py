@@ -1,4 +1,5 @@
 """Settings of the documents service."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ class DocumentsSettings:
     ingest_concurrency: int
 
     @classmethod
-    def from_env(cls) -> "DocumentsSettings":
+    def from_env(cls) -> DocumentsSettings:
         return cls(
             service=ServiceSettings.from_env("documents"),
             token_public_key=env_file("PORTAL_TOKEN_PUBLIC_KEY"),

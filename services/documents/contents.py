@@ -4,6 +4,7 @@ Inline contents and Object Store contents go through the same pipeline: pieces a
 re-cut into CHUNK_SIZE chunks, encrypted and written as they arrive, so that no process holds a
 whole document in memory. The caller's transaction is rolled back if a check fails at the end.
 """
+
 from __future__ import annotations
 
 import base64

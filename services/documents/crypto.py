@@ -3,6 +3,7 @@
 The database holds only ciphertexts and wrapped keys; the master keys come from configuration.
 Rotating the master key re-wraps the data keys and never touches the contents.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,7 +35,7 @@ class MasterKeys:
                 raise ValueError(f"master key {key_id!r} must be 32 bytes (AES-256)")
 
     @classmethod
-    def parse(cls, spec: str, active_id: str) -> "MasterKeys":
+    def parse(cls, spec: str, active_id: str) -> MasterKeys:
         """`id1:base64,id2:base64` as in PORTAL_MASTER_KEYS."""
         keys = {}
         for item in spec.split(","):
@@ -84,4 +85,6 @@ class ContentCipher:
 
     def open(self, seq: int, sealed: bytes, last: bool) -> bytes:
         nonce, ciphertext = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
-        return AESGCM(self.data_key).decrypt(nonce, ciphertext, _associated_data(self.document_id, self.version, seq, last))
+        return AESGCM(self.data_key).decrypt(
+            nonce, ciphertext, _associated_data(self.document_id, self.version, seq, last)
+        )

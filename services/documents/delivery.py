@@ -1,4 +1,5 @@
 """The delivery rule of F1.2: who receives a document, and if no one, why."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

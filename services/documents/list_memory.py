@@ -4,6 +4,7 @@ Nothing here is trusted on its own: each memory carries the version of the physi
 was read with (the sum of the tallies' changes, see queries.Anchors), and every page's own
 statement returns the current version to compare it with.
 """
+
 from __future__ import annotations
 
 from common.contracts import documents as api
@@ -49,7 +50,9 @@ class KnownServices:
         """The version and the services known at it. Keep the pair: another request may replace it."""
         return self._services.get(account_id)
 
-    def resolve(self, account_id: str, known: tuple[int, list[str]] | None, listing: queries.DocumentListing) -> list[str]:
+    def resolve(
+        self, account_id: str, known: tuple[int, list[str]] | None, listing: queries.DocumentListing
+    ) -> list[str]:
         """The listing's services: read by its statement, or else the `known` ones it was told of."""
         if listing.services is None:
             assert known is not None and known[0] == listing.version

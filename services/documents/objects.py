@@ -2,6 +2,7 @@
 
 A pull consumer fetches a few chunks at a time, so memory stays small whatever the size.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """What identity says about a physician's account, briefly remembered to spare a request per document."""
+
 from __future__ import annotations
 
 import time

@@ -1,9 +1,10 @@
 """The documents service's reads for physicians and administrators, one function per query."""
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 
@@ -61,7 +62,7 @@ def _like(text: str) -> str:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 class _Where:
@@ -99,7 +100,7 @@ def _document_filters(account_id: str, query: api.ListDocuments) -> _Where:
     if query.scope == "unread" or query.unread_only:
         where.add("d.unread")
     if query.scope == "last_12_months":
-        where.add("d.created_at >= $?", datetime.now(timezone.utc) - timedelta(days=365))
+        where.add("d.created_at >= $?", datetime.now(UTC) - timedelta(days=365))
     if query.patient:
         try:
             where.add("d.patient_id = (SELECT id FROM patients WHERE public_id = $?)", uuid.UUID(query.patient))
@@ -161,8 +162,17 @@ _NEWEST_FIRST = "ORDER BY d.created_at DESC, d.delivered_at DESC, d.id DESC"
 
 
 def _narrowed(query: api.ListDocuments) -> bool:
-    return any((query.scope == "last_12_months", query.patient, query.created_from, query.created_to,
-                query.category, query.service, query.patient_name))
+    return any(
+        (
+            query.scope == "last_12_months",
+            query.patient,
+            query.created_from,
+            query.created_to,
+            query.category,
+            query.service,
+            query.patient_name,
+        )
+    )
 
 
 def _total(where: _Where, query: api.ListDocuments) -> str:
@@ -188,9 +198,10 @@ async def list_anchors(conn: asyncpg.Connection, account_id: str, query: api.Lis
         "array_agg(id ORDER BY n) AS ids "
         f"FROM (SELECT d.created_at, d.delivered_at, d.id, row_number() OVER ({_NEWEST_FIRST}) - 1 AS n "
         f"FROM deliveries d WHERE {where.sql()}) AS listed WHERE n % ${n + 1} = 0",
-        *where.params, every,
+        *where.params,
+        every,
     )
-    keys = list(zip(row["created"] or [], row["delivered"] or [], row["ids"] or []))
+    keys = list(zip(row["created"] or [], row["delivered"] or [], row["ids"] or [], strict=True))
     return Anchors(version=row["list_version"], every=every, keys=keys)
 
 
@@ -223,7 +234,10 @@ async def document_listing(
         f"LEFT JOIN LATERAL ({_LISTED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
         f"{_NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
         "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
-        *where.params, query.per_page, offset, -1 if services_version is None else services_version,
+        *where.params,
+        query.per_page,
+        offset,
+        -1 if services_version is None else services_version,
     )
     first = rows[0]  # the tallies' row is always there, with or without documents
     items = rows if first["id"] is not None else []
@@ -242,7 +256,9 @@ async def delivery_of(conn: asyncpg.Connection, delivery_id: str, account_id: st
         parsed = uuid.UUID(delivery_id)
     except ValueError:
         return None
-    row = await conn.fetchrow(f"{_DELIVERED_SELECT} WHERE d.id = $1 AND d.account_id = $2", parsed, uuid.UUID(account_id))
+    row = await conn.fetchrow(
+        f"{_DELIVERED_SELECT} WHERE d.id = $1 AND d.account_id = $2", parsed, uuid.UUID(account_id)
+    )
     return None if row is None else _delivered(row)
 
 
@@ -304,8 +320,13 @@ async def patients_page(
         f"ORDER BY t.last_document_at DESC, p.public_id {page}",
         *params,
     )
-    total = rows[0]["total"] if rows else await conn.fetchval(
-        f"SELECT count(*) FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()}", *where.params
+    total = (
+        rows[0]["total"]
+        if rows
+        else await conn.fetchval(
+            f"SELECT count(*) FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()}",
+            *where.params,
+        )
     )
     items = [
         api.PatientSummary(
@@ -326,7 +347,9 @@ async def unread_counters(conn: asyncpg.Connection, account_id: str) -> api.Unre
     return api.UnreadCounters(documents=row["unread"], patients=row["unread_patients"])
 
 
-async def undelivered_page(conn: asyncpg.Connection, query: api.ListUndelivered) -> tuple[list[api.UndeliveredItem], int]:
+async def undelivered_page(
+    conn: asyncpg.Connection, query: api.ListUndelivered
+) -> tuple[list[api.UndeliveredItem], int]:
     where = _Where()
     if query.reason:
         where.add("reason = $?", query.reason)

@@ -1,24 +1,27 @@
 """What physicians (and administrators) ask through the gateway: lists, documents, contents, read state."""
+
 from __future__ import annotations
 
 import base64
 import mimetypes
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import asyncpg
 
 from common.codec import Written
-from common.contracts import audit, documents as api, hospital
+from common.contracts import audit, hospital
+from common.contracts import documents as api
 from common.contracts.physicians import PhysicianRef
 from common.errors import InvalidRequest, NotFound
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller
 
 from . import queries, store
-from .list_memory import KnownServices, ListAnchors
 from .crypto import ContentCipher, MasterKeys
+from .list_memory import KnownServices, ListAnchors
 
 AUDIT_SUBJECT = audit.subject_for("documents")
 
@@ -69,7 +72,9 @@ async def list_documents(message: api.ListDocuments, caller: Caller, deps: Deps)
             anchors = None
         deep = (message.page - 1) * message.per_page >= ListAnchors.DEEP
         if anchors is None and anchorable and deep and listing.items:  # for the next deep pages of this list
-            deps.anchors.put(account_id, message, await queries.list_anchors(conn, account_id, message, ListAnchors.EVERY))
+            deps.anchors.put(
+                account_id, message, await queries.list_anchors(conn, account_id, message, ListAnchors.EVERY)
+            )
     return Written(
         {
             "items": [{name: row[name] for name in _LISTED_FIELDS} for row in listing.items],

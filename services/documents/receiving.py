@@ -4,6 +4,7 @@ Each handler runs in one transaction with its effects (deliveries, outbox messag
 event's inbox record, under a lock on the episode, so that copies of the service running side
 by side never deliver a document twice nor miss a designation that arrives at the same time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,15 +17,15 @@ from nats.js import JetStreamContext
 from pydantic import BaseModel
 
 from common import metrics
-from common.contracts import audit, documents as api, hospital
+from common.contracts import audit, hospital
+from common.contracts import documents as api
+from common.contracts.documents import CHUNK_SIZE
 from common.contracts.physicians import PhysicianRef
 from common.outages import periodically
 from common.outbox import OutboxRelay, enqueue, enqueue_many
 from common.recent import Recent
 
 from . import store
-from common.contracts.documents import CHUNK_SIZE
-
 from .contents import InvalidContent, StoredContent, inline_bytes, store_encrypted, whole
 from .crypto import ContentCipher, MasterKeys
 from .delivery import Designation, Recipient, Refusal, account_refusal, designated_recipients, document_refusal
@@ -47,7 +48,7 @@ class Deps:
     master_keys: MasterKeys
     physicians: PhysicianDirectory
     pending_days: int
-    patients: "KnownPatients" = field(default_factory=lambda: KnownPatients())
+    patients: KnownPatients = field(default_factory=lambda: KnownPatients())
 
 
 class KnownPatients:
@@ -233,7 +234,9 @@ async def _store_document(
     if not await store.insert_document(conn, message, key_id, wrapped, StoredContent(0, 0)):
         return False
     assert isinstance(content, hospital.ObjectContent)
-    stored = await store_encrypted(conn, cipher, object_pieces(deps.js, content.object), content.media_type, content.sha256)
+    stored = await store_encrypted(
+        conn, cipher, object_pieces(deps.js, content.object), content.media_type, content.sha256
+    )
     await store.set_content_size(conn, doc.id, doc.version, stored)
     return True
 
@@ -307,7 +310,9 @@ async def _deliver(
     return True
 
 
-async def _record_undelivered(conn: asyncpg.Connection, document: _Document, refusal: Refusal, outcome: _Outcome) -> None:
+async def _record_undelivered(
+    conn: asyncpg.Connection, document: _Document, refusal: Refusal, outcome: _Outcome
+) -> None:
     await store.insert_undelivered(
         conn, document.document_id, document.version, document.service, document.title, refusal.reason, refusal.detail
     )
@@ -341,7 +346,9 @@ async def _content_refused(
 
 async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
     await store.insert_rejection(conn, subject, event_id, reason)
-    await enqueue(conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id())
+    await enqueue(
+        conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id()
+    )
     await enqueue(conn, *_audit("message.rejected", audit.Entity(kind="message", id=event_id), f"{subject}: {reason}"))
 
 
@@ -379,4 +386,3 @@ async def sweep_pending(deps: Deps) -> None:
 async def sweep_forever(deps: Deps, every_seconds: float) -> None:
     """Run `sweep_pending` periodically; a failed round is logged and tried again next time."""
     await periodically(lambda: sweep_pending(deps), every_seconds, "sweeping pending documents")
-

@@ -4,6 +4,7 @@ Run it after adding a new key to PORTAL_MASTER_KEYS and making it PORTAL_MASTER_
 the old key listed until this has finished). Contents are not re-encrypted; only the wrapped
 data keys change, in small transactions, so it can run while the service runs and be resumed.
 """
+
 from __future__ import annotations
 
 import asyncio

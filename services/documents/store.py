@@ -1,4 +1,5 @@
 """The documents service's writes, one function per statement (reads are in queries.py)."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """Composition root of the identity service: `python -m services.identity`."""
+
 from pathlib import Path
 
 from common import event_loop

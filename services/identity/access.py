@@ -1,6 +1,7 @@
 """Who is asking identity: a live session's account, a staff role for staff work, and the ids a
 browser may send. A caller without the role, a dead session and a malformed id all get the same
 not found as a missing thing: nothing can be enumerated."""
+
 from __future__ import annotations
 
 import uuid

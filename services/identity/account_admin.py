@@ -1,6 +1,7 @@
 """Administrators' work on accounts (F11): list and search, deactivate (which ends every session
 of the account at once) and reactivate, unlock after too many failed logins. Administrators
 only; to anyone else the accounts do not exist."""
+
 from __future__ import annotations
 
 import hmac
@@ -8,7 +9,8 @@ import uuid
 
 import asyncpg
 
-from common.contracts import accounts as api, audit
+from common.contracts import accounts as api
+from common.contracts import audit
 from common.errors import Conflict, NotFound, Unauthenticated
 
 from . import store
@@ -58,7 +60,9 @@ async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
         rows = await conn.fetch(
             f"SELECT {_LISTING} FROM accounts {where} ORDER BY family_name, given_name, id "
             f"LIMIT ${len(params) + 1} OFFSET ${len(params) + 2}",
-            *params, msg.per_page, (msg.page - 1) * msg.per_page,
+            *params,
+            msg.per_page,
+            (msg.page - 1) * msg.per_page,
         )
     return api.AccountPage(
         items=[api.AccountListing(**dict(row)) for row in rows], total=total, page=msg.page, per_page=msg.per_page
@@ -74,13 +78,16 @@ async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
             raise Conflict("an administrator does not deactivate their own account")
         row = await conn.fetchrow(
             f"UPDATE accounts SET status = $2 WHERE id = $1 AND status IN ('active', 'deactivated') RETURNING {_LISTING}",
-            target, "active" if msg.active else "deactivated",
+            target,
+            "active" if msg.active else "deactivated",
         )
         if row is None:
             raise NotFound()
         if not msg.active:
             await store.end_all_sessions(conn, msg.id)
-        await audit_staff_action(conn, admin, "account.reactivated" if msg.active else "account.deactivated", _entity(msg.id))
+        await audit_staff_action(
+            conn, admin, "account.reactivated" if msg.active else "account.deactivated", _entity(msg.id)
+        )
     deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
@@ -103,7 +110,10 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
 async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     """A new temporary password by email (72 hours); the account's sessions end."""
     return await _new_temporary_password(
-        msg, deps, "account.password_reset", RESET_MAIL,
+        msg,
+        deps,
+        "account.password_reset",
+        RESET_MAIL,
         f"SELECT {_LISTING} FROM accounts WHERE id = $1 AND login IS NOT NULL AND status = 'active' FOR UPDATE",
     )
 
@@ -113,7 +123,10 @@ async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     temporary password goes to their email: the next login, with it, enrols a new app (the
     password alone, perhaps what was stolen with the app, does not)."""
     return await _new_temporary_password(
-        msg, deps, "account.app_reset", APP_RESET_MAIL,
+        msg,
+        deps,
+        "account.app_reset",
+        APP_RESET_MAIL,
         "UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
         f"AND login IS NOT NULL AND status = 'active' RETURNING {_LISTING}",
     )
@@ -155,7 +168,9 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
         row = await conn.fetchrow(
             "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
             f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}",
-            target, msg.mobile, _control_mac(deps, str(target), msg.mobile, code),
+            target,
+            msg.mobile,
+            _control_mac(deps, str(target), msg.mobile, code),
         )
         if row is None:
             raise NotFound()
@@ -174,7 +189,8 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
             row = await conn.fetchrow(
                 "SELECT pending_mobile, pending_mobile_mac, "
                 "pending_mobile_sent_at > now() - make_interval(mins => $2) AS fresh FROM accounts WHERE id = $1 FOR UPDATE",
-                target, CONTROL_TTL_MINUTES,
+                target,
+                CONTROL_TTL_MINUTES,
             )
             if row is None or row["pending_mobile"] is None:
                 raise NotFound()
@@ -185,14 +201,17 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
             if right:
                 await conn.execute(
                     "UPDATE accounts SET mobile = pending_mobile, pending_mobile = NULL, pending_mobile_mac = NULL "
-                    "WHERE id = $1", target,
+                    "WHERE id = $1",
+                    target,
                 )
                 await audit_staff_action(conn, admin, "mobile.changed", _entity(msg.id))
             else:
                 await conn.execute(
                     "UPDATE accounts SET pending_mobile_attempts = pending_mobile_attempts + 1, "
                     "pending_mobile = CASE WHEN pending_mobile_attempts + 1 >= $2 THEN NULL ELSE pending_mobile END "
-                    "WHERE id = $1", target, CONTROL_ATTEMPTS,
+                    "WHERE id = $1",
+                    target,
+                    CONTROL_ATTEMPTS,
                 )
         if not right:
             raise Unauthenticated("wrong or expired control code")
@@ -210,14 +229,31 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
     try:
         async with deps.pool.acquire() as conn, conn.transaction():
             admin = await _admin(conn, deps, msg.session)
-            await store.insert_account(conn, store.Account(
-                id=account_id, login=msg.login, password_hash=None, role=msg.role, status="active",
-                family_name=msg.family_name, given_name=msg.given_name, email=msg.email, mobile=msg.mobile,
-                gln=None, rpps=None, locale="fr", notify_new_documents="none",
-            ))
-            await audit_staff_action(conn, admin, "account.created", _entity(account_id), detail=f"staff login, role {msg.role}")
+            await store.insert_account(
+                conn,
+                store.Account(
+                    id=account_id,
+                    login=msg.login,
+                    password_hash=None,
+                    role=msg.role,
+                    status="active",
+                    family_name=msg.family_name,
+                    given_name=msg.given_name,
+                    email=msg.email,
+                    mobile=msg.mobile,
+                    gln=None,
+                    rpps=None,
+                    locale="fr",
+                    notify_new_documents="none",
+                ),
+            )
+            await audit_staff_action(
+                conn, admin, "account.created", _entity(account_id), detail=f"staff login, role {msg.role}"
+            )
             # In the transaction: if the email cannot go, no login exists without its password.
-            await give_temporary_password(conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL)
+            await give_temporary_password(
+                conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL
+            )
             row = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:
         raise Conflict(api.LOGIN_TAKEN) from None
@@ -233,7 +269,9 @@ async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
         if hin_id is None:
             raise NotFound()
-        row = await conn.fetchrow(f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id))
+        row = await conn.fetchrow(
+            f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id)
+        )
         await store.end_all_sessions(conn, msg.id)
         await audit_staff_action(conn, admin, "account.hin_unlinked", _entity(msg.id), detail=f"HIN id {hin_id}")
     deps.outbox.wake()

@@ -3,6 +3,7 @@
 (The registration, validation and login-creation workflow of the web UI comes later and will
 call the same function.)
 """
+
 from __future__ import annotations
 
 import uuid

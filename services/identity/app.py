@@ -1,11 +1,15 @@
 """The identity service's table of subjects and handlers."""
+
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from functools import partial
 
 from common.bus import endpoint
-from common.contracts import accounts, applications as apps, identity as api, registration as reg
+from common.contracts import accounts
+from common.contracts import applications as apps
+from common.contracts import identity as api
+from common.contracts import registration as reg
 from common.service import Runtime
 from common.tokens import TokenIssuer
 

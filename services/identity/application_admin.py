@@ -1,12 +1,14 @@
 """F4 and F11 for administrators: the catalogue of secure applications and the enrolments.
 Administrators only; to anyone else none of it exists."""
+
 from __future__ import annotations
 
 import uuid
 
 import asyncpg
 
-from common.contracts import applications as api, audit
+from common.contracts import applications as api
+from common.contracts import audit
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from . import store
@@ -68,7 +70,10 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
                 app_id = await conn.fetchval(_INSERT, uuid.uuid4(), *values)
             elif (app_id := await conn.fetchval(_UPDATE, opaque_id(msg.id), *values)) is None:
                 raise NotFound()
-            what = ", ".join(f"{name}={fields[name]}" for name in ("slug", "url", "needs_enrolment", "active", "asked_at_registration"))
+            what = ", ".join(
+                f"{name}={fields[name]}"
+                for name in ("slug", "url", "needs_enrolment", "active", "asked_at_registration")
+            )
             await audit_staff_action(conn, admin, "application.saved", _entity(app_id), detail=what[:500])
     except asyncpg.UniqueViolationError:
         raise Conflict(api.SLUG_TAKEN) from None
@@ -83,19 +88,27 @@ async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
         found = await conn.fetchval(
             "UPDATE application_enrolments SET state = $3, decided_at = now(), decided_by = $4, decided_by_name = $5 "
             "WHERE application_id = $1 AND account_id = $2 RETURNING 1",
-            opaque_id(msg.application_id), opaque_id(msg.account_id), "granted" if msg.grant else "refused",
-            uuid.UUID(admin.id), admin.display_name,
+            opaque_id(msg.application_id),
+            opaque_id(msg.account_id),
+            "granted" if msg.grant else "refused",
+            uuid.UUID(admin.id),
+            admin.display_name,
         )
         if found is None:
             raise NotFound()
         action = "application.enrolment_granted" if msg.grant else "application.enrolment_refused"
         await audit_staff_action(
-            conn, admin, action, _entity(str(opaque_id(msg.application_id))), detail=f"account {opaque_id(msg.account_id)}"
+            conn,
+            admin,
+            action,
+            _entity(str(opaque_id(msg.application_id))),
+            detail=f"account {opaque_id(msg.account_id)}",
         )
         row = await conn.fetchrow(
             f"SELECT {_ENROLMENT} FROM application_enrolments e {_ENROLMENT_JOINS} "
             "WHERE e.application_id = $1 AND e.account_id = $2",
-            opaque_id(msg.application_id), opaque_id(msg.account_id),
+            opaque_id(msg.application_id),
+            opaque_id(msg.account_id),
         )
     deps.outbox.wake()
     return api.Enrolment(**dict(row))

@@ -4,13 +4,15 @@ Opening an application the physician may open answers a signed assertion of who 
 assertions.py); an application the physician may not open, an inactive or unknown one, is not
 found. Only physicians have a catalogue.
 """
+
 from __future__ import annotations
 
 import uuid
 
 import asyncpg
 
-from common.contracts import applications as api, audit
+from common.contracts import applications as api
+from common.contracts import audit
 from common.contracts.identity import Empty
 from common.errors import Conflict, NotFound
 
@@ -42,11 +44,19 @@ async def _physician(conn: asyncpg.Connection, deps: Deps, session: str) -> stor
     return account
 
 
-async def _audit(conn: asyncpg.Connection, account_id: str, action: audit.Action, app_id: str, detail: str = "") -> None:
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome="success", actor=audit.Party(kind="physician", id=account_id),
-        entity=audit.Entity(kind="application", id=app_id), detail=detail,
-    ))
+async def _audit(
+    conn: asyncpg.Connection, account_id: str, action: audit.Action, app_id: str, detail: str = ""
+) -> None:
+    await enqueue_audit(
+        conn,
+        audit.AuditRecord(
+            action=action,
+            outcome="success",
+            actor=audit.Party(kind="physician", id=account_id),
+            entity=audit.Entity(kind="application", id=app_id),
+            detail=detail,
+        ),
+    )
 
 
 async def catalogue(msg: api.SessionQuery, deps: Deps) -> api.Catalogue:
@@ -74,7 +84,8 @@ async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
             "INSERT INTO application_enrolments (application_id, account_id, state) VALUES ($1, $2, 'requested') "
             "ON CONFLICT (application_id, account_id) DO UPDATE SET state = 'requested', requested_at = now(), "
             "decided_at = NULL, decided_by = NULL, decided_by_name = NULL WHERE application_enrolments.state = 'refused'",
-            uuid.UUID(entry.id), uuid.UUID(account.id),
+            uuid.UUID(entry.id),
+            uuid.UUID(account.id),
         )
         await _audit(conn, account.id, "application.enrolment_requested", entry.id)
     deps.outbox.wake()
@@ -89,8 +100,11 @@ async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
         if entry.access != "open":
             raise NotFound()
         claims = {
-            "given_name": account.given_name, "family_name": account.family_name, "email": account.email,
-            **({"gln": account.gln} if account.gln else {}), **({"rpps": account.rpps} if account.rpps else {}),
+            "given_name": account.given_name,
+            "family_name": account.family_name,
+            "email": account.email,
+            **({"gln": account.gln} if account.gln else {}),
+            **({"rpps": account.rpps} if account.rpps else {}),
         }
         signed = deps.signer.sign(entry.slug, account.id, claims)
         await _audit(conn, account.id, "application.opened", entry.id, f"assertion {signed.jti}")
@@ -112,4 +126,6 @@ async def enrol_from_registration(conn: asyncpg.Connection, account_id: str) -> 
         uuid.UUID(account_id),
     )
     for row in asked:
-        await _audit(conn, account_id, "application.enrolment_requested", row["application_id"], "asked on the registration form")
+        await _audit(
+            conn, account_id, "application.enrolment_requested", row["application_id"], "asked on the registration form"
+        )

@@ -5,6 +5,7 @@ portal's public URL, audience = the application's identifier, 60 seconds, a uniq
 application keeps until expiry to refuse a second use. The public key is published as a JSON Web
 Key Set (RFC 7517), its `kid` the key's RFC 7638 thumbprint.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,18 +47,24 @@ class AssertionSigner:
         self.kid = _b64url(hashlib.sha256(canonical).digest())
 
     @classmethod
-    def from_pem_file(cls, path: Path, issuer: str) -> "AssertionSigner":
+    def from_pem_file(cls, path: Path, issuer: str) -> AssertionSigner:
         return cls(load_signing_key(path, "the assertion signing key"), issuer)
 
     def sign(self, audience: str, subject: str, claims: dict[str, Any], now: float | None = None) -> Signed:
         issued = int(now if now is not None else time.time())
         jti = uuid.uuid4().hex
         payload = {
-            **claims, "iss": self.issuer, "aud": audience, "sub": subject,
-            "iat": issued, "nbf": issued, "exp": issued + ASSERTION_SECONDS, "jti": jti,
+            **claims,
+            "iss": self.issuer,
+            "aud": audience,
+            "sub": subject,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ASSERTION_SECONDS,
+            "jti": jti,
         }
         token = jwt.encode(payload, self._key, algorithm="EdDSA", headers={"kid": self.kid, "typ": "JWT"})
-        return Signed(token, jti, datetime.fromtimestamp(issued + ASSERTION_SECONDS, timezone.utc))
+        return Signed(token, jti, datetime.fromtimestamp(issued + ASSERTION_SECONDS, UTC))
 
     def jwks(self) -> list[dict[str, Any]]:
         return [{**self._public, "kid": self.kid, "use": "sig", "alg": "EdDSA"}]

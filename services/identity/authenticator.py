@@ -5,6 +5,7 @@ A code is 6 digits for a 30-second step; the step before and after are accepted 
 a step once used is never accepted again for the account (a code cannot be replayed); 5 wrong
 codes close the attempt. The app's secret (160 bits) is sealed at rest, bound to its account.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pyotp
@@ -55,7 +56,7 @@ async def open_attempt(
 ) -> Attempt:
     """A login attempt waiting for the app's code; for an account without an app, with a new secret."""
     handle = secrets.token_urlsafe(32)
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl_seconds)
     uri = pending = None
     if not enrolled:
         secret = pyotp.random_base32()  # 32 base32 characters: 160 bits
@@ -94,7 +95,9 @@ async def check(
         assert secret is not None
         await conn.execute(
             "UPDATE accounts SET totp_secret = $2, totp_last_step = $3 WHERE id = $1",
-            uuid.UUID(account_id), sealer.seal(secret.encode(), _bound(account_id, enrolment=False)), step,
+            uuid.UUID(account_id),
+            sealer.seal(secret.encode(), _bound(account_id, enrolment=False)),
+            step,
         )
     else:
         await conn.execute("UPDATE accounts SET totp_last_step = $2 WHERE id = $1", uuid.UUID(account_id), step)

@@ -4,15 +4,16 @@ A code is 6 digits from `secrets`, valid 5 minutes, single use, bound to the att
 for it (only its MAC is stored, keyed by the handle the browser holds); a new code closes the
 account's open ones; 5 wrong codes close the attempt; at most 3 codes per account in 15 minutes.
 """
+
 from __future__ import annotations
 
 import hashlib
-import logging
 import hmac
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import asyncpg
@@ -23,7 +24,8 @@ from common.contracts import notify
 from common.contracts.identity import NO_MOBILE
 from common.errors import DomainError, InvalidRequest, TooManyRequests
 
-from . import login_protection as protection, store
+from . import login_protection as protection
+from . import store
 from .store import digest
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,7 @@ async def issue(
     if not recipient:
         raise InvalidRequest(NO_MOBILE)
     handle, code = secrets.token_urlsafe(32), new_code()
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl_seconds)
     texts = SMS_TEXT[purpose]
     text = texts.get(account.locale, texts["fr"]).format(code=code, minutes=ttl_seconds // 60)
     async with conn.transaction():
@@ -135,19 +137,26 @@ async def open_attempt(
     """Record a new attempt; it closes the account's open ones (a new code kills the old)."""
     await conn.execute(
         "UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE account_id = $1 AND closed_at IS NULL",
-        uuid.UUID(account_id)
+        uuid.UUID(account_id),
     )
     await conn.execute(
         "INSERT INTO login_challenges (handle_hash, account_id, code_mac, expires_at, purpose, session_id, pending) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        digest(handle), uuid.UUID(account_id), mac, expires_at, purpose,
-        None if session_id is None else uuid.UUID(session_id), pending,
+        digest(handle),
+        uuid.UUID(account_id),
+        mac,
+        expires_at,
+        purpose,
+        None if session_id is None else uuid.UUID(session_id),
+        pending,
     )
 
 
 async def close_attempt(conn: asyncpg.Connection, handle_hash: bytes) -> None:
     """The right code came: the attempt is used, and forgets the change it held."""
-    await conn.execute("UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash)
+    await conn.execute(
+        "UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash
+    )
 
 
 async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
@@ -156,7 +165,8 @@ async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_att
         "UPDATE login_challenges SET attempts = attempts + 1, "
         "closed_at = CASE WHEN attempts + 1 >= $2 THEN now() END, "
         "pending = CASE WHEN attempts + 1 >= $2 THEN NULL ELSE pending END WHERE handle_hash = $1",
-        handle_hash, max_attempts,
+        handle_hash,
+        max_attempts,
     )
 
 
@@ -178,7 +188,8 @@ async def check(
     row = await conn.fetchrow(
         "SELECT account_id, code_mac, session_id, pending FROM login_challenges "
         "WHERE handle_hash = $1 AND closed_at IS NULL AND expires_at > now() AND purpose = $2 FOR UPDATE",
-        handle_hash, purpose,
+        handle_hash,
+        purpose,
     )
     if row is None or (session_id is not None and str(row["session_id"]) != session_id):
         return Checked(account_id=None, ok=False)

@@ -1,4 +1,5 @@
 """Settings of the identity service."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ class HinSettings:
     scope: str
 
     @classmethod
-    def from_env(cls, public_url: str) -> "HinSettings | None":
+    def from_env(cls, public_url: str) -> HinSettings | None:
         client_id = env_str("PORTAL_HIN_CLIENT_ID", "")
         if not client_id:
             return None
@@ -53,7 +54,7 @@ class IdentitySettings:
     hin: HinSettings | None
 
     @classmethod
-    def from_env(cls) -> "IdentitySettings":
+    def from_env(cls) -> IdentitySettings:
         public_url = env_str("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
         return cls(
             service=ServiceSettings.from_env("identity"),

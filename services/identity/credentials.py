@@ -5,6 +5,7 @@ account's current mobile; the new value waits with the attempt (a password only 
 The code, from the same session, applies it. A new password ends the account's other sessions;
 a new mobile number is told to the old one.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -12,10 +13,12 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from common.contracts import audit, identity as api
+from common.contracts import audit
+from common.contracts import identity as api
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
-from . import codes, login_protection as protection, store
+from . import codes, store
+from . import login_protection as protection
 from .access import session_account
 from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
@@ -55,7 +58,14 @@ async def _send_code(
 ) -> api.CodeChallenge:
     async with deps.pool.acquire() as conn:
         issued = await codes.issue(
-            conn, deps.nc, account, purpose, deps.settings.sms_code_ttl_seconds, session_id=session_id, pending=pending, to=to
+            conn,
+            deps.nc,
+            account,
+            purpose,
+            deps.settings.sms_code_ttl_seconds,
+            session_id=session_id,
+            pending=pending,
+            to=to,
         )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
@@ -99,7 +109,8 @@ async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api
         await conn.execute(
             "UPDATE accounts SET password_hash = $2, must_change_password = false, temporary_password_expires_at = NULL "
             "WHERE id = $1",
-            uuid.UUID(account.id), new_hash,
+            uuid.UUID(account.id),
+            new_hash,
         )
         await store.end_other_sessions(conn, account.id, session_id)
 
@@ -122,6 +133,7 @@ async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.C
 
 async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
     """The code from the new number: the change is made, and the old number is told."""
+
     async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
 

@@ -1,5 +1,6 @@
 """The physician directory (F7): activated physicians, for hospital staff recording a designation
 or choosing a recipient. Staff only; to a physician it does not exist."""
+
 from __future__ import annotations
 
 import re
@@ -45,5 +46,7 @@ async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
             f"LIMIT ${len(params)}",
             *params,
         )
-    entries = [api.DirectoryEntry(**{**dict(row), "specialties": list(row["specialties"])}) for row in rows[: msg.limit]]
+    entries = [
+        api.DirectoryEntry(**{**dict(row), "specialties": list(row["specialties"])}) for row in rows[: msg.limit]
+    ]
     return api.DirectoryPage(items=entries, more=len(rows) > msg.limit)

@@ -1,4 +1,5 @@
 """Identity's handlers: one per subject, typed message in, typed answer out."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,13 +8,15 @@ from dataclasses import dataclass
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from common.contracts import audit, identity as api
+from common.contracts import audit
+from common.contracts import identity as api
 from common.contracts.physicians import PhysicianRef
 from common.errors import NotFound, TooManyRequests, Unauthenticated
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
 
-from . import authenticator, codes, login_protection as protection, store
+from . import authenticator, codes, store
+from . import login_protection as protection
 from .assertions import AssertionSigner
 from .codes import digest
 from .config import IdentitySettings
@@ -54,14 +57,24 @@ def _actor(account: store.Account | None) -> audit.Party:
 
 
 async def audit_staff_action(
-    conn: asyncpg.Connection, staff: store.Account, action: str, entity: audit.Entity, outcome: str = "success",
+    conn: asyncpg.Connection,
+    staff: store.Account,
+    action: str,
+    entity: audit.Entity,
+    outcome: str = "success",
     detail: str = "",
 ) -> None:
     """Record, in the caller's transaction, what a staff member did to an account or a request."""
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome=outcome, actor=audit.Party(kind="staff", id=staff.id), entity=entity,  # type: ignore[arg-type]
-        detail=detail,
-    ))
+    await enqueue_audit(
+        conn,
+        audit.AuditRecord(
+            action=action,
+            outcome=outcome,
+            actor=audit.Party(kind="staff", id=staff.id),
+            entity=entity,  # type: ignore[arg-type]
+            detail=detail,
+        ),
+    )
 
 
 async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChallenge:
@@ -79,12 +92,19 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
     # Physicians get their code by SMS; staff from their authenticator app.
     usable = (
-        account is not None and password_ok and account.status == "active" and (account.is_staff or bool(account.mobile))
+        account is not None
+        and password_ok
+        and account.status == "active"
+        and (account.is_staff or bool(account.mobile))
         and not (account.must_change_password and account.temporary_expired)
     )
     if not usable or account is None or account.locked:
         async with deps.pool.acquire() as conn, conn.transaction():
-            detail = "unknown login name" if account is None else ("account locked" if account.locked else "invalid credentials")
+            detail = (
+                "unknown login name"
+                if account is None
+                else ("account locked" if account.locked else "invalid credentials")
+            )
             await _audit_refusal(deps, conn, account, msg.client_ip, detail)
             if account is not None:
                 await count_account_failure(deps, conn, account.id)
@@ -100,10 +120,17 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
             deps.outbox.wake()
             raise
-        await enqueue_audit(conn, audit.AuditRecord(
-            action="login.password", outcome="success", actor=_actor(account),
-            entity=audit.Entity(kind="account", id=account.id), client_ip=msg.client_ip or None, detail="SMS code sent",
-        ))
+        await enqueue_audit(
+            conn,
+            audit.AuditRecord(
+                action="login.password",
+                outcome="success",
+                actor=_actor(account),
+                entity=audit.Entity(kind="account", id=account.id),
+                client_ip=msg.client_ip or None,
+                detail="SMS code sent",
+            ),
+        )
     deps.outbox.wake()
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
@@ -111,18 +138,27 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
 async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:
     """Staff: the code comes from their authenticator app, enrolled now if it is not yet."""
     async with deps.pool.acquire() as conn:
-        if await protection.attempts_lately(conn, account.id, protection.APP_PURPOSES) >= protection.APP_ATTEMPTS_PER_WINDOW:
+        if (
+            await protection.attempts_lately(conn, account.id, protection.APP_PURPOSES)
+            >= protection.APP_ATTEMPTS_PER_WINDOW
+        ):
             await _audit_refusal(deps, conn, account, client_ip, "too many authenticator app attempts")
             deps.outbox.wake()
             raise TooManyRequests("too many attempts; try again later")
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
         )
-        await enqueue_audit(conn, audit.AuditRecord(
-            action="login.password", outcome="success", actor=_actor(account),
-            entity=audit.Entity(kind="account", id=account.id), client_ip=client_ip or None,
-            detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
-        ))
+        await enqueue_audit(
+            conn,
+            audit.AuditRecord(
+                action="login.password",
+                outcome="success",
+                actor=_actor(account),
+                entity=audit.Entity(kind="account", id=account.id),
+                client_ip=client_ip or None,
+                detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
+            ),
+        )
     deps.outbox.wake()
     return api.CodeChallenge(
         challenge=attempt.handle,
@@ -137,44 +173,68 @@ async def audit_record(
 ) -> None:
     """Record what an account's owner did to it (in the caller's transaction: the caller wakes the
     outbox once it committed)."""
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome=outcome, actor=_actor(account),  # type: ignore[arg-type]
-        entity=audit.Entity(kind="account", id=account.id), detail=detail,
-    ))
+    await enqueue_audit(
+        conn,
+        audit.AuditRecord(
+            action=action,
+            outcome=outcome,
+            actor=_actor(account),  # type: ignore[arg-type]
+            entity=audit.Entity(kind="account", id=account.id),
+            detail=detail,
+        ),
+    )
 
 
 async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id: str) -> None:
     """One more consecutive failure; the 100th locks the account (audited)."""
     if await protection.count_account_failure(conn, account_id):
-        await enqueue_audit(conn, audit.AuditRecord(
-            action="account.locked", outcome="success", actor=audit.Party(kind="system"),
-            entity=audit.Entity(kind="account", id=account_id),
-            detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
-        ))
+        await enqueue_audit(
+            conn,
+            audit.AuditRecord(
+                action="account.locked",
+                outcome="success",
+                actor=audit.Party(kind="system"),
+                entity=audit.Entity(kind="account", id=account_id),
+                detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
+            ),
+        )
 
 
 async def _audit_refusal(
     deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
 ) -> None:
-    await enqueue_audit(conn, audit.AuditRecord(
-        action="login.password", outcome="failure", actor=_actor(account), client_ip=client_ip or None, detail=detail
-    ))
+    await enqueue_audit(
+        conn,
+        audit.AuditRecord(
+            action="login.password",
+            outcome="failure",
+            actor=_actor(account),
+            client_ip=client_ip or None,
+            detail=detail,
+        ),
+    )
 
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
     async with deps.pool.acquire() as conn, conn.transaction():
         if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
-            checked = await authenticator.check(conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer)
+            checked = await authenticator.check(
+                conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer
+            )
         else:
             checked = await codes.check(conn, msg.challenge, msg.code, "login", deps.settings.sms_code_max_attempts)
-        owner = None if checked.account_id is None else await conn.fetchrow(
-            "SELECT login, role FROM accounts WHERE id = $1", uuid.UUID(checked.account_id)
+        owner = (
+            None
+            if checked.account_id is None
+            else await conn.fetchrow("SELECT login, role FROM accounts WHERE id = $1", uuid.UUID(checked.account_id))
         )
         if checked.ok:
             assert checked.account_id is not None and owner is not None
             session_id, session_secret = await store.open_session(conn, checked.account_id, msg.client_ip)
-            await protection.record_success(conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key)
+            await protection.record_success(
+                conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key
+            )
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
             await count_account_failure(deps, conn, checked.account_id)
         await enqueue_audit(
@@ -185,7 +245,9 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
                 actor=_party(checked.account_id, owner["role"] if owner else None),
                 entity=audit.Entity(kind="session", id=session_id) if checked.ok else None,
                 client_ip=msg.client_ip or None,
-                detail="" if checked.ok else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
+                detail=""
+                if checked.ok
+                else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
             ),
         )
     deps.outbox.wake()
@@ -233,7 +295,10 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
         account_id = await store.end_session(conn, digest(msg.session))
         if account_id is not None:
             await enqueue_audit(
-                conn, audit.AuditRecord(action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)),
+                conn,
+                audit.AuditRecord(
+                    action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)
+                ),
             )
     deps.outbox.wake()
     return api.Empty()
@@ -269,4 +334,3 @@ async def contact(msg: api.ContactLookup, deps: Deps) -> api.Contact:
         locale=account.locale,
         notify_new_documents=account.notify_new_documents,  # type: ignore[arg-type]
     )
-

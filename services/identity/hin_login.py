@@ -11,6 +11,7 @@ still opens with HIN: the lock stops password guessing, and HIN is another authe
 
 Nothing here logs claims, codes, states or tokens.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,12 +30,14 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
-from common.contracts import audit, identity as api
+from common.contracts import audit
+from common.contracts import identity as api
 from common.contracts.accounts import Name
 from common.contracts.physicians import Gln
 from common.errors import NotFound, TooManyRequests
 
-from . import login_protection as protection, store
+from . import login_protection as protection
+from . import store
 from .codes import digest, send_notice
 from .config import HinSettings
 from .handlers import Deps, enqueue_audit
@@ -77,8 +80,13 @@ def _tls() -> ssl.SSLContext:
 def _client(hin: HinSettings) -> AsyncOAuth2Client:
     """authlib's client for one login (it holds that login's token)."""
     return AsyncOAuth2Client(
-        hin.client_id, hin.client_secret, scope=hin.scope, redirect_uri=hin.redirect_uri,
-        code_challenge_method="S256", timeout=HTTP_TIMEOUT_SECONDS, verify=_tls(),
+        hin.client_id,
+        hin.client_secret,
+        scope=hin.scope,
+        redirect_uri=hin.redirect_uri,
+        code_challenge_method="S256",
+        timeout=HTTP_TIMEOUT_SECONDS,
+        verify=_tls(),
     )
 
 
@@ -94,7 +102,11 @@ async def begin(msg: api.HinBegin, deps: Deps) -> api.HinRedirect:
         expires_at: datetime = await conn.fetchval(
             "INSERT INTO hin_attempts (state_hash, browser_hash, code_verifier, client_ip, expires_at) "
             "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at",
-            digest(state), digest(msg.browser), verifier, msg.client_ip, ATTEMPT_SECONDS,
+            digest(state),
+            digest(msg.browser),
+            verifier,
+            msg.client_ip,
+            ATTEMPT_SECONDS,
         )
     return api.HinRedirect(url=url, expires_at=expires_at)
 
@@ -106,7 +118,8 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
         verifier = await conn.fetchval(
             "UPDATE hin_attempts SET finished_at = now() WHERE state_hash = $1 AND browser_hash = $2 "
             "AND finished_at IS NULL AND expires_at > now() RETURNING code_verifier",
-            digest(msg.state), digest(msg.browser),
+            digest(msg.state),
+            digest(msg.browser),
         )
     if verifier is None:
         return await _refused(deps, "failed", "unknown, used or expired state, or another browser", msg.client_ip)
@@ -153,7 +166,8 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
         row = await conn.fetchrow(
             "SELECT id, hin_id, gln, role, status, mobile FROM accounts WHERE hin_id = $1 OR gln = $2 "
             "ORDER BY hin_id = $1 DESC NULLS LAST LIMIT 1 FOR UPDATE",
-            person.sub, person.gln,
+            person.sub,
+            person.gln,
         )
         if row is None:
             account_id = await _create_account(conn, person)
@@ -170,7 +184,12 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
         if refusal is None:
             session_id, secret = await store.open_session(conn, account_id, client_ip)
             await _audit(
-                conn, "login.hin", "success", account_id, f"HIN id {person.sub}", client_ip,
+                conn,
+                "login.hin",
+                "success",
+                account_id,
+                f"HIN id {person.sub}",
+                client_ip,
                 audit.Entity(kind="session", id=session_id),
             )
     if refusal is not None:
@@ -178,7 +197,9 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
     deps.outbox.wake()
     if linked_mobile:  # the owner learns that HIN now opens the account (if not them, they call)
         await send_notice(deps.nc, linked_mobile, LINKED_TEXT, "a HIN link")
-    return api.HinOutcome(session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds))
+    return api.HinOutcome(
+        session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
+    )
 
 
 LINKED_TEXT = (
@@ -191,25 +212,50 @@ async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
     """A personal identity's first login: the physician's account, active, bound to HIN id and GLN;
     no password or mobile (HIN is the login), the profile to confirm first."""
     account_id = str(uuid.uuid4())
-    await store.insert_account(conn, store.Account(
-        id=account_id, login=None, password_hash=None, role="physician", status="active",
-        family_name=person.family_name, given_name=person.given_name, email=person.email, mobile=None,
-        gln=person.gln, rpps=None, locale="fr", notify_new_documents="each",
-    ))
+    await store.insert_account(
+        conn,
+        store.Account(
+            id=account_id,
+            login=None,
+            password_hash=None,
+            role="physician",
+            status="active",
+            family_name=person.family_name,
+            given_name=person.given_name,
+            email=person.email,
+            mobile=None,
+            gln=person.gln,
+            rpps=None,
+            locale="fr",
+            notify_new_documents="each",
+        ),
+    )
     await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", uuid.UUID(account_id), person.sub)
     await _audit(conn, "account.created", "success", account_id, f"first login of HIN id {person.sub}")
     return account_id
 
 
 async def _audit(
-    conn: asyncpg.Connection, action: audit.Action, outcome: Literal["success", "failure"], account_id: str | None,
-    detail: str, client_ip: str = "", entity: audit.Entity | None = None,
+    conn: asyncpg.Connection,
+    action: audit.Action,
+    outcome: Literal["success", "failure"],
+    account_id: str | None,
+    detail: str,
+    client_ip: str = "",
+    entity: audit.Entity | None = None,
 ) -> None:
     actor = audit.Party(kind="physician", id=account_id) if account_id else audit.Party(kind="anonymous")
-    await enqueue_audit(conn, audit.AuditRecord(
-        action=action, outcome=outcome, actor=actor, client_ip=client_ip or None, detail=detail,
-        entity=entity or (audit.Entity(kind="account", id=account_id) if account_id else None),
-    ))
+    await enqueue_audit(
+        conn,
+        audit.AuditRecord(
+            action=action,
+            outcome=outcome,
+            actor=actor,
+            client_ip=client_ip or None,
+            detail=detail,
+            entity=entity or (audit.Entity(kind="account", id=account_id) if account_id else None),
+        ),
+    )
 
 
 async def _refused(

@@ -1,6 +1,7 @@
 """What identity forgets on its own, every few minutes (each copy; the deletes are idempotent):
 failed-login throttles idle for a day, code attempts a day past their expiry (with the new
 password hash or number that waited in them), HIN attempts an hour past theirs."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,10 @@ from common.outages import periodically
 log = logging.getLogger(__name__)
 
 SWEEPS = (
-    ("login_throttles", "DELETE FROM login_throttles WHERE last_failure_at < now() - interval '1 day' AND not_before < now()"),
+    (
+        "login_throttles",
+        "DELETE FROM login_throttles WHERE last_failure_at < now() - interval '1 day' AND not_before < now()",
+    ),
     ("login_challenges", "DELETE FROM login_challenges WHERE expires_at < now() - interval '1 day'"),
     ("hin_attempts", "DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 hour'"),
 )

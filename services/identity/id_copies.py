@@ -2,6 +2,7 @@
 received in parts of 512 KB (the bus carries at most 1 MB a message), each sealed as it arrives
 and kept sealed, bound to its request, upload and position; checked when the last one arrives.
 Showing it opens one part at a time."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,8 @@ import uuid
 
 import asyncpg
 
-from common.contracts import audit, registration as api
+from common.contracts import audit
+from common.contracts import registration as api
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from .access import opaque_id, staff_account
@@ -50,7 +52,11 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
         await conn.execute(
             "INSERT INTO id_copy_parts (upload_id, request_id, seq, data, size) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT (upload_id, seq) DO UPDATE SET data = excluded.data, size = excluded.size",
-            upload, request_id, msg.seq, sealed, len(data),
+            upload,
+            request_id,
+            msg.seq,
+            sealed,
+            len(data),
         )
         if not msg.last:
             return api.IdCopyReceived(stored=False)
@@ -66,7 +72,9 @@ async def _keep(conn: asyncpg.Connection, deps: Deps, request_id: uuid.UUID, upl
     parts = await conn.fetch(
         "SELECT seq, size FROM id_copy_parts WHERE upload_id = $1 AND request_id = $2 ORDER BY seq", upload, request_id
     )
-    first = await conn.fetchval("SELECT data FROM id_copy_parts WHERE upload_id = $1 AND request_id = $2 AND seq = 0", upload, request_id)
+    first = await conn.fetchval(
+        "SELECT data FROM id_copy_parts WHERE upload_id = $1 AND request_id = $2 AND seq = 0", upload, request_id
+    )
     if [part["seq"] for part in parts] != list(range(len(parts))) or first is None:
         raise InvalidRequest("parts are missing")
     size = sum(part["size"] for part in parts)
@@ -79,13 +87,19 @@ async def _keep(conn: asyncpg.Connection, deps: Deps, request_id: uuid.UUID, upl
     await conn.execute(
         "INSERT INTO id_copy_kept (request_id, upload_id, seq, sealed) "
         "SELECT request_id, upload_id, seq, data FROM id_copy_parts WHERE upload_id = $1 AND request_id = $2",
-        upload, request_id,
+        upload,
+        request_id,
     )
-    await conn.execute("DELETE FROM id_copy_parts WHERE upload_id = $1 OR received_at < now() - interval '1 hour'", upload)
+    await conn.execute(
+        "DELETE FROM id_copy_parts WHERE upload_id = $1 OR received_at < now() - interval '1 hour'", upload
+    )
     await conn.execute(
         "UPDATE registration_requests SET id_copy = NULL, id_copy_upload = $2, id_copy_media_type = $3, "
         "id_copy_size = $4, id_copy_uploaded_at = now() WHERE id = $1",
-        request_id, upload, kind, size,
+        request_id,
+        upload,
+        kind,
+        size,
     )
 
 
@@ -99,7 +113,8 @@ async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
             "SELECT r.id_copy, r.id_copy_upload, r.id_copy_media_type, r.id_copy_size, k.sealed "
             "FROM registration_requests r LEFT JOIN id_copy_kept k ON k.request_id = r.id AND k.seq = $2 "
             "WHERE r.id = $1 AND r.id_copy_uploaded_at IS NOT NULL",
-            request_id, seq,
+            request_id,
+            seq,
         )
         if row is None or (row["id_copy"] is None and row["sealed"] is None):
             raise NotFound()
@@ -107,10 +122,14 @@ async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
             await audit_staff_action(conn, account, "registration.id_copy_viewed", _entity(request_id))
     deps.outbox.wake()
     if row["id_copy"] is not None:  # kept whole, before copies were kept part by part
-        data = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))[msg.offset : msg.offset + api.ID_COPY_PART_BYTES]
+        data = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))[
+            msg.offset : msg.offset + api.ID_COPY_PART_BYTES
+        ]
     else:
         data = deps.sealer.open(bytes(row["sealed"]), part_bound(request_id, row["id_copy_upload"], seq))[within:]
     return api.IdCopyChunk(
-        media_type=row["id_copy_media_type"], size=row["id_copy_size"],
-        data_b64=base64.b64encode(data).decode(), last=msg.offset + len(data) >= row["id_copy_size"],
+        media_type=row["id_copy_media_type"],
+        size=row["id_copy_size"],
+        data_b64=base64.b64encode(data).decode(),
+        last=msg.offset + len(data) >= row["id_copy_size"],
     )

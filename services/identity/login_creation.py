@@ -1,6 +1,7 @@
 """F5.3 step 3: an administrator creates the login of a validated request. The physician's
 account is created active, with a temporary password sent by email, valid 72 hours, to be
 changed at the first login before anything else."""
+
 from __future__ import annotations
 
 import secrets
@@ -9,7 +10,8 @@ import uuid
 import asyncpg
 
 from common.bus import call
-from common.contracts import audit, notify, registration as api
+from common.contracts import audit, notify
+from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
 from common.errors import Conflict, NotFound
 
@@ -86,18 +88,29 @@ def temporary_password() -> str:
 
 
 async def give_temporary_password(
-    conn: asyncpg.Connection, deps: Deps, account_id: str, login: str, email: str, password: str, password_hash: str, mail: dict[str, str]
+    conn: asyncpg.Connection,
+    deps: Deps,
+    account_id: str,
+    login: str,
+    email: str,
+    password: str,
+    password_hash: str,
+    mail: dict[str, str],
 ) -> None:
     """In the caller's transaction: the account's password becomes a temporary one (72 hours, to be
     changed at the next login), its sessions end, and the password goes by email; no email, no change."""
     await conn.execute(
         "UPDATE accounts SET password_hash = $2, must_change_password = true, "
         "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1",
-        uuid.UUID(account_id), password_hash, TEMPORARY_PASSWORD_HOURS,
+        uuid.UUID(account_id),
+        password_hash,
+        TEMPORARY_PASSWORD_HOURS,
     )
     await store.end_all_sessions(conn, account_id)
     body = mail["body"].format(login=login, password=password, url=deps.settings.public_url)
-    await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body), notify.MailAccepted)
+    await call(
+        deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body), notify.MailAccepted
+    )
 
 
 async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
@@ -115,24 +128,46 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
                 if row["state"] != "validated":
                     raise Conflict("the request's identity is not validated, or its login exists")
                 account_id = str(uuid.uuid4())
-                await store.insert_account(conn, store.Account(
-                    id=account_id, login=msg.login, password_hash=None, role="physician", status="active",
-                    family_name=row["family_name"], given_name=row["given_name"], email=row["email"],
-                    mobile=row["mobile"], gln=row["gln"], rpps=row["rpps"], locale="fr",
-                    notify_new_documents="each", must_change_password=True,
-                ))
+                await store.insert_account(
+                    conn,
+                    store.Account(
+                        id=account_id,
+                        login=msg.login,
+                        password_hash=None,
+                        role="physician",
+                        status="active",
+                        family_name=row["family_name"],
+                        given_name=row["given_name"],
+                        email=row["email"],
+                        mobile=row["mobile"],
+                        gln=row["gln"],
+                        rpps=row["rpps"],
+                        locale="fr",
+                        notify_new_documents="each",
+                        must_change_password=True,
+                    ),
+                )
                 await conn.execute(
                     "UPDATE registration_requests SET state = 'login_created', login = $2, login_created_by = $3, "
                     "login_created_by_name = $4, login_created_at = now(), account_id = $5 WHERE id = $1",
-                    opaque_id(msg.id), msg.login, uuid.UUID(admin.id), admin.display_name, uuid.UUID(account_id),
+                    opaque_id(msg.id),
+                    msg.login,
+                    uuid.UUID(admin.id),
+                    admin.display_name,
+                    uuid.UUID(account_id),
                 )
                 await audit_staff_action(
-                    conn, admin, "registration.login_created", audit.Entity(kind="registration", id=str(opaque_id(msg.id)))
+                    conn,
+                    admin,
+                    "registration.login_created",
+                    audit.Entity(kind="registration", id=str(opaque_id(msg.id))),
                 )
                 if row["screening_access"]:
                     await enrol_from_registration(conn, account_id)
                 # In the transaction: if the email cannot go, no account exists without its password.
-                await give_temporary_password(conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL)
+                await give_temporary_password(
+                    conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL
+                )
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
             raise Conflict(LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None

@@ -12,13 +12,14 @@
   answer of a wrong password.
 - At most 3 SMS codes per account in any 15 minutes; at most 5 authenticator-app attempts.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import ipaddress
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -74,7 +75,7 @@ async def reserve(conn: asyncpg.Connection, login: str | None, client_ip: str, s
 
 async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
     """Count one more attempt against every key, or none if one of them must still wait (False)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with conn.transaction():
         counted: list[tuple[str, int, int]] = []
         for key, free, memory in keys:
@@ -89,7 +90,10 @@ async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta 
             await conn.execute(
                 "INSERT INTO login_throttles (key, failures, last_failure_at, not_before) VALUES ($1, $2, $3, $4) "
                 "ON CONFLICT (key) DO UPDATE SET failures = $2, last_failure_at = $3, not_before = $4",
-                key, failures, now, now + wait_after(failures, free),
+                key,
+                failures,
+                now,
+                now + wait_after(failures, free),
             )
     return True
 
@@ -125,9 +129,7 @@ async def record_success(conn: asyncpg.Connection, login: str, account_id: str, 
     await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
     address = address_key(client_ip)
     if address is not None:
-        await conn.execute(
-            "UPDATE login_throttles SET failures = greatest(failures - 1, 0) WHERE key = $1", address
-        )
+        await conn.execute("UPDATE login_throttles SET failures = greatest(failures - 1, 0) WHERE key = $1", address)
     await conn.execute("UPDATE accounts SET failed_logins = 0 WHERE id = $1", uuid.UUID(account_id))
 
 
@@ -138,7 +140,8 @@ async def count_account_failure(conn: asyncpg.Connection, account_id: str) -> bo
             "UPDATE accounts SET failed_logins = failed_logins + 1, "
             " locked_at = CASE WHEN locked_at IS NULL AND failed_logins + 1 >= $2 THEN now() ELSE locked_at END "
             "WHERE id = $1 RETURNING locked_at IS NOT NULL AND failed_logins >= $2 AND locked_at = now()",
-            uuid.UUID(account_id), LOCK_AFTER_FAILURES,
+            uuid.UUID(account_id),
+            LOCK_AFTER_FAILURES,
         )
     )
 
@@ -153,5 +156,7 @@ async def attempts_lately(conn: asyncpg.Connection, account_id: str, purposes: t
     return await conn.fetchval(
         "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
         "AND purpose = ANY($3::text[])",
-        uuid.UUID(account_id), SMS_WINDOW, list(purposes),
+        uuid.UUID(account_id),
+        SMS_WINDOW,
+        list(purposes),
     )

@@ -1,4 +1,5 @@
 """A physician's open sessions: seen from any of them, each ended from another."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,7 +19,9 @@ async def list_sessions(msg: api.SessionRef, deps: Deps) -> api.OpenSessions:
             "SELECT id::text, created_at, last_seen_at, client_ip FROM sessions WHERE account_id = $1 "
             "AND ended_at IS NULL AND last_seen_at > now() - make_interval(secs => $2) "
             "AND created_at > now() - make_interval(secs => $3) ORDER BY last_seen_at DESC",
-            uuid.UUID(account.id), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds,
+            uuid.UUID(account.id),
+            deps.settings.session_idle_seconds,
+            deps.settings.session_absolute_seconds,
         )
     return api.OpenSessions(items=[api.OpenSession(**dict(row), current=row["id"] == session_id) for row in rows])
 
@@ -33,7 +36,8 @@ async def end_one_session(msg: api.EndOneSession, deps: Deps) -> api.Empty:
         _, account = await session_account(conn, deps, msg.session)
         ended = await conn.fetchval(
             "UPDATE sessions SET ended_at = now() WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING id",
-            target, uuid.UUID(account.id),
+            target,
+            uuid.UUID(account.id),
         )
         if ended is None:
             raise NotFound()

@@ -5,6 +5,7 @@ At least 12 characters once normalised (NFKC, as it is hashed), up to 1,024 (far
 of the 30,000 most common passwords (zxcvbn's list from leaked password sets), nor the
 account's own login name or email address, whatever the case.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,10 +14,14 @@ from functools import lru_cache
 from common.contracts.identity import (
     PASSWORD_COMMON,
     PASSWORD_IS_A_NAME,
-    PASSWORD_MAX_LENGTH as MAX_LENGTH,
-    PASSWORD_MIN_LENGTH as MIN_LENGTH,
     PASSWORD_TOO_LONG,
     PASSWORD_TOO_SHORT,
+)
+from common.contracts.identity import (
+    PASSWORD_MAX_LENGTH as MAX_LENGTH,
+)
+from common.contracts.identity import (
+    PASSWORD_MIN_LENGTH as MIN_LENGTH,
 )
 
 from .passwords import normalise

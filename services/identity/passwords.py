@@ -1,10 +1,12 @@
 """Password hashing: argon2id near the recommended floor (m = 19 MiB, t = 2, p = 1), off the event loop."""
+
 from __future__ import annotations
 
 import asyncio
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError

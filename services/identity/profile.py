@@ -1,4 +1,5 @@
 """Mon profil (F6): what a physician chooses for themselves; "Confirmer" saves it all at once."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,7 +25,11 @@ async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
         await conn.execute(
             "UPDATE accounts SET notify_new_documents = $2, specialties = $3, patients_scope = $4, documents_scope = $5, "
             "landing_page = $6, profile_confirmed_at = coalesce(profile_confirmed_at, now()) WHERE id = $1",
-            uuid.UUID(account.id), msg.notify_new_documents, msg.specialties, msg.patients_scope, msg.documents_scope,
+            uuid.UUID(account.id),
+            msg.notify_new_documents,
+            msg.specialties,
+            msg.patients_scope,
+            msg.documents_scope,
             msg.landing_page,
         )
         await audit_record(deps, conn, "profile.saved", "success", account)

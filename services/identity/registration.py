@@ -3,6 +3,7 @@
 One account, one physician: a GLN or RPPS number that already has an account or a request in
 progress is refused (also when two forms race: the database's unique indexes decide).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -10,7 +11,8 @@ import uuid
 
 import asyncpg
 
-from common.contracts import audit, registration as api
+from common.contracts import audit
+from common.contracts import registration as api
 from common.errors import Conflict, TooManyRequests
 
 from . import login_protection as protection
@@ -39,14 +41,33 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
                     "INSERT INTO registration_requests (id, reference, family_name, given_name, street, address_extra, "
                     "postcode, city, country, email, mobile, gln, rpps, screening_access, signed_place, client_ip) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                    uuid.UUID(request_id), reference, form.family_name, form.given_name, form.street, form.address_extra,
-                    form.postcode, form.city, form.country, str(form.email), form.mobile, form.gln, form.rpps,
-                    form.screening_access, form.signed_place, msg.client_ip,
+                    uuid.UUID(request_id),
+                    reference,
+                    form.family_name,
+                    form.given_name,
+                    form.street,
+                    form.address_extra,
+                    form.postcode,
+                    form.city,
+                    form.country,
+                    str(form.email),
+                    form.mobile,
+                    form.gln,
+                    form.rpps,
+                    form.screening_access,
+                    form.signed_place,
+                    msg.client_ip,
                 )
-                await enqueue_audit(conn, audit.AuditRecord(
-                    action="registration.submitted", outcome="success", actor=audit.Party(kind="anonymous"),
-                    entity=audit.Entity(kind="registration", id=request_id), client_ip=msg.client_ip or None,
-                ))
+                await enqueue_audit(
+                    conn,
+                    audit.AuditRecord(
+                        action="registration.submitted",
+                        outcome="success",
+                        actor=audit.Party(kind="anonymous"),
+                        entity=audit.Entity(kind="registration", id=request_id),
+                        client_ip=msg.client_ip or None,
+                    ),
+                )
         except asyncpg.UniqueViolationError:
             raise Conflict(api.ALREADY_KNOWN) from None
     deps.outbox.wake()

@@ -2,6 +2,7 @@
 with the key from PORTAL_IDENTITY_DATA_KEY, each value bound to what it belongs to (its row and
 use), so that a dump of the database alone reveals none, and a value moved to another row does
 not open."""
+
 from __future__ import annotations
 
 import base64

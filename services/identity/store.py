@@ -1,4 +1,5 @@
 """Identity's SQL: accounts and sessions (SMS code attempts: codes.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -119,14 +120,17 @@ PHYSICIAN_NUMBER = "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NO
 
 async def end_all_sessions(conn: asyncpg.Connection, account_id: str) -> None:
     """End every open session of the account (deactivation, a new password or app given by an administrator)."""
-    await conn.execute("UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id))
+    await conn.execute(
+        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id)
+    )
 
 
 async def end_other_sessions(conn: asyncpg.Connection, account_id: str, kept_session_id: str) -> None:
     """End every open session of the account but `kept_session_id`."""
     await conn.execute(
         "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL",
-        uuid.UUID(account_id), uuid.UUID(kept_session_id),
+        uuid.UUID(account_id),
+        uuid.UUID(kept_session_id),
     )
 
 

@@ -3,6 +3,7 @@ details, the control SMS to the applicant's mobile and its code read back, and t
 
 Only validators and administrators see requests; to anyone else a request does not exist.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -11,7 +12,8 @@ from datetime import timedelta
 
 import asyncpg
 
-from common.contracts import audit, registration as api
+from common.contracts import audit
+from common.contracts import registration as api
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
@@ -52,10 +54,13 @@ async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
     async with deps.pool.acquire() as conn:
         await _validator(conn, deps, msg.session)
         if msg.state is None:
-            rows = await conn.fetch(f"SELECT {_SUMMARY} FROM registration_requests ORDER BY submitted_at DESC LIMIT 500")
+            rows = await conn.fetch(
+                f"SELECT {_SUMMARY} FROM registration_requests ORDER BY submitted_at DESC LIMIT 500"
+            )
         else:
             rows = await conn.fetch(
-                f"SELECT {_SUMMARY} FROM registration_requests WHERE state = $1 ORDER BY submitted_at LIMIT 500", msg.state
+                f"SELECT {_SUMMARY} FROM registration_requests WHERE state = $1 ORDER BY submitted_at LIMIT 500",
+                msg.state,
             )
     return api.RequestQueue(items=[api.RequestSummary(**dict(row)) for row in rows])
 
@@ -87,7 +92,8 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
         row = await conn.fetchrow(
             "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
             "FROM registration_requests WHERE id = $1 FOR UPDATE",
-            opaque_id(msg.id), CONTROL_CODE_TTL,
+            opaque_id(msg.id),
+            CONTROL_CODE_TTL,
         )
         if row is None:
             raise NotFound()
@@ -100,7 +106,9 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
             "control_attempts = 0, "
             "control_sends = CASE WHEN control_sent_at > now() - $3::interval THEN control_sends + 1 ELSE 1 END "
             "WHERE id = $1",
-            opaque_id(msg.id), _control_mac(deps, msg.id, code), CONTROL_CODE_TTL,
+            opaque_id(msg.id),
+            _control_mac(deps, msg.id, code),
+            CONTROL_CODE_TTL,
         )
         await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
         text = CONTROL_TEXT["fr"].format(code=code)
@@ -117,13 +125,16 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
         row = await conn.fetchrow(
             "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
             "WHERE id = $1 AND state = 'submitted' FOR UPDATE",
-            opaque_id(msg.id), CONTROL_CODE_TTL,
+            opaque_id(msg.id),
+            CONTROL_CODE_TTL,
         )
         if row is None:
             raise NotFound()
         entered = "".join(msg.code.split())
-        right = bool(row["fresh"]) and row["control_code_mac"] is not None and hmac.compare_digest(
-            bytes(row["control_code_mac"]), _control_mac(deps, msg.id, entered)
+        right = (
+            bool(row["fresh"])
+            and row["control_code_mac"] is not None
+            and hmac.compare_digest(bytes(row["control_code_mac"]), _control_mac(deps, msg.id, entered))
         )
         if right:
             await conn.execute(
@@ -135,9 +146,12 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
                 "UPDATE registration_requests SET control_attempts = control_attempts + 1, "
                 "control_code_mac = CASE WHEN control_attempts + 1 >= $2 THEN NULL ELSE control_code_mac END "
                 "WHERE id = $1",
-                opaque_id(msg.id), CONTROL_CODE_ATTEMPTS,
+                opaque_id(msg.id),
+                CONTROL_CODE_ATTEMPTS,
             )
-        await audit_staff_action(conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure")
+        await audit_staff_action(
+            conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure"
+        )
     deps.outbox.wake()
     if not right:
         raise Unauthenticated("wrong or expired control code")
@@ -153,12 +167,17 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
             "WHERE id = $1 AND state = 'submitted' AND control_confirmed_at IS NOT NULL AND id_copy_uploaded_at IS NOT NULL RETURNING id",
-            opaque_id(msg.id), msg.check_method,
+            opaque_id(msg.id),
+            msg.check_method,
             deps.sealer.seal(msg.id_document_number.encode(), f"id-document:{_bound(msg.id)}"),
-            uuid.UUID(account.id), msg.validator_name, msg.place,
+            uuid.UUID(account.id),
+            msg.validator_name,
+            msg.place,
         )
         if signed is None:
-            raise Conflict("the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting")
+            raise Conflict(
+                "the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting"
+            )
         await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
     deps.outbox.wake()
     return await detail(ref, deps)

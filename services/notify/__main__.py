@@ -1,4 +1,5 @@
 """`python -m services.notify`: the composition root."""
+
 from __future__ import annotations
 
 from functools import partial

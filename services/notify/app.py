@@ -1,4 +1,5 @@
 """Notify's subjects and their handlers, wired to the running service."""
+
 from __future__ import annotations
 
 from contextlib import AsyncExitStack

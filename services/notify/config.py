@@ -1,4 +1,5 @@
 """Notify's settings: the only place that reads its environment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ class SmtpSettings:
     starttls: bool
 
     @classmethod
-    def from_env(cls) -> "SmtpSettings":
+    def from_env(cls) -> SmtpSettings:
         return cls(
             host=env_str("SMTP_HOST", "127.0.0.1"),
             port=env_int("SMTP_PORT", 25),
@@ -51,7 +52,7 @@ class SmsSettings:
     sender: str
 
     @classmethod
-    def from_env(cls) -> "SmsSettings":
+    def from_env(cls) -> SmsSettings:
         return cls(
             api_url=_http_url("SMS_API_URL"),
             account_sid=env_str("SMS_ACCOUNT_SID"),
@@ -69,7 +70,7 @@ class NotifySettings:
     public_url: str
 
     @classmethod
-    def from_env(cls) -> "NotifySettings":
+    def from_env(cls) -> NotifySettings:
         return cls(
             service=ServiceSettings.from_env("notify"),
             smtp=SmtpSettings.from_env(),

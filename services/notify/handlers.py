@@ -1,10 +1,11 @@
 """Notify's handlers: one per subject, typed message in, dependencies as arguments."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import asyncpg
 from nats.aio.client import Client as NATS
@@ -96,7 +97,7 @@ async def announce_delivered_documents(items: list[tuple[str, DocumentDelivered]
     physicians = list(by_physician)
     contacts = await asyncio.gather(*(deps.contacts(physician) for physician in physicians))
     async with deps.pool.acquire() as conn, conn.transaction():
-        for physician, contact in zip(physicians, contacts):
+        for physician, contact in zip(physicians, contacts, strict=True):
             claimed = await store.claim_events(conn, by_physician[physician], hospital.DELIVERED)
             if not claimed or contact is None or contact.notify_new_documents != "each":
                 continue

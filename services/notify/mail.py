@@ -1,10 +1,11 @@
 """Submitting email to the mail server (SMTP, aiosmtplib)."""
+
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
@@ -47,7 +48,7 @@ class Mailer:
         message["From"] = self._sender
         message["To"] = to
         message["Subject"] = text.subject
-        message["Date"] = format_datetime(datetime.now(timezone.utc))
+        message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = message_id or make_msgid(domain=self._domain)
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(text.body)
@@ -58,7 +59,7 @@ class Mailer:
         submission = await self.prepare(to, text, message_id)
         await submission.complete()
 
-    async def prepare(self, to: str, text: MailText, message_id: str | None = None) -> "Submission":
+    async def prepare(self, to: str, text: MailText, message_id: str | None = None) -> Submission:
         """Open an SMTP transaction up to its accepted envelope (connection, TLS, login, MAIL, RCPT).
 
         Nothing is delivered until `Submission.complete()`: a failure or a crash before it leaves
@@ -136,7 +137,9 @@ async def _translated_errors() -> AsyncIterator[None]:
         log.warning("mail server deferred a message (%s)", code)
         raise ServiceUnavailable("mail server unavailable") from None
     except aiosmtplib.SMTPException as exc:
-        log.warning("mail server unavailable (%s%s)", type(exc).__name__, f" {exc.code}" if hasattr(exc, "code") else "")
+        log.warning(
+            "mail server unavailable (%s%s)", type(exc).__name__, f" {exc.code}" if hasattr(exc, "code") else ""
+        )
         raise ServiceUnavailable("mail server unavailable") from None
     except (OSError, ValueError) as exc:
         # TLS (an expired certificate: ssl.SSLError), a socket error aiosmtplib let through, an

@@ -3,6 +3,7 @@
 They name no patient and no document: an email leaves the hospital's control, so it only
 says that something is waiting on the portal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

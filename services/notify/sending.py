@@ -12,6 +12,7 @@ over (DATA), and commits 'sent' once the mail server took it. So:
   never sent again.
 The Message-ID of an email is made of its row's id, so the mail server's logs and ours agree.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,7 +76,7 @@ class EmailSender:
         self.wake()
         try:
             await asyncio.wait_for(self._stopped.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("stopped while an email was under way; it may be left in doubt")
 
     async def _send_forever(self, wake: asyncio.Event) -> None:
@@ -93,7 +94,7 @@ class EmailSender:
                 continue
             try:
                 await asyncio.wait_for(wake.wait(), IDLE_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _claim(self) -> store.Email | None:
@@ -128,7 +129,10 @@ class EmailSender:
             log.info("%d email(s) a stopped copy was preparing are due again", again)
         if in_doubt:
             # A copy died while handing these over: the mail server may have them.
-            log.warning("%d email(s) interrupted while handed over by a stopped copy: marked uncertain, not sent again", in_doubt)
+            log.warning(
+                "%d email(s) interrupted while handed over by a stopped copy: marked uncertain, not sent again",
+                in_doubt,
+            )
             metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc(in_doubt)
 
     async def _send(self, email: store.Email) -> None:

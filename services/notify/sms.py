@@ -1,7 +1,7 @@
 """Sending an SMS through a provider that speaks Twilio's Messages API (2010-04-01)."""
+
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from urllib.parse import quote
@@ -34,7 +34,7 @@ class SmsProvider:
             async with self._session.post(self._url, data=form, headers=self._headers, timeout=TIMEOUT) as response:
                 status = response.status
                 answer = await response.json(content_type=None) if status == 201 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             # Only the exception's type: its text may quote the request, and the request holds a code.
             log.warning("sms provider unreachable (%s)", type(exc).__name__)
             raise ServiceUnavailable("sms provider unavailable") from None

@@ -1,4 +1,5 @@
 """Notify's tables, in plain SQL: the inbox of processed events, the emails to send and sent, rejections."""
+
 from __future__ import annotations
 
 import uuid
@@ -47,18 +48,29 @@ async def add_email(
 ) -> None:
     """Add an email to send, inside the caller's transaction. If the account already has one of a
     kind in `merge` waiting, that one becomes `merge[kind]` instead (two notices become one)."""
-    merged = await conn.fetchval(
-        "UPDATE outgoing_emails SET kind = $3 WHERE id = (SELECT id FROM outgoing_emails "
-        "WHERE account_id = $1 AND state = 'pending' AND kind = ANY($2::text[]) LIMIT 1 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id",
-        account_id, list(merge), merge.get(kind, kind),
-    ) if kind in merge else None
+    merged = (
+        await conn.fetchval(
+            "UPDATE outgoing_emails SET kind = $3 WHERE id = (SELECT id FROM outgoing_emails "
+            "WHERE account_id = $1 AND state = 'pending' AND kind = ANY($2::text[]) LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            "RETURNING id",
+            account_id,
+            list(merge),
+            merge.get(kind, kind),
+        )
+        if kind in merge
+        else None
+    )
     if merged is not None:
         return
     email_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO outgoing_emails (id, message_id, account_id, kind, locale, address) VALUES ($1, $2, $3, $4, $5, $6)",
-        email_id, f"<{email_id}@{domain}>", account_id, kind, locale, address,
+        email_id,
+        f"<{email_id}@{domain}>",
+        account_id,
+        kind,
+        locale,
+        address,
     )
 
 
@@ -89,11 +101,15 @@ async def email_sending(conn: asyncpg.Connection, email: Email) -> bool:
     """Commit that the message is about to be handed over, if this copy still holds the row
     (False: another copy took it back). The claim's token stays: if this commit's answer is
     lost, the copy can still put the row back."""
-    return await conn.fetchval(
-        "UPDATE outgoing_emails SET state = 'sending' WHERE id = $1 AND state = 'preparing' AND claimed_at = $2 "
-        "RETURNING true",
-        email.id, email.claimed_at,
-    ) is not None
+    return (
+        await conn.fetchval(
+            "UPDATE outgoing_emails SET state = 'sending' WHERE id = $1 AND state = 'preparing' AND claimed_at = $2 "
+            "RETURNING true",
+            email.id,
+            email.claimed_at,
+        )
+        is not None
+    )
 
 
 async def _settle(conn: asyncpg.Connection, email: Email, assignments: str, *args: object) -> None:
@@ -127,7 +143,9 @@ async def email_interrupted(conn: asyncpg.Connection, email: Email, seconds: flo
         "UPDATE outgoing_emails SET state = CASE WHEN state = 'preparing' THEN 'pending' ELSE 'uncertain' END, "
         "not_before = now() + make_interval(secs => $3) "
         "WHERE id = $1 AND claimed_at = $2 AND state IN ('preparing', 'sending')",
-        email.id, email.claimed_at, seconds,
+        email.id,
+        email.claimed_at,
+        seconds,
     )
 
 

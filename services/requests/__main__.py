@@ -3,6 +3,7 @@
 Consultation requests, tumor-board requests and messaging arrive with their own issue; for
 now the service starts, migrates its schema, answers health checks and stops cleanly.
 """
+
 from contextlib import AsyncExitStack
 from pathlib import Path
 

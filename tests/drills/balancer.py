@@ -4,6 +4,7 @@ Requests go to the gateways in turn. A GET that cannot reach one (connection ref
 dropped before any answer: the gateway is restarting) is tried on the next, as nginx does with
 `proxy_next_upstream error`. Anything else passes through as it is.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -55,13 +56,18 @@ class Balancer:
         for attempt, upstream in enumerate(order):
             try:
                 async with self._client.request(
-                    request.method, upstream + request.rel_url.raw_path_qs, headers=headers, data=body,
+                    request.method,
+                    upstream + request.rel_url.raw_path_qs,
+                    headers=headers,
+                    data=body,
                     allow_redirects=False,
                 ) as answer:
                     content = await answer.read()
                     if attempt:
                         self.retried += 1
-                    reply_headers = CIMultiDict((n, v) for n, v in answer.headers.items() if n.lower() not in HOP_BY_HOP)
+                    reply_headers = CIMultiDict(
+                        (n, v) for n, v in answer.headers.items() if n.lower() not in HOP_BY_HOP
+                    )
                     return web.Response(status=answer.status, body=content, headers=reply_headers)
             except (aiohttp.ClientConnectionError, aiohttp.ServerDisconnectedError) as exc:
                 if request.method not in ("GET", "HEAD"):

@@ -3,13 +3,14 @@
 A drill stops PostgreSQL, kills nats-server or the services: it gets a stack of its own, so that
 no other test sees its faults. The stack is started once for the drills that can share it.
 """
+
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncio
 import pytest
 from nats.aio.client import Client as NATS
 

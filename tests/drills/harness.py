@@ -6,6 +6,7 @@ is then read where it lives: deliveries and rejections in the documents schema, 
 in the audit chain, emails in notify's ledger and in the mail sink, and the delivered events in
 the PORTAL stream, as the hospital reads them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,7 +33,7 @@ from ..portal import Physician, Physicians, eventually
 if TYPE_CHECKING:
     from .conftest import Drilled
 
-REPORT: list["Figures"] = []
+REPORT: list[Figures] = []
 """Every drill's figures, printed at the end of the test run (conftest's terminal summary)."""
 
 ACK_DEADLINE = 3.0
@@ -118,7 +119,7 @@ async def publish_until_acknowledged(
                 return_exceptions=True,
             )
             answers = iter(results)
-            for message, ack in zip(part, acks):
+            for message, ack in zip(part, acks, strict=True):
                 outcome = ack if isinstance(ack, BaseException) else next(answers)
                 if isinstance(outcome, BaseException):
                     failed.append(message)
@@ -160,7 +161,9 @@ class Ledger:
         return int(rows[0]["n"])
 
     async def undelivered(self, document_ids: list[str]) -> int:
-        rows = await self._fetch("SELECT count(*) AS n FROM documents.undelivered WHERE document_id = ANY($1)", document_ids)
+        rows = await self._fetch(
+            "SELECT count(*) AS n FROM documents.undelivered WHERE document_id = ANY($1)", document_ids
+        )
         return int(rows[0]["n"])
 
     async def audit_deliveries(self, document_ids: list[str]) -> Counter[str]:
@@ -230,7 +233,7 @@ async def consumers_idle(ops: NATS) -> bool:
     return True
 
 
-async def under_way(drilled: "Drilled", burst: Burst, share: float) -> None:
+async def under_way(drilled: Drilled, burst: Burst, share: float) -> None:
     """Wait until `share` of the burst is delivered: the fault lands mid-burst."""
 
     async def delivered() -> bool | None:
@@ -240,7 +243,7 @@ async def under_way(drilled: "Drilled", burst: Burst, share: float) -> None:
     await eventually(delivered, timeout=60, what="the burst under way")
 
 
-async def settled(drilled: "Drilled", burst: Burst, timeout: float) -> float:
+async def settled(drilled: Drilled, burst: Burst, timeout: float) -> float:
     """Every document delivered and audited, every consumer idle, no email left to send; the
     monotonic time it was so."""
     ledger, ids = drilled.ledger, burst.document_ids
@@ -310,7 +313,9 @@ async def email_figures(ledger: Ledger, physicians: list[Physician], timeout: fl
         "emails sent": len(sent),
         "emails received twice": sum(1 for row in rows if received.get(row["message_id"], 0) > 1),
         "emails not received": sum(1 for row in sent if received.get(row["message_id"], 0) == 0),
-        "physicians without email": len({doctor.account_id for doctor in physicians} - {row["account_id"] for row in rows}),
+        "physicians without email": len(
+            {doctor.account_id for doctor in physicians} - {row["account_id"] for row in rows}
+        ),
         "emails uncertain": len(uncertain),
         "of which received": sum(1 for row in uncertain if received.get(row["message_id"], 0)),
     }

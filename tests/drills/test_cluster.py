@@ -1,6 +1,7 @@
 """Drill 3: a 3-node JetStream cluster (three nats-server processes on loopback, streams with 3
 replicas); the DPI stream's leader killed (-9) mid-burst. The portal goes on delivering, with
 nothing lost and nothing twice."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Nothing may be lost, rejected or done twice: every document delivered once, one 
 and one audit record for each, and every 'new documents' email sent exactly once. Ops see it:
 the documents service is not ready during the outage, raises its alert, and logs its end.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,6 @@ import pytest
 from deploy.stack import Stack
 
 from ..portal import eventually
-
 from .conftest import Drilled
 from .harness import (
     REPORT,
@@ -46,7 +46,9 @@ async def test_a_database_outage_mid_burst_loses_rejects_and_repeats_nothing(dri
     await under_way(drilled, burst, 0.1)
     stack.stop_postgres()
     stopped = time.monotonic()
-    readiness = await eventually(lambda: not_ready(stack, "documents"), timeout=OUTAGE_SECONDS, what="documents not ready")
+    readiness = await eventually(
+        lambda: not_ready(stack, "documents"), timeout=OUTAGE_SECONDS, what="documents not ready"
+    )
     await asyncio.sleep(OUTAGE_SECONDS - (time.monotonic() - stopped))  # the outage lasts this long, on purpose
     stack.start_postgres()
     back = time.monotonic()

@@ -4,6 +4,7 @@ and restarted by the supervisor.
 Nothing may be lost or done twice, and after a service's restart everything is done within 10 s:
 every document delivered, announced and audited, every email due sent.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,7 +61,9 @@ async def test_nats_server_killed_and_restarted_mid_burst_loses_and_repeats_noth
 
 
 @pytest.mark.parametrize("service", ["documents", "notify", "audit", "identity", "requests"])
-async def test_a_service_killed_mid_burst_is_restarted_and_catches_up_within_10_s(drilled: Drilled, service: str) -> None:
+async def test_a_service_killed_mid_burst_is_restarted_and_catches_up_within_10_s(
+    drilled: Drilled, service: str
+) -> None:
     stack, supervisor = drilled.stack, drilled.supervisor
     doctors = await create_doctors(drilled.physicians, 3)
     burst = Burst(doctors, episodes=12, documents=600)
@@ -71,7 +74,9 @@ async def test_a_service_killed_mid_burst_is_restarted_and_catches_up_within_10_
     killed_at = time.monotonic()
     stack.kill(service)
     restart = await eventually(
-        lambda: asyncio.sleep(0, supervisor.restarted_since(service, killed_at)), timeout=30, what=f"{service} restarted"
+        lambda: asyncio.sleep(0, supervisor.restarted_since(service, killed_at)),
+        timeout=30,
+        what=f"{service} restarted",
     )
     await publishing
     done = await settled(drilled, burst, timeout=60)

@@ -4,6 +4,7 @@ hospital publishing 100 documents a second. No page request may fail, no documen
 
 Two copies of each service run, as in production: while one restarts, the other serves.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,7 +65,7 @@ async def browse(base: str, session_secret: str, stop: asyncio.Event, seen: Brow
                 async with http.get(base + page, allow_redirects=False) as response:
                     await response.read()
                     status = str(response.status)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 status = type(exc).__name__
             seen.answers[status] += 1
             if status != "200":
@@ -99,7 +100,9 @@ async def test_every_process_restarted_in_turn_under_load_fails_no_page_and_lose
     sessions = [await drilled.physicians.login(doctor) for doctor in doctors]
     burst = Burst(doctors[:10], episodes=40, documents=DOCUMENTS_PER_SECOND * 180)
     await publish_until_acknowledged(drilled.hospital, "dpi.designations", burst.designations())
-    figures = Figures(f"every process restarted in turn, {BROWSERS} browsers, two gateways, {DOCUMENTS_PER_SECOND} documents/s")
+    figures = Figures(
+        f"every process restarted in turn, {BROWSERS} browsers, two gateways, {DOCUMENTS_PER_SECOND} documents/s"
+    )
 
     stop = asyncio.Event()
     seen = Browsing()
@@ -125,8 +128,12 @@ async def test_every_process_restarted_in_turn_under_load_fails_no_page_and_lose
     details = await count(figures, drilled.ledger, drilled.hospital, burst, burst.doctors)
     emails = await email_figures(drilled.ledger, burst.doctors)
     figures.notes.update(
-        {"pages": seen.pages, "failed pages": len(seen.failures), "retried by the balancer": balancer.retried,
-         "restarts": len(order)}
+        {
+            "pages": seen.pages,
+            "failed pages": len(seen.failures),
+            "retried by the balancer": balancer.retried,
+            "restarts": len(order),
+        }
     )
     REPORT.append(figures)
     print(figures.line())
