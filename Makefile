@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test drill bench hospital-sim clean
+.PHONY: run test check drill bench hospital-sim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m deploy.dev
 
-test: $(STAMP)
+test: check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, format and types: part of `make test`, also alone.
+check: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
 # The failure drills alone (they are part of `make test` too); each prints its figures.
 drill: $(STAMP)

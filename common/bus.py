@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 Req = TypeVar("Req", bound=BaseModel)
 Resp = TypeVar("Resp", bound=BaseModel)
 
+HandlerTable = dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel]]]
+"""A service's request subjects, each with its handler and the model of its request."""
+
 ERROR_CODE_HEADER = "Nats-Service-Error-Code"
 ERROR_HEADER = "Nats-Service-Error"
 

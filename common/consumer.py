@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -273,7 +274,7 @@ class DurableConsumer:
             one_key = isinstance(key, tuple) and key[0] == "key"
             task = asyncio.create_task(run(self._tails.get(key), group, one_key))
             self._tails[key] = task
-            task.add_done_callback(lambda done, key=key: self._forget_tail(key, done))
+            task.add_done_callback(partial(self._forget_tail, key))
             tasks.append(task)
         await asyncio.gather(*tasks)
 

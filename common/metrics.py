@@ -7,10 +7,11 @@ rules in `deploy/monitoring/` use: change them together.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -149,6 +150,7 @@ async def serve_metrics(host: str, port: int, readiness: Readiness) -> web.AppRu
             f"configuration error: PORTAL_METRICS_PORT {port} cannot be used ({exc.strerror}); "
             "give each copy on a machine its own port (0 picks a free one)"
         ) from None
-    bound = [s.getsockname()[1] for s in site._server.sockets] if site._server else [port]  # type: ignore[union-attr]
+    server = cast("asyncio.Server | None", site._server)
+    bound = [s.getsockname()[1] for s in server.sockets] if server is not None else [port]
     log.info("metrics on http://%s:%d/metrics", host, bound[0])
     return runner

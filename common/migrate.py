@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import asyncpg
+from common.db import Connection
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ def _migration_files(directory: Path, label: str) -> list[tuple[str, Path]]:
     return [(f"{label}/{path.name}", path) for path in sorted(directory.glob("*.sql"))]
 
 
-async def migrate(conn: asyncpg.Connection, schema: str, directory: Path) -> list[str]:
+async def migrate(conn: Connection, schema: str, directory: Path) -> list[str]:
     """Apply the common, then the service's, migrations not yet applied in `schema`; return their names."""
     applied: list[str] = []
     async with conn.transaction():

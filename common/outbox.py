@@ -14,6 +14,8 @@ import asyncpg
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
+from common.db import Connection, fetch_one
+
 from . import metrics
 from .codec import encode
 from .outages import OUTAGES, dependency_of
@@ -24,7 +26,7 @@ BATCH = 500
 POLL_SECONDS = 0.5
 
 
-async def enqueue(conn: asyncpg.Connection, subject: str, message: BaseModel, msg_id: str | None = None) -> None:
+async def enqueue(conn: Connection, subject: str, message: BaseModel, msg_id: str | None = None) -> None:
     """Add a message to the outbox, inside the caller's transaction."""
     await conn.execute(
         "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
@@ -35,7 +37,7 @@ async def enqueue(conn: asyncpg.Connection, subject: str, message: BaseModel, ms
 
 
 async def enqueue_many(
-    conn: asyncpg.Connection, messages: list[tuple[str, BaseModel]], msg_ids: list[str] | None = None
+    conn: Connection, messages: list[tuple[str, BaseModel]], msg_ids: list[str] | None = None
 ) -> None:
     """Add several (subject, message) to the outbox in one round trip, inside the caller's transaction."""
     ids = msg_ids or [getattr(message, "event_id", None) or uuid.uuid4().hex for _, message in messages]
@@ -133,7 +135,7 @@ async def watch_outbox(pool: asyncpg.Pool, waiting: str, label: str, every_secon
     while True:
         try:
             async with pool.acquire() as conn:
-                row = await conn.fetchrow(query)
+                row = await fetch_one(conn, query)
         except asyncio.CancelledError:
             raise
         except Exception:  # an outage: the other loops log it; the gauges keep their last value

@@ -25,6 +25,8 @@ from nats.micro.request import Request
 from nats.micro.service import Service
 from pydantic import BaseModel
 
+from common.db import Connection
+
 from . import event_loop, metrics
 from .bus import call, connect, endpoint
 from .consumer import DurableConsumer
@@ -67,7 +69,7 @@ class InFlight:
     def concurrent(self, handler: Callable[[Request], Awaitable[None]]) -> Callable[[Request], Awaitable[None]]:
         async def handle(request: Request) -> None:
             await self._slots.acquire()
-            task = asyncio.create_task(handler(request))  # type: ignore[arg-type]
+            task: asyncio.Task[None] = asyncio.create_task(handler(request))  # type: ignore[arg-type]
             self._running.add(task)
             task.add_done_callback(self._finished)
 
@@ -216,7 +218,7 @@ def _stop_on_crash(task: asyncio.Task[None]) -> None:
         _stop.set()
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
+async def _keep_session(conn: Connection) -> None:
     """Nothing to reset: the services set no session state (only SET LOCAL and transaction locks)."""
 
 

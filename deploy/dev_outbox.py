@@ -101,7 +101,7 @@ class MailSink:
         if isinstance(raw, str):
             raw = raw.encode()
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        text_part = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+        text_part = message.get_body(preferencelist=("plain",))
         # Lines arrive CRLF-terminated from SMTP; readers compare text, not wire format.
         body = text_part.get_content().replace("\r\n", "\n") if text_part is not None else ""
         subject, message_id = message["Subject"], message["Message-ID"]

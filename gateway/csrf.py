@@ -86,6 +86,7 @@ async def _check(request: web.Request) -> None:
     # A value we just made up cannot have been signed into a form the browser saw.
     if request[_FRESH_KEY]:
         raise FormRefused()
+    sent: object
     if request.content_type == "multipart/form-data":
         # An upload: its body is streamed by the view, never read whole here; the form sends
         # the token in its action's query string instead (the access log leaves queries out).

@@ -176,7 +176,7 @@ _NUMERIC_FIELDS = {
 def _numeric_format(pattern: DateTimePattern) -> str | None:
     """`dd/MM/y` as `{day:02d}/{month:02d}/{year}`; None if the pattern has anything but numeric
     day, month and year (then babel formats it)."""
-    parts = re.split(r"(%\([^)]*\)s)", pattern.format.replace("{", "{{").replace("}", "}}"))
+    parts = re.split(r"(%\([^)]*\)s)", str(pattern.format).replace("{", "{{").replace("}", "}}"))
     converted = []
     for part in parts:
         if part.startswith("%(") and part.endswith(")s"):

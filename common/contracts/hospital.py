@@ -110,7 +110,7 @@ class DocumentMessage(_Message):
 class _PortalEvent(_Message):
     @model_serializer(mode="wrap")
     def _physician_as_contract(self, handler: Any) -> dict[str, Any]:
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         physician = getattr(self, "physician", None)
         if isinstance(physician, PhysicianRef):
             data["physician"] = physician.model_dump_contract()

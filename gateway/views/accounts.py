@@ -28,8 +28,8 @@ async def accounts_page(request: web.Request) -> web.Response:
     wanted = api.AccountSearch(
         session=current_handle(request),
         text=query.text("text", 100),
-        role=query.choice("role", ROLES),  # type: ignore[arg-type]
-        status=query.choice("status", STATUSES),  # type: ignore[arg-type]
+        role=query.choice("role", ROLES),
+        status=query.choice("status", STATUSES),
         locked_only=query.flag("locked"),
         page=query.page(),
     )
@@ -156,7 +156,7 @@ async def create_staff(request: web.Request) -> web.Response:
             request, {}, {name: "invalid" for name, value in values.items() if len(value) > _STAFF_FIELD_MAX}
         )
     try:
-        wanted = api.StaffCreation(session=current_handle(request), **values)  # type: ignore[arg-type]
+        wanted = api.StaffCreation(session=current_handle(request), **values)
     except ValidationError as invalid:
         return _staff_form(request, values, field_problems(invalid))
     try:

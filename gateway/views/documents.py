@@ -46,7 +46,7 @@ async def list_documents(request: web.Request) -> web.Response:
         patient_name=query.text("patient", PATIENT_NAME_MAX),
         created_from=query.day("from"),
         created_to=query.day("to"),
-        category=query.choice("category", CATEGORIES),  # type: ignore[arg-type]  # checked against the contract's codes
+        category=query.choice("category", CATEGORIES),  # checked against the contract's codes
         service=query.text("service", SERVICE_MAX),
         unread_only=query.flag("unread"),
         with_counters=True,  # the navigation's counters come with the list: one request per page

@@ -36,7 +36,7 @@ async def save_profile(request: web.Request) -> web.Response:
     }
     chosen = [value for value in form.getall("specialties", []) if isinstance(value, str)][: len(SPECIALTIES)]
     try:
-        update = ProfileUpdate(session=current_handle(request), specialties=chosen, **values)  # type: ignore[arg-type]
+        update = ProfileUpdate(session=current_handle(request), specialties=chosen, **values)
     except ValidationError:
         return _page(request, {**values, "specialties": chosen}, "invalid", 400)
     saved = await call(bus_of(request), PROFILE_SAVE, update, Profile)

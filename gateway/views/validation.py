@@ -71,7 +71,7 @@ async def sign(request: web.Request) -> web.Response:
     }
     ref = api.RequestRef(session=current_handle(request), id=request_id)
     try:
-        signature = api.Validation(session=ref.session, id=request_id, **values)  # type: ignore[arg-type]
+        signature = api.Validation(session=ref.session, id=request_id, **values)
     except ValidationError:
         return await refused_page(request, request_id, "signature", 400, values)
     try:

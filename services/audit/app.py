@@ -22,9 +22,9 @@ SOURCES = ("gateway", "identity", "documents", "requests", "notify")
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     """Create the AUDIT stream and start consuming it."""
     await ensure_stream(runtime.js, AUDIT_STREAM, runtime.settings.bus.stream_replicas)
-    deps = {"pool": runtime.pool, "relay": runtime.outbox}
+    pool, relay = runtime.pool, runtime.outbox
     routes = {
-        subject_for(source): Route(ReceivedAuditRecord, partial(handlers.record, source=source, **deps))
+        subject_for(source): Route(ReceivedAuditRecord, partial(handlers.record, source=source, pool=pool, relay=relay))
         for source in SOURCES
     }
     consumer = DurableConsumer(
@@ -33,8 +33,10 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
         durable=DURABLE,
         filter_subject=AUDIT_SUBJECTS,
         routes=routes,
-        on_reject=partial(handlers.record_rejection, **deps),
-        handle_batch=partial(handlers.record_batch, sources={subject_for(s): s for s in SOURCES}, **deps),
+        on_reject=partial(handlers.record_rejection, pool=pool, relay=relay),
+        handle_batch=partial(
+            handlers.record_batch, sources={subject_for(s): s for s in SOURCES}, pool=pool, relay=relay
+        ),
         batch=256,
     )
     runtime.consume(consumer)

@@ -144,7 +144,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "document.downloaded": (EXPORT, [READ], "R"),
     "message.rejected": (IMPORT, [], "E"),
 }
-_UNKNOWN_ACTION = (APPLICATION_ACTIVITY, [], "E")
+_UNKNOWN_ACTION: tuple[Coding, list[Coding], str] = (APPLICATION_ACTIVITY, [], "E")
 
 APPLICATION_SERVER = Coding(system=SOURCE_TYPE, code="4", display="Application Server")
 PERSON = Coding(system=ENTITY_TYPE, code="1", display="Person")
@@ -174,7 +174,7 @@ def audit_event(entry: Entry) -> AuditEvent:
         id=resource_id(entry.event_id),
         type=event_type,
         subtype=subtypes or None,
-        action=action,  # type: ignore[arg-type]
+        action=action,
         recorded=entry.recorded_at,
         outcome="0" if entry.outcome == "success" else "4",
         outcome_desc=entry.detail or None,

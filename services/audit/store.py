@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import asyncpg
+from common.db import Connection
 
 from .chain import GENESIS, Entry, link
 
 CHAIN_LOCK = "audit:records"
 
 
-async def lock_chain(conn: asyncpg.Connection) -> None:
+async def lock_chain(conn: Connection) -> None:
     """Serialize appends until the end of the transaction, so that each links to the true last row."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CHAIN_LOCK)
 
 
-async def existing_event_ids(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
+async def existing_event_ids(conn: Connection, event_ids: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT event_id FROM records WHERE event_id = ANY($1::text[])", event_ids)
     return {row["event_id"] for row in rows}
 
 
-async def last_hash(conn: asyncpg.Connection) -> bytes:
+async def last_hash(conn: Connection) -> bytes:
     """The hash of the newest row, or the genesis value for an empty log."""
     value = await conn.fetchval("SELECT hash FROM records ORDER BY seq DESC LIMIT 1")
     return bytes(value) if value is not None else GENESIS
@@ -51,12 +51,12 @@ def _record_row(entry: Entry, prev_hash: bytes, hash_: bytes) -> tuple[object, .
     )
 
 
-async def insert_records(conn: asyncpg.Connection, rows: list[tuple[Entry, bytes, bytes]]) -> None:
+async def insert_records(conn: Connection, rows: list[tuple[Entry, bytes, bytes]]) -> None:
     """Append rows (entry, previous hash, hash), in order, in one round trip."""
     await conn.executemany(_INSERT_RECORD, [_record_row(*row) for row in rows])
 
 
-async def verify_chain(conn: asyncpg.Connection) -> int | None:
+async def verify_chain(conn: Connection) -> int | None:
     """Recompute the chain from the first row; return the seq of the first row that does not match, or None.
 
     Catches a row edited or removed anywhere but at the end; removing the newest rows is only
@@ -68,11 +68,11 @@ async def verify_chain(conn: asyncpg.Connection) -> int | None:
         return await _first_broken_seq(conn)
 
 
-async def _first_broken_seq(conn: asyncpg.Connection) -> int | None:
+async def _first_broken_seq(conn: Connection) -> int | None:
     expected_prev = GENESIS
     async for row in conn.cursor("SELECT * FROM records ORDER BY seq"):
         prev_hash, hash_ = bytes(row["prev_hash"]), bytes(row["hash"])
-        if prev_hash != expected_prev or hash_ != link(prev_hash, Entry.from_row(row)):
-            return row["seq"]
+        if prev_hash != expected_prev or hash_ != link(prev_hash, Entry.from_row(dict(row))):
+            return int(row["seq"])
         expected_prev = hash_
     return None

@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common import metrics
-from common.bus import authenticated_endpoint
+from common.bus import HandlerTable, authenticated_endpoint
 from common.consumer import DurableConsumer, Route
 from common.contracts import documents as api
 from common.contracts import hospital
@@ -32,7 +32,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
 
         readers = reading.Deps(pool=runtime.pool, outbox=runtime.outbox, master_keys=settings.master_keys)
         verifier = TokenVerifier.from_pem_file(settings.token_public_key)
-        api_routes = {
+        api_routes: HandlerTable = {
             api.LIST: (reading.list_documents, api.ListDocuments),
             api.PATIENTS: (reading.list_patients, api.ListPatients),
             api.GET: (reading.get_document, api.GetDocument),
@@ -77,7 +77,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             },
             on_reject=partial(receiving.message_rejected, deps=receivers),
             concurrency=settings.ingest_concurrency,
-            handle_group=partial(receiving.episode_messages, deps=receivers),  # type: ignore[arg-type]
+            handle_group=partial(receiving.episode_messages, deps=receivers),
         )
         metrics.REJECTED.labels(receiving.CONSUMER, "invalid_content")  # the series from 0
         runtime.consume(consumer, needs=("identity",))  # each delivery asks identity about the physician

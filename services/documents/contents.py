@@ -13,10 +13,9 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
-
 from common.contracts.documents import CHUNK_SIZE
 from common.contracts.hospital import INLINE_CONTENT_MAX, InlineContent
+from common.db import Connection
 
 from .crypto import ContentCipher
 
@@ -66,7 +65,7 @@ class StoredContent:
 
 
 async def store_encrypted(
-    conn: asyncpg.Connection,
+    conn: Connection,
     cipher: ContentCipher,
     pieces: AsyncIterator[bytes],
     media_type: str,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import asyncpg
 
 from common.contracts import documents as api
+from common.db import Connection, fetch_one
 
 from .store import search_form
 
@@ -188,11 +189,12 @@ def anchorable(query: api.ListDocuments) -> bool:
     return not (query.scope in ("unread", "last_12_months") or query.unread_only or query.patient_name)
 
 
-async def list_anchors(conn: asyncpg.Connection, account_id: str, query: api.ListDocuments, every: int) -> Anchors:
+async def list_anchors(conn: Connection, account_id: str, query: api.ListDocuments, every: int) -> Anchors:
     """Read the list's anchors (one index-only pass over it) with its version, in one snapshot."""
     where = _document_filters(account_id, query)
     n = len(where.params)
-    row = await conn.fetchrow(
+    row = await fetch_one(
+        conn,
         "SELECT (SELECT coalesce(sum(changes), 0)::bigint FROM patient_tallies WHERE account_id = $1) AS list_version, "
         "array_agg(created_at ORDER BY n) AS created, array_agg(delivered_at ORDER BY n) AS delivered, "
         "array_agg(id ORDER BY n) AS ids "
@@ -206,7 +208,7 @@ async def list_anchors(conn: asyncpg.Connection, account_id: str, query: api.Lis
 
 
 async def document_listing(
-    conn: asyncpg.Connection,
+    conn: Connection,
     account_id: str,
     query: api.ListDocuments,
     anchors: Anchors | None = None,
@@ -250,7 +252,7 @@ async def document_listing(
     )
 
 
-async def delivery_of(conn: asyncpg.Connection, delivery_id: str, account_id: str) -> DeliveredDocument | None:
+async def delivery_of(conn: Connection, delivery_id: str, account_id: str) -> DeliveredDocument | None:
     """The delivery if it belongs to the account; otherwise None, whether it exists or not."""
     try:
         parsed = uuid.UUID(delivery_id)
@@ -262,7 +264,7 @@ async def delivery_of(conn: asyncpg.Connection, delivery_id: str, account_id: st
     return None if row is None else _delivered(row)
 
 
-async def versions_of(conn: asyncpg.Connection, account_id: str, document_id: str) -> list[DeliveredDocument]:
+async def versions_of(conn: Connection, account_id: str, document_id: str) -> list[DeliveredDocument]:
     """Every version of a document the account received, newest first."""
     rows = await conn.fetch(
         f"{_DELIVERED_SELECT} WHERE d.account_id = $1 AND d.document_id = $2 ORDER BY d.version DESC",
@@ -279,8 +281,9 @@ class ContentKey:
     chunks: int
 
 
-async def content_key(conn: asyncpg.Connection, document_id: str, version: int) -> ContentKey:
-    row = await conn.fetchrow(
+async def content_key(conn: Connection, document_id: str, version: int) -> ContentKey:
+    row = await fetch_one(
+        conn,
         "SELECT key_id, wrapped_key, chunks FROM documents WHERE document_id = $1 AND version = $2",
         document_id,
         version,
@@ -288,7 +291,7 @@ async def content_key(conn: asyncpg.Connection, document_id: str, version: int) 
     return ContentKey(row["key_id"], bytes(row["wrapped_key"]), row["chunks"])
 
 
-async def sealed_chunk(conn: asyncpg.Connection, document_id: str, version: int, seq: int) -> bytes:
+async def sealed_chunk(conn: Connection, document_id: str, version: int, seq: int) -> bytes:
     return bytes(
         await conn.fetchval(
             "SELECT data FROM content_chunks WHERE document_id = $1 AND version = $2 AND seq = $3",
@@ -300,7 +303,7 @@ async def sealed_chunk(conn: asyncpg.Connection, document_id: str, version: int,
 
 
 async def patients_page(
-    conn: asyncpg.Connection, account_id: str, query: api.ListPatients
+    conn: Connection, account_id: str, query: api.ListPatients
 ) -> tuple[list[api.PatientSummary], int]:
     """The account's patients with their counts (from the tallies), the most recent document first."""
     where = _Where()
@@ -342,14 +345,12 @@ async def patients_page(
     return items, total
 
 
-async def unread_counters(conn: asyncpg.Connection, account_id: str) -> api.UnreadCounters:
-    row = await conn.fetchrow(_TALLIES, uuid.UUID(account_id))
+async def unread_counters(conn: Connection, account_id: str) -> api.UnreadCounters:
+    row = await fetch_one(conn, _TALLIES, uuid.UUID(account_id))
     return api.UnreadCounters(documents=row["unread"], patients=row["unread_patients"])
 
 
-async def undelivered_page(
-    conn: asyncpg.Connection, query: api.ListUndelivered
-) -> tuple[list[api.UndeliveredItem], int]:
+async def undelivered_page(conn: Connection, query: api.ListUndelivered) -> tuple[list[api.UndeliveredItem], int]:
     where = _Where()
     if query.reason:
         where.add("reason = $?", query.reason)
@@ -369,6 +370,6 @@ async def undelivered_page(
     return [api.UndeliveredItem(**dict(row)) for row in rows], total
 
 
-async def undelivered_services(conn: asyncpg.Connection) -> list[str]:
+async def undelivered_services(conn: Connection) -> list[str]:
     rows = await conn.fetch("SELECT DISTINCT service FROM undelivered WHERE service IS NOT NULL ORDER BY service")
     return [row["service"] for row in rows]

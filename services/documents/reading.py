@@ -15,6 +15,7 @@ from common.codec import Written
 from common.contracts import audit, hospital
 from common.contracts import documents as api
 from common.contracts.physicians import PhysicianRef
+from common.db import Connection
 from common.errors import InvalidRequest, NotFound
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller
@@ -95,7 +96,7 @@ async def list_patients(message: api.ListPatients, caller: Caller, deps: Deps) -
     return api.PatientPage(items=items, total=total, page=message.page, per_page=message.per_page)
 
 
-async def _own(conn: asyncpg.Connection, delivery_id: str, caller: Caller) -> queries.DeliveredDocument:
+async def _own(conn: Connection, delivery_id: str, caller: Caller) -> queries.DeliveredDocument:
     item = await queries.delivery_of(conn, delivery_id, _physician(caller))
     if item is None:
         raise NotFound()
@@ -142,7 +143,7 @@ async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> ap
     )
 
 
-async def _opened(conn: asyncpg.Connection, item: queries.DeliveredDocument, caller: Caller, disposition: str) -> None:
+async def _opened(conn: Connection, item: queries.DeliveredDocument, caller: Caller, disposition: str) -> None:
     first_read_at = await store.mark_opened(conn, uuid.UUID(item.id))
     if first_read_at is not None:
         await enqueue(

@@ -21,6 +21,7 @@ from common.contracts import audit, hospital
 from common.contracts import documents as api
 from common.contracts.documents import CHUNK_SIZE
 from common.contracts.physicians import PhysicianRef
+from common.db import Connection
 from common.outages import periodically
 from common.outbox import OutboxRelay, enqueue, enqueue_many
 from common.recent import Recent
@@ -62,7 +63,7 @@ class KnownPatients:
     def __init__(self) -> None:
         self._written: Recent[str, hospital.Patient] = Recent(self.LIMIT)
 
-    async def record(self, conn: asyncpg.Connection, patient: hospital.Patient) -> None:
+    async def record(self, conn: Connection, patient: hospital.Patient) -> None:
         """Write the patient unless this process already did, as they are now."""
         if self._written.get(patient.id) != patient:
             await store.upsert_patient(conn, patient)
@@ -70,17 +71,6 @@ class KnownPatients:
     def committed(self, patient: hospital.Patient) -> None:
         """Call once the transaction that recorded the patient has committed (never before)."""
         self._written.put(patient.id, patient)
-
-
-@dataclass(frozen=True)
-class _Document:
-    """What deciding and delivering needs to know of a stored document version."""
-
-    document_id: str
-    version: int
-    episode_id: str
-    service: str
-    title: str
 
 
 @dataclass
@@ -95,12 +85,12 @@ class _Outcome:
     designations: dict[str, list[Designation]] = field(default_factory=dict)
     refused_contents: int = 0  # documents set aside for their content (counted once committed)
 
-    async def designations_of(self, conn: asyncpg.Connection, episode_id: str) -> list[Designation]:
+    async def designations_of(self, conn: Connection, episode_id: str) -> list[Designation]:
         if episode_id not in self.designations:
             self.designations[episode_id] = await store.designations_of(conn, episode_id)
         return self.designations[episode_id]
 
-    async def write_outbox(self, conn: asyncpg.Connection) -> None:
+    async def write_outbox(self, conn: Connection) -> None:
         """Enqueue the transaction's messages, in one statement; call it last in the transaction."""
         if self.messages:
             await enqueue_many(conn, self.messages)
@@ -159,9 +149,7 @@ async def document_received(message: hospital.DocumentMessage, deps: Deps) -> No
     await episode_messages([(hospital.DOCUMENTS, message)], deps)
 
 
-async def _designation(
-    conn: asyncpg.Connection, deps: Deps, message: hospital.DesignationMessage, outcome: _Outcome
-) -> None:
+async def _designation(conn: Connection, deps: Deps, message: hospital.DesignationMessage, outcome: _Outcome) -> None:
     """Record a designation or its revocation; documents waiting for the episode are decided now."""
     if not await store.claim_event_of_episode(conn, message.event_id, hospital.DESIGNATIONS, message.episode.id):
         return
@@ -171,21 +159,21 @@ async def _designation(
     await _decide_waiting(conn, deps, message.episode.id, outcome)
 
 
-async def _record_patient(conn: asyncpg.Connection, deps: Deps, patient: hospital.Patient, outcome: _Outcome) -> None:
+async def _record_patient(conn: Connection, deps: Deps, patient: hospital.Patient, outcome: _Outcome) -> None:
     """Write the patient once per transaction (a run of messages mostly names the same one)."""
     if outcome.patients.get(patient.id) != patient:
         await deps.patients.record(conn, patient)
         outcome.patients[patient.id] = patient
 
 
-async def _decide_waiting(conn: asyncpg.Connection, deps: Deps, episode_id: str, outcome: _Outcome) -> None:
+async def _decide_waiting(conn: Connection, deps: Deps, episode_id: str, outcome: _Outcome) -> None:
     """Documents of the episode that waited for a designation: decided now that one exists."""
     for pending in await store.lock_pending(conn, episode_id=episode_id):
         await _decide_and_deliver(conn, deps, pending, None, outcome)
         await store.delete_pending(conn, pending.document_id, pending.version)
 
 
-async def _document(conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage, outcome: _Outcome) -> None:
+async def _document(conn: Connection, deps: Deps, message: hospital.DocumentMessage, outcome: _Outcome) -> None:
     """Store a document encrypted and deliver it, leave it waiting for a designation, or refuse it."""
     doc = message.document
     if not await store.claim_event_of_episode(conn, message.event_id, hospital.DOCUMENTS, message.episode_id):
@@ -203,7 +191,7 @@ async def _document(conn: asyncpg.Connection, deps: Deps, message: hospital.Docu
     if not stored_new:
         log.info("document version received again under a new event id; nothing to do")
         return
-    stored = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
+    stored = store.StoredDocument(doc.id, doc.version, message.episode_id, doc.service, doc.title)
     refusal = None if message.manual else document_refusal(doc)
     if refusal is not None:
         await _record_undelivered(conn, stored, refusal, outcome)
@@ -212,7 +200,7 @@ async def _document(conn: asyncpg.Connection, deps: Deps, message: hospital.Docu
 
 
 async def _store_document(
-    conn: asyncpg.Connection, deps: Deps, message: hospital.DocumentMessage, inline: bytes | None
+    conn: Connection, deps: Deps, message: hospital.DocumentMessage, inline: bytes | None
 ) -> bool:
     """Store the version and its encrypted content; False if this version was already stored.
 
@@ -242,9 +230,9 @@ async def _store_document(
 
 
 async def _decide_and_deliver(
-    conn: asyncpg.Connection,
+    conn: Connection,
     deps: Deps,
-    document: _Document,
+    document: store.StoredDocument,
     manual: hospital.ManualSending | None,
     outcome: _Outcome,
     *,
@@ -274,8 +262,8 @@ async def _decide_and_deliver(
 
 
 async def _deliver(
-    conn: asyncpg.Connection,
-    document: _Document,
+    conn: Connection,
+    document: store.StoredDocument,
     physician: str,
     account_id: str,
     manual: hospital.ManualSending | None,
@@ -311,7 +299,7 @@ async def _deliver(
 
 
 async def _record_undelivered(
-    conn: asyncpg.Connection, document: _Document, refusal: Refusal, outcome: _Outcome
+    conn: Connection, document: store.StoredDocument, refusal: Refusal, outcome: _Outcome
 ) -> None:
     await store.insert_undelivered(
         conn, document.document_id, document.version, document.service, document.title, refusal.reason, refusal.detail
@@ -333,18 +321,16 @@ async def _record_undelivered(
     ]
 
 
-async def _content_refused(
-    conn: asyncpg.Connection, message: hospital.DocumentMessage, reason: str, outcome: _Outcome
-) -> None:
+async def _content_refused(conn: Connection, message: hospital.DocumentMessage, reason: str, outcome: _Outcome) -> None:
     """A content that fails its checks: rejected, and reported undelivered so the hospital sends it by post."""
     doc = message.document
     await _reject(conn, hospital.DOCUMENTS, message.event_id, reason)
     outcome.refused_contents += 1
-    document = _Document(doc.id, doc.version, message.episode_id, doc.service, doc.title)
+    document = store.StoredDocument(doc.id, doc.version, message.episode_id, doc.service, doc.title)
     await _record_undelivered(conn, document, Refusal("invalid_content", reason), outcome)
 
 
-async def _reject(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
+async def _reject(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
     await store.insert_rejection(conn, subject, event_id, reason)
     await enqueue(
         conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id()

@@ -7,9 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from common.contracts.hospital import DesignationMessage, DocumentMessage, Patient
+from common.db import Connection
 
 from .contents import StoredContent
 from .delivery import Designation
@@ -21,7 +20,7 @@ def search_form(name: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-async def claim_event_of_episode(conn: asyncpg.Connection, event_id: str, subject: str, episode_id: str) -> bool:
+async def claim_event_of_episode(conn: Connection, event_id: str, subject: str, episode_id: str) -> bool:
     """`lock_episode` then `claim_event`, in one round trip."""
     return (
         await conn.fetchval(
@@ -35,12 +34,12 @@ async def claim_event_of_episode(conn: asyncpg.Connection, event_id: str, subjec
     )
 
 
-async def lock_episode(conn: asyncpg.Connection, episode_id: str) -> None:
+async def lock_episode(conn: Connection, episode_id: str) -> None:
     """Serialize, across copies, what happens to one episode until the end of the transaction."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"episode:{episode_id}")
 
 
-async def upsert_patient(conn: asyncpg.Connection, patient: Patient) -> None:
+async def upsert_patient(conn: Connection, patient: Patient) -> None:
     await conn.execute(
         "INSERT INTO patients (id, family_name, given_name, search_name, birth_date, sex) "
         "VALUES ($1, $2, $3, $4, $5, $6) "
@@ -57,7 +56,7 @@ async def upsert_patient(conn: asyncpg.Connection, patient: Patient) -> None:
     )
 
 
-async def record_designation(conn: asyncpg.Connection, message: DesignationMessage) -> None:
+async def record_designation(conn: Connection, message: DesignationMessage) -> None:
     """Keep the newest state of the designation; an older message arriving late changes nothing."""
     await conn.execute(
         "INSERT INTO designations (episode_id, physician, patient_id, episode_kind, episode_service, active, "
@@ -77,7 +76,7 @@ async def record_designation(conn: asyncpg.Connection, message: DesignationMessa
     )
 
 
-async def designations_of(conn: asyncpg.Connection, episode_id: str) -> list[Designation]:
+async def designations_of(conn: Connection, episode_id: str) -> list[Designation]:
     rows = await conn.fetch(
         "SELECT physician, active, electronic_consent FROM designations WHERE episode_id = $1 ORDER BY physician",
         episode_id,
@@ -94,7 +93,7 @@ _INSERT_DOCUMENT = (
 
 
 async def insert_document(
-    conn: asyncpg.Connection,
+    conn: Connection,
     message: DocumentMessage,
     key_id: str,
     wrapped_key: bytes,
@@ -107,7 +106,7 @@ async def insert_document(
     """
     doc = message.document
     if only_chunk is None:
-        query, extra = _INSERT_DOCUMENT, ()
+        query, extra = _INSERT_DOCUMENT, tuple[bytes, ...]()
     else:
         query = (
             f"WITH stored AS ({_INSERT_DOCUMENT}) INSERT INTO content_chunks (document_id, version, seq, data) "
@@ -138,7 +137,7 @@ async def insert_document(
     return inserted is not None
 
 
-async def set_content_size(conn: asyncpg.Connection, document_id: str, version: int, stored: StoredContent) -> None:
+async def set_content_size(conn: Connection, document_id: str, version: int, stored: StoredContent) -> None:
     await conn.execute(
         "UPDATE documents SET size = $3, chunks = $4 WHERE document_id = $1 AND version = $2",
         document_id,
@@ -149,7 +148,7 @@ async def set_content_size(conn: asyncpg.Connection, document_id: str, version: 
 
 
 async def insert_delivery(
-    conn: asyncpg.Connection,
+    conn: Connection,
     document_id: str,
     version: int,
     account_id: str,
@@ -161,7 +160,7 @@ async def insert_delivery(
 
     Returns the delivery time, or None if this version was already delivered to the account.
     """
-    delivered_at = await conn.fetchval(
+    delivered_at: datetime | None = await conn.fetchval(
         "INSERT INTO deliveries (id, document_id, version, account_id, physician, patient_id, created_at, category, "
         "service, title, author, media_type, size, current, manual_sent_by, patient_authorization) "
         "SELECT $1, d.document_id, d.version, $4, $5, d.patient_id, d.created_at, d.category, d.service, "
@@ -188,7 +187,7 @@ async def insert_delivery(
     return delivered_at
 
 
-async def insert_pending(conn: asyncpg.Connection, document_id: str, version: int, episode_id: str) -> None:
+async def insert_pending(conn: Connection, document_id: str, version: int, episode_id: str) -> None:
     await conn.execute(
         "INSERT INTO pending_documents (document_id, version, episode_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         document_id,
@@ -198,7 +197,9 @@ async def insert_pending(conn: asyncpg.Connection, document_id: str, version: in
 
 
 @dataclass(frozen=True)
-class PendingDocument:
+class StoredDocument:
+    """What deciding and delivering needs to know of a stored document version."""
+
     document_id: str
     version: int
     episode_id: str
@@ -207,8 +208,8 @@ class PendingDocument:
 
 
 async def lock_pending(
-    conn: asyncpg.Connection, *, episode_id: str | None = None, older_than_days: int | None = None, limit: int = 100
-) -> list[PendingDocument]:
+    conn: Connection, *, episode_id: str | None = None, older_than_days: int | None = None, limit: int = 100
+) -> list[StoredDocument]:
     """Pending documents of an episode, or all waiting longer than `older_than_days`, locked for this transaction."""
     rows = await conn.fetch(
         "SELECT p.document_id, p.version, p.episode_id, d.service, d.title FROM pending_documents p "
@@ -220,10 +221,10 @@ async def lock_pending(
         older_than_days,
         limit,
     )
-    return [PendingDocument(**dict(row)) for row in rows]
+    return [StoredDocument(**dict(row)) for row in rows]
 
 
-async def pending_episodes_with_designation(conn: asyncpg.Connection, limit: int = 100) -> list[str]:
+async def pending_episodes_with_designation(conn: Connection, limit: int = 100) -> list[str]:
     """Episodes with waiting documents whose designation has arrived (missed by a concurrent copy)."""
     rows = await conn.fetch(
         "SELECT DISTINCT p.episode_id FROM pending_documents p "
@@ -233,12 +234,12 @@ async def pending_episodes_with_designation(conn: asyncpg.Connection, limit: int
     return [row["episode_id"] for row in rows]
 
 
-async def delete_pending(conn: asyncpg.Connection, document_id: str, version: int) -> None:
+async def delete_pending(conn: Connection, document_id: str, version: int) -> None:
     await conn.execute("DELETE FROM pending_documents WHERE document_id = $1 AND version = $2", document_id, version)
 
 
 async def insert_undelivered(
-    conn: asyncpg.Connection,
+    conn: Connection,
     document_id: str,
     version: int,
     service: str | None,
@@ -257,21 +258,22 @@ async def insert_undelivered(
     )
 
 
-async def insert_rejection(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
+async def insert_rejection(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
     await conn.execute(
         "INSERT INTO rejections (subject, event_id, reason) VALUES ($1, $2, $3)", subject, event_id, reason
     )
 
 
-async def set_unread(conn: asyncpg.Connection, delivery_id: uuid.UUID, unread: bool) -> None:
+async def set_unread(conn: Connection, delivery_id: uuid.UUID, unread: bool) -> None:
     """The physician's own read/unread mark (the hospital's read receipt is about opening)."""
     await conn.execute("UPDATE deliveries SET unread = $2 WHERE id = $1", delivery_id, unread)
 
 
-async def mark_opened(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> datetime | None:
+async def mark_opened(conn: Connection, delivery_id: uuid.UUID) -> datetime | None:
     """Mark a delivery read because it was opened; return the time if this is its first opening."""
-    return await conn.fetchval(
+    opened: datetime | None = await conn.fetchval(
         "UPDATE deliveries SET unread = false, read_at = coalesce(read_at, now()) WHERE id = $1 "
         "RETURNING CASE WHEN read_at = now() THEN read_at END",
         delivery_id,
     )
+    return opened

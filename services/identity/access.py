@@ -7,18 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-import asyncpg
-
+from common.db import Connection
 from common.errors import NotFound, Unauthenticated
 
 from . import store
-from .codes import digest
 from .handlers import Deps
+from .store import digest
 
 
-async def session_account(
-    conn: asyncpg.Connection, deps: Deps, session: str, touch: bool = True
-) -> tuple[str, store.Account]:
+async def session_account(conn: Connection, deps: Deps, session: str, touch: bool = True) -> tuple[str, store.Account]:
     """The live session's id and account; Unauthenticated otherwise."""
     found = await store.touch_live_session(
         conn, digest(session), deps.settings.session_idle_seconds, deps.settings.session_absolute_seconds, touch
@@ -28,7 +25,7 @@ async def session_account(
     return found
 
 
-async def staff_account(conn: asyncpg.Connection, deps: Deps, session: str, roles: Collection[str]) -> store.Account:
+async def staff_account(conn: Connection, deps: Deps, session: str, roles: Collection[str]) -> store.Account:
     """The session's account if it has one of `roles`; NotFound for anyone and anything else."""
     try:
         _, account = await session_account(conn, deps, session)

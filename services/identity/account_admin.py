@@ -11,6 +11,7 @@ import asyncpg
 
 from common.contracts import accounts as api
 from common.contracts import audit
+from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound, Unauthenticated
 
 from . import store
@@ -32,7 +33,7 @@ def _entity(account_id: str) -> audit.Entity:
     return audit.Entity(kind="account", id=str(opaque_id(account_id)))
 
 
-async def _admin(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+async def _admin(conn: Connection, deps: Deps, session: str) -> store.Account:
     return await staff_account(conn, deps, session, ("admin",))
 
 
@@ -215,7 +216,7 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
                 )
         if not right:
             raise Unauthenticated("wrong or expired control code")
-        updated = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
+        updated = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
     deps.outbox.wake()
     return api.AccountListing(**dict(updated))
 
@@ -254,7 +255,7 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
             await give_temporary_password(
                 conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL
             )
-            row = await conn.fetchrow(f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
+            row = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:
         raise Conflict(api.LOGIN_TAKEN) from None
     deps.outbox.wake()
@@ -269,8 +270,8 @@ async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
         if hin_id is None:
             raise NotFound()
-        row = await conn.fetchrow(
-            f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id)
+        row = await fetch_one(
+            conn, f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id)
         )
         await store.end_all_sessions(conn, msg.id)
         await audit_staff_action(conn, admin, "account.hin_unlinked", _entity(msg.id), detail=f"HIN id {hin_id}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
+from common.db import Connection
 
 from . import store
 from .handlers import normalise_login
@@ -16,7 +16,7 @@ from .passwords import hash_password
 
 
 async def create_account(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     login: str,
     password: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from functools import partial
 
-from common.bus import endpoint
+from common.bus import HandlerTable, endpoint
 from common.contracts import accounts
 from common.contracts import applications as apps
 from common.contracts import identity as api
@@ -47,7 +47,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             sealer=Sealer(settings.data_key),
             signer=AssertionSigner.from_pem_file(settings.assertion_signing_key, settings.public_url),
         )
-        routes = {
+        routes: HandlerTable = {
             api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),
             api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
             api.HIN_BEGIN: (hin_login.begin, api.HinBegin),

@@ -9,6 +9,7 @@ import asyncpg
 
 from common.contracts import applications as api
 from common.contracts import audit
+from common.db import fetch_one
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from . import store
@@ -104,7 +105,8 @@ async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
             _entity(str(opaque_id(msg.application_id))),
             detail=f"account {opaque_id(msg.account_id)}",
         )
-        row = await conn.fetchrow(
+        row = await fetch_one(
+            conn,
             f"SELECT {_ENROLMENT} FROM application_enrolments e {_ENROLMENT_JOINS} "
             "WHERE e.application_id = $1 AND e.account_id = $2",
             opaque_id(msg.application_id),

@@ -14,6 +14,7 @@ import asyncpg
 from common.contracts import applications as api
 from common.contracts import audit
 from common.contracts.identity import Empty
+from common.db import Connection
 from common.errors import Conflict, NotFound
 
 from . import store
@@ -37,16 +38,14 @@ def _entry(row: asyncpg.Record) -> api.CatalogueEntry:
     return api.CatalogueEntry(**values, access=access)
 
 
-async def _physician(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+async def _physician(conn: Connection, deps: Deps, session: str) -> store.Account:
     _, account = await session_account(conn, deps, session)
     if account.role != "physician":
         raise NotFound()
     return account
 
 
-async def _audit(
-    conn: asyncpg.Connection, account_id: str, action: audit.Action, app_id: str, detail: str = ""
-) -> None:
+async def _audit(conn: Connection, account_id: str, action: audit.Action, app_id: str, detail: str = "") -> None:
     await enqueue_audit(
         conn,
         audit.AuditRecord(
@@ -66,7 +65,7 @@ async def catalogue(msg: api.SessionQuery, deps: Deps) -> api.Catalogue:
     return api.Catalogue(applications=[_entry(row) for row in rows])
 
 
-async def _one(conn: asyncpg.Connection, account: store.Account, app_id: str) -> api.CatalogueEntry:
+async def _one(conn: Connection, account: store.Account, app_id: str) -> api.CatalogueEntry:
     row = await conn.fetchrow(f"{_ENTRY} AND a.id = $2", uuid.UUID(account.id), opaque_id(app_id))
     if row is None:
         raise NotFound()
@@ -116,7 +115,7 @@ async def public_keys(msg: Empty, deps: Deps) -> api.PublicKeys:
     return api.PublicKeys(keys=deps.signer.jwks())
 
 
-async def enrol_from_registration(conn: asyncpg.Connection, account_id: str) -> None:
+async def enrol_from_registration(conn: Connection, account_id: str) -> None:
     """In the login creation's transaction: the registration form's screening box becomes
     enrolment requests for the applications it stands for (an administrator decides each)."""
     asked = await conn.fetch(

@@ -16,12 +16,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pyotp
 
+from common.db import Connection
+
 from . import codes, store
-from .codes import Checked, close_attempt, count_wrong_code, digest
+from .codes import Checked, close_attempt, count_wrong_code
 from .sealing import Sealer
+from .store import digest
 
 ISSUER = "Portail médecins"
 STEP_SECONDS = 30
@@ -52,7 +54,7 @@ class Attempt:
 
 
 async def open_attempt(
-    conn: asyncpg.Connection, account: store.Account, enrolled: bool, ttl_seconds: int, sealer: Sealer
+    conn: Connection, account: store.Account, enrolled: bool, ttl_seconds: int, sealer: Sealer
 ) -> Attempt:
     """A login attempt waiting for the app's code; for an account without an app, with a new secret."""
     handle = secrets.token_urlsafe(32)
@@ -70,7 +72,7 @@ async def open_attempt(
 
 
 async def check(
-    conn: asyncpg.Connection, handle: str, code: str, max_attempts: int, sealer: Sealer, now: float | None = None
+    conn: Connection, handle: str, code: str, max_attempts: int, sealer: Sealer, now: float | None = None
 ) -> Checked:
     """Like codes.check, for an app's code (in the caller's transaction, which must commit)."""
     handle_hash = digest(handle)
@@ -104,8 +106,9 @@ async def check(
     return Checked(account_id=account_id, ok=True)
 
 
-async def attempt_kind(conn: asyncpg.Connection, handle: str) -> str | None:
+async def attempt_kind(conn: Connection, handle: str) -> str | None:
     """The purpose of an open attempt (which check applies), if any."""
-    return await conn.fetchval(
+    purpose: str | None = await conn.fetchval(
         "SELECT purpose FROM login_challenges WHERE handle_hash = $1 AND closed_at IS NULL", digest(handle)
     )
+    return purpose

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-import asyncpg
 from nats.aio.client import Client as NATS
 
 from common.bus import call
 from common.contracts import notify
 from common.contracts.identity import NO_MOBILE
+from common.db import Connection
 from common.errors import DomainError, InvalidRequest, TooManyRequests
 
 from . import login_protection as protection
@@ -75,7 +75,7 @@ class Issued:
 
 
 async def issue(
-    conn: asyncpg.Connection,
+    conn: Connection,
     nc: NATS,
     account: store.Account,
     purpose: Purpose,
@@ -125,7 +125,7 @@ async def send_notice(nc: NATS, to: str, text: str, about: str) -> None:
 
 
 async def open_attempt(
-    conn: asyncpg.Connection,
+    conn: Connection,
     handle: str,
     account_id: str,
     mac: bytes,
@@ -152,14 +152,14 @@ async def open_attempt(
     )
 
 
-async def close_attempt(conn: asyncpg.Connection, handle_hash: bytes) -> None:
+async def close_attempt(conn: Connection, handle_hash: bytes) -> None:
     """The right code came: the attempt is used, and forgets the change it held."""
     await conn.execute(
         "UPDATE login_challenges SET closed_at = now(), pending = NULL WHERE handle_hash = $1", handle_hash
     )
 
 
-async def count_wrong_code(conn: asyncpg.Connection, handle_hash: bytes, max_attempts: int) -> None:
+async def count_wrong_code(conn: Connection, handle_hash: bytes, max_attempts: int) -> None:
     """One more wrong code for the attempt; it closes at `max_attempts`."""
     await conn.execute(
         "UPDATE login_challenges SET attempts = attempts + 1, "
@@ -179,7 +179,7 @@ class Checked:
 
 
 async def check(
-    conn: asyncpg.Connection, handle: str, code: str, purpose: Purpose, max_attempts: int, session_id: str | None = None
+    conn: Connection, handle: str, code: str, purpose: Purpose, max_attempts: int, session_id: str | None = None
 ) -> Checked:
     """In the caller's transaction (which must commit, also when the code is wrong): close the
     attempt if `code` is its code, else count a wrong one (the attempt closes at `max_attempts`).

@@ -11,10 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
-import asyncpg
-
 from common.contracts import audit
 from common.contracts import identity as api
+from common.db import Connection
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
 from . import codes, store
@@ -75,7 +74,7 @@ async def _confirm(
     msg: api.ChangeConfirmation,
     purpose: codes.Purpose,
     action: audit.Action,
-    apply: Callable[[asyncpg.Connection, store.Account, str, str], Awaitable[None]] | None = None,
+    apply: Callable[[Connection, store.Account, str, str], Awaitable[None]] | None = None,
 ) -> tuple[str, store.Account, str]:
     """Check the code from the same session and apply the change it confirms, in the transaction
     that closes the attempt; without `apply`, a step before the change (only a failure is audited).
@@ -105,7 +104,7 @@ async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api
 
 
 async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
-    async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_hash: str) -> None:
+    async def apply(conn: Connection, account: store.Account, session_id: str, new_hash: str) -> None:
         await conn.execute(
             "UPDATE accounts SET password_hash = $2, must_change_password = false, temporary_password_expires_at = NULL "
             "WHERE id = $1",
@@ -134,7 +133,7 @@ async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.C
 async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
     """The code from the new number: the change is made, and the old number is told."""
 
-    async def apply(conn: asyncpg.Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
+    async def apply(conn: Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
 
     _, account, _ = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)

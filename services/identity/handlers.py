@@ -11,6 +11,7 @@ from nats.aio.client import Client as NATS
 from common.contracts import audit
 from common.contracts import identity as api
 from common.contracts.physicians import PhysicianRef
+from common.db import Connection
 from common.errors import NotFound, TooManyRequests, Unauthenticated
 from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller, TokenIssuer
@@ -18,10 +19,10 @@ from common.tokens import Caller, TokenIssuer
 from . import authenticator, codes, store
 from . import login_protection as protection
 from .assertions import AssertionSigner
-from .codes import digest
 from .config import IdentitySettings
 from .passwords import verify_password
 from .sealing import Sealer
+from .store import digest
 
 AUDIT_SUBJECT = audit.subject_for("identity")
 
@@ -41,7 +42,7 @@ def normalise_login(login: str) -> str:
     return login.strip().casefold()
 
 
-async def enqueue_audit(conn: asyncpg.Connection, record: audit.AuditRecord) -> None:
+async def enqueue_audit(conn: Connection, record: audit.AuditRecord) -> None:
     """Queue an audit record in the caller's transaction (the outbox sends it after the commit)."""
     await enqueue(conn, AUDIT_SUBJECT, record)
 
@@ -57,7 +58,7 @@ def _actor(account: store.Account | None) -> audit.Party:
 
 
 async def audit_staff_action(
-    conn: asyncpg.Connection,
+    conn: Connection,
     staff: store.Account,
     action: str,
     entity: audit.Entity,
@@ -71,7 +72,7 @@ async def audit_staff_action(
             action=action,
             outcome=outcome,
             actor=audit.Party(kind="staff", id=staff.id),
-            entity=entity,  # type: ignore[arg-type]
+            entity=entity,
             detail=detail,
         ),
     )
@@ -169,7 +170,7 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
 
 
 async def audit_record(
-    deps: Deps, conn: asyncpg.Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
+    deps: Deps, conn: Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
 ) -> None:
     """Record what an account's owner did to it (in the caller's transaction: the caller wakes the
     outbox once it committed)."""
@@ -178,14 +179,14 @@ async def audit_record(
         audit.AuditRecord(
             action=action,
             outcome=outcome,
-            actor=_actor(account),  # type: ignore[arg-type]
+            actor=_actor(account),
             entity=audit.Entity(kind="account", id=account.id),
             detail=detail,
         ),
     )
 
 
-async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id: str) -> None:
+async def count_account_failure(deps: Deps, conn: Connection, account_id: str) -> None:
     """One more consecutive failure; the 100th locks the account (audited)."""
     if await protection.count_account_failure(conn, account_id):
         await enqueue_audit(
@@ -201,7 +202,7 @@ async def count_account_failure(deps: Deps, conn: asyncpg.Connection, account_id
 
 
 async def _audit_refusal(
-    deps: Deps, conn: asyncpg.Connection, account: store.Account | None, client_ip: str, detail: str
+    deps: Deps, conn: Connection, account: store.Account | None, client_ip: str, detail: str
 ) -> None:
     await enqueue_audit(
         conn,
@@ -278,13 +279,13 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
         account=api.AccountSummary(
             id=account.id,
             display_name=account.display_name,
-            role=account.role,  # type: ignore[arg-type]
+            role=account.role,
             locale=account.locale,
-            documents_scope=account.documents_scope,  # type: ignore[arg-type]
-            patients_scope=account.patients_scope,  # type: ignore[arg-type]
+            documents_scope=account.documents_scope,
+            patients_scope=account.patients_scope,
             must_change_password=account.must_change_password,
             profile_to_confirm=account.profile_to_confirm,
-            landing_page=account.landing_page,  # type: ignore[arg-type]
+            landing_page=account.landing_page,
             hin_only=account.password_hash is None,
         ),
     )
@@ -332,5 +333,5 @@ async def contact(msg: api.ContactLookup, deps: Deps) -> api.Contact:
         email=account.email,
         display_name=account.display_name,
         locale=account.locale,
-        notify_new_documents=account.notify_new_documents,  # type: ignore[arg-type]
+        notify_new_documents=account.notify_new_documents,
     )

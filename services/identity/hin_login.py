@@ -34,13 +34,15 @@ from common.contracts import audit
 from common.contracts import identity as api
 from common.contracts.accounts import Name
 from common.contracts.physicians import Gln
+from common.db import Connection
 from common.errors import NotFound, TooManyRequests
 
 from . import login_protection as protection
 from . import store
-from .codes import digest, send_notice
+from .codes import send_notice
 from .config import HinSettings
 from .handlers import Deps, enqueue_audit
+from .store import digest
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +210,7 @@ LINKED_TEXT = (
 )
 
 
-async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
+async def _create_account(conn: Connection, person: HinIdentity) -> str:
     """A personal identity's first login: the physician's account, active, bound to HIN id and GLN;
     no password or mobile (HIN is the login), the profile to confirm first."""
     account_id = str(uuid.uuid4())
@@ -236,7 +238,7 @@ async def _create_account(conn: asyncpg.Connection, person: HinIdentity) -> str:
 
 
 async def _audit(
-    conn: asyncpg.Connection,
+    conn: Connection,
     action: audit.Action,
     outcome: Literal["success", "failure"],
     account_id: str | None,

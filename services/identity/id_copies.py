@@ -9,10 +9,9 @@ import base64
 import binascii
 import uuid
 
-import asyncpg
-
 from common.contracts import audit
 from common.contracts import registration as api
+from common.db import Connection
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from .access import opaque_id, staff_account
@@ -66,7 +65,7 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
     return api.IdCopyReceived(stored=True)
 
 
-async def _keep(conn: asyncpg.Connection, deps: Deps, request_id: uuid.UUID, upload: uuid.UUID) -> None:
+async def _keep(conn: Connection, deps: Deps, request_id: uuid.UUID, upload: uuid.UUID) -> None:
     """The last part arrived: check the whole (parts, size, kind), then keep it in place of any
     earlier copy; the waiting parts go, and those of uploads abandoned an hour ago."""
     parts = await conn.fetch(

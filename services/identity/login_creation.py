@@ -13,6 +13,7 @@ from common.bus import call
 from common.contracts import audit, notify
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
+from common.db import Connection
 from common.errors import Conflict, NotFound
 
 from . import store
@@ -88,7 +89,7 @@ def temporary_password() -> str:
 
 
 async def give_temporary_password(
-    conn: asyncpg.Connection,
+    conn: Connection,
     deps: Deps,
     account_id: str,
     login: str,

@@ -21,7 +21,7 @@ import ipaddress
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
+from common.db import Connection
 
 FREE_FAILURES_PER_NAME = 5
 FREE_FAILURES_PER_ADDRESS = 20
@@ -67,13 +67,13 @@ def _keys(login: str | None, client_ip: str, secret: bytes) -> list[tuple[str, i
     return keys
 
 
-async def reserve(conn: asyncpg.Connection, login: str | None, client_ip: str, secret: bytes) -> bool:
+async def reserve(conn: Connection, login: str | None, client_ip: str, secret: bytes) -> bool:
     """Count this attempt against the name and the address, in its own transaction, before any
     check; False (and nothing counted) if one of them must still wait."""
     return await _count(conn, _keys(login, client_ip, secret))
 
 
-async def _count(conn: asyncpg.Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
+async def _count(conn: Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
     """Count one more attempt against every key, or none if one of them must still wait (False)."""
     now = datetime.now(UTC)
     async with conn.transaction():
@@ -102,29 +102,29 @@ FREE_REGISTRATIONS_PER_ADDRESS = 5
 FREE_HIN_ATTEMPTS_PER_ADDRESS = 20
 
 
-async def reserve_registration(conn: asyncpg.Connection, client_ip: str) -> bool:
+async def reserve_registration(conn: Connection, client_ip: str) -> bool:
     """Registration forms from one address: a few free, then growing waits (each form counts, so
     neither the queue nor the question "does this number have an account?" can be flooded)."""
     return await _reserve_for_address(conn, "register", client_ip, FREE_REGISTRATIONS_PER_ADDRESS)
 
 
-async def reserve_hin_attempt(conn: asyncpg.Connection, client_ip: str) -> bool:
+async def reserve_hin_attempt(conn: Connection, client_ip: str) -> bool:
     """HIN logins started from one address (each keeps a row ten minutes): many free, then waits."""
     return await _reserve_for_address(conn, "hin", client_ip, FREE_HIN_ATTEMPTS_PER_ADDRESS)
 
 
-async def _reserve_for_address(conn: asyncpg.Connection, kind: str, client_ip: str, free: int) -> bool:
+async def _reserve_for_address(conn: Connection, kind: str, client_ip: str, free: int) -> bool:
     if address_key(client_ip) is None:
         return True
     return await _count(conn, [(f"{kind}:{client_ip}", free, ADDRESS_MEMORY)])
 
 
-async def release_name(conn: asyncpg.Connection, login: str, secret: bytes) -> None:
+async def release_name(conn: Connection, login: str, secret: bytes) -> None:
     """The password was right (from a session): the name's count restarts."""
     await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
 
 
-async def record_success(conn: asyncpg.Connection, login: str, account_id: str, client_ip: str, secret: bytes) -> None:
+async def record_success(conn: Connection, login: str, account_id: str, client_ip: str, secret: bytes) -> None:
     """The login succeeded: the name's count and the account's restart; the address's loses this attempt."""
     await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
     address = address_key(client_ip)
@@ -133,7 +133,7 @@ async def record_success(conn: asyncpg.Connection, login: str, account_id: str, 
     await conn.execute("UPDATE accounts SET failed_logins = 0 WHERE id = $1", uuid.UUID(account_id))
 
 
-async def count_account_failure(conn: asyncpg.Connection, account_id: str) -> bool:
+async def count_account_failure(conn: Connection, account_id: str) -> bool:
     """One more consecutive failure for the account; True if this one locked it."""
     return bool(
         await conn.fetchval(
@@ -150,13 +150,14 @@ SMS_PURPOSES = ("login", "password", "mobile", "mobile_new")
 APP_PURPOSES = ("app", "app_enrolment")
 
 
-async def attempts_lately(conn: asyncpg.Connection, account_id: str, purposes: tuple[str, ...]) -> int:
+async def attempts_lately(conn: Connection, account_id: str, purposes: tuple[str, ...]) -> int:
     """Attempts of these purposes opened for the account within the last SMS_WINDOW (SMS codes
     sent, or authenticator-app attempts)."""
-    return await conn.fetchval(
+    count: int = await conn.fetchval(
         "SELECT count(*) FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval "
         "AND purpose = ANY($3::text[])",
         uuid.UUID(account_id),
         SMS_WINDOW,
         list(purposes),
     )
+    return count

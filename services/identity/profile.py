@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from common.contracts import identity as api
+from common.db import fetch_one
 
 from .access import session_account
 from .handlers import Deps, audit_record
@@ -15,7 +16,7 @@ _COLUMNS = "notify_new_documents, specialties, patients_scope, documents_scope, 
 async def get_profile(msg: api.SessionRef, deps: Deps) -> api.Profile:
     async with deps.pool.acquire() as conn:
         _, account = await session_account(conn, deps, msg.session, touch=msg.touch)
-        row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", uuid.UUID(account.id))
+        row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", uuid.UUID(account.id))
     return api.Profile(**{**dict(row), "specialties": list(row["specialties"])})
 
 

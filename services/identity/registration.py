@@ -13,6 +13,7 @@ import asyncpg
 
 from common.contracts import audit
 from common.contracts import registration as api
+from common.db import Connection
 from common.errors import Conflict, TooManyRequests
 
 from . import login_protection as protection
@@ -74,6 +75,6 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
     return api.RegistrationReceived(reference=reference)
 
 
-async def _number_has_account(conn: asyncpg.Connection, form: api.RegistrationForm) -> bool:
+async def _number_has_account(conn: Connection, form: api.RegistrationForm) -> bool:
     column, number = ("gln", form.gln) if form.gln else ("rpps", form.rpps)
     return bool(await conn.fetchval(f"SELECT 1 FROM accounts WHERE {column} = $1", number))

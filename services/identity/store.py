@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from common.db import Connection
+
 
 @dataclass(frozen=True)
 class Account:
@@ -77,16 +79,16 @@ _ACCOUNT_SELECT = (
 )
 
 
-async def account_by_login(conn: asyncpg.Connection, login: str) -> Account | None:
+async def account_by_login(conn: Connection, login: str) -> Account | None:
     return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE login = $1", login))
 
 
-async def account_by_physician(conn: asyncpg.Connection, kind: str, number: str) -> Account | None:
+async def account_by_physician(conn: Connection, kind: str, number: str) -> Account | None:
     column = {"gln": "gln", "rpps": "rpps"}[kind]
     return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE {column} = $1", number))
 
 
-async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
+async def insert_account(conn: Connection, account: Account) -> None:
     await conn.execute(
         f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
@@ -110,22 +112,23 @@ async def insert_account(conn: asyncpg.Connection, account: Account) -> None:
     )
 
 
-async def password_hash(conn: asyncpg.Connection, account_id: str) -> str | None:
-    return await conn.fetchval("SELECT password_hash FROM accounts WHERE id = $1", uuid.UUID(account_id))
+async def password_hash(conn: Connection, account_id: str) -> str | None:
+    value: str | None = await conn.fetchval("SELECT password_hash FROM accounts WHERE id = $1", uuid.UUID(account_id))
+    return value
 
 
 PHYSICIAN_NUMBER = "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END"
 """SQL: a row's GLN or RPPS number as the bus names a physician (gln:... or rpps:...)."""
 
 
-async def end_all_sessions(conn: asyncpg.Connection, account_id: str) -> None:
+async def end_all_sessions(conn: Connection, account_id: str) -> None:
     """End every open session of the account (deactivation, a new password or app given by an administrator)."""
     await conn.execute(
         "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id)
     )
 
 
-async def end_other_sessions(conn: asyncpg.Connection, account_id: str, kept_session_id: str) -> None:
+async def end_other_sessions(conn: Connection, account_id: str, kept_session_id: str) -> None:
     """End every open session of the account but `kept_session_id`."""
     await conn.execute(
         "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL",
@@ -134,12 +137,12 @@ async def end_other_sessions(conn: asyncpg.Connection, account_id: str, kept_ses
     )
 
 
-async def lock_account(conn: asyncpg.Connection, account_id: str) -> None:
+async def lock_account(conn: Connection, account_id: str) -> None:
     """Hold the account's row until the transaction ends."""
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
 
 
-async def open_session(conn: asyncpg.Connection, account_id: str, client_ip: str) -> tuple[str, str]:
+async def open_session(conn: Connection, account_id: str, client_ip: str) -> tuple[str, str]:
     """A new session for a login that just succeeded: its id, and its secret for the browser's
     cookie (256 random bits, new at each login; the table keeps only its hash)."""
     session_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
@@ -158,7 +161,7 @@ TOUCH_EVERY_SECONDS = 30
 
 
 async def touch_live_session(
-    conn: asyncpg.Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int, touch: bool = True
+    conn: Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int, touch: bool = True
 ) -> tuple[str, Account] | None:
     """The session and its active account if the session is alive; its idle clock restarts if `touch`."""
     account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
@@ -188,7 +191,7 @@ async def touch_live_session(
     return session_id, Account(**{**values, "id": str(values["id"])})
 
 
-async def end_session(conn: asyncpg.Connection, secret_hash: bytes) -> str | None:
+async def end_session(conn: Connection, secret_hash: bytes) -> str | None:
     """End a session; return its account id if it was open."""
     account_id = await conn.fetchval(
         "UPDATE sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL RETURNING account_id",

@@ -10,10 +10,9 @@ import hmac
 import uuid
 from datetime import timedelta
 
-import asyncpg
-
 from common.contracts import audit
 from common.contracts import registration as api
+from common.db import Connection
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 
 from . import store
@@ -32,7 +31,7 @@ CONTROL_TEXT = {
 _SUMMARY = f"id::text, reference, state, family_name, given_name, {store.PHYSICIAN_NUMBER} AS number, submitted_at"
 
 
-async def _validator(conn: asyncpg.Connection, deps: Deps, session: str) -> store.Account:
+async def _validator(conn: Connection, deps: Deps, session: str) -> store.Account:
     return await staff_account(conn, deps, session, VALIDATOR_ROLES)
 
 

@@ -61,7 +61,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         filter_subject=hospital.DELIVERED,
         routes={hospital.DELIVERED: Route(DocumentDelivered, partial(handlers.announce_delivered_document, deps=deps))},
         on_reject=partial(handlers.record_rejection, deps=deps),
-        handle_batch=partial(handlers.announce_delivered_documents, deps=deps),  # type: ignore[arg-type]
+        handle_batch=partial(handlers.announce_delivered_documents, deps=deps),
         batch=256,
     )
     runtime.consume(consumer, needs=("identity",))  # every delivery needs the physician's contact

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from common.db import Connection
 
 SILENT_SECONDS = 6
 """A copy of notify that has not said it is alive for this long has stopped: what it held is
@@ -14,12 +14,12 @@ taken back. 'preparing': nothing was handed over, it is sent again; 'sending': w
 out cannot be known, it is not."""
 
 
-async def processed_among(conn: asyncpg.Connection, event_ids: list[str]) -> set[str]:
+async def processed_among(conn: Connection, event_ids: list[str]) -> set[str]:
     rows = await conn.fetch("SELECT event_id FROM inbox WHERE event_id = ANY($1::text[])", event_ids)
     return {row["event_id"] for row in rows}
 
 
-async def claim_events(conn: asyncpg.Connection, event_ids: list[str], subject: str) -> set[str]:
+async def claim_events(conn: Connection, event_ids: list[str], subject: str) -> set[str]:
     """Record events as processed in one statement; return those that were not already."""
     rows = await conn.fetch(
         "INSERT INTO inbox (event_id, subject) SELECT unnest($1::text[]), $2 "
@@ -44,7 +44,7 @@ class Email:
 
 
 async def add_email(
-    conn: asyncpg.Connection, account_id: str, address: str, locale: str, kind: str, domain: str, merge: dict[str, str]
+    conn: Connection, account_id: str, address: str, locale: str, kind: str, domain: str, merge: dict[str, str]
 ) -> None:
     """Add an email to send, inside the caller's transaction. If the account already has one of a
     kind in `merge` waiting, that one becomes `merge[kind]` instead (two notices become one)."""
@@ -74,7 +74,7 @@ async def add_email(
     )
 
 
-async def alive(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
+async def alive(conn: Connection, instance: uuid.UUID) -> None:
     """This copy is alive (and copies silent for a day are forgotten)."""
     await conn.execute(
         "INSERT INTO sender_copies (instance, seen_at) VALUES ($1, clock_timestamp()) "
@@ -84,7 +84,7 @@ async def alive(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
     await conn.execute("DELETE FROM sender_copies WHERE seen_at < now() - interval '1 day'")
 
 
-async def claim_due_email(conn: asyncpg.Connection, instance: uuid.UUID) -> Email | None:
+async def claim_due_email(conn: Connection, instance: uuid.UUID) -> Email | None:
     """Take the next due email for this copy ('preparing') and return it."""
     row = await conn.fetchrow(
         "UPDATE outgoing_emails SET state = 'preparing', claimed_by = $1, claimed_at = clock_timestamp(), "
@@ -97,7 +97,7 @@ async def claim_due_email(conn: asyncpg.Connection, instance: uuid.UUID) -> Emai
     return None if row is None else Email(**dict(row))
 
 
-async def email_sending(conn: asyncpg.Connection, email: Email) -> bool:
+async def email_sending(conn: Connection, email: Email) -> bool:
     """Commit that the message is about to be handed over, if this copy still holds the row
     (False: another copy took it back). The claim's token stays: if this commit's answer is
     lost, the copy can still put the row back."""
@@ -112,31 +112,31 @@ async def email_sending(conn: asyncpg.Connection, email: Email) -> bool:
     )
 
 
-async def _settle(conn: asyncpg.Connection, email: Email, assignments: str, *args: object) -> None:
+async def _settle(conn: Connection, email: Email, assignments: str, *args: object) -> None:
     """Change a row this copy holds (under this claim); a row taken back meanwhile stays as it is."""
     await conn.execute(
         f"UPDATE outgoing_emails SET {assignments} WHERE id = $1 AND claimed_at = $2", email.id, email.claimed_at, *args
     )
 
 
-async def email_sent(conn: asyncpg.Connection, email: Email) -> None:
+async def email_sent(conn: Connection, email: Email) -> None:
     await _settle(conn, email, "state = 'sent', sent_at = now()")
 
 
-async def email_refused(conn: asyncpg.Connection, email: Email) -> None:
+async def email_refused(conn: Connection, email: Email) -> None:
     await _settle(conn, email, "state = 'refused'")
 
 
-async def email_in_doubt(conn: asyncpg.Connection, email: Email) -> None:
+async def email_in_doubt(conn: Connection, email: Email) -> None:
     await _settle(conn, email, "state = 'uncertain'")
 
 
-async def email_deferred(conn: asyncpg.Connection, email: Email, seconds: float) -> None:
+async def email_deferred(conn: Connection, email: Email, seconds: float) -> None:
     """Not handed over (the mail server was away): due again in `seconds`."""
     await _settle(conn, email, "state = 'pending', not_before = now() + make_interval(secs => $3)", seconds)
 
 
-async def email_interrupted(conn: asyncpg.Connection, email: Email, seconds: float) -> None:
+async def email_interrupted(conn: Connection, email: Email, seconds: float) -> None:
     """Sending failed at a point unknown: due again in `seconds` if it had not reached the
     hand-over ('preparing'), else in doubt, never sent again."""
     await conn.execute(
@@ -149,7 +149,7 @@ async def email_interrupted(conn: asyncpg.Connection, email: Email, seconds: flo
     )
 
 
-async def abandoned_emails(conn: asyncpg.Connection) -> tuple[int, int]:
+async def abandoned_emails(conn: Connection) -> tuple[int, int]:
     """Rows a stopped copy left: 'preparing' ones are due again (nothing was handed over),
     'sending' ones become 'uncertain' and are never sent again. How many of each."""
     rows = await conn.fetch(
@@ -163,7 +163,7 @@ async def abandoned_emails(conn: asyncpg.Connection) -> tuple[int, int]:
     return again, len(rows) - again
 
 
-async def record_rejection(conn: asyncpg.Connection, subject: str, event_id: str | None, reason: str) -> None:
+async def record_rejection(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
     await conn.execute(
         "INSERT INTO rejections (subject, event_id, reason) VALUES ($1, $2, $3)", subject, event_id, reason
     )

@@ -8,7 +8,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from common import event_loop
-from common.service import Runtime, ServiceSettings, run_service
+from common.service import Runtime, run_service
+from common.settings import ServiceSettings
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
