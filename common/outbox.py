@@ -7,8 +7,11 @@ A crash between commit and publish loses nothing: the relay publishes what is le
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 from nats.js import JetStreamContext
@@ -26,8 +29,13 @@ BATCH = 500
 POLL_SECONDS = 0.5
 
 
+_ENQUEUED: contextvars.ContextVar[bool] = contextvars.ContextVar("enqueued", default=False)
+"""Whether the current unit of work put something in the outbox (then it wakes the relay)."""
+
+
 async def enqueue(conn: Connection, subject: str, message: BaseModel, msg_id: str | None = None) -> None:
     """Add a message to the outbox, inside the caller's transaction."""
+    _ENQUEUED.set(True)
     await conn.execute(
         "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
         msg_id or getattr(message, "event_id", None) or uuid.uuid4().hex,
@@ -40,6 +48,7 @@ async def enqueue_many(
     conn: Connection, messages: list[tuple[str, BaseModel]], msg_ids: list[str] | None = None
 ) -> None:
     """Add several (subject, message) to the outbox in one round trip, inside the caller's transaction."""
+    _ENQUEUED.set(True)
     ids = msg_ids or [getattr(message, "event_id", None) or uuid.uuid4().hex for _, message in messages]
     await conn.executemany(
         "INSERT INTO outbox (msg_id, subject, payload) VALUES ($1, $2, $3)",
@@ -56,8 +65,35 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
-        """Call after a commit that enqueued something, to publish it now rather than at the next poll."""
+        """Publish now rather than at the next poll (the helpers below call it for their users)."""
         self._wake.set()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """The unit of work: a connection in a transaction; what it enqueued is published as soon
+        as it has committed (never before)."""
+        async with self._woken_after():
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection whose statements each commit on their own; what they enqueued is published
+        once the caller is done with it, also when it leaves with an error (a refusal it audited)."""
+        async with self._woken_after():
+            async with self._pool.acquire() as conn:
+                yield conn
+
+    @contextlib.asynccontextmanager
+    async def _woken_after(self) -> AsyncIterator[None]:
+        """Wake the relay at the end if the work enqueued anything (a rollback only costs a look)."""
+        token = _ENQUEUED.set(False)
+        try:
+            yield
+        finally:
+            if _ENQUEUED.get():
+                self.wake()
+            _ENQUEUED.reset(token)
 
     async def run(self) -> None:
         failures = 0

@@ -37,7 +37,7 @@ async def record_batch(
 
 async def _append(pool: asyncpg.Pool, relay: OutboxRelay, entries: list[Entry]) -> None:
     """Chain the entries not stored yet after the last row, and forward each, in one transaction."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with relay.transaction() as conn:
         await store.lock_chain(conn)
         known = await store.existing_event_ids(conn, [entry.event_id for entry in entries])
         prev_hash = await store.last_hash(conn)
@@ -59,7 +59,6 @@ async def _append(pool: asyncpg.Pool, relay: OutboxRelay, entries: list[Entry]) 
             [(hospital.AUDIT, fhir.audit_event(entry)) for entry, _, _ in rows],
             msg_ids=[f"audit:{entry.event_id}" for entry, _, _ in rows],
         )
-    relay.wake()
 
 
 async def record_rejection(

@@ -121,7 +121,7 @@ async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> ap
     if message.offset % api.CHUNK_SIZE:
         raise InvalidRequest("offset must be a multiple of the chunk size")
     seq = message.offset // api.CHUNK_SIZE
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         item = await _own(conn, message.id, caller)
         key = await queries.content_key(conn, item.document_id, item.version)
         if seq >= key.chunks:
@@ -131,8 +131,6 @@ async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> ap
         data = cipher.open(seq, await queries.sealed_chunk(conn, item.document_id, item.version, seq), last)
         if seq == 0:
             await _opened(conn, item, caller, message.disposition)
-    if seq == 0:
-        deps.outbox.wake()
     return api.ContentChunk(
         media_type=item.media_type,
         filename=_filename(item),

@@ -97,7 +97,7 @@ class _Outcome:
             self.messages = []
 
     async def announce(self, deps: Deps) -> None:
-        deps.outbox.wake()
+        """Tell the gateways which accounts received something (once committed)."""
         for account_id in self.accounts:
             await deps.nc.publish(api.DELIVERED_EVENT_PREFIX + account_id, b"")
 
@@ -127,7 +127,7 @@ async def episode_messages(messages: list[tuple[str, EpisodeMessage]], deps: Dep
     commit for the run instead of one per message. All or nothing: the consumer handles each
     message on its own if the run fails."""
     outcome = _Outcome()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         for _, message in messages:
             if isinstance(message, hospital.DesignationMessage):
                 await _designation(conn, deps, message, outcome)
@@ -340,9 +340,8 @@ async def _reject(conn: Connection, subject: str, event_id: str | None, reason: 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
     """A hospital message that could not be read: recorded, reported on portal.rejected, acked."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         await _reject(conn, subject, event_id, reason)
-    deps.outbox.wake()
 
 
 async def sweep_pending(deps: Deps) -> None:
@@ -351,20 +350,19 @@ async def sweep_pending(deps: Deps) -> None:
         episodes = await store.pending_episodes_with_designation(conn)
     for episode_id in episodes:
         outcome = _Outcome()
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             await store.lock_episode(conn, episode_id)
             await _decide_waiting(conn, deps, episode_id, outcome)
             await outcome.write_outbox(conn)
         await outcome.announce(deps)
     while True:
         outcome = _Outcome()
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             expired = await store.lock_pending(conn, older_than_days=deps.pending_days)
             for pending in expired:
                 await _decide_and_deliver(conn, deps, pending, None, outcome, expired=True)
                 await store.delete_pending(conn, pending.document_id, pending.version)
             await outcome.write_outbox(conn)
-        deps.outbox.wake()
         if not expired:
             return
 

@@ -73,7 +73,7 @@ async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
 async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
     """Deactivate (every session ends now) or reactivate an account."""
     target = opaque_id(msg.id)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, msg.session)
         if admin.id == str(target):
             raise Conflict("an administrator does not deactivate their own account")
@@ -89,14 +89,13 @@ async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
         await audit_staff_action(
             conn, admin, "account.reactivated" if msg.active else "account.deactivated", _entity(msg.id)
         )
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
 
 async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     """Lift a lock after too many failed logins; the count of failures restarts."""
     target = opaque_id(msg.id)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
             f"UPDATE accounts SET locked_at = NULL, failed_logins = 0 WHERE id = $1 RETURNING {_LISTING}", target
@@ -104,7 +103,6 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         if row is None:
             raise NotFound()
         await audit_staff_action(conn, admin, "account.unlocked", _entity(msg.id))
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
 
@@ -140,14 +138,13 @@ async def _new_temporary_password(
     temporary password by email, its sessions end, the administrator's act is audited."""
     password = temporary_password()
     password_hash = await hash_password(password)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(statement, opaque_id(msg.id))
         if row is None:
             raise NotFound()
         await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, mail)
         await audit_staff_action(conn, admin, action, _entity(msg.id))
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
 
@@ -164,7 +161,7 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
     """A control code to the new number; the number changes only when the code comes back."""
     target = opaque_id(msg.id)
     code = new_code()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, msg.session)
         row = await conn.fetchrow(
             "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
@@ -177,14 +174,13 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
             raise NotFound()
         await audit_staff_action(conn, admin, "account.mobile_control_sent", _entity(msg.id))
         await send_sms(deps.nc, msg.mobile, CONTROL_TEXT.format(code=code))
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
 
 async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.AccountListing:
     """The code read back: the new number replaces the old one (five wrong codes cancel it)."""
     target = opaque_id(msg.id)
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         async with conn.transaction():
             admin = await _admin(conn, deps, msg.session)
             row = await conn.fetchrow(
@@ -217,7 +213,6 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
         if not right:
             raise Unauthenticated("wrong or expired control code")
         updated = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
-    deps.outbox.wake()
     return api.AccountListing(**dict(updated))
 
 
@@ -228,7 +223,7 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
     password_hash = await hash_password(password)
     account_id = str(uuid.uuid4())
     try:
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             admin = await _admin(conn, deps, msg.session)
             await store.insert_account(
                 conn,
@@ -258,14 +253,13 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
             row = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:
         raise Conflict(api.LOGIN_TAKEN) from None
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))
 
 
 async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     """A HIN identity no longer opens the account (a wrong link by GLN): its sessions end; the
     next HIN login with the account's GLN links the identity that makes it."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, msg.session)
         hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
         if hin_id is None:
@@ -275,5 +269,4 @@ async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
         )
         await store.end_all_sessions(conn, msg.id)
         await audit_staff_action(conn, admin, "account.hin_unlinked", _entity(msg.id), detail=f"HIN id {hin_id}")
-    deps.outbox.wake()
     return api.AccountListing(**dict(row))

@@ -64,7 +64,7 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
     if deps.settings.service.environment == "prod" and not fields["url"].startswith("https://"):
         raise InvalidRequest(api.HTTPS_ONLY)  # a loopback address names the physician's own machine
     try:
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             admin = await staff_account(conn, deps, msg.session, ("admin",))
             values = [fields[column] for column in COLUMNS]
             if msg.id is None:
@@ -78,13 +78,12 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
             await audit_staff_action(conn, admin, "application.saved", _entity(app_id), detail=what[:500])
     except asyncpg.UniqueViolationError:
         raise Conflict(api.SLUG_TAKEN) from None
-    deps.outbox.wake()
     return api.Application(id=app_id, **fields)
 
 
 async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
     """Grant or refuse an enrolment (refusing a granted one withdraws it)."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         admin = await staff_account(conn, deps, msg.session, ("admin",))
         found = await conn.fetchval(
             "UPDATE application_enrolments SET state = $3, decided_at = now(), decided_by = $4, decided_by_name = $5 "
@@ -112,5 +111,4 @@ async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
             opaque_id(msg.application_id),
             opaque_id(msg.account_id),
         )
-    deps.outbox.wake()
     return api.Enrolment(**dict(row))

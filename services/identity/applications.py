@@ -74,7 +74,7 @@ async def _one(conn: Connection, account: store.Account, app_id: str) -> api.Cat
 
 async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
     """Ask to be enrolled (again, after a refusal); an administrator decides."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await _physician(conn, deps, msg.session)
         entry = await _one(conn, account, msg.id)
         if entry.access != "enrol" and entry.access != "refused":
@@ -87,13 +87,12 @@ async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
             uuid.UUID(account.id),
         )
         await _audit(conn, account.id, "application.enrolment_requested", entry.id)
-    deps.outbox.wake()
     return entry.model_copy(update={"access": "requested"})
 
 
 async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
     """The assertion for an application the physician may open: who they are, for 60 seconds."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await _physician(conn, deps, msg.session)
         entry = await _one(conn, account, msg.id)
         if entry.access != "open":
@@ -107,7 +106,6 @@ async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
         }
         signed = deps.signer.sign(entry.slug, account.id, claims)
         await _audit(conn, account.id, "application.opened", entry.id, f"assertion {signed.jti}")
-    deps.outbox.wake()
     return api.Opening(name=entry.name, url=entry.url, assertion=signed.token, expires_at=signed.expires_at)
 
 

@@ -33,7 +33,7 @@ async def _checked_session(
     deps: Deps, session: str, current_password: str, action: audit.Action
 ) -> tuple[str, store.Account]:
     """The session's account once its current password is proven; guesses count with the login form's."""
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         session_id, account = await session_account(conn, deps, session)
         name = normalise_login(account.login or account.id)
         if not await protection.reserve(conn, name, "", deps.settings.data_key):
@@ -42,12 +42,11 @@ async def _checked_session(
     if password_hash is None:  # a HIN account: HIN keeps its credentials
         raise InvalidRequest(api.HIN_ONLY)
     if not await verify_password(password_hash, current_password):
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             await count_account_failure(deps, conn, account.id)
             await audit_record(deps, conn, action, "failure", account, "wrong current password")
-        deps.outbox.wake()
         raise Unauthenticated("the current password is not right")
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         await protection.release_name(conn, name, deps.settings.data_key)
     return session_id, account
 
@@ -79,7 +78,7 @@ async def _confirm(
     """Check the code from the same session and apply the change it confirms, in the transaction
     that closes the attempt; without `apply`, a step before the change (only a failure is audited).
     Answers the session, the account (as it was) and the change that waited."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         session_id, account = await session_account(conn, deps, msg.session)
         checked = await codes.check(
             conn, msg.challenge, msg.code, purpose, deps.settings.sms_code_max_attempts, session_id=session_id
@@ -89,7 +88,6 @@ async def _confirm(
         if not checked.ok or apply is not None:
             outcome = "success" if checked.ok else "failure"
             await audit_record(deps, conn, action, outcome, account, "" if checked.ok else "wrong or expired code")
-    deps.outbox.wake()
     if not checked.ok or not checked.pending:
         raise Unauthenticated("invalid or expired code")
     return session_id, account, checked.pending

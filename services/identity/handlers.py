@@ -84,10 +84,9 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     Whether the name exists, the account is locked or the password is wrong, the answer and the
     work done are the same (see login_protection for the waits between failures)."""
     login = normalise_login(msg.login)
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key):
             await _audit_refusal(deps, conn, None, msg.client_ip, "too many failed attempts: waiting")
-            deps.outbox.wake()
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
@@ -100,7 +99,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         and not (account.must_change_password and account.temporary_expired)
     )
     if not usable or account is None or account.locked:
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with deps.outbox.transaction() as conn:
             detail = (
                 "unknown login name"
                 if account is None
@@ -109,17 +108,15 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
             await _audit_refusal(deps, conn, account, msg.client_ip, detail)
             if account is not None:
                 await count_account_failure(deps, conn, account.id)
-        deps.outbox.wake()
         raise Unauthenticated("invalid credentials")
     if account.is_staff:
         return await _app_attempt(deps, account, msg.client_ip)
 
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         try:
             issued = await codes.issue(conn, deps.nc, account, "login", deps.settings.sms_code_ttl_seconds)
         except TooManyRequests:
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
-            deps.outbox.wake()
             raise
         await enqueue_audit(
             conn,
@@ -132,19 +129,17 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
                 detail="SMS code sent",
             ),
         )
-    deps.outbox.wake()
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
 async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:
     """Staff: the code comes from their authenticator app, enrolled now if it is not yet."""
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         if (
             await protection.attempts_lately(conn, account.id, protection.APP_PURPOSES)
             >= protection.APP_ATTEMPTS_PER_WINDOW
         ):
             await _audit_refusal(deps, conn, account, client_ip, "too many authenticator app attempts")
-            deps.outbox.wake()
             raise TooManyRequests("too many attempts; try again later")
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
@@ -160,7 +155,6 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
                 detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
             ),
         )
-    deps.outbox.wake()
     return api.CodeChallenge(
         challenge=attempt.handle,
         expires_at=attempt.expires_at,
@@ -218,7 +212,7 @@ async def _audit_refusal(
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
             checked = await authenticator.check(
                 conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer
@@ -251,7 +245,6 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
                 else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
             ),
         )
-    deps.outbox.wake()
     if not checked.ok:
         raise Unauthenticated("invalid or expired code")
     return api.SessionOpened(session=session_secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
@@ -292,7 +285,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
 
 
 async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account_id = await store.end_session(conn, digest(msg.session))
         if account_id is not None:
             await enqueue_audit(
@@ -301,7 +294,6 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
                     action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)
                 ),
             )
-    deps.outbox.wake()
     return api.Empty()
 
 

@@ -164,7 +164,7 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
     """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
     refusal: tuple[api.HinRefusal, str, str] | None = None
     linked_mobile: str | None = None
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         row = await conn.fetchrow(
             "SELECT id, hin_id, gln, role, status, mobile FROM accounts WHERE hin_id = $1 OR gln = $2 "
             "ORDER BY hin_id = $1 DESC NULLS LAST LIMIT 1 FOR UPDATE",
@@ -196,7 +196,6 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
             )
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
-    deps.outbox.wake()
     if linked_mobile:  # the owner learns that HIN now opens the account (if not them, they call)
         await send_notice(deps.nc, linked_mobile, LINKED_TEXT, "a HIN link")
     return api.HinOutcome(
@@ -264,7 +263,6 @@ async def _refused(
     deps: Deps, refusal: api.HinRefusal, detail: str, client_ip: str, account_id: str | None = None
 ) -> api.HinOutcome:
     """Audit a refused HIN login and say why."""
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         await _audit(conn, "login.hin", "failure", account_id, detail, client_ip)
-    deps.outbox.wake()
     return api.HinOutcome(refusal=refusal)

@@ -41,7 +41,7 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
     if len(data) > api.ID_COPY_PART_BYTES or (not msg.last and len(data) != api.ID_COPY_PART_BYTES):
         raise InvalidRequest("every part but the last has exactly 512 KB")
     sealed = deps.sealer.seal(data, part_bound(request_id, upload, msg.seq))
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await staff_account(conn, deps, msg.session, VALIDATOR_ROLES)
         state = await conn.fetchval("SELECT state FROM registration_requests WHERE id = $1 FOR UPDATE", request_id)
         if state is None:
@@ -61,7 +61,6 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
             return api.IdCopyReceived(stored=False)
         await _keep(conn, deps, request_id, upload)
         await audit_staff_action(conn, account, "registration.id_copy_stored", _entity(request_id))
-    deps.outbox.wake()
     return api.IdCopyReceived(stored=True)
 
 
@@ -106,7 +105,7 @@ async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
     """A part of the kept copy, for validators and administrators; each read is audited once, at its start."""
     request_id = opaque_id(msg.id)
     seq, within = divmod(msg.offset, api.ID_COPY_PART_BYTES)
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         account = await staff_account(conn, deps, msg.session, VALIDATOR_ROLES)
         row = await conn.fetchrow(
             "SELECT r.id_copy, r.id_copy_upload, r.id_copy_media_type, r.id_copy_size, k.sealed "
@@ -119,7 +118,6 @@ async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
             raise NotFound()
         if msg.offset == 0:
             await audit_staff_action(conn, account, "registration.id_copy_viewed", _entity(request_id))
-    deps.outbox.wake()
     if row["id_copy"] is not None:  # kept whole, before copies were kept part by part
         data = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))[
             msg.offset : msg.offset + api.ID_COPY_PART_BYTES

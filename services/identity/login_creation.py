@@ -117,7 +117,7 @@ async def give_temporary_password(
 async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
     password = temporary_password()
     password_hash = await hash_password(password)
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         try:
             async with conn.transaction():
                 admin = await staff_account(conn, deps, msg.session, ("admin",))
@@ -172,5 +172,4 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
             raise Conflict(LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
-    deps.outbox.wake()
     return await detail(api.RequestRef(session=msg.session, id=msg.id), deps)

@@ -21,7 +21,7 @@ async def get_profile(msg: api.SessionRef, deps: Deps) -> api.Profile:
 
 
 async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         _, account = await session_account(conn, deps, msg.session)
         await conn.execute(
             "UPDATE accounts SET notify_new_documents = $2, specialties = $3, patients_scope = $4, documents_scope = $5, "
@@ -34,5 +34,4 @@ async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
             msg.landing_page,
         )
         await audit_record(deps, conn, "profile.saved", "success", account)
-    deps.outbox.wake()
     return api.Profile(**msg.model_dump(exclude={"session"}))

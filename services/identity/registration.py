@@ -31,7 +31,7 @@ def new_reference() -> str:
 async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.RegistrationReceived:
     """Keep a new request, in the state 'submitted', for the validators' queue."""
     form, request_id, reference = msg.form, str(uuid.uuid4()), new_reference()
-    async with deps.pool.acquire() as conn:
+    async with deps.outbox.connection() as conn:
         if not await protection.reserve_registration(conn, msg.client_ip):
             raise TooManyRequests("too many attempts; try again later")
         try:
@@ -71,7 +71,6 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
                 )
         except asyncpg.UniqueViolationError:
             raise Conflict(api.ALREADY_KNOWN) from None
-    deps.outbox.wake()
     return api.RegistrationReceived(reference=reference)
 
 

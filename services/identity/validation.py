@@ -86,7 +86,7 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
 async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
     """A code to the applicant's mobile: read back to the validator, it proves the number is theirs."""
     code = new_code()
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await _validator(conn, deps, msg.session)
         row = await conn.fetchrow(
             "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
@@ -112,14 +112,13 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
         await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
         text = CONTROL_TEXT["fr"].format(code=code)
         await send_sms(deps.nc, row["mobile"], text)
-    deps.outbox.wake()
     return await detail(msg, deps)
 
 
 async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail:
     """The code the applicant read from their phone: right, the mobile number is confirmed."""
     ref = api.RequestRef(session=msg.session, id=msg.id)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await _validator(conn, deps, msg.session)
         row = await conn.fetchrow(
             "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
@@ -151,7 +150,6 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
         await audit_staff_action(
             conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure"
         )
-    deps.outbox.wake()
     if not right:
         raise Unauthenticated("wrong or expired control code")
     return await detail(ref, deps)
@@ -160,7 +158,7 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
 async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
     """The validator signs the identity check: the request waits for its login."""
     ref = api.RequestRef(session=msg.session, id=msg.id)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         account = await _validator(conn, deps, msg.session)
         signed = await conn.fetchval(
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
@@ -178,5 +176,4 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
                 "the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting"
             )
         await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
-    deps.outbox.wake()
     return await detail(ref, deps)

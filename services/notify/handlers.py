@@ -122,7 +122,6 @@ async def record_rejection(subject: str, event_id: str | None, reason: str, *, d
         entity=audit.Entity(kind="message", id=event_id),
         detail=f"{subject}: {reason}"[:500],
     )
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.outbox.transaction() as conn:
         await store.record_rejection(conn, subject, event_id, reason)
         await enqueue(conn, audit.subject_for("notify"), record)
-    deps.outbox.wake()
