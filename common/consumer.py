@@ -57,6 +57,14 @@ class Route:
     """Messages with the same key are handled one after the other, in stream order; others in parallel."""
 
 
+@dataclass
+class _Held:
+    """A message fetched and not yet settled, and when its ack wait last began."""
+
+    msg: Msg
+    alive_since: float
+
+
 BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
 """Handles readable messages at once (one transaction), as (subject, message), in stream order:
 every message of a fetch (`handle_batch`), or the run of one key's messages in it (`handle_group`)."""
@@ -122,8 +130,7 @@ class DurableConsumer:
         self._retry_wait = retry_wait  # after the n-th failure of a message on its content
         self._slots = asyncio.Semaphore(self._concurrency)
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
-        self._held: dict[str, Msg] = {}  # fetched and not yet settled, by ack subject
-        self._alive_since: dict[str, float] = {}  # when each held message's ack wait last began
+        self._held: dict[str, _Held] = {}  # fetched and not yet settled, by ack subject
         self._processed = metrics.PROCESSED.labels(durable)
         for reason in ("invalid", "unknown_subject", "processing_failed"):  # every series from 0
             metrics.REJECTED.labels(durable, reason)
@@ -144,7 +151,7 @@ class DurableConsumer:
         """Seconds since the oldest message this process holds entered the stream (0: holds none)."""
         if not self._held:
             return 0.0
-        oldest = min(msg.metadata.timestamp for msg in list(self._held.values()))
+        oldest = min(held.msg.metadata.timestamp for held in list(self._held.values()))
         return max(0.0, (datetime.now(UTC) - oldest).total_seconds())
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -242,8 +249,7 @@ class DurableConsumer:
     async def process_batch(self, messages: list[Msg]) -> None:
         """Handle a fetched batch: all at once with the batch handler, else by key, groups in parallel."""
         for msg in messages:
-            self._held[msg.reply] = msg
-            self._alive_since[msg.reply] = time.monotonic()
+            self._held[msg.reply] = _Held(msg, time.monotonic())
             if msg.metadata.num_delivered > 1:
                 metrics.REDELIVERIES.labels(self._durable).inc()
         decoded = [(msg, self._decode(msg)) for msg in messages]
@@ -350,7 +356,7 @@ class DurableConsumer:
             raise
         except Exception:
             log.exception("could not record a rejection on %s; the message stays unacknowledged", msg.subject)
-            self._release(msg)
+            self._held.pop(msg.reply, None)
             await _quietly(msg.nak(delay=30.0))
             return
         metrics.REJECTED.labels(self._durable, reason_label(reason)).inc()
@@ -359,14 +365,10 @@ class DurableConsumer:
     async def _ack(self, msg: Msg, processed: bool = True) -> None:
         """Acknowledge a message whose effect is committed. If the ack is lost (the bus is away),
         the message comes back and its handler, being idempotent, changes nothing."""
-        self._release(msg)
+        self._held.pop(msg.reply, None)
         await _quietly(msg.ack())
         if processed:
             self._processed.inc()
-
-    def _release(self, msg: Msg) -> None:
-        self._held.pop(msg.reply, None)
-        self._alive_since.pop(msg.reply, None)
 
     async def _keep_alive(self) -> None:
         """Tell JetStream that messages held for a while are still being worked on, well within the
@@ -375,15 +377,11 @@ class DurableConsumer:
         while True:
             await asyncio.sleep(self._ack_wait / 4)
             now = time.monotonic()
-            due = [
-                msg
-                for reply, msg in list(self._held.items())
-                if now - self._alive_since.get(reply, now) >= self._ack_wait / 3
-            ]
+            due = [held for held in list(self._held.values()) if now - held.alive_since >= self._ack_wait / 3]
+            for held in due:
+                held.alive_since = now
             if due:
-                for msg in due:
-                    self._alive_since[msg.reply] = now
-                await asyncio.gather(*(msg.in_progress() for msg in due), return_exceptions=True)
+                await asyncio.gather(*(held.msg.in_progress() for held in due), return_exceptions=True)
             age.set(self.backlog_age())
 
     async def _watch(self) -> None:

@@ -86,6 +86,8 @@ def dependency_of(exc: BaseException) -> str | None:
         # reached that way (NATS, the mail server, the SMS provider and HIN fail with their own
         # types or as ServiceUnavailable).
         return DATABASE
+    if exc.__cause__ is not None:
+        return dependency_of(exc.__cause__)  # a failure that wraps an outage is one
     return None
 
 
@@ -171,26 +173,17 @@ class Outages:
 
 
 async def periodically(work: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
-    """Run `work` every `every_seconds` for the life of the process; a pass that fails for an outage
-    is logged with the outage (once), any other failure with its traceback; the next pass tries again."""
-    failing_on: str | None = None
+    """Run `work` every `every_seconds` for the life of the process; a pass that meets an outage
+    waits it out (logged once), any other failure is logged with its traceback and the next pass
+    tries again."""
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            await work()
+            await OUTAGES.retry(work)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            dependency = dependency_of(exc)
-            if dependency is None:
-                log.exception("%s failed; trying again in %.0f s", what, every_seconds)
-            else:
-                OUTAGES.failing(dependency, exc)
-                failing_on = dependency
-        else:
-            if failing_on is not None:
-                OUTAGES.working(failing_on)
-                failing_on = None
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", what, every_seconds)
 
 
 OUTAGES = Outages()

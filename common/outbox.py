@@ -21,7 +21,7 @@ from common.db import Connection, fetch_one
 
 from . import metrics
 from .codec import encode
-from .outages import OUTAGES, dependency_of
+from .outages import OUTAGES
 
 log = logging.getLogger(__name__)
 
@@ -96,28 +96,16 @@ class OutboxRelay:
             _ENQUEUED.reset(token)
 
     async def run(self) -> None:
-        failures = 0
-        failing_on: str | None = None
         while True:
             try:
-                published = await self.relay_batch()
+                # NATS or the database away: the rows stay, and the outage is waited out (logged once).
+                published = await OUTAGES.retry(self.relay_batch)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # NATS, a stream or the database down: keep the rows, retry with backoff.
-                failures += 1
-                failing_on = dependency_of(exc.cause if isinstance(exc, OutboxStuck) else exc)
-                if failing_on is not None:
-                    OUTAGES.failing(failing_on, exc)  # logged once for the whole outage
-                else:
-                    log.warning(
-                        "outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__
-                    )
-                await asyncio.sleep(min(2.0, 0.1 * 2**failures))
+            except Exception as exc:  # not an outage (a stream missing…): said, and tried again
+                log.warning("outbox relay: %s, retrying", exc if isinstance(exc, OutboxStuck) else type(exc).__name__)
+                await asyncio.sleep(2.0)
                 continue
-            failures = 0
-            if failing_on is not None:
-                OUTAGES.working(failing_on)
-                failing_on = None
             if published < BATCH:
                 try:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
@@ -151,16 +139,13 @@ class OutboxRelay:
         failed = len(rows) - len(published)
         if failed:
             first = next(result for result in results if isinstance(result, BaseException))
-            raise OutboxStuck(f"{failed} of {len(rows)} messages not published ({type(first).__name__})", first)
+            raise OutboxStuck(f"{failed} of {len(rows)} messages not published ({type(first).__name__})") from first
         return len(rows)
 
 
 class OutboxStuck(Exception):
-    """Some messages could not be published this round; they stay in the outbox."""
-
-    def __init__(self, message: str, cause: BaseException) -> None:
-        super().__init__(message)
-        self.cause = cause
+    """Some messages could not be published this round; they stay in the outbox (its cause is
+    the first failure: an outage when the bus is away)."""
 
 
 async def watch_outbox(pool: asyncpg.Pool, waiting: str, label: str, every_seconds: float = 5.0) -> None:

@@ -104,7 +104,6 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
     consumers: list[DurableConsumer] = field(default_factory=list)
-    database_ok: bool = True  # as the last readiness check found it
     set_up: bool = False  # its streams, endpoints and consumers are in place
     stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Graceful stops of the service's own loops (an email sender…), run with the consumers'."""
@@ -151,20 +150,20 @@ class Runtime:
         """Ready: the database answered the last check, the bus is connected, no backlog older than the limit."""
         limit = self.settings.operations.ready_max_backlog_seconds
         oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
-        database_ok = self.database_ok and not OUTAGES.seconds(DATABASE)
         waiting = [consumer.name for consumer in self.consumers if not consumer.running]
         checks = {
             "start-up": "ok" if self.set_up else "setting up",
             "consumers": "ok" if not waiting else f"not consuming yet: {', '.join(waiting)}",
-            DATABASE: "ok" if database_ok else "unavailable",
+            DATABASE: "unavailable" if OUTAGES.seconds(DATABASE) else "ok",
             BUS: "ok" if self.nc.is_connected else "unavailable",
             "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
         }
         ready = all(state == "ok" for state in checks.values())
         return ready, checks
 
-    async def check_database(self) -> bool:
-        """One query with a short deadline; the result feeds readiness and the outage log."""
+    async def check_database(self) -> None:
+        """One query with a short deadline: the database's outage begins or ends with it (and
+        readiness follows), even while nothing else asks the database."""
         try:
             async with asyncio.timeout(2.0):
                 async with self.pool.acquire() as conn:
@@ -173,11 +172,8 @@ class Runtime:
             raise
         except Exception as exc:
             OUTAGES.failing(dependency_of(exc) or DATABASE, exc)
-            self.database_ok = False
-            return False
-        OUTAGES.working(DATABASE)
-        self.database_ok = True
-        return True
+        else:
+            OUTAGES.working(DATABASE)
 
     async def add_endpoints(self, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
         """Register request/reply endpoints on their subjects (`<service>.…`), shared by all copies."""
@@ -330,7 +326,6 @@ async def _start(
     stack.push_async_callback(_step, "finish the work in hand", runtime.finish_work)
 
     async def health(_: HealthCheck) -> Health:
-        await runtime.check_database()
         ready, checks = runtime.readiness()
         return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
 
@@ -344,7 +339,6 @@ async def _start(
 
 
 async def _check_database_forever(runtime: Runtime, every_seconds: float = 1.0) -> None:
-    """Readiness and the outage log follow the database even while nothing else asks it."""
     while True:
         await runtime.check_database()
         await asyncio.sleep(every_seconds)

@@ -475,12 +475,8 @@ class Stack:
         """Stop `key` with SIGTERM (it finishes what it took), start it again as it was, wait until
         it is ready: one step of a rolling restart."""
         process = self.processes.pop(key)  # out of the supervisor's sight while it stops on purpose
-        process.terminate()
-        try:  # in a thread: the event loop (a drill's load) goes on while it stops
-            await asyncio.to_thread(process.wait, 30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            await asyncio.to_thread(process.wait)
+        # In a thread: the event loop (a drill's load) goes on while it stops.
+        await asyncio.to_thread(_end, process, signal.SIGTERM, 30)
         self.restart(key)
         await self.wait_ready([key], timeout)
 
@@ -539,14 +535,7 @@ class Stack:
     def stop_process(self, key: str, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
         """Send `sig` to a process and wait for it to exit (SIGKILL after `timeout`)."""
         process = self.processes.pop(key, None)
-        if process is None or process.poll() is not None:
-            return None if process is None else process.returncode
-        process.send_signal(sig)
-        try:
-            return process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+        return None if process is None else _end(process, sig, timeout)
 
     def stop_all(self) -> None:
         """Stop the gateway first, then the services together, the sink, and NATS and PostgreSQL last."""
@@ -566,3 +555,15 @@ class Stack:
         if self._postgres is not None:
             self._postgres._cleanup()
             self._postgres = None
+
+
+def _end(process: subprocess.Popen[bytes], sig: int, timeout: float) -> int:
+    """Send `sig` to a running process and wait for it to exit (SIGKILL after `timeout`)."""
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(sig)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()

@@ -76,8 +76,6 @@ async def measured(request: web.Request, handler: Handler) -> web.StreamResponse
         status = exc.status
         raise
     finally:
-        if status < 500 and OUTAGES.seconds(SERVICES):
-            OUTAGES.working(SERVICES)  # pages answered again: the outage that failed them is over
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
         if route not in STREAMS:
@@ -107,9 +105,15 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Translate each error into its HTTP answer, once; nothing below this raises to the client."""
+    """Translate each error into its HTTP answer, once; nothing below this raises to the client.
+
+    A page the services could not answer starts an outage of them (logged once); the next page
+    they answer ends it."""
     try:
-        return await handler(request)
+        response = await handler(request)
+        if OUTAGES.seconds(SERVICES):
+            OUTAGES.working(SERVICES)
+        return response
     except Unauthenticated:
         return _back_to_login(request)
     except FormRefused:

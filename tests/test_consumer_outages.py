@@ -75,6 +75,16 @@ def test_what_an_outage_is(exc: Exception, dependency: str) -> None:
     assert dependency_of(exc) == dependency
 
 
+def test_a_failure_caused_by_an_outage_is_one() -> None:
+    try:
+        try:
+            raise nats.errors.NoServersError()
+        except nats.errors.Error as cause:
+            raise RuntimeError("2 of 9 messages not published") from cause
+    except RuntimeError as wrapped:
+        assert dependency_of(wrapped) == BUS
+
+
 @pytest.mark.parametrize(
     "exc",
     [

@@ -167,16 +167,14 @@ class EmailSender:
             await self._refused(email)
             return
         except MailInDoubt:
-            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
-            await self._record(store.email_in_doubt, email)
+            await self._in_doubt(email)
             return
         except ServiceUnavailable as exc:
             await self._deferred(email, exc)
             return
         except Exception:
             log.exception("handing an email over failed: in doubt, not sent again")
-            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
-            await self._record(store.email_in_doubt, email)
+            await self._in_doubt(email)
             return
         OUTAGES.working(MAIL_SERVER)
         metrics.NOTIFICATIONS_SENT.labels("email", email.kind).inc()
@@ -198,6 +196,10 @@ class EmailSender:
     async def _refused(self, email: store.Email) -> None:
         metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
         await self._record(store.email_refused, email)
+
+    async def _in_doubt(self, email: store.Email) -> None:
+        metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
+        await self._record(store.email_in_doubt, email)
 
     async def _deferred(self, email: store.Email, exc: BaseException) -> None:
         OUTAGES.failing(MAIL_SERVER, exc)

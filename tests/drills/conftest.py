@@ -66,6 +66,7 @@ async def start_drilled(tmp: pytest.TempPathFactory, nats_nodes: int = 1) -> tup
 async def stop_drilled(drilled: Drilled, watching: asyncio.Task[None]) -> None:
     watching.cancel()
     await asyncio.gather(watching, return_exceptions=True)
+    await drilled.ledger.close()
     await drilled.physicians.close()
     await drilled.hospital.close()
     await drilled.ops.close()

@@ -140,14 +140,19 @@ class Ledger:
     def __init__(self, stack: Stack) -> None:
         self._dsn = with_database(stack.admin_database_url, stack.config.database)
         self._outbox = stack.outbox_dir
+        self._pool: asyncpg.Pool | None = None
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        """One query on a fresh connection (the database may have just come back)."""
-        conn = await asyncpg.connect(self._dsn)
-        try:
+        """One query. The pool keeps no idle connection it must have (min_size 0) and drops one the
+        database cut: after an outage the next query opens a new one."""
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=0, max_size=2)
+        async with self._pool.acquire() as conn:
             return await conn.fetch(query, *args)
-        finally:
-            await conn.close()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
 
     async def deliveries(self, document_ids: list[str]) -> Counter[str]:
         rows = await self._fetch(
