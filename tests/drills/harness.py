@@ -197,29 +197,52 @@ class Ledger:
 
 
 async def delivered_events(nc: NATS, document_ids: set[str]) -> Counter[str]:
-    """`portal.documents.delivered` for these documents, as the hospital reads them from PORTAL."""
+    """`portal.documents.delivered` for these documents, as the hospital reads them from PORTAL.
+
+    As a hospital consumer would, it rides out a cluster that answers slowly (a node just died):
+    creating the consumer is tried again, and reading ends when the consumer has nothing pending,
+    not at the first empty fetch."""
     js = nc.jetstream()
-    subscription = await js.pull_subscribe(
-        contract.DELIVERED,
-        stream=contract.STREAM_PORTAL,
-        config=ConsumerConfig(
-            name=f"hospital-drill-{uuid.uuid4().hex[:8]}",
-            deliver_policy=DeliverPolicy.ALL,
-            ack_policy=AckPolicy.NONE,
-            inactive_threshold=30.0,
-        ),
-    )
+
+    async def subscribe() -> Any:
+        try:
+            return await js.pull_subscribe(
+                contract.DELIVERED,
+                stream=contract.STREAM_PORTAL,
+                config=ConsumerConfig(
+                    name=f"hospital-drill-{uuid.uuid4().hex[:8]}",
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_policy=AckPolicy.NONE,
+                    inactive_threshold=30.0,
+                    num_replicas=1,
+                    mem_storage=True,
+                ),
+            )
+        except NatsTimeout:
+            return None
+
+    subscription = await eventually(subscribe, timeout=60, what="a consumer of portal.documents.delivered")
     seen: Counter[str] = Counter()
+    deadline = time.monotonic() + 120
     try:
         while True:
+            if time.monotonic() > deadline:
+                raise AssertionError("portal.documents.delivered not read to its end within 120 s")
             try:
                 batch = await subscription.fetch(1000, timeout=1.0)
             except NatsTimeout:
-                break
+                batch = []
             for msg in batch:
                 document_id = json.loads(msg.data)["document_id"]
                 if document_id in document_ids:
                     seen[document_id] += 1
+            if not batch:
+                try:
+                    info = await subscription.consumer_info()
+                except NatsTimeout:
+                    continue
+                if info.num_pending == 0:
+                    break
     finally:
         await subscription.unsubscribe()
     return seen
