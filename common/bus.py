@@ -1,11 +1,11 @@
-"""Bus helpers: connecting, typed request/reply endpoints, typed calls."""
+"""Bus helpers: connecting, answering declared endpoints (`Handlers`), calling them (`call`)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import nats
 from nats.aio.client import Client as NATS
@@ -16,18 +16,14 @@ from pydantic import BaseModel
 
 from . import metrics
 from .codec import MalformedMessage, Written, decode, encode
-from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, Unauthenticated, error_from_code
+from .contracts.base import Endpoint, Rep, Req, SignedEndpoint
+from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, error_from_code
 from .outages import BUS, DATABASE, OUTAGES, dependency_of
 from .settings import BusSettings
 from .tokens import HEADER, Caller, InvalidToken, TokenVerifier
 
 log = logging.getLogger(__name__)
 
-Req = TypeVar("Req", bound=BaseModel)
-Resp = TypeVar("Resp", bound=BaseModel)
-
-HandlerTable = dict[str, tuple[Callable[..., Awaitable[Any]], type[BaseModel]]]
-"""A service's request subjects, each with its handler and the model of its request."""
 
 ERROR_CODE_HEADER = "Nats-Service-Error-Code"
 ERROR_HEADER = "Nats-Service-Error"
@@ -89,98 +85,120 @@ async def _respond_error(request: Request, error: DomainError) -> None:
     await request.respond_error(error.code, error.description)
 
 
-def endpoint(
-    handler: Callable[[Req], Awaitable[Resp]],
-    request_model: type[Req],
-) -> Callable[[Request], Awaitable[None]]:
-    """Wrap a handler taking a typed request into a micro endpoint handler."""
-
-    async def handle(request: Request) -> None:
-        await _dispatch(request, request_model, lambda message: handler(message))
-
-    return handle
+D = TypeVar("D")
+MicroHandler = Callable[[Request], Awaitable[None]]
 
 
-def authenticated_endpoint(
-    handler: Callable[[Req, Caller], Awaitable[Resp | Written[Resp]]],
-    request_model: type[Req],
-    verifier: TokenVerifier,
-    refusal: type[DomainError] = Unauthenticated,
-) -> Callable[[Request], Awaitable[None]]:
-    """Like `endpoint`, but the caller is proven by the token in the message's header.
+class Handlers(Generic[D]):
+    """A service's request subjects, each declared endpoint bound to its handler.
 
-    `refusal` is what a missing or bad token gets: services whose resources must not be
-    enumerable answer NotFound, exactly as for a resource that is not the caller's.
+    Every handler receives the request (already validated as the endpoint's type), the caller for
+    a signed endpoint (proven by the token in the header), and the service's `deps`. A handler
+    whose types do not match its endpoint's is a type error.
     """
 
-    async def handle(request: Request) -> None:
+    def __init__(self, deps: D, verifier: TokenVerifier | None = None) -> None:
+        self._deps = deps
+        self._verifier = verifier
+        self.endpoints: dict[str, MicroHandler] = {}
+        self._outages_seen: set[str] = set()  # outages that requests found, ended by one going through
+
+    @overload
+    def add(self, endpoint: Endpoint[Req, Rep], handler: Callable[[Req, D], Awaitable[Rep | Written[Rep]]]) -> None: ...
+
+    @overload
+    def add(
+        self, endpoint: SignedEndpoint[Req, Rep], handler: Callable[[Req, Caller, D], Awaitable[Rep | Written[Rep]]]
+    ) -> None: ...
+
+    def add(self, endpoint: Endpoint[Any, Any] | SignedEndpoint[Any, Any], handler: Callable[..., Any]) -> None:
+        if endpoint.subject in self.endpoints:
+            raise ValueError(f"{endpoint.subject} has a handler already")
+        deps, model = self._deps, endpoint.request
+        if isinstance(endpoint, SignedEndpoint):
+            verifier, refusal = self._verifier, endpoint.refusal
+            if verifier is None:
+                raise ValueError(f"{endpoint.subject} is signed: its service needs a token verifier")
+
+            async def handle_signed(request: Request) -> None:
+                try:
+                    caller = verifier.verify((request.headers or {}).get(HEADER))
+                except InvalidToken:
+                    await _respond_error(request, refusal())
+                    return
+                await self._dispatch(request, model, lambda message: handler(message, caller, deps))
+
+            self.endpoints[endpoint.subject] = handle_signed
+        else:
+
+            async def handle(request: Request) -> None:
+                await self._dispatch(request, model, lambda message: handler(message, deps))
+
+            self.endpoints[endpoint.subject] = handle
+
+    async def _dispatch(
+        self, request: Request, model: type[BaseModel], run: Callable[[Any], Awaitable[BaseModel | Written[Any]]]
+    ) -> None:
+        started = time.perf_counter()
         try:
-            caller = verifier.verify((request.headers or {}).get(HEADER))
-        except InvalidToken:
-            await _respond_error(request, refusal())
+            await self._answer(request, model, run)
+        finally:
+            metrics.REQUEST_SECONDS.labels(request.subject).observe(time.perf_counter() - started)
+
+    async def _answer(
+        self, request: Request, model: type[BaseModel], run: Callable[[Any], Awaitable[BaseModel | Written[Any]]]
+    ) -> None:
+        try:
+            message = decode(model, request.data)
+        except MalformedMessage as exc:
+            await _respond_error(request, InvalidRequest(exc.reason))
             return
-        await _dispatch(request, request_model, lambda message: handler(message, caller))
-
-    return handle
-
-
-async def _dispatch(
-    request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel | Written[Any]]]
-) -> None:
-    started = time.perf_counter()
-    try:
-        await _answer(request, model, run)
-    finally:
-        metrics.REQUEST_SECONDS.labels(request.subject).observe(time.perf_counter() - started)
-
-
-async def _answer(
-    request: Request, model: type[Req], run: Callable[[Req], Awaitable[BaseModel | Written[Any]]]
-) -> None:
-    try:
-        message = decode(model, request.data)
-    except MalformedMessage as exc:
-        await _respond_error(request, InvalidRequest(exc.reason))
-        return
-    try:
-        result = await run(message)
-    except DomainError as exc:
-        await _respond_error(request, exc)
-        return
-    except Exception as exc:
-        dependency = dependency_of(exc)
-        if dependency is not None:
-            # An outage: logged once for all the requests it fails, and the caller may try again.
-            OUTAGES.failing(dependency, exc)
-            if dependency != DATABASE:  # the database's own check ends that one (common/service.py)
-                _marked_by_requests.add(dependency)
-            await _respond_error(request, ServiceUnavailable())
+        try:
+            result = await run(message)
+        except DomainError as exc:
+            await _respond_error(request, exc)
             return
-        # Never send an exception's text to a caller: it may hold data. Log it here, once.
-        log.exception("unexpected error on %s", request.subject)
-        await _respond_error(request, InternalError())
-        return
-    if _marked_by_requests:  # a request went through again: the outage that failed the others is over
-        for dependency in _marked_by_requests:
-            OUTAGES.working(dependency)
-        _marked_by_requests.clear()
-    await request.respond(encode(result))
+        except Exception as exc:
+            dependency = dependency_of(exc)
+            if dependency is not None:
+                # An outage: logged once for all the requests it fails, and the caller may try again.
+                OUTAGES.failing(dependency, exc)
+                if dependency != DATABASE:  # the database's own check ends that one (common/service.py)
+                    self._outages_seen.add(dependency)
+                await _respond_error(request, ServiceUnavailable())
+                return
+            # Never send an exception's text to a caller: it may hold data. Log it here, once.
+            log.exception("unexpected error on %s", request.subject)
+            await _respond_error(request, InternalError())
+            return
+        if self._outages_seen:  # a request went through again: the outage that failed the others is over
+            for dependency in self._outages_seen:
+                OUTAGES.working(dependency)
+            self._outages_seen.clear()
+        await request.respond(encode(result))
 
 
-_marked_by_requests: set[str] = set()
-"""Outages that requests found (and that a request going through again ends)."""
+@overload
+async def call(nc: NATS, endpoint: Endpoint[Req, Rep], message: Req, *, timeout: float = 5.0) -> Rep: ...
+
+
+@overload
+async def call(
+    nc: NATS, endpoint: SignedEndpoint[Req, Rep], message: Req, *, token: str, timeout: float = 5.0
+) -> Rep: ...
 
 
 async def call(
     nc: NATS,
-    subject: str,
+    endpoint: Endpoint[Any, Any] | SignedEndpoint[Any, Any],
     message: BaseModel,
-    response_model: type[Resp],
     *,
     token: str | None = None,
     timeout: float = 5.0,
-) -> Resp:
-    """Send a typed request and return the typed answer, or raise the service's domain error."""
+) -> Any:
+    """Send a typed request and return the typed answer, or raise the service's domain error.
+    A signed endpoint's call carries the caller's token in the header."""
+    subject = endpoint.subject
     headers = {HEADER: f"Bearer {token}"} if token else None
     try:
         reply = await nc.request(subject, encode(message), timeout=timeout, headers=headers)
@@ -191,7 +209,7 @@ async def call(
     if code:
         raise error_from_code(code, reply_headers.get(ERROR_HEADER, ""))
     try:
-        return decode(response_model, reply.data)
+        return decode(endpoint.reply, reply.data)
     except MalformedMessage as exc:
         log.error("malformed reply on %s: %s", subject, exc.reason)
         raise InternalError(f"malformed reply on {subject}") from None

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import nats.micro
@@ -23,13 +24,14 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.micro.request import Request
 from nats.micro.service import Service
-from pydantic import BaseModel
 
 from common.db import Connection
 
 from . import event_loop, metrics
-from .bus import call, connect, endpoint
+from .bus import Handlers, call, connect
 from .consumer import DurableConsumer
+from .contracts.base import Empty
+from .contracts.health import Health, check_health
 from .logs import configure_logging
 from .migrate import migrate
 from .outages import BUS, DATABASE, OUTAGES, dependency_of
@@ -39,19 +41,6 @@ from .settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
-
-
-class HealthCheck(BaseModel):
-    pass
-
-
-class Health(BaseModel):
-    """`<service>.health`: live (it answers), and whether it is ready to take work, with each check."""
-
-    service: str
-    status: str  # "ok" when ready, else "not_ready"
-    ready: bool
-    checks: dict[str, str]
 
 
 class InFlight:
@@ -136,7 +125,7 @@ class Runtime:
         waited = False
         while True:
             try:
-                await call(self.nc, f"{service}.health", HealthCheck(), Health, timeout=2.0)
+                await call(self.nc, check_health(service), Empty(), timeout=2.0)
                 break
             except Exception as exc:
                 if not waited:
@@ -175,10 +164,10 @@ class Runtime:
         else:
             OUTAGES.working(DATABASE)
 
-    async def add_endpoints(self, handlers: dict[str, Callable[[Request], Awaitable[None]]]) -> None:
+    async def add_endpoints(self, handlers: Handlers[Any]) -> None:
         """Register request/reply endpoints on their subjects (`<service>.…`), shared by all copies."""
         endpoints = self.micro.add_group(name=self.name)
-        for subject, handler in handlers.items():
+        for subject, handler in handlers.endpoints.items():
             name = subject.removeprefix(f"{self.name}.")
             await endpoints.add_endpoint(
                 name=name.replace(".", "_"), subject=name, handler=self.requests.concurrent(handler)
@@ -325,11 +314,13 @@ async def _start(
     stack.push_async_callback(_step, "stop background tasks", lambda: _cancel_all(runtime.tasks))
     stack.push_async_callback(_step, "finish the work in hand", runtime.finish_work)
 
-    async def health(_: HealthCheck) -> Health:
+    async def health(_: Empty, runtime: Runtime) -> Health:
         ready, checks = runtime.readiness()
         return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
 
-    await runtime.add_endpoints({f"{name}.health": endpoint(health, HealthCheck)})
+    own = Handlers(runtime)
+    own.add(check_health(name), health)
+    await runtime.add_endpoints(own)
     runtime.spawn(runtime.outbox.run(), "outbox relay")
     runtime.spawn(watch_outbox(pool, "outbox", "bus"), "outbox metrics")
     runtime.spawn(_check_database_forever(runtime), "database check")

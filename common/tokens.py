@@ -12,19 +12,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .contracts.base import Role
 from .recent import Recent
 
 ISSUER = "portal-identity"
 AUDIENCE = "portal-services"
 HEADER = "Authorization"
-
-Role = Literal["physician", "validator", "admin", "service_staff"]
 
 
 class InvalidToken(Exception):
@@ -69,6 +67,10 @@ class TokenIssuer:
         if caller.physician:
             claims["phy"] = caller.physician
         return jwt.encode(claims, self._key, algorithm="EdDSA"), expires
+
+    def verifier(self) -> TokenVerifier:
+        """What verifies this issuer's tokens: identity verifies its own callers as the others do."""
+        return TokenVerifier(self._key.public_key())
 
 
 class TokenVerifier:

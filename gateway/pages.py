@@ -10,7 +10,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.documents import COUNTERS, Empty, UnreadCounters
+from common.contracts.base import Empty
+from common.contracts.documents import COUNT_UNREAD, UnreadCounters
 from common.errors import DomainError
 
 from .csrf import form_token
@@ -66,9 +67,7 @@ async def unread_counters(request: web.Request) -> UnreadCounters | None:
     if session is None or session.account.role != "physician":
         return None
     try:
-        return await call(
-            bus_of(request), COUNTERS, Empty(), UnreadCounters, token=session.token, timeout=COUNTERS_TIMEOUT
-        )
+        return await call(bus_of(request), COUNT_UNREAD, Empty(), token=session.token, timeout=COUNTERS_TIMEOUT)
     except DomainError:
         return None  # the page itself still answers; its own call reports an unavailable service
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common.bus import call
-from common.contracts.identity import SESSION_RESOLVE, AccountSummary, ResolvedSession, SessionRef
+from common.contracts.identity import RESOLVE_SESSION, AccountSummary, ResolvedSession, SessionRef
 from common.errors import NotFound, Unauthenticated
 
 from .cookies import session_cookie_name
@@ -101,7 +101,7 @@ async def remembered_sessions(app: web.Application) -> AsyncIterator[None]:
     bus = app[BUS_KEY]
 
     async def ask(handle: str, touch: bool) -> ResolvedSession:
-        return await call(bus, SESSION_RESOLVE, SessionRef(session=handle, touch=touch), ResolvedSession)
+        return await call(bus, RESOLVE_SESSION, SessionRef(session=handle, touch=touch))
 
     memory = app[SESSION_MEMORY_KEY] = SessionMemory(ask)
     yield

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import aiohttp
 import asyncpg
@@ -28,6 +28,7 @@ from stdnum import ean
 
 from common.bus import call
 from common.contracts import documents, identity
+from common.contracts.base import Endpoint, Rep, Req, SignedEndpoint
 from common.errors import Unauthenticated
 from deploy import hospital_sim
 from deploy.stack import Stack
@@ -221,23 +222,31 @@ class Physicians:
             )
         return Physician(account_id, login, password, gln, mobile)
 
-    async def call(self, subject: str, message: BaseModel, model: type[M], token: str | None = None) -> M:
+    @overload
+    async def call(self, endpoint: Endpoint[Req, Rep], message: Req) -> Rep: ...
+
+    @overload
+    async def call(self, endpoint: SignedEndpoint[Req, Rep], message: Req, *, token: str) -> Rep: ...
+
+    async def call(self, endpoint: Any, message: BaseModel, *, token: str | None = None) -> Any:
+        """Ask a service on the gateway's connection, as the gateway does."""
         assert self.gateway is not None
-        return await call(self.gateway, subject, message, model, token=token)
+        if token is None:
+            return await call(self.gateway, endpoint, message)
+        return await call(self.gateway, endpoint, message, token=token)
 
     async def documents(self, token: str, **query: Any) -> documents.DocumentPage:
         """Mes documents as the physician with this token sees it."""
-        return await self.call(documents.LIST, documents.ListDocuments(**query), documents.DocumentPage, token)
+        return await self.call(documents.LIST_DOCUMENTS, documents.ListDocuments(**query), token=token)
 
     async def content(self, token: str, delivery_id: str, disposition: str = "view") -> bytes:
         """A document's whole content, chunk after chunk, as the gateway reads it."""
         data, offset = bytearray(), 0
         while True:
             chunk = await self.call(
-                documents.CONTENT,
+                documents.READ_CONTENT,
                 documents.GetContent(id=delivery_id, disposition=disposition, offset=offset),  # type: ignore[arg-type]
-                documents.ContentChunk,
-                token,
+                token=token,
             )
             data += base64.b64decode(chunk.data_b64)
             offset += documents.CHUNK_SIZE
@@ -249,9 +258,8 @@ class Physicians:
         """Password step; return the challenge handle and the code (from the SMS outbox, or the app)."""
         since = time.time_ns()
         challenge = await self.call(
-            identity.LOGIN_PASSWORD,
+            identity.LOG_IN_WITH_PASSWORD,
             identity.PasswordLogin(login=physician.login, password=physician.password),
-            identity.CodeChallenge,
         )
         if challenge.method == "sms":
             return challenge.challenge, await self.sms_code(physician.mobile, since)
@@ -271,9 +279,7 @@ class Physicians:
     async def alive(self, session: Session) -> bool:
         """Whether identity still resolves the session."""
         try:
-            await self.call(
-                identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
-            )
+            await self.call(identity.RESOLVE_SESSION, identity.SessionRef(session=session.secret))
         except Unauthenticated:
             return False
         return True
@@ -292,12 +298,8 @@ class Physicians:
         """Password, then the code: by SMS for a physician, from the authenticator app for staff
         (enrolled at the first login: the test keeps the app's secret)."""
         challenge, code = await self.ask_code(physician)
-        opened = await self.call(
-            identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
-        )
-        resolved = await self.call(
-            identity.SESSION_RESOLVE, identity.SessionRef(session=opened.session), identity.ResolvedSession
-        )
+        opened = await self.call(identity.LOG_IN_WITH_CODE, identity.CodeLogin(challenge=challenge, code=code))
+        resolved = await self.call(identity.RESOLVE_SESSION, identity.SessionRef(session=opened.session))
         return Session(opened.session, resolved.token)
 
 

@@ -18,39 +18,35 @@ from .web import SignIn
 
 async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physicians: Physicians) -> None:
     admin = await physicians.create(role="admin")
-    session = (await physicians.login(admin)).secret
+    session = (await physicians.login(admin)).token
     doctor = await physicians.create()
     doctor_session = await physicians.login(doctor)
 
     found = await physicians.call(
-        accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.login.upper()), accounts.AccountPage
+        accounts.SEARCH_ACCOUNTS, accounts.AccountSearch(text=doctor.login.upper()), token=session
     )
     assert [item.id for item in found.items] == [doctor.account_id] and found.total == 1
-    by_number = await physicians.call(
-        accounts.SEARCH, accounts.AccountSearch(session=session, text=doctor.gln), accounts.AccountPage
-    )
+    by_number = await physicians.call(accounts.SEARCH_ACCOUNTS, accounts.AccountSearch(text=doctor.gln), token=session)
     assert [item.number for item in by_number.items] == [f"gln:{doctor.gln}"]
-    wildcard = await physicians.call(
-        accounts.SEARCH, accounts.AccountSearch(session=session, text="%"), accounts.AccountPage
-    )
+    wildcard = await physicians.call(accounts.SEARCH_ACCOUNTS, accounts.AccountSearch(text="%"), token=session)
     assert wildcard.total == 0  # typed text, not a pattern
 
     off = await physicians.call(
-        accounts.SET_STATUS,
-        accounts.AccountStatus(session=session, id=doctor.account_id, active=False),
-        accounts.AccountListing,
+        accounts.SET_ACCOUNT_STATUS,
+        accounts.AccountStatus(id=doctor.account_id, active=False),
+        token=session,
     )
     assert off.status == "deactivated" and not await physicians.alive(doctor_session)  # every session ended at once
     with pytest.raises(Conflict):
         await physicians.call(
-            accounts.SET_STATUS,
-            accounts.AccountStatus(session=session, id=admin.account_id, active=False),
-            accounts.AccountListing,
+            accounts.SET_ACCOUNT_STATUS,
+            accounts.AccountStatus(id=admin.account_id, active=False),
+            token=session,
         )
     on = await physicians.call(
-        accounts.SET_STATUS,
-        accounts.AccountStatus(session=session, id=doctor.account_id, active=True),
-        accounts.AccountListing,
+        accounts.SET_ACCOUNT_STATUS,
+        accounts.AccountStatus(id=doctor.account_id, active=True),
+        token=session,
     )
     assert on.status == "active"
 
@@ -60,14 +56,12 @@ async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physic
             "UPDATE accounts SET locked_at = now(), failed_logins = 100 WHERE id = $1", uuid.UUID(doctor.account_id)
         )
     locked = await physicians.call(
-        accounts.SEARCH,
-        accounts.AccountSearch(session=session, locked_only=True, text=doctor.login),
-        accounts.AccountPage,
+        accounts.SEARCH_ACCOUNTS,
+        accounts.AccountSearch(locked_only=True, text=doctor.login),
+        token=session,
     )
     assert [item.locked for item in locked.items] == [True]
-    unlocked = await physicians.call(
-        accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing
-    )
+    unlocked = await physicians.call(accounts.UNLOCK_ACCOUNT, accounts.AccountRef(id=doctor.account_id), token=session)
     assert not unlocked.locked
     await physicians.age_sms_codes(doctor)
     assert (await physicians.login(doctor)).token
@@ -76,13 +70,11 @@ async def test_an_administrator_finds_deactivates_reactivates_and_unlocks(physic
 async def test_no_one_but_an_administrator_reaches_accounts(physicians: Physicians) -> None:
     validator, doctor = await physicians.create(role="validator"), await physicians.create()
     for someone in (validator, doctor):
-        session = (await physicians.login(someone)).secret
+        session = (await physicians.login(someone)).token
         with pytest.raises(NotFound):
-            await physicians.call(accounts.SEARCH, accounts.AccountSearch(session=session), accounts.AccountPage)
+            await physicians.call(accounts.SEARCH_ACCOUNTS, accounts.AccountSearch(), token=session)
         with pytest.raises(NotFound):
-            await physicians.call(
-                accounts.UNLOCK, accounts.AccountRef(session=session, id=doctor.account_id), accounts.AccountListing
-            )
+            await physicians.call(accounts.UNLOCK_ACCOUNT, accounts.AccountRef(id=doctor.account_id), token=session)
 
 
 async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> None:
@@ -124,9 +116,7 @@ async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: P
     doctor.password = temporary.group(1)
     await physicians.age_sms_codes(doctor)
     fresh = await physicians.login(doctor)
-    resolved = await physicians.call(
-        identity.SESSION_RESOLVE, identity.SessionRef(session=fresh.secret), identity.ResolvedSession
-    )
+    resolved = await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=fresh.secret))
     assert resolved.account.must_change_password
 
 
@@ -175,15 +165,13 @@ async def test_a_staff_member_who_lost_the_app_enrols_a_new_one(physicians: Phys
     assert done.status == 303 and not await physicians.alive(session)
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_PASSWORD,
+            identity.LOG_IN_WITH_PASSWORD,
             identity.PasswordLogin(login=staff.login, password=staff.password),
-            identity.CodeChallenge,
         )
     staff.password = await emailed_password(physicians.stack.outbox_dir, f"{staff.login}@cabinet.example.ch", since)
     challenge = await physicians.call(
-        identity.LOGIN_PASSWORD,
+        identity.LOG_IN_WITH_PASSWORD,
         identity.PasswordLogin(login=staff.login, password=staff.password),
-        identity.CodeChallenge,
     )
     assert challenge.method == "app_enrolment" and challenge.enrolment_uri  # a new app, a new secret
 
@@ -225,25 +213,21 @@ async def test_an_administrator_creates_a_staff_login_enrolled_and_changed_at_it
     staff = Physician(account_id="", login=login, password=password, gln="", mobile=mobile)
     session = await physicians.login(staff)  # the app is enrolled with the emailed password
     assert staff.app_secret
-    resolved = await physicians.call(
-        identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
-    )
+    resolved = await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=session.secret))
     assert resolved.account.role == "validator" and resolved.account.must_change_password
 
     since = time.time_ns()
     new_password = "une phrase de passe toute neuve"
     started = await physicians.call(
-        identity.PASSWORD_CHANGE_START,
-        identity.PasswordChangeStart(session=session.secret, current_password=password, new_password=new_password),
-        identity.CodeChallenge,
+        identity.START_PASSWORD_CHANGE,
+        identity.PasswordChangeStart(current_password=password, new_password=new_password),
+        token=session.token,
     )
     code = await physicians.sms_code(mobile, since)
     await physicians.call(
-        identity.PASSWORD_CHANGE_FINISH,
-        identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
-        identity.Empty,
+        identity.FINISH_PASSWORD_CHANGE,
+        identity.ChangeConfirmation(challenge=started.challenge, code=code),
+        token=session.token,
     )
-    resolved = await physicians.call(
-        identity.SESSION_RESOLVE, identity.SessionRef(session=session.secret), identity.ResolvedSession
-    )
+    resolved = await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=session.secret))
     assert not resolved.account.must_change_password

@@ -51,10 +51,9 @@ async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
     session = await physicians.login(doctor)
     page = await physicians.documents(session.token)
     await physicians.call(
-        documents.CONTENT,
+        documents.READ_CONTENT,
         documents.GetContent(id=page.items[0].id, disposition="download"),
-        documents.ContentChunk,
-        session.token,
+        token=session.token,
     )
 
     about_document = await _audited(portal_events, document_id, 2)  # delivered, downloaded
@@ -69,9 +68,8 @@ async def test_failed_login_is_audited(stack: Stack, portal_events: PortalEvents
     doctor = await physicians.create()
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_PASSWORD,
+            identity.LOG_IN_WITH_PASSWORD,
             identity.PasswordLogin(login=doctor.login, password="wrong-password!"),
-            identity.CodeChallenge,
         )
     [event] = await _audited(portal_events, doctor.account_id, 1)
     assert event["outcome"] != "0"

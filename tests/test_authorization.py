@@ -36,19 +36,22 @@ async def test_physician_cannot_list_or_open_another_physicians_document(
 
     page = await physicians.documents(bob_session.token)
     assert page.items == [] and page.total == 0
-    for subject, message, model in (
-        (documents.GET, documents.GetDocument(id=document_id), documents.DocumentSummary),
-        (documents.CONTENT, documents.GetContent(id=document_id, disposition="download"), documents.ContentChunk),
-    ):
-        with pytest.raises(NotFound) as refused:
-            await physicians.call(subject, message, model, bob_session.token)
-        assert refused.value.description == "not found"
+    with pytest.raises(NotFound) as refused:
+        await physicians.call(documents.GET_DOCUMENT, documents.GetDocument(id=document_id), token=bob_session.token)
+    assert refused.value.description == "not found"
+    with pytest.raises(NotFound) as refused:
+        await physicians.call(
+            documents.READ_CONTENT,
+            documents.GetContent(id=document_id, disposition="download"),
+            token=bob_session.token,
+        )
+    assert refused.value.description == "not found"
 
 
 async def _not_found_with(physicians: Physicians, token: str | None, document_id: str) -> str:
     with pytest.raises(NotFound) as refused:
         await physicians.call(
-            documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.ContentChunk, token
+            documents.READ_CONTENT, documents.GetContent(id=document_id, disposition="view"), token=token
         )
     return refused.value.description
 
@@ -72,6 +75,6 @@ async def test_forged_expired_or_missing_token_gets_the_same_not_found(
     assert answers == {"not found"}
     # and the genuine token does open it
     opened = await physicians.call(
-        documents.CONTENT, documents.GetContent(id=document_id, disposition="view"), documents.ContentChunk, valid
+        documents.READ_CONTENT, documents.GetContent(id=document_id, disposition="view"), token=valid
     )
     assert opened.media_type == "application/pdf"

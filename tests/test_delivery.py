@@ -32,7 +32,7 @@ async def test_designated_document_is_delivered_listed_and_read_byte_for_byte(
     assert str(item.patient_birth_date) == "1979-07-23"
 
     opened = await physicians.call(
-        documents.CONTENT, documents.GetContent(id=item.id, disposition="view"), documents.ContentChunk, session.token
+        documents.READ_CONTENT, documents.GetContent(id=item.id, disposition="view"), token=session.token
     )
     assert base64.b64decode(opened.data_b64) == content
     assert opened.media_type == "application/pdf"

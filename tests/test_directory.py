@@ -28,13 +28,13 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
             "UPDATE accounts SET family_name = $2 WHERE id = $1", uuid.UUID(pending_doctor.account_id), f"Müller-{tag}"
         )
     staff = await physicians.create(role="service_staff")
-    session = (await physicians.login(staff)).secret
+    session = (await physicians.login(staff)).token
 
     async def search(**criteria: object) -> list[str]:
         page = await physicians.call(
-            identity.DIRECTORY,
-            identity.DirectorySearch(session=session, **criteria),
-            identity.DirectoryPage,  # type: ignore[arg-type]
+            identity.SEARCH_DIRECTORY,
+            identity.DirectorySearch(**criteria),  # type: ignore[arg-type]
+            token=session,
         )
         return [item.id for item in page.items]
 
@@ -51,9 +51,7 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
     assert page.status == 200 and f"Müller-{tag} Élodie" in text and "Pédiatrie" in text
 
     doctor = await physicians.create()
-    doctor_session = (await physicians.login(doctor)).secret
+    doctor_session = (await physicians.login(doctor)).token
     with pytest.raises(NotFound):
-        await physicians.call(
-            identity.DIRECTORY, identity.DirectorySearch(session=doctor_session, text="mu"), identity.DirectoryPage
-        )
+        await physicians.call(identity.SEARCH_DIRECTORY, identity.DirectorySearch(text="mu"), token=doctor_session)
     assert (await (await sign_in(doctor)).get("/directory")).status == 404

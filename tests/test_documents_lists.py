@@ -11,6 +11,7 @@ import pytest
 from bench import physicians as bench_physicians
 from bench import seed_documents
 from common.contracts import documents
+from common.contracts.base import Empty
 from common.errors import NotFound
 from deploy import hospital_sim
 from services.documents import queries
@@ -69,26 +70,26 @@ async def test_read_state_counters_and_mes_patients(
     session = await physicians.login(doctor)
 
     async def counters() -> documents.UnreadCounters:
-        return await physicians.call(documents.COUNTERS, documents.Empty(), documents.UnreadCounters, session.token)
+        return await physicians.call(documents.COUNT_UNREAD, Empty(), token=session.token)
 
     assert await counters() == documents.UnreadCounters(documents=3, patients=2)
     items = {item.title: item for item in (await physicians.documents(session.token)).items}
     await physicians.content(session.token, items["R1"].id)  # opening marks it read
     await physicians.call(
-        documents.MARK, documents.MarkDocument(id=items["M1"].id, read=True), documents.Empty, session.token
+        documents.MARK_DOCUMENT, documents.MarkDocument(id=items["M1"].id, read=True), token=session.token
     )
     assert await counters() == documents.UnreadCounters(documents=1, patients=1)
     assert [i.title for i in (await physicians.documents(session.token, unread_only=True)).items] == ["M2"]
     await physicians.call(
-        documents.MARK, documents.MarkDocument(id=items["R1"].id, read=False), documents.Empty, session.token
+        documents.MARK_DOCUMENT, documents.MarkDocument(id=items["R1"].id, read=False), token=session.token
     )
     assert await counters() == documents.UnreadCounters(documents=2, patients=2)
 
-    patients = await physicians.call(documents.PATIENTS, documents.ListPatients(), documents.PatientPage, session.token)
+    patients = await physicians.call(documents.LIST_PATIENTS, documents.ListPatients(), token=session.token)
     assert [(p.name, p.documents, p.unread) for p in patients.items] == [("Rochat Élodie", 1, 1), ("Müller Jean", 2, 1)]
     assert patients.items[1].birth_date == date(1948, 11, 2)
     searched = await physicians.call(
-        documents.PATIENTS, documents.ListPatients(name="MULLER"), documents.PatientPage, session.token
+        documents.LIST_PATIENTS, documents.ListPatients(name="MULLER"), token=session.token
     )
     assert [p.name for p in searched.items] == ["Müller Jean"]
     muller_id = searched.items[0].id
@@ -118,19 +119,15 @@ async def test_tallies_agree_with_the_deliveries_they_count(
     listed = await physicians.documents(session.token, with_counters=True)
     assert (listed.total, listed.counters) == (3, documents.UnreadCounters(documents=3, patients=2))
     corrected = next(item for item in listed.items if item.corrected)
-    detail = await physicians.call(
-        documents.GET, documents.GetDocument(id=corrected.id), documents.DocumentDetail, session.token
-    )
+    detail = await physicians.call(documents.GET_DOCUMENT, documents.GetDocument(id=corrected.id), token=session.token)
     [earlier] = [version for version in detail.versions if not version.current]
     await physicians.content(session.token, earlier.id)  # an earlier version counts for nothing
     await physicians.content(session.token, corrected.id)
     await physicians.call(
-        documents.MARK, documents.MarkDocument(id=corrected.id, read=False), documents.Empty, session.token
+        documents.MARK_DOCUMENT, documents.MarkDocument(id=corrected.id, read=False), token=session.token
     )
     [other] = [item for item in listed.items if item.title == "Autre patient"]
-    await physicians.call(
-        documents.MARK, documents.MarkDocument(id=other.id, read=True), documents.Empty, session.token
-    )
+    await physicians.call(documents.MARK_DOCUMENT, documents.MarkDocument(id=other.id, read=True), token=session.token)
 
     counted = await documents_db.fetch(
         "SELECT patient_id, count(*) AS documents, count(*) FILTER (WHERE unread) AS unread, max(created_at) AS last "
@@ -143,7 +140,7 @@ async def test_tallies_agree_with_the_deliveries_they_count(
         uuid.UUID(doctor.account_id),
     )
     assert [dict(row) for row in tallied] == [dict(row) for row in counted]
-    patients = await physicians.call(documents.PATIENTS, documents.ListPatients(), documents.PatientPage, session.token)
+    patients = await physicians.call(documents.LIST_PATIENTS, documents.ListPatients(), token=session.token)
     assert sorted((p.name, p.documents, p.unread) for p in patients.items) == [
         ("Müller Jean", 2, 2),
         ("Rochat Élodie", 1, 0),
@@ -239,7 +236,7 @@ async def test_the_services_filter_follows_the_list(
     listed = await physicians.documents(session.token)  # from what the service remembers
     assert listed.services == ["Cardiologie"]
     await physicians.call(
-        documents.MARK, documents.MarkDocument(id=listed.items[0].id, read=True), documents.Empty, session.token
+        documents.MARK_DOCUMENT, documents.MarkDocument(id=listed.items[0].id, read=True), token=session.token
     )
     assert (await physicians.documents(session.token)).services == ["Cardiologie"]
     await _deliver(hospital, portal_events, doctor.gln, service="Radiologie")
@@ -255,12 +252,10 @@ async def test_profile_scopes_restrict_lists(
     await _deliver(hospital, portal_events, doctor.gln, title="Récent")
     session = await physicians.login(doctor)
     [old] = [item for item in (await physicians.documents(session.token)).items if item.title == "Ancien"]
-    await physicians.call(documents.MARK, documents.MarkDocument(id=old.id, read=True), documents.Empty, session.token)
+    await physicians.call(documents.MARK_DOCUMENT, documents.MarkDocument(id=old.id, read=True), token=session.token)
     assert [i.title for i in (await physicians.documents(session.token, scope="last_12_months")).items] == ["Récent"]
     assert [i.title for i in (await physicians.documents(session.token, scope="unread")).items] == ["Récent"]
-    recent = await physicians.call(
-        documents.PATIENTS, documents.ListPatients(scope="recent"), documents.PatientPage, session.token
-    )
+    recent = await physicians.call(documents.LIST_PATIENTS, documents.ListPatients(scope="recent"), token=session.token)
     assert recent.total == 1
 
 
@@ -295,12 +290,12 @@ async def test_undelivered_list_is_for_administrators_only(
     admin, doctor = await physicians.create(role="admin"), await physicians.create()
     admin_session, doctor_session = await physicians.login(admin), await physicians.login(doctor)
     query = documents.ListUndelivered(reason="not_final", service="Pédiatrie")
-    page = await physicians.call(documents.UNDELIVERED, query, documents.UndeliveredPage, admin_session.token)
+    page = await physicians.call(documents.LIST_UNDELIVERED, query, token=admin_session.token)
     item = next(i for i in page.items if i.document_id == sent["document"]["id"])
     assert (item.reason, item.title, item.service) == ("not_final", "Bilan", "Pédiatrie")
     assert "Pédiatrie" in page.services
     with pytest.raises(NotFound):
-        await physicians.call(documents.UNDELIVERED, query, documents.UndeliveredPage, doctor_session.token)
+        await physicians.call(documents.LIST_UNDELIVERED, query, token=doctor_session.token)
 
 
 async def test_a_patients_new_name_reaches_every_list(

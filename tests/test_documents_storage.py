@@ -33,7 +33,7 @@ async def _delivered_and_logged_in(hospital: Hospital, portal_events: PortalEven
 
 async def _detail(physicians: Physicians, token: str, delivery_id: str) -> documents.DocumentDetail:
     """A document's own page: its size and versions (a list shows neither)."""
-    return await physicians.call(documents.GET, documents.GetDocument(id=delivery_id), documents.DocumentDetail, token)
+    return await physicians.call(documents.GET_DOCUMENT, documents.GetDocument(id=delivery_id), token=token)
 
 
 async def test_50_mib_document_through_the_object_store_byte_for_byte(

@@ -74,12 +74,7 @@ async def test_first_login_of_a_personal_identity_creates_the_activated_account(
     # A known recipient from now on (F5.5): documents for this GLN are delivered.
     documents = await web.stack.connect_nats("documents")  # as the documents service asks
     try:
-        status = await call(
-            documents,
-            identity.PHYSICIAN_LOOKUP,
-            identity.PhysicianLookup(physician=f"gln:{gln}"),
-            identity.PhysicianStatus,
-        )
+        status = await call(documents, identity.LOOK_UP_PHYSICIAN, identity.PhysicianLookup(physician=f"gln:{gln}"))
     finally:
         await documents.close()
     assert status.known and status.activated
@@ -254,13 +249,9 @@ async def test_an_identity_without_its_names_or_email_opens_nothing(
 async def test_hin_logins_started_from_one_address_are_limited(physicians: Physicians, web: WebClient) -> None:
     address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
     for _ in range(20):
-        await physicians.call(
-            identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect
-        )
+        await physicians.call(identity.BEGIN_HIN_LOGIN, identity.HinBegin(browser="b" * 43, client_ip=address))
     with pytest.raises(TooManyRequests):
-        await physicians.call(
-            identity.HIN_BEGIN, identity.HinBegin(browser="b" * 43, client_ip=address), identity.HinRedirect
-        )
+        await physicians.call(identity.BEGIN_HIN_LOGIN, identity.HinBegin(browser="b" * 43, client_ip=address))
     oversized = await web.get("/login/hin/callback?state=abc&code=def", headers={"Cookie": "portal_hin=" + "x" * 200})
     assert oversized.status == 400  # a clear page, not an error
 

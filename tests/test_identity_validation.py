@@ -23,51 +23,47 @@ from .web import SignIn
 
 async def _submitted(physicians: Physicians) -> tuple[registration.RegistrationForm, str]:
     filled = form()
-    received = await physicians.call(
-        registration.SUBMIT, registration.RegistrationSubmission(form=filled), registration.RegistrationReceived
-    )
+    received = await physicians.call(registration.SUBMIT_REGISTRATION, registration.RegistrationSubmission(form=filled))
     return filled, received.reference
 
 
 async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -> None:
     filled, reference = await _submitted(physicians)
     validator = await physicians.create(role="validator")
-    session = (await physicians.login(validator)).secret
+    session = (await physicians.login(validator)).token
 
-    queue = await physicians.call(
-        registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue
-    )
+    queue = await physicians.call(registration.LIST_REQUESTS, registration.QueueQuery(), token=session)
     [mine] = [item for item in queue.items if item.reference == reference]
     assert mine.state == "submitted" and mine.number == f"gln:{filled.gln}"
-    ref = registration.RequestRef(session=session, id=mine.id)
+    ref = registration.RequestRef(id=mine.id)
 
     with pytest.raises(Conflict, match="not confirmed"):  # no signature before the mobile is confirmed
-        await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+        await physicians.call(registration.SIGN_VALIDATION, _signature(mine.id), token=session)
 
     since = time.time_ns()
-    sent = await physicians.call(registration.CONTROL_SMS, ref, registration.RequestDetail)
+    sent = await physicians.call(registration.SEND_CONTROL_SMS, ref, token=session)
     assert sent.control_sent_at is not None and sent.control_confirmed_at is None
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
     code = sms["body"].split("code ")[1][:6]
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            registration.CONTROL_CONFIRM,
-            registration.ControlCode(session=session, id=mine.id, code="000000" if code != "000000" else "111111"),
-            registration.RequestDetail,
+            registration.CONFIRM_CONTROL,
+            registration.ControlCode(id=mine.id, code="000000" if code != "000000" else "111111"),
+            token=session,
         )
     confirmed = await physicians.call(
-        registration.CONTROL_CONFIRM,
-        registration.ControlCode(session=session, id=mine.id, code=code),
-        registration.RequestDetail,
+        registration.CONFIRM_CONTROL,
+        registration.ControlCode(id=mine.id, code=code),
+        token=session,
     )
     assert confirmed.control_confirmed_at is not None
 
     with pytest.raises(Conflict, match="ID copy is missing"):
-        await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+        await physicians.call(registration.SIGN_VALIDATION, _signature(mine.id), token=session)
     with pytest.raises(InvalidRequest, match="not a PDF"):
         await keep_copy(physicians, session, mine.id, b"MZ\x90\x00 an executable")
     await keep_copy(physicians, session, mine.id)
-    kept = await physicians.call(registration.DETAIL, ref, registration.RequestDetail)
+    kept = await physicians.call(registration.GET_REQUEST, ref, token=session)
     assert (kept.id_copy_media_type, kept.id_copy_size) == ("application/pdf", len(ID_COPY))
     async with physicians.pool.acquire() as conn:  # type: ignore[union-attr]  # sealed at rest, part by part
         kept_parts = await conn.fetch(
@@ -80,18 +76,17 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     assert all(b"scan of an identity card" not in bytes(part["sealed"]) for part in kept_parts)
     with pytest.raises(InvalidRequest, match="exactly 512 KB"):  # parts are whole but the last
         await physicians.call(
-            registration.ID_COPY_PART,
+            registration.STORE_ID_COPY_PART,
             registration.IdCopyPart(
-                session=session,
                 id=mine.id,
                 upload=str(uuid.uuid4()),
                 seq=0,
                 data_b64=base64.b64encode(b"%PDF-short").decode(),
                 last=False,
             ),
-            registration.IdCopyReceived,
+            token=session,
         )
-    signed = await physicians.call(registration.SIGN, _signature(session, mine.id), registration.RequestDetail)
+    signed = await physicians.call(registration.SIGN_VALIDATION, _signature(mine.id), token=session)
     assert (signed.state, signed.check_method, signed.id_document_number) == ("validated", "video_call", "C1234567")
     assert signed.validator_name == "Anne Validatrice" and signed.validated_place == "Genève" and signed.validated_at
 
@@ -102,7 +97,7 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
         )
     assert b"C1234567" not in bytes(stored)
     waiting = await physicians.call(
-        registration.QUEUE, registration.QueueQuery(session=session, state="validated"), registration.RequestQueue
+        registration.LIST_REQUESTS, registration.QueueQuery(state="validated"), token=session
     )
     assert reference in {item.reference for item in waiting.items}
 
@@ -110,21 +105,16 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
 async def test_no_one_else_sees_a_request(physicians: Physicians) -> None:
     _, reference = await _submitted(physicians)
     validator = await physicians.create(role="validator")
-    validator_session = (await physicians.login(validator)).secret
-    queue = await physicians.call(
-        registration.QUEUE, registration.QueueQuery(session=validator_session), registration.RequestQueue
-    )
+    validator_session = (await physicians.login(validator)).token
+    queue = await physicians.call(registration.LIST_REQUESTS, registration.QueueQuery(), token=validator_session)
     request_id = next(item.id for item in queue.items if item.reference == reference)
     doctor = await physicians.create()
-    doctor_session = (await physicians.login(doctor)).secret
-    for wanted, model in (
-        (registration.QueueQuery(session=doctor_session), registration.RequestQueue),
-        (registration.RequestRef(session=doctor_session, id=request_id), registration.RequestDetail),
-        (registration.RequestRef(session="not a session", id=request_id), registration.RequestDetail),
-    ):
-        subject = registration.QUEUE if isinstance(wanted, registration.QueueQuery) else registration.DETAIL
+    doctor_session = (await physicians.login(doctor)).token
+    with pytest.raises(NotFound):
+        await physicians.call(registration.LIST_REQUESTS, registration.QueueQuery(), token=doctor_session)
+    for token in (doctor_session, "not a token"):
         with pytest.raises(NotFound):
-            await physicians.call(subject, wanted, model)
+            await physicians.call(registration.GET_REQUEST, registration.RequestRef(id=request_id), token=token)
 
 
 ID_COPY = b"%PDF-1.4\n" + b"scan of an identity card" * 40_000  # about 1 MB: two parts
@@ -136,22 +126,20 @@ async def keep_copy(physicians: Physicians, session: str, request_id: str, data:
     parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
     for seq, part in enumerate(parts):
         await physicians.call(
-            registration.ID_COPY_PART,
+            registration.STORE_ID_COPY_PART,
             registration.IdCopyPart(
-                session=session,
                 id=request_id,
                 upload=upload,
                 seq=seq,
                 data_b64=base64.b64encode(part).decode(),
                 last=seq == len(parts) - 1,
             ),
-            registration.IdCopyReceived,
+            token=session,
         )
 
 
-def _signature(session: str, request_id: str) -> registration.Validation:
+def _signature(request_id: str) -> registration.Validation:
     return registration.Validation(
-        session=session,
         id=request_id,
         check_method="video_call",
         id_document_number="C1234567",
@@ -228,30 +216,26 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
 async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -> None:
     filled, reference = await _submitted(physicians)
     validator = await physicians.create(role="admin")
-    session = (await physicians.login(validator)).secret
-    queue = await physicians.call(
-        registration.QUEUE, registration.QueueQuery(session=session), registration.RequestQueue
-    )
+    session = (await physicians.login(validator)).token
+    queue = await physicians.call(registration.LIST_REQUESTS, registration.QueueQuery(), token=session)
     request_id = next(item.id for item in queue.items if item.reference == reference)
     since = time.time_ns()
-    await physicians.call(
-        registration.CONTROL_SMS, registration.RequestRef(session=session, id=request_id), registration.RequestDetail
-    )
+    await physicians.call(registration.SEND_CONTROL_SMS, registration.RequestRef(id=request_id), token=session)
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
     code = sms["body"].split("code ")[1][:6]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for attempt in (wrong, wrong, "abcdé", wrong, wrong, code):  # a non-digit code is just wrong
         with pytest.raises(Unauthenticated):
             await physicians.call(
-                registration.CONTROL_CONFIRM,
-                registration.ControlCode(session=session, id=request_id, code=attempt),
-                registration.RequestDetail,
+                registration.CONFIRM_CONTROL,
+                registration.ControlCode(id=request_id, code=attempt),
+                token=session,
             )
 
 
 async def test_a_copy_kept_whole_before_parts_still_shows(physicians: Physicians, stack: Stack) -> None:
     """Copies kept before they were sealed part by part (one sealed whole) read as before."""
-    session = (await physicians.login(await physicians.create(role="validator"))).secret
+    session = (await physicians.login(await physicians.create(role="validator"))).token
     _, reference = await _submitted(physicians)
     assert physicians.pool is not None
     request_id = await physicians.pool.fetchval("SELECT id FROM registration_requests WHERE reference = $1", reference)
@@ -266,9 +250,9 @@ async def test_a_copy_kept_whole_before_parts_still_shows(physicians: Physicians
     data, offset = b"", 0
     while True:
         chunk = await physicians.call(
-            registration.ID_COPY_READ,
-            registration.IdCopyRead(session=session, id=str(request_id), offset=offset),
-            registration.IdCopyChunk,
+            registration.READ_ID_COPY,
+            registration.IdCopyRead(id=str(request_id), offset=offset),
+            token=session,
         )
         data += base64.b64decode(chunk.data_b64)
         offset = len(data)

@@ -13,18 +13,14 @@ from .portal import Physicians
 
 
 async def _code_login(physicians: Physicians, challenge: str, code: str) -> identity.SessionOpened:
-    return await physicians.call(
-        identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
-    )
+    return await physicians.call(identity.LOG_IN_WITH_CODE, identity.CodeLogin(challenge=challenge, code=code))
 
 
 async def test_right_code_opens_a_session(physicians: Physicians) -> None:
     doctor = await physicians.create()
     challenge, code = await physicians.ask_code(doctor)
     opened = await _code_login(physicians, challenge, code)
-    resolved = await physicians.call(
-        identity.SESSION_RESOLVE, identity.SessionRef(session=opened.session), identity.ResolvedSession
-    )
+    resolved = await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=opened.session))
     assert resolved.account.id == doctor.account_id
     assert opened.idle_timeout_seconds == 30 * 60
 
@@ -34,9 +30,7 @@ async def test_wrong_password_and_unknown_login_get_the_same_answer(physicians: 
     answers = []
     for login, password in ((doctor.login, "not-the-password"), ("nobody-" + doctor.login, doctor.password)):
         with pytest.raises(Unauthenticated) as refused:
-            await physicians.call(
-                identity.LOGIN_PASSWORD, identity.PasswordLogin(login=login, password=password), identity.CodeChallenge
-            )
+            await physicians.call(identity.LOG_IN_WITH_PASSWORD, identity.PasswordLogin(login=login, password=password))
         answers.append(refused.value.description)
     assert answers[0] == answers[1]
 
@@ -103,12 +97,8 @@ async def test_idle_session_expires_and_logout_ends_it(physicians: Physicians) -
             hashlib.sha256(first.secret.encode()).digest(),
         )
     with pytest.raises(Unauthenticated):
-        await physicians.call(
-            identity.SESSION_RESOLVE, identity.SessionRef(session=first.secret), identity.ResolvedSession
-        )
+        await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=first.secret))
 
-    await physicians.call(identity.SESSION_END, identity.SessionRef(session=second.secret), identity.Empty)
+    await physicians.call(identity.END_SESSION, identity.SessionRef(session=second.secret))
     with pytest.raises(Unauthenticated):
-        await physicians.call(
-            identity.SESSION_RESOLVE, identity.SessionRef(session=second.secret), identity.ResolvedSession
-        )
+        await physicians.call(identity.RESOLVE_SESSION, identity.SessionRef(session=second.secret))

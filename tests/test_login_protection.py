@@ -24,9 +24,8 @@ from .portal import Physician, Physicians, eventually
 
 async def _password(physicians: Physicians, login: str, password: str, client_ip: str = "") -> identity.CodeChallenge:
     return await physicians.call(
-        identity.LOGIN_PASSWORD,
+        identity.LOG_IN_WITH_PASSWORD,
         identity.PasswordLogin(login=login, password=password, client_ip=client_ip),
-        identity.CodeChallenge,
     )
 
 
@@ -147,9 +146,7 @@ async def test_at_most_three_sms_codes_in_15_minutes(physicians: Physicians) -> 
             uuid.UUID(doctor.account_id),
         )
     challenge, code = await physicians.ask_code(doctor)
-    opened = await physicians.call(
-        identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
-    )
+    opened = await physicians.call(identity.LOG_IN_WITH_CODE, identity.CodeLogin(challenge=challenge, code=code))
     assert opened.session
     assert hashlib.sha256(opened.session.encode()).digest()  # a session, as usual
 
@@ -162,9 +159,8 @@ async def test_wrong_second_factor_codes_count_towards_the_lock(physicians: Phys
     challenge, code = await physicians.ask_code(doctor)  # the right password does not restart the count...
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.LOGIN_CODE,
+            identity.LOG_IN_WITH_CODE,
             identity.CodeLogin(challenge=challenge, code=f"{(int(code) + 1) % 1_000_000:06d}"),
-            identity.SessionOpened,
         )
     async with physicians.pool.acquire() as conn:  # ...and a wrong code is the 100th failure
         assert await conn.fetchval(

@@ -15,7 +15,7 @@ from .portal import Physicians, latest_code, outbox_messages, random_mobile
 
 
 def test_only_mobile_numbers_are_accepted_and_kept_in_e164() -> None:
-    start = {"session": "s", "current_password": "p"}
+    start = {"current_password": "p"}
     assert identity.MobileChangeStart(**start, new_mobile="079 123 45 67").new_mobile == "+41791234567"
     assert identity.MobileChangeStart(**start, new_mobile="+33 6 12 34 56 78").new_mobile == "+33612345678"
     for wrong in ("022 372 33 11", "+41 79 123", "not a number"):  # a landline, too short, text
@@ -30,36 +30,34 @@ async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physi
 
     with pytest.raises(Unauthenticated):
         await physicians.call(
-            identity.MOBILE_CHANGE_START,
-            identity.MobileChangeStart(session=session.secret, current_password="not mine", new_mobile=new_mobile),
-            identity.CodeChallenge,
+            identity.START_MOBILE_CHANGE,
+            identity.MobileChangeStart(current_password="not mine", new_mobile=new_mobile),
+            token=session.token,
         )
     since = time.time_ns()
     started = await physicians.call(
-        identity.MOBILE_CHANGE_START,
-        identity.MobileChangeStart(session=session.secret, current_password=doctor.password, new_mobile=new_mobile),
-        identity.CodeChallenge,
+        identity.START_MOBILE_CHANGE,
+        identity.MobileChangeStart(current_password=doctor.password, new_mobile=new_mobile),
+        token=session.token,
     )
     code = await physicians.sms_code(doctor.mobile, since)  # on the number still in the physician's hands
     assert not outbox_messages(physicians.stack.outbox_dir, "sms", new_mobile, since)
     second = await physicians.call(
-        identity.MOBILE_CHANGE_FINISH,
-        identity.ChangeConfirmation(session=session.secret, challenge=started.challenge, code=code),
-        identity.CodeChallenge,
+        identity.CONFIRM_MOBILE_CHANGE,
+        identity.ChangeConfirmation(challenge=started.challenge, code=code),
+        token=session.token,
     )
     new_code = await physicians.sms_code(new_mobile, since)  # the new number works
     with pytest.raises(Unauthenticated):  # the first code does not confirm the second step
         await physicians.call(
-            identity.MOBILE_CHANGE_VERIFY,
-            identity.ChangeConfirmation(
-                session=session.secret, challenge=second.challenge, code=code if code != new_code else "000000"
-            ),
-            identity.Empty,
+            identity.VERIFY_NEW_MOBILE,
+            identity.ChangeConfirmation(challenge=second.challenge, code=code if code != new_code else "000000"),
+            token=session.token,
         )
     await physicians.call(
-        identity.MOBILE_CHANGE_VERIFY,
-        identity.ChangeConfirmation(session=session.secret, challenge=second.challenge, code=new_code),
-        identity.Empty,
+        identity.VERIFY_NEW_MOBILE,
+        identity.ChangeConfirmation(challenge=second.challenge, code=new_code),
+        token=session.token,
     )
     notices = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)
     assert "a été changé" in notices[-1]["body"]
@@ -67,8 +65,7 @@ async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physi
     await physicians.age_sms_codes(doctor)
     since = time.time_ns()
     await physicians.call(
-        identity.LOGIN_PASSWORD,
+        identity.LOG_IN_WITH_PASSWORD,
         identity.PasswordLogin(login=doctor.login, password=doctor.password),
-        identity.CodeChallenge,
     )
     assert latest_code(physicians.stack.outbox_dir, new_mobile, since) or await physicians.sms_code(new_mobile, since)

@@ -59,18 +59,18 @@ async def test_never_truncated_and_normalised_before_hashing() -> None:
 async def _change(physicians: Physicians, doctor: Physician, session: Session, current: str, new: str) -> str:
     """Start the change; return the challenge handle once its SMS arrived (the code is fetched later)."""
     started = await physicians.call(
-        identity.PASSWORD_CHANGE_START,
-        identity.PasswordChangeStart(session=session.secret, current_password=current, new_password=new),
-        identity.CodeChallenge,
+        identity.START_PASSWORD_CHANGE,
+        identity.PasswordChangeStart(current_password=current, new_password=new),
+        token=session.token,
     )
     return started.challenge
 
 
 async def _confirm(physicians: Physicians, session: Session, challenge: str, code: str) -> None:
     await physicians.call(
-        identity.PASSWORD_CHANGE_FINISH,
-        identity.ChangeConfirmation(session=session.secret, challenge=challenge, code=code),
-        identity.Empty,
+        identity.FINISH_PASSWORD_CHANGE,
+        identity.ChangeConfirmation(challenge=challenge, code=code),
+        token=session.token,
     )
 
 

@@ -54,9 +54,7 @@ def test_each_field_is_checked() -> None:
 
 
 async def _submit(physicians: Physicians, filled: registration.RegistrationForm) -> registration.RegistrationReceived:
-    return await physicians.call(
-        registration.SUBMIT, registration.RegistrationSubmission(form=filled), registration.RegistrationReceived
-    )
+    return await physicians.call(registration.SUBMIT_REGISTRATION, registration.RegistrationSubmission(form=filled))
 
 
 async def test_a_request_waits_in_the_queue_with_a_reference(physicians: Physicians) -> None:

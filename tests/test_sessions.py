@@ -9,6 +9,7 @@ import hashlib
 import pytest
 
 from common.contracts import identity
+from common.contracts.base import Empty
 from common.errors import NotFound
 
 from .portal import Physicians, Session
@@ -55,25 +56,15 @@ async def test_a_physician_sees_their_sessions_and_ends_another(physicians: Phys
     here, there = await physicians.login(doctor), await physicians.login(doctor)
     others = await physicians.login(someone)
 
-    listed = await physicians.call(
-        identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions
-    )
+    listed = await physicians.call(identity.LIST_SESSIONS, Empty(), token=here.token)
     assert len(listed.items) == 2 and [item.current for item in listed.items].count(True) == 1
     [theirs] = [item for item in listed.items if not item.current]
 
     with pytest.raises(NotFound):  # not someone else's session, and the same answer as a made-up one
-        await physicians.call(
-            identity.SESSIONS_END_ONE, identity.EndOneSession(session=others.secret, id=theirs.id), identity.Empty
-        )
+        await physicians.call(identity.END_OTHER_SESSION, identity.OtherSession(id=theirs.id), token=others.token)
     with pytest.raises(NotFound):
-        await physicians.call(
-            identity.SESSIONS_END_ONE, identity.EndOneSession(session=here.secret, id="not-a-session"), identity.Empty
-        )
-    await physicians.call(
-        identity.SESSIONS_END_ONE, identity.EndOneSession(session=here.secret, id=theirs.id), identity.Empty
-    )
+        await physicians.call(identity.END_OTHER_SESSION, identity.OtherSession(id="not-a-session"), token=here.token)
+    await physicians.call(identity.END_OTHER_SESSION, identity.OtherSession(id=theirs.id), token=here.token)
     assert await physicians.alive(here) and not await physicians.alive(there) and await physicians.alive(others)
-    listed = await physicians.call(
-        identity.SESSIONS_LIST, identity.SessionRef(session=here.secret), identity.OpenSessions
-    )
+    listed = await physicians.call(identity.LIST_SESSIONS, Empty(), token=here.token)
     assert [item.current for item in listed.items] == [True]

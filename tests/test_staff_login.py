@@ -17,16 +17,13 @@ from .portal import Physician, Physicians
 
 async def _password(physicians: Physicians, staff: Physician) -> identity.CodeChallenge:
     return await physicians.call(
-        identity.LOGIN_PASSWORD,
+        identity.LOG_IN_WITH_PASSWORD,
         identity.PasswordLogin(login=staff.login, password=staff.password),
-        identity.CodeChallenge,
     )
 
 
 async def _code(physicians: Physicians, challenge: str, code: str) -> identity.SessionOpened:
-    return await physicians.call(
-        identity.LOGIN_CODE, identity.CodeLogin(challenge=challenge, code=code), identity.SessionOpened
-    )
+    return await physicians.call(identity.LOG_IN_WITH_CODE, identity.CodeLogin(challenge=challenge, code=code))
 
 
 def _other(code: str) -> str:

@@ -13,21 +13,14 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from yarl import URL
 
-CATALOGUE = "identity.api.applications.catalogue"
-ENROL = "identity.api.applications.enrol"
-OPEN = "identity.api.applications.open"
-ADMIN_LIST = "identity.api.applications.admin.list"
-SAVE = "identity.api.applications.admin.save"
-DECIDE = "identity.api.applications.admin.decide"
-KEYS = "identity.api.applications.keys"
+from .base import Empty, Endpoint, Message, SignedEndpoint, hidden
 
 ASSERTION_SECONDS = 60
 SLUG_TAKEN = "another application already has this identifier"
 
-Secret = Field(min_length=1, max_length=1024)
 AppId = Field(min_length=1, max_length=64)
 Access = Literal["open", "enrol", "requested", "refused"]
 """A physician's access: can open it; may ask to enrol; asked, waiting; refused (may ask again)."""
@@ -46,11 +39,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ApplicationFields(_Message):
+class ApplicationFields(Message):
     """What an administrator says of an application."""
 
     slug: str = Field(description="its identifier: the assertion's audience (lower-case letters, digits, dashes)")
@@ -95,16 +84,15 @@ class CatalogueEntry(Application):
     access: Access
 
 
-class Catalogue(_Message):
+class Catalogue(Message):
     applications: list[CatalogueEntry]
 
 
-class ApplicationRef(_Message):
-    session: str = Secret
+class ApplicationRef(Message):
     id: str = AppId
 
 
-class Opening(_Message):
+class Opening(Message):
     """Where to post the assertion, and the assertion."""
 
     name: str
@@ -116,11 +104,10 @@ class Opening(_Message):
 class ApplicationSave(ApplicationFields):
     """An administrator creates (no id) or changes an application."""
 
-    session: str = Secret
     id: str | None = Field(default=None, max_length=64)
 
 
-class Enrolment(_Message):
+class Enrolment(Message):
     application_id: str
     application_name: str
     account_id: str
@@ -133,23 +120,30 @@ class Enrolment(_Message):
     decided_by_name: str | None = None
 
 
-class AdminCatalogue(_Message):
+class AdminCatalogue(Message):
     applications: list[Application]
     enrolments: list[Enrolment] = Field(description="waiting ones first, then the latest decisions")
 
 
-class SessionQuery(_Message):
-    session: str = Secret
-
-
-class Decision(_Message):
-    session: str = Secret
+class Decision(Message):
     application_id: str = AppId
     account_id: str = AppId
     grant: bool
 
 
-class PublicKeys(_Message):
+class PublicKeys(Message):
     """The JSON Web Key Set that verifies the assertions."""
 
     keys: list[dict[str, Any]]
+
+
+# A physician's (the token in the header).
+LIST_CATALOGUE = SignedEndpoint("identity.api.applications.catalogue", Empty, Catalogue)
+ENROL = SignedEndpoint("identity.api.applications.enrol", ApplicationRef, CatalogueEntry)
+OPEN_APPLICATION = SignedEndpoint("identity.api.applications.open", ApplicationRef, Opening)
+# Administrators'.
+LIST_FOR_ADMIN = hidden("identity.api.applications.admin.list", Empty, AdminCatalogue)
+SAVE_APPLICATION = hidden("identity.api.applications.admin.save", ApplicationSave, Application)
+DECIDE_ENROLMENT = hidden("identity.api.applications.admin.decide", Decision, Enrolment)
+# Anyone's: the keys that verify the assertions.
+GET_PUBLIC_KEYS = Endpoint("identity.api.applications.keys", Empty, PublicKeys)

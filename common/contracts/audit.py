@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .base import Message
+
 SUBJECT_PREFIX = "audit.record."
 
 Action = Literal[
@@ -72,9 +74,7 @@ class Entity(BaseModel):
     version: int | None = None
 
 
-class AuditRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class AuditRecord(Message):
     event_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     action: Action

@@ -11,15 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-LIST = "documents.api.list"
-PATIENTS = "documents.api.patients"
-GET = "documents.api.get"
-CONTENT = "documents.api.content"
-MARK = "documents.api.mark"
-COUNTERS = "documents.api.counters"
-UNDELIVERED = "documents.api.undelivered"
+from .base import Empty, Message, hidden
 
 DELIVERED_EVENT_PREFIX = "documents.events.delivered."
 """Core NATS, no payload worth reading: `documents.events.delivered.<account id>` after a delivery."""
@@ -38,11 +32,7 @@ PatientsScope = Literal["all", "with_unread", "recent"]
 OpaqueId = Field(min_length=1, max_length=64)
 
 
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ListDocuments(_Message):
+class ListDocuments(Message):
     """Mes documents, or one patient's documents (`patient`), newest first, with filters."""
 
     page: int = Field(default=1, ge=1, le=100_000)
@@ -58,7 +48,7 @@ class ListDocuments(_Message):
     with_counters: bool = Field(default=False, description="also answer the unread counters (spares a request)")
 
 
-class ListedDocument(_Message):
+class ListedDocument(Message):
     """A row of a documents list: what the list shows of a delivered version; `id` is the
     delivery's opaque id. A page carries 25 of them: nothing the list does not show."""
 
@@ -85,12 +75,12 @@ class DocumentSummary(ListedDocument):
     size: int
 
 
-class UnreadCounters(_Message):
+class UnreadCounters(Message):
     documents: int
     patients: int
 
 
-class DocumentPage(_Message):
+class DocumentPage(Message):
     items: list[ListedDocument]
     total: int
     page: int
@@ -99,14 +89,14 @@ class DocumentPage(_Message):
     counters: UnreadCounters | None = None
 
 
-class ListPatients(_Message):
+class ListPatients(Message):
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=25, ge=1, le=100)
     scope: PatientsScope = "all"
     name: str | None = Field(default=None, min_length=1, max_length=100, description="ignores case and accents")
 
 
-class PatientSummary(_Message):
+class PatientSummary(Message):
     id: str
     name: str
     birth_date: date
@@ -115,25 +105,25 @@ class PatientSummary(_Message):
     last_document_at: datetime
 
 
-class PatientPage(_Message):
+class PatientPage(Message):
     items: list[PatientSummary]
     total: int
     page: int
     per_page: int
 
 
-class GetDocument(_Message):
+class GetDocument(Message):
     id: str = OpaqueId
 
 
-class DocumentDetail(_Message):
+class DocumentDetail(Message):
     """A document with every version the physician received, newest first."""
 
     document: DocumentSummary
     versions: list[DocumentSummary]
 
 
-class GetContent(_Message):
+class GetContent(Message):
     """One chunk of a document's content; reading offset 0 counts as opening it (audit, read receipt)."""
 
     id: str = OpaqueId
@@ -141,7 +131,7 @@ class GetContent(_Message):
     offset: int = Field(default=0, ge=0)
 
 
-class ContentChunk(_Message):
+class ContentChunk(Message):
     media_type: str
     filename: str
     size: int
@@ -150,16 +140,12 @@ class ContentChunk(_Message):
     last: bool
 
 
-class MarkDocument(_Message):
+class MarkDocument(Message):
     id: str = OpaqueId
     read: bool
 
 
-class Empty(_Message):
-    pass
-
-
-class ListUndelivered(_Message):
+class ListUndelivered(Message):
     """For administrators: documents that reached no physician (metadata only, never contents)."""
 
     page: int = Field(default=1, ge=1, le=100_000)
@@ -170,7 +156,7 @@ class ListUndelivered(_Message):
     recorded_to: date | None = None
 
 
-class UndeliveredItem(_Message):
+class UndeliveredItem(Message):
     document_id: str
     version: int
     service: str | None
@@ -180,9 +166,20 @@ class UndeliveredItem(_Message):
     recorded_at: datetime
 
 
-class UndeliveredPage(_Message):
+class UndeliveredPage(Message):
     items: list[UndeliveredItem]
     total: int
     page: int
     per_page: int
     services: list[str]
+
+
+# Each from a session (the token in the header). A bad token gets the same answer as someone
+# else's document: not found.
+LIST_DOCUMENTS = hidden("documents.api.list", ListDocuments, DocumentPage)
+LIST_PATIENTS = hidden("documents.api.patients", ListPatients, PatientPage)
+GET_DOCUMENT = hidden("documents.api.get", GetDocument, DocumentDetail)
+READ_CONTENT = hidden("documents.api.content", GetContent, ContentChunk)
+MARK_DOCUMENT = hidden("documents.api.mark", MarkDocument, Empty)
+COUNT_UNREAD = hidden("documents.api.counters", Empty, UnreadCounters)
+LIST_UNDELIVERED = hidden("documents.api.undelivered", ListUndelivered, UndeliveredPage)

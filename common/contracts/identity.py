@@ -9,32 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from .base import Empty, Endpoint, Message, Role, Secret, SignedEndpoint, hidden
+from .documents import DocumentsScope, PatientsScope
 from .phones import MobileNumber
 from .specialties import SPECIALTIES
-
-LOGIN_PASSWORD = "identity.api.login.password"
-LOGIN_CODE = "identity.api.login.code"
-SESSION_RESOLVE = "identity.api.session.resolve"
-SESSION_END = "identity.api.session.end"
-DIRECTORY = "identity.api.directory.search"
-PROFILE_GET = "identity.api.profile.get"
-PROFILE_SAVE = "identity.api.profile.save"
-SESSIONS_LIST = "identity.api.sessions.list"
-SESSIONS_END_ONE = "identity.api.sessions.end_one"
-PASSWORD_CHANGE_START = "identity.api.password.change.start"
-PASSWORD_CHANGE_FINISH = "identity.api.password.change.finish"
-MOBILE_CHANGE_START = "identity.api.mobile.change.start"
-MOBILE_CHANGE_FINISH = "identity.api.mobile.change.finish"
-MOBILE_CHANGE_VERIFY = "identity.api.mobile.change.verify"
-HIN_BEGIN = "identity.api.hin.begin"
-HIN_FINISH = "identity.api.hin.finish"
-
-PHYSICIAN_LOOKUP = "identity.svc.physician.lookup"
-CONTACT = "identity.svc.contact"
-
-Secret = Field(min_length=1, max_length=1024)
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
@@ -49,11 +29,7 @@ NO_MOBILE = "this account has no mobile number to send a code to"
 HIN_ONLY = "this account logs in with HIN: it has no password here"
 
 
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PasswordLogin(_Message):
+class PasswordLogin(Message):
     """First factor. The answer never says whether the login name exists."""
 
     login: str = Field(min_length=1, max_length=200)
@@ -61,7 +37,7 @@ class PasswordLogin(_Message):
     client_ip: str = Field(default="", max_length=64)
 
 
-class CodeChallenge(_Message):
+class CodeChallenge(Message):
     """Opaque handle of a login attempt waiting for its code (kept in a short-lived cookie)."""
 
     challenge: str
@@ -74,18 +50,18 @@ class CodeChallenge(_Message):
     )
 
 
-class CodeLogin(_Message):
+class CodeLogin(Message):
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
     client_ip: str = Field(default="", max_length=64)
 
 
-class SessionOpened(_Message):
+class SessionOpened(Message):
     session: str
     idle_timeout_seconds: int
 
 
-class HinBegin(_Message):
+class HinBegin(Message):
     """A browser asks to log in with HIN. `browser` is a random secret the gateway keeps in that
     browser's cookie: the attempt can only be finished by the browser that started it."""
 
@@ -93,14 +69,14 @@ class HinBegin(_Message):
     client_ip: str = Field(default="", max_length=64)
 
 
-class HinRedirect(_Message):
+class HinRedirect(Message):
     """Where to send the browser: HIN's authorization endpoint, with state and PKCE challenge."""
 
     url: str
     expires_at: datetime
 
 
-class HinReturn(_Message):
+class HinReturn(Message):
     """What HIN sent back to the redirect URI, and the browser's secret from its cookie."""
 
     browser: str = Field(min_length=1, max_length=128)
@@ -113,14 +89,16 @@ class HinReturn(_Message):
 HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]
 
 
-class HinOutcome(_Message):
+class HinOutcome(Message):
     """A session, or why there is none (each reason has its own page)."""
 
     session: SessionOpened | None = None
     refusal: HinRefusal | None = None
 
 
-class SessionRef(_Message):
+class SessionRef(Message):
+    """A session's handle, from the browser's cookie: only the calls that resolve or end a session take it."""
+
     session: str = Secret
     touch: bool = Field(default=True, description="false for what the browser does by itself (live updates)")
 
@@ -129,14 +107,14 @@ NotifyMode = Literal["each", "digest", "none"]
 LandingPage = Literal["documents", "patients"]
 
 
-class Profile(_Message):
+class Profile(Message):
     """Mon profil (F6): a) notification mode, b) specialties, c) Mes patients' scope, d) Mes
     documents' scope, e) the page after login (f, the password, has its own page)."""
 
     notify_new_documents: NotifyMode
     specialties: list[str] = Field(max_length=10)
-    patients_scope: Literal["all", "with_unread", "recent"]
-    documents_scope: Literal["all", "unread", "last_12_months"]
+    patients_scope: PatientsScope
+    documents_scope: DocumentsScope
     landing_page: LandingPage
 
     @field_validator("specialties")
@@ -148,14 +126,9 @@ class Profile(_Message):
         return sorted(set(value), key=SPECIALTIES.index)
 
 
-class ProfileUpdate(Profile):
-    session: str = Secret
-
-
-class DirectorySearch(_Message):
+class DirectorySearch(Message):
     """Hospital staff looking for a physician (F7): any of the criteria, all must match."""
 
-    session: str = Secret
     text: str | None = Field(
         default=None, min_length=2, max_length=100, description="name (case and accents ignored), GLN or RPPS"
     )
@@ -163,7 +136,7 @@ class DirectorySearch(_Message):
     limit: int = Field(default=25, ge=1, le=100)
 
 
-class DirectoryEntry(_Message):
+class DirectoryEntry(Message):
     id: str
     family_name: str
     given_name: str
@@ -172,12 +145,12 @@ class DirectoryEntry(_Message):
     email: str
 
 
-class DirectoryPage(_Message):
+class DirectoryPage(Message):
     items: list[DirectoryEntry]
     more: bool = Field(description="more physicians match than `limit`")
 
 
-class OpenSession(_Message):
+class OpenSession(Message):
     id: str = Field(description="opaque; only its own account can end it")
     created_at: datetime
     last_seen_at: datetime
@@ -185,56 +158,52 @@ class OpenSession(_Message):
     current: bool = Field(description="the session that asked")
 
 
-class OpenSessions(_Message):
+class OpenSessions(Message):
     items: list[OpenSession]
 
 
-class EndOneSession(_Message):
-    """From a session: end another open session of the same account."""
+class OtherSession(Message):
+    """Another open session of the caller's account."""
 
-    session: str = Secret
     id: str = Field(min_length=1, max_length=64)
 
 
-class PasswordChangeStart(_Message):
+class PasswordChangeStart(Message):
     """From a session: the current password and the new one; the answer's code goes by SMS."""
 
-    session: str = Secret
     current_password: str = Secret
     new_password: str = Secret
 
 
-class MobileChangeStart(_Message):
+class MobileChangeStart(Message):
     """From a session: the current password and the new mobile number; the code goes to the
     current number, which must still be in the physician's hands."""
 
-    session: str = Secret
     current_password: str = Secret
     new_mobile: MobileNumber
 
 
-class ChangeConfirmation(_Message):
+class ChangeConfirmation(Message):
     """The SMS code that confirms a change started from the same session."""
 
-    session: str = Secret
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
 
 
-class AccountSummary(_Message):
+class AccountSummary(Message):
     id: str
     display_name: str
-    role: Literal["physician", "validator", "admin", "service_staff"]
+    role: Role
     locale: str
-    documents_scope: Literal["all", "unread", "last_12_months"] = "all"
-    patients_scope: Literal["all", "with_unread", "recent"] = "all"
+    documents_scope: DocumentsScope = "all"
+    patients_scope: PatientsScope = "all"
     must_change_password: bool = Field(default=False, description="a temporary password: the first thing to do")
     profile_to_confirm: bool = Field(default=False, description="a new physician confirms the profile next")
-    landing_page: Literal["documents", "patients"] = "documents"
+    landing_page: LandingPage = "documents"
     hin_only: bool = Field(default=False, description="logs in with HIN only: no password or mobile number here")
 
 
-class ResolvedSession(_Message):
+class ResolvedSession(Message):
     """The signed token to pass to services, and who the session belongs to."""
 
     token: str
@@ -242,27 +211,49 @@ class ResolvedSession(_Message):
     account: AccountSummary
 
 
-class Empty(_Message):
-    pass
-
-
-class PhysicianLookup(_Message):
+class PhysicianLookup(Message):
     physician: str = Field(min_length=5, max_length=40, description="gln:<13 digits> or rpps:<11 digits>")
 
 
-class PhysicianStatus(_Message):
+class PhysicianStatus(Message):
     known: bool
     activated: bool
     account_id: str | None = None
 
 
-class ContactLookup(_Message):
+class ContactLookup(Message):
     physician: str = Field(min_length=5, max_length=40)
 
 
-class Contact(_Message):
+class Contact(Message):
     account_id: str
     email: str
     display_name: str
     locale: str
-    notify_new_documents: Literal["each", "digest", "none"]
+    notify_new_documents: NotifyMode
+
+
+# From the gateway, on behalf of a browser: logging in and the session itself (the handle travels
+# in the body only here, where a session is created, resolved or ended).
+LOG_IN_WITH_PASSWORD = Endpoint("identity.api.login.password", PasswordLogin, CodeChallenge)
+LOG_IN_WITH_CODE = Endpoint("identity.api.login.code", CodeLogin, SessionOpened)
+BEGIN_HIN_LOGIN = Endpoint("identity.api.hin.begin", HinBegin, HinRedirect)
+FINISH_HIN_LOGIN = Endpoint("identity.api.hin.finish", HinReturn, HinOutcome)
+RESOLVE_SESSION = Endpoint("identity.api.session.resolve", SessionRef, ResolvedSession)
+END_SESSION = Endpoint("identity.api.session.end", SessionRef, Empty)
+
+# From a session (the token in the header).
+GET_PROFILE = SignedEndpoint("identity.api.profile.get", Empty, Profile)
+SAVE_PROFILE = SignedEndpoint("identity.api.profile.save", Profile, Profile)
+LIST_SESSIONS = SignedEndpoint("identity.api.sessions.list", Empty, OpenSessions)
+END_OTHER_SESSION = SignedEndpoint("identity.api.sessions.end_one", OtherSession, Empty)
+START_PASSWORD_CHANGE = SignedEndpoint("identity.api.password.change.start", PasswordChangeStart, CodeChallenge)
+FINISH_PASSWORD_CHANGE = SignedEndpoint("identity.api.password.change.finish", ChangeConfirmation, Empty)
+START_MOBILE_CHANGE = SignedEndpoint("identity.api.mobile.change.start", MobileChangeStart, CodeChallenge)
+CONFIRM_MOBILE_CHANGE = SignedEndpoint("identity.api.mobile.change.finish", ChangeConfirmation, CodeChallenge)
+VERIFY_NEW_MOBILE = SignedEndpoint("identity.api.mobile.change.verify", ChangeConfirmation, Empty)
+SEARCH_DIRECTORY = hidden("identity.api.directory.search", DirectorySearch, DirectoryPage)
+
+# From other services (NATS permissions decide which).
+LOOK_UP_PHYSICIAN = Endpoint("identity.svc.physician.lookup", PhysicianLookup, PhysicianStatus)
+FIND_CONTACT = Endpoint("identity.svc.contact", ContactLookup, Contact)

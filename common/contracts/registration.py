@@ -6,21 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from .accounts import LoginName
+from .base import Endpoint, Message, hidden
 from .phones import MobileNumber
 from .physicians import Gln, Rpps
-
-SUBMIT = "identity.api.registration.submit"
-QUEUE = "identity.api.registration.queue"
-DETAIL = "identity.api.registration.detail"
-CONTROL_SMS = "identity.api.registration.control.send"
-CONTROL_CONFIRM = "identity.api.registration.control.confirm"
-SIGN = "identity.api.registration.sign"
-CREATE_LOGIN = "identity.api.registration.login"
-ID_COPY_PART = "identity.api.registration.id_copy"
-ID_COPY_READ = "identity.api.registration.id_copy.read"
 
 ID_COPY_MAX_BYTES = 5 * 1024 * 1024
 ID_COPY_PART_BYTES = 512 * 1024
@@ -34,16 +25,13 @@ def id_copy_media_type(data: bytes) -> str | None:
 
 
 State = Literal["submitted", "validated", "login_created", "refused"]
-Secret = Field(min_length=1, max_length=1024)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
-class RegistrationForm(BaseModel):
+class RegistrationForm(Message):
     """The applicant's section of the form; every field is required but the address's second line."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     family_name: Text
     given_name: Text
@@ -67,39 +55,25 @@ class RegistrationForm(BaseModel):
         return self
 
 
-class RegistrationSubmission(BaseModel):
+class RegistrationSubmission(Message):
     """What the gateway sends: the form and where it came from (for the audit and the limits)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     form: RegistrationForm
     client_ip: str = Field(default="", max_length=64)
 
 
-class RegistrationReceived(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class RegistrationReceived(Message):
     reference: str = Field(description="short, to quote to the support and the validator")
 
 
 ALREADY_KNOWN = "an account or a pending request already exists for this GLN or RPPS number"
 
 
-class _Staff(BaseModel):
-    """A request from a staff member's session (identity checks the role itself)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    session: str = Secret
-
-
-class QueueQuery(_Staff):
+class QueueQuery(Message):
     state: State | None = "submitted"
 
 
-class RequestSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class RequestSummary(Message):
     id: str
     reference: str
     state: State
@@ -109,13 +83,11 @@ class RequestSummary(BaseModel):
     submitted_at: datetime
 
 
-class RequestQueue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class RequestQueue(Message):
     items: list[RequestSummary]
 
 
-class RequestRef(_Staff):
+class RequestRef(Message):
     id: str = Field(min_length=1, max_length=64)
 
 
@@ -172,9 +144,7 @@ class IdCopyPart(RequestRef):
     last: bool
 
 
-class IdCopyReceived(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class IdCopyReceived(Message):
     stored: bool = Field(description="true once the last part came and the whole copy is kept")
 
 
@@ -182,12 +152,23 @@ class IdCopyRead(RequestRef):
     offset: int = Field(default=0, ge=0, le=ID_COPY_MAX_BYTES)
 
 
-class IdCopyChunk(BaseModel):
+class IdCopyChunk(Message):
     """ID_COPY_PART_BYTES of the kept copy from `offset`; `last` when the copy ends there."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     media_type: str
     size: int
     data_b64: str
     last: bool
+
+
+# Anyone's: the public form.
+SUBMIT_REGISTRATION = Endpoint("identity.api.registration.submit", RegistrationSubmission, RegistrationReceived)
+# Validators' and administrators' (the token in the header; identity checks the role).
+LIST_REQUESTS = hidden("identity.api.registration.queue", QueueQuery, RequestQueue)
+GET_REQUEST = hidden("identity.api.registration.detail", RequestRef, RequestDetail)
+SEND_CONTROL_SMS = hidden("identity.api.registration.control.send", RequestRef, RequestDetail)
+CONFIRM_CONTROL = hidden("identity.api.registration.control.confirm", ControlCode, RequestDetail)
+SIGN_VALIDATION = hidden("identity.api.registration.sign", Validation, RequestDetail)
+CREATE_LOGIN = hidden("identity.api.registration.login", LoginCreation, RequestDetail)
+STORE_ID_COPY_PART = hidden("identity.api.registration.id_copy", IdCopyPart, IdCopyReceived)
+READ_ID_COPY = hidden("identity.api.registration.id_copy.read", IdCopyRead, IdCopyChunk)

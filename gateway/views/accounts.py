@@ -7,14 +7,14 @@ from pydantic import ValidationError
 
 from common.bus import call
 from common.contracts import accounts as api
+from common.contracts.base import SignedEndpoint
 from common.errors import Conflict, Unauthenticated
 
 from ..forms import field, field_problems
 from ..pages import render_page, see_other
 from ..query import ListQuery
-from ..sessions import account_with_role
+from ..sessions import account_with_role, current_token
 from ..state import bus_of
-from .credentials import current_handle
 from .language import safe_local_path
 
 ACCOUNT_ID = r"[0-9a-f-]{36}"
@@ -26,14 +26,13 @@ async def accounts_page(request: web.Request) -> web.Response:
     """GET /admin/accounts?text=&role=&status=&locked=&page=: the accounts that match."""
     query = ListQuery(request.query)
     wanted = api.AccountSearch(
-        session=current_handle(request),
         text=query.text("text", 100),
         role=query.choice("role", ROLES),
         status=query.choice("status", STATUSES),
         locked_only=query.flag("locked"),
         page=query.page(),
     )
-    found = await call(bus_of(request), api.SEARCH, wanted, api.AccountPage)
+    found = await call(bus_of(request), api.SEARCH_ACCOUNTS, wanted, token=current_token(request))
     context = {
         **query.listing("/admin/accounts", found.total, found.page, found.per_page),
         "accounts": found.items,
@@ -60,7 +59,7 @@ async def reactivate(request: web.Request) -> web.Response:
 
 async def unlock(request: web.Request) -> web.Response:
     """POST /admin/accounts/{id}/unlock."""
-    return await _on_account(request, api.UNLOCK)
+    return await _on_account(request, api.UNLOCK_ACCOUNT)
 
 
 async def reset_password(request: web.Request) -> web.Response:
@@ -78,9 +77,11 @@ async def unlink_hin(request: web.Request) -> web.Response:
     return await _on_account(request, api.UNLINK_HIN)
 
 
-async def _on_account(request: web.Request, subject: str) -> web.Response:
-    ref = api.AccountRef(session=current_handle(request), id=request.match_info["id"])
-    await call(bus_of(request), subject, ref, api.AccountListing)
+async def _on_account(
+    request: web.Request, endpoint: SignedEndpoint[api.AccountRef, api.AccountListing]
+) -> web.Response:
+    ref = api.AccountRef(id=request.match_info["id"])
+    await call(bus_of(request), endpoint, ref, token=current_token(request))
     return see_other(await _back(request))
 
 
@@ -90,13 +91,12 @@ async def mobile_control(request: web.Request) -> web.Response:
     number = form.get("mobile")
     try:
         wanted = api.MobileControl(
-            session=current_handle(request),
             id=request.match_info["id"],
             mobile=number if isinstance(number, str) else "",
         )
     except ValidationError:
         return see_other(_with_problem(await _back(request), "mobile"))
-    await call(bus_of(request), api.MOBILE_CONTROL, wanted, api.AccountListing)
+    await call(bus_of(request), api.SEND_MOBILE_CONTROL, wanted, token=current_token(request))
     return see_other(await _back(request))
 
 
@@ -105,12 +105,11 @@ async def mobile_confirm(request: web.Request) -> web.Response:
     form = await request.post()
     code = form.get("code")
     wanted = api.MobileConfirmation(
-        session=current_handle(request),
         id=request.match_info["id"],
         code=(code if isinstance(code, str) else "")[:20] or "-",
     )
     try:
-        await call(bus_of(request), api.MOBILE_CONFIRM, wanted, api.AccountListing)
+        await call(bus_of(request), api.CONFIRM_MOBILE, wanted, token=current_token(request))
     except Unauthenticated:
         return see_other(_with_problem(await _back(request), "code"))
     return see_other(await _back(request))
@@ -122,9 +121,9 @@ def _with_problem(path: str, problem: str) -> str:
 
 async def _set_status(request: web.Request, active: bool) -> web.Response:
     """POST /admin/accounts/{id}/deactivate or /reactivate."""
-    wanted = api.AccountStatus(session=current_handle(request), id=request.match_info["id"], active=active)
+    wanted = api.AccountStatus(id=request.match_info["id"], active=active)
     try:
-        await call(bus_of(request), api.SET_STATUS, wanted, api.AccountListing)
+        await call(bus_of(request), api.SET_ACCOUNT_STATUS, wanted, token=current_token(request))
     except Conflict:
         return see_other("/admin/accounts?own=1")
     return see_other(await _back(request))
@@ -156,11 +155,11 @@ async def create_staff(request: web.Request) -> web.Response:
             request, {}, {name: "invalid" for name, value in values.items() if len(value) > _STAFF_FIELD_MAX}
         )
     try:
-        wanted = api.StaffCreation(session=current_handle(request), **values)
+        wanted = api.StaffCreation(**values)
     except ValidationError as invalid:
         return _staff_form(request, values, field_problems(invalid))
     try:
-        created = await call(bus_of(request), api.STAFF_CREATE, wanted, api.AccountListing)
+        created = await call(bus_of(request), api.CREATE_STAFF, wanted, token=current_token(request))
     except Conflict:
         return _staff_form(request, values, {"login": "taken"}, status=409)
     return see_other(f"/admin/accounts?text={created.login}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.documents import UNDELIVERED, ListUndelivered, UndeliveredPage
+from common.contracts.documents import LIST_UNDELIVERED, ListUndelivered
 
 from ..labels import REASONS
 from ..pages import render_page
@@ -29,7 +29,7 @@ async def undelivered(request: web.Request) -> web.Response:
         recorded_from=query.day("from"),
         recorded_to=query.day("to"),
     )
-    found = await call(bus_of(request), UNDELIVERED, wanted, UndeliveredPage, token=current_token(request))
+    found = await call(bus_of(request), LIST_UNDELIVERED, wanted, token=current_token(request))
     return render_page(
         request,
         "admin_undelivered.html",

@@ -10,13 +10,13 @@ from pydantic import ValidationError
 
 from common.bus import call
 from common.contracts import applications as api
+from common.contracts.base import Empty
 from common.errors import Conflict, InvalidRequest, NotFound
 
 from ..forms import field, field_problems
 from ..pages import render_page, see_other
-from ..sessions import account_with_role
+from ..sessions import account_with_role, current_token
 from ..state import bus_of
-from .credentials import current_handle
 
 FORM = "admin_application_form.html"
 TEXT_FIELDS = ("slug", "name", "description", "url")
@@ -25,9 +25,7 @@ _FIELD_MAX = 1000
 
 
 async def _catalogue(request: web.Request) -> api.AdminCatalogue:
-    return await call(
-        bus_of(request), api.ADMIN_LIST, api.SessionQuery(session=current_handle(request)), api.AdminCatalogue
-    )
+    return await call(bus_of(request), api.LIST_FOR_ADMIN, Empty(), token=current_token(request))
 
 
 async def admin_page(request: web.Request) -> web.Response:
@@ -64,7 +62,6 @@ async def save(request: web.Request) -> web.Response:
     values |= {flag: "1" if field(posted, flag) == "1" else "" for flag in FLAGS}
     try:
         wanted = api.ApplicationSave(
-            session=current_handle(request),
             id=app_id,
             **{name: values[name] for name in TEXT_FIELDS},
             **{flag: bool(values[flag]) for flag in FLAGS},
@@ -72,7 +69,7 @@ async def save(request: web.Request) -> web.Response:
     except ValidationError as invalid:
         return _form(request, app_id, values, field_problems(invalid))
     try:
-        await call(bus_of(request), api.SAVE, wanted, api.Application)
+        await call(bus_of(request), api.SAVE_APPLICATION, wanted, token=current_token(request))
     except Conflict:
         return _form(request, app_id, values, {"slug": "taken"}, status=409)
     except InvalidRequest:
@@ -90,12 +87,11 @@ def decide(grant: bool):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.Response:
         """POST /admin/applications/{id}/enrolments/{account}/grant or /refuse."""
         wanted = api.Decision(
-            session=current_handle(request),
             application_id=request.match_info["id"],
             account_id=request.match_info["account"],
             grant=grant,
         )
-        await call(bus_of(request), api.DECIDE, wanted, api.Enrolment)
+        await call(bus_of(request), api.DECIDE_ENROLMENT, wanted, token=current_token(request))
         return see_other("/admin/applications")
 
     return handler

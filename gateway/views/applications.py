@@ -15,12 +15,12 @@ from yarl import URL
 
 from common.bus import call
 from common.contracts import applications as api
-from common.contracts.identity import Empty
+from common.contracts.base import Empty
 
 from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
+from ..sessions import current_token
 from ..state import bus_of
-from .credentials import current_handle
 
 APP_ID = r"[0-9a-f-]{36}"
 KEYS_SECONDS = 60  # how long the gateway and the applications may keep the public keys (a rotation shows within it)
@@ -39,21 +39,21 @@ _keys = _KeySet()
 
 async def catalogue_page(request: web.Request) -> web.Response:
     """GET /applications: the applications, and what the physician may do with each."""
-    found = await call(bus_of(request), api.CATALOGUE, api.SessionQuery(session=current_handle(request)), api.Catalogue)
+    found = await call(bus_of(request), api.LIST_CATALOGUE, Empty(), token=current_token(request))
     return render_page(request, "applications.html", {"applications": found.applications})
 
 
 async def enrol(request: web.Request) -> web.Response:
     """POST /applications/{id}/enrolment: ask an administrator for access."""
-    ref = api.ApplicationRef(session=current_handle(request), id=request.match_info["id"])
-    await call(bus_of(request), api.ENROL, ref, api.CatalogueEntry)
+    ref = api.ApplicationRef(id=request.match_info["id"])
+    await call(bus_of(request), api.ENROL, ref, token=current_token(request))
     return see_other("/applications")
 
 
 async def open_application(request: web.Request) -> web.Response:
     """POST /applications/{id}/open: hand the physician's identity over to the application."""
-    ref = api.ApplicationRef(session=current_handle(request), id=request.match_info["id"])
-    opening = await call(bus_of(request), api.OPEN, ref, api.Opening)
+    ref = api.ApplicationRef(id=request.match_info["id"])
+    opening = await call(bus_of(request), api.OPEN_APPLICATION, ref, token=current_token(request))
     response = render_page(request, "application_open.html", {"opening": opening})
     response.headers["Content-Security-Policy"] = csp_with_form_action(str(URL(opening.url).origin()))
     return response
@@ -62,7 +62,7 @@ async def open_application(request: web.Request) -> web.Response:
 async def public_keys(request: web.Request) -> web.Response:
     """GET /.well-known/jwks.json: the keys that verify the assertions (public, cached a while)."""
     if time.monotonic() - _keys.at > KEYS_SECONDS:
-        keys = await call(bus_of(request), api.KEYS, Empty(), api.PublicKeys)
+        keys = await call(bus_of(request), api.GET_PUBLIC_KEYS, Empty())
         _keys.body, _keys.at = keys.model_dump_json().encode(), time.monotonic()
     return web.Response(
         body=_keys.body,

@@ -17,13 +17,13 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from common.bus import call
+from common.contracts.base import Endpoint
 from common.contracts.identity import (
-    LOGIN_CODE,
-    LOGIN_PASSWORD,
-    SESSION_END,
+    END_SESSION,
+    LOG_IN_WITH_CODE,
+    LOG_IN_WITH_PASSWORD,
     CodeChallenge,
     CodeLogin,
-    Empty,
     PasswordLogin,
     SessionOpened,
     SessionRef,
@@ -49,6 +49,7 @@ _SECRET_MAX = 1024
 _CODE_MAX = 20
 _IP_MAX = 64
 
+Attempt = TypeVar("Attempt", bound=BaseModel)
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
@@ -83,7 +84,7 @@ async def login(request: web.Request) -> web.Response:
     if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
         return _refused(request, PASSWORD_FORM, 401)
     attempt = PasswordLogin(login=login_name, password=password, client_ip=client_ip(request))
-    challenge = await _login_step(request, LOGIN_PASSWORD, attempt, CodeChallenge, PASSWORD_FORM)
+    challenge = await _login_step(request, LOG_IN_WITH_PASSWORD, attempt, PASSWORD_FORM)
     if isinstance(challenge, web.Response):
         return challenge
     if challenge.method == "app_enrolment" and challenge.enrolment_uri:
@@ -117,7 +118,7 @@ async def code(request: web.Request) -> web.Response:
     if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
         return _refused(request, CODE_FORM, 401)
     attempt = CodeLogin(challenge=challenge, code=entered, client_ip=client_ip(request))
-    opened = await _login_step(request, LOGIN_CODE, attempt, SessionOpened, CODE_FORM)
+    opened = await _login_step(request, LOG_IN_WITH_CODE, attempt, CODE_FORM)
     if isinstance(opened, web.Response):
         return opened
     return session_opened(request, opened, LOGIN_CHALLENGE)
@@ -141,7 +142,7 @@ async def logout(request: web.Request) -> web.Response:
     if handle is not None:
         forget(request, handle)
         try:
-            await call(bus_of(request), SESSION_END, SessionRef(session=handle), Empty)
+            await call(bus_of(request), END_SESSION, SessionRef(session=handle))
         except Unauthenticated:
             pass  # already ended or expired: the outcome the user asked for
     settings = settings_of(request)
@@ -151,11 +152,11 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def _login_step(
-    request: web.Request, subject: str, attempt: BaseModel, answer: type[Answer], form: str
+    request: web.Request, step: Endpoint[Attempt, Answer], attempt: Attempt, form: str
 ) -> Answer | web.Response:
     """Ask identity; a refusal shows the form again with one message, the same for every cause."""
     try:
-        return await call(bus_of(request), subject, attempt, answer)
+        return await call(bus_of(request), step, attempt)
     except Unauthenticated:
         return _refused(request, form, 401)
     except TooManyRequests:

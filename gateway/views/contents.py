@@ -18,7 +18,7 @@ from aiohttp import web
 from nats.aio.client import Client as NATS
 
 from common.bus import call
-from common.contracts.documents import CONTENT, ContentChunk, GetContent
+from common.contracts.documents import READ_CONTENT, ContentChunk, GetContent
 
 from ..sessions import account_with_role, current_token
 from ..state import bus_of
@@ -110,7 +110,7 @@ class _ChunkReader:
 
     async def read(self, offset: int) -> ContentChunk:
         wanted = GetContent(id=self.document_id, disposition=self.disposition, offset=offset)
-        return await call(self.nc, CONTENT, wanted, ContentChunk, token=self.token)
+        return await call(self.nc, READ_CONTENT, wanted, token=self.token)
 
 
 def _abort(request: web.Request) -> None:

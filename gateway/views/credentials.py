@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from common.bus import call
 from common.contracts import identity
+from common.contracts.base import Empty, SignedEndpoint
 from common.contracts.phones import mobile_e164
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
@@ -23,7 +24,7 @@ from ..cookies import STEP_UP, delete_private_cookie
 from ..forms import field
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
-from ..sessions import current_session, forget, session_cookie
+from ..sessions import current_session, current_token, forget, session_cookie
 from ..state import bus_of, settings_of
 from .auth import keep_challenge, waiting_code_form
 
@@ -36,23 +37,23 @@ _CODE_MAX = 20
 class Change:
     path: str  # the form's; the code's form is at path + "/code"
     form: str  # template
-    start: str  # identity's subjects
-    finish: str
-    verify: str | None = None  # a second code, sent to the new value itself (a mobile number)
+    start: SignedEndpoint[Any, identity.CodeChallenge]  # identity's endpoints
+    finish: SignedEndpoint[identity.ChangeConfirmation, Any]
+    verify: SignedEndpoint[identity.ChangeConfirmation, Empty] | None = None  # a second code, to the new number
 
 
-PASSWORD = Change("/profile/password", "password.html", identity.PASSWORD_CHANGE_START, identity.PASSWORD_CHANGE_FINISH)
+PASSWORD = Change("/profile/password", "password.html", identity.START_PASSWORD_CHANGE, identity.FINISH_PASSWORD_CHANGE)
 MOBILE = Change(
     "/profile/mobile",
     "mobile.html",
-    identity.MOBILE_CHANGE_START,
-    identity.MOBILE_CHANGE_FINISH,
-    verify=identity.MOBILE_CHANGE_VERIFY,
+    identity.START_MOBILE_CHANGE,
+    identity.CONFIRM_MOBILE_CHANGE,
+    verify=identity.VERIFY_NEW_MOBILE,
 )
 
 
 def current_handle(request: web.Request) -> str:
-    """The browser's session handle, for identity's own operations on that session."""
+    """The browser's session handle (to forget what this gateway remembers of the session)."""
     handle = session_cookie(request)
     if handle is None:  # the sessions middleware let the request through: it had one
         raise Unauthenticated()
@@ -83,7 +84,7 @@ async def start_password_change(request: web.Request) -> web.Response:
         return _form(request, PASSWORD, "missing")
     if new != again:
         return _form(request, PASSWORD, "mismatch")
-    wanted = identity.PasswordChangeStart(session=current_handle(request), current_password=current, new_password=new)
+    wanted = identity.PasswordChangeStart(current_password=current, new_password=new)
     return await _start(request, PASSWORD, wanted)
 
 
@@ -97,9 +98,7 @@ async def start_mobile_change(request: web.Request) -> web.Response:
         new_mobile = mobile_e164(mobile)
     except ValueError:
         return _form(request, MOBILE, "not_mobile")
-    wanted = identity.MobileChangeStart(
-        session=current_handle(request), current_password=current, new_mobile=new_mobile
-    )
+    wanted = identity.MobileChangeStart(current_password=current, new_mobile=new_mobile)
     return await _start(request, MOBILE, wanted)
 
 
@@ -112,15 +111,15 @@ def finish_change(change: Change) -> Handler:
         context = _code_context(request, change, "code")
         if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
             return render_page(request, CODE_FORM, context, status=400)
-        confirmation = identity.ChangeConfirmation(session=current_handle(request), challenge=challenge, code=entered)
+        confirmation = identity.ChangeConfirmation(challenge=challenge, code=entered)
         try:
             if change.verify is not None and not context["new_value"]:  # first code: then one to the new number
-                second = await call(bus_of(request), change.finish, confirmation, identity.CodeChallenge)
+                second = await call(bus_of(request), change.finish, confirmation, token=current_token(request))
                 response = see_other(change.path + "/code?new=1")
                 keep_challenge(request, response, STEP_UP, second)
                 return response
-            subject = change.verify if change.verify is not None else change.finish
-            await call(bus_of(request), subject, confirmation, identity.Empty)
+            last = change.verify if change.verify is not None else change.finish
+            await call(bus_of(request), last, confirmation, token=current_token(request))
         except Unauthenticated:
             return render_page(request, CODE_FORM, context, status=400)
         except TooManyRequests:
@@ -140,7 +139,7 @@ def _code_context(request: web.Request, change: Change, problem: str | None) -> 
 
 async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web.Response:
     try:
-        started = await call(bus_of(request), change.start, wanted, identity.CodeChallenge)
+        started = await call(bus_of(request), change.start, wanted, token=current_token(request))
     except Unauthenticated:
         return _form(request, change, "current")
     except InvalidRequest as refused:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.identity import DIRECTORY, DirectoryPage, DirectorySearch
+from common.contracts.identity import SEARCH_DIRECTORY, DirectorySearch
 from common.contracts.specialties import SPECIALTIES
 from common.errors import NotFound
 
 from ..pages import render_page
 from ..query import ListQuery
-from ..sessions import current_session
+from ..sessions import current_session, current_token
 from ..state import bus_of
-from .credentials import current_handle
 
 
 async def directory_page(request: web.Request) -> web.Response:
@@ -23,10 +22,8 @@ async def directory_page(request: web.Request) -> web.Response:
     specialty = query.choice("specialty", SPECIALTIES)
     found = None
     if (text and len(text) >= 2) or specialty:
-        wanted = DirectorySearch(
-            session=current_handle(request), text=text if text and len(text) >= 2 else None, specialty=specialty
-        )
-        found = await call(bus_of(request), DIRECTORY, wanted, DirectoryPage)
+        wanted = DirectorySearch(text=text if text and len(text) >= 2 else None, specialty=specialty)
+        found = await call(bus_of(request), SEARCH_DIRECTORY, wanted, token=current_token(request))
     elif current_session(request).account.role == "physician":  # the form is staff's too: identity decides the rest
         raise NotFound()
     return render_page(request, "directory.html", {"values": query.values, "specialties": SPECIALTIES, "found": found})

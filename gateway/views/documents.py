@@ -6,13 +6,11 @@ from aiohttp import web
 
 from common.bus import call
 from common.contracts.documents import (
-    GET,
-    LIST,
-    MARK,
+    GET_DOCUMENT,
+    LIST_DOCUMENTS,
+    MARK_DOCUMENT,
     DocumentDetail,
-    DocumentPage,
     DocumentSummary,
-    Empty,
     GetDocument,
     ListDocuments,
     MarkDocument,
@@ -51,7 +49,7 @@ async def list_documents(request: web.Request) -> web.Response:
         unread_only=query.flag("unread"),
         with_counters=True,  # the navigation's counters come with the list: one request per page
     )
-    found = await call(bus_of(request), LIST, wanted, DocumentPage, token=current_token(request))
+    found = await call(bus_of(request), LIST_DOCUMENTS, wanted, token=current_token(request))
     counters = found.counters
     return render_list(
         request,
@@ -73,7 +71,7 @@ async def document_page(request: web.Request) -> web.Response:
     """GET /documents/{id}: a document's metadata and every version received, the current one first."""
     account_with_role(request, "physician")
     wanted = GetDocument(id=request.match_info["id"])
-    asked = call(bus_of(request), GET, wanted, DocumentDetail, token=current_token(request))
+    asked = call(bus_of(request), GET_DOCUMENT, wanted, token=current_token(request))
     detail, counters = await with_counters(request, asked)
     versions = sorted(detail.versions, key=lambda version: (not version.current, -version.version))
     return render_page(
@@ -100,7 +98,7 @@ async def mark_unread(request: web.Request) -> web.Response:
 async def _mark(request: web.Request, read: bool) -> web.Response:
     account_with_role(request, "physician")
     document_id = request.match_info["id"]
-    await call(bus_of(request), MARK, MarkDocument(id=document_id, read=read), Empty, token=current_token(request))
+    await call(bus_of(request), MARK_DOCUMENT, MarkDocument(id=document_id, read=read), token=current_token(request))
     back = (await request.post()).get("next")
     return see_other((safe_local_path(back) if isinstance(back, str) else None) or f"/documents/{document_id}")
 

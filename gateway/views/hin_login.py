@@ -12,7 +12,7 @@ import secrets
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.identity import HIN_BEGIN, HIN_FINISH, HinBegin, HinOutcome, HinRedirect, HinReturn
+from common.contracts.identity import BEGIN_HIN_LOGIN, FINISH_HIN_LOGIN, HinBegin, HinReturn
 from common.errors import TooManyRequests
 
 from ..cookies import HIN_ATTEMPT, delete_private_cookie, host_only, set_private_cookie
@@ -38,9 +38,7 @@ async def start(request: web.Request) -> web.Response:
     _offered(request)
     browser = secrets.token_urlsafe(32)
     try:
-        redirect = await call(
-            bus_of(request), HIN_BEGIN, HinBegin(browser=browser, client_ip=client_ip(request)), HinRedirect
-        )
+        redirect = await call(bus_of(request), BEGIN_HIN_LOGIN, HinBegin(browser=browser, client_ip=client_ip(request)))
     except TooManyRequests:
         return render_page(request, REFUSED_PAGE, {"refusal": "too_many"}, status=429)
     response = see_other(redirect.url)
@@ -61,7 +59,7 @@ async def callback(request: web.Request) -> web.Response:
     if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
     answer = HinReturn(browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request))
-    outcome = await call(bus_of(request), HIN_FINISH, answer, HinOutcome, timeout=FINISH_TIMEOUT_SECONDS)
+    outcome = await call(bus_of(request), FINISH_HIN_LOGIN, answer, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
         return session_opened(request, outcome.session, _cookie(request))
     return refused(request, outcome.refusal or "failed")

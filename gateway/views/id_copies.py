@@ -14,9 +14,9 @@ from common.contracts import registration as api
 from common.errors import Conflict, InvalidRequest
 
 from ..pages import see_other
+from ..sessions import current_token
 from ..state import bus_of
 from .contents import CONTENT_CSP, INLINE_MEDIA_TYPES, content_disposition
-from .credentials import current_handle
 from .validation import refused_page
 
 
@@ -26,22 +26,21 @@ async def upload_id_copy(request: web.Request) -> web.Response:
     data = await _read_copy(request)
     if isinstance(data, str):
         return await refused_page(request, request_id, data, 413 if data == "too_large" else 400)
-    upload, session, size = str(uuid.uuid4()), current_handle(request), api.ID_COPY_PART_BYTES
+    upload, size = str(uuid.uuid4()), api.ID_COPY_PART_BYTES
     parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
     try:
         for seq, part in enumerate(parts):
             await call(
                 bus_of(request),
-                api.ID_COPY_PART,
+                api.STORE_ID_COPY_PART,
                 api.IdCopyPart(
-                    session=session,
                     id=request_id,
                     upload=upload,
                     seq=seq,
                     data_b64=base64.b64encode(part).decode(),
                     last=seq == len(parts) - 1,
                 ),
-                api.IdCopyReceived,
+                token=current_token(request),
             )
     except (InvalidRequest, Conflict):
         return await refused_page(request, request_id, "not_a_document", 400)
@@ -50,14 +49,14 @@ async def upload_id_copy(request: web.Request) -> web.Response:
 
 async def view_id_copy(request: web.Request) -> web.StreamResponse:
     """GET /validation/{id}/id-copy: the kept copy, shown by the browser (sandboxed), part after part."""
-    request_id, session = request.match_info["id"], current_handle(request)
+    request_id = request.match_info["id"]
 
     async def part(offset: int) -> api.IdCopyChunk:
         return await call(
             bus_of(request),
-            api.ID_COPY_READ,
-            api.IdCopyRead(session=session, id=request_id, offset=offset),
-            api.IdCopyChunk,
+            api.READ_ID_COPY,
+            api.IdCopyRead(id=request_id, offset=offset),
+            token=current_token(request),
         )
 
     first = await part(0)  # before the response starts, a refusal is an ordinary error page

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.identity import SESSIONS_END_ONE, SESSIONS_LIST, Empty, EndOneSession, OpenSessions, SessionRef
+from common.contracts.base import Empty
+from common.contracts.identity import END_OTHER_SESSION, LIST_SESSIONS, OtherSession
 
 from ..pages import render_page, see_other
+from ..sessions import current_token
 from ..state import bus_of
-from .credentials import current_handle
 
 # The shape of a session id in a URL (identity's ids are UUIDs); routes.py uses it.
 SESSION_ID = r"[0-9a-f-]{36}"
@@ -17,7 +18,7 @@ SESSION_ID = r"[0-9a-f-]{36}"
 
 async def sessions_page(request: web.Request) -> web.Response:
     """GET /profile/sessions: every open session of the account, this one marked."""
-    found = await call(bus_of(request), SESSIONS_LIST, SessionRef(session=current_handle(request)), OpenSessions)
+    found = await call(bus_of(request), LIST_SESSIONS, Empty(), token=current_token(request))
     return render_page(
         request, "open_sessions.html", {"sessions": found.items, "ended": request.query.get("ended") == "1"}
     )
@@ -25,6 +26,6 @@ async def sessions_page(request: web.Request) -> web.Response:
 
 async def end_session(request: web.Request) -> web.Response:
     """POST /profile/sessions/{id}/end: end another session of the account."""
-    wanted = EndOneSession(session=current_handle(request), id=request.match_info["id"])
-    await call(bus_of(request), SESSIONS_END_ONE, wanted, Empty)
+    wanted = OtherSession(id=request.match_info["id"])
+    await call(bus_of(request), END_OTHER_SESSION, wanted, token=current_token(request))
     return see_other("/profile/sessions?ended=1")

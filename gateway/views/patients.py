@@ -5,7 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.documents import LIST, PATIENTS, DocumentPage, ListDocuments, ListPatients, PatientPage
+from common.contracts.documents import (
+    LIST_DOCUMENTS,
+    LIST_PATIENTS,
+    ListDocuments,
+    ListPatients,
+)
 from common.errors import NotFound
 
 from ..pages import render_list, with_counters
@@ -22,7 +27,7 @@ async def list_patients(request: web.Request) -> web.Response:
     wanted = ListPatients(
         page=query.page(), per_page=PER_PAGE, scope=account.patients_scope, name=query.text("name", PATIENT_NAME_MAX)
     )
-    listed = call(bus_of(request), PATIENTS, wanted, PatientPage, token=current_token(request))
+    listed = call(bus_of(request), LIST_PATIENTS, wanted, token=current_token(request))
     found, counters = await with_counters(request, listed)
     return render_list(
         request,
@@ -45,7 +50,7 @@ async def patient_documents(request: web.Request) -> web.Response:
     # The profile's Mes documents choice (F6 d) is not applied here: the patient's page shows what
     # Mes patients counted for them.
     wanted = ListDocuments(page=query.page(), per_page=PER_PAGE, patient=patient_id)
-    listed = call(bus_of(request), LIST, wanted, DocumentPage, token=current_token(request))
+    listed = call(bus_of(request), LIST_DOCUMENTS, wanted, token=current_token(request))
     found, counters = await with_counters(request, listed)
     if not found.items:
         raise NotFound()  # not this physician's patient (or no such page): the same answer

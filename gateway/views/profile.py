@@ -7,12 +7,13 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from common.bus import call
-from common.contracts.identity import PROFILE_GET, PROFILE_SAVE, Profile, ProfileUpdate, SessionRef
+from common.contracts.base import Empty
+from common.contracts.identity import GET_PROFILE, SAVE_PROFILE, Profile
 from common.contracts.specialties import SPECIALTIES
 
 from ..forms import field
 from ..pages import render_page, see_other
-from ..sessions import account_with_role, forget
+from ..sessions import account_with_role, current_token, forget
 from ..state import bus_of
 from .credentials import current_handle
 
@@ -22,7 +23,7 @@ LANDING_PATHS = {"documents": "/documents", "patients": "/patients"}
 async def profile_page(request: web.Request) -> web.Response:
     """GET /profile."""
     account_with_role(request, "physician")
-    found = await call(bus_of(request), PROFILE_GET, SessionRef(session=current_handle(request)), Profile)
+    found = await call(bus_of(request), GET_PROFILE, Empty(), token=current_token(request))
     return _page(request, found.model_dump(), None, 200)
 
 
@@ -36,11 +37,11 @@ async def save_profile(request: web.Request) -> web.Response:
     }
     chosen = [value for value in form.getall("specialties", []) if isinstance(value, str)][: len(SPECIALTIES)]
     try:
-        update = ProfileUpdate(session=current_handle(request), specialties=chosen, **values)
+        update = Profile(specialties=chosen, **values)
     except ValidationError:
         return _page(request, {**values, "specialties": chosen}, "invalid", 400)
-    saved = await call(bus_of(request), PROFILE_SAVE, update, Profile)
-    forget(request, update.session)  # the lists' scopes and the landing page come with the session
+    saved = await call(bus_of(request), SAVE_PROFILE, update, token=current_token(request))
+    forget(request, current_handle(request))  # the lists' scopes and the landing page come with the session
     return see_other(LANDING_PATHS[saved.landing_page])
 
 

@@ -12,9 +12,8 @@ from pydantic import ValidationError
 
 from common.bus import call
 from common.contracts.registration import (
-    SUBMIT,
+    SUBMIT_REGISTRATION,
     RegistrationForm,
-    RegistrationReceived,
     RegistrationSubmission,
 )
 from common.errors import Conflict, TooManyRequests
@@ -68,7 +67,7 @@ async def submit_registration(request: web.Request) -> web.Response:
         return _form(request, values, field_problems(invalid, {"gln": "number", "rpps": "number"}, whole="number"))
     submission = RegistrationSubmission(form=filled, client_ip=client_ip(request))
     try:
-        received = await call(bus_of(request), SUBMIT, submission, RegistrationReceived)
+        received = await call(bus_of(request), SUBMIT_REGISTRATION, submission)
     except Conflict:
         return _form(request, values, {"number": "known"}, status=409)
     except TooManyRequests:

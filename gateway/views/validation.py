@@ -16,9 +16,8 @@ from common.errors import Conflict, TooManyRequests, Unauthenticated
 
 from ..forms import field
 from ..pages import render_page, see_other
-from ..sessions import current_session
+from ..sessions import current_session, current_token
 from ..state import bus_of
-from .credentials import current_handle
 
 QUEUE_STATES = ("submitted", "validated", "login_created", "refused")
 REQUEST_ID = r"[0-9a-f-]{36}"
@@ -27,23 +26,23 @@ REQUEST_ID = r"[0-9a-f-]{36}"
 async def queue_page(request: web.Request) -> web.Response:
     """GET /validation?state=...: requests waiting for their identity check (or another state)."""
     state = request.query.get("state", "submitted")
-    wanted = api.QueueQuery(session=current_handle(request), state=state if state in QUEUE_STATES else None)
-    found = await call(bus_of(request), api.QUEUE, wanted, api.RequestQueue)
+    wanted = api.QueueQuery(state=state if state in QUEUE_STATES else None)
+    found = await call(bus_of(request), api.LIST_REQUESTS, wanted, token=current_token(request))
     return render_page(request, "validation_queue.html", {"requests": found.items, "state": wanted.state})
 
 
 async def request_page(request: web.Request) -> web.Response:
     """GET /validation/{id}: the request, and the identity check's next step."""
-    ref = api.RequestRef(session=current_handle(request), id=request.match_info["id"])
-    found = await call(bus_of(request), api.DETAIL, ref, api.RequestDetail)
+    ref = api.RequestRef(id=request.match_info["id"])
+    found = await call(bus_of(request), api.GET_REQUEST, ref, token=current_token(request))
     return _page(request, found, None)
 
 
 async def send_control_sms(request: web.Request) -> web.Response:
     """POST /validation/{id}/control: a code to the applicant's mobile."""
-    ref = api.RequestRef(session=current_handle(request), id=request.match_info["id"])
+    ref = api.RequestRef(id=request.match_info["id"])
     try:
-        await call(bus_of(request), api.CONTROL_SMS, ref, api.RequestDetail)
+        await call(bus_of(request), api.SEND_CONTROL_SMS, ref, token=current_token(request))
     except TooManyRequests:
         return await refused_page(request, ref.id, "too_many", 429)
     return see_other(f"/validation/{ref.id}")
@@ -53,9 +52,9 @@ async def confirm_control(request: web.Request) -> web.Response:
     """POST /validation/{id}/control/confirm: the code the applicant reads from their phone."""
     form = await request.post()
     request_id = request.match_info["id"]
-    code = api.ControlCode(session=current_handle(request), id=request_id, code=field(form, "code")[:20] or "-")
+    code = api.ControlCode(id=request_id, code=field(form, "code")[:20] or "-")
     try:
-        await call(bus_of(request), api.CONTROL_CONFIRM, code, api.RequestDetail)
+        await call(bus_of(request), api.CONFIRM_CONTROL, code, token=current_token(request))
     except Unauthenticated:
         return await refused_page(request, request_id, "wrong_code", 400)
     return see_other(f"/validation/{request_id}")
@@ -69,13 +68,12 @@ async def sign(request: web.Request) -> web.Response:
         name: field(form, name).strip()[:100]
         for name in ("check_method", "id_document_number", "validator_name", "place")
     }
-    ref = api.RequestRef(session=current_handle(request), id=request_id)
     try:
-        signature = api.Validation(session=ref.session, id=request_id, **values)
+        signature = api.Validation(id=request_id, **values)
     except ValidationError:
         return await refused_page(request, request_id, "signature", 400, values)
     try:
-        await call(bus_of(request), api.SIGN, signature, api.RequestDetail)
+        await call(bus_of(request), api.SIGN_VALIDATION, signature, token=current_token(request))
     except Conflict:
         return await refused_page(request, request_id, "not_ready", 409, values)
     return see_other(f"/validation/{request_id}")
@@ -85,14 +83,13 @@ async def create_login(request: web.Request) -> web.Response:
     """POST /validation/{id}/login: an administrator creates the login; identity emails the password."""
     form = await request.post()
     request_id = request.match_info["id"]
-    ref = api.RequestRef(session=current_handle(request), id=request_id)
     values = {"login": field(form, "login").strip()[:60]}
     try:
-        creation = api.LoginCreation(session=ref.session, id=request_id, login=values["login"])
+        creation = api.LoginCreation(id=request_id, login=values["login"])
     except ValidationError:
         return await refused_page(request, request_id, "login_name", 400, values)
     try:
-        await call(bus_of(request), api.CREATE_LOGIN, creation, api.RequestDetail)
+        await call(bus_of(request), api.CREATE_LOGIN, creation, token=current_token(request))
     except Conflict as refused:
         problem = "login_taken" if refused.description == LOGIN_TAKEN else "not_ready"
         return await refused_page(request, request_id, problem, 409, values)
@@ -103,8 +100,14 @@ async def refused_page(
     request: web.Request, request_id: str, problem: str, status: int, values: dict[str, str] | None = None
 ) -> web.Response:
     """The request's page again, saying what was wrong with what was sent (and keeping it)."""
-    ref = api.RequestRef(session=current_handle(request), id=request_id)
-    return _page(request, await call(bus_of(request), api.DETAIL, ref, api.RequestDetail), problem, status, values)
+    ref = api.RequestRef(id=request_id)
+    return _page(
+        request,
+        await call(bus_of(request), api.GET_REQUEST, ref, token=current_token(request)),
+        problem,
+        status,
+        values,
+    )
 
 
 def _page(

@@ -6,11 +6,10 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common import metrics
-from common.bus import HandlerTable, authenticated_endpoint
+from common.bus import Handlers
 from common.consumer import DurableConsumer, Route
 from common.contracts import documents as api
 from common.contracts import hospital
-from common.errors import NotFound
 from common.service import Runtime
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
@@ -32,22 +31,15 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
 
         readers = reading.Deps(pool=runtime.pool, outbox=runtime.outbox, master_keys=settings.master_keys)
         verifier = TokenVerifier.from_pem_file(settings.token_public_key)
-        api_routes: HandlerTable = {
-            api.LIST: (reading.list_documents, api.ListDocuments),
-            api.PATIENTS: (reading.list_patients, api.ListPatients),
-            api.GET: (reading.get_document, api.GetDocument),
-            api.CONTENT: (reading.get_content, api.GetContent),
-            api.MARK: (reading.mark_document, api.MarkDocument),
-            api.COUNTERS: (reading.unread_counters, api.Empty),
-            api.UNDELIVERED: (reading.list_undelivered, api.ListUndelivered),
-        }
-        await runtime.add_endpoints(
-            {
-                # A bad token gets the same answer as someone else's document: not found.
-                subject: authenticated_endpoint(partial(handler, deps=readers), model, verifier, refusal=NotFound)
-                for subject, (handler, model) in api_routes.items()
-            }
-        )
+        table = Handlers(readers, verifier)
+        table.add(api.LIST_DOCUMENTS, reading.list_documents)
+        table.add(api.LIST_PATIENTS, reading.list_patients)
+        table.add(api.GET_DOCUMENT, reading.get_document)
+        table.add(api.READ_CONTENT, reading.get_content)
+        table.add(api.MARK_DOCUMENT, reading.mark_document)
+        table.add(api.COUNT_UNREAD, reading.unread_counters)
+        table.add(api.LIST_UNDELIVERED, reading.list_undelivered)
+        await runtime.add_endpoints(table)
 
         receivers = receiving.Deps(
             pool=runtime.pool,

@@ -24,9 +24,7 @@ class PhysicianDirectory:
         cached = self._known.get(physician)
         if cached is not None and cached[0] > now:
             return cached[1]
-        status = await call(
-            self.nc, identity.PHYSICIAN_LOOKUP, identity.PhysicianLookup(physician=physician), identity.PhysicianStatus
-        )
+        status = await call(self.nc, identity.LOOK_UP_PHYSICIAN, identity.PhysicianLookup(physician=physician))
         if len(self._known) > 50_000:
             self._known.clear()
         self._known[physician] = (now + TTL_SECONDS, status)

@@ -14,6 +14,7 @@ import asyncpg
 from common.codec import Written
 from common.contracts import audit, hospital
 from common.contracts import documents as api
+from common.contracts.base import Empty
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.errors import InvalidRequest, NotFound
@@ -167,15 +168,15 @@ async def _opened(conn: Connection, item: queries.DeliveredDocument, caller: Cal
     )
 
 
-async def mark_document(message: api.MarkDocument, caller: Caller, deps: Deps) -> api.Empty:
+async def mark_document(message: api.MarkDocument, caller: Caller, deps: Deps) -> Empty:
     """The physician marks a document read or unread."""
     async with deps.pool.acquire() as conn:
         item = await _own(conn, message.id, caller)
         await store.set_unread(conn, uuid.UUID(item.id), not message.read)
-    return api.Empty()
+    return Empty()
 
 
-async def unread_counters(message: api.Empty, caller: Caller, deps: Deps) -> api.UnreadCounters:
+async def unread_counters(message: Empty, caller: Caller, deps: Deps) -> api.UnreadCounters:
     async with deps.pool.acquire() as conn:
         return await queries.unread_counters(conn, _physician(caller))
 

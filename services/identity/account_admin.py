@@ -13,6 +13,7 @@ from common.contracts import accounts as api
 from common.contracts import audit
 from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound, Unauthenticated
+from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, staff_account
@@ -33,11 +34,11 @@ def _entity(account_id: str) -> audit.Entity:
     return audit.Entity(kind="account", id=str(opaque_id(account_id)))
 
 
-async def _admin(conn: Connection, deps: Deps, session: str) -> store.Account:
-    return await staff_account(conn, deps, session, ("admin",))
+async def _admin(conn: Connection, deps: Deps, caller: Caller) -> store.Account:
+    return await staff_account(conn, deps, caller, ("admin",))
 
 
-async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
+async def search(msg: api.AccountSearch, caller: Caller, deps: Deps) -> api.AccountPage:
     conditions, params = [], []
     if msg.text:
         text = store.like_escaped(msg.text.strip().casefold())
@@ -56,7 +57,7 @@ async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
         conditions.append("locked_at IS NOT NULL")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     async with deps.pool.acquire() as conn:
-        await _admin(conn, deps, msg.session)
+        await _admin(conn, deps, caller)
         total = await conn.fetchval(f"SELECT count(*) FROM accounts {where}", *params)
         rows = await conn.fetch(
             f"SELECT {_LISTING} FROM accounts {where} ORDER BY family_name, given_name, id "
@@ -70,11 +71,11 @@ async def search(msg: api.AccountSearch, deps: Deps) -> api.AccountPage:
     )
 
 
-async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
+async def set_status(msg: api.AccountStatus, caller: Caller, deps: Deps) -> api.AccountListing:
     """Deactivate (every session ends now) or reactivate an account."""
     target = opaque_id(msg.id)
     async with deps.outbox.transaction() as conn:
-        admin = await _admin(conn, deps, msg.session)
+        admin = await _admin(conn, deps, caller)
         if admin.id == str(target):
             raise Conflict("an administrator does not deactivate their own account")
         row = await conn.fetchrow(
@@ -92,11 +93,11 @@ async def set_status(msg: api.AccountStatus, deps: Deps) -> api.AccountListing:
     return api.AccountListing(**dict(row))
 
 
-async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+async def unlock(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.AccountListing:
     """Lift a lock after too many failed logins; the count of failures restarts."""
     target = opaque_id(msg.id)
     async with deps.outbox.transaction() as conn:
-        admin = await _admin(conn, deps, msg.session)
+        admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(
             f"UPDATE accounts SET locked_at = NULL, failed_logins = 0 WHERE id = $1 RETURNING {_LISTING}", target
         )
@@ -106,10 +107,11 @@ async def unlock(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     return api.AccountListing(**dict(row))
 
 
-async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+async def reset_password(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.AccountListing:
     """A new temporary password by email (72 hours); the account's sessions end."""
     return await _new_temporary_password(
         msg,
+        caller,
         deps,
         "account.password_reset",
         RESET_MAIL,
@@ -117,12 +119,13 @@ async def reset_password(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
     )
 
 
-async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+async def reset_app(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.AccountListing:
     """A staff member lost their authenticator app: it is forgotten, their sessions end, and a
     temporary password goes to their email: the next login, with it, enrols a new app (the
     password alone, perhaps what was stolen with the app, does not)."""
     return await _new_temporary_password(
         msg,
+        caller,
         deps,
         "account.app_reset",
         APP_RESET_MAIL,
@@ -132,14 +135,14 @@ async def reset_app(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
 
 
 async def _new_temporary_password(
-    msg: api.AccountRef, deps: Deps, action: audit.Action, mail: dict[str, str], statement: str
+    msg: api.AccountRef, caller: Caller, deps: Deps, action: audit.Action, mail: dict[str, str], statement: str
 ) -> api.AccountListing:
     """`statement` finds (and holds, or changes) the active account with a login; it gets a new
     temporary password by email, its sessions end, the administrator's act is audited."""
     password = temporary_password()
     password_hash = await hash_password(password)
     async with deps.outbox.transaction() as conn:
-        admin = await _admin(conn, deps, msg.session)
+        admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(statement, opaque_id(msg.id))
         if row is None:
             raise NotFound()
@@ -157,12 +160,12 @@ def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
     return keyed_mac(deps.settings.data_key, f"mobile:{account_id}:{mobile}", code)
 
 
-async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.AccountListing:
+async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps) -> api.AccountListing:
     """A control code to the new number; the number changes only when the code comes back."""
     target = opaque_id(msg.id)
     code = new_code()
     async with deps.outbox.transaction() as conn:
-        admin = await _admin(conn, deps, msg.session)
+        admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(
             "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
             f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}",
@@ -177,12 +180,12 @@ async def send_mobile_control(msg: api.MobileControl, deps: Deps) -> api.Account
     return api.AccountListing(**dict(row))
 
 
-async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.AccountListing:
+async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps) -> api.AccountListing:
     """The code read back: the new number replaces the old one (five wrong codes cancel it)."""
     target = opaque_id(msg.id)
     async with deps.outbox.connection() as conn:
         async with conn.transaction():
-            admin = await _admin(conn, deps, msg.session)
+            admin = await _admin(conn, deps, caller)
             row = await conn.fetchrow(
                 "SELECT pending_mobile, pending_mobile_mac, "
                 "pending_mobile_sent_at > now() - make_interval(mins => $2) AS fresh FROM accounts WHERE id = $1 FOR UPDATE",
@@ -216,7 +219,7 @@ async def confirm_mobile(msg: api.MobileConfirmation, deps: Deps) -> api.Account
     return api.AccountListing(**dict(updated))
 
 
-async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing:
+async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> api.AccountListing:
     """A hospital staff member's login, active, with a temporary password by email (72 hours):
     their first login enrols their authenticator app with it, then changes it."""
     password = temporary_password()
@@ -224,7 +227,7 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
     account_id = str(uuid.uuid4())
     try:
         async with deps.outbox.transaction() as conn:
-            admin = await _admin(conn, deps, msg.session)
+            admin = await _admin(conn, deps, caller)
             await store.insert_account(
                 conn,
                 store.Account(
@@ -256,11 +259,11 @@ async def create_staff(msg: api.StaffCreation, deps: Deps) -> api.AccountListing
     return api.AccountListing(**dict(row))
 
 
-async def unlink_hin(msg: api.AccountRef, deps: Deps) -> api.AccountListing:
+async def unlink_hin(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.AccountListing:
     """A HIN identity no longer opens the account (a wrong link by GLN): its sessions end; the
     next HIN login with the account's GLN links the identity that makes it."""
     async with deps.outbox.transaction() as conn:
-        admin = await _admin(conn, deps, msg.session)
+        admin = await _admin(conn, deps, caller)
         hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
         if hin_id is None:
             raise NotFound()

@@ -1,13 +1,15 @@
-"""Creating accounts directly in identity's schema: the demo data and the tests use this.
+"""Creating accounts directly in identity's schema, for the demo data and the tests.
 
-(The registration, validation and login-creation workflow of the web UI comes later and will
-call the same function.)
+In the portal itself accounts come from registration, validation and login creation
+(`login_creation.py`), from HIN (`hin_login.py`), or from an administrator (`account_admin.py`).
 """
 
 from __future__ import annotations
 
 import uuid
 
+from common.contracts.accounts import AccountState
+from common.contracts.base import Role
 from common.db import Connection
 
 from . import store
@@ -26,9 +28,9 @@ async def create_account(
     mobile: str,
     gln: str | None = None,
     rpps: str | None = None,
-    status: str = "active",
+    status: AccountState = "active",
     locale: str = "fr",
-    role: str = "physician",
+    role: Role = "physician",
 ) -> str:
     """Insert an account (a physician's unless `role` says otherwise) and return its id."""
     account = store.Account(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from functools import partial
 
-from common.bus import HandlerTable, endpoint
+from common.bus import Handlers
 from common.contracts import accounts
 from common.contracts import applications as apps
 from common.contracts import identity as api
@@ -47,54 +46,57 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             sealer=Sealer(settings.data_key),
             signer=AssertionSigner.from_pem_file(settings.assertion_signing_key, settings.public_url),
         )
-        routes: HandlerTable = {
-            api.LOGIN_PASSWORD: (handlers.login_password, api.PasswordLogin),
-            api.LOGIN_CODE: (handlers.login_code, api.CodeLogin),
-            api.HIN_BEGIN: (hin_login.begin, api.HinBegin),
-            api.HIN_FINISH: (hin_login.finish, api.HinReturn),
-            api.SESSION_RESOLVE: (handlers.resolve_session, api.SessionRef),
-            api.SESSION_END: (handlers.end_session, api.SessionRef),
-            reg.SUBMIT: (registration.submit, reg.RegistrationSubmission),
-            accounts.SEARCH: (account_admin.search, accounts.AccountSearch),
-            accounts.SET_STATUS: (account_admin.set_status, accounts.AccountStatus),
-            accounts.UNLOCK: (account_admin.unlock, accounts.AccountRef),
-            accounts.RESET_PASSWORD: (account_admin.reset_password, accounts.AccountRef),
-            accounts.RESET_APP: (account_admin.reset_app, accounts.AccountRef),
-            accounts.UNLINK_HIN: (account_admin.unlink_hin, accounts.AccountRef),
-            accounts.MOBILE_CONTROL: (account_admin.send_mobile_control, accounts.MobileControl),
-            accounts.MOBILE_CONFIRM: (account_admin.confirm_mobile, accounts.MobileConfirmation),
-            accounts.STAFF_CREATE: (account_admin.create_staff, accounts.StaffCreation),
-            reg.QUEUE: (validation.queue, reg.QueueQuery),
-            reg.DETAIL: (validation.detail, reg.RequestRef),
-            reg.CONTROL_SMS: (validation.send_control_sms, reg.RequestRef),
-            reg.CONTROL_CONFIRM: (validation.confirm_control, reg.ControlCode),
-            reg.SIGN: (validation.sign, reg.Validation),
-            reg.CREATE_LOGIN: (login_creation.create_login, reg.LoginCreation),
-            reg.ID_COPY_PART: (id_copies.receive_part, reg.IdCopyPart),
-            reg.ID_COPY_READ: (id_copies.read, reg.IdCopyRead),
-            api.DIRECTORY: (directory.search, api.DirectorySearch),
-            api.PROFILE_GET: (profile.get_profile, api.SessionRef),
-            api.PROFILE_SAVE: (profile.save_profile, api.ProfileUpdate),
-            api.SESSIONS_LIST: (open_sessions.list_sessions, api.SessionRef),
-            api.SESSIONS_END_ONE: (open_sessions.end_one_session, api.EndOneSession),
-            api.PASSWORD_CHANGE_START: (credentials.start_password_change, api.PasswordChangeStart),
-            api.PASSWORD_CHANGE_FINISH: (credentials.finish_password_change, api.ChangeConfirmation),
-            api.MOBILE_CHANGE_START: (credentials.start_mobile_change, api.MobileChangeStart),
-            api.MOBILE_CHANGE_FINISH: (credentials.finish_mobile_change, api.ChangeConfirmation),
-            api.MOBILE_CHANGE_VERIFY: (credentials.verify_new_mobile, api.ChangeConfirmation),
-            api.PHYSICIAN_LOOKUP: (handlers.physician_status, api.PhysicianLookup),
-            api.CONTACT: (handlers.contact, api.ContactLookup),
-            apps.CATALOGUE: (applications.catalogue, apps.SessionQuery),
-            apps.ENROL: (applications.enrol, apps.ApplicationRef),
-            apps.OPEN: (applications.open_application, apps.ApplicationRef),
-            apps.KEYS: (applications.public_keys, api.Empty),
-            apps.ADMIN_LIST: (application_admin.admin_list, apps.SessionQuery),
-            apps.SAVE: (application_admin.save, apps.ApplicationSave),
-            apps.DECIDE: (application_admin.decide, apps.Decision),
-        }
+        table = Handlers(deps, deps.issuer.verifier())
+        # Logging in, and the session itself.
+        table.add(api.LOG_IN_WITH_PASSWORD, handlers.login_password)
+        table.add(api.LOG_IN_WITH_CODE, handlers.login_code)
+        table.add(api.BEGIN_HIN_LOGIN, hin_login.begin)
+        table.add(api.FINISH_HIN_LOGIN, hin_login.finish)
+        table.add(api.RESOLVE_SESSION, handlers.resolve_session)
+        table.add(api.END_SESSION, handlers.end_session)
+        # A physician's own account.
+        table.add(api.GET_PROFILE, profile.get_profile)
+        table.add(api.SAVE_PROFILE, profile.save_profile)
+        table.add(api.LIST_SESSIONS, open_sessions.list_sessions)
+        table.add(api.END_OTHER_SESSION, open_sessions.end_one_session)
+        table.add(api.START_PASSWORD_CHANGE, credentials.start_password_change)
+        table.add(api.FINISH_PASSWORD_CHANGE, credentials.finish_password_change)
+        table.add(api.START_MOBILE_CHANGE, credentials.start_mobile_change)
+        table.add(api.CONFIRM_MOBILE_CHANGE, credentials.finish_mobile_change)
+        table.add(api.VERIFY_NEW_MOBILE, credentials.verify_new_mobile)
+        # Secure applications.
+        table.add(apps.LIST_CATALOGUE, applications.catalogue)
+        table.add(apps.ENROL, applications.enrol)
+        table.add(apps.OPEN_APPLICATION, applications.open_application)
+        table.add(apps.GET_PUBLIC_KEYS, applications.public_keys)
+        table.add(apps.LIST_FOR_ADMIN, application_admin.admin_list)
+        table.add(apps.SAVE_APPLICATION, application_admin.save)
+        table.add(apps.DECIDE_ENROLMENT, application_admin.decide)
+        # Registration and its validation.
+        table.add(reg.SUBMIT_REGISTRATION, registration.submit)
+        table.add(reg.LIST_REQUESTS, validation.queue)
+        table.add(reg.GET_REQUEST, validation.detail)
+        table.add(reg.SEND_CONTROL_SMS, validation.send_control_sms)
+        table.add(reg.CONFIRM_CONTROL, validation.confirm_control)
+        table.add(reg.SIGN_VALIDATION, validation.sign)
+        table.add(reg.CREATE_LOGIN, login_creation.create_login)
+        table.add(reg.STORE_ID_COPY_PART, id_copies.receive_part)
+        table.add(reg.READ_ID_COPY, id_copies.read)
+        # Administrators' work on accounts, and the staff's directory.
+        table.add(accounts.SEARCH_ACCOUNTS, account_admin.search)
+        table.add(accounts.SET_ACCOUNT_STATUS, account_admin.set_status)
+        table.add(accounts.UNLOCK_ACCOUNT, account_admin.unlock)
+        table.add(accounts.RESET_PASSWORD, account_admin.reset_password)
+        table.add(accounts.RESET_APP, account_admin.reset_app)
+        table.add(accounts.UNLINK_HIN, account_admin.unlink_hin)
+        table.add(accounts.SEND_MOBILE_CONTROL, account_admin.send_mobile_control)
+        table.add(accounts.CONFIRM_MOBILE, account_admin.confirm_mobile)
+        table.add(accounts.CREATE_STAFF, account_admin.create_staff)
+        table.add(api.SEARCH_DIRECTORY, directory.search)
+        # Other services.
+        table.add(api.LOOK_UP_PHYSICIAN, handlers.physician_status)
+        table.add(api.FIND_CONTACT, handlers.contact)
         runtime.spawn(housekeeping.run(runtime.pool, settings.housekeeping_seconds), "housekeeping")
-        await runtime.add_endpoints(
-            {subject: endpoint(partial(handler, deps=deps), model) for subject, (handler, model) in routes.items()}
-        )
+        await runtime.add_endpoints(table)
 
     return setup

@@ -9,8 +9,10 @@ import asyncpg
 
 from common.contracts import applications as api
 from common.contracts import audit
+from common.contracts.base import Empty
 from common.db import fetch_one
 from common.errors import Conflict, InvalidRequest, NotFound
+from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, staff_account
@@ -39,10 +41,10 @@ def _entity(app_id: str) -> audit.Entity:
     return audit.Entity(kind="application", id=app_id)
 
 
-async def admin_list(msg: api.SessionQuery, deps: Deps) -> api.AdminCatalogue:
+async def admin_list(msg: Empty, caller: Caller, deps: Deps) -> api.AdminCatalogue:
     """Every application; the enrolments waiting (oldest first), then the latest decisions."""
     async with deps.pool.acquire() as conn:
-        await staff_account(conn, deps, msg.session, ("admin",))
+        await staff_account(conn, deps, caller, ("admin",))
         applications = await conn.fetch(f"SELECT {_APPLICATION} FROM applications ORDER BY name, id")
         enrolments = await conn.fetch(
             "WITH chosen AS ("
@@ -58,14 +60,14 @@ async def admin_list(msg: api.SessionQuery, deps: Deps) -> api.AdminCatalogue:
     )
 
 
-async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
+async def save(msg: api.ApplicationSave, caller: Caller, deps: Deps) -> api.Application:
     """Create (no id) or change an application; its identifier stays unique."""
     fields = msg.model_dump(exclude={"session", "id"})
     if deps.settings.service.environment == "prod" and not fields["url"].startswith("https://"):
         raise InvalidRequest(api.HTTPS_ONLY)  # a loopback address names the physician's own machine
     try:
         async with deps.outbox.transaction() as conn:
-            admin = await staff_account(conn, deps, msg.session, ("admin",))
+            admin = await staff_account(conn, deps, caller, ("admin",))
             values = [fields[column] for column in COLUMNS]
             if msg.id is None:
                 app_id = await conn.fetchval(_INSERT, uuid.uuid4(), *values)
@@ -81,10 +83,10 @@ async def save(msg: api.ApplicationSave, deps: Deps) -> api.Application:
     return api.Application(id=app_id, **fields)
 
 
-async def decide(msg: api.Decision, deps: Deps) -> api.Enrolment:
+async def decide(msg: api.Decision, caller: Caller, deps: Deps) -> api.Enrolment:
     """Grant or refuse an enrolment (refusing a granted one withdraws it)."""
     async with deps.outbox.transaction() as conn:
-        admin = await staff_account(conn, deps, msg.session, ("admin",))
+        admin = await staff_account(conn, deps, caller, ("admin",))
         found = await conn.fetchval(
             "UPDATE application_enrolments SET state = $3, decided_at = now(), decided_by = $4, decided_by_name = $5 "
             "WHERE application_id = $1 AND account_id = $2 RETURNING 1",

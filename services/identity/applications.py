@@ -13,9 +13,10 @@ import asyncpg
 
 from common.contracts import applications as api
 from common.contracts import audit
-from common.contracts.identity import Empty
+from common.contracts.base import Empty
 from common.db import Connection
 from common.errors import Conflict, NotFound
+from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, session_account
@@ -38,8 +39,8 @@ def _entry(row: asyncpg.Record) -> api.CatalogueEntry:
     return api.CatalogueEntry(**values, access=access)
 
 
-async def _physician(conn: Connection, deps: Deps, session: str) -> store.Account:
-    _, account = await session_account(conn, deps, session)
+async def _physician(conn: Connection, deps: Deps, caller: Caller) -> store.Account:
+    _, account = await session_account(conn, deps, caller)
     if account.role != "physician":
         raise NotFound()
     return account
@@ -58,9 +59,9 @@ async def _audit(conn: Connection, account_id: str, action: audit.Action, app_id
     )
 
 
-async def catalogue(msg: api.SessionQuery, deps: Deps) -> api.Catalogue:
+async def catalogue(msg: Empty, caller: Caller, deps: Deps) -> api.Catalogue:
     async with deps.pool.acquire() as conn:
-        account = await _physician(conn, deps, msg.session)
+        account = await _physician(conn, deps, caller)
         rows = await conn.fetch(f"{_ENTRY} ORDER BY a.name, a.id", uuid.UUID(account.id))
     return api.Catalogue(applications=[_entry(row) for row in rows])
 
@@ -72,10 +73,10 @@ async def _one(conn: Connection, account: store.Account, app_id: str) -> api.Cat
     return _entry(row)
 
 
-async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
+async def enrol(msg: api.ApplicationRef, caller: Caller, deps: Deps) -> api.CatalogueEntry:
     """Ask to be enrolled (again, after a refusal); an administrator decides."""
     async with deps.outbox.transaction() as conn:
-        account = await _physician(conn, deps, msg.session)
+        account = await _physician(conn, deps, caller)
         entry = await _one(conn, account, msg.id)
         if entry.access != "enrol" and entry.access != "refused":
             raise Conflict("nothing to ask: already open or asked")
@@ -90,10 +91,10 @@ async def enrol(msg: api.ApplicationRef, deps: Deps) -> api.CatalogueEntry:
     return entry.model_copy(update={"access": "requested"})
 
 
-async def open_application(msg: api.ApplicationRef, deps: Deps) -> api.Opening:
+async def open_application(msg: api.ApplicationRef, caller: Caller, deps: Deps) -> api.Opening:
     """The assertion for an application the physician may open: who they are, for 60 seconds."""
     async with deps.outbox.transaction() as conn:
-        account = await _physician(conn, deps, msg.session)
+        account = await _physician(conn, deps, caller)
         entry = await _one(conn, account, msg.id)
         if entry.access != "open":
             raise NotFound()

@@ -113,7 +113,7 @@ async def issue(
 
 async def send_sms(nc: NATS, to: str, text: str) -> None:
     """An SMS through notify, now (notify never logs its text)."""
-    await call(nc, notify.SEND_SMS, notify.SendSms(to=to, text=text), notify.SmsAccepted)
+    await call(nc, notify.SEND_SMS, notify.SendSms(to=to, text=text))
 
 
 async def send_notice(nc: NATS, to: str, text: str, about: str) -> None:

@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 
 from common.contracts import audit
 from common.contracts import identity as api
+from common.contracts.base import Empty
 from common.db import Connection
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
+from common.tokens import Caller
 
 from . import codes, store
 from . import login_protection as protection
@@ -30,11 +32,11 @@ MOBILE_CHANGED_TEXT = {
 
 
 async def _checked_session(
-    deps: Deps, session: str, current_password: str, action: audit.Action
+    deps: Deps, caller: Caller, current_password: str, action: audit.Action
 ) -> tuple[str, store.Account]:
     """The session's account once its current password is proven; guesses count with the login form's."""
     async with deps.outbox.connection() as conn:
-        session_id, account = await session_account(conn, deps, session)
+        session_id, account = await session_account(conn, deps, caller)
         name = normalise_login(account.login or account.id)
         if not await protection.reserve(conn, name, "", deps.settings.data_key):
             raise TooManyRequests("too many failed attempts; try again later")
@@ -70,6 +72,7 @@ async def _send_code(
 
 async def _confirm(
     deps: Deps,
+    caller: Caller,
     msg: api.ChangeConfirmation,
     purpose: codes.Purpose,
     action: audit.Action,
@@ -79,7 +82,7 @@ async def _confirm(
     that closes the attempt; without `apply`, a step before the change (only a failure is audited).
     Answers the session, the account (as it was) and the change that waited."""
     async with deps.outbox.transaction() as conn:
-        session_id, account = await session_account(conn, deps, msg.session)
+        session_id, account = await session_account(conn, deps, caller)
         checked = await codes.check(
             conn, msg.challenge, msg.code, purpose, deps.settings.sms_code_max_attempts, session_id=session_id
         )
@@ -93,15 +96,15 @@ async def _confirm(
     return session_id, account, checked.pending
 
 
-async def start_password_change(msg: api.PasswordChangeStart, deps: Deps) -> api.CodeChallenge:
-    session_id, account = await _checked_session(deps, msg.session, msg.current_password, "password.changed")
+async def start_password_change(msg: api.PasswordChangeStart, caller: Caller, deps: Deps) -> api.CodeChallenge:
+    session_id, account = await _checked_session(deps, caller, msg.current_password, "password.changed")
     reason = refusal(msg.new_password, login=account.login, email=account.email)
     if reason is not None:
         raise InvalidRequest(reason)
     return await _send_code(deps, session_id, account, "password", await hash_password(msg.new_password))
 
 
-async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+async def finish_password_change(msg: api.ChangeConfirmation, caller: Caller, deps: Deps) -> Empty:
     async def apply(conn: Connection, account: store.Account, session_id: str, new_hash: str) -> None:
         await conn.execute(
             "UPDATE accounts SET password_hash = $2, must_change_password = false, temporary_password_expires_at = NULL "
@@ -111,31 +114,31 @@ async def finish_password_change(msg: api.ChangeConfirmation, deps: Deps) -> api
         )
         await store.end_other_sessions(conn, account.id, session_id)
 
-    await _confirm(deps, msg, "password", "password.changed", apply)
-    return api.Empty()
+    await _confirm(deps, caller, msg, "password", "password.changed", apply)
+    return Empty()
 
 
-async def start_mobile_change(msg: api.MobileChangeStart, deps: Deps) -> api.CodeChallenge:
-    session_id, account = await _checked_session(deps, msg.session, msg.current_password, "mobile.changed")
+async def start_mobile_change(msg: api.MobileChangeStart, caller: Caller, deps: Deps) -> api.CodeChallenge:
+    session_id, account = await _checked_session(deps, caller, msg.current_password, "mobile.changed")
     if msg.new_mobile == account.mobile:
         raise InvalidRequest("this is already the account's mobile number")
     return await _send_code(deps, session_id, account, "mobile", msg.new_mobile)
 
 
-async def finish_mobile_change(msg: api.ChangeConfirmation, deps: Deps) -> api.CodeChallenge:
+async def finish_mobile_change(msg: api.ChangeConfirmation, caller: Caller, deps: Deps) -> api.CodeChallenge:
     """The code from the current number: then a code goes to the new number, which must work."""
-    session_id, account, new_mobile = await _confirm(deps, msg, "mobile", "mobile.changed")
+    session_id, account, new_mobile = await _confirm(deps, caller, msg, "mobile", "mobile.changed")
     return await _send_code(deps, session_id, account, "mobile_new", new_mobile, to=new_mobile)
 
 
-async def verify_new_mobile(msg: api.ChangeConfirmation, deps: Deps) -> api.Empty:
+async def verify_new_mobile(msg: api.ChangeConfirmation, caller: Caller, deps: Deps) -> Empty:
     """The code from the new number: the change is made, and the old number is told."""
 
     async def apply(conn: Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
 
-    _, account, _ = await _confirm(deps, msg, "mobile_new", "mobile.changed", apply)
+    _, account, _ = await _confirm(deps, caller, msg, "mobile_new", "mobile.changed", apply)
     if account.mobile:
         text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
         await codes.send_notice(deps.nc, account.mobile, text, "a mobile change")
-    return api.Empty()
+    return Empty()

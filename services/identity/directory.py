@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from common.contracts import identity as api
+from common.tokens import Caller
 
 from . import store
 from .access import staff_account
@@ -15,7 +16,7 @@ STAFF_ROLES = ("validator", "admin", "service_staff")
 _NUMBER = re.compile(r"[0-9]{11}|[0-9]{13}")
 
 
-async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
+async def search(msg: api.DirectorySearch, caller: Caller, deps: Deps) -> api.DirectoryPage:
     conditions = ["role = 'physician'", "status = 'active'"]
     params: list[object] = []
     text = (msg.text or "").strip()
@@ -35,7 +36,7 @@ async def search(msg: api.DirectorySearch, deps: Deps) -> api.DirectoryPage:
         conditions.append(f"specialties @> ${len(params)}::text[]")
     params.append(msg.limit + 1)
     async with deps.pool.acquire() as conn, conn.transaction():
-        await staff_account(conn, deps, msg.session, STAFF_ROLES)
+        await staff_account(conn, deps, caller, STAFF_ROLES)
         # The services plan their statements once (generic plans); a name's prefix can only use
         # its index when the plan sees the pattern.
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")

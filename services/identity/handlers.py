@@ -10,6 +10,7 @@ from nats.aio.client import Client as NATS
 
 from common.contracts import audit
 from common.contracts import identity as api
+from common.contracts.base import Empty
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.errors import NotFound, TooManyRequests, Unauthenticated
@@ -264,7 +265,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
         raise Unauthenticated("no such session")
     session_id, account = found
     token, expires_at = deps.issuer.issue(
-        Caller(account_id=account.id, role=account.role, session_id=session_id, physician=account.physician_key)  # type: ignore[arg-type]
+        Caller(account_id=account.id, role=account.role, session_id=session_id, physician=account.physician_key)
     )
     return api.ResolvedSession(
         token=token,
@@ -284,7 +285,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
     )
 
 
-async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
+async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:
     async with deps.outbox.transaction() as conn:
         account_id = await store.end_session(conn, digest(msg.session))
         if account_id is not None:
@@ -294,7 +295,7 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> api.Empty:
                     action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)
                 ),
             )
-    return api.Empty()
+    return Empty()
 
 
 async def _account_for(physician: str, deps: Deps) -> store.Account | None:

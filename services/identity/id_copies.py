@@ -13,6 +13,7 @@ from common.contracts import audit
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, InvalidRequest, NotFound
+from common.tokens import Caller
 
 from .access import opaque_id, staff_account
 from .handlers import Deps, audit_staff_action
@@ -32,7 +33,7 @@ def _entity(request_id: uuid.UUID) -> audit.Entity:
     return audit.Entity(kind="registration", id=str(request_id))
 
 
-async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
+async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.IdCopyReceived:
     request_id, upload = opaque_id(msg.id), opaque_id(msg.upload)
     try:
         data = base64.b64decode(msg.data_b64, validate=True)
@@ -42,7 +43,7 @@ async def receive_part(msg: api.IdCopyPart, deps: Deps) -> api.IdCopyReceived:
         raise InvalidRequest("every part but the last has exactly 512 KB")
     sealed = deps.sealer.seal(data, part_bound(request_id, upload, msg.seq))
     async with deps.outbox.transaction() as conn:
-        account = await staff_account(conn, deps, msg.session, VALIDATOR_ROLES)
+        account = await staff_account(conn, deps, caller, VALIDATOR_ROLES)
         state = await conn.fetchval("SELECT state FROM registration_requests WHERE id = $1 FOR UPDATE", request_id)
         if state is None:
             raise NotFound()
@@ -101,12 +102,12 @@ async def _keep(conn: Connection, deps: Deps, request_id: uuid.UUID, upload: uui
     )
 
 
-async def read(msg: api.IdCopyRead, deps: Deps) -> api.IdCopyChunk:
+async def read(msg: api.IdCopyRead, caller: Caller, deps: Deps) -> api.IdCopyChunk:
     """A part of the kept copy, for validators and administrators; each read is audited once, at its start."""
     request_id = opaque_id(msg.id)
     seq, within = divmod(msg.offset, api.ID_COPY_PART_BYTES)
     async with deps.outbox.connection() as conn:
-        account = await staff_account(conn, deps, msg.session, VALIDATOR_ROLES)
+        account = await staff_account(conn, deps, caller, VALIDATOR_ROLES)
         row = await conn.fetchrow(
             "SELECT r.id_copy, r.id_copy_upload, r.id_copy_media_type, r.id_copy_size, k.sealed "
             "FROM registration_requests r LEFT JOIN id_copy_kept k ON k.request_id = r.id AND k.seq = $2 "

@@ -15,6 +15,7 @@ from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
 from common.db import Connection
 from common.errors import Conflict, NotFound
+from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, staff_account
@@ -109,18 +110,16 @@ async def give_temporary_password(
     )
     await store.end_all_sessions(conn, account_id)
     body = mail["body"].format(login=login, password=password, url=deps.settings.public_url)
-    await call(
-        deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body), notify.MailAccepted
-    )
+    await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body))
 
 
-async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
+async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> api.RequestDetail:
     password = temporary_password()
     password_hash = await hash_password(password)
     async with deps.outbox.connection() as conn:
         try:
             async with conn.transaction():
-                admin = await staff_account(conn, deps, msg.session, ("admin",))
+                admin = await staff_account(conn, deps, caller, ("admin",))
                 row = await conn.fetchrow(
                     "SELECT * FROM registration_requests WHERE id = $1 FOR UPDATE", opaque_id(msg.id)
                 )
@@ -172,4 +171,4 @@ async def create_login(msg: api.LoginCreation, deps: Deps) -> api.RequestDetail:
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
             raise Conflict(LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
-    return await detail(api.RequestRef(session=msg.session, id=msg.id), deps)
+    return await detail(api.RequestRef(id=msg.id), caller, deps)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 
 from common.contracts import identity as api
+from common.contracts.base import Empty
 from common.errors import NotFound
+from common.tokens import Caller
 
 from .access import session_account
 from .handlers import Deps, audit_record
 
 
-async def list_sessions(msg: api.SessionRef, deps: Deps) -> api.OpenSessions:
+async def list_sessions(msg: Empty, caller: Caller, deps: Deps) -> api.OpenSessions:
     """The account's sessions still alive (not ended, within both timeouts), most recent first."""
     async with deps.pool.acquire() as conn:
-        session_id, account = await session_account(conn, deps, msg.session, touch=msg.touch)
+        session_id, account = await session_account(conn, deps, caller)
         rows = await conn.fetch(
             "SELECT id::text, created_at, last_seen_at, client_ip FROM sessions WHERE account_id = $1 "
             "AND ended_at IS NULL AND last_seen_at > now() - make_interval(secs => $2) "
@@ -26,14 +28,14 @@ async def list_sessions(msg: api.SessionRef, deps: Deps) -> api.OpenSessions:
     return api.OpenSessions(items=[api.OpenSession(**dict(row), current=row["id"] == session_id) for row in rows])
 
 
-async def end_one_session(msg: api.EndOneSession, deps: Deps) -> api.Empty:
+async def end_one_session(msg: api.OtherSession, caller: Caller, deps: Deps) -> Empty:
     """End another session of the caller's account; any other id is not found, as a missing one."""
     try:
         target = uuid.UUID(msg.id)
     except ValueError:
         raise NotFound() from None
     async with deps.pool.acquire() as conn, conn.transaction():
-        _, account = await session_account(conn, deps, msg.session)
+        _, account = await session_account(conn, deps, caller)
         ended = await conn.fetchval(
             "UPDATE sessions SET ended_at = now() WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING id",
             target,
@@ -42,4 +44,4 @@ async def end_one_session(msg: api.EndOneSession, deps: Deps) -> api.Empty:
         if ended is None:
             raise NotFound()
         await audit_record(deps, conn, "logout", "success", account, "ended from another session")
-    return api.Empty()
+    return Empty()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from common.contracts import identity as api
+from common.contracts.base import Empty
 from common.db import fetch_one
+from common.tokens import Caller
 
 from .access import session_account
 from .handlers import Deps, audit_record
@@ -13,16 +15,16 @@ from .handlers import Deps, audit_record
 _COLUMNS = "notify_new_documents, specialties, patients_scope, documents_scope, landing_page"
 
 
-async def get_profile(msg: api.SessionRef, deps: Deps) -> api.Profile:
+async def get_profile(msg: Empty, caller: Caller, deps: Deps) -> api.Profile:
     async with deps.pool.acquire() as conn:
-        _, account = await session_account(conn, deps, msg.session, touch=msg.touch)
+        _, account = await session_account(conn, deps, caller)
         row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM accounts WHERE id = $1", uuid.UUID(account.id))
     return api.Profile(**{**dict(row), "specialties": list(row["specialties"])})
 
 
-async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
+async def save_profile(msg: api.Profile, caller: Caller, deps: Deps) -> api.Profile:
     async with deps.outbox.transaction() as conn:
-        _, account = await session_account(conn, deps, msg.session)
+        _, account = await session_account(conn, deps, caller)
         await conn.execute(
             "UPDATE accounts SET notify_new_documents = $2, specialties = $3, patients_scope = $4, documents_scope = $5, "
             "landing_page = $6, profile_confirmed_at = coalesce(profile_confirmed_at, now()) WHERE id = $1",
@@ -34,4 +36,4 @@ async def save_profile(msg: api.ProfileUpdate, deps: Deps) -> api.Profile:
             msg.landing_page,
         )
         await audit_record(deps, conn, "profile.saved", "success", account)
-    return api.Profile(**msg.model_dump(exclude={"session"}))
+    return msg

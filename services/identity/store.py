@@ -6,9 +6,14 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 
+from common.contracts.accounts import AccountState
+from common.contracts.base import Role
+from common.contracts.documents import DocumentsScope, PatientsScope
+from common.contracts.identity import LandingPage, NotifyMode
 from common.db import Connection
 
 
@@ -17,8 +22,8 @@ class Account:
     id: str
     login: str | None
     password_hash: str | None
-    role: str
-    status: str
+    role: Role
+    status: AccountState
     family_name: str
     given_name: str
     email: str
@@ -26,11 +31,11 @@ class Account:
     gln: str | None
     rpps: str | None
     locale: str
-    notify_new_documents: str
-    patients_scope: str = "all"
-    documents_scope: str = "all"
+    notify_new_documents: NotifyMode
+    patients_scope: PatientsScope = "all"
+    documents_scope: DocumentsScope = "all"
     must_change_password: bool = False  # a temporary password: changed before anything else
-    landing_page: str = "documents"
+    landing_page: LandingPage = "documents"
     profile_to_confirm: bool = False  # a new physician confirms the profile before anything else
     locked: bool = False  # after too many failed logins, until an administrator unlocks it
     app_enrolled: bool = False  # staff: an authenticator app gives the second factor
@@ -163,21 +168,41 @@ TOUCH_EVERY_SECONDS = 30
 async def touch_live_session(
     conn: Connection, secret_hash: bytes, idle_seconds: int, absolute_seconds: int, touch: bool = True
 ) -> tuple[str, Account] | None:
-    """The session and its active account if the session is alive; its idle clock restarts if `touch`."""
+    """The session (by its secret) and its active account if the session is alive; its idle clock
+    restarts if `touch`."""
+    return await _live_session(conn, "s.secret_hash", secret_hash, idle_seconds, absolute_seconds, touch)
+
+
+async def live_session(
+    conn: Connection, session_id: str, idle_seconds: int, absolute_seconds: int
+) -> tuple[str, Account] | None:
+    """The session (by its id, from a verified token) and its active account if the session is
+    still alive: a token outlives neither its session nor its account."""
+    return await _live_session(conn, "s.id", uuid.UUID(session_id), idle_seconds, absolute_seconds, touch=False)
+
+
+async def _live_session(
+    conn: Connection,
+    column: Literal["s.secret_hash", "s.id"],
+    value: bytes | uuid.UUID,
+    idle_seconds: int,
+    absolute_seconds: int,
+    touch: bool,
+) -> tuple[str, Account] | None:
     account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
     row = await conn.fetchrow(
         "WITH live AS ("
         f" SELECT s.id AS session_id, s.last_seen_at, {account_columns}, "
         " a.role = 'physician' AND a.profile_confirmed_at IS NULL AS profile_to_confirm FROM sessions s"
         " JOIN accounts a ON a.id = s.account_id"
-        " WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND a.status = 'active'"
+        f" WHERE {column} = $1 AND s.ended_at IS NULL AND a.status = 'active'"
         " AND s.last_seen_at > now() - make_interval(secs => $2)"
         " AND s.created_at > now() - make_interval(secs => $3)"
         "), touched AS ("
         " UPDATE sessions SET last_seen_at = now() WHERE id = (SELECT session_id FROM live)"
         " AND last_seen_at < now() - make_interval(secs => $4) AND $5"
         ") SELECT * FROM live",
-        secret_hash,
+        value,
         idle_seconds,
         absolute_seconds,
         TOUCH_EVERY_SECONDS,

@@ -14,6 +14,7 @@ from common.contracts import audit
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
+from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, staff_account
@@ -31,8 +32,8 @@ CONTROL_TEXT = {
 _SUMMARY = f"id::text, reference, state, family_name, given_name, {store.PHYSICIAN_NUMBER} AS number, submitted_at"
 
 
-async def _validator(conn: Connection, deps: Deps, session: str) -> store.Account:
-    return await staff_account(conn, deps, session, VALIDATOR_ROLES)
+async def _validator(conn: Connection, deps: Deps, caller: Caller) -> store.Account:
+    return await staff_account(conn, deps, caller, VALIDATOR_ROLES)
 
 
 def _bound(value: str) -> str:
@@ -48,10 +49,10 @@ def _control_mac(deps: Deps, request_id: str, code: str) -> bytes:
     return keyed_mac(deps.settings.data_key, f"control:{_bound(request_id)}", code)
 
 
-async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
+async def queue(msg: api.QueueQuery, caller: Caller, deps: Deps) -> api.RequestQueue:
     """Requests in a state (oldest first), or all of them (newest first)."""
     async with deps.pool.acquire() as conn:
-        await _validator(conn, deps, msg.session)
+        await _validator(conn, deps, caller)
         if msg.state is None:
             rows = await conn.fetch(
                 f"SELECT {_SUMMARY} FROM registration_requests ORDER BY submitted_at DESC LIMIT 500"
@@ -64,9 +65,9 @@ async def queue(msg: api.QueueQuery, deps: Deps) -> api.RequestQueue:
     return api.RequestQueue(items=[api.RequestSummary(**dict(row)) for row in rows])
 
 
-async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
+async def detail(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
     async with deps.pool.acquire() as conn:
-        await _validator(conn, deps, msg.session)
+        await _validator(conn, deps, caller)
         row = await conn.fetchrow(
             f"SELECT {_SUMMARY}, street, address_extra, postcode, city, country, email, mobile, screening_access, "
             "signed_place, check_method, id_document_number, control_sent_at, control_confirmed_at, validator_name, "
@@ -83,11 +84,11 @@ async def detail(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
     return api.RequestDetail(**fields, id_document_number=number)
 
 
-async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail:
+async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
     """A code to the applicant's mobile: read back to the validator, it proves the number is theirs."""
     code = new_code()
     async with deps.outbox.transaction() as conn:
-        account = await _validator(conn, deps, msg.session)
+        account = await _validator(conn, deps, caller)
         row = await conn.fetchrow(
             "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
             "FROM registration_requests WHERE id = $1 FOR UPDATE",
@@ -112,14 +113,14 @@ async def send_control_sms(msg: api.RequestRef, deps: Deps) -> api.RequestDetail
         await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
         text = CONTROL_TEXT["fr"].format(code=code)
         await send_sms(deps.nc, row["mobile"], text)
-    return await detail(msg, deps)
+    return await detail(msg, caller, deps)
 
 
-async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail:
+async def confirm_control(msg: api.ControlCode, caller: Caller, deps: Deps) -> api.RequestDetail:
     """The code the applicant read from their phone: right, the mobile number is confirmed."""
-    ref = api.RequestRef(session=msg.session, id=msg.id)
+    ref = api.RequestRef(id=msg.id)
     async with deps.outbox.transaction() as conn:
-        account = await _validator(conn, deps, msg.session)
+        account = await _validator(conn, deps, caller)
         row = await conn.fetchrow(
             "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
             "WHERE id = $1 AND state = 'submitted' FOR UPDATE",
@@ -152,14 +153,14 @@ async def confirm_control(msg: api.ControlCode, deps: Deps) -> api.RequestDetail
         )
     if not right:
         raise Unauthenticated("wrong or expired control code")
-    return await detail(ref, deps)
+    return await detail(ref, caller, deps)
 
 
-async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
+async def sign(msg: api.Validation, caller: Caller, deps: Deps) -> api.RequestDetail:
     """The validator signs the identity check: the request waits for its login."""
-    ref = api.RequestRef(session=msg.session, id=msg.id)
+    ref = api.RequestRef(id=msg.id)
     async with deps.outbox.transaction() as conn:
-        account = await _validator(conn, deps, msg.session)
+        account = await _validator(conn, deps, caller)
         signed = await conn.fetchval(
             "UPDATE registration_requests SET state = 'validated', check_method = $2, id_document_number = $3, "
             "validated_by = $4, validator_name = $5, validated_place = $6, validated_at = now() "
@@ -176,4 +177,4 @@ async def sign(msg: api.Validation, deps: Deps) -> api.RequestDetail:
                 "the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting"
             )
         await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
-    return await detail(ref, deps)
+    return await detail(ref, caller, deps)

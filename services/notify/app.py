@@ -8,11 +8,10 @@ from functools import partial
 import aiohttp
 
 from common import metrics
-from common.bus import endpoint
+from common.bus import Handlers
 from common.consumer import DurableConsumer, Route
 from common.contracts import hospital, notify
 from common.contracts.hospital import DocumentDelivered
-from common.contracts.notify import SendMail, SendSms
 from common.outbox import watch_outbox
 from common.service import Runtime
 
@@ -33,11 +32,10 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
     sms = SmsProvider(settings.sms, session)
     mailer = Mailer(settings.smtp, settings.mail_from)
 
-    endpoints = {
-        notify.SEND_SMS: endpoint(partial(handlers.send_sms, provider=sms), SendSms),
-        notify.SEND_MAIL: endpoint(partial(handlers.send_mail, mailer=mailer), SendMail),
-    }
-    await runtime.add_endpoints(endpoints)
+    table = Handlers(handlers.Senders(sms, mailer))
+    table.add(notify.SEND_SMS, handlers.send_sms)
+    table.add(notify.SEND_MAIL, handlers.send_mail)
+    await runtime.add_endpoints(table)
 
     for channel in ("email", "sms"):  # every series from 0, so that the first failure shows
         for reason in ("unavailable", "refused", "uncertain"):

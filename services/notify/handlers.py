@@ -30,10 +30,18 @@ log = logging.getLogger(__name__)
 FindContact = Callable[[str], Awaitable[Contact | None]]
 
 
-async def send_sms(message: SendSms, provider: SmsProvider) -> SmsAccepted:
+@dataclass(frozen=True)
+class Senders:
+    """What sends at once, on request."""
+
+    sms: SmsProvider
+    mailer: Mailer
+
+
+async def send_sms(message: SendSms, senders: Senders) -> SmsAccepted:
     """`notify.api.sms.send`: send the SMS now; the text is never logged nor stored."""
     try:
-        provider_id = await provider.send(message.to, message.text)
+        provider_id = await senders.sms.send(message.to, message.text)
     except ServiceUnavailable:
         metrics.NOTIFICATIONS_FAILED.labels("sms", "unavailable").inc()
         raise
@@ -41,10 +49,10 @@ async def send_sms(message: SendSms, provider: SmsProvider) -> SmsAccepted:
     return SmsAccepted(provider_id=provider_id)
 
 
-async def send_mail(message: SendMail, mailer: Mailer) -> MailAccepted:
+async def send_mail(message: SendMail, senders: Senders) -> MailAccepted:
     """`notify.api.mail.send`: submit the email now; a refusal for good is an invalid request."""
     try:
-        await mailer.send(str(message.to), MailText(subject=message.subject, body=message.body))
+        await senders.mailer.send(str(message.to), MailText(subject=message.subject, body=message.body))
     except MailRefused as refused:
         metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
         raise InvalidRequest(str(refused)) from None
@@ -58,7 +66,7 @@ async def send_mail(message: SendMail, mailer: Mailer) -> MailAccepted:
 async def find_contact(nc: NATS, physician: str) -> Contact | None:
     """Ask identity how to reach a physician; None when identity does not know them."""
     try:
-        return await call(nc, identity.CONTACT, ContactLookup(physician=physician), Contact)
+        return await call(nc, identity.FIND_CONTACT, ContactLookup(physician=physician))
     except NotFound:
         return None
 
