@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common import sealed
+
 LIST = "documents.api.list"
 PATIENTS = "documents.api.patients"
 GET = "documents.api.get"
@@ -24,8 +26,8 @@ UNDELIVERED = "documents.api.undelivered"
 DELIVERED_EVENT_PREFIX = "documents.events.delivered."
 """Core NATS, no payload worth reading: `documents.events.delivered.<account id>` after a delivery."""
 
-CHUNK_SIZE = 256 * 1024
-"""Contents travel in chunks of this size: no process holds a whole document in memory."""
+CHUNK_SIZE = sealed.CHUNK_SIZE
+"""Contents travel in chunks of this size, one stored chunk each: no process holds a whole document in memory."""
 
 Category = Literal[
     "discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other"
