@@ -13,13 +13,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from common import sealed
+
 from .base import Empty, Message, hidden
 
 DELIVERED_EVENT_PREFIX = "documents.events.delivered."
 """Core NATS, no payload worth reading: `documents.events.delivered.<account id>` after a delivery."""
 
-CHUNK_SIZE = 256 * 1024
-"""Contents travel in chunks of this size: no process holds a whole document in memory."""
+CHUNK_SIZE = sealed.CHUNK_SIZE
+"""Contents travel in chunks of this size, one stored chunk each: no process holds a whole document in memory."""
 
 Category = Literal[
     "discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other"

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
+from common.sealed.checks import media_type_of
+
 from .accounts import LoginName
 from .base import Endpoint, Message, hidden
 from .phones import MobileNumber
@@ -15,13 +17,12 @@ from .physicians import Gln, Rpps
 
 ID_COPY_MAX_BYTES = 5 * 1024 * 1024
 ID_COPY_PART_BYTES = 512 * 1024
-_ID_COPY_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 def id_copy_media_type(data: bytes) -> str | None:
     """What a copy is, by its first bytes (never by a file name or a declared type); None if it is
     not a PDF, JPEG or PNG."""
-    return next((kind for signature, kind in _ID_COPY_SIGNATURES.items() if data.startswith(signature)), None)
+    return media_type_of(data, ("application/pdf", "image/jpeg", "image/png"))
 
 
 State = Literal["submitted", "validated", "login_created", "refused"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.sealed.keys import MasterKeys
 from common.settings import ServiceSettings, SettingsError, env_file, env_int, env_str
-
-from .crypto import MasterKeys
 
 
 def _master_keys() -> MasterKeys:

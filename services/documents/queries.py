@@ -291,17 +291,6 @@ async def content_key(conn: Connection, document_id: str, version: int) -> Conte
     return ContentKey(row["key_id"], bytes(row["wrapped_key"]), row["chunks"])
 
 
-async def sealed_chunk(conn: Connection, document_id: str, version: int, seq: int) -> bytes:
-    return bytes(
-        await conn.fetchval(
-            "SELECT data FROM content_chunks WHERE document_id = $1 AND version = $2 AND seq = $3",
-            document_id,
-            version,
-            seq,
-        )
-    )
-
-
 async def patients_page(
     conn: Connection, account_id: str, query: api.ListPatients
 ) -> tuple[list[api.PatientSummary], int]:

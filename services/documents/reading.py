@@ -19,10 +19,11 @@ from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.errors import InvalidRequest, NotFound
 from common.outbox import OutboxRelay, enqueue
+from common.sealed.keys import ChunkCipher, MasterKeys
 from common.tokens import Caller
 
 from . import queries, store
-from .crypto import ContentCipher, MasterKeys
+from .contents import TABLES
 from .list_memory import KnownServices, ListAnchors
 
 AUDIT_SUBJECT = audit.subject_for("documents")
@@ -128,8 +129,8 @@ async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> ap
         if seq >= key.chunks:
             raise InvalidRequest("offset beyond the end of the content")
         last = seq == key.chunks - 1
-        cipher = ContentCipher(deps.master_keys.unwrap(key.key_id, key.wrapped_key), item.document_id, item.version)
-        data = cipher.open(seq, await queries.sealed_chunk(conn, item.document_id, item.version, seq), last)
+        cipher = ChunkCipher(deps.master_keys.unwrap(key.key_id, key.wrapped_key), item.document_id, item.version)
+        data = await TABLES.read_chunk(conn, cipher, seq, last)
         if seq == 0:
             await _opened(conn, item, caller, message.disposition)
     return api.ContentChunk(

@@ -19,16 +19,18 @@ from pydantic import BaseModel
 from common import metrics
 from common.contracts import audit, hospital
 from common.contracts import documents as api
-from common.contracts.documents import CHUNK_SIZE
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.outages import periodically
 from common.outbox import OutboxRelay, enqueue, enqueue_many
 from common.recent import Recent
+from common.sealed import CHUNK_SIZE
+from common.sealed.checks import InvalidContent
+from common.sealed.chunks import whole
+from common.sealed.keys import ChunkCipher, MasterKeys
 
 from . import store
-from .contents import InvalidContent, StoredContent, inline_bytes, store_encrypted, whole
-from .crypto import ContentCipher, MasterKeys
+from .contents import inline_bytes, seal_content
 from .delivery import Designation, Recipient, Refusal, account_refusal, designated_recipients, document_refusal
 from .objects import object_pieces
 from .physicians import PhysicianDirectory
@@ -209,20 +211,20 @@ async def _store_document(
     """
     doc, content = message.document, message.content
     data_key, key_id, wrapped = deps.master_keys.new_data_key()
-    cipher = ContentCipher(data_key, doc.id, doc.version)
+    cipher = ChunkCipher(data_key, doc.id, doc.version)
     if inline is not None and len(inline) <= CHUNK_SIZE:
         sealed = cipher.seal(0, inline, last=True)
-        return await store.insert_document(conn, message, key_id, wrapped, StoredContent(len(inline), 1), sealed)
+        return await store.insert_document(conn, message, key_id, wrapped, len(inline), 1, sealed)
     if inline is not None:
-        sizes = StoredContent(size=len(inline), chunks=-(-len(inline) // CHUNK_SIZE))
-        if not await store.insert_document(conn, message, key_id, wrapped, sizes):
+        chunks = -(-len(inline) // CHUNK_SIZE)
+        if not await store.insert_document(conn, message, key_id, wrapped, len(inline), chunks):
             return False
-        await store_encrypted(conn, cipher, whole(inline), content.media_type, content.sha256)
+        await seal_content(conn, cipher, whole(inline), content.media_type, content.sha256)
         return True
-    if not await store.insert_document(conn, message, key_id, wrapped, StoredContent(0, 0)):
+    if not await store.insert_document(conn, message, key_id, wrapped, 0, 0):
         return False
     assert isinstance(content, hospital.ObjectContent)
-    stored = await store_encrypted(
+    stored = await seal_content(
         conn, cipher, object_pieces(deps.js, content.object), content.media_type, content.sha256
     )
     await store.set_content_size(conn, doc.id, doc.version, stored)

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from common.contracts.hospital import DesignationMessage, DocumentMessage, Patient
 from common.db import Connection
+from common.sealed.chunks import StoredContent
 
-from .contents import StoredContent
 from .delivery import Designation
 
 
@@ -97,7 +97,8 @@ async def insert_document(
     message: DocumentMessage,
     key_id: str,
     wrapped_key: bytes,
-    sizes: StoredContent,
+    size: int,
+    chunks: int,
     only_chunk: bytes | None = None,
 ) -> bool:
     """The document's row, before its chunks (they refer to it); False if this version exists already.
@@ -130,8 +131,8 @@ async def insert_document(
         message.content.sha256.lower(),
         key_id,
         wrapped_key,
-        sizes.size,
-        sizes.chunks,
+        size,
+        chunks,
         *extra,
     )
     return inserted is not None

@@ -1,4 +1,4 @@
-"""Encryption at rest: AES-256-GCM per chunk, a fresh data key per document, wrapped by a master key.
+"""Master keys, the data keys they wrap (RFC 3394), and the cipher of one object's chunks (AES-256-GCM).
 
 The database holds only ciphertexts and wrapped keys; the master keys come from configuration.
 Rotating the master key re-wraps the data keys and never touches the contents.
@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
 NONCE_SIZE = 12
+
+ObjectId: TypeAlias = str | uuid.UUID
+"""What the owner identifies an object by (a document id, an attachment's uuid)."""
 
 
 class UnknownMasterKey(Exception):
@@ -51,6 +56,7 @@ class MasterKeys:
         return data_key, self.active_id, aes_key_wrap(self.keys[self.active_id], data_key)
 
     def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        """The data key; UnknownMasterKey if master key `key_id` is not configured or did not wrap it."""
         key = self.keys.get(key_id)
         if key is None:
             raise UnknownMasterKey(key_id)
@@ -64,27 +70,28 @@ class MasterKeys:
         return self.active_id, aes_key_wrap(self.keys[self.active_id], self.unwrap(key_id, wrapped))
 
 
-def _associated_data(document_id: str, version: int, seq: int, last: bool) -> bytes:
+def _associated_data(object_id: ObjectId, version: int, seq: int, last: bool) -> bytes:
     # Binds each chunk to its place: chunks cannot be swapped, moved or the content truncated.
-    return f"{document_id}\x1f{version}\x1f{seq}\x1f{int(last)}".encode()
+    return f"{object_id}\x1f{version}\x1f{seq}\x1f{int(last)}".encode()
 
 
 @dataclass(frozen=True)
-class ContentCipher:
-    """Encrypts and decrypts the chunks of one document version."""
+class ChunkCipher:
+    """Encrypts and decrypts the chunks of one version of one object."""
 
     data_key: bytes = field(repr=False)
-    document_id: str
+    object_id: ObjectId
     version: int
 
     def seal(self, seq: int, plaintext: bytes, last: bool) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
         return nonce + AESGCM(self.data_key).encrypt(
-            nonce, plaintext, _associated_data(self.document_id, self.version, seq, last)
+            nonce, plaintext, _associated_data(self.object_id, self.version, seq, last)
         )
 
     def open(self, seq: int, sealed: bytes, last: bool) -> bytes:
+        """The plaintext; cryptography's InvalidTag if the chunk was altered or belongs elsewhere."""
         nonce, ciphertext = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
         return AESGCM(self.data_key).decrypt(
-            nonce, ciphertext, _associated_data(self.document_id, self.version, seq, last)
+            nonce, ciphertext, _associated_data(self.object_id, self.version, seq, last)
         )
