@@ -8,7 +8,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from .contracts import hospital
+from .contracts import hospital, notifications
 from .outages import OUTAGES
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,17 @@ def stream_config(name: str, replicas: int) -> StreamConfig:
         hospital.STREAM_DPI: ["dpi.>"],
         hospital.STREAM_PORTAL: ["portal.>"],
         AUDIT_STREAM: [AUDIT_SUBJECTS],
+        notifications.STREAM: [notifications.SUBJECTS],
     }[name]
+    # Notify's commands hold sealed secrets: each is gone from the stream once notify took it.
+    work_queue = name == notifications.STREAM
     return StreamConfig(
         name=name,
         subjects=subjects,
-        retention=RetentionPolicy.LIMITS,
+        retention=RetentionPolicy.WORK_QUEUE if work_queue else RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
-        max_age=30 * DAY,
+        max_age=(3 if work_queue else 30) * DAY,
         duplicate_window=2 * 3600,
         num_replicas=replicas,
     )

@@ -4,9 +4,13 @@ One process runs an SMTP server that accepts any mail and a fake SMS provider sp
 Twilio's Messages API (2010-04-01) as notify uses it. Each message received becomes one JSON
 file in DEV_OUTBOX_DIR, `<time_ns>-<uuid4 hex>.json`:
 {"kind": "sms"|"email", "to", "subject" (null for SMS), "body", "received_at", "message_id"
-(the email's Message-ID header; null for SMS)}.
+(the email's Message-ID header, or the SMS's idempotency token; null without one)}.
 Files appear atomically (written under a dot-name, then renamed), so a reader never sees half
 of one.
+
+Like a receiver that honours them, it takes a Message-ID or an idempotency token it already
+has as the same message: accepted again, stored once (notify's PORTAL_SMTP_IDEMPOTENT and
+PORTAL_SMS_IDEMPOTENT say the receivers behave so).
 """
 
 from __future__ import annotations
@@ -62,9 +66,27 @@ class Outbox:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        self._kept: dict[str, str] = {}  # message_id -> what the receiver answered for it
+        for path in directory.glob("*.json"):
+            try:
+                document = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if document.get("message_id"):
+                self._kept[document["message_id"]] = document.get("answer") or ""
+
+    def answered(self, message_id: str | None) -> str | None:
+        """What was answered for this Message-ID or idempotency token, if it came already."""
+        return None if not message_id else self._kept.get(message_id)
 
     def store(
-        self, kind: Literal["sms", "email"], to: str, subject: str | None, body: str, message_id: str | None = None
+        self,
+        kind: Literal["sms", "email"],
+        to: str,
+        subject: str | None,
+        body: str,
+        message_id: str | None = None,
+        answer: str = "",
     ) -> Path:
         """Write one message atomically; return its file."""
         name = f"{time.time_ns()}-{uuid.uuid4().hex}.json"
@@ -75,7 +97,10 @@ class Outbox:
             "body": body,
             "received_at": datetime.now(UTC).isoformat(),
             "message_id": message_id,
+            "answer": answer,
         }
+        if message_id:
+            self._kept[message_id] = answer
         temporary = self.directory / f".{name}.tmp"
         with open(temporary, "w", encoding="utf-8") as file:
             json.dump(document, file, ensure_ascii=False)
@@ -105,6 +130,8 @@ class MailSink:
         # Lines arrive CRLF-terminated from SMTP; readers compare text, not wire format.
         body = text_part.get_content().replace("\r\n", "\n") if text_part is not None else ""
         subject, message_id = message["Subject"], message["Message-ID"]
+        if self._outbox.answered(str(message_id) if message_id is not None else None) is not None:
+            return "250 Message accepted for delivery (already received)"
         self._outbox.store(
             "email",
             ", ".join(envelope.rcpt_tos),
@@ -161,6 +188,9 @@ def _authenticated(request: web.Request, settings: DevOutboxSettings) -> bool:
     )
 
 
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+
+
 async def create_message(request: web.Request) -> web.Response:
     """POST /2010-04-01/Accounts/{sid}/Messages.json"""
     settings = request.app[SETTINGS]
@@ -179,8 +209,11 @@ async def create_message(request: web.Request) -> web.Response:
         return twilio_error(400, 21603, "A 'From' phone number is required.")
     if not isinstance(body, str) or not body:
         return twilio_error(400, 21602, "Message body is required.")
-    request.app[OUTBOX].store("sms", to, None, body)
-    message_sid = "SM" + uuid.uuid4().hex
+    outbox = request.app[OUTBOX]
+    token = request.headers.get(IDEMPOTENCY_HEADER) or None
+    message_sid = outbox.answered(token) or "SM" + uuid.uuid4().hex
+    if outbox.answered(token) is None:
+        outbox.store("sms", to, None, body, token, answer=message_sid)
     now = format_datetime(datetime.now(UTC), usegmt=False)
     uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}.json"
     return web.json_response(

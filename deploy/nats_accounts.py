@@ -57,7 +57,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
         "subscribe": ["_INBOX.gateway.>", "documents.events.>"],
     },
-    "identity": _service("identity", ["notify.api.>"]),
+    "identity": _service("identity", ["notify.command.>"]),
     "documents": _service(
         "documents",
         [
@@ -72,7 +72,9 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         ],
     ),
     "requests": _service("requests", ["portal.requests.>"]),
-    "notify": _service("notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL")]),
+    "notify": _service(
+        "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]
+    ),
     "audit": _service("audit", ["portal.audit", *_js_stream("AUDIT", manage=True)]),
     # The hospital publishes on dpi.* and reads what the portal publishes; it must use the
     # inbox prefix `_INBOX.hospital` (nats-py: connect(inbox_prefix="_INBOX.hospital")).

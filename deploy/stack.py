@@ -30,6 +30,7 @@ import nats
 from nats.aio.client import Client as NATS
 
 from common.bus import inbox_prefix
+from common.envelopes import new_key_pair
 from common.tokens import generate_key_pair
 
 from .database import provision
@@ -114,6 +115,8 @@ class Secrets:
     hin_client_secret: str
     master_key: str
     identity_data_key: str
+    notify_private_key: str
+    notify_public_key: str
     signing_key: Path
     public_key: Path
     assertion_key: Path
@@ -133,6 +136,8 @@ class Secrets:
                 "sms_auth_token": secrets.token_hex(16),
             }
         values.setdefault("hin_client_secret", secrets.token_urlsafe(32))
+        if "notify_private_key" not in values:
+            values["notify_private_key"], values["notify_public_key"] = new_key_pair()
         for key in ("master_key", "identity_data_key"):
             if key not in values:
                 values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
@@ -152,6 +157,8 @@ class Secrets:
             hin_client_secret=values["hin_client_secret"],
             master_key=values["master_key"],
             identity_data_key=values["identity_data_key"],
+            notify_private_key=values["notify_private_key"],
+            notify_public_key=values["notify_public_key"],
             signing_key=signing_key,
             public_key=public_key,
             assertion_key=assertion_key,
@@ -345,6 +352,7 @@ class Stack:
             env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)
             env["PORTAL_HOUSEKEEPING_SECONDS"] = str(cfg.housekeeping_seconds)
             env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
+            env["PORTAL_NOTIFY_PUBLIC_KEY"] = sec.notify_public_key
             env["PORTAL_PUBLIC_URL"] = cfg.public_url
             if self.hin_idp is not None:
                 env |= self.hin_idp.portal_settings()
@@ -356,6 +364,10 @@ class Stack:
                 "SMS_FROM": "+41790000000",
                 "PORTAL_PUBLIC_URL": cfg.public_url,
                 "PORTAL_MAIL_FROM": "Portail HUG <portail@localhost>",
+                "PORTAL_NOTIFY_PRIVATE_KEY": sec.notify_private_key,
+                # The dev outbox takes a Message-ID or an idempotency token twice as once.
+                "PORTAL_SMTP_IDEMPOTENT": "true",
+                "PORTAL_SMS_IDEMPOTENT": "true",
             }
         if process == "gateway":
             env |= {

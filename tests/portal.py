@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hmac
 import json
 import random
 import re
@@ -33,6 +34,8 @@ from common.errors import Unauthenticated
 from deploy import hospital_sim
 from deploy.stack import Stack
 from services.identity.accounts import create_account
+from services.identity.codes import code_mac
+from services.identity.store import digest
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -262,19 +265,34 @@ class Physicians:
             identity.PasswordLogin(login=physician.login, password=physician.password),
         )
         if challenge.method == "sms":
-            return challenge.challenge, await self.sms_code(physician.mobile, since)
+            return challenge.challenge, await self.sms_code(physician.mobile, since, challenge.challenge)
         if challenge.enrolment_uri is not None:
             physician.app_secret = pyotp.parse_uri(challenge.enrolment_uri).secret
         assert physician.app_secret, "an enrolled app without its secret"
         return challenge.challenge, app_code(physician.app_secret)
 
-    async def sms_code(self, mobile: str, since_ns: int) -> str:
+    async def sms_code(self, mobile: str, since_ns: int, challenge: str | None = None) -> str:
+        """The code of the latest SMS to `mobile` since `since_ns`; with `challenge`, the code of
+        that very attempt (notify sends after identity's commit: an earlier attempt's SMS may
+        still arrive after `since_ns`)."""
         outbox = self.stack.outbox_dir
+        expected = None
+        if challenge is not None:
+            assert self.pool is not None
+            expected = await self.pool.fetchval(
+                "SELECT code_mac FROM login_challenges WHERE handle_hash = $1", digest(challenge)
+            )
 
-        async def newest() -> str | None:
-            return latest_code(outbox, mobile, since_ns)
+        async def found() -> str | None:
+            if expected is None:
+                return latest_code(outbox, mobile, since_ns)
+            for message in reversed(outbox_messages(outbox, "sms", mobile, since_ns)):
+                match = re.search(r"\b(\d{6})\b", message["body"])
+                if match and hmac.compare_digest(code_mac(challenge or "", match.group(1)), bytes(expected)):
+                    return match.group(1)
+            return None
 
-        return await eventually(newest, what=f"an SMS to {mobile}")
+        return await eventually(found, what=f"an SMS to {mobile}")
 
     async def alive(self, session: Session) -> bool:
         """Whether identity still resolves the session."""
@@ -321,6 +339,17 @@ def latest_code(outbox: Path, mobile: str, since_ns: int = 0) -> str | None:
         return None
     match = re.search(r"\b(\d{6})\b", messages[-1]["body"])
     return match.group(1) if match else None
+
+
+async def sms_to(outbox: Path, mobile: str, since_ns: int, containing: str = "") -> dict[str, Any]:
+    """The latest SMS to `mobile` since `since_ns` (with `containing` in it), once it arrived:
+    notify sends after the commit of what asked for it."""
+
+    async def arrived() -> dict[str, Any] | None:
+        found = [m for m in outbox_messages(outbox, "sms", mobile, since_ns) if containing in m["body"]]
+        return found[-1] if found else None
+
+    return await eventually(arrived, what=f"an SMS to {mobile}")
 
 
 async def emailed_password(outbox: Path, email: str, since_ns: int) -> str:

@@ -3,6 +3,7 @@ PostgreSQL, in a schema of their own (the running notify never sees these rows).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,13 +13,17 @@ import pytest
 from common.migrate import migrate
 from deploy.database import with_database
 from deploy.stack import REPO, Stack
+from services.notify import ledger as ledgers
 from services.notify import store
+
+EMAILS = ledgers.Ledger("outgoing_emails")
 
 MERGE = {"new_document": "new_documents", "new_documents": "new_documents"}
 
 
-@pytest.fixture
-async def ledger(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+@contextlib.asynccontextmanager
+async def ledger_schema(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+    """Notify's tables in a schema of their own, dropped at the end."""
     schema = f"emails_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(with_database(stack.admin_database_url, stack.config.database))
     await conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -29,6 +34,12 @@ async def ledger(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
+
+
+@pytest.fixture
+async def ledger(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+    async with ledger_schema(stack) as conn:
+        yield conn
 
 
 async def one_email(conn: asyncpg.Connection) -> None:
@@ -44,7 +55,7 @@ async def a_copy_stopped(conn: asyncpg.Connection, instance: uuid.UUID) -> None:
     await conn.execute(
         "UPDATE sender_copies SET seen_at = now() - make_interval(secs => $2) WHERE instance = $1",
         instance,
-        store.SILENT_SECONDS + 1,
+        ledgers.SILENT_SECONDS + 1,
     )
 
 
@@ -53,21 +64,21 @@ async def test_an_email_a_stopped_copy_was_preparing_is_sent_by_another_and_neve
 ) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     await one_email(ledger)
-    await store.alive(ledger, first)
-    claimed = await store.claim_due_email(ledger, first)
+    await ledgers.alive(ledger, first)
+    claimed = await EMAILS.claim_due(ledger, first)
     assert claimed is not None and await state(ledger) == "preparing"
-    assert await store.claim_due_email(ledger, second) is None  # one copy at a time
+    assert await EMAILS.claim_due(ledger, second) is None  # one copy at a time
 
     await a_copy_stopped(ledger, first)
-    await store.alive(ledger, second)
-    assert await store.abandoned_emails(ledger) == (1, 0)  # nothing was handed over: due again
-    retaken = await store.claim_due_email(ledger, second)
+    await ledgers.alive(ledger, second)
+    assert await EMAILS.abandoned(ledger) == (1, 0)  # nothing was handed over: due again
+    retaken = await EMAILS.claim_due(ledger, second)
     assert retaken is not None and retaken.id == claimed.id and retaken.attempts == 2
 
     # The first copy was only slow: its claim is no longer good, it hands nothing over.
-    assert not await store.email_sending(ledger, claimed)
-    assert await store.email_sending(ledger, retaken) and await state(ledger) == "sending"
-    await store.email_sent(ledger, retaken)
+    assert not await EMAILS.sending(ledger, claimed)
+    assert await EMAILS.sending(ledger, retaken) and await state(ledger) == "sending"
+    await EMAILS.sent(ledger, retaken)
     assert await state(ledger) == "sent"
 
 
@@ -76,15 +87,15 @@ async def test_an_email_a_stopped_copy_was_handing_over_is_in_doubt_and_never_se
 ) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     await one_email(ledger)
-    await store.alive(ledger, first)
-    claimed = await store.claim_due_email(ledger, first)
-    assert claimed is not None and await store.email_sending(ledger, claimed)
+    await ledgers.alive(ledger, first)
+    claimed = await EMAILS.claim_due(ledger, first)
+    assert claimed is not None and await EMAILS.sending(ledger, claimed)
 
     await a_copy_stopped(ledger, first)
-    await store.alive(ledger, second)
-    assert await store.abandoned_emails(ledger) == (0, 1)
+    await ledgers.alive(ledger, second)
+    assert await EMAILS.abandoned(ledger) == (0, 1)
     assert await state(ledger) == "uncertain"
-    assert await store.claim_due_email(ledger, second) is None  # at most once: not sent again
+    assert await EMAILS.claim_due(ledger, second) is None  # at most once: not sent again
 
 
 async def test_a_copy_whose_sending_mark_went_unanswered_can_still_put_the_email_back(
@@ -92,9 +103,9 @@ async def test_a_copy_whose_sending_mark_went_unanswered_can_still_put_the_email
 ) -> None:
     instance = uuid.uuid4()
     await one_email(ledger)
-    claimed = await store.claim_due_email(ledger, instance)
-    assert claimed is not None and await store.email_sending(ledger, claimed)  # its answer "lost"
-    await store.email_deferred(ledger, claimed, 0)  # nothing was handed over
+    claimed = await EMAILS.claim_due(ledger, instance)
+    assert claimed is not None and await EMAILS.sending(ledger, claimed)  # its answer "lost"
+    await EMAILS.deferred(ledger, claimed, 0)  # nothing was handed over
     assert await state(ledger) == "pending"
 
 
@@ -105,8 +116,8 @@ async def test_a_mail_server_away_defers_the_email_and_a_second_notice_joins_the
     await one_email(ledger)
     await one_email(ledger)  # while the first still waits: one email, "new documents"
     assert await ledger.fetchval("SELECT count(*) FROM outgoing_emails") == 1
-    claimed = await store.claim_due_email(ledger, instance)
+    claimed = await EMAILS.claim_due(ledger, instance)
     assert claimed is not None and claimed.kind == "new_documents"
-    await store.email_deferred(ledger, claimed, 60)
+    await EMAILS.deferred(ledger, claimed, 60)
     assert await state(ledger) == "pending"
-    assert await store.claim_due_email(ledger, instance) is None  # not due before its wait
+    assert await EMAILS.claim_due(ledger, instance) is None  # not due before its wait

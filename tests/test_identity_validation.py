@@ -16,7 +16,7 @@ from deploy.stack import Stack
 from services.identity import id_copies
 from services.identity.sealing import Sealer, parse_key
 
-from .portal import Physicians, outbox_messages
+from .portal import Physicians, sms_to
 from .test_registration import form
 from .web import SignIn
 
@@ -43,7 +43,7 @@ async def test_a_validator_checks_the_mobile_and_signs(physicians: Physicians) -
     since = time.time_ns()
     sent = await physicians.call(registration.SEND_CONTROL_SMS, ref, token=session)
     assert sent.control_sent_at is not None and sent.control_confirmed_at is None
-    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    sms = await sms_to(physicians.stack.outbox_dir, filled.mobile, since)
     code = sms["body"].split("code ")[1][:6]
     with pytest.raises(Unauthenticated):
         await physicians.call(
@@ -174,7 +174,7 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     since = time.time_ns()
     sent = await validator.post_form(f"{path}/control", {}, form_page=path)
     assert sent.status == 303
-    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    sms = await sms_to(physicians.stack.outbox_dir, filled.mobile, since)
     confirmed = await validator.post_form(
         f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path
     )
@@ -221,7 +221,7 @@ async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -
     request_id = next(item.id for item in queue.items if item.reference == reference)
     since = time.time_ns()
     await physicians.call(registration.SEND_CONTROL_SMS, registration.RequestRef(id=request_id), token=session)
-    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", filled.mobile, since)
+    sms = await sms_to(physicians.stack.outbox_dir, filled.mobile, since)
     code = sms["body"].split("code ")[1][:6]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for attempt in (wrong, wrong, "abcdé", wrong, wrong, code):  # a non-digit code is just wrong

@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from .portal import Physician, Physicians, eventually, latest_code, outbox_messages, random_gln, random_mobile
+from .portal import Physician, Physicians, eventually, latest_code, outbox_messages, random_gln, random_mobile, sms_to
 from .test_identity_validation import ID_COPY
 from .web import SignIn, WebClient
 
@@ -40,7 +40,7 @@ async def _validated_request(
     path = found.group(1)
     since = time.time_ns()
     await validator.post_form(f"{path}/control", {}, form_page=path)
-    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", fields["mobile"], since)
+    sms = await sms_to(physicians.stack.outbox_dir, fields["mobile"], since)
     await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
     await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     signed = await validator.post_form(

@@ -44,7 +44,9 @@ async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[ob
         ("notify", "documents.api.list"),  # only the gateway asks for a physician's documents
         ("hospital", "portal.documents.delivered"),  # the hospital cannot fake what the portal says
         ("hospital", "identity.api.session.resolve"),
-        ("documents", "notify.api.sms.send"),
+        ("documents", "notify.command.code"),  # only identity asks notify for codes and passwords
+        ("hospital", "notify.command.temporary_password"),
+        ("gateway", "notify.command.notice"),
         ("documents", "identity.api.session.resolve"),  # it may ask identity's health, nothing else of it
         ("notify", "identity.api.login.password"),  # likewise: its health, and contacts only
     ],
@@ -59,7 +61,8 @@ async def test_process_cannot_publish_on_another_process_subject(
 
 
 @pytest.mark.parametrize(
-    ("user", "subject"), [("gateway", "_INBOX.>"), ("hospital", "_INBOX.identity.>"), ("notify", "identity.>")]
+    ("user", "subject"),
+    [("gateway", "_INBOX.>"), ("hospital", "_INBOX.identity.>"), ("notify", "identity.>"), ("hospital", "notify.>")],
 )
 async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:
     refusal = await _violation(stack, user, lambda nc: nc.subscribe(subject))

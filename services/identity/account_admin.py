@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from common.contracts import accounts as api
 from common.contracts import audit
+from common.contracts import notifications as notify
+from common.contracts.notifications import TemporaryPasswordReason
 from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound, Unauthenticated
 from common.tokens import Caller
 
-from . import store
+from . import notices, store
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code, send_sms
+from .codes import keyed_mac, new_code
 from .handlers import Deps, audit_staff_action
-from .login_creation import APP_RESET_MAIL, RESET_MAIL, STAFF_MAIL, give_temporary_password, temporary_password
+from .login_creation import give_temporary_password, temporary_password
 from .passwords import hash_password
 
 _LISTING = (
@@ -114,7 +117,7 @@ async def reset_password(msg: api.AccountRef, caller: Caller, deps: Deps) -> api
         caller,
         deps,
         "account.password_reset",
-        RESET_MAIL,
+        "password_reset",
         f"SELECT {_LISTING} FROM accounts WHERE id = $1 AND login IS NOT NULL AND status = 'active' FOR UPDATE",
     )
 
@@ -128,14 +131,19 @@ async def reset_app(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.Acco
         caller,
         deps,
         "account.app_reset",
-        APP_RESET_MAIL,
+        "app_reset",
         "UPDATE accounts SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1 AND role <> 'physician' "
         f"AND login IS NOT NULL AND status = 'active' RETURNING {_LISTING}",
     )
 
 
 async def _new_temporary_password(
-    msg: api.AccountRef, caller: Caller, deps: Deps, action: audit.Action, mail: dict[str, str], statement: str
+    msg: api.AccountRef,
+    caller: Caller,
+    deps: Deps,
+    action: audit.Action,
+    reason: TemporaryPasswordReason,
+    statement: str,
 ) -> api.AccountListing:
     """`statement` finds (and holds, or changes) the active account with a login; it gets a new
     temporary password by email, its sessions end, the administrator's act is audited."""
@@ -146,14 +154,15 @@ async def _new_temporary_password(
         row = await conn.fetchrow(statement, opaque_id(msg.id))
         if row is None:
             raise NotFound()
-        await give_temporary_password(conn, deps, row["id"], row["login"], row["email"], password, password_hash, mail)
+        await give_temporary_password(
+            conn, deps, row["id"], row["login"], row["email"], password, password_hash, reason
+        )
         await audit_staff_action(conn, admin, action, _entity(msg.id))
     return api.AccountListing(**dict(row))
 
 
 CONTROL_TTL_MINUTES = 15
 CONTROL_ATTEMPTS = 5
-CONTROL_TEXT = "Portail médecins, vérification de votre nouveau numéro : code {code}. Donnez-le à l'administrateur."
 
 
 def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
@@ -168,16 +177,28 @@ async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps
         admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(
             "UPDATE accounts SET pending_mobile = $2, pending_mobile_mac = $3, pending_mobile_sent_at = now(), "
-            f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}",
+            f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}, locale",
             target,
             msg.mobile,
             _control_mac(deps, str(target), msg.mobile, code),
         )
         if row is None:
             raise NotFound()
+        listing = dict(row)
+        locale = listing.pop("locale")
         await audit_staff_action(conn, admin, "account.mobile_control_sent", _entity(msg.id))
-        await send_sms(deps.nc, msg.mobile, CONTROL_TEXT.format(code=code))
-    return api.AccountListing(**dict(row))
+        await notices.ask(
+            conn,
+            notify.SendCode(
+                to=msg.mobile,
+                purpose="mobile_control",
+                code=deps.settings.for_notify.seal(code),
+                expires_at=datetime.now(UTC) + timedelta(minutes=CONTROL_TTL_MINUTES),
+                locale=locale,
+                account_id=str(target),
+            ),
+        )
+    return api.AccountListing(**listing)
 
 
 async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps) -> api.AccountListing:
@@ -251,7 +272,7 @@ async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> ap
             )
             # In the transaction: if the email cannot go, no login exists without its password.
             await give_temporary_password(
-                conn, deps, account_id, msg.login, msg.email, password, password_hash, STAFF_MAIL
+                conn, deps, account_id, msg.login, msg.email, password, password_hash, "staff_created"
             )
             row = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:

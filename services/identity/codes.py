@@ -9,46 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from nats.aio.client import Client as NATS
-
-from common.bus import call
-from common.contracts import notify
+from common.contracts import notifications as notify
 from common.contracts.identity import NO_MOBILE
+from common.contracts.notifications import CodePurpose
 from common.db import Connection
-from common.errors import DomainError, InvalidRequest, TooManyRequests
+from common.errors import InvalidRequest, TooManyRequests
 
 from . import login_protection as protection
-from . import store
+from . import notices, store
+from .config import IdentitySettings
 from .store import digest
-
-log = logging.getLogger(__name__)
 
 Purpose = Literal["login", "password", "mobile", "mobile_new"]
 
-SMS_TEXT = {
-    "login": {
-        "fr": "Votre code de connexion au portail : {code}. Il expire dans {minutes} minutes.",
-        "en": "Your portal login code: {code}. It expires in {minutes} minutes.",
-    },
-    "password": {
-        "fr": "Code pour changer votre mot de passe du portail : {code}. Il expire dans {minutes} minutes.",
-        "en": "Code to change your portal password: {code}. It expires in {minutes} minutes.",
-    },
-    "mobile": {
-        "fr": "Code pour changer votre numéro de mobile du portail : {code}. Il expire dans {minutes} minutes.",
-        "en": "Code to change your portal mobile number: {code}. It expires in {minutes} minutes.",
-    },
-    "mobile_new": {
-        "fr": "Code pour confirmer ce nouveau numéro de mobile du portail : {code}. Il expire dans {minutes} minutes.",
-        "en": "Code to confirm this new mobile number for the portal: {code}. It expires in {minutes} minutes.",
-    },
+NOTIFY_PURPOSE: dict[Purpose, CodePurpose] = {
+    "login": "login",
+    "password": "password_change",
+    "mobile": "mobile_change",
+    "mobile_new": "new_mobile",
 }
 
 
@@ -76,52 +60,41 @@ class Issued:
 
 async def issue(
     conn: Connection,
-    nc: NATS,
+    settings: IdentitySettings,
     account: store.Account,
     purpose: Purpose,
-    ttl_seconds: int,
     *,
     session_id: str | None = None,
     pending: str | None = None,
     to: str | None = None,
 ) -> Issued:
-    """Open a new attempt, commit it, then send its code to the account's mobile (or `to`).
+    """Open a new attempt and ask notify to send its code to the account's mobile (or `to`), in
+    one transaction: the code goes once that transaction committed, and only then.
 
     The account's row is held while its codes are counted and the attempt is recorded: two
-    attempts at once cannot both be the third. The SMS goes after the commit (never a code for
-    an attempt that does not exist), once per attempt; if it cannot go, the attempt is removed
-    (it does not count) and ServiceUnavailable is raised. Raises TooManyRequests past the limit."""
+    attempts at once cannot both be the third. Raises TooManyRequests past the limit."""
     recipient = to or account.mobile
     if not recipient:
         raise InvalidRequest(NO_MOBILE)
     handle, code = secrets.token_urlsafe(32), new_code()
-    expires_at = datetime.now(UTC) + timedelta(seconds=ttl_seconds)
-    texts = SMS_TEXT[purpose]
-    text = texts.get(account.locale, texts["fr"]).format(code=code, minutes=ttl_seconds // 60)
+    expires_at = datetime.now(UTC) + timedelta(seconds=settings.sms_code_ttl_seconds)
     async with conn.transaction():
         await store.lock_account(conn, account.id)
         if await protection.attempts_lately(conn, account.id, protection.SMS_PURPOSES) >= protection.SMS_PER_WINDOW:
             raise TooManyRequests("too many codes asked; try again later")
         await open_attempt(conn, handle, account.id, code_mac(handle, code), expires_at, purpose, session_id, pending)
-    try:
-        await send_sms(nc, recipient, text)
-    except DomainError:
-        await conn.execute("DELETE FROM login_challenges WHERE handle_hash = $1", digest(handle))
-        raise
+        await notices.ask(
+            conn,
+            notify.SendCode(
+                to=recipient,
+                purpose=NOTIFY_PURPOSE[purpose],
+                code=settings.for_notify.seal(code),
+                expires_at=expires_at,
+                locale=account.locale,
+                account_id=account.id,
+            ),
+        )
     return Issued(handle, expires_at)
-
-
-async def send_sms(nc: NATS, to: str, text: str) -> None:
-    """An SMS through notify, now (notify never logs its text)."""
-    await call(nc, notify.SEND_SMS, notify.SendSms(to=to, text=text))
-
-
-async def send_notice(nc: NATS, to: str, text: str, about: str) -> None:
-    """A courtesy SMS after a change already made and audited: if it cannot go, that is logged."""
-    try:
-        await send_sms(nc, to, text)
-    except DomainError as exc:
-        log.warning("notice of %s not sent: %s", about, exc.code)
 
 
 async def open_attempt(

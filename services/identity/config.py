@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import envelopes
 from common.settings import ServiceSettings, SettingsError, env_file, env_int, env_str
 
 from .sealing import parse_key
@@ -50,7 +51,8 @@ class IdentitySettings:
     sms_code_max_attempts: int
     housekeeping_seconds: int  # how often expired throttles and attempts are forgotten
     data_key: bytes  # seals authenticator-app secrets (sealing.py)
-    public_url: str  # named in emails (the temporary password's)
+    for_notify: envelopes.Sealer  # seals the codes and temporary passwords notify sends
+    public_url: str  # HIN's redirect URI is made from it
     hin: HinSettings | None
 
     @classmethod
@@ -67,6 +69,7 @@ class IdentitySettings:
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
             housekeeping_seconds=env_int("PORTAL_HOUSEKEEPING_SECONDS", 600),
             data_key=_data_key(),
+            for_notify=_notify_sealer(),
             public_url=public_url,
             hin=HinSettings.from_env(public_url),
         )
@@ -77,3 +80,10 @@ def _data_key() -> bytes:
         return parse_key(env_str("PORTAL_IDENTITY_DATA_KEY"))
     except ValueError as exc:
         raise SettingsError("PORTAL_IDENTITY_DATA_KEY", f"is malformed: {exc}") from None
+
+
+def _notify_sealer() -> envelopes.Sealer:
+    try:
+        return envelopes.Sealer(env_str("PORTAL_NOTIFY_PUBLIC_KEY"))
+    except ValueError as exc:
+        raise SettingsError("PORTAL_NOTIFY_PUBLIC_KEY", f"is malformed: {exc}") from None

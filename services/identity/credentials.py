@@ -13,22 +13,18 @@ from collections.abc import Awaitable, Callable
 
 from common.contracts import audit
 from common.contracts import identity as api
+from common.contracts import notifications as notify
 from common.contracts.base import Empty
 from common.db import Connection
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
-from . import codes, store
+from . import codes, notices, store
 from . import login_protection as protection
 from .access import session_account
 from .handlers import Deps, audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
-
-MOBILE_CHANGED_TEXT = {
-    "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
-    "en": "The mobile number of your portal account was changed. If it was not you, call the support.",
-}
 
 
 async def _checked_session(
@@ -56,17 +52,8 @@ async def _checked_session(
 async def _send_code(
     deps: Deps, session_id: str, account: store.Account, purpose: codes.Purpose, pending: str, to: str | None = None
 ) -> api.CodeChallenge:
-    async with deps.pool.acquire() as conn:
-        issued = await codes.issue(
-            conn,
-            deps.nc,
-            account,
-            purpose,
-            deps.settings.sms_code_ttl_seconds,
-            session_id=session_id,
-            pending=pending,
-            to=to,
-        )
+    async with deps.outbox.connection() as conn:
+        issued = await codes.issue(conn, deps.settings, account, purpose, session_id=session_id, pending=pending, to=to)
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
 
@@ -136,9 +123,13 @@ async def verify_new_mobile(msg: api.ChangeConfirmation, caller: Caller, deps: D
 
     async def apply(conn: Connection, account: store.Account, session_id: str, new_mobile: str) -> None:
         await conn.execute("UPDATE accounts SET mobile = $2 WHERE id = $1", uuid.UUID(account.id), new_mobile)
+        if account.mobile:  # the old number is told, in the change's transaction
+            await notices.ask(
+                conn,
+                notify.SendNotice(
+                    to=account.mobile, kind="mobile_changed", locale=account.locale, account_id=account.id
+                ),
+            )
 
-    _, account, _ = await _confirm(deps, caller, msg, "mobile_new", "mobile.changed", apply)
-    if account.mobile:
-        text = MOBILE_CHANGED_TEXT.get(account.locale, MOBILE_CHANGED_TEXT["fr"])
-        await codes.send_notice(deps.nc, account.mobile, text, "a mobile change")
+    await _confirm(deps, caller, msg, "mobile_new", "mobile.changed", apply)
     return Empty()

@@ -115,7 +115,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
 
     async with deps.outbox.connection() as conn:
         try:
-            issued = await codes.issue(conn, deps.nc, account, "login", deps.settings.sms_code_ttl_seconds)
+            issued = await codes.issue(conn, deps.settings, account, "login")
         except TooManyRequests:
             await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
             raise

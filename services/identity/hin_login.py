@@ -32,14 +32,14 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from common.contracts import audit
 from common.contracts import identity as api
+from common.contracts import notifications as notify
 from common.contracts.accounts import Name
 from common.contracts.physicians import Gln
 from common.db import Connection
 from common.errors import NotFound, TooManyRequests
 
 from . import login_protection as protection
-from . import store
-from .codes import send_notice
+from . import notices, store
 from .config import HinSettings
 from .handlers import Deps, enqueue_audit
 from .store import digest
@@ -163,10 +163,9 @@ async def _identity(hin: HinSettings, code: str, verifier: str) -> HinIdentity |
 async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.HinOutcome:
     """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
     refusal: tuple[api.HinRefusal, str, str] | None = None
-    linked_mobile: str | None = None
     async with deps.outbox.transaction() as conn:
         row = await conn.fetchrow(
-            "SELECT id, hin_id, gln, role, status, mobile FROM accounts WHERE hin_id = $1 OR gln = $2 "
+            "SELECT id, hin_id, gln, role, status, mobile, locale FROM accounts WHERE hin_id = $1 OR gln = $2 "
             "ORDER BY hin_id = $1 DESC NULLS LAST LIMIT 1 FOR UPDATE",
             person.sub,
             person.gln,
@@ -182,7 +181,13 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
             elif row["hin_id"] is None:
                 await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", row["id"], person.sub)
                 await _audit(conn, "account.hin_linked", "success", account_id, f"linked by GLN to HIN id {person.sub}")
-                linked_mobile = row["mobile"]
+                if row["mobile"]:  # the owner learns that HIN now opens the account (if not them, they call)
+                    await notices.ask(
+                        conn,
+                        notify.SendNotice(
+                            to=row["mobile"], kind="hin_linked", locale=row["locale"], account_id=account_id
+                        ),
+                    )
         if refusal is None:
             session_id, secret = await store.open_session(conn, account_id, client_ip)
             await _audit(
@@ -196,17 +201,9 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
             )
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
-    if linked_mobile:  # the owner learns that HIN now opens the account (if not them, they call)
-        await send_notice(deps.nc, linked_mobile, LINKED_TEXT, "a HIN link")
     return api.HinOutcome(
         session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
     )
-
-
-LINKED_TEXT = (
-    "Votre compte du portail médecins est désormais lié à votre identité HIN: vous pouvez vous connecter "
-    "avec HIN. Si ce n'était pas vous, appelez le support du portail."
-)
 
 
 async def _create_account(conn: Connection, person: HinIdentity) -> str:

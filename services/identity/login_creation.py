@@ -9,15 +9,16 @@ import uuid
 
 import asyncpg
 
-from common.bus import call
-from common.contracts import audit, notify
+from common.contracts import audit
+from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
+from common.contracts.notifications import TemporaryPasswordReason
 from common.db import Connection
 from common.errors import Conflict, NotFound
 from common.tokens import Caller
 
-from . import store
+from . import notices, store
 from .access import opaque_id, staff_account
 from .applications import enrol_from_registration
 from .handlers import Deps, audit_staff_action
@@ -26,61 +27,6 @@ from .validation import detail
 
 TEMPORARY_PASSWORD_HOURS = 72
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no l/1, o/0: typed from an email
-
-RESET_MAIL = {
-    "subject": "Nouveau mot de passe provisoire du portail médecins",
-    "body": (
-        "Bonjour,\n\n"
-        "Un administrateur du portail médecins vous a attribué un nouveau mot de passe provisoire.\n\n"
-        "Identifiant : {login}\n"
-        "Mot de passe provisoire : {password}\n\n"
-        "Il est valable 72 heures. À votre prochaine connexion, vous choisirez votre propre mot de passe.\n\n"
-        "{url}/login\n\n"
-        "Si vous n'avez rien demandé, contactez le support.\n"
-    ),
-}
-
-STAFF_MAIL = {
-    "subject": "Votre accès au portail médecins (personnel hospitalier)",
-    "body": (
-        "Bonjour,\n\n"
-        "Un administrateur du portail médecins a créé votre identifiant.\n\n"
-        "Identifiant : {login}\n"
-        "Mot de passe provisoire : {password}\n\n"
-        "Ce mot de passe est valable 72 heures. À votre première connexion, vous enregistrerez une "
-        "application d'authentification (code QR), puis choisirez votre propre mot de passe.\n\n"
-        "{url}/login\n\n"
-        "Ce message est automatique.\n"
-    ),
-}
-
-APP_RESET_MAIL = {
-    "subject": "Nouvelle application d'authentification pour le portail médecins",
-    "body": (
-        "Bonjour,\n\n"
-        "Un administrateur du portail médecins a retiré votre application d'authentification.\n\n"
-        "Identifiant : {login}\n"
-        "Mot de passe provisoire : {password}\n\n"
-        "Il est valable 72 heures. À votre prochaine connexion, vous enregistrerez une nouvelle application "
-        "(code QR), puis choisirez votre propre mot de passe.\n\n"
-        "{url}/login\n\n"
-        "Si vous n'avez rien demandé, contactez le support.\n"
-    ),
-}
-
-MAIL = {
-    "subject": "Votre accès au portail médecins",
-    "body": (
-        "Bonjour,\n\n"
-        "Votre identifiant du portail médecins a été créé.\n\n"
-        "Identifiant : {login}\n"
-        "Mot de passe provisoire : {password}\n\n"
-        "Ce mot de passe est valable 72 heures. À votre première connexion, un code vous sera envoyé "
-        "par SMS, puis vous choisirez votre propre mot de passe.\n\n"
-        "{url}/login\n\n"
-        "Ce message est automatique.\n"
-    ),
-}
 
 
 def temporary_password() -> str:
@@ -97,20 +43,31 @@ async def give_temporary_password(
     email: str,
     password: str,
     password_hash: str,
-    mail: dict[str, str],
+    reason: TemporaryPasswordReason,
 ) -> None:
     """In the caller's transaction: the account's password becomes a temporary one (72 hours, to be
-    changed at the next login), its sessions end, and the password goes by email; no email, no change."""
-    await conn.execute(
+    changed at the next login), its sessions end, and notify is asked to email the password (it
+    goes once the transaction committed)."""
+    locale = await conn.fetchval(
         "UPDATE accounts SET password_hash = $2, must_change_password = true, "
-        "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1",
+        "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1 RETURNING locale",
         uuid.UUID(account_id),
         password_hash,
         TEMPORARY_PASSWORD_HOURS,
     )
     await store.end_all_sessions(conn, account_id)
-    body = mail["body"].format(login=login, password=password, url=deps.settings.public_url)
-    await call(deps.nc, notify.SEND_MAIL, notify.SendMail(to=email, subject=mail["subject"], body=body))
+    await notices.ask(
+        conn,
+        notify.SendTemporaryPassword(
+            to=email,
+            reason=reason,
+            login=login,
+            password=deps.settings.for_notify.seal(password),
+            valid_hours=TEMPORARY_PASSWORD_HOURS,
+            locale=locale or "fr",
+            account_id=str(account_id),
+        ),
+    )
 
 
 async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> api.RequestDetail:
@@ -166,7 +123,7 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                     await enrol_from_registration(conn, account_id)
                 # In the transaction: if the email cannot go, no account exists without its password.
                 await give_temporary_password(
-                    conn, deps, account_id, msg.login, row["email"], password, password_hash, MAIL
+                    conn, deps, account_id, msg.login, row["email"], password, password_hash, "login_created"
                 )
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")

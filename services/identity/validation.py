@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from common.contracts import audit
+from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
-from . import store
+from . import notices, store
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code, send_sms
+from .codes import keyed_mac, new_code
 from .handlers import Deps, audit_staff_action
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
 CONTROL_CODE_TTL = timedelta(minutes=15)
 CONTROL_CODE_ATTEMPTS = 5
-CONTROL_TEXT = {
-    "fr": "Portail médecins, vérification de votre numéro : code {code}. Donnez-le à la personne qui valide votre demande.",
-}
 
 _SUMMARY = f"id::text, reference, state, family_name, given_name, {store.PHYSICIAN_NUMBER} AS number, submitted_at"
 
@@ -111,8 +109,15 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
             CONTROL_CODE_TTL,
         )
         await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
-        text = CONTROL_TEXT["fr"].format(code=code)
-        await send_sms(deps.nc, row["mobile"], text)
+        await notices.ask(
+            conn,
+            notify.SendCode(
+                to=row["mobile"],
+                purpose="registration_control",
+                code=deps.settings.for_notify.seal(code),
+                expires_at=datetime.now(UTC) + CONTROL_CODE_TTL,
+            ),
+        )
     return await detail(msg, caller, deps)
 
 

@@ -1,4 +1,4 @@
-"""Notify's subjects and their handlers, wired to the running service."""
+"""Notify's consumers and senders, wired to the running service."""
 
 from __future__ import annotations
 
@@ -8,50 +8,74 @@ from functools import partial
 import aiohttp
 
 from common import metrics
-from common.bus import Handlers
 from common.consumer import DurableConsumer, Route
-from common.contracts import hospital, notify
+from common.contracts import hospital
+from common.contracts import notifications as notify
 from common.contracts.hospital import DocumentDelivered
 from common.outbox import watch_outbox
 from common.service import Runtime
+from common.streams import ensure_stream
 
-from . import handlers
+from . import commands, handlers
+from .channels import EmailChannel, SmsChannel
 from .config import NotifySettings
+from .ledger import Ledger
 from .mail import Mailer
-from .sending import EmailSender
+from .sending import Sender
 from .sms import SmsProvider
 
 NAME = "notify"
 DELIVERED_DURABLE = "notify-delivered"
+WAITING = "{table} WHERE state IN ('pending', 'preparing', 'sending')"
 
 
 async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Register notify's endpoints, start sending what is due, and consume deliveries once identity answers."""
+    """Start sending what is due, consume the other services' commands, and the deliveries once
+    identity answers."""
     session = aiohttp.ClientSession()
     stack.push_async_callback(session.close)
-    sms = SmsProvider(settings.sms, session)
     mailer = Mailer(settings.smtp, settings.mail_from)
-
-    table = Handlers(handlers.Senders(sms, mailer))
-    table.add(notify.SEND_SMS, handlers.send_sms)
-    table.add(notify.SEND_MAIL, handlers.send_mail)
-    await runtime.add_endpoints(table)
+    emails = Ledger("outgoing_emails", idempotent_receiver=settings.smtp.idempotent)
+    sms = Ledger("outgoing_sms", idempotent_receiver=settings.sms.idempotent)
+    email_sender = Sender(runtime.pool, emails, EmailChannel(mailer, settings.public_url, settings.opener))
+    sms_sender = Sender(runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener))
 
     for channel in ("email", "sms"):  # every series from 0, so that the first failure shows
         for reason in ("unavailable", "refused", "uncertain"):
             metrics.NOTIFICATIONS_FAILED.labels(channel, reason)
-    sender = EmailSender(runtime.pool, mailer, settings.public_url)
-    runtime.spawn(sender.run(), "email sender")
-    runtime.stoppers.append(sender.stop)
-    runtime.spawn(watch_outbox(runtime.pool, WAITING_EMAILS, "email"), "email outbox metrics")
+    for sender, ledger, name in ((email_sender, emails, "email"), (sms_sender, sms, "sms")):
+        runtime.spawn(sender.run(), f"{name} sender")
+        runtime.stoppers.append(sender.stop)
+        runtime.spawn(watch_outbox(runtime.pool, WAITING.format(table=ledger.table), name), f"{name} outbox metrics")
 
     deps = handlers.Deps(
         pool=runtime.pool,
         contacts=partial(handlers.find_contact, runtime.nc),
-        sender=sender,
+        sender=email_sender,
         outbox=runtime.outbox,
         mail_domain=mailer.domain,
     )
+    await ensure_stream(runtime.js, notify.STREAM, runtime.settings.bus.stream_replicas)
+    asked = commands.Deps(runtime.pool, emails, sms, email_sender, sms_sender, mailer.domain)
+    runtime.consume(
+        DurableConsumer(
+            runtime.js,
+            stream=notify.STREAM,
+            durable=commands.CONSUMER,
+            filter_subject=notify.SUBJECTS,
+            routes={
+                notify.SEND_CODE: Route(notify.SendCode, partial(commands.code_asked, deps=asked)),
+                notify.SEND_NOTICE: Route(notify.SendNotice, partial(commands.notice_asked, deps=asked)),
+                notify.SEND_TEMPORARY_PASSWORD: Route(
+                    notify.SendTemporaryPassword, partial(commands.temporary_password_asked, deps=asked)
+                ),
+            },
+            on_reject=partial(handlers.record_rejection, deps=deps),
+            concurrency=16,
+        ),
+        needs=(),
+    )
+
     consumer = DurableConsumer(
         runtime.js,
         stream=hospital.STREAM_PORTAL,
@@ -63,6 +87,3 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         batch=256,
     )
     runtime.consume(consumer, needs=("identity",))  # every delivery needs the physician's contact
-
-
-WAITING_EMAILS = "outgoing_emails WHERE state IN ('pending', 'sending')"

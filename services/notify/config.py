@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from common.envelopes import Opener
 from common.settings import ServiceSettings, SettingsError, env_bool, env_int, env_str
 
 
@@ -30,6 +31,7 @@ class SmtpSettings:
     username: str | None
     password: str | None = field(repr=False)
     starttls: bool
+    idempotent: bool  # the mail server takes a Message-ID it already has as the same message
 
     @classmethod
     def from_env(cls) -> SmtpSettings:
@@ -39,6 +41,7 @@ class SmtpSettings:
             username=_optional("SMTP_USERNAME"),
             password=_optional("SMTP_PASSWORD"),
             starttls=env_bool("SMTP_STARTTLS", False),
+            idempotent=env_bool("PORTAL_SMTP_IDEMPOTENT", False),
         )
 
 
@@ -50,6 +53,7 @@ class SmsSettings:
     account_sid: str
     auth_token: str = field(repr=False)
     sender: str
+    idempotent: bool  # the provider takes a message with an idempotency token it already has as the same
 
     @classmethod
     def from_env(cls) -> SmsSettings:
@@ -58,6 +62,7 @@ class SmsSettings:
             account_sid=env_str("SMS_ACCOUNT_SID"),
             auth_token=env_str("SMS_AUTH_TOKEN"),
             sender=env_str("SMS_FROM"),
+            idempotent=env_bool("PORTAL_SMS_IDEMPOTENT", False),
         )
 
 
@@ -68,6 +73,7 @@ class NotifySettings:
     sms: SmsSettings
     mail_from: str
     public_url: str
+    opener: Opener = field(repr=False)  # opens the secrets sealed to notify (codes, temporary passwords)
 
     @classmethod
     def from_env(cls) -> NotifySettings:
@@ -77,4 +83,12 @@ class NotifySettings:
             sms=SmsSettings.from_env(),
             mail_from=env_str("PORTAL_MAIL_FROM", "Portail <portail@localhost>"),
             public_url=_http_url("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080"),
+            opener=_opener(),
         )
+
+
+def _opener() -> Opener:
+    try:
+        return Opener(env_str("PORTAL_NOTIFY_PRIVATE_KEY"))
+    except ValueError as exc:
+        raise SettingsError("PORTAL_NOTIFY_PRIVATE_KEY", f"is malformed: {exc}") from None

@@ -1,4 +1,5 @@
-"""Notify's handlers: one per subject, typed message in, dependencies as arguments."""
+"""Notify's handlers of new documents: one email per physician, in the transaction that consumed the
+events (the other services' commands: commands.py)."""
 
 from __future__ import annotations
 
@@ -10,57 +11,19 @@ from dataclasses import dataclass
 import asyncpg
 from nats.aio.client import Client as NATS
 
-from common import metrics
 from common.bus import call
 from common.contracts import audit, hospital, identity
 from common.contracts.hospital import DocumentDelivered
 from common.contracts.identity import Contact, ContactLookup
-from common.contracts.notify import MailAccepted, SendMail, SendSms, SmsAccepted
-from common.errors import InvalidRequest, NotFound, ServiceUnavailable
+from common.errors import NotFound
 from common.outbox import OutboxRelay, enqueue
 
 from . import messages, store
-from .mail import Mailer, MailRefused
-from .messages import MailText
-from .sending import EmailSender
-from .sms import SmsProvider
+from .sending import Sender
 
 log = logging.getLogger(__name__)
 
 FindContact = Callable[[str], Awaitable[Contact | None]]
-
-
-@dataclass(frozen=True)
-class Senders:
-    """What sends at once, on request."""
-
-    sms: SmsProvider
-    mailer: Mailer
-
-
-async def send_sms(message: SendSms, senders: Senders) -> SmsAccepted:
-    """`notify.api.sms.send`: send the SMS now; the text is never logged nor stored."""
-    try:
-        provider_id = await senders.sms.send(message.to, message.text)
-    except ServiceUnavailable:
-        metrics.NOTIFICATIONS_FAILED.labels("sms", "unavailable").inc()
-        raise
-    metrics.NOTIFICATIONS_SENT.labels("sms", "code").inc()
-    return SmsAccepted(provider_id=provider_id)
-
-
-async def send_mail(message: SendMail, senders: Senders) -> MailAccepted:
-    """`notify.api.mail.send`: submit the email now; a refusal for good is an invalid request."""
-    try:
-        await senders.mailer.send(str(message.to), MailText(subject=message.subject, body=message.body))
-    except MailRefused as refused:
-        metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
-        raise InvalidRequest(str(refused)) from None
-    except ServiceUnavailable:
-        metrics.NOTIFICATIONS_FAILED.labels("email", "unavailable").inc()
-        raise
-    metrics.NOTIFICATIONS_SENT.labels("email", "account").inc()
-    return MailAccepted()
 
 
 async def find_contact(nc: NATS, physician: str) -> Contact | None:
@@ -75,7 +38,7 @@ async def find_contact(nc: NATS, physician: str) -> Contact | None:
 class Deps:
     pool: asyncpg.Pool
     contacts: FindContact
-    sender: EmailSender
+    sender: Sender
     outbox: OutboxRelay
     mail_domain: str
 

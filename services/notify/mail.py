@@ -16,17 +16,18 @@ from common.errors import ServiceUnavailable
 
 from .config import SmtpSettings
 from .messages import MailText
+from .outcomes import InDoubt, Refused
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 15.0
 
 
-class MailInDoubt(ServiceUnavailable):
+class MailInDoubt(InDoubt):
     """The connection was lost while the message was being handed over: it may have been delivered."""
 
 
-class MailRefused(Exception):
+class MailRefused(Refused):
     """The mail server refused this message for good (5xx on its recipient or content): retrying will not help."""
 
 

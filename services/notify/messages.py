@@ -1,12 +1,15 @@
-"""The texts of the emails notify sends, in each language it speaks.
+"""The texts of the emails notify sends, in each language it speaks (French and English;
+German and Italian come with the portal's own translations).
 
 They name no patient and no document: an email leaves the hospital's control, so it only
-says that something is waiting on the portal.
+says that something is waiting on the portal. A temporary password's email holds the password:
+it is composed at the moment of sending, from the sealed secret, and kept nowhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_LOCALE = "fr"
 
@@ -61,6 +64,91 @@ _NEW_DOCUMENTS = {
 }
 
 
+_TEMPORARY_PASSWORD_ENDINGS = {
+    "fr": (
+        "Identifiant : {login}\n"
+        "Mot de passe provisoire : {password}\n\n"
+        "Il est valable {hours} heures. {next_step}\n\n"
+        "{link}\n\n"
+        "{closing}\n"
+    ),
+    "en": (
+        "Login name: {login}\n"
+        "Temporary password: {password}\n\n"
+        "It is valid for {hours} hours. {next_step}\n\n"
+        "{link}\n\n"
+        "{closing}\n"
+    ),
+}
+
+_TEMPORARY_PASSWORD = {
+    "login_created": {
+        "fr": (
+            "Votre accès au portail médecins",
+            "Votre identifiant du portail médecins a été créé.",
+            "À votre première connexion, un code vous sera envoyé par SMS, puis vous choisirez votre propre "
+            "mot de passe.",
+            "Ce message est automatique.",
+        ),
+        "en": (
+            "Your access to the physicians' portal",
+            "Your login for the physicians' portal has been created.",
+            "At your first login a code will be sent to you by SMS, then you will choose your own password.",
+            "This message is sent automatically.",
+        ),
+    },
+    "staff_created": {
+        "fr": (
+            "Votre accès au portail médecins (personnel hospitalier)",
+            "Un administrateur du portail médecins a créé votre identifiant.",
+            "À votre première connexion, vous enregistrerez une application d'authentification (code QR), "
+            "puis choisirez votre propre mot de passe.",
+            "Ce message est automatique.",
+        ),
+        "en": (
+            "Your access to the physicians' portal (hospital staff)",
+            "An administrator of the physicians' portal has created your login.",
+            "At your first login you will enrol an authenticator app (QR code), then choose your own password.",
+            "This message is sent automatically.",
+        ),
+    },
+    "password_reset": {
+        "fr": (
+            "Nouveau mot de passe provisoire du portail médecins",
+            "Un administrateur du portail médecins vous a attribué un nouveau mot de passe provisoire.",
+            "À votre prochaine connexion, vous choisirez votre propre mot de passe.",
+            "Si vous n'avez rien demandé, contactez le support.",
+        ),
+        "en": (
+            "New temporary password for the physicians' portal",
+            "An administrator of the physicians' portal has given you a new temporary password.",
+            "At your next login you will choose your own password.",
+            "If you did not ask for anything, contact the support.",
+        ),
+    },
+    "app_reset": {
+        "fr": (
+            "Nouvelle application d'authentification pour le portail médecins",
+            "Un administrateur du portail médecins a retiré votre application d'authentification.",
+            "À votre prochaine connexion, vous enregistrerez une nouvelle application (code QR), puis choisirez "
+            "votre propre mot de passe.",
+            "Si vous n'avez rien demandé, contactez le support.",
+        ),
+        "en": (
+            "New authenticator app for the physicians' portal",
+            "An administrator of the physicians' portal has removed your authenticator app.",
+            "At your next login you will enrol a new app (QR code), then choose your own password.",
+            "If you did not ask for anything, contact the support.",
+        ),
+    },
+}
+
+_GREETING = {"fr": "Bonjour,", "en": "Hello,"}
+
+TEMPORARY_PASSWORD = "temporary_password."
+"""The kind of a temporary password's email: this prefix and the reason (`login_created`…)."""
+
+
 def language_of(locale: str) -> str:
     """The language we have texts for: `en-GB` -> `en`; anything unknown -> French."""
     language = locale.replace("_", "-").split("-", 1)[0].lower()
@@ -72,8 +160,25 @@ NEW_DOCUMENTS = "new_documents"
 _TEXTS = {NEW_DOCUMENT: (_NEW_DOCUMENT, "/documents"), NEW_DOCUMENTS: (_NEW_DOCUMENTS, "/documents")}
 
 
-def compose(kind: str, locale: str, portal_url: str) -> MailText:
+def compose(
+    kind: str, locale: str, portal_url: str, fields: dict[str, Any] | None = None, secret: str | None = None
+) -> MailText:
     """The email of this kind in the account's language (KeyError for a kind without texts)."""
+    portal = portal_url.rstrip("/")
+    language = language_of(locale)
+    if kind.startswith(TEMPORARY_PASSWORD):
+        if secret is None or not fields:
+            raise KeyError(kind)
+        subject, opening, next_step, closing = _TEMPORARY_PASSWORD[kind.removeprefix(TEMPORARY_PASSWORD)][language]
+        ending = _TEMPORARY_PASSWORD_ENDINGS[language].format(
+            login=fields["login"],
+            password=secret,
+            hours=fields["valid_hours"],
+            next_step=next_step,
+            link=f"{portal}/login",
+            closing=closing,
+        )
+        return MailText(subject=subject, body=f"{_GREETING[language]}\n\n{opening}\n\n{ending}")
     texts, path = _TEXTS[kind]
-    text = texts[language_of(locale)]
-    return MailText(subject=text.subject, body=text.body.format(link=f"{portal_url.rstrip('/')}{path}"))
+    text = texts[language]
+    return MailText(subject=text.subject, body=text.body.format(link=f"{portal}{path}"))

@@ -1,16 +1,19 @@
-"""Sending the emails notify decided, after the transaction that decided them committed.
+"""Sending what notify decided (emails, SMS), after the transaction that decided it committed.
 
-Each email is sent at most once. A copy claims a row ('preparing') and opens the SMTP
-transaction up to its accepted envelope; only then it commits 'sending' and hands the message
-over (DATA), and commits 'sent' once the mail server took it. So:
-- a failure or a crash before DATA delivered nothing: the row is due again (at once, or once the
-  copy that died has been silent SILENT_SECONDS), and the mail server discarded the unfinished
-  transaction;
-- a failed commit after DATA never sends it twice: 'sent' is retried until the database takes it;
-- a crash during DATA, or between the server's answer and 'sent' (a few milliseconds), leaves
-  it 'sending': once the copy is known stopped it is marked 'uncertain', logged and counted,
-  never sent again.
-The Message-ID of an email is made of its row's id, so the mail server's logs and ours agree.
+A copy claims a row ('preparing') and prepares the message (an email up to its accepted SMTP
+envelope, an SMS in memory); only then it commits 'sending' and hands the message over (DATA, or
+the provider's HTTP request), and commits 'sent' once the receiver took it. So:
+- a failure or a crash before the hand-over delivered nothing: the row is due again (at once,
+  or once the copy that died has been silent SILENT_SECONDS);
+- a failed commit after the hand-over never sends it twice: 'sent' is retried until the
+  database takes it;
+- a crash during the hand-over, or between the receiver's answer and 'sent' (a few
+  milliseconds), leaves it 'sending'. Once the copy is known stopped, it is sent again if the
+  receiver takes a message twice as once (the same Message-ID, the same idempotency token:
+  PORTAL_SMTP_IDEMPOTENT, PORTAL_SMS_IDEMPOTENT), so it arrives exactly once; otherwise it is
+  marked 'uncertain', logged and counted, never sent again (at most once).
+The Message-ID of an email and the token of an SMS are made of its row's id, so the receiver's
+logs and ours agree.
 """
 
 from __future__ import annotations
@@ -18,49 +21,53 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
 from common import metrics
+from common.db import Connection
 from common.errors import ServiceUnavailable
 from common.outages import DATABASE, OUTAGES, dependency_of
 
-from . import messages, store
-from .mail import Mailer, MailInDoubt, MailRefused
+from .channels import Channel
+from .ledger import Ledger, Outgoing, alive
+from .outcomes import Expired, InDoubt, Refused
 
 log = logging.getLogger(__name__)
 
-SENDING_AT_ONCE = 4  # SMTP transactions side by side, each claiming its email just before sending it
+SENDING_AT_ONCE = 4  # hand-overs side by side per channel, each claiming its message just before sending it
 IDLE_SECONDS = 1.0  # looked at again this often when nothing was due
 ALIVE_EVERY_SECONDS = 2.0  # each copy says it is alive this often (store.SILENT_SECONDS: stopped)
-MAIL_SERVER = "mail server"
 
 
 def retry_wait(attempts: int) -> float:
-    """Seconds before trying again an email the mail server could not take: 2, 4, 8… up to 5 minutes."""
+    """Seconds before trying again a message the receiver could not take: 2, 4, 8… up to 5 minutes."""
     return float(min(300, 2**attempts))
 
 
-class EmailSender:
-    """Sends the due emails of `outgoing_emails`, in every copy of notify (rows are claimed, not shared)."""
+class Sender:
+    """Sends the due messages of one channel's ledger, in every copy of notify (rows are claimed,
+    not shared)."""
 
-    def __init__(self, pool: asyncpg.Pool, mailer: Mailer, portal_url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, ledger: Ledger, channel: Channel) -> None:
         self._pool = pool
-        self._mailer = mailer
-        self._portal_url = portal_url
+        self._ledger = ledger
+        self._channel = channel
+        self._receiver = channel.receiver
         self._wakes = [asyncio.Event() for _ in range(SENDING_AT_ONCE)]
         self._instance = uuid.uuid4()
         self._stopping = asyncio.Event()
         self._stopped = asyncio.Event()
 
     def wake(self) -> None:
-        """Call after a commit that added emails: they go now rather than at the next look."""
+        """Call after a commit that added messages: they go now rather than at the next look."""
         for event in self._wakes:
             event.set()
 
     async def run(self) -> None:
-        """Send what is due with a few SMTP transactions side by side, and settle what a stopped
-        copy left, until `stop`."""
+        """Send what is due with a few hand-overs side by side, and settle what a stopped copy
+        left, until `stop`."""
         alive = asyncio.create_task(self._keep_alive())
         try:
             await asyncio.gather(*(self._send_forever(wake) for wake in self._wakes))
@@ -70,36 +77,36 @@ class EmailSender:
             self._stopped.set()
 
     async def stop(self, timeout: float = 20.0) -> None:
-        """Claim no more, and let the emails under way be handed over and recorded (each SMTP step
-        is given 15 s): a restart leaves none in doubt."""
+        """Claim no more, and let the messages under way be handed over and recorded (each step is
+        given 15 s): a restart leaves none in doubt."""
         self._stopping.set()
         self.wake()
         try:
             await asyncio.wait_for(self._stopped.wait(), timeout)
         except TimeoutError:
-            log.warning("stopped while an email was under way; it may be left in doubt")
+            log.warning("stopped while a message (%s) was under way; it may be left in doubt", self._channel.name)
 
     async def _send_forever(self, wake: asyncio.Event) -> None:
-        # One email claimed at a time, just before it is sent: a crash leaves in doubt only the
-        # emails whose SMTP transaction was under way, never a batch waiting its turn.
+        # One message claimed at a time, just before it is sent: a crash leaves in doubt only the
+        # messages whose hand-over was under way, never a batch waiting its turn.
         while not self._stopping.is_set():
             wake.clear()  # before looking: a wake after this finds the email or sets it again
             due = await OUTAGES.retry(self._claim)
             if due is not None:
                 try:
                     await self._send(due)
-                except Exception:  # a bug: the sender goes on, the email is tried again or in doubt
-                    log.exception("sending an email failed")
-                    await self._record(lambda conn, held: store.email_interrupted(conn, held, 60), due)
+                except Exception:  # a bug: the sender goes on, the message is tried again or in doubt
+                    log.exception("sending a message (%s) failed", self._channel.name)
+                    await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), due)
                 continue
             try:
                 await asyncio.wait_for(wake.wait(), IDLE_SECONDS)
             except TimeoutError:
                 pass
 
-    async def _claim(self) -> store.Email | None:
+    async def _claim(self) -> Outgoing | None:
         async with self._pool.acquire() as conn:
-            return await store.claim_due_email(conn, self._instance)
+            return await self._ledger.claim_due(conn, self._instance)
 
     async def _keep_alive(self) -> None:
         """Say this copy is alive, and take back what stopped copies held.
@@ -111,10 +118,10 @@ class EmailSender:
         while True:
             try:
                 async with self._pool.acquire() as conn:
-                    await store.alive(conn, self._instance)
+                    await alive(conn, self._instance)
                     heard += 1
                     if heard >= 2:
-                        self._report_abandoned(*await store.abandoned_emails(conn))
+                        self._report_abandoned(*await self._ledger.abandoned(conn))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -125,91 +132,99 @@ class EmailSender:
             await asyncio.sleep(ALIVE_EVERY_SECONDS)
 
     def _report_abandoned(self, again: int, in_doubt: int) -> None:
+        name = self._channel.name
         if again:
-            log.info("%d email(s) a stopped copy was preparing are due again", again)
+            log.info("%d message(s) (%s) a stopped copy was sending are due again", again, name)
         if in_doubt:
-            # A copy died while handing these over: the mail server may have them.
+            # A copy died while handing these over: the receiver may have them.
             log.warning(
-                "%d email(s) interrupted while handed over by a stopped copy: marked uncertain, not sent again",
+                "%d message(s) (%s) interrupted while handed over by a stopped copy: marked uncertain, not sent again",
                 in_doubt,
+                name,
             )
-            metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc(in_doubt)
+            metrics.NOTIFICATIONS_FAILED.labels(name, "uncertain").inc(in_doubt)
 
-    async def _send(self, email: store.Email) -> None:
-        """Send one claimed email and record the outcome (outages of the database waited out).
+    async def _send(self, item: Outgoing) -> None:
+        """Send one claimed message and record the outcome (outages of the database waited out).
 
-        Whatever fails, the row is settled: before the hand-over it is due again (or refused),
-        from the hand-over on it is sent or in doubt. A failure never stops the sender."""
+        Whatever fails, the row is settled: before the hand-over it is due again (or refused,
+        or expired), from the hand-over on it is sent, due again (an idempotent receiver) or in
+        doubt. A failure never stops the sender."""
         try:
-            text = messages.compose(email.kind, email.locale, self._portal_url)
-            submission = await self._mailer.prepare(email.address, text, message_id=email.message_id)
-        except MailRefused:
-            await self._refused(email)
+            handover = await self._channel.prepare(item)
+        except Expired:
+            await self._record(self._ledger.expired, item)
+            return
+        except Refused:
+            await self._refused(item)
             return
         except ServiceUnavailable as exc:
-            await self._deferred(email, exc)
+            await self._deferred(item, exc)
             return
         except Exception:
-            log.exception("an email could not be prepared; set aside")
-            await self._refused(email)
+            log.exception("a message (%s) could not be prepared; set aside", self._channel.name)
+            await self._refused(item)
             return
         try:
-            held = await self._mark_sending(email)
+            held = await self._mark_sending(item)
         except BaseException:
-            submission.abandon()
+            handover.abandon()
             raise
         if not held:
-            submission.abandon()  # another copy took it back (this one was too slow): theirs now
+            handover.abandon()  # another copy took it back (this one was too slow): theirs now
             return
         try:
-            await submission.complete()
-        except MailRefused:
-            await self._refused(email)
+            await handover.complete()
+        except Refused:
+            await self._refused(item)
             return
-        except MailInDoubt:
-            await self._in_doubt(email)
+        except InDoubt as exc:
+            if self._ledger.idempotent_receiver:
+                await self._deferred(item, exc)  # the receiver takes it again as the same message
+            else:
+                await self._in_doubt(item)
             return
         except ServiceUnavailable as exc:
-            await self._deferred(email, exc)
+            await self._deferred(item, exc)
             return
         except Exception:
-            log.exception("handing an email over failed: in doubt, not sent again")
-            await self._in_doubt(email)
+            log.exception("handing a message (%s) over failed", self._channel.name)
+            await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), item)
             return
-        OUTAGES.working(MAIL_SERVER)
-        metrics.NOTIFICATIONS_SENT.labels("email", email.kind).inc()
-        await self._record(store.email_sent, email)
+        OUTAGES.working(self._receiver)
+        metrics.NOTIFICATIONS_SENT.labels(self._channel.name, item.kind).inc()
+        await self._record(self._ledger.sent, item)
 
-    async def _mark_sending(self, email: store.Email) -> bool:
-        """One attempt: with the SMTP transaction open, an outage of the database is not waited
-        out here; the row goes back to 'pending' once the database answers (nothing was sent)."""
+    async def _mark_sending(self, item: Outgoing) -> bool:
+        """One attempt: with the hand-over prepared, an outage of the database is not waited out
+        here; the row goes back to 'pending' once the database answers (nothing was sent)."""
         try:
             async with self._pool.acquire() as conn:
-                return await store.email_sending(conn, email)
+                return await self._ledger.sending(conn, item)
         except Exception as exc:
             if dependency_of(exc) is None:
                 raise
             OUTAGES.failing(DATABASE, exc)
-            await self._record(lambda conn, held: store.email_deferred(conn, held, 0), email)
+            await self._record(lambda conn, held: self._ledger.deferred(conn, held, 0), item)
             return False
 
-    async def _refused(self, email: store.Email) -> None:
-        metrics.NOTIFICATIONS_FAILED.labels("email", "refused").inc()
-        await self._record(store.email_refused, email)
+    async def _refused(self, item: Outgoing) -> None:
+        metrics.NOTIFICATIONS_FAILED.labels(self._channel.name, "refused").inc()
+        await self._record(self._ledger.refused, item)
 
-    async def _in_doubt(self, email: store.Email) -> None:
-        metrics.NOTIFICATIONS_FAILED.labels("email", "uncertain").inc()
-        await self._record(store.email_in_doubt, email)
+    async def _in_doubt(self, item: Outgoing) -> None:
+        metrics.NOTIFICATIONS_FAILED.labels(self._channel.name, "uncertain").inc()
+        await self._record(self._ledger.in_doubt, item)
 
-    async def _deferred(self, email: store.Email, exc: BaseException) -> None:
-        OUTAGES.failing(MAIL_SERVER, exc)
-        metrics.NOTIFICATIONS_FAILED.labels("email", "unavailable").inc()
-        wait = retry_wait(email.attempts)
-        await self._record(lambda conn, held: store.email_deferred(conn, held, wait), email)
+    async def _deferred(self, item: Outgoing, exc: BaseException) -> None:
+        OUTAGES.failing(self._receiver, exc)
+        metrics.NOTIFICATIONS_FAILED.labels(self._channel.name, "unavailable").inc()
+        wait = retry_wait(item.attempts)
+        await self._record(lambda conn, held: self._ledger.deferred(conn, held, wait), item)
 
-    async def _record(self, update, email: store.Email) -> None:  # type: ignore[no-untyped-def]
+    async def _record(self, update: Callable[[Connection, Outgoing], Awaitable[None]], item: Outgoing) -> None:
         async def write() -> None:
             async with self._pool.acquire() as conn:
-                await update(conn, email)
+                await update(conn, item)
 
         await OUTAGES.retry(write)

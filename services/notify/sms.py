@@ -11,10 +11,13 @@ import aiohttp
 from common.errors import ServiceUnavailable
 
 from .config import SmsSettings
+from .outcomes import InDoubt, Refused
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = aiohttp.ClientTimeout(total=10.0)
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+"""Sent with every message: its ledger row's token, the same each time it is handed over."""
 
 
 class SmsProvider:
@@ -27,19 +30,32 @@ class SmsProvider:
         self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
         self._url = f"{settings.api_url}/2010-04-01/Accounts/{quote(settings.account_sid, safe='')}/Messages.json"
 
-    async def send(self, to: str, text: str) -> str:
-        """Hand the message to the provider; return its message id, or raise ServiceUnavailable."""
+    async def send(self, to: str, text: str, idempotency_token: str | None = None) -> str:
+        """Hand the message to the provider; return its message id.
+
+        Raises ServiceUnavailable when nothing reached the provider, InDoubt when the request went
+        but its answer did not come (the provider may send it; a provider that honours the
+        idempotency token takes it again as the same message), Refused for a 4xx other than 429."""
         form = {"To": to, "From": self._sender, "Body": text}
+        headers = dict(self._headers)
+        if idempotency_token:
+            headers[IDEMPOTENCY_HEADER] = idempotency_token
         try:
-            async with self._session.post(self._url, data=form, headers=self._headers, timeout=TIMEOUT) as response:
+            async with self._session.post(self._url, data=form, headers=headers, timeout=TIMEOUT) as response:
                 status = response.status
                 answer = await response.json(content_type=None) if status == 201 else None
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            # Only the exception's type: its text may quote the request, and the request holds a code.
+        except (aiohttp.ClientConnectorError, aiohttp.ClientProxyConnectionError) as exc:
             log.warning("sms provider unreachable (%s)", type(exc).__name__)
             raise ServiceUnavailable("sms provider unavailable") from None
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            # Only the exception's type: its text may quote the request, and the request holds a code.
+            log.warning("sms provider's answer lost (%s)", type(exc).__name__)
+            raise InDoubt("sms provider's answer never came") from None
+        if 400 <= status < 500 and status != 429:
+            log.warning("sms provider refused a message for good (HTTP %d)", status)
+            raise Refused(f"refused by the sms provider ({status})")
         sid = answer.get("sid") if isinstance(answer, dict) else None
         if not isinstance(sid, str) or not sid:
-            log.warning("sms provider refused a message (HTTP %d)", status)
+            log.warning("sms provider did not take a message (HTTP %d)", status)
             raise ServiceUnavailable("sms provider unavailable")
         return sid

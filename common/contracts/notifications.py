@@ -1,0 +1,80 @@
+"""What the services ask notify to send: typed, durable commands.
+
+A service never composes an email or an SMS: it enqueues one of these commands in the
+transaction that decided it (its outbox), and the outbox relay publishes it on the NOTIFY stream
+after the commit, with `Nats-Msg-Id` = `event_id`. Notify records it once (its inbox), writes it
+in its ledger in the same transaction, and sends it after that commit, in the recipient's
+language, with its own texts. A crash anywhere between loses nothing and repeats nothing.
+
+Secrets (codes, temporary passwords) travel sealed to notify's public key (`common.envelopes`):
+no table or stream on the way holds them readable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from .base import Message
+from .phones import MobileNumber
+
+STREAM = "NOTIFY"
+SUBJECTS = "notify.command.>"
+SEND_CODE = "notify.command.code"
+SEND_TEMPORARY_PASSWORD = "notify.command.temporary_password"
+SEND_NOTICE = "notify.command.notice"
+
+SealedSecret = str
+"""base64 of a libsodium sealed box (common.envelopes), openable by notify alone."""
+
+CodePurpose = Literal[
+    "login",  # the second factor of a login
+    "password_change",  # confirms a new password, from a session
+    "mobile_change",  # confirms a new mobile number, sent to the current one
+    "new_mobile",  # proves the new mobile number works
+    "registration_control",  # read back by the applicant to the validator
+    "mobile_control",  # read back by the physician to the administrator who changes the number
+]
+TemporaryPasswordReason = Literal["login_created", "staff_created", "password_reset", "app_reset"]
+NoticeKind = Literal["mobile_changed", "hin_linked"]
+
+
+class Command(Message):
+    event_id: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64)
+    account_id: str | None = Field(default=None, max_length=64, description="whose notification log it joins")
+    locale: str = Field(default="fr", max_length=16, description="the recipient's language; unknown ones get French")
+
+
+class SendCode(Command):
+    """A one-time code by SMS. Not sent once it has expired (it could no longer be used)."""
+
+    to: MobileNumber
+    purpose: CodePurpose
+    code: SealedSecret = Field(min_length=1, max_length=512)
+    expires_at: AwareDatetime
+
+
+class SendTemporaryPassword(Command):
+    """A login name and its temporary password, by email."""
+
+    to: EmailStr = Field(max_length=254)
+    reason: TemporaryPasswordReason
+    login: str = Field(min_length=1, max_length=60)
+    password: SealedSecret = Field(min_length=1, max_length=512)
+    valid_hours: int = Field(ge=1, le=720)
+
+
+class SendNotice(Command):
+    """A courtesy SMS about the account itself (a change already made): no secret, no patient."""
+
+    to: MobileNumber
+    kind: NoticeKind
+
+
+SUBJECT_OF: dict[type[Command], str] = {
+    SendCode: SEND_CODE,
+    SendTemporaryPassword: SEND_TEMPORARY_PASSWORD,
+    SendNotice: SEND_NOTICE,
+}

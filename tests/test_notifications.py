@@ -1,0 +1,166 @@
+"""Notifications are durable commands, and notify owns every text: identity asks (sealed secrets,
+through its outbox and the NOTIFY stream), notify records each once and sends it after its
+commit, in the recipient's language. Bad commands are refused by field and rule, and kept."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, get_args
+
+import asyncpg
+import pytest
+
+from common.contracts import notifications as notify
+from common.envelopes import Opener, Sealer, SealingError, new_key_pair
+from deploy.stack import Stack
+from services.notify import messages, sms_texts
+from services.notify.ledger import Ledger, alive
+
+from .portal import Physicians, eventually, outbox_messages, random_mobile
+from .test_email_claims import a_copy_stopped, ledger_schema
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_code_and_notice_has_its_text_in_each_language(language: str) -> None:
+    for purpose in get_args(notify.CodePurpose):
+        text = sms_texts.compose(sms_texts.CODE + purpose, language, {"minutes": 5}, "123456")
+        assert "123456" in text and "5" in text, purpose
+    for kind in get_args(notify.NoticeKind):
+        assert sms_texts.compose(sms_texts.NOTICE + kind, language, {}, None), kind
+    assert sms_texts.compose(sms_texts.CODE + "login", "de-CH", {}, "123456").startswith("Votre code")  # French
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_temporary_password_email_has_its_text_in_each_language(language: str) -> None:
+    for reason in get_args(notify.TemporaryPasswordReason):
+        mail = messages.compose(
+            messages.TEMPORARY_PASSWORD + reason,
+            language,
+            "https://portal.example/",
+            {"login": "dr-house", "valid_hours": 72},
+            "abcde-fghij",
+        )
+        assert "dr-house" in mail.body and "abcde-fghij" in mail.body and "72" in mail.body, reason
+        assert "https://portal.example/login" in mail.body and mail.subject, reason
+    with pytest.raises(KeyError):  # a password's email is never composed without its password
+        messages.compose(messages.TEMPORARY_PASSWORD + "password_reset", language, "https://p", {"login": "x"})
+
+
+@pytest.mark.unit
+def test_a_secret_sealed_for_notify_opens_only_with_notify_s_key() -> None:
+    private, public = new_key_pair()
+    sealed = Sealer(public).seal("123456")
+    assert "123456" not in sealed and Opener(private).open(sealed) == "123456"
+    assert Sealer(public).seal("123456") != sealed  # a new ephemeral key each time
+    with pytest.raises(SealingError):
+        Opener(new_key_pair()[0]).open(sealed)
+    with pytest.raises(SealingError):
+        Opener(private).open("not base64 at all!")
+    with pytest.raises(ValueError):
+        Sealer("c2hvcnQ=")  # not 32 bytes
+
+
+@pytest.fixture
+async def notify_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(
+        stack.service_dsns["notify"], min_size=1, max_size=2, server_settings={"search_path": "notify"}
+    )
+    yield pool
+    await pool.close()
+
+
+async def test_a_login_code_goes_by_sms_once_and_no_table_keeps_it(
+    physicians: Physicians, notify_db: asyncpg.Pool
+) -> None:
+    doctor = await physicians.create()
+    since = time.time_ns()
+    challenge, code = await physicians.ask_code(doctor)
+    assert challenge
+    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)
+    assert code in sms["body"] and "Il expire dans 5 minutes" in sms["body"]
+
+    async def settled() -> asyncpg.Record | None:
+        row = await notify_db.fetchrow(
+            "SELECT state, kind, sealed, message_id, fields::text FROM outgoing_sms WHERE account_id = $1",
+            doctor.account_id,
+        )
+        return row if row is not None and row["state"] == "sent" else None
+
+    row = await eventually(settled, what="the code's SMS recorded as sent")
+    assert row["kind"] == "code.login" and row["sealed"] is None and code not in row["fields"]
+    assert sms["message_id"] == row["message_id"]  # the idempotency token the provider was given
+
+
+async def test_a_code_past_its_expiry_is_not_sent_and_a_bad_command_is_kept_as_rejected(
+    stack: Stack, notify_db: asyncpg.Pool
+) -> None:
+    assert stack.secrets is not None
+    mobile, sealer = random_mobile(), Sealer(stack.secrets.notify_public_key)
+    nc = await stack.connect_nats("identity")
+    try:
+        js = nc.jetstream()
+
+        async def publish(subject: str, body: dict[str, Any], event_id: str) -> None:
+            await js.publish(subject, json.dumps(body).encode(), headers={"Nats-Msg-Id": event_id})
+
+        expired = notify.SendCode(
+            to=mobile,
+            purpose="login",
+            code=sealer.seal("654321"),
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+            account_id=f"test-{uuid.uuid4().hex}",
+        )
+        await publish(notify.SEND_CODE, expired.model_dump(mode="json"), expired.event_id)
+        bad_id = uuid.uuid4().hex
+        await publish(notify.SEND_CODE, {"event_id": bad_id, "to": "not a number", "purpose": "login"}, bad_id)
+    finally:
+        await nc.close()
+
+    async def expired_row() -> str | None:
+        state = await notify_db.fetchval("SELECT state FROM outgoing_sms WHERE account_id = $1", expired.account_id)
+        return state if state in ("expired", "sent") else None
+
+    assert await eventually(expired_row, what="the expired code settled") == "expired"
+    assert not outbox_messages(stack.outbox_dir, "sms", mobile)
+
+    async def rejected() -> asyncpg.Record | None:
+        return await notify_db.fetchrow("SELECT subject, reason FROM rejections WHERE event_id = $1", bad_id)
+
+    rejection = await eventually(rejected, what="the malformed command kept as rejected")
+    assert rejection["subject"] == notify.SEND_CODE and "to" in rejection["reason"]
+    assert "not a number" not in rejection["reason"]  # by field and rule, never the content
+
+
+async def test_a_code_goes_in_the_account_s_language(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    assert physicians.pool is not None
+    await physicians.pool.execute("UPDATE accounts SET locale = 'en' WHERE id = $1", uuid.UUID(doctor.account_id))
+    since = time.time_ns()
+    challenge, _ = await physicians.ask_code(doctor)
+    [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)
+    assert sms["body"].startswith("Your portal login code") and challenge
+
+
+async def test_a_message_whose_copy_died_while_handing_it_over_goes_again_to_an_idempotent_receiver(
+    stack: Stack,
+) -> None:
+    """With a receiver that takes the same Message-ID or token twice as once, nothing is left in
+    doubt: the message is handed over again (the other case, at most once: test_email_claims)."""
+    async with ledger_schema(stack) as conn:
+        sms = Ledger("outgoing_sms", idempotent_receiver=True)
+        await sms.insert(conn, kind="notice.mobile_changed", locale="fr", address="+41790000001", domain="p.example")
+        first, second = uuid.uuid4(), uuid.uuid4()
+        await alive(conn, first)
+        claimed = await sms.claim_due(conn, first)
+        assert claimed is not None and await sms.sending(conn, claimed)
+        await a_copy_stopped(conn, first)
+        await alive(conn, second)
+        assert await sms.abandoned(conn) == (1, 0)  # due again, not uncertain
+        again = await sms.claim_due(conn, second)
+        assert again is not None and again.message_id == claimed.message_id  # the same token
