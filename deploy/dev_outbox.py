@@ -60,6 +60,9 @@ class DevOutboxSettings:
         )
 
 
+REPEATS = "repeats.log"
+
+
 class Outbox:
     """The directory of received messages, one JSON file each."""
 
@@ -76,8 +79,13 @@ class Outbox:
                 self._kept[document["message_id"]] = document.get("answer") or ""
 
     def answered(self, message_id: str | None) -> str | None:
-        """What was answered for this Message-ID or idempotency token, if it came already."""
-        return None if not message_id else self._kept.get(message_id)
+        """What was answered for this Message-ID or idempotency token, if it came already (each
+        repeat is noted in `repeats.log`, one id a line: the drills count them)."""
+        answer = None if not message_id else self._kept.get(message_id)
+        if answer is not None:
+            with open(self.directory / REPEATS, "a", encoding="utf-8") as file:
+                file.write(f"{message_id}\n")
+        return answer
 
     def store(
         self,
@@ -211,8 +219,9 @@ async def create_message(request: web.Request) -> web.Response:
         return twilio_error(400, 21602, "Message body is required.")
     outbox = request.app[OUTBOX]
     token = request.headers.get(IDEMPOTENCY_HEADER) or None
-    message_sid = outbox.answered(token) or "SM" + uuid.uuid4().hex
-    if outbox.answered(token) is None:
+    message_sid = outbox.answered(token)
+    if message_sid is None:
+        message_sid = "SM" + uuid.uuid4().hex
         outbox.store("sms", to, None, body, token, answer=message_sid)
     now = format_datetime(datetime.now(UTC), usegmt=False)
     uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}.json"

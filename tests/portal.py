@@ -321,14 +321,14 @@ class Physicians:
         return Session(opened.session, resolved.token)
 
 
-def outbox_messages(outbox: Path, kind: str, to: str, since_ns: int = 0) -> list[dict[str, Any]]:
-    """Messages of the dev outbox to one address, oldest first."""
+def outbox_messages(outbox: Path, kind: str, to: str | None, since_ns: int = 0) -> list[dict[str, Any]]:
+    """Messages of the dev outbox to one address (None: to anyone), oldest first."""
     found = []
     for path in sorted(outbox.glob("*.json")):
         if int(path.name.split("-")[0]) < since_ns:
             continue
         message = json.loads(path.read_text())
-        if message["kind"] == kind and message["to"] == to:
+        if message["kind"] == kind and to in (None, message["to"]):
             found.append(message)
     return found
 
