@@ -27,6 +27,7 @@ from .directory import directory_section
 from .download_memory import downloads_section
 from .hospital import KIB, Episodes
 from .ingest import ingest_section, warm_up
+from .login_code import login_code_section
 from .mes_documents import mes_documents_section
 from .peak_memory import PeakMemory, report_peaks
 from .physicians import create_physicians
@@ -34,7 +35,7 @@ from .processes import ProcessTable
 from .report import Report
 from .running_stack import running_stack
 
-MEASUREMENTS = ("ingest", "latency", "pages", "downloads", "directory")
+MEASUREMENTS = ("ingest", "latency", "pages", "downloads", "directory", "codes")
 
 
 def arguments() -> argparse.Namespace:
@@ -106,6 +107,8 @@ async def measure_all(stack: Stack, problems: list[str], args: argparse.Namespac
         steps.append(("downloads", True, downloads_section))
     if "directory" in args.only:
         steps.append(("directory", False, directory_section))
+    if "codes" in args.only:
+        steps.append(("login codes", False, login_code_section))
     try:
         async with peaks.sampling():
             for what, needs_gateway, step in steps:
