@@ -10,6 +10,7 @@ SIGINT stops taking work, then drains and closes everything.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -90,6 +91,7 @@ class Runtime:
     pool: asyncpg.Pool
     outbox: OutboxRelay
     micro: Service
+    stop: asyncio.Event  # set, the service stops: a signal, or a background task's crash
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
     consumers: list[DurableConsumer] = field(default_factory=list)
@@ -104,7 +106,7 @@ class Runtime:
     def spawn(self, coro: Coroutine[None, None, None], name: str) -> None:
         """Run a background task for the life of the service; its crash stops the service."""
         task = asyncio.create_task(coro, name=name)
-        task.add_done_callback(_stop_on_crash)
+        task.add_done_callback(functools.partial(_stop_on_crash, self.stop))
         self.tasks.append(task)
 
     def consume(self, consumer: DurableConsumer, needs: tuple[str, ...] = ()) -> None:
@@ -194,13 +196,10 @@ class Runtime:
             log.warning("stopping the micro service did not finish (%s)", type(exc).__name__)
 
 
-_stop = asyncio.Event()
-
-
-def _stop_on_crash(task: asyncio.Task[None]) -> None:
+def _stop_on_crash(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background task %s crashed", task.get_name(), exc_info=task.exception())
-        _stop.set()
+        stop.set()
 
 
 async def _keep_session(conn: Connection) -> None:
@@ -241,24 +240,25 @@ async def run_service(
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     starting = True
+    stop = asyncio.Event()  # set by SIGTERM or SIGINT, or by a background task's crash
 
     def on_signal() -> None:
-        if starting and main is not None and not _stop.is_set():
+        if starting and main is not None and not stop.is_set():
             main.cancel()
-        _stop.set()
+        stop.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal)
     try:
         async with AsyncExitStack() as stack:
-            await _start(name, settings, migrations, setup, description, stack)
+            await _start(name, settings, migrations, setup, description, stack, stop)
             starting = False
             event_loop.started()
             log.info("%s started", name)
-            await _stop.wait()
+            await stop.wait()
             log.info("%s stopping", name)
     except asyncio.CancelledError:
-        if not _stop.is_set():
+        if not stop.is_set():
             raise
         log.info("%s stopped while starting", name)
         return
@@ -272,6 +272,7 @@ async def _start(
     setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
     description: str,
     stack: AsyncExitStack,
+    stop: asyncio.Event,
 ) -> Runtime:
     """Open everything, registering each step of the shutdown as it goes (they run in reverse)."""
     # Metrics, liveness and readiness first: a process waiting for its database is alive and says
@@ -304,7 +305,7 @@ async def _start(
     stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
     js = nc.jetstream()
     micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
-    runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro)
+    runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro, stop)
     started.append(runtime)
     # What setup opens (HTTP clients…) closes after the tasks and endpoints that use it stop.
     resources = AsyncExitStack()
