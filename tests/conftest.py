@@ -145,6 +145,24 @@ async def sign_in(stack: Stack, physicians: Physicians) -> AsyncIterator[SignIn]
         await client.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it runs on, read from the fixtures it uses (directly or through others):
+    `stack` for the session's portal, `browser` for Chromium, `unit` for neither. The drills are
+    marked `drill` by hand (they start stacks of their own). The session fixtures are not autouse:
+    a run that deselects every test needing them (`-m unit`) starts none of them."""
+    for item in items:
+        if item.get_closest_marker("drill"):
+            continue
+        uses = set(getattr(item, "fixturenames", ()))
+        marks = [
+            mark
+            for fixture, mark in (("stack", pytest.mark.stack), ("browser", pytest.mark.browser))
+            if fixture in uses
+        ]
+        for mark in marks or [pytest.mark.unit]:
+            item.add_marker(mark)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The drills' figures, one line each, after the run."""
     from .drills.harness import REPORT
