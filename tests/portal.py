@@ -154,6 +154,20 @@ class Hospital:
         await self.js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
 
 
+async def deliver(
+    portal_events: PortalEvents, episode: Episode, gln: str | None = None, *, timeout: float = 30.0, **document: Any
+) -> dict[str, Any]:
+    """Designate `gln` for the episode (None: it is designated already), send it a document
+    (`Episode.document`'s arguments), and wait until the portal reports this version delivered.
+    Returns the message sent."""
+    if gln is not None:
+        await episode.designate(gln)
+    sent = await episode.document(**document)
+    meta = sent["document"]
+    await portal_events.wait_for("portal.documents.delivered", timeout, document_id=meta["id"], version=meta["version"])
+    return sent
+
+
 @dataclass
 class Physician:
     account_id: str

@@ -15,7 +15,7 @@ from deploy.database import with_database
 from deploy.stack import Stack
 from services.audit.store import verify_chain
 
-from .portal import Hospital, Physicians, PortalEvents, eventually, metric, metric_grows, outbox_messages
+from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, metric, metric_grows, outbox_messages
 
 
 def _audit_events(portal_events: PortalEvents, entity_id: str) -> list[dict]:
@@ -43,11 +43,8 @@ async def test_login_delivery_and_view_are_audited_and_forwarded_as_fhir(
     hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
     doctor = await physicians.create()
-    episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    sent = await episode.document()
+    sent = await deliver(portal_events, hospital.episode(), doctor.gln)
     document_id = sent["document"]["id"]
-    await portal_events.wait_for("portal.documents.delivered", document_id=document_id)
     session = await physicians.login(doctor)
     page = await physicians.documents(session.token)
     await physicians.call(
@@ -82,10 +79,7 @@ async def test_physician_is_emailed_about_a_new_document_without_patient_data(
     since = time.time_ns()
     counted = dict(channel="email", kind="new_document")
     before = await metric(stack, "notify", "portal_notifications_sent_total", **counted)
-    episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    sent = await episode.document(title="Lettre de sortie très confidentielle")
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    sent = await deliver(portal_events, hospital.episode(), doctor.gln, title="Lettre de sortie très confidentielle")
 
     email = f"{doctor.login}@cabinet.example.ch"
 
@@ -133,8 +127,7 @@ async def test_a_burst_of_documents_is_one_email(
         episode = hospital.episode()
         await episode.designate(doctor.gln)
         for _ in range(5):
-            sent = await episode.document()
-            await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+            await deliver(portal_events, episode)
     finally:
         stack.start_process("notify")
         await stack.wait_ready(["notify"])

@@ -13,15 +13,12 @@ from common.errors import NotFound
 from common.tokens import Caller, TokenIssuer
 from deploy.stack import Stack
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physicians, PortalEvents, deliver
 
 
 async def _delivered_to(doctor, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians) -> str:
     """Deliver a document to `doctor` and return its id as the doctor sees it."""
-    episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    sent = await episode.document()
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await deliver(portal_events, hospital.episode(), doctor.gln)
     session = await physicians.login(doctor)
     page = await physicians.documents(session.token)
     return page.items[0].id

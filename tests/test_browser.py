@@ -10,18 +10,17 @@ from playwright.async_api import Browser
 from deploy.hospital_sim import make_pdf
 from deploy.stack import Stack
 
-from .portal import Hospital, Physicians, PortalEvents, eventually, latest_code
+from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, latest_code
 
 
 async def test_physician_logs_in_with_sms_code_and_opens_a_document(
     stack: Stack, browser: Browser, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
     doctor = await physicians.create()
-    episode = hospital.episode()
-    await episode.designate(doctor.gln)
     content = make_pdf("Lettre de sortie", ["Suivi à 3 mois."])
-    sent = await episode.document(content, title="Lettre de sortie de médecine interne")
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await deliver(
+        portal_events, hospital.episode(), doctor.gln, content=content, title="Lettre de sortie de médecine interne"
+    )
 
     context = await browser.new_context(locale="fr-CH")
     page = await context.new_page()

@@ -9,7 +9,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from deploy import hospital_sim
 from deploy.stack import Stack
 
-from .portal import Hospital, Physician, Physicians, PortalEvents, eventually
+from .portal import Hospital, Physician, Physicians, PortalEvents, deliver, eventually
 
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in PDF viewer
 
@@ -36,12 +36,16 @@ async def test_from_mes_patients_to_a_patient_to_a_document_and_its_pdf(
 ) -> None:
     doctor = await physicians.create()
     episode = hospital.episode(patient=hospital_sim.patient("Dupont", "Marie", "1956-03-14", "female"))
-    await episode.designate(doctor.gln)
     content = hospital_sim.make_pdf("Compte-rendu opératoire", ["Cholécystectomie sans complication."])
-    sent = await episode.document(
-        content, title="Protocole opératoire", category="operative_report", service="Chirurgie"
+    await deliver(
+        portal_events,
+        episode,
+        doctor.gln,
+        content=content,
+        title="Protocole opératoire",
+        category="operative_report",
+        service="Chirurgie",
     )
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
     context = await _signed_in(browser, stack, physicians, doctor)
     page = await context.new_page()
     base = stack.config.public_url
@@ -92,9 +96,7 @@ async def test_a_new_document_appears_in_mes_documents_without_reloading(
 ) -> None:
     doctor = await physicians.create()
     episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    first = await episode.document(title="Lettre de sortie")
-    await portal_events.wait_for("portal.documents.delivered", document_id=first["document"]["id"])
+    await deliver(portal_events, episode, doctor.gln, title="Lettre de sortie")
     context = await _signed_in(browser, stack, physicians, doctor)
     page = await context.new_page()
     await page.goto(f"{stack.config.public_url}/documents")

@@ -7,7 +7,7 @@ import base64
 from common.contracts import documents
 from deploy.hospital_sim import make_pdf
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physicians, PortalEvents, deliver
 
 
 async def test_designated_document_is_delivered_listed_and_read_byte_for_byte(
@@ -46,11 +46,8 @@ async def test_designated_document_is_delivered_listed_and_read_byte_for_byte(
 async def test_list_is_newest_first(hospital: Hospital, portal_events: PortalEvents, physicians: Physicians) -> None:
     doctor = await physicians.create()
     episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    first = await episode.document(title="Premier")
-    second = await episode.document(title="Second")
-    for sent in (first, second):
-        await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await deliver(portal_events, episode, doctor.gln, title="Premier")
+    await deliver(portal_events, episode, title="Second")
     session = await physicians.login(doctor)
     page = await physicians.documents(session.token)
     assert [item.title for item in page.items] == ["Second", "Premier"]

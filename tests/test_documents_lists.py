@@ -16,15 +16,7 @@ from common.errors import NotFound
 from deploy import hospital_sim
 from services.documents import queries
 
-from .portal import Hospital, Physician, Physicians, PortalEvents
-
-
-async def _deliver(hospital: Hospital, portal_events: PortalEvents, gln: str, episode=None, **document) -> dict:
-    episode = episode or hospital.episode()
-    await episode.designate(gln)
-    sent = await episode.document(**document)
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
-    return sent
+from .portal import Hospital, Physician, Physicians, PortalEvents, deliver
 
 
 async def test_filters_and_search_ignoring_case_and_accents(
@@ -33,11 +25,9 @@ async def test_filters_and_search_ignoring_case_and_accents(
     doctor = await physicians.create()
     muller = hospital.episode(patient=hospital_sim.patient("Müller", "Jean-François", "1948-11-02", "male"))
     rochat = hospital.episode(patient=hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female"))
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="Labo", category="lab_report", service="Labo")
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="Sortie", service="Cardiologie")
-    await _deliver(
-        hospital, portal_events, doctor.gln, rochat, title="Imagerie", category="imaging_report", service="Radiologie"
-    )
+    await deliver(portal_events, muller, doctor.gln, title="Labo", category="lab_report", service="Labo")
+    await deliver(portal_events, muller, doctor.gln, title="Sortie", service="Cardiologie")
+    await deliver(portal_events, rochat, doctor.gln, title="Imagerie", category="imaging_report", service="Radiologie")
     session = await physicians.login(doctor)
 
     async def titles(**query: object) -> list[str]:
@@ -64,9 +54,9 @@ async def test_read_state_counters_and_mes_patients(
     doctor = await physicians.create()
     muller = hospital.episode(patient=hospital_sim.patient("Müller", "Jean", "1948-11-02", "male"))
     rochat = hospital.episode(patient=hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female"))
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="M1")
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="M2")
-    await _deliver(hospital, portal_events, doctor.gln, rochat, title="R1")
+    await deliver(portal_events, muller, doctor.gln, title="M1")
+    await deliver(portal_events, muller, doctor.gln, title="M2")
+    await deliver(portal_events, rochat, doctor.gln, title="R1")
     session = await physicians.login(doctor)
 
     async def counters() -> documents.UnreadCounters:
@@ -103,18 +93,17 @@ async def test_tallies_agree_with_the_deliveries_they_count(
     and marks they still equal a count of the deliveries themselves."""
     doctor = await physicians.create()
     muller = hospital.episode(patient=hospital_sim.patient("Müller", "Jean", "1948-11-02", "male"))
-    first = await _deliver(hospital, portal_events, doctor.gln, muller, title="Lettre")
-    await _deliver(
-        hospital,
+    first = await deliver(portal_events, muller, doctor.gln, title="Lettre")
+    await deliver(
         portal_events,
-        doctor.gln,
         muller,
+        doctor.gln,
         title="Lettre corrigée",
         document_id=first["document"]["id"],
         version=2,
     )
-    await _deliver(hospital, portal_events, doctor.gln, muller, title="Labo")
-    await _deliver(hospital, portal_events, doctor.gln, title="Autre patient")
+    await deliver(portal_events, muller, doctor.gln, title="Labo")
+    await deliver(portal_events, hospital.episode(), doctor.gln, title="Autre patient")
     session = await physicians.login(doctor)
     listed = await physicians.documents(session.token, with_counters=True)
     assert (listed.total, listed.counters) == (3, documents.UnreadCounters(documents=3, patients=2))
@@ -154,7 +143,7 @@ async def test_anchored_pages_are_the_pages_an_offset_finds(
     doctor = await physicians.create()
     episode = hospital.episode()
     for number in range(7):
-        await _deliver(hospital, portal_events, doctor.gln, episode, title=f"D{number}", service=f"S{number % 2}")
+        await deliver(portal_events, episode, doctor.gln, title=f"D{number}", service=f"S{number % 2}")
     newest_first = ["D6", "D5", "D4", "D3", "D2", "D1", "D0"]
 
     async def page(
@@ -176,7 +165,7 @@ async def test_anchored_pages_are_the_pages_an_offset_finds(
         listing = await queries.document_listing(conn, doctor.account_id, every_list, anchors)
         assert (listing.version, listing.total) == (anchors.version, 7)
 
-    await _deliver(hospital, portal_events, doctor.gln, episode, title="D7")
+    await deliver(portal_events, episode, doctor.gln, title="D7")
     async with documents_db.acquire() as conn:
         listing = await queries.document_listing(conn, doctor.account_id, every_list, anchors)
         assert listing.version != anchors.version  # the service then walks the list instead
@@ -230,7 +219,7 @@ async def test_the_services_filter_follows_the_list(
     """The service remembers a physician's services at the list's version: a document from a
     new service changes the version, so the filter offers it at once; a read mark does not."""
     doctor = await physicians.create()
-    await _deliver(hospital, portal_events, doctor.gln, service="Cardiologie")
+    await deliver(portal_events, hospital.episode(), doctor.gln, service="Cardiologie")
     session = await physicians.login(doctor)
     assert (await physicians.documents(session.token)).services == ["Cardiologie"]
     listed = await physicians.documents(session.token)  # from what the service remembers
@@ -239,7 +228,7 @@ async def test_the_services_filter_follows_the_list(
         documents.MARK_DOCUMENT, documents.MarkDocument(id=listed.items[0].id, read=True), token=session.token
     )
     assert (await physicians.documents(session.token)).services == ["Cardiologie"]
-    await _deliver(hospital, portal_events, doctor.gln, service="Radiologie")
+    await deliver(portal_events, hospital.episode(), doctor.gln, service="Radiologie")
     assert (await physicians.documents(session.token)).services == ["Cardiologie", "Radiologie"]
 
 
@@ -248,8 +237,8 @@ async def test_profile_scopes_restrict_lists(
 ) -> None:
     doctor = await physicians.create()
     two_years_ago = (datetime.now(UTC) - timedelta(days=730)).isoformat()
-    await _deliver(hospital, portal_events, doctor.gln, title="Ancien", created_at=two_years_ago)
-    await _deliver(hospital, portal_events, doctor.gln, title="Récent")
+    await deliver(portal_events, hospital.episode(), doctor.gln, title="Ancien", created_at=two_years_ago)
+    await deliver(portal_events, hospital.episode(), doctor.gln, title="Récent")
     session = await physicians.login(doctor)
     [old] = [item for item in (await physicians.documents(session.token)).items if item.title == "Ancien"]
     await physicians.call(documents.MARK_DOCUMENT, documents.MarkDocument(id=old.id, read=True), token=session.token)
@@ -304,9 +293,9 @@ async def test_a_patients_new_name_reaches_every_list(
     doctor = await physicians.create()
     before = hospital_sim.patient("Martin", "Anne", "1960-05-05", "female")
     episode = hospital.episode(patient=before)
-    await _deliver(hospital, portal_events, doctor.gln, episode, title="Avant")
+    await deliver(portal_events, episode, doctor.gln, title="Avant")
     episode.patient = {**before, "family_name": "Martin-Favre"}  # the hospital corrects the name
-    await _deliver(hospital, portal_events, doctor.gln, episode, title="Après")
+    await deliver(portal_events, episode, doctor.gln, title="Après")
     session = await physicians.login(doctor)
     names = {item.patient_name for item in (await physicians.documents(session.token)).items}
     assert names == {"Martin-Favre Anne"}

@@ -15,7 +15,7 @@ from common.contracts import documents
 from deploy.hospital_sim import make_pdf
 from deploy.stack import REPO, Stack
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physicians, PortalEvents, deliver
 
 
 def _object_content(name: str, data: bytes) -> dict:
@@ -25,9 +25,7 @@ def _object_content(name: str, data: bytes) -> dict:
 async def _delivered_and_logged_in(hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, **document):
     doctor = await physicians.create()
     episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    sent = await episode.document(**document)
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"], timeout=60)
+    sent = await deliver(portal_events, episode, doctor.gln, timeout=60, **document)
     return doctor, episode, sent, await physicians.login(doctor)
 
 

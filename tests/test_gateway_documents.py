@@ -8,23 +8,16 @@ import html
 import os
 import re
 import uuid
-from typing import Any
 
 import aiohttp
 
 from deploy import hospital_sim
 from deploy.stack import Stack
 
-from .portal import Episode, Hospital, Physicians, PortalEvents, app_code, eventually
+from .portal import Hospital, Physicians, PortalEvents, app_code, deliver, eventually
 from .web import SignIn, WebClient
 
 TITLE_LINK = re.compile(r'<a href="/documents/([A-Za-z0-9-]+)">([^<]*)</a>')
-
-
-async def _deliver(episode: Episode, portal_events: PortalEvents, **document: Any) -> dict[str, Any]:
-    sent = await episode.document(**document)
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"], timeout=30)
-    return sent
 
 
 async def _titles(web: WebClient, path: str) -> list[str]:
@@ -47,9 +40,9 @@ async def test_mes_documents_filters_by_category_service_unread_period_and_patie
     rochat = hospital.episode(patient=hospital_sim.patient("Rochat", "Élodie", "1979-07-23", "female"))
     await muller.designate(doctor.gln)
     await rochat.designate(doctor.gln)
-    await _deliver(muller, portal_events, title="Labo M", category="lab_report", service="Laboratoire")
-    await _deliver(muller, portal_events, title="Sortie M", service="Cardiologie")
-    await _deliver(rochat, portal_events, title="Imagerie R", category="imaging_report", service="Radiologie")
+    await deliver(portal_events, muller, title="Labo M", category="lab_report", service="Laboratoire")
+    await deliver(portal_events, muller, title="Sortie M", service="Cardiologie")
+    await deliver(portal_events, rochat, title="Imagerie R", category="imaging_report", service="Radiologie")
     web = await sign_in(doctor)
 
     assert await _titles(web, "/documents") == ["Imagerie R", "Sortie M", "Labo M"]
@@ -111,9 +104,9 @@ async def test_mes_patients_lists_each_patient_and_opens_their_documents(
     nguyen = hospital.episode(patient=hospital_sim.patient("Nguyen", "Thierry", "1990-01-30", "male"))
     await dupont.designate(doctor.gln)
     await nguyen.designate(doctor.gln)
-    await _deliver(dupont, portal_events, title="D1")
-    await _deliver(dupont, portal_events, title="D2")
-    await _deliver(nguyen, portal_events, title="N1")
+    await deliver(portal_events, dupont, title="D1")
+    await deliver(portal_events, dupont, title="D2")
+    await deliver(portal_events, nguyen, title="N1")
     web = await sign_in(doctor)
 
     page = await (await web.get("/patients")).text()
@@ -135,8 +128,7 @@ async def test_mark_read_and_unread_are_csrf_forms_that_go_back_to_a_local_page(
 ) -> None:
     doctor = await physicians.create()
     episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    await _deliver(episode, portal_events, title="A lire")
+    await deliver(portal_events, episode, doctor.gln, title="A lire")
     web = await sign_in(doctor)
     [delivery] = (await _delivery_ids(web)).values()
     document_page = f"/documents/{delivery}"
@@ -170,8 +162,8 @@ async def test_document_page_lists_every_version_and_lists_show_the_corrected_on
     episode = hospital.episode()
     await episode.designate(doctor.gln)
     document_id = f"DOC-{uuid.uuid4().hex[:12]}"
-    await _deliver(episode, portal_events, document_id=document_id, title="Rapport")
-    await _deliver(episode, portal_events, document_id=document_id, version=2, title="Rapport")
+    await deliver(portal_events, episode, document_id=document_id, title="Rapport")
+    await deliver(portal_events, episode, document_id=document_id, version=2, title="Rapport")
     web = await sign_in(doctor)
 
     listing = await (await web.get("/documents")).text()
@@ -199,7 +191,7 @@ async def test_view_and_download_stream_the_content_with_safe_headers(
     episode = hospital.episode()
     await episode.designate(doctor.gln)
     content = {"media_type": "application/pdf", "sha256": hashlib.sha256(data).hexdigest(), "object": name}
-    await _deliver(episode, portal_events, content=data, object_content=content, category="imaging_report")
+    await deliver(portal_events, episode, content=data, object_content=content, category="imaging_report")
     web = await sign_in(doctor)
     [delivery] = (await _delivery_ids(web)).values()
 

@@ -12,7 +12,7 @@ from deploy.stack import Stack, free_port
 from gateway.config import GatewaySettings
 from gateway.cookies import session_cookie_name, set_private_cookie
 
-from .portal import Hospital, Physicians, PortalEvents
+from .portal import Hospital, Physicians, PortalEvents, deliver
 from .web import WebClient
 
 
@@ -78,10 +78,7 @@ async def test_someone_elses_document_is_the_same_404_as_a_missing_one(
     web: WebClient, stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
     alice, bob = await physicians.create(), await physicians.create()
-    episode = hospital.episode()
-    await episode.designate(alice.gln)
-    sent = await episode.document()
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await deliver(portal_events, hospital.episode(), alice.gln)
     alice_session = await physicians.login(alice)
     page = await physicians.documents(alice_session.token)
     alices_document = page.items[0].id
@@ -99,10 +96,7 @@ async def test_own_document_download_has_safe_headers(
     web: WebClient, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
 ) -> None:
     doctor = await physicians.create()
-    episode = hospital.episode()
-    await episode.designate(doctor.gln)
-    sent = await episode.document(category="lab_report")
-    await portal_events.wait_for("portal.documents.delivered", document_id=sent["document"]["id"])
+    await deliver(portal_events, hospital.episode(), doctor.gln, category="lab_report")
     await web.log_in(doctor)
     listing = await web.get("/documents")
     [href] = set(re.findall(r'href="(/documents/[0-9a-f-]+/download)"', await listing.text()))
