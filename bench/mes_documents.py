@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from deploy.seed_documents import seed
 from deploy.stack import free_port
 
 from .context import Bench
@@ -19,7 +20,6 @@ from .physicians import Browser, create_physicians, logged_in_browsers
 from .processes import CpuUse
 from .report import ms, percentile, rate
 from .running_stack import admin_dsn, documents_pool
-from .seed_documents import seed
 
 PER_PAGE = 25  # the gateway's page size
 SATURATED = 0.85  # cores: a gateway this busy is the bottleneck, so two are measured as well

@@ -177,6 +177,11 @@ class Physician:
     mobile: str
     app_secret: str | None = None  # staff: their authenticator app's, once enrolled
 
+    @property
+    def key(self) -> str:
+        """How the documents service names the physician ("gln:...")."""
+        return f"gln:{self.gln}"
+
 
 def app_code(secret: str, at: float | None = None) -> str:
     """The authenticator app's code for the step after the last one used: each step serves once,

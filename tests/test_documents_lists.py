@@ -8,12 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import pytest
 
-from bench import physicians as bench_physicians
-from bench import seed_documents
 from common.contracts import documents
 from common.contracts.base import Empty
 from common.errors import NotFound
-from deploy import hospital_sim
+from deploy import hospital_sim, seed_documents
 from services.documents import queries
 
 from .portal import Hospital, Physician, Physicians, PortalEvents, deliver
@@ -180,8 +178,7 @@ async def test_deep_pages_through_the_service_match_the_list(
     """Past a few hundred rows the service reads the list's anchors once, then starts deep pages
     from them: every page is still the list's own slice, before and after the list changes."""
     doctor = await physicians.create()
-    seeded = bench_physicians.Physician(doctor.account_id, doctor.login, doctor.password, doctor.gln, doctor.mobile)
-    await seed_documents.seed(documents_db, [seeded], documents=700, patients=7)
+    await seed_documents.seed(documents_db, [doctor], documents=700, patients=7)
     try:
         await _deep_pages_match(physicians, documents_db, doctor)
     finally:  # the seeded versions have no real content key: other tests (key rotation) must not see them

@@ -1,6 +1,7 @@
 """The data behind Mes documents, written directly in the documents schema with COPY, as the
 documents role: patients, document versions (metadata only: listing reads no content) and
-current deliveries spread over two years, some unread."""
+current deliveries spread over two years, some unread. For the benchmark and the tests' deep
+lists (both import it from here: the tests never import the benchmark)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ import os
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 import asyncpg
 
 from common.contracts.hospital import CATEGORIES
-from deploy.hospital_sim import SERVICES
 from services.documents.store import search_form
 
-from .physicians import Physician
+from .hospital_sim import SERVICES
+
+
+class Recipient(Protocol):
+    """The physician receiving the seeded documents: their account and how documents names them."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
 
 FAMILY_NAMES = ["Dupont", "Müller", "Rochat", "Nguyen", "Favre", "Bianchi", "Keller", "Martin", "Perret", "Schmid"]
 GIVEN_NAMES = ["Marie", "Jean-François", "Élodie", "Thierry", "Lucie", "Marco", "Anna", "Pierre", "Chloé", "Luca"]
@@ -64,9 +76,14 @@ TWO_YEARS = timedelta(days=730)
 UNREAD_SHARE = 0.1
 
 
-def _rows(physician: Physician, documents: int, patients: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
+Rows = list[tuple[Any, ...]]
+
+
+def _rows(physician: Recipient, documents: int, patients: int) -> tuple[Rows, Rows, Rows]:
     now = datetime.now(UTC)
-    patient_rows, document_rows, delivery_rows = [], [], []
+    patient_rows: Rows = []
+    document_rows: Rows = []
+    delivery_rows: Rows = []
     for _ in range(patients):
         family, given = random.choice(FAMILY_NAMES), random.choice(GIVEN_NAMES)
         birth = date(1930, 1, 1) + timedelta(days=random.randrange(30_000))
@@ -134,12 +151,12 @@ def _rows(physician: Physician, documents: int, patients: int) -> tuple[list[tup
 
 
 async def seed(
-    pool: asyncpg.Pool, physicians: list[Physician], documents: int, patients: int, at_once: int = 3
+    pool: asyncpg.Pool, physicians: list[Recipient], documents: int, patients: int, at_once: int = 3
 ) -> None:
     """`documents` current deliveries for each physician, over `patients` patients of their own."""
     limit = asyncio.Semaphore(at_once)
 
-    async def one(physician: Physician) -> None:
+    async def one(physician: Recipient) -> None:
         async with limit:
             patient_rows, document_rows, delivery_rows = await asyncio.to_thread(_rows, physician, documents, patients)
             async with pool.acquire() as conn, conn.transaction():
