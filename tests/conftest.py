@@ -3,6 +3,9 @@
 The stack starts once per test run (on free ports, in a temporary directory) or uses
 `DATABASE_URL` (an admin DSN; a fresh database is created) and `NATS_URL` (with
 `NATS_CREDENTIALS_FILE`, the users file its configuration was generated from) when set.
+The session's database is gone at the end: dropped on a `DATABASE_URL` server, deleted with the
+embedded server's directory otherwise. The stack starts only for the tests that ask for it (the
+session fixtures are not autouse), so `-m unit` starts nothing.
 Tests isolate themselves by creating their own physicians, patients and episodes.
 """
 
@@ -18,6 +21,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 from yarl import URL
 
+from deploy.database import drop_database
 from deploy.stack import Stack, StackConfig, free_port
 from deploy.test_identity_provider import TestIdentityProvider
 
@@ -55,7 +59,9 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         await portal.start_all(only.split(",") if only else None)
         yield portal
     finally:
-        portal.stop_all()
+        portal.stop_all()  # an embedded PostgreSQL goes with its directory (ephemeral), databases and all
+        if config.admin_database_url and portal.service_dsns:  # an existing server: drop what the session made
+            await drop_database(config.admin_database_url, config.database)
 
 
 CHROMIUM = "/usr/bin/chromium"
