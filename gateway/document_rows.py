@@ -15,14 +15,12 @@ from datetime import date
 from functools import lru_cache
 from html import escape
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
 from .labels import BORN
-
-if TYPE_CHECKING:
-    from .i18n import LocaleFormats
+from .locale_formats import LocaleFormats
 
 Filter = Callable[[Any], str]
 

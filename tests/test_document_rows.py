@@ -10,7 +10,8 @@ from aiohttp import web
 
 from common.contracts.documents import DocumentSummary
 from gateway.document_rows import DocumentRows
-from gateway.i18n import TEMPLATES_KEYS, LocaleFormats, setup_templates
+from gateway.i18n import TEMPLATES_KEYS, setup_templates
+from gateway.locale_formats import LocaleFormats
 
 
 @pytest.fixture(scope="module")
