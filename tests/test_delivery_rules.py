@@ -16,9 +16,10 @@ import asyncpg
 import pytest
 
 from common.contracts.hospital import DocumentMeta, InlineContent, UndeliveredReason
+from common.sealed.checks import InvalidContent
 from deploy import hospital_sim
 from deploy.stack import Stack
-from services.documents.contents import InvalidContent, inline_bytes
+from services.documents.contents import inline_bytes
 from services.documents.delivery import (
     Designation,
     Recipient,

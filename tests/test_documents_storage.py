@@ -87,8 +87,9 @@ async def test_corrected_version_supersedes_and_the_earlier_one_stays_readable(
     )
     document_id = sent["document"]["id"]
     second = make_pdf("Lettre de sortie", ["version 2, corrigée"])
-    await episode.document(content=second, document_id=document_id, version=2, title="Lettre de sortie (corrigée)")
-    await portal_events.wait_for("portal.documents.delivered", document_id=document_id, version=2)
+    await deliver(
+        portal_events, episode, content=second, document_id=document_id, version=2, title="Lettre de sortie (corrigée)"
+    )
 
     [current] = (await physicians.documents(session.token)).items
     assert current.corrected and current.title == "Lettre de sortie (corrigée)"
