@@ -155,7 +155,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by what it runs on, read from the fixtures it uses (directly or through others):
     `stack` for the session's portal, `browser` for Chromium, `unit` for neither. The drills are
     marked `drill` by hand (they start stacks of their own). The session fixtures are not autouse:
-    a run that deselects every test needing them (`-m unit`) starts none of them."""
+    a run that deselects every test needing them (`-m unit`) starts none of them. A test marked
+    `unit` by hand that uses them is an error: `-m unit` would start them."""
     for item in items:
         if item.get_closest_marker("drill"):
             continue
@@ -165,6 +166,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for fixture, mark in (("stack", pytest.mark.stack), ("browser", pytest.mark.browser))
             if fixture in uses
         ]
+        if marks and item.get_closest_marker("unit"):
+            raise pytest.UsageError(f"{item.nodeid} is marked unit but uses the stack or Chromium")
         for mark in marks or [pytest.mark.unit]:
             item.add_marker(mark)
 
