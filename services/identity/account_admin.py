@@ -21,7 +21,8 @@ from common.tokens import Caller
 from . import notices, store
 from .access import opaque_id, staff_account
 from .codes import keyed_mac, new_code
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
+from .handlers import audit_staff_action
 from .login_creation import give_temporary_password, temporary_password
 from .passwords import hash_password
 

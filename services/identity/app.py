@@ -30,6 +30,7 @@ from . import (
 )
 from .assertions import AssertionSigner
 from .config import IdentitySettings
+from .deps import Deps
 from .sealing import Sealer
 
 
@@ -37,7 +38,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
     """Bind the handlers to this process's resources once they are open."""
 
     async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-        deps = handlers.Deps(
+        deps = Deps(
             settings=settings,
             pool=runtime.pool,
             nc=runtime.nc,

@@ -17,7 +17,8 @@ from common.tokens import Caller
 from . import store
 from .access import opaque_id, staff_account
 from .applications import COLUMNS
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
+from .handlers import audit_staff_action
 
 _APPLICATION = f"id::text, {', '.join(COLUMNS)}"
 _INSERT = (

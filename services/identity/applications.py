@@ -20,7 +20,8 @@ from common.tokens import Caller
 
 from . import store
 from .access import opaque_id, session_account
-from .handlers import Deps, enqueue_audit
+from .deps import Deps
+from .handlers import enqueue_audit
 
 COLUMNS = tuple(api.ApplicationFields.model_fields)
 """An application's columns, named as its contract's fields."""

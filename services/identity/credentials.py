@@ -22,7 +22,8 @@ from common.tokens import Caller
 from . import codes, notices, store
 from . import login_protection as protection
 from .access import session_account
-from .handlers import Deps, audit_record, count_account_failure, normalise_login
+from .deps import Deps
+from .handlers import audit_record, count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
 

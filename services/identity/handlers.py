@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-
-import asyncpg
-from nats.aio.client import Client as NATS
 
 from common.contracts import audit
 from common.contracts import identity as api
@@ -14,29 +10,16 @@ from common.contracts.base import Empty
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.errors import NotFound, TooManyRequests, Unauthenticated
-from common.outbox import OutboxRelay, enqueue
-from common.tokens import Caller, TokenIssuer
+from common.outbox import enqueue
+from common.tokens import Caller
 
 from . import authenticator, codes, store
 from . import login_protection as protection
-from .assertions import AssertionSigner
-from .config import IdentitySettings
+from .deps import Deps
 from .passwords import verify_password
-from .sealing import Sealer
 from .store import digest
 
 AUDIT_SUBJECT = audit.subject_for("identity")
-
-
-@dataclass(frozen=True)
-class Deps:
-    settings: IdentitySettings
-    pool: asyncpg.Pool
-    nc: NATS
-    issuer: TokenIssuer
-    outbox: OutboxRelay
-    sealer: Sealer
-    signer: AssertionSigner
 
 
 def normalise_login(login: str) -> str:

@@ -41,7 +41,8 @@ from common.errors import NotFound, TooManyRequests
 from . import login_protection as protection
 from . import notices, store
 from .config import HinSettings
-from .handlers import Deps, enqueue_audit
+from .deps import Deps
+from .handlers import enqueue_audit
 from .store import digest
 
 log = logging.getLogger(__name__)

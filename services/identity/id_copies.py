@@ -16,7 +16,8 @@ from common.errors import Conflict, InvalidRequest, NotFound
 from common.tokens import Caller
 
 from .access import opaque_id, staff_account
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
+from .handlers import audit_staff_action
 from .validation import VALIDATOR_ROLES
 
 

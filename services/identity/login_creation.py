@@ -21,7 +21,8 @@ from common.tokens import Caller
 from . import notices, store
 from .access import opaque_id, staff_account
 from .applications import enrol_from_registration
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
+from .handlers import audit_staff_action
 from .passwords import hash_password
 from .validation import detail
 

@@ -10,7 +10,8 @@ from common.errors import NotFound
 from common.tokens import Caller
 
 from .access import session_account
-from .handlers import Deps, audit_record
+from .deps import Deps
+from .handlers import audit_record
 
 
 async def list_sessions(msg: Empty, caller: Caller, deps: Deps) -> api.OpenSessions:

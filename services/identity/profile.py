@@ -10,7 +10,8 @@ from common.db import fetch_one
 from common.tokens import Caller
 
 from .access import session_account
-from .handlers import Deps, audit_record
+from .deps import Deps
+from .handlers import audit_record
 
 _COLUMNS = "notify_new_documents, specialties, patients_scope, documents_scope, landing_page"
 

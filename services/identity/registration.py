@@ -17,7 +17,8 @@ from common.db import Connection
 from common.errors import Conflict, TooManyRequests
 
 from . import login_protection as protection
-from .handlers import Deps, enqueue_audit
+from .deps import Deps
+from .handlers import enqueue_audit
 
 # The reference's alphabet: no 0/O, 1/I/L, read out on the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -20,7 +20,8 @@ from common.tokens import Caller
 from . import notices, store
 from .access import opaque_id, staff_account
 from .codes import keyed_mac, new_code
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
+from .handlers import audit_staff_action
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
