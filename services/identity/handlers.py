@@ -10,56 +10,17 @@ from common.contracts.base import Empty
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
 from common.errors import NotFound, TooManyRequests, Unauthenticated
-from common.outbox import enqueue
 from common.tokens import Caller
 
-from . import authenticator, codes, store
+from . import authenticator, codes, store, trail
 from . import login_protection as protection
 from .deps import Deps
 from .passwords import verify_password
 from .store import digest
 
-AUDIT_SUBJECT = audit.subject_for("identity")
-
 
 def normalise_login(login: str) -> str:
     return login.strip().casefold()
-
-
-async def enqueue_audit(conn: Connection, record: audit.AuditRecord) -> None:
-    """Queue an audit record in the caller's transaction (the outbox sends it after the commit)."""
-    await enqueue(conn, AUDIT_SUBJECT, record)
-
-
-def _party(account_id: str | None, role: str | None) -> audit.Party:
-    if account_id is None:
-        return audit.Party(kind="anonymous")
-    return audit.Party(kind="physician" if role == "physician" else "staff", id=account_id)
-
-
-def _actor(account: store.Account | None) -> audit.Party:
-    return _party(account.id if account else None, account.role if account else None)
-
-
-async def audit_staff_action(
-    conn: Connection,
-    staff: store.Account,
-    action: str,
-    entity: audit.Entity,
-    outcome: str = "success",
-    detail: str = "",
-) -> None:
-    """Record, in the caller's transaction, what a staff member did to an account or a request."""
-    await enqueue_audit(
-        conn,
-        audit.AuditRecord(
-            action=action,
-            outcome=outcome,
-            actor=audit.Party(kind="staff", id=staff.id),
-            entity=entity,
-            detail=detail,
-        ),
-    )
 
 
 async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChallenge:
@@ -70,7 +31,14 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     login = normalise_login(msg.login)
     async with deps.outbox.connection() as conn:
         if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key):
-            await _audit_refusal(deps, conn, None, msg.client_ip, "too many failed attempts: waiting")
+            await trail.record(
+                conn,
+                "login.password",
+                by=None,
+                outcome="failure",
+                client_ip=msg.client_ip,
+                detail="too many failed attempts: waiting",
+            )
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
     password_ok = await verify_password(account.password_hash if account else None, msg.password)
@@ -89,9 +57,11 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
                 if account is None
                 else ("account locked" if account.locked else "invalid credentials")
             )
-            await _audit_refusal(deps, conn, account, msg.client_ip, detail)
+            await trail.record(
+                conn, "login.password", by=account, outcome="failure", client_ip=msg.client_ip, detail=detail
+            )
             if account is not None:
-                await count_account_failure(deps, conn, account.id)
+                await count_account_failure(conn, account.id)
         raise Unauthenticated("invalid credentials")
     if account.is_staff:
         return await _app_attempt(deps, account, msg.client_ip)
@@ -100,18 +70,22 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         try:
             issued = await codes.issue(conn, deps.settings, account, "login")
         except TooManyRequests:
-            await _audit_refusal(deps, conn, account, msg.client_ip, "too many SMS codes asked")
+            await trail.record(
+                conn,
+                "login.password",
+                by=account,
+                outcome="failure",
+                client_ip=msg.client_ip,
+                detail="too many SMS codes asked",
+            )
             raise
-        await enqueue_audit(
+        await trail.record(
             conn,
-            audit.AuditRecord(
-                action="login.password",
-                outcome="success",
-                actor=_actor(account),
-                entity=audit.Entity(kind="account", id=account.id),
-                client_ip=msg.client_ip or None,
-                detail="SMS code sent",
-            ),
+            "login.password",
+            by=account,
+            entity=trail.account(account.id),
+            client_ip=msg.client_ip,
+            detail="SMS code sent",
         )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
 
@@ -123,21 +97,25 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
             await protection.attempts_lately(conn, account.id, protection.APP_PURPOSES)
             >= protection.APP_ATTEMPTS_PER_WINDOW
         ):
-            await _audit_refusal(deps, conn, account, client_ip, "too many authenticator app attempts")
+            await trail.record(
+                conn,
+                "login.password",
+                by=account,
+                outcome="failure",
+                client_ip=client_ip,
+                detail="too many authenticator app attempts",
+            )
             raise TooManyRequests("too many attempts; try again later")
         attempt = await authenticator.open_attempt(
             conn, account, account.app_enrolled, deps.settings.sms_code_ttl_seconds, deps.sealer
         )
-        await enqueue_audit(
+        await trail.record(
             conn,
-            audit.AuditRecord(
-                action="login.password",
-                outcome="success",
-                actor=_actor(account),
-                entity=audit.Entity(kind="account", id=account.id),
-                client_ip=client_ip or None,
-                detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
-            ),
+            "login.password",
+            by=account,
+            entity=trail.account(account.id),
+            client_ip=client_ip,
+            detail="authenticator app code asked" if account.app_enrolled else "authenticator app enrolment",
         )
     return api.CodeChallenge(
         challenge=attempt.handle,
@@ -147,51 +125,16 @@ async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> ap
     )
 
 
-async def audit_record(
-    deps: Deps, conn: Connection, action: audit.Action, outcome: str, account: store.Account, detail: str = ""
-) -> None:
-    """Record what an account's owner did to it (in the caller's transaction: the caller wakes the
-    outbox once it committed)."""
-    await enqueue_audit(
-        conn,
-        audit.AuditRecord(
-            action=action,
-            outcome=outcome,
-            actor=_actor(account),
-            entity=audit.Entity(kind="account", id=account.id),
-            detail=detail,
-        ),
-    )
-
-
-async def count_account_failure(deps: Deps, conn: Connection, account_id: str) -> None:
+async def count_account_failure(conn: Connection, account_id: str) -> None:
     """One more consecutive failure; the 100th locks the account (audited)."""
     if await protection.count_account_failure(conn, account_id):
-        await enqueue_audit(
+        await trail.record(
             conn,
-            audit.AuditRecord(
-                action="account.locked",
-                outcome="success",
-                actor=audit.Party(kind="system"),
-                entity=audit.Entity(kind="account", id=account_id),
-                detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
-            ),
+            "account.locked",
+            by=trail.SYSTEM,
+            entity=trail.account(account_id),
+            detail=f"{protection.LOCK_AFTER_FAILURES} consecutive failed logins",
         )
-
-
-async def _audit_refusal(
-    deps: Deps, conn: Connection, account: store.Account | None, client_ip: str, detail: str
-) -> None:
-    await enqueue_audit(
-        conn,
-        audit.AuditRecord(
-            action="login.password",
-            outcome="failure",
-            actor=_actor(account),
-            client_ip=client_ip or None,
-            detail=detail,
-        ),
-    )
 
 
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
@@ -215,19 +158,15 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
                 conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key
             )
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
-            await count_account_failure(deps, conn, checked.account_id)
-        await enqueue_audit(
+            await count_account_failure(conn, checked.account_id)
+        await trail.record(
             conn,
-            audit.AuditRecord(
-                action="login.code",
-                outcome="success" if checked.ok else "failure",
-                actor=_party(checked.account_id, owner["role"] if owner else None),
-                entity=audit.Entity(kind="session", id=session_id) if checked.ok else None,
-                client_ip=msg.client_ip or None,
-                detail=""
-                if checked.ok
-                else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
-            ),
+            "login.code",
+            by=trail.actor(checked.account_id, owner["role"] if owner else None),
+            entity=trail.session(session_id) if checked.ok else None,
+            outcome="success" if checked.ok else "failure",
+            client_ip=msg.client_ip,
+            detail="" if checked.ok else ("wrong code" if checked.account_id else "unknown, used or expired challenge"),
         )
     if not checked.ok:
         raise Unauthenticated("invalid or expired code")
@@ -272,12 +211,7 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:
     async with deps.outbox.transaction() as conn:
         account_id = await store.end_session(conn, digest(msg.session))
         if account_id is not None:
-            await enqueue_audit(
-                conn,
-                audit.AuditRecord(
-                    action="logout", outcome="success", actor=audit.Party(kind="physician", id=account_id)
-                ),
-            )
+            await trail.record(conn, "logout", by=audit.Party(kind="physician", id=account_id))
     return Empty()
 
 

@@ -10,18 +10,16 @@ import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from common.contracts import audit
 from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
-from . import notices, store
+from . import notices, store, trail
 from .access import opaque_id, staff_account
 from .codes import keyed_mac, new_code
 from .deps import Deps
-from .handlers import audit_staff_action
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
@@ -38,10 +36,6 @@ async def _validator(conn: Connection, deps: Deps, caller: Caller) -> store.Acco
 def _bound(value: str) -> str:
     """What a request's sealed values and codes are bound to: its id in canonical form."""
     return str(opaque_id(value))
-
-
-def _request(value: str) -> audit.Entity:
-    return audit.Entity(kind="registration", id=_bound(value))
 
 
 def _control_mac(deps: Deps, request_id: str, code: str) -> bytes:
@@ -109,7 +103,7 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
             _control_mac(deps, msg.id, code),
             CONTROL_CODE_TTL,
         )
-        await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
+        await trail.record(conn, "registration.control_sent", by=account, entity=trail.registration(_bound(msg.id)))
         await notices.ask(
             conn,
             notify.SendCode(
@@ -154,8 +148,12 @@ async def confirm_control(msg: api.ControlCode, caller: Caller, deps: Deps) -> a
                 opaque_id(msg.id),
                 CONTROL_CODE_ATTEMPTS,
             )
-        await audit_staff_action(
-            conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure"
+        await trail.record(
+            conn,
+            "registration.control_confirmed",
+            by=account,
+            entity=trail.registration(_bound(msg.id)),
+            outcome="success" if right else "failure",
         )
     if not right:
         raise Unauthenticated("wrong or expired control code")
@@ -182,5 +180,5 @@ async def sign(msg: api.Validation, caller: Caller, deps: Deps) -> api.RequestDe
             raise Conflict(
                 "the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting"
             )
-        await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
+        await trail.record(conn, "registration.validated", by=account, entity=trail.registration(_bound(msg.id)))
     return await detail(ref, caller, deps)
