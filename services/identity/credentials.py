@@ -23,7 +23,7 @@ from . import codes, notices, store, trail
 from . import login_protection as protection
 from .access import session_account
 from .deps import Deps
-from .handlers import count_account_failure, normalise_login
+from .login import count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
 

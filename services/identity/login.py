@@ -1,4 +1,5 @@
-"""Identity's handlers: one per subject, typed message in, typed answer out."""
+"""Logging in with a password and a second factor (an SMS code; staff: their authenticator app),
+the session that opens, its resolution for each request, and its end."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import uuid
 from common.contracts import audit
 from common.contracts import identity as api
 from common.contracts.base import Empty
-from common.contracts.physicians import PhysicianRef
 from common.db import Connection
-from common.errors import NotFound, TooManyRequests, Unauthenticated
+from common.errors import TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
 from . import authenticator, codes, store, trail
@@ -213,35 +213,3 @@ async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:
         if account_id is not None:
             await trail.record(conn, "logout", by=audit.Party(kind="physician", id=account_id))
     return Empty()
-
-
-async def _account_for(physician: str, deps: Deps) -> store.Account | None:
-    try:
-        ref = PhysicianRef.from_key(physician)
-    except ValueError:
-        return None
-    kind, number = ("gln", ref.gln) if ref.gln else ("rpps", ref.rpps)
-    async with deps.pool.acquire() as conn:
-        return await store.account_by_physician(conn, kind, number)  # type: ignore[arg-type]
-
-
-async def physician_status(msg: api.PhysicianLookup, deps: Deps) -> api.PhysicianStatus:
-    """For the documents service: is this GLN/RPPS a known physician with an activated account?"""
-    account = await _account_for(msg.physician, deps)
-    if account is None or account.role != "physician":
-        return api.PhysicianStatus(known=False, activated=False)
-    return api.PhysicianStatus(known=True, activated=account.status == "active", account_id=account.id)
-
-
-async def contact(msg: api.ContactLookup, deps: Deps) -> api.Contact:
-    """For the notify service: where and how to tell a physician about something new."""
-    account = await _account_for(msg.physician, deps)
-    if account is None:
-        raise NotFound()
-    return api.Contact(
-        account_id=account.id,
-        email=account.email,
-        display_name=account.display_name,
-        locale=account.locale,
-        notify_new_documents=account.notify_new_documents,
-    )
