@@ -4,9 +4,8 @@ only; to anyone else the accounts do not exist."""
 
 from __future__ import annotations
 
-import hmac
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -18,9 +17,9 @@ from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound, Unauthenticated
 from common.tokens import Caller
 
-from . import notices, store, trail
+from . import control_codes, notices, store, trail
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code
+from .codes import new_code
 from .deps import Deps
 from .login_creation import give_temporary_password, temporary_password
 from .passwords import hash_password
@@ -161,12 +160,12 @@ async def _new_temporary_password(
     return api.AccountListing(**dict(row))
 
 
-CONTROL_TTL_MINUTES = 15
-CONTROL_ATTEMPTS = 5
-
-
-def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
-    return keyed_mac(deps.settings.data_key, f"mobile:{account_id}:{mobile}", code)
+NEW_MOBILE = control_codes.Kept(  # the fifth wrong code cancels the change
+    table="accounts",
+    purpose="mobile",
+    columns=("pending_mobile_mac", "pending_mobile_sent_at", "pending_mobile_attempts"),
+    pending="pending_mobile",
+)
 
 
 async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps) -> api.AccountListing:
@@ -180,7 +179,7 @@ async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps
             f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}, locale",
             target,
             msg.mobile,
-            _control_mac(deps, str(target), msg.mobile, code),
+            control_codes.mac(deps.settings.data_key, NEW_MOBILE, target, code, msg.mobile),
         )
         if row is None:
             raise NotFound()
@@ -193,7 +192,7 @@ async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps
                 to=msg.mobile,
                 purpose="mobile_control",
                 code=deps.settings.for_notify.seal(code),
-                expires_at=datetime.now(UTC) + timedelta(minutes=CONTROL_TTL_MINUTES),
+                expires_at=datetime.now(UTC) + control_codes.TTL,
                 locale=locale,
                 account_id=str(target),
             ),
@@ -207,18 +206,7 @@ async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps
     async with deps.outbox.connection() as conn:
         async with conn.transaction():
             admin = await _admin(conn, deps, caller)
-            row = await conn.fetchrow(
-                "SELECT pending_mobile, pending_mobile_mac, "
-                "pending_mobile_sent_at > now() - make_interval(mins => $2) AS fresh FROM accounts WHERE id = $1 FOR UPDATE",
-                target,
-                CONTROL_TTL_MINUTES,
-            )
-            if row is None or row["pending_mobile"] is None:
-                raise NotFound()
-            entered = "".join(msg.code.split())
-            right = bool(row["fresh"]) and hmac.compare_digest(
-                bytes(row["pending_mobile_mac"]), _control_mac(deps, str(target), row["pending_mobile"], entered)
-            )
+            right = await control_codes.check(conn, deps.settings.data_key, NEW_MOBILE, target, msg.code)
             if right:
                 await conn.execute(
                     "UPDATE accounts SET mobile = pending_mobile, pending_mobile = NULL, pending_mobile_mac = NULL "
@@ -226,14 +214,6 @@ async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps
                     target,
                 )
                 await trail.record(conn, "mobile.changed", by=admin, entity=trail.account(str(target)))
-            else:
-                await conn.execute(
-                    "UPDATE accounts SET pending_mobile_attempts = pending_mobile_attempts + 1, "
-                    "pending_mobile = CASE WHEN pending_mobile_attempts + 1 >= $2 THEN NULL ELSE pending_mobile END "
-                    "WHERE id = $1",
-                    target,
-                    CONTROL_ATTEMPTS,
-                )
         if not right:
             raise Unauthenticated("wrong or expired control code")
         updated = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
