@@ -12,7 +12,7 @@ from common.errors import NotFound, Unauthenticated
 from common.tokens import Caller
 
 from . import store
-from .handlers import Deps
+from .deps import Deps
 
 
 async def session_account(conn: Connection, deps: Deps, caller: Caller) -> tuple[str, store.Account]:

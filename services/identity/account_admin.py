@@ -4,9 +4,8 @@ only; to anyone else the accounts do not exist."""
 
 from __future__ import annotations
 
-import hmac
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -18,10 +17,10 @@ from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound, Unauthenticated
 from common.tokens import Caller
 
-from . import notices, store
+from . import control_codes, notices, store, trail
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code
-from .handlers import Deps, audit_staff_action
+from .codes import new_code
+from .deps import Deps
 from .login_creation import give_temporary_password, temporary_password
 from .passwords import hash_password
 
@@ -31,10 +30,6 @@ _LISTING = (
     "locked_at IS NOT NULL AS locked, created_at, mobile, pending_mobile, totp_secret IS NOT NULL AS app_enrolled, "
     "hin_id IS NOT NULL AS hin_linked"
 )
-
-
-def _entity(account_id: str) -> audit.Entity:
-    return audit.Entity(kind="account", id=str(opaque_id(account_id)))
 
 
 async def _admin(conn: Connection, deps: Deps, caller: Caller) -> store.Account:
@@ -90,8 +85,11 @@ async def set_status(msg: api.AccountStatus, caller: Caller, deps: Deps) -> api.
             raise NotFound()
         if not msg.active:
             await store.end_all_sessions(conn, msg.id)
-        await audit_staff_action(
-            conn, admin, "account.reactivated" if msg.active else "account.deactivated", _entity(msg.id)
+        await trail.record(
+            conn,
+            "account.reactivated" if msg.active else "account.deactivated",
+            by=admin,
+            entity=trail.account(str(target)),
         )
     return api.AccountListing(**dict(row))
 
@@ -106,7 +104,7 @@ async def unlock(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.Account
         )
         if row is None:
             raise NotFound()
-        await audit_staff_action(conn, admin, "account.unlocked", _entity(msg.id))
+        await trail.record(conn, "account.unlocked", by=admin, entity=trail.account(str(target)))
     return api.AccountListing(**dict(row))
 
 
@@ -147,26 +145,27 @@ async def _new_temporary_password(
 ) -> api.AccountListing:
     """`statement` finds (and holds, or changes) the active account with a login; it gets a new
     temporary password by email, its sessions end, the administrator's act is audited."""
+    target = opaque_id(msg.id)
     password = temporary_password()
     password_hash = await hash_password(password)
     async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, caller)
-        row = await conn.fetchrow(statement, opaque_id(msg.id))
+        row = await conn.fetchrow(statement, target)
         if row is None:
             raise NotFound()
         await give_temporary_password(
             conn, deps, row["id"], row["login"], row["email"], password, password_hash, reason
         )
-        await audit_staff_action(conn, admin, action, _entity(msg.id))
+        await trail.record(conn, action, by=admin, entity=trail.account(str(target)))
     return api.AccountListing(**dict(row))
 
 
-CONTROL_TTL_MINUTES = 15
-CONTROL_ATTEMPTS = 5
-
-
-def _control_mac(deps: Deps, account_id: str, mobile: str, code: str) -> bytes:
-    return keyed_mac(deps.settings.data_key, f"mobile:{account_id}:{mobile}", code)
+NEW_MOBILE = control_codes.Kept(  # the fifth wrong code cancels the change
+    table="accounts",
+    purpose="mobile",
+    columns=("pending_mobile_mac", "pending_mobile_sent_at", "pending_mobile_attempts"),
+    pending="pending_mobile",
+)
 
 
 async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps) -> api.AccountListing:
@@ -180,20 +179,20 @@ async def send_mobile_control(msg: api.MobileControl, caller: Caller, deps: Deps
             f"pending_mobile_attempts = 0 WHERE id = $1 AND status = 'active' RETURNING {_LISTING}, locale",
             target,
             msg.mobile,
-            _control_mac(deps, str(target), msg.mobile, code),
+            control_codes.mac(deps.settings.data_key, NEW_MOBILE, target, code, msg.mobile),
         )
         if row is None:
             raise NotFound()
         listing = dict(row)
         locale = listing.pop("locale")
-        await audit_staff_action(conn, admin, "account.mobile_control_sent", _entity(msg.id))
+        await trail.record(conn, "account.mobile_control_sent", by=admin, entity=trail.account(str(target)))
         await notices.ask(
             conn,
             notify.SendCode(
                 to=msg.mobile,
                 purpose="mobile_control",
                 code=deps.settings.for_notify.seal(code),
-                expires_at=datetime.now(UTC) + timedelta(minutes=CONTROL_TTL_MINUTES),
+                expires_at=datetime.now(UTC) + control_codes.TTL,
                 locale=locale,
                 account_id=str(target),
             ),
@@ -207,33 +206,14 @@ async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps
     async with deps.outbox.connection() as conn:
         async with conn.transaction():
             admin = await _admin(conn, deps, caller)
-            row = await conn.fetchrow(
-                "SELECT pending_mobile, pending_mobile_mac, "
-                "pending_mobile_sent_at > now() - make_interval(mins => $2) AS fresh FROM accounts WHERE id = $1 FOR UPDATE",
-                target,
-                CONTROL_TTL_MINUTES,
-            )
-            if row is None or row["pending_mobile"] is None:
-                raise NotFound()
-            entered = "".join(msg.code.split())
-            right = bool(row["fresh"]) and hmac.compare_digest(
-                bytes(row["pending_mobile_mac"]), _control_mac(deps, str(target), row["pending_mobile"], entered)
-            )
+            right = await control_codes.check(conn, deps.settings.data_key, NEW_MOBILE, target, msg.code)
             if right:
                 await conn.execute(
                     "UPDATE accounts SET mobile = pending_mobile, pending_mobile = NULL, pending_mobile_mac = NULL "
                     "WHERE id = $1",
                     target,
                 )
-                await audit_staff_action(conn, admin, "mobile.changed", _entity(msg.id))
-            else:
-                await conn.execute(
-                    "UPDATE accounts SET pending_mobile_attempts = pending_mobile_attempts + 1, "
-                    "pending_mobile = CASE WHEN pending_mobile_attempts + 1 >= $2 THEN NULL ELSE pending_mobile END "
-                    "WHERE id = $1",
-                    target,
-                    CONTROL_ATTEMPTS,
-                )
+                await trail.record(conn, "mobile.changed", by=admin, entity=trail.account(str(target)))
         if not right:
             raise Unauthenticated("wrong or expired control code")
         updated = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", target)
@@ -267,8 +247,12 @@ async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> ap
                     notify_new_documents="none",
                 ),
             )
-            await audit_staff_action(
-                conn, admin, "account.created", _entity(account_id), detail=f"staff login, role {msg.role}"
+            await trail.record(
+                conn,
+                "account.created",
+                by=admin,
+                entity=trail.account(account_id),
+                detail=f"staff login, role {msg.role}",
             )
             # In the transaction: if the email cannot go, no login exists without its password.
             await give_temporary_password(
@@ -283,14 +267,15 @@ async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> ap
 async def unlink_hin(msg: api.AccountRef, caller: Caller, deps: Deps) -> api.AccountListing:
     """A HIN identity no longer opens the account (a wrong link by GLN): its sessions end; the
     next HIN login with the account's GLN links the identity that makes it."""
+    target = opaque_id(msg.id)
     async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, caller)
-        hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", opaque_id(msg.id))
+        hin_id = await conn.fetchval("SELECT hin_id FROM accounts WHERE id = $1 FOR UPDATE", target)
         if hin_id is None:
             raise NotFound()
-        row = await fetch_one(
-            conn, f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", opaque_id(msg.id)
-        )
+        row = await fetch_one(conn, f"UPDATE accounts SET hin_id = NULL WHERE id = $1 RETURNING {_LISTING}", target)
         await store.end_all_sessions(conn, msg.id)
-        await audit_staff_action(conn, admin, "account.hin_unlinked", _entity(msg.id), detail=f"HIN id {hin_id}")
+        await trail.record(
+            conn, "account.hin_unlinked", by=admin, entity=trail.account(str(target)), detail=f"HIN id {hin_id}"
+        )
     return api.AccountListing(**dict(row))

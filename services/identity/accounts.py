@@ -13,7 +13,7 @@ from common.contracts.base import Role
 from common.db import Connection
 
 from . import store
-from .handlers import normalise_login
+from .login import normalise_login
 from .passwords import hash_password
 
 

@@ -18,11 +18,12 @@ from . import (
     applications,
     credentials,
     directory,
-    handlers,
     hin_login,
     housekeeping,
     id_copies,
+    login,
     login_creation,
+    lookups,
     open_sessions,
     profile,
     registration,
@@ -30,6 +31,7 @@ from . import (
 )
 from .assertions import AssertionSigner
 from .config import IdentitySettings
+from .deps import Deps
 from .sealing import Sealer
 
 
@@ -37,7 +39,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
     """Bind the handlers to this process's resources once they are open."""
 
     async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-        deps = handlers.Deps(
+        deps = Deps(
             settings=settings,
             pool=runtime.pool,
             nc=runtime.nc,
@@ -48,12 +50,12 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         )
         table = Handlers(deps, deps.issuer.verifier())
         # Logging in, and the session itself.
-        table.add(api.LOG_IN_WITH_PASSWORD, handlers.login_password)
-        table.add(api.LOG_IN_WITH_CODE, handlers.login_code)
+        table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
+        table.add(api.LOG_IN_WITH_CODE, login.login_code)
         table.add(api.BEGIN_HIN_LOGIN, hin_login.begin)
         table.add(api.FINISH_HIN_LOGIN, hin_login.finish)
-        table.add(api.RESOLVE_SESSION, handlers.resolve_session)
-        table.add(api.END_SESSION, handlers.end_session)
+        table.add(api.RESOLVE_SESSION, login.resolve_session)
+        table.add(api.END_SESSION, login.end_session)
         # A physician's own account.
         table.add(api.GET_PROFILE, profile.get_profile)
         table.add(api.SAVE_PROFILE, profile.save_profile)
@@ -94,8 +96,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(accounts.CREATE_STAFF, account_admin.create_staff)
         table.add(api.SEARCH_DIRECTORY, directory.search)
         # Other services.
-        table.add(api.LOOK_UP_PHYSICIAN, handlers.physician_status)
-        table.add(api.FIND_CONTACT, handlers.contact)
+        table.add(api.LOOK_UP_PHYSICIAN, lookups.physician_status)
+        table.add(api.FIND_CONTACT, lookups.contact)
         runtime.spawn(housekeeping.run(runtime.pool, settings.housekeeping_seconds), "housekeeping")
         await runtime.add_endpoints(table)
 

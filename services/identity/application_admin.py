@@ -8,16 +8,15 @@ import uuid
 import asyncpg
 
 from common.contracts import applications as api
-from common.contracts import audit
 from common.contracts.base import Empty
 from common.db import fetch_one
 from common.errors import Conflict, InvalidRequest, NotFound
 from common.tokens import Caller
 
-from . import store
+from . import store, trail
 from .access import opaque_id, staff_account
 from .applications import COLUMNS
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
 
 _APPLICATION = f"id::text, {', '.join(COLUMNS)}"
 _INSERT = (
@@ -35,10 +34,6 @@ _ENROLMENT = (
     "e.state, e.requested_at, e.decided_at, e.decided_by_name"
 )
 _ENROLMENT_JOINS = "JOIN applications a ON a.id = e.application_id JOIN accounts p ON p.id = e.account_id"
-
-
-def _entity(app_id: str) -> audit.Entity:
-    return audit.Entity(kind="application", id=app_id)
 
 
 async def admin_list(msg: Empty, caller: Caller, deps: Deps) -> api.AdminCatalogue:
@@ -77,7 +72,7 @@ async def save(msg: api.ApplicationSave, caller: Caller, deps: Deps) -> api.Appl
                 f"{name}={fields[name]}"
                 for name in ("slug", "url", "needs_enrolment", "active", "asked_at_registration")
             )
-            await audit_staff_action(conn, admin, "application.saved", _entity(app_id), detail=what[:500])
+            await trail.record(conn, "application.saved", by=admin, entity=trail.application(app_id), detail=what[:500])
     except asyncpg.UniqueViolationError:
         raise Conflict(api.SLUG_TAKEN) from None
     return api.Application(id=app_id, **fields)
@@ -98,12 +93,11 @@ async def decide(msg: api.Decision, caller: Caller, deps: Deps) -> api.Enrolment
         )
         if found is None:
             raise NotFound()
-        action = "application.enrolment_granted" if msg.grant else "application.enrolment_refused"
-        await audit_staff_action(
+        await trail.record(
             conn,
-            admin,
-            action,
-            _entity(str(opaque_id(msg.application_id))),
+            "application.enrolment_granted" if msg.grant else "application.enrolment_refused",
+            by=admin,
+            entity=trail.application(str(opaque_id(msg.application_id))),
             detail=f"account {opaque_id(msg.account_id)}",
         )
         row = await fetch_one(

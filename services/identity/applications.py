@@ -12,15 +12,14 @@ import uuid
 import asyncpg
 
 from common.contracts import applications as api
-from common.contracts import audit
 from common.contracts.base import Empty
 from common.db import Connection
 from common.errors import Conflict, NotFound
 from common.tokens import Caller
 
-from . import store
+from . import store, trail
 from .access import opaque_id, session_account
-from .handlers import Deps, enqueue_audit
+from .deps import Deps
 
 COLUMNS = tuple(api.ApplicationFields.model_fields)
 """An application's columns, named as its contract's fields."""
@@ -44,19 +43,6 @@ async def _physician(conn: Connection, deps: Deps, caller: Caller) -> store.Acco
     if account.role != "physician":
         raise NotFound()
     return account
-
-
-async def _audit(conn: Connection, account_id: str, action: audit.Action, app_id: str, detail: str = "") -> None:
-    await enqueue_audit(
-        conn,
-        audit.AuditRecord(
-            action=action,
-            outcome="success",
-            actor=audit.Party(kind="physician", id=account_id),
-            entity=audit.Entity(kind="application", id=app_id),
-            detail=detail,
-        ),
-    )
 
 
 async def catalogue(msg: Empty, caller: Caller, deps: Deps) -> api.Catalogue:
@@ -87,7 +73,7 @@ async def enrol(msg: api.ApplicationRef, caller: Caller, deps: Deps) -> api.Cata
             uuid.UUID(entry.id),
             uuid.UUID(account.id),
         )
-        await _audit(conn, account.id, "application.enrolment_requested", entry.id)
+        await trail.record(conn, "application.enrolment_requested", by=account, entity=trail.application(entry.id))
     return entry.model_copy(update={"access": "requested"})
 
 
@@ -106,7 +92,9 @@ async def open_application(msg: api.ApplicationRef, caller: Caller, deps: Deps) 
             **({"rpps": account.rpps} if account.rpps else {}),
         }
         signed = deps.signer.sign(entry.slug, account.id, claims)
-        await _audit(conn, account.id, "application.opened", entry.id, f"assertion {signed.jti}")
+        await trail.record(
+            conn, "application.opened", by=account, entity=trail.application(entry.id), detail=f"assertion {signed.jti}"
+        )
     return api.Opening(name=entry.name, url=entry.url, assertion=signed.token, expires_at=signed.expires_at)
 
 
@@ -124,6 +112,10 @@ async def enrol_from_registration(conn: Connection, account_id: str) -> None:
         uuid.UUID(account_id),
     )
     for row in asked:
-        await _audit(
-            conn, account_id, "application.enrolment_requested", row["application_id"], "asked on the registration form"
+        await trail.record(
+            conn,
+            "application.enrolment_requested",
+            by=trail.actor(account_id, "physician"),
+            entity=trail.application(row["application_id"]),
+            detail="asked on the registration form",
         )

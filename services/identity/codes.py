@@ -41,12 +41,6 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def keyed_mac(key: bytes, bound_to: str, code: str) -> bytes:
-    """A code read back to staff (a control SMS), as kept: keyed with the service's secret and
-    bound to what it confirms, useless from a dump alone."""
-    return hmac.new(key, f"{bound_to}:{code}".encode(), hashlib.sha256).digest()
-
-
 def code_mac(handle: str, code: str) -> bytes:
     """The SMS code bound to its attempt; useless without the handle, which only the browser holds."""
     return hmac.new(handle.encode(), code.encode(), hashlib.sha256).digest()

@@ -19,10 +19,11 @@ from common.db import Connection
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
-from . import codes, notices, store
+from . import codes, notices, store, trail
 from . import login_protection as protection
 from .access import session_account
-from .handlers import Deps, audit_record, count_account_failure, normalise_login
+from .deps import Deps
+from .login import count_account_failure, normalise_login
 from .password_policy import refusal
 from .passwords import hash_password, verify_password
 
@@ -41,8 +42,15 @@ async def _checked_session(
         raise InvalidRequest(api.HIN_ONLY)
     if not await verify_password(password_hash, current_password):
         async with deps.outbox.transaction() as conn:
-            await count_account_failure(deps, conn, account.id)
-            await audit_record(deps, conn, action, "failure", account, "wrong current password")
+            await count_account_failure(conn, account.id)
+            await trail.record(
+                conn,
+                action,
+                by=account,
+                entity=trail.account(account.id),
+                outcome="failure",
+                detail="wrong current password",
+            )
         raise Unauthenticated("the current password is not right")
     async with deps.outbox.connection() as conn:
         await protection.release_name(conn, name, deps.settings.data_key)
@@ -76,8 +84,14 @@ async def _confirm(
         if checked.ok and checked.pending and apply is not None:
             await apply(conn, account, session_id, checked.pending)
         if not checked.ok or apply is not None:
-            outcome = "success" if checked.ok else "failure"
-            await audit_record(deps, conn, action, outcome, account, "" if checked.ok else "wrong or expired code")
+            await trail.record(
+                conn,
+                action,
+                by=account,
+                entity=trail.account(account.id),
+                outcome="success" if checked.ok else "failure",
+                detail="" if checked.ok else "wrong or expired code",
+            )
     if not checked.ok or not checked.pending:
         raise Unauthenticated("invalid or expired code")
     return session_id, account, checked.pending

@@ -10,7 +10,7 @@ from common.tokens import Caller
 
 from . import store
 from .access import staff_account
-from .handlers import Deps
+from .deps import Deps
 
 STAFF_ROLES = ("validator", "admin", "service_staff")
 _NUMBER = re.compile(r"[0-9]{11}|[0-9]{13}")

@@ -30,7 +30,6 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
-from common.contracts import audit
 from common.contracts import identity as api
 from common.contracts import notifications as notify
 from common.contracts.accounts import Name
@@ -39,9 +38,9 @@ from common.db import Connection
 from common.errors import NotFound, TooManyRequests
 
 from . import login_protection as protection
-from . import notices, store
+from . import notices, store, trail
 from .config import HinSettings
-from .handlers import Deps, enqueue_audit
+from .deps import Deps
 from .store import digest
 
 log = logging.getLogger(__name__)
@@ -180,7 +179,13 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
                 refusal = ("deactivated", f"account not active (HIN id {person.sub})", account_id)
             elif row["hin_id"] is None:
                 await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", row["id"], person.sub)
-                await _audit(conn, "account.hin_linked", "success", account_id, f"linked by GLN to HIN id {person.sub}")
+                await trail.record(
+                    conn,
+                    "account.hin_linked",
+                    by=trail.actor(account_id, "physician"),
+                    entity=trail.account(account_id),
+                    detail=f"linked by GLN to HIN id {person.sub}",
+                )
                 if row["mobile"]:  # the owner learns that HIN now opens the account (if not them, they call)
                     await notices.ask(
                         conn,
@@ -190,14 +195,13 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
                     )
         if refusal is None:
             session_id, secret = await store.open_session(conn, account_id, client_ip)
-            await _audit(
+            await trail.record(
                 conn,
                 "login.hin",
-                "success",
-                account_id,
-                f"HIN id {person.sub}",
-                client_ip,
-                audit.Entity(kind="session", id=session_id),
+                by=trail.actor(account_id, "physician"),
+                entity=trail.session(session_id),
+                client_ip=client_ip,
+                detail=f"HIN id {person.sub}",
             )
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
@@ -209,51 +213,31 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
 async def _create_account(conn: Connection, person: HinIdentity) -> str:
     """A personal identity's first login: the physician's account, active, bound to HIN id and GLN;
     no password or mobile (HIN is the login), the profile to confirm first."""
-    account_id = str(uuid.uuid4())
-    await store.insert_account(
-        conn,
-        store.Account(
-            id=account_id,
-            login=None,
-            password_hash=None,
-            role="physician",
-            status="active",
-            family_name=person.family_name,
-            given_name=person.given_name,
-            email=person.email,
-            mobile=None,
-            gln=person.gln,
-            rpps=None,
-            locale="fr",
-            notify_new_documents="each",
-        ),
+    account = store.Account(
+        id=str(uuid.uuid4()),
+        login=None,
+        password_hash=None,
+        role="physician",
+        status="active",
+        family_name=person.family_name,
+        given_name=person.given_name,
+        email=person.email,
+        mobile=None,
+        gln=person.gln,
+        rpps=None,
+        locale="fr",
+        notify_new_documents="each",
     )
-    await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", uuid.UUID(account_id), person.sub)
-    await _audit(conn, "account.created", "success", account_id, f"first login of HIN id {person.sub}")
-    return account_id
-
-
-async def _audit(
-    conn: Connection,
-    action: audit.Action,
-    outcome: Literal["success", "failure"],
-    account_id: str | None,
-    detail: str,
-    client_ip: str = "",
-    entity: audit.Entity | None = None,
-) -> None:
-    actor = audit.Party(kind="physician", id=account_id) if account_id else audit.Party(kind="anonymous")
-    await enqueue_audit(
+    await store.insert_account(conn, account)
+    await conn.execute("UPDATE accounts SET hin_id = $2 WHERE id = $1", uuid.UUID(account.id), person.sub)
+    await trail.record(
         conn,
-        audit.AuditRecord(
-            action=action,
-            outcome=outcome,
-            actor=actor,
-            client_ip=client_ip or None,
-            detail=detail,
-            entity=entity or (audit.Entity(kind="account", id=account_id) if account_id else None),
-        ),
+        "account.created",
+        by=account,
+        entity=trail.account(account.id),
+        detail=f"first login of HIN id {person.sub}",
     )
+    return account.id
 
 
 async def _refused(
@@ -261,5 +245,13 @@ async def _refused(
 ) -> api.HinOutcome:
     """Audit a refused HIN login and say why."""
     async with deps.outbox.connection() as conn:
-        await _audit(conn, "login.hin", "failure", account_id, detail, client_ip)
+        await trail.record(
+            conn,
+            "login.hin",
+            by=trail.actor(account_id, "physician"),
+            entity=None if account_id is None else trail.account(account_id),
+            outcome="failure",
+            client_ip=client_ip,
+            detail=detail,
+        )
     return api.HinOutcome(refusal=refusal)

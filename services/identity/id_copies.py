@@ -9,14 +9,14 @@ import base64
 import binascii
 import uuid
 
-from common.contracts import audit
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, InvalidRequest, NotFound
 from common.tokens import Caller
 
+from . import trail
 from .access import opaque_id, staff_account
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
 from .validation import VALIDATOR_ROLES
 
 
@@ -27,10 +27,6 @@ def bound(request_id: uuid.UUID) -> str:
 
 def part_bound(request_id: uuid.UUID, upload: uuid.UUID, seq: int) -> str:
     return f"id-copy:{request_id}:{upload}:{seq}"
-
-
-def _entity(request_id: uuid.UUID) -> audit.Entity:
-    return audit.Entity(kind="registration", id=str(request_id))
 
 
 async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.IdCopyReceived:
@@ -61,7 +57,7 @@ async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.I
         if not msg.last:
             return api.IdCopyReceived(stored=False)
         await _keep(conn, deps, request_id, upload)
-        await audit_staff_action(conn, account, "registration.id_copy_stored", _entity(request_id))
+        await trail.record(conn, "registration.id_copy_stored", by=account, entity=trail.registration(str(request_id)))
     return api.IdCopyReceived(stored=True)
 
 
@@ -118,7 +114,9 @@ async def read(msg: api.IdCopyRead, caller: Caller, deps: Deps) -> api.IdCopyChu
         if row is None or (row["id_copy"] is None and row["sealed"] is None):
             raise NotFound()
         if msg.offset == 0:
-            await audit_staff_action(conn, account, "registration.id_copy_viewed", _entity(request_id))
+            await trail.record(
+                conn, "registration.id_copy_viewed", by=account, entity=trail.registration(str(request_id))
+            )
     if row["id_copy"] is not None:  # kept whole, before copies were kept part by part
         data = deps.sealer.open(bytes(row["id_copy"]), bound(request_id))[
             msg.offset : msg.offset + api.ID_COPY_PART_BYTES

@@ -9,7 +9,6 @@ import uuid
 
 import asyncpg
 
-from common.contracts import audit
 from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
@@ -18,10 +17,10 @@ from common.db import Connection
 from common.errors import Conflict, NotFound
 from common.tokens import Caller
 
-from . import notices, store
+from . import notices, store, trail
 from .access import opaque_id, staff_account
 from .applications import enrol_from_registration
-from .handlers import Deps, audit_staff_action
+from .deps import Deps
 from .passwords import hash_password
 from .validation import detail
 
@@ -113,11 +112,8 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                     admin.display_name,
                     uuid.UUID(account_id),
                 )
-                await audit_staff_action(
-                    conn,
-                    admin,
-                    "registration.login_created",
-                    audit.Entity(kind="registration", id=str(opaque_id(msg.id))),
+                await trail.record(
+                    conn, "registration.login_created", by=admin, entity=trail.registration(str(opaque_id(msg.id)))
                 )
                 if row["screening_access"]:
                     await enrol_from_registration(conn, account_id)

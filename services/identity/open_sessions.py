@@ -9,8 +9,9 @@ from common.contracts.base import Empty
 from common.errors import NotFound
 from common.tokens import Caller
 
+from . import trail
 from .access import session_account
-from .handlers import Deps, audit_record
+from .deps import Deps
 
 
 async def list_sessions(msg: Empty, caller: Caller, deps: Deps) -> api.OpenSessions:
@@ -43,5 +44,7 @@ async def end_one_session(msg: api.OtherSession, caller: Caller, deps: Deps) -> 
         )
         if ended is None:
             raise NotFound()
-        await audit_record(deps, conn, "logout", "success", account, "ended from another session")
+        await trail.record(
+            conn, "logout", by=account, entity=trail.account(account.id), detail="ended from another session"
+        )
     return Empty()

@@ -9,8 +9,9 @@ from common.contracts.base import Empty
 from common.db import fetch_one
 from common.tokens import Caller
 
+from . import trail
 from .access import session_account
-from .handlers import Deps, audit_record
+from .deps import Deps
 
 _COLUMNS = "notify_new_documents, specialties, patients_scope, documents_scope, landing_page"
 
@@ -35,5 +36,5 @@ async def save_profile(msg: api.Profile, caller: Caller, deps: Deps) -> api.Prof
             msg.documents_scope,
             msg.landing_page,
         )
-        await audit_record(deps, conn, "profile.saved", "success", account)
+        await trail.record(conn, "profile.saved", by=account, entity=trail.account(account.id))
     return msg

@@ -11,13 +11,13 @@ import uuid
 
 import asyncpg
 
-from common.contracts import audit
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, TooManyRequests
 
 from . import login_protection as protection
-from .handlers import Deps, enqueue_audit
+from . import trail
+from .deps import Deps
 
 # The reference's alphabet: no 0/O, 1/I/L, read out on the phone.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -59,15 +59,12 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
                     form.signed_place,
                     msg.client_ip,
                 )
-                await enqueue_audit(
+                await trail.record(
                     conn,
-                    audit.AuditRecord(
-                        action="registration.submitted",
-                        outcome="success",
-                        actor=audit.Party(kind="anonymous"),
-                        entity=audit.Entity(kind="registration", id=request_id),
-                        client_ip=msg.client_ip or None,
-                    ),
+                    "registration.submitted",
+                    by=None,
+                    entity=trail.registration(request_id),
+                    client_ip=msg.client_ip,
                 )
         except asyncpg.UniqueViolationError:
             raise Conflict(api.ALREADY_KNOWN) from None

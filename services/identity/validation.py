@@ -6,26 +6,28 @@ Only validators and administrators see requests; to anyone else a request does n
 
 from __future__ import annotations
 
-import hmac
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from common.contracts import audit
 from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.db import Connection
 from common.errors import Conflict, NotFound, TooManyRequests, Unauthenticated
 from common.tokens import Caller
 
-from . import notices, store
+from . import control_codes, notices, store, trail
 from .access import opaque_id, staff_account
-from .codes import keyed_mac, new_code
-from .handlers import Deps, audit_staff_action
+from .codes import new_code
+from .deps import Deps
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
-CONTROL_CODE_TTL = timedelta(minutes=15)
-CONTROL_CODE_ATTEMPTS = 5
+CONTROL = control_codes.Kept(  # the fifth wrong code clears it: a new control SMS is needed
+    table="registration_requests",
+    purpose="control",
+    columns=("control_code_mac", "control_sent_at", "control_attempts"),
+    waiting="state = 'submitted'",
+)
 
 _SUMMARY = f"id::text, reference, state, family_name, given_name, {store.PHYSICIAN_NUMBER} AS number, submitted_at"
 
@@ -37,14 +39,6 @@ async def _validator(conn: Connection, deps: Deps, caller: Caller) -> store.Acco
 def _bound(value: str) -> str:
     """What a request's sealed values and codes are bound to: its id in canonical form."""
     return str(opaque_id(value))
-
-
-def _request(value: str) -> audit.Entity:
-    return audit.Entity(kind="registration", id=_bound(value))
-
-
-def _control_mac(deps: Deps, request_id: str, code: str) -> bytes:
-    return keyed_mac(deps.settings.data_key, f"control:{_bound(request_id)}", code)
 
 
 async def queue(msg: api.QueueQuery, caller: Caller, deps: Deps) -> api.RequestQueue:
@@ -91,7 +85,7 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
             "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
             "FROM registration_requests WHERE id = $1 FOR UPDATE",
             opaque_id(msg.id),
-            CONTROL_CODE_TTL,
+            control_codes.TTL,
         )
         if row is None:
             raise NotFound()
@@ -105,17 +99,17 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
             "control_sends = CASE WHEN control_sent_at > now() - $3::interval THEN control_sends + 1 ELSE 1 END "
             "WHERE id = $1",
             opaque_id(msg.id),
-            _control_mac(deps, msg.id, code),
-            CONTROL_CODE_TTL,
+            control_codes.mac(deps.settings.data_key, CONTROL, opaque_id(msg.id), code),
+            control_codes.TTL,
         )
-        await audit_staff_action(conn, account, "registration.control_sent", _request(msg.id))
+        await trail.record(conn, "registration.control_sent", by=account, entity=trail.registration(_bound(msg.id)))
         await notices.ask(
             conn,
             notify.SendCode(
                 to=row["mobile"],
                 purpose="registration_control",
                 code=deps.settings.for_notify.seal(code),
-                expires_at=datetime.now(UTC) + CONTROL_CODE_TTL,
+                expires_at=datetime.now(UTC) + control_codes.TTL,
             ),
         )
     return await detail(msg, caller, deps)
@@ -126,35 +120,18 @@ async def confirm_control(msg: api.ControlCode, caller: Caller, deps: Deps) -> a
     ref = api.RequestRef(id=msg.id)
     async with deps.outbox.transaction() as conn:
         account = await _validator(conn, deps, caller)
-        row = await conn.fetchrow(
-            "SELECT control_code_mac, control_sent_at > now() - $2::interval AS fresh FROM registration_requests "
-            "WHERE id = $1 AND state = 'submitted' FOR UPDATE",
-            opaque_id(msg.id),
-            CONTROL_CODE_TTL,
-        )
-        if row is None:
-            raise NotFound()
-        entered = "".join(msg.code.split())
-        right = (
-            bool(row["fresh"])
-            and row["control_code_mac"] is not None
-            and hmac.compare_digest(bytes(row["control_code_mac"]), _control_mac(deps, msg.id, entered))
-        )
+        right = await control_codes.check(conn, deps.settings.data_key, CONTROL, opaque_id(msg.id), msg.code)
         if right:
             await conn.execute(
                 "UPDATE registration_requests SET control_confirmed_at = now(), control_code_mac = NULL WHERE id = $1",
                 opaque_id(msg.id),
             )
-        else:  # the fifth wrong code clears it: a new control SMS is needed
-            await conn.execute(
-                "UPDATE registration_requests SET control_attempts = control_attempts + 1, "
-                "control_code_mac = CASE WHEN control_attempts + 1 >= $2 THEN NULL ELSE control_code_mac END "
-                "WHERE id = $1",
-                opaque_id(msg.id),
-                CONTROL_CODE_ATTEMPTS,
-            )
-        await audit_staff_action(
-            conn, account, "registration.control_confirmed", _request(msg.id), "success" if right else "failure"
+        await trail.record(
+            conn,
+            "registration.control_confirmed",
+            by=account,
+            entity=trail.registration(_bound(msg.id)),
+            outcome="success" if right else "failure",
         )
     if not right:
         raise Unauthenticated("wrong or expired control code")
@@ -181,5 +158,5 @@ async def sign(msg: api.Validation, caller: Caller, deps: Deps) -> api.RequestDe
             raise Conflict(
                 "the mobile number is not confirmed, the ID copy is missing, or the request is no longer waiting"
             )
-        await audit_staff_action(conn, account, "registration.validated", _request(msg.id))
+        await trail.record(conn, "registration.validated", by=account, entity=trail.registration(_bound(msg.id)))
     return await detail(ref, caller, deps)
