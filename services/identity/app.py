@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+import httpx2
+
 from common.bus import Handlers
 from common.contracts import accounts
 from common.contracts import applications as apps
@@ -25,6 +27,7 @@ from . import (
     login_creation,
     lookups,
     open_sessions,
+    password_policy,
     profile,
     registration,
     validation,
@@ -47,6 +50,9 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             outbox=runtime.outbox,
             sealer=Sealer(settings.data_key),
             signer=AssertionSigner.from_pem_file(settings.assertion_signing_key, settings.public_url),
+            common_passwords=password_policy.load_common_passwords(),
+            # Loading the CA bundle costs some 20 ms of the event loop: once, not twice a login.
+            hin_tls=httpx2.create_ssl_context() if settings.hin is not None else None,
         )
         table = Handlers(deps, deps.issuer.verifier())
         # Logging in, and the session itself.

@@ -99,7 +99,7 @@ async def _confirm(
 
 async def start_password_change(msg: api.PasswordChangeStart, caller: Caller, deps: Deps) -> api.CodeChallenge:
     session_id, account = await _checked_session(deps, caller, msg.current_password, "password.changed")
-    reason = refusal(msg.new_password, login=account.login, email=account.email)
+    reason = refusal(msg.new_password, deps.common_passwords, login=account.login, email=account.email)
     if reason is not None:
         raise InvalidRequest(reason)
     return await _send_code(deps, session_id, account, "password", await hash_password(msg.new_password))

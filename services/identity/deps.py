@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import asyncpg
@@ -24,3 +25,5 @@ class Deps:
     outbox: OutboxRelay
     sealer: Sealer
     signer: AssertionSigner
+    common_passwords: frozenset[str]  # refused as new passwords (password_policy)
+    hin_tls: ssl.SSLContext | None  # one TLS context for HIN's endpoints (None: no HIN login)

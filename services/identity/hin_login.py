@@ -15,7 +15,6 @@ Nothing here logs claims, codes, states or tokens.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import secrets
 import ssl
@@ -71,14 +70,7 @@ def _settings(deps: Deps) -> HinSettings:
     return deps.settings.hin
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One TLS context for the process: each client would otherwise load the CA bundle again
-    (some 20 ms of the event loop, twice a login)."""
-    return httpx2.create_ssl_context()
-
-
-def _client(hin: HinSettings) -> AsyncOAuth2Client:
+def _client(hin: HinSettings, tls: ssl.SSLContext | None) -> AsyncOAuth2Client:
     """authlib's client for one login (it holds that login's token)."""
     return AsyncOAuth2Client(
         hin.client_id,
@@ -87,7 +79,7 @@ def _client(hin: HinSettings) -> AsyncOAuth2Client:
         redirect_uri=hin.redirect_uri,
         code_challenge_method="S256",
         timeout=HTTP_TIMEOUT_SECONDS,
-        verify=_tls(),
+        verify=tls if tls is not None else True,
     )
 
 
@@ -95,7 +87,7 @@ async def begin(msg: api.HinBegin, deps: Deps) -> api.HinRedirect:
     """A new attempt: HIN's authorization URL with a fresh state and PKCE challenge."""
     hin = _settings(deps)
     state, verifier = secrets.token_urlsafe(32), generate_token(64)
-    async with _client(hin) as client:
+    async with _client(hin, deps.hin_tls) as client:
         url, _ = client.create_authorization_url(hin.authorize_url, state=state, code_verifier=verifier)
     async with deps.pool.acquire() as conn:
         if not await protection.reserve_hin_attempt(conn, msg.client_ip):
@@ -126,7 +118,7 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
         return await _refused(deps, "failed", "unknown, used or expired state, or another browser", msg.client_ip)
     if msg.error or not msg.code:
         return await _refused(deps, "cancelled", "HIN answered without a code", msg.client_ip)
-    person = await _identity(hin, msg.code, verifier)
+    person = await _identity(hin, deps.hin_tls, msg.code, verifier)
     if person is None:
         return await _refused(deps, "failed", "code exchange or user-info refused", msg.client_ip)
     if person.hin_identity_type != "personal":
@@ -139,11 +131,11 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
     return await _refused(deps, "failed", "account creation raced", msg.client_ip)
 
 
-async def _identity(hin: HinSettings, code: str, verifier: str) -> HinIdentity | None:
+async def _identity(hin: HinSettings, tls: ssl.SSLContext | None, code: str, verifier: str) -> HinIdentity | None:
     """Trade the code for a token, then read the identity; None if HIN refuses, answers nonsense
     or does not answer in time."""
     try:
-        async with asyncio.timeout(EXCHANGE_DEADLINE_SECONDS), _client(hin) as client:
+        async with asyncio.timeout(EXCHANGE_DEADLINE_SECONDS), _client(hin, tls) as client:
             await client.fetch_token(hin.token_url, grant_type="authorization_code", code=code, code_verifier=verifier)
             answer = await client.get(hin.userinfo_url)
             answer.raise_for_status()

@@ -9,7 +9,6 @@ account's own login name or email address, whatever the case.
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
 
 from common.contracts.identity import (
     PASSWORD_COMMON,
@@ -27,10 +26,9 @@ from common.contracts.identity import (
 from .passwords import normalise
 
 
-@lru_cache(maxsize=1)
-def common_passwords() -> frozenset[str]:
-    """The common passwords, case-folded; zxcvbn's other lists (12 MB of words and names) are
-    dropped once this one is read."""
+def load_common_passwords() -> frozenset[str]:
+    """The common passwords, case-folded (read once at start-up, kept in the service's Deps);
+    zxcvbn's other lists (12 MB of words and names) are dropped once this one is read."""
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     passwords = frozenset(password.casefold() for password in FREQUENCY_LISTS["passwords"])
@@ -38,7 +36,7 @@ def common_passwords() -> frozenset[str]:
     return passwords
 
 
-def refusal(password: str, *, login: str | None = None, email: str | None = None) -> str | None:
+def refusal(password: str, common: frozenset[str], *, login: str | None = None, email: str | None = None) -> str | None:
     """Why `password` cannot be a new password, in words the physician can act on; None if it can."""
     normalised = normalise(password)
     if len(normalised) < MIN_LENGTH:
@@ -46,7 +44,7 @@ def refusal(password: str, *, login: str | None = None, email: str | None = None
     if len(normalised) > MAX_LENGTH:
         return PASSWORD_TOO_LONG
     folded = normalised.casefold()
-    if folded in common_passwords():
+    if folded in common:
         return PASSWORD_COMMON
     if folded in {(login or "").casefold(), (email or "").casefold()}:
         return PASSWORD_IS_A_NAME
