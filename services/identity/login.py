@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from common.contracts import audit
 from common.contracts import identity as api
 from common.contracts.base import Empty
 from common.db import Connection
@@ -209,7 +208,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
 
 async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:
     async with deps.outbox.transaction() as conn:
-        account_id = await store.end_session(conn, digest(msg.session))
-        if account_id is not None:
-            await trail.record(conn, "logout", by=audit.Party(kind="physician", id=account_id))
+        ended = await store.end_session(conn, digest(msg.session))
+        if ended is not None:  # a staff member's logout is a staff member's
+            await trail.record(conn, "logout", by=trail.actor(*ended))
     return Empty()

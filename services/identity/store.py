@@ -216,10 +216,11 @@ async def _live_session(
     return session_id, Account(**{**values, "id": str(values["id"])})
 
 
-async def end_session(conn: Connection, secret_hash: bytes) -> str | None:
-    """End a session; return its account id if it was open."""
-    account_id = await conn.fetchval(
-        "UPDATE sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL RETURNING account_id",
+async def end_session(conn: Connection, secret_hash: bytes) -> tuple[str, Role] | None:
+    """End a session; return its account's id and role if it was open."""
+    row = await conn.fetchrow(
+        "UPDATE sessions s SET ended_at = now() FROM accounts a WHERE s.secret_hash = $1 AND s.ended_at IS NULL "
+        "AND a.id = s.account_id RETURNING a.id, a.role",
         secret_hash,
     )
-    return None if account_id is None else str(account_id)
+    return None if row is None else (str(row["id"]), row["role"])
