@@ -90,9 +90,12 @@ class PortalEvents:
         self._task = asyncio.create_task(pull())
 
     async def stop(self) -> None:
+        """Stop following. nats-py's `fetch` may hold a cancellation until a message comes (its
+        inner wait has no deadline then): give it two seconds, then leave it to the connection's
+        close, which ends it."""
         if self._task:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait({self._task}, timeout=2.0)
 
     def matching(self, subject: str, **fields: Any) -> list[dict[str, Any]]:
         return [
