@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+
 from aiohttp import web
 from nats.aio.client import Client as NATS
 
@@ -9,6 +11,9 @@ from .config import GatewaySettings
 
 SETTINGS_KEY = web.AppKey("settings", GatewaySettings)
 BUS_KEY = web.AppKey("bus", NATS)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+"""What `app.cleanup_ctx` takes: set up before the first request, torn down after the last."""
 
 
 def settings_of(request: web.Request) -> GatewaySettings:
