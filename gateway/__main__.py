@@ -75,7 +75,7 @@ async def serve(settings: GatewaySettings) -> None:
 
     operations = settings.operations
     metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
-    app = make_app(settings, nc)
+    app = make_app(settings, nc, readiness)
     app.cleanup_ctx.append(bus_drained_on_cleanup(nc))
     runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
     await runner.setup()

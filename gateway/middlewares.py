@@ -61,7 +61,7 @@ async def measured(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 async def transport_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: what protects any answer of the gateway, a page or not."""
+    """on_response_prepare of the root: what protects any answer, a page's or the API's."""
     headers = response.headers
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
@@ -70,7 +70,7 @@ async def transport_headers(request: web.Request, response: web.StreamResponse) 
 
 
 async def page_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: the browser protections of every page, streamed ones included.
+    """on_response_prepare of the pages: the browser protections of every page, streamed ones included.
 
     A view may set its own CSP first.
     """
