@@ -64,6 +64,7 @@ def make_app(settings: GatewaySettings, nc: NATS, readiness: Readiness) -> web.A
     # `add_subapp` mounts by prefix and refuses `/`; `add_domain` mounts by a rule, on the host.
     # The pages are mounted as `add_domain` mounts, with a rule on the path. `_add_subapp` is
     # aiohttp's own (private) step behind both: it forwards the start-up and clean-up signals.
+    # Were aiohttp to change it, the gateway would fail at start-up, not serve pages unprotected.
     pages = _pages_app(settings, nc)
     root._add_subapp(partial(MatchedSubAppResource, Outside(API_PREFIX), pages), pages)
     return root

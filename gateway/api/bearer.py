@@ -1,8 +1,8 @@
 """Who calls the API: `Authorization: Bearer <token>`, checked by the API's pluggable verifier.
 
-No cookie is read: a browser's session never reaches the API, nor does a session token of
-identity (those are for the services, minted for one session by the gateway's pages).
-There is no issuer of API tokens yet, so the default verifier refuses every token; the FHIR API
+No cookie is read: a browser's session never reaches the API. Identity's signed session tokens
+are no API tokens either: the gateway asks for them for its own sessions and hands them to the
+services, never takes one from outside. There is no issuer of API tokens yet, so the default verifier refuses every token; the FHIR API
 will plug its OAuth 2.0 / SMART on FHIR verifier in with `make_api_app(verifier=...)`.
 """
 

@@ -18,8 +18,8 @@ PROBLEM_JSON = "application/problem+json"
 INVALID_TOKEN = 'Bearer error="invalid_token"'
 """The challenge (RFC 6750) for a bearer token that was presented and refused."""
 
-# What an HTTP error of aiohttp or of a view says in its headers that the client needs.
-KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+# What an HTTP error (aiohttp's 405, the token check's 401) says in its headers that the client needs.
+KEPT_HEADERS = ("Allow", "WWW-Authenticate")
 
 
 def problem(status: int, headers: Mapping[str, str] | None = None) -> web.Response:
