@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -18,6 +18,7 @@ from common.outages import BUS, OUTAGES
 
 from .app import make_app
 from .config import GatewaySettings
+from .state import CleanupContext
 
 log = logging.getLogger("gateway")
 
@@ -44,7 +45,7 @@ class AccessLog(AbstractAccessLogger):
         )
 
 
-def bus_drained_on_cleanup(nc: NATS) -> Callable[[web.Application], AsyncIterator[None]]:
+def bus_drained_on_cleanup(nc: NATS) -> CleanupContext:
     """A cleanup context that drains NATS after the last request has been answered."""
 
     async def bus(app: web.Application) -> AsyncIterator[None]:
@@ -74,7 +75,7 @@ async def serve(settings: GatewaySettings) -> None:
 
     operations = settings.operations
     metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
-    app = make_app(settings, nc)
+    app = make_app(settings, nc, readiness)
     app.cleanup_ctx.append(bus_drained_on_cleanup(nc))
     runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
     await runner.setup()

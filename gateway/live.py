@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from typing import Literal
 
 from aiohttp import web
+from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 
 from common.contracts.documents import DELIVERED_EVENT_PREFIX
 
-from .state import BUS_KEY
+from .state import CleanupContext
 
 QUEUE_SIZE = 4
 
@@ -71,17 +72,20 @@ class DeliveryFeed:
 FEED_KEY = web.AppKey("delivery_feed", DeliveryFeed)
 
 
-async def delivery_feed(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: one subscription for the whole gateway, ended after the last request."""
-    feed = DeliveryFeed()
-    app[FEED_KEY] = feed
-    subscription = await app[BUS_KEY].subscribe(DELIVERED_EVENT_PREFIX + "*", cb=feed.on_message)
-    yield
-    feed.close()
-    try:
-        await subscription.unsubscribe()
-    except NatsError:
-        pass  # the connection was drained or closed first: the subscription went with it
+def delivery_feed(bus: NATS) -> CleanupContext:
+    """A cleanup context: one subscription on `bus` for the whole gateway, ended after the last request."""
+
+    async def feed_of_deliveries(app: web.Application) -> AsyncIterator[None]:
+        feed = app[FEED_KEY] = DeliveryFeed()
+        subscription = await bus.subscribe(DELIVERED_EVENT_PREFIX + "*", cb=feed.on_message)
+        yield
+        feed.close()
+        try:
+            await subscription.unsubscribe()
+        except NatsError:
+            pass  # the connection was drained or closed first: the subscription went with it
+
+    return feed_of_deliveries
 
 
 async def end_event_streams(app: web.Application) -> None:

@@ -1,34 +1,22 @@
-"""Security headers on every response, and the one place where errors become HTTP answers."""
+"""The measure and the transport headers of every answer; the pages' own headers, and the one place
+where their errors become HTML answers."""
 
 from __future__ import annotations
 
-import logging
 import time
-import traceback
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common import metrics
-from common.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InternalError,
-    InvalidRequest,
-    NotFound,
-    ServiceUnavailable,
-    TooManyRequests,
-    Unauthenticated,
-)
+from common.errors import DomainError, Unauthenticated
 from common.outages import OUTAGES
 
 from .cookies import delete_private_cookie, session_cookie_name
 from .csrf import FormRefused
+from .http_errors import log_unexpected, status_of
 from .pages import render_page, see_other
 from .state import settings_of
-
-log = logging.getLogger(__name__)
 
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -44,17 +32,6 @@ def csp_with_form_action(origin: str) -> str:
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
-
-STATUS_OF_ERROR: dict[type[DomainError], int] = {
-    InvalidRequest: 400,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    TooManyRequests: 429,
-    InternalError: 500,
-    ServiceUnavailable: 503,
-}
-
 
 SERVICES = "services"
 """The gateway's one dependency besides the bus: the services answering its requests."""
@@ -83,24 +60,29 @@ async def measured(request: web.Request, handler: Handler) -> web.StreamResponse
         metrics.HTTP_RESPONSES.labels(str(status)).inc()
 
 
-async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: the browser protections on every response, streamed ones included.
+async def transport_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare of the root: what protects any answer, a page's or the API's."""
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    if settings_of(request).https:
+        headers["Strict-Transport-Security"] = HSTS
+
+
+async def page_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare of the pages: the browser protections of every page, streamed ones included.
 
     A view may set its own CSP first.
     """
     headers = response.headers
     headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    headers["X-Content-Type-Options"] = "nosniff"
     # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
     headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be
     # cached, and the public keys (their view says for how long).
     if not request.path.startswith(("/static/", "/.well-known/")):
         headers["Cache-Control"] = "no-store"
-    if settings_of(request).https:
-        headers["Strict-Transport-Security"] = HSTS
 
 
 @web.middleware
@@ -119,7 +101,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except FormRefused:
         return render_page(request, "error.html", {"status": 403, "reason": "csrf"}, status=403)
     except DomainError as error:
-        status = STATUS_OF_ERROR.get(type(error), 400)
+        status = status_of(error)
         if status == 503:
             OUTAGES.failing(SERVICES, error.description)  # logged once for the whole outage
         return render_page(request, "error.html", {"status": status, "reason": ""}, status=status)
@@ -131,7 +113,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
             page.headers["Allow"] = exc.headers["Allow"]
         return page
     except Exception as exc:
-        _log_unexpected(request, exc)
+        log_unexpected(request, exc)
         return render_page(request, "error.html", {"status": 500, "reason": ""}, status=500)
 
 
@@ -148,12 +130,3 @@ def _back_to_login(request: web.Request) -> web.Response:
 def _plain(exc: web.HTTPException) -> web.Response:
     """A raised redirect (aiohttp's own, e.g. for a missing trailing slash) as a returned response."""
     return web.Response(status=exc.status, headers={"Location": exc.headers.get("Location", "/")})
-
-
-def _log_unexpected(request: web.Request, exc: Exception) -> None:
-    # The route's pattern, never the path or the exception's message: either may hold request data.
-    # The stack (file, line, function, code) is enough to find the bug.
-    route = request.match_info.route.resource
-    pattern = route.canonical if route is not None else "?"
-    stack = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-    log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, pattern, stack.rstrip())

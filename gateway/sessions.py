@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from nats.aio.client import Client as NATS
 
 from common.bus import call
 from common.contracts.identity import RESOLVE_SESSION, AccountSummary, ResolvedSession, SessionRef
@@ -13,7 +14,7 @@ from common.errors import NotFound, Unauthenticated
 
 from .cookies import session_cookie_name
 from .session_memory import SessionMemory
-from .state import BUS_KEY, settings_of
+from .state import CleanupContext, settings_of
 
 SESSION_KEY = web.RequestKey("session", ResolvedSession)
 SESSION_MEMORY_KEY = web.AppKey("session_memory", SessionMemory)
@@ -96,16 +97,18 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     return await handler(request)
 
 
-async def remembered_sessions(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: the memory of identity's answers, asking through the app's bus."""
-    bus = app[BUS_KEY]
+def remembered_sessions(bus: NATS) -> CleanupContext:
+    """A cleanup context: the memory of identity's answers, asking through `bus`."""
 
-    async def ask(handle: str, touch: bool) -> ResolvedSession:
-        return await call(bus, RESOLVE_SESSION, SessionRef(session=handle, touch=touch))
+    async def remembered(app: web.Application) -> AsyncIterator[None]:
+        async def ask(handle: str, touch: bool) -> ResolvedSession:
+            return await call(bus, RESOLVE_SESSION, SessionRef(session=handle, touch=touch))
 
-    memory = app[SESSION_MEMORY_KEY] = SessionMemory(ask)
-    yield
-    await memory.close()
+        memory = app[SESSION_MEMORY_KEY] = SessionMemory(ask)
+        yield
+        await memory.close()
+
+    return remembered
 
 
 def account_with_role(request: web.Request, role: str) -> AccountSummary:
