@@ -15,24 +15,23 @@ What this module promises:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel
 
 from . import metrics
 from .codec import MalformedMessage, decode
+from .consumed import MAX_DELIVERIES as MAX_DELIVERIES
+from .consumed import BatchHandler, Decoded, RejectHandler, Route, quietly, readable_event_id, reason_label, worn_out
 from .outages import OUTAGES, Outages, is_outage
 
 log = logging.getLogger(__name__)
@@ -40,21 +39,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 """Tries of a message that fails for a reason other than an outage, before it is set aside."""
 
-MAX_DELIVERIES = 50
-"""A message delivered this often without being settled keeps killing the processes that take it."""
-
 ACK_WAIT = 5.0
 """Seconds before JetStream gives an unacknowledged message to another copy (held ones are kept alive)."""
 
 CONSUMER_INFO_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Route:
-    model: type[BaseModel]
-    handle: Callable[[Any], Awaitable[None]]
-    key: Callable[[Any], Hashable] | None = None
-    """Messages with the same key are handled one after the other, in stream order; others in parallel."""
 
 
 @dataclass
@@ -63,36 +51,6 @@ class _Held:
 
     msg: Msg
     alive_since: float
-
-
-BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
-"""Handles readable messages at once (one transaction), as (subject, message), in stream order:
-every message of a fetch (`handle_batch`), or the run of one key's messages in it (`handle_group`)."""
-
-RejectHandler = Callable[[str, str | None, str], Awaitable[None]]
-"""Called with (subject, event_id when readable, reason) for a message that cannot be processed;
-it must commit the rejection's record (or raise): the message is acknowledged after it returns."""
-
-Decoded = tuple[Route, BaseModel] | MalformedMessage
-
-
-def readable_event_id(data: bytes) -> str | None:
-    """The `event_id` of a message that failed validation, when it can still be read."""
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    event_id = value.get("event_id") if isinstance(value, dict) else None
-    return event_id if isinstance(event_id, str) and 0 < len(event_id) <= 200 else None
-
-
-def reason_label(reason: str) -> str:
-    """A rejection's reason as a metric label (few values; the reason itself names fields)."""
-    if reason == "unknown subject":
-        return "unknown_subject"
-    if reason.startswith("processing failed"):
-        return "processing_failed"
-    return "invalid"
 
 
 class DurableConsumer:
@@ -291,7 +249,7 @@ class DurableConsumer:
     async def _all_at_once(self, decoded: list[tuple[Msg, Decoded]], handler: BatchHandler) -> bool:
         """One call for these messages (one transaction), outages waited out; on another
         failure, False: the caller handles each message on its own."""
-        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not _worn_out(msg)]
+        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not worn_out(msg)]
         if readable:
             items = [(msg.subject, message) for msg, message in readable]
             try:
@@ -305,7 +263,7 @@ class DurableConsumer:
         for msg, outcome in decoded:
             if isinstance(outcome, MalformedMessage):
                 await self._reject(msg, outcome.reason)
-            elif _worn_out(msg):
+            elif worn_out(msg):
                 await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
         return True
 
@@ -322,7 +280,7 @@ class DurableConsumer:
         if isinstance(decoded, MalformedMessage):
             await self._reject(msg, decoded.reason)
             return
-        if _worn_out(msg):
+        if worn_out(msg):
             await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
             return
         route, message = decoded
@@ -357,7 +315,7 @@ class DurableConsumer:
         except Exception:
             log.exception("could not record a rejection on %s; the message stays unacknowledged", msg.subject)
             self._held.pop(msg.reply, None)
-            await _quietly(msg.nak(delay=30.0))
+            await quietly(msg.nak(delay=30.0))
             return
         metrics.REJECTED.labels(self._durable, reason_label(reason)).inc()
         await self._ack(msg, processed=False)
@@ -366,7 +324,7 @@ class DurableConsumer:
         """Acknowledge a message whose effect is committed. If the ack is lost (the bus is away),
         the message comes back and its handler, being idempotent, changes nothing."""
         self._held.pop(msg.reply, None)
-        await _quietly(msg.ack())
+        await quietly(msg.ack())
         if processed:
             self._processed.inc()
 
@@ -402,18 +360,3 @@ class DurableConsumer:
                 ack_pending.set(info.num_ack_pending or 0)
                 redelivered.set(info.num_redelivered or 0)
             await asyncio.sleep(CONSUMER_INFO_SECONDS)
-
-
-def _worn_out(msg: Msg) -> bool:
-    """Delivered so often that it must be what keeps killing the processes that take it."""
-    return msg.metadata.num_delivered > MAX_DELIVERIES
-
-
-async def _quietly(action: Awaitable[Any]) -> None:
-    """An ack or nak whose loss is harmless (the message comes back and changes nothing)."""
-    try:
-        await action
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        log.debug("ack not sent (%s)", type(exc).__name__)

@@ -7,15 +7,10 @@ Used by `make run` (deploy/dev.py) and by the tests, so that both run the same t
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import os
-import secrets
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,16 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiohttp
 import nats
 from nats.aio.client import Client as NATS
 
 from common.bus import inbox_prefix
-from common.envelopes import new_key_pair
-from common.tokens import generate_key_pair
+from common.settings import METRICS_PORTS
 
 from .database import provision
-from .nats_accounts import SERVICES, ClusterNode, NatsCredentials, server_config
+from .nats_accounts import SERVICES, ClusterNode, server_config
+from .ports import free_port as free_port
+from .ports import http_ok, port_is_free, port_open
+from .process_env import process_environment, write_env_files
+from .stack_config import StackConfig as StackConfig
+from .stack_secrets import Secrets
 from .test_identity_provider import DEMO_IDENTITIES, TestIdentityProvider, ensure_installed
 from .test_identity_provider import PROJECT as IDP_PROJECT
 
@@ -49,120 +47,10 @@ PROCESS_MODULES = {
     **{service: f"services.{service}" for service in SERVICES},
     "gateway": "gateway",
 }
-METRICS_PORTS = {"gateway": 9100, **{service: 9101 + number for number, service in enumerate(SERVICES)}}
-"""`make run`'s Prometheus ports (`PORTAL_METRICS_PORT`): gateway 9100, identity 9101 … audit 9105."""
-SMS_ACCOUNT_SID = "AC" + "0" * 32
 
 
 async def _quiet(exc: Exception) -> None:
     """Connection errors while waiting for a server are expected; the deadline reports failure."""
-
-
-def free_port(avoid: frozenset[int] | set[int] = frozenset()) -> int:
-    """A port nothing listens on now, other than those in `avoid` (chosen, not yet listening)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port not in avoid:
-            return port
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    var_dir: Path
-    environment: str = "dev"
-    http_port: int = 8080
-    nats_port: int = 4222
-    smtp_port: int = 8025
-    sms_port: int = 8026
-    database: str = "portal"
-    admin_database_url: str | None = None  # an external PostgreSQL; else embedded under var_dir
-    nats_url: str | None = None  # an external NATS; its users come from nats_credentials_file
-    nats_credentials_file: Path | None = None
-    log_level: str = "INFO"
-    ephemeral: bool = False  # tests: delete the embedded database when done
-    pending_sweep_seconds: int = 60
-    housekeeping_seconds: int = 600  # identity forgets expired throttles and attempts this often
-    hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
-    partner_app_port: int | None = None  # a stand-in for the catalogue's secure applications (demo, tests)
-    nats_nodes: int = 1  # 3: a JetStream cluster on loopback, streams with 3 replicas (a drill)
-    fixed_metrics_ports: bool = False  # make run: METRICS_PORTS; else free ports, chosen per process
-    outage_alert_seconds: int | None = None  # PORTAL_OUTAGE_ALERT_SECONDS for every process (else theirs)
-
-    @property
-    def public_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
-
-
-@dataclass
-class Secrets:
-    """Everything generated once per var/ directory and kept there (mode 600)."""
-
-    nats: NatsCredentials
-    database_passwords: dict[str, str]
-    csrf_secret: str
-    sms_auth_token: str
-    hin_client_secret: str
-    master_key: str
-    identity_data_key: str
-    notify_private_key: str
-    notify_public_key: str
-    signing_key: Path
-    public_key: Path
-    assertion_key: Path
-
-    @classmethod
-    def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> Secrets:
-        directory.mkdir(parents=True, exist_ok=True)
-        directory.chmod(0o700)
-        nats_file = nats_credentials_file or directory / "nats-users.json"
-        other = directory / "secrets.json"
-        if other.exists():
-            values = json.loads(other.read_text())
-        else:
-            values = {
-                "database": {service: secrets.token_urlsafe(24) for service in SERVICES},
-                "csrf_secret": secrets.token_urlsafe(48),
-                "sms_auth_token": secrets.token_hex(16),
-            }
-        values.setdefault("hin_client_secret", secrets.token_urlsafe(32))
-        if "notify_private_key" not in values:
-            values["notify_private_key"], values["notify_public_key"] = new_key_pair()
-        for key in ("master_key", "identity_data_key"):
-            if key not in values:
-                values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
-        other.write_text(json.dumps(values, indent=2))
-        other.chmod(0o600)
-        signing_key, public_key = directory / "token-signing.pem", directory / "token-public.pem"
-        if not signing_key.exists():
-            generate_key_pair(signing_key, public_key)
-        assertion_key = directory / "assertion-signing.pem"
-        if not assertion_key.exists():
-            generate_key_pair(assertion_key, directory / "assertion-public.pem")
-        return cls(
-            nats=NatsCredentials.load_or_create(nats_file),
-            database_passwords=values["database"],
-            csrf_secret=values["csrf_secret"],
-            sms_auth_token=values["sms_auth_token"],
-            hin_client_secret=values["hin_client_secret"],
-            master_key=values["master_key"],
-            identity_data_key=values["identity_data_key"],
-            notify_private_key=values["notify_private_key"],
-            notify_public_key=values["notify_public_key"],
-            signing_key=signing_key,
-            public_key=public_key,
-            assertion_key=assertion_key,
-        )
 
 
 @dataclass
@@ -217,7 +105,7 @@ class Stack:
             "PORTAL_PUBLIC_URL": self.config.public_url,
         }
         self._spawn("partner_app", [sys.executable, "-m", "deploy.partner_application"], env)
-        await self._wait(lambda: self._port_open(port), "partner_app", 30)
+        await self._wait(lambda: port_open(port), "partner_app", 30)
 
     @property
     def partner_app_url(self) -> str:
@@ -240,7 +128,7 @@ class Stack:
         if not port_is_free(port):
             raise SystemExit(f"port {port} is taken: set PORTAL_HIN_TEST_IDP_PORT to a free port")
         self._spawn("hin_idp", [str(node), "server.mjs"], env={**os.environ, **idp.environment()}, cwd=IDP_PROJECT)
-        await self._wait(lambda: self._http_ok(f"{idp.issuer}/.well-known/openid-configuration"), "hin_idp", 30)
+        await self._wait(lambda: http_ok(f"{idp.issuer}/.well-known/openid-configuration"), "hin_idp", 30)
         self.hin_idp = idp
 
     def _start_postgres(self) -> str:
@@ -320,71 +208,7 @@ class Stack:
 
     def environment(self, process: str) -> dict[str, str]:
         """The environment variables of one process of the portal."""
-        assert self.secrets is not None
-        cfg, sec = self.config, self.secrets
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONUNBUFFERED": "1",
-            "PORTAL_ENV": cfg.environment,
-            "LOG_LEVEL": cfg.log_level,
-            "NATS_URL": self.nats_url,
-        }
-        sms = {"SMS_ACCOUNT_SID": SMS_ACCOUNT_SID, "SMS_AUTH_TOKEN": sec.sms_auth_token}
-        if process in METRICS_PORTS:
-            env["PORTAL_METRICS_PORT"] = str(self.metrics_port(process))
-        if cfg.outage_alert_seconds is not None:
-            env["PORTAL_OUTAGE_ALERT_SECONDS"] = str(cfg.outage_alert_seconds)
-        if cfg.nats_nodes > 1:
-            env["NATS_STREAM_REPLICAS"] = "3"
-        if process in sec.nats.passwords:
-            env |= {"NATS_USER": process, "NATS_PASSWORD": sec.nats.passwords[process]}
-        if process in SERVICES:
-            env["DATABASE_URL"] = self.service_dsns[process]
-            env["PORTAL_TOKEN_PUBLIC_KEY"] = str(sec.public_key)
-        if process == "documents":
-            env |= {
-                "PORTAL_MASTER_KEYS": f"k1:{sec.master_key}",
-                "PORTAL_MASTER_KEY_ID": "k1",
-                "PORTAL_PENDING_SWEEP_SECONDS": str(cfg.pending_sweep_seconds),
-            }
-        if process == "identity":
-            env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
-            env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)
-            env["PORTAL_HOUSEKEEPING_SECONDS"] = str(cfg.housekeeping_seconds)
-            env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
-            env["PORTAL_NOTIFY_PUBLIC_KEY"] = sec.notify_public_key
-            env["PORTAL_PUBLIC_URL"] = cfg.public_url
-            if self.hin_idp is not None:
-                env |= self.hin_idp.portal_settings()
-        if process == "notify":
-            env |= sms | {
-                "SMTP_HOST": "127.0.0.1",
-                "SMTP_PORT": str(cfg.smtp_port),
-                "SMS_API_URL": f"http://127.0.0.1:{cfg.sms_port}",
-                "SMS_FROM": "+41790000000",
-                "PORTAL_PUBLIC_URL": cfg.public_url,
-                "PORTAL_MAIL_FROM": "Portail HUG <portail@localhost>",
-                "PORTAL_NOTIFY_PRIVATE_KEY": sec.notify_private_key,
-                # The dev outbox takes a Message-ID or an idempotency token twice as once.
-                "PORTAL_SMTP_IDEMPOTENT": "true",
-                "PORTAL_SMS_IDEMPOTENT": "true",
-            }
-        if process == "gateway":
-            env |= {
-                "PORTAL_HTTP_PORT": str(cfg.http_port),
-                "PORTAL_PUBLIC_URL": cfg.public_url,
-                "PORTAL_CSRF_SECRET": sec.csrf_secret,
-                "PORTAL_DEV_OUTBOX_DIR": str(self.outbox_dir),
-            }
-            if self.hin_idp is not None:
-                env |= {"PORTAL_HIN_ORIGIN": self.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}
-        if process == "outbox":
-            env |= sms | {
-                "DEV_OUTBOX_DIR": str(self.outbox_dir),
-                "DEV_SMTP_PORT": str(cfg.smtp_port),
-                "DEV_SMS_PORT": str(cfg.sms_port),
-            }
-        return env
+        return process_environment(self, process)
 
     def metrics_port(self, key: str) -> int:
         """The Prometheus port of a process (an extra copy gets its own)."""
@@ -408,17 +232,7 @@ class Stack:
 
     def write_env_files(self) -> Path:
         """Write each process's environment to var/env/<process>.env (mode 600), to start more copies by hand."""
-        directory = self.config.var_dir / "env"
-        directory.mkdir(exist_ok=True)
-        directory.chmod(0o700)
-        for process in PROCESS_MODULES:
-            path = directory / f"{process}.env"
-            lines = [
-                f"{name}={shlex.quote(value)}" for name, value in self.environment(process).items() if name != "PATH"
-            ]
-            path.write_text("\n".join(lines) + "\n")
-            path.chmod(0o600)
-        return directory
+        return write_env_files(self, PROCESS_MODULES)
 
     def _spawn(
         self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
@@ -478,10 +292,10 @@ class Stack:
                     timeout,
                 )
             elif name == "outbox":
-                await self._wait(lambda: self._port_open(self.config.sms_port), process, timeout)
+                await self._wait(lambda: port_open(self.config.sms_port), process, timeout)
 
     async def _ready(self, key: str) -> bool:
-        return await self._http_ok(f"http://127.0.0.1:{self.metrics_port(key)}/readyz")
+        return await http_ok(f"http://127.0.0.1:{self.metrics_port(key)}/readyz")
 
     async def restart_gracefully(self, key: str, timeout: float = 60) -> None:
         """Stop `key` with SIGTERM (it finishes what it took), start it again as it was, wait until
@@ -504,23 +318,7 @@ class Stack:
         raise TimeoutError(f"{what} not ready after {timeout:.0f} s; see {self.log_dir}")
 
     async def _gateway_healthy(self, url: str | None = None) -> bool:
-        return await self._http_ok(f"{url or self.config.public_url}/healthz")
-
-    async def _http_ok(self, url: str) -> bool:
-        try:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=1)) as r:
-                    return r.status == 200
-        except (TimeoutError, aiohttp.ClientError):
-            return False
-
-    async def _port_open(self, port: int) -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        return True
+        return await http_ok(f"{url or self.config.public_url}/healthz")
 
     async def connect_nats(
         self,
