@@ -30,7 +30,6 @@ from nats.js.errors import NotFoundError
 
 from . import metrics
 from .codec import MalformedMessage, decode
-from .consumed import MAX_DELIVERIES as MAX_DELIVERIES
 from .consumed import BatchHandler, Decoded, RejectHandler, Route, quietly, readable_event_id, reason_label, worn_out
 from .outages import OUTAGES, Outages, is_outage
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from common.consumer import DurableConsumer, Route
+from common.consumed import Route
+from common.consumer import DurableConsumer
 
 from .jetstream_fakes import event_messages as messages
 

@@ -13,7 +13,8 @@ import nats.errors
 import pytest
 from pydantic import BaseModel
 
-from common.consumer import MAX_ATTEMPTS, MAX_DELIVERIES, DurableConsumer, Route
+from common.consumed import MAX_DELIVERIES, Route
+from common.consumer import MAX_ATTEMPTS, DurableConsumer
 from common.errors import InternalError, InvalidRequest, ServiceUnavailable
 from common.outages import BUS, DATABASE, SERVICE, Outages, dependency_of
 

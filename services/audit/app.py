@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from functools import partial
 
-from common.consumer import DurableConsumer, Route
+from common.consumed import Route
+from common.consumer import DurableConsumer
 from common.contracts.audit import ReceivedAuditRecord, subject_for
 from common.service import Runtime
 from common.streams import AUDIT_STREAM, AUDIT_SUBJECTS, ensure_stream

@@ -7,7 +7,8 @@ from functools import partial
 
 from common import metrics
 from common.bus import Handlers
-from common.consumer import DurableConsumer, Route
+from common.consumed import Route
+from common.consumer import DurableConsumer
 from common.contracts import documents as api
 from common.contracts import hospital
 from common.service import Runtime

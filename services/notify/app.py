@@ -8,7 +8,8 @@ from functools import partial
 import aiohttp
 
 from common import metrics
-from common.consumer import DurableConsumer, Route
+from common.consumed import Route
+from common.consumer import DurableConsumer
 from common.contracts import hospital
 from common.contracts import notifications as notify
 from common.contracts.hospital import DocumentDelivered
