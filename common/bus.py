@@ -18,7 +18,7 @@ from . import metrics
 from .codec import MalformedMessage, Written, decode, encode
 from .contracts.base import Endpoint, Rep, Req, SignedEndpoint
 from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, error_from_code
-from .outages import BUS, DATABASE, OUTAGES, dependency_of
+from .outages import BUS, DATABASE, Outages, dependency_of
 from .settings import BusSettings
 from .tokens import HEADER, Caller, InvalidToken, TokenVerifier
 
@@ -34,7 +34,7 @@ def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
 
-async def connect(settings: BusSettings, name: str) -> NATS:
+async def connect(settings: BusSettings, name: str, outages: Outages) -> NATS:
     """Connect as this process's own NATS user (waiting while no server answers); reconnect forever.
 
     `NATS_URL` may list several servers, comma-separated (a cluster). Losing the connection and
@@ -46,21 +46,21 @@ async def connect(settings: BusSettings, name: str) -> NATS:
         if connection and connection[0].is_connected:
             log.warning("nats: %s", exc)
         else:
-            OUTAGES.failing(BUS, exc)  # reconnect attempts: logged once, with the outage
+            outages.failing(BUS, exc)  # reconnect attempts: logged once, with the outage
 
     async def on_disconnect() -> None:
         nc = connection[0] if connection else None
         if nc is not None and (nc.is_draining or nc.is_closed):
             return  # the process is stopping: not an outage
-        OUTAGES.failing(BUS, "disconnected")
+        outages.failing(BUS, "disconnected")
 
     async def on_reconnect() -> None:
-        OUTAGES.working(BUS)
+        outages.working(BUS)
         url = connection[0].connected_url if connection else None
         log.info("nats: reconnected to %s", url.netloc if url else "a server")
 
     servers = [url.strip() for url in settings.url.split(",") if url.strip()]
-    nc = await OUTAGES.retry(
+    nc = await outages.retry(
         lambda: nats.connect(
             servers,
             user=settings.user,
@@ -97,8 +97,9 @@ class Handlers(Generic[D]):
     whose types do not match its endpoint's is a type error.
     """
 
-    def __init__(self, deps: D, verifier: TokenVerifier | None = None) -> None:
+    def __init__(self, deps: D, outages: Outages, verifier: TokenVerifier | None = None) -> None:
         self._deps = deps
+        self._outages = outages
         self._verifier = verifier
         self.endpoints: dict[str, MicroHandler] = {}
         self._outages_seen: set[str] = set()  # outages that requests found, ended by one going through
@@ -162,7 +163,7 @@ class Handlers(Generic[D]):
             dependency = dependency_of(exc)
             if dependency is not None:
                 # An outage: logged once for all the requests it fails, and the caller may try again.
-                OUTAGES.failing(dependency, exc)
+                self._outages.failing(dependency, exc)
                 if dependency != DATABASE:  # the database's own check ends that one (common/service.py)
                     self._outages_seen.add(dependency)
                 await _respond_error(request, ServiceUnavailable())
@@ -173,7 +174,7 @@ class Handlers(Generic[D]):
             return
         if self._outages_seen:  # a request went through again: the outage that failed the others is over
             for dependency in self._outages_seen:
-                OUTAGES.working(dependency)
+                self._outages.working(dependency)
             self._outages_seen.clear()
         await request.respond(encode(result))
 

@@ -31,7 +31,7 @@ from nats.js.errors import NotFoundError
 from . import metrics
 from .codec import MalformedMessage, decode
 from .consumed import BatchHandler, Decoded, RejectHandler, Route, quietly, readable_event_id, reason_label, worn_out
-from .outages import OUTAGES, Outages, is_outage
+from .outages import Outages, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class DurableConsumer:
         concurrency: int = 1,
         handle_batch: BatchHandler | None = None,
         handle_group: BatchHandler | None = None,
-        outages: Outages = OUTAGES,
+        outages: Outages,
         retry_wait: Callable[[int], float] = lambda failures: min(8.0, 0.5 * 2**failures),
     ) -> None:
         self._js = js

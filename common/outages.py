@@ -171,20 +171,15 @@ class Outages:
                 self.working(dependency)
             return result
 
-
-async def periodically(work: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
-    """Run `work` every `every_seconds` for the life of the process; a pass that meets an outage
-    waits it out (logged once), any other failure is logged with its traceback and the next pass
-    tries again."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await OUTAGES.retry(work)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%s failed; trying again in %.0f s", what, every_seconds)
-
-
-OUTAGES = Outages()
-"""This process's outages (its alert time is set once at start-up from its settings)."""
+    async def periodically(self, work: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
+        """Run `work` every `every_seconds` for the life of the process; a pass that meets an outage
+        waits it out (logged once), any other failure is logged with its traceback and the next
+        pass tries again."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.retry(work)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed; trying again in %.0f s", what, every_seconds)

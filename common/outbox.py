@@ -21,7 +21,7 @@ from common.db import Connection, fetch_one
 
 from . import metrics
 from .codec import encode
-from .outages import OUTAGES
+from .outages import Outages
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,10 @@ async def enqueue_many(
 class OutboxRelay:
     """Publishes outbox rows to JetStream, oldest first, and deletes them once acknowledged."""
 
-    def __init__(self, pool: asyncpg.Pool, js: JetStreamContext) -> None:
+    def __init__(self, pool: asyncpg.Pool, js: JetStreamContext, outages: Outages) -> None:
         self._pool = pool
         self._js = js
+        self._outages = outages
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -99,7 +100,7 @@ class OutboxRelay:
         while True:
             try:
                 # NATS or the database away: the rows stay, and the outage is waited out (logged once).
-                published = await OUTAGES.retry(self.relay_batch)
+                published = await self._outages.retry(self.relay_batch)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # not an outage (a stream missing…): said, and tried again

@@ -35,7 +35,7 @@ from .contracts.base import Empty
 from .contracts.health import Health, check_health
 from .logs import configure_logging
 from .migrate import migrate
-from .outages import BUS, DATABASE, OUTAGES, dependency_of
+from .outages import BUS, DATABASE, Outages, dependency_of
 from .outbox import OutboxRelay, watch_outbox
 from .settings import ServiceSettings
 
@@ -92,6 +92,7 @@ class Runtime:
     outbox: OutboxRelay
     micro: Service
     stop: asyncio.Event  # set, the service stops: a signal, or a background task's crash
+    outages: Outages  # what this process found away (database, bus, another service), logged once each
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     requests: InFlight = field(default_factory=lambda: InFlight(REQUESTS_AT_ONCE))
     consumers: list[DurableConsumer] = field(default_factory=list)
@@ -145,7 +146,7 @@ class Runtime:
         checks = {
             "start-up": "ok" if self.set_up else "setting up",
             "consumers": "ok" if not waiting else f"not consuming yet: {', '.join(waiting)}",
-            DATABASE: "unavailable" if OUTAGES.seconds(DATABASE) else "ok",
+            DATABASE: "unavailable" if self.outages.seconds(DATABASE) else "ok",
             BUS: "ok" if self.nc.is_connected else "unavailable",
             "backlog": "ok" if oldest <= limit else f"oldest message waiting {oldest:.0f} s (limit {limit} s)",
         }
@@ -162,9 +163,9 @@ class Runtime:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            OUTAGES.failing(dependency_of(exc) or DATABASE, exc)
+            self.outages.failing(dependency_of(exc) or DATABASE, exc)
         else:
-            OUTAGES.working(DATABASE)
+            self.outages.working(DATABASE)
 
     async def add_endpoints(self, handlers: Handlers[Any]) -> None:
         """Register request/reply endpoints on their subjects (`<service>.…`), shared by all copies."""
@@ -236,7 +237,7 @@ async def run_service(
     A signal while it is still starting (waiting for the database or the bus, say) stops it at
     once, closing what it had opened."""
     configure_logging(settings.log_level, name)
-    OUTAGES.alert_after = settings.operations.outage_alert_seconds
+    outages = Outages(alert_after_seconds=settings.operations.outage_alert_seconds)
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     starting = True
@@ -251,7 +252,7 @@ async def run_service(
         loop.add_signal_handler(signum, on_signal)
     try:
         async with AsyncExitStack() as stack:
-            await _start(name, settings, migrations, setup, description, stack, stop)
+            await _start(name, settings, migrations, setup, description, stack, stop, outages)
             starting = False
             event_loop.started()
             log.info("%s started", name)
@@ -273,6 +274,7 @@ async def _start(
     description: str,
     stack: AsyncExitStack,
     stop: asyncio.Event,
+    outages: Outages,
 ) -> Runtime:
     """Open everything, registering each step of the shutdown as it goes (they run in reverse)."""
     # Metrics, liveness and readiness first: a process waiting for its database is alive and says
@@ -287,10 +289,10 @@ async def _start(
     metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
     stack.push_async_callback(_step, "stop serving metrics", metrics_server.cleanup)
     for dependency in (DATABASE, BUS):
-        metrics.dependency_watched(dependency, OUTAGES)
+        metrics.dependency_watched(dependency, outages)
 
     # The database may not be there yet (start-up order does not matter): wait for it, logged once.
-    pool = await OUTAGES.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
+    pool = await outages.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
     stack.push_async_callback(_step, "close the database pool", lambda: _close_pool(pool))
     metrics.watch_pool(pool)
 
@@ -298,14 +300,14 @@ async def _start(
         async with pool.acquire() as conn:
             await migrate(conn, name, migrations)
 
-    await OUTAGES.retry(migrated)
+    await outages.retry(migrated)
 
     phase[0] = "waiting for the bus"
-    nc = await connect(settings.bus, name)
+    nc = await connect(settings.bus, name, outages)
     stack.push_async_callback(_step, "drain NATS", lambda: _drain(nc))
     js = nc.jetstream()
     micro = await nats.micro.add_service(nc, name=name, version=VERSION, description=description)
-    runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js), micro, stop)
+    runtime = Runtime(name, settings, nc, js, pool, OutboxRelay(pool, js, outages), micro, stop, outages)
     started.append(runtime)
     # What setup opens (HTTP clients…) closes after the tasks and endpoints that use it stop.
     resources = AsyncExitStack()
@@ -319,7 +321,7 @@ async def _start(
         ready, checks = runtime.readiness()
         return Health(service=name, status="ok" if ready else "not_ready", ready=ready, checks=checks)
 
-    own = Handlers(runtime)
+    own = Handlers(runtime, outages)
     own.add(check_health(name), health)
     await runtime.add_endpoints(own)
     runtime.spawn(runtime.outbox.run(), "outbox relay")

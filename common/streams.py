@@ -9,7 +9,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.errors import BadRequestError
 
 from .contracts import hospital, notifications
-from .outages import OUTAGES
+from .outages import Outages
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def stream_config(name: str, replicas: int) -> StreamConfig:
     )
 
 
-async def ensure_stream(js: JetStreamContext, name: str, replicas: int) -> None:
+async def ensure_stream(js: JetStreamContext, name: str, replicas: int, outages: Outages) -> None:
     """Create the stream, or bring an existing one to the current definition (waiting while
     JetStream is not available, as in a cluster still electing its leader)."""
     config = stream_config(name, replicas)
@@ -51,5 +51,5 @@ async def ensure_stream(js: JetStreamContext, name: str, replicas: int) -> None:
         except BadRequestError:
             await js.update_stream(config)
 
-    await OUTAGES.retry(create_or_update, longest_wait=2.0)
+    await outages.retry(create_or_update, longest_wait=2.0)
     log.info("stream %s ready", name)

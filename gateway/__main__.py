@@ -14,7 +14,7 @@ from nats.aio.client import Client as NATS
 from common import event_loop, metrics
 from common.bus import connect
 from common.logs import configure_logging
-from common.outages import BUS, OUTAGES
+from common.outages import BUS, Outages
 
 from .app import make_app
 from .config import GatewaySettings
@@ -62,9 +62,9 @@ async def serve(settings: GatewaySettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    OUTAGES.alert_after = settings.operations.outage_alert_seconds
-    nc = await connect(settings.bus, "gateway")
-    metrics.dependency_watched(BUS, OUTAGES)
+    outages = Outages(alert_after_seconds=settings.operations.outage_alert_seconds)
+    nc = await connect(settings.bus, "gateway", outages)
+    metrics.dependency_watched(BUS, outages)
 
     def readiness() -> tuple[bool, dict[str, str]]:
         """Ready while the bus is connected (every page asks a service over it) and not stopping
@@ -75,7 +75,7 @@ async def serve(settings: GatewaySettings) -> None:
 
     operations = settings.operations
     metrics_server = await metrics.serve_metrics(operations.metrics_host, operations.metrics_port, readiness)
-    app = make_app(settings, nc, readiness)
+    app = make_app(settings, nc, readiness, outages)
     app.cleanup_ctx.append(bus_drained_on_cleanup(nc))
     runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
     await runner.setup()

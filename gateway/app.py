@@ -17,6 +17,7 @@ from aiohttp.web_urldispatcher import AbstractRuleMatching, MatchedSubAppResourc
 from nats.aio.client import Client as NATS
 
 from common.metrics import Readiness
+from common.outages import Outages
 
 from .api.app import API_PREFIX, make_api_app
 from .config import GatewaySettings
@@ -26,7 +27,7 @@ from .live import delivery_feed, end_event_streams
 from .middlewares import error_pages, measured, page_headers, transport_headers
 from .routes import routes
 from .sessions import remembered_sessions, sessions
-from .state import BUS_KEY, READINESS_KEY, SETTINGS_KEY
+from .state import BUS_KEY, OUTAGES_KEY, READINESS_KEY, SETTINGS_KEY
 
 if TYPE_CHECKING:
     from aiohttp.web_urldispatcher import _InfoDict
@@ -52,12 +53,14 @@ class Outside(AbstractRuleMatching):
         return "/"
 
 
-def make_app(settings: GatewaySettings, nc: NATS, readiness: Readiness) -> web.Application:
-    """The gateway's application, asking the services through `nc`; `readiness` as `/readyz` says."""
+def make_app(settings: GatewaySettings, nc: NATS, readiness: Readiness, outages: Outages) -> web.Application:
+    """The gateway's application, asking the services through `nc`; `readiness` as `/readyz` says;
+    what it finds away goes to `outages`."""
     root = web.Application(middlewares=[measured])  # every request is measured, the API's too
     root[SETTINGS_KEY] = settings
     root[BUS_KEY] = nc
     root[READINESS_KEY] = readiness
+    root[OUTAGES_KEY] = outages
     # Just before the headers go out, so that streamed responses (contents, events) get them too.
     root.on_response_prepare.append(transport_headers)
     root.add_subapp(API_PREFIX, make_api_app())

@@ -10,13 +10,12 @@ from aiohttp.typedefs import Handler
 
 from common import metrics
 from common.errors import DomainError, Unauthenticated
-from common.outages import OUTAGES
 
 from .cookies import delete_private_cookie, session_cookie_name
 from .csrf import FormRefused
 from .http_errors import log_unexpected, status_of
 from .pages import render_page, see_other
-from .state import settings_of
+from .state import OUTAGES_KEY, settings_of
 
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -93,8 +92,9 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     they answer ends it."""
     try:
         response = await handler(request)
-        if OUTAGES.seconds(SERVICES):
-            OUTAGES.working(SERVICES)
+        outages = request.config_dict[OUTAGES_KEY]
+        if outages.seconds(SERVICES):
+            outages.working(SERVICES)
         return response
     except Unauthenticated:
         return _back_to_login(request)
@@ -103,7 +103,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except DomainError as error:
         status = status_of(error)
         if status == 503:
-            OUTAGES.failing(SERVICES, error.description)  # logged once for the whole outage
+            request.config_dict[OUTAGES_KEY].failing(SERVICES, error.description)  # logged once for the whole outage
         return render_page(request, "error.html", {"status": status, "reason": ""}, status=status)
     except web.HTTPException as exc:
         if exc.status < 400:

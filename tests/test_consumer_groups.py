@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from common.consumed import Route
 from common.consumer import DurableConsumer
+from common.outages import Outages
 
 from .jetstream_fakes import event_messages as messages
 
@@ -37,6 +38,7 @@ def consumer(calls: list[tuple[str, list[str]]], group_fails: bool = False) -> D
         on_reject=on_reject,
         concurrency=4,
         handle_group=group,
+        outages=Outages(),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from common.migrate import migrate
+from common.outages import Outages
 from common.outbox import OutboxRelay, enqueue
 from deploy.database import with_database
 from deploy.stack import Stack
@@ -30,7 +31,7 @@ async def relay(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[OutboxRelay
     await migrate(admin, schema, tmp_path)  # the common tables only (the outbox)
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2, server_settings={"search_path": schema})
     try:
-        yield OutboxRelay(pool, None), pool  # type: ignore[arg-type]  # it never publishes here
+        yield OutboxRelay(pool, None, Outages()), pool  # type: ignore[arg-type]  # it never publishes here
     finally:
         await pool.close()
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')

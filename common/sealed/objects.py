@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, ObjectStoreConfig, StorageType
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError, ObjectNotFoundError
 
-from common.outages import OUTAGES
+from common.outages import Outages
 
 from .checks import ContentRules, InvalidContent
 
@@ -24,10 +24,12 @@ FETCH_CHUNKS = 8
 DAY = 24 * 3600
 
 
-async def ensure_bucket(js: JetStreamContext, bucket: str, description: str, ttl_days: int, replicas: int) -> None:
+async def ensure_bucket(
+    js: JetStreamContext, bucket: str, description: str, ttl_days: int, replicas: int, outages: Outages
+) -> None:
     """Create the bucket unless it exists (objects expire after `ttl_days`), waiting while JetStream
     is not available."""
-    await OUTAGES.retry(lambda: _ensure_bucket(js, bucket, description, ttl_days, replicas), longest_wait=2.0)
+    await outages.retry(lambda: _ensure_bucket(js, bucket, description, ttl_days, replicas), longest_wait=2.0)
 
 
 async def _ensure_bucket(js: JetStreamContext, bucket: str, description: str, ttl_days: int, replicas: int) -> None:

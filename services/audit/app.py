@@ -22,7 +22,7 @@ SOURCES = ("gateway", "identity", "documents", "requests", "notify")
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     """Create the AUDIT stream and start consuming it."""
-    await ensure_stream(runtime.js, AUDIT_STREAM, runtime.settings.bus.stream_replicas)
+    await ensure_stream(runtime.js, AUDIT_STREAM, runtime.settings.bus.stream_replicas, runtime.outages)
     pool, relay = runtime.pool, runtime.outbox
     routes = {
         subject_for(source): Route(ReceivedAuditRecord, partial(handlers.record, source=source, pool=pool, relay=relay))
@@ -30,6 +30,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     }
     consumer = DurableConsumer(
         runtime.js,
+        outages=runtime.outages,
         stream=AUDIT_STREAM,
         durable=DURABLE,
         filter_subject=AUDIT_SUBJECTS,

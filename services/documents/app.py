@@ -26,13 +26,13 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
 
     async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
         replicas = settings.service.bus.stream_replicas
-        await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas)
-        await ensure_stream(runtime.js, hospital.STREAM_PORTAL, replicas)
-        await ensure_bucket(runtime.js, replicas)
+        await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
+        await ensure_stream(runtime.js, hospital.STREAM_PORTAL, replicas, runtime.outages)
+        await ensure_bucket(runtime.js, replicas, runtime.outages)
 
         readers = reading.Deps(pool=runtime.pool, outbox=runtime.outbox, master_keys=settings.master_keys)
         verifier = TokenVerifier.from_pem_file(settings.token_public_key)
-        table = Handlers(readers, verifier)
+        table = Handlers(readers, runtime.outages, verifier)
         table.add(api.LIST_DOCUMENTS, reading.list_documents)
         table.add(api.LIST_PATIENTS, reading.list_patients)
         table.add(api.GET_DOCUMENT, reading.get_document)
@@ -53,6 +53,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
         )
         consumer = DurableConsumer(
             runtime.js,
+            outages=runtime.outages,
             stream=hospital.STREAM_DPI,
             durable=receiving.CONSUMER,
             filter_subject="dpi.>",
@@ -74,6 +75,9 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
         )
         metrics.REJECTED.labels(receiving.CONSUMER, "invalid_content")  # the series from 0
         runtime.consume(consumer, needs=("identity",))  # each delivery asks identity about the physician
-        runtime.spawn(receiving.sweep_forever(receivers, settings.pending_sweep_seconds), "pending sweep")
+        sweeps = runtime.outages.periodically(
+            partial(receiving.sweep_pending, receivers), settings.pending_sweep_seconds, "sweeping pending documents"
+        )
+        runtime.spawn(sweeps, "pending sweep")
 
     return setup

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from nats.js import JetStreamContext
 
+from common.outages import Outages
 from common.sealed import objects
 
 from .contents import RULES
@@ -16,10 +17,10 @@ from .contents import RULES
 BUCKET = "dpi-documents"
 
 
-async def ensure_bucket(js: JetStreamContext, replicas: int) -> None:
+async def ensure_bucket(js: JetStreamContext, replicas: int, outages: Outages) -> None:
     """Create the bucket (objects expire after 30 days), waiting while JetStream is not available."""
     description = "Large document contents from the hospital (CONTRACT.md)"
-    await objects.ensure_bucket(js, BUCKET, description, ttl_days=30, replicas=replicas)
+    await objects.ensure_bucket(js, BUCKET, description, ttl_days=30, replicas=replicas, outages=outages)
 
 
 def object_pieces(js: JetStreamContext, name: str) -> AsyncIterator[bytes]:

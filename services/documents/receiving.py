@@ -21,7 +21,6 @@ from common.contracts import audit, hospital
 from common.contracts import documents as api
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
-from common.outages import periodically
 from common.outbox import OutboxRelay, enqueue, enqueue_many
 from common.recent import Recent
 from common.sealed import CHUNK_SIZE
@@ -367,8 +366,3 @@ async def sweep_pending(deps: Deps) -> None:
             await outcome.write_outbox(conn)
         if not expired:
             return
-
-
-async def sweep_forever(deps: Deps, every_seconds: float) -> None:
-    """Run `sweep_pending` periodically; a failed round is logged and tried again next time."""
-    await periodically(lambda: sweep_pending(deps), every_seconds, "sweeping pending documents")

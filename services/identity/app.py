@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from functools import partial
 
 import httpx2
 
@@ -54,7 +55,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             # Loading the CA bundle costs some 20 ms of the event loop: once, not twice a login.
             hin_tls=httpx2.create_ssl_context() if settings.hin is not None else None,
         )
-        table = Handlers(deps, deps.issuer.verifier())
+        table = Handlers(deps, runtime.outages, deps.issuer.verifier())
         # Logging in, and the session itself.
         table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
         table.add(api.LOG_IN_WITH_CODE, login.login_code)
@@ -104,7 +105,10 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         # Other services.
         table.add(api.LOOK_UP_PHYSICIAN, lookups.physician_status)
         table.add(api.FIND_CONTACT, lookups.contact)
-        runtime.spawn(housekeeping.run(runtime.pool, settings.housekeeping_seconds), "housekeeping")
+        housekeeping_passes = runtime.outages.periodically(
+            partial(housekeeping.one_pass, runtime.pool), settings.housekeeping_seconds, "housekeeping"
+        )
+        runtime.spawn(housekeeping_passes, "housekeeping")
         await runtime.add_endpoints(table)
 
     return setup

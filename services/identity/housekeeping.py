@@ -8,8 +8,6 @@ import logging
 
 import asyncpg
 
-from common.outages import periodically
-
 log = logging.getLogger(__name__)
 
 SWEEPS = (
@@ -32,10 +30,8 @@ async def sweep(pool: asyncpg.Pool) -> dict[str, int]:
     return forgotten
 
 
-async def run(pool: asyncpg.Pool, every_seconds: float) -> None:
-    async def one_pass() -> None:
-        forgotten = await sweep(pool)
-        if any(forgotten.values()):
-            log.info("housekeeping forgot %s", ", ".join(f"{n} {table}" for table, n in forgotten.items() if n))
-
-    await periodically(one_pass, every_seconds, "housekeeping")
+async def one_pass(pool: asyncpg.Pool) -> None:
+    """A pass, run periodically (`Outages.periodically`): what it forgot is logged."""
+    forgotten = await sweep(pool)
+    if any(forgotten.values()):
+        log.info("housekeeping forgot %s", ", ".join(f"{n} {table}" for table, n in forgotten.items() if n))

@@ -38,8 +38,12 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
     mailer = Mailer(settings.smtp, settings.mail_from)
     emails = Ledger("outgoing_emails", idempotent_receiver=settings.smtp.idempotent)
     sms = Ledger("outgoing_sms", idempotent_receiver=settings.sms.idempotent)
-    email_sender = Sender(runtime.pool, emails, EmailChannel(mailer, settings.public_url, settings.opener))
-    sms_sender = Sender(runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener))
+    email_sender = Sender(
+        runtime.pool, emails, EmailChannel(mailer, settings.public_url, settings.opener), runtime.outages
+    )
+    sms_sender = Sender(
+        runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener), runtime.outages
+    )
 
     for channel in ("email", "sms"):  # every series from 0, so that the first failure shows
         for reason in ("unavailable", "refused", "uncertain"):
@@ -56,11 +60,12 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         outbox=runtime.outbox,
         mail_domain=mailer.domain,
     )
-    await ensure_stream(runtime.js, notify.STREAM, runtime.settings.bus.stream_replicas)
+    await ensure_stream(runtime.js, notify.STREAM, runtime.settings.bus.stream_replicas, runtime.outages)
     asked = commands.Deps(runtime.pool, emails, sms, email_sender, sms_sender, mailer.domain)
     runtime.consume(
         DurableConsumer(
             runtime.js,
+            outages=runtime.outages,
             stream=notify.STREAM,
             durable=commands.CONSUMER,
             filter_subject=notify.SUBJECTS,
@@ -79,6 +84,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
 
     consumer = DurableConsumer(
         runtime.js,
+        outages=runtime.outages,
         stream=hospital.STREAM_PORTAL,
         durable=DELIVERED_DURABLE,
         filter_subject=hospital.DELIVERED,

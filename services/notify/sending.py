@@ -28,7 +28,7 @@ import asyncpg
 from common import metrics
 from common.db import Connection
 from common.errors import ServiceUnavailable
-from common.outages import DATABASE, OUTAGES, dependency_of
+from common.outages import DATABASE, Outages, dependency_of
 
 from .channels import Channel
 from .ledger import Ledger, Outgoing, alive
@@ -50,8 +50,9 @@ class Sender:
     """Sends the due messages of one channel's ledger, in every copy of notify (rows are claimed,
     not shared)."""
 
-    def __init__(self, pool: asyncpg.Pool, ledger: Ledger, channel: Channel) -> None:
+    def __init__(self, pool: asyncpg.Pool, ledger: Ledger, channel: Channel, outages: Outages) -> None:
         self._pool = pool
+        self._outages = outages
         self._ledger = ledger
         self._channel = channel
         self._receiver = channel.receiver
@@ -91,7 +92,7 @@ class Sender:
         # messages whose hand-over was under way, never a batch waiting its turn.
         while not self._stopping.is_set():
             wake.clear()  # before looking: a wake after this finds the email or sets it again
-            due = await OUTAGES.retry(self._claim)
+            due = await self._outages.retry(self._claim)
             if due is not None:
                 try:
                     await self._send(due)
@@ -127,7 +128,7 @@ class Sender:
             except Exception as exc:
                 if dependency_of(exc) is None:
                     raise
-                OUTAGES.failing(DATABASE, exc)
+                self._outages.failing(DATABASE, exc)
                 heard = 0
             await asyncio.sleep(ALIVE_EVERY_SECONDS)
 
@@ -191,7 +192,7 @@ class Sender:
             log.exception("handing a message (%s) over failed", self._channel.name)
             await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), item)
             return
-        OUTAGES.working(self._receiver)
+        self._outages.working(self._receiver)
         metrics.NOTIFICATIONS_SENT.labels(self._channel.name, item.kind).inc()
         await self._record(self._ledger.sent, item)
 
@@ -204,7 +205,7 @@ class Sender:
         except Exception as exc:
             if dependency_of(exc) is None:
                 raise
-            OUTAGES.failing(DATABASE, exc)
+            self._outages.failing(DATABASE, exc)
             await self._record(lambda conn, held: self._ledger.deferred(conn, held, 0), item)
             return False
 
@@ -217,7 +218,7 @@ class Sender:
         await self._record(self._ledger.in_doubt, item)
 
     async def _deferred(self, item: Outgoing, exc: BaseException) -> None:
-        OUTAGES.failing(self._receiver, exc)
+        self._outages.failing(self._receiver, exc)
         metrics.NOTIFICATIONS_FAILED.labels(self._channel.name, "unavailable").inc()
         wait = retry_wait(item.attempts)
         await self._record(lambda conn, held: self._ledger.deferred(conn, held, wait), item)
@@ -227,4 +228,4 @@ class Sender:
             async with self._pool.acquire() as conn:
                 await update(conn, item)
 
-        await OUTAGES.retry(write)
+        await self._outages.retry(write)
