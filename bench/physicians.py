@@ -20,6 +20,7 @@ from stdnum import ean
 
 from deploy.stack import Stack
 from services.identity.accounts import create_account
+from services.identity.passwords import Passwords
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 SMS_CODE = re.compile(r"\b(\d{6})\b")
@@ -53,6 +54,7 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
     pool = await asyncpg.create_pool(
         stack.service_dsns["identity"], min_size=1, max_size=4, server_settings={"search_path": "identity"}
     )
+    passwords = Passwords()
 
     async def one() -> Physician:
         login, password = f"bench-{uuid.uuid4().hex[:10]}", f"pw-{uuid.uuid4().hex}"
@@ -60,6 +62,7 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
         async with pool.acquire() as conn:
             account_id = await create_account(
                 conn,
+                passwords,
                 login=login,
                 password=password,
                 family_name="Banc",
@@ -73,6 +76,7 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
     try:
         return list(await asyncio.gather(*(one() for _ in range(count))))
     finally:
+        passwords.close()
         await pool.close()
 
 

@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 
 from services.identity.accounts import create_account
+from services.identity.passwords import Passwords
 
 from .hospital_sim import DEMO_GLN
 
@@ -22,11 +23,13 @@ ADMIN_MOBILE = "+41797654321"
 async def ensure_demo_physician(identity_dsn: str) -> bool:
     """Create the demo physician's account unless it exists; True if it was created."""
     conn = await asyncpg.connect(identity_dsn, server_settings={"search_path": "identity"})
+    passwords = Passwords()
     try:
         if await conn.fetchval("SELECT 1 FROM accounts WHERE login = $1", DEMO_LOGIN):
             return False
         await create_account(
             conn,
+            passwords,
             login=DEMO_LOGIN,
             password=DEMO_PASSWORD,
             family_name="Favre",
@@ -38,6 +41,7 @@ async def ensure_demo_physician(identity_dsn: str) -> bool:
         if not await conn.fetchval("SELECT 1 FROM accounts WHERE login = $1", ADMIN_LOGIN):
             await create_account(
                 conn,
+                passwords,
                 login=ADMIN_LOGIN,
                 password=ADMIN_PASSWORD,
                 family_name="Portail",
@@ -48,6 +52,7 @@ async def ensure_demo_physician(identity_dsn: str) -> bool:
             )
         return True
     finally:
+        passwords.close()
         await conn.close()
 
 

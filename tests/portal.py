@@ -35,6 +35,7 @@ from deploy import hospital_sim
 from deploy.stack import Stack
 from services.identity.accounts import create_account
 from services.identity.codes import code_mac
+from services.identity.passwords import Passwords
 from services.identity.store import digest
 
 T = TypeVar("T")
@@ -211,6 +212,7 @@ class Physicians:
 
     def __init__(self, stack: Stack, reconnect: bool = False) -> None:
         self.stack = stack
+        self.passwords = Passwords()
         self.pool: asyncpg.Pool | None = None
         self.gateway: NATS | None = None
         self._reconnect = reconnect  # the drills: the bus may go down and come back
@@ -222,6 +224,7 @@ class Physicians:
         self.gateway = await self.stack.connect_nats("gateway", reconnect=self._reconnect)
 
     async def close(self) -> None:
+        self.passwords.close()
         if self.gateway:
             await self.gateway.close()
         if self.pool:
@@ -235,6 +238,7 @@ class Physicians:
         async with self.pool.acquire() as conn:
             account_id = await create_account(
                 conn,
+                self.passwords,
                 login=login,
                 password=password,
                 family_name="Test",

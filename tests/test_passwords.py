@@ -11,11 +11,12 @@ from argon2 import extract_parameters
 from common.contracts import identity
 from common.errors import InvalidRequest, Unauthenticated
 from services.identity.password_policy import MAX_LENGTH, MIN_LENGTH, load_common_passwords, refusal
-from services.identity.passwords import hash_password, verify_password
+from services.identity.passwords import Passwords
 
 from .portal import Physician, Physicians, Session
 
 COMMON = load_common_passwords()
+PASSWORDS = Passwords()
 
 
 def test_length_bounds_counted_after_normalisation() -> None:
@@ -43,19 +44,19 @@ def test_common_passwords_and_the_accounts_own_names_are_refused_whatever_the_ca
 
 
 async def test_argon2id_at_least_19_mib_and_two_passes() -> None:
-    parameters = extract_parameters(await hash_password("correct horse battery staple"))
+    parameters = extract_parameters(await PASSWORDS.hash("correct horse battery staple"))
     assert parameters.type.name == "ID"
     assert parameters.memory_cost >= 19 * 1024 and parameters.time_cost >= 2
 
 
 async def test_never_truncated_and_normalised_before_hashing() -> None:
     long = "p" * 127 + "é" + "q" * 300  # 428 characters
-    stored = await hash_password(long)
-    assert await verify_password(stored, long)
-    assert not await verify_password(stored, long[:128])
-    assert not await verify_password(stored, long[:-1] + "r")
-    ligatures = await hash_password("\ufb01" * 8)
-    assert await verify_password(ligatures, "fi" * 8)
+    stored = await PASSWORDS.hash(long)
+    assert await PASSWORDS.verify(stored, long)
+    assert not await PASSWORDS.verify(stored, long[:128])
+    assert not await PASSWORDS.verify(stored, long[:-1] + "r")
+    ligatures = await PASSWORDS.hash("\ufb01" * 8)
+    assert await PASSWORDS.verify(ligatures, "fi" * 8)
 
 
 async def _change(physicians: Physicians, doctor: Physician, session: Session, current: str, new: str) -> str:
@@ -113,6 +114,6 @@ async def test_an_unknown_login_costs_the_same_hash_as_a_known_one() -> None:
     with the same parameters as every account's (the same argon2id work), and always fails."""
     from services.identity import passwords
 
-    known = extract_parameters(await hash_password("correct horse battery staple"))
+    known = extract_parameters(await PASSWORDS.hash("correct horse battery staple"))
     assert extract_parameters(passwords._UNKNOWN_ACCOUNT_HASH) == known
-    assert not await verify_password(None, "correct horse battery staple")
+    assert not await PASSWORDS.verify(None, "correct horse battery staple")

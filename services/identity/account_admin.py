@@ -22,7 +22,6 @@ from .access import opaque_id, staff_account
 from .codes import new_code
 from .deps import Deps
 from .login_creation import give_temporary_password, temporary_password
-from .passwords import hash_password
 
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
@@ -147,7 +146,7 @@ async def _new_temporary_password(
     temporary password by email, its sessions end, the administrator's act is audited."""
     target = opaque_id(msg.id)
     password = temporary_password()
-    password_hash = await hash_password(password)
+    password_hash = await deps.passwords.hash(password)
     async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(statement, target)
@@ -224,7 +223,7 @@ async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> ap
     """A hospital staff member's login, active, with a temporary password by email (72 hours):
     their first login enrols their authenticator app with it, then changes it."""
     password = temporary_password()
-    password_hash = await hash_password(password)
+    password_hash = await deps.passwords.hash(password)
     account_id = str(uuid.uuid4())
     try:
         async with deps.outbox.transaction() as conn:

@@ -14,11 +14,12 @@ from common.db import Connection
 
 from . import store
 from .login import normalise_login
-from .passwords import hash_password
+from .passwords import Passwords
 
 
 async def create_account(
     conn: Connection,
+    passwords: Passwords,
     *,
     login: str,
     password: str,
@@ -36,7 +37,7 @@ async def create_account(
     account = store.Account(
         id=str(uuid.uuid4()),
         login=normalise_login(login),
-        password_hash=await hash_password(password),
+        password_hash=await passwords.hash(password),
         role=role,
         status=status,
         family_name=family_name,

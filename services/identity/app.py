@@ -36,6 +36,7 @@ from . import (
 from .assertions import AssertionSigner
 from .config import IdentitySettings
 from .deps import Deps
+from .passwords import Passwords
 from .sealing import Sealer
 
 
@@ -43,6 +44,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
     """Bind the handlers to this process's resources once they are open."""
 
     async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
+        passwords = Passwords()
+        stack.callback(passwords.close)
         deps = Deps(
             settings=settings,
             pool=runtime.pool,
@@ -51,6 +54,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             outbox=runtime.outbox,
             sealer=Sealer(settings.data_key),
             signer=AssertionSigner.from_pem_file(settings.assertion_signing_key, settings.public_url),
+            passwords=passwords,
             common_passwords=password_policy.load_common_passwords(),
             # Loading the CA bundle costs some 20 ms of the event loop: once, not twice a login.
             hin_tls=httpx2.create_ssl_context() if settings.hin is not None else None,

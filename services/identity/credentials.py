@@ -25,7 +25,6 @@ from .access import session_account
 from .deps import Deps
 from .login import count_account_failure, normalise_login
 from .password_policy import refusal
-from .passwords import hash_password, verify_password
 
 
 async def _checked_session(
@@ -40,7 +39,7 @@ async def _checked_session(
         password_hash = await store.password_hash(conn, account.id)
     if password_hash is None:  # a HIN account: HIN keeps its credentials
         raise InvalidRequest(api.HIN_ONLY)
-    if not await verify_password(password_hash, current_password):
+    if not await deps.passwords.verify(password_hash, current_password):
         async with deps.outbox.transaction() as conn:
             await count_account_failure(conn, account.id)
             await trail.record(
@@ -102,7 +101,7 @@ async def start_password_change(msg: api.PasswordChangeStart, caller: Caller, de
     reason = refusal(msg.new_password, deps.common_passwords, login=account.login, email=account.email)
     if reason is not None:
         raise InvalidRequest(reason)
-    return await _send_code(deps, session_id, account, "password", await hash_password(msg.new_password))
+    return await _send_code(deps, session_id, account, "password", await deps.passwords.hash(msg.new_password))
 
 
 async def finish_password_change(msg: api.ChangeConfirmation, caller: Caller, deps: Deps) -> Empty:

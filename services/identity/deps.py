@@ -13,6 +13,7 @@ from common.tokens import TokenIssuer
 
 from .assertions import AssertionSigner
 from .config import IdentitySettings
+from .passwords import Passwords
 from .sealing import Sealer
 
 
@@ -25,5 +26,6 @@ class Deps:
     outbox: OutboxRelay
     sealer: Sealer
     signer: AssertionSigner
+    passwords: Passwords  # hashes and verifies, a bounded number at a time
     common_passwords: frozenset[str]  # refused as new passwords (password_policy)
     hin_tls: ssl.SSLContext | None  # one TLS context for HIN's endpoints (None: no HIN login)

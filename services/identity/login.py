@@ -14,7 +14,6 @@ from common.tokens import Caller
 from . import authenticator, codes, store, trail
 from . import login_protection as protection
 from .deps import Deps
-from .passwords import verify_password
 from .store import digest
 
 
@@ -40,7 +39,7 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
             )
             raise TooManyRequests("too many failed attempts; try again later")
         account = await store.account_by_login(conn, login)
-    password_ok = await verify_password(account.password_hash if account else None, msg.password)
+    password_ok = await deps.passwords.verify(account.password_hash if account else None, msg.password)
     # Physicians get their code by SMS; staff from their authenticator app.
     usable = (
         account is not None

@@ -21,7 +21,6 @@ from . import notices, store, trail
 from .access import opaque_id, staff_account
 from .applications import enrol_from_registration
 from .deps import Deps
-from .passwords import hash_password
 from .validation import detail
 
 TEMPORARY_PASSWORD_HOURS = 72
@@ -71,7 +70,7 @@ async def give_temporary_password(
 
 async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> api.RequestDetail:
     password = temporary_password()
-    password_hash = await hash_password(password)
+    password_hash = await deps.passwords.hash(password)
     async with deps.outbox.connection() as conn:
         try:
             async with conn.transaction():
