@@ -16,7 +16,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
-from common import metrics
+from common import metrics, rejections
 from common.contracts import audit, hospital
 from common.contracts import documents as api
 from common.contracts.physicians import PhysicianRef
@@ -332,7 +332,7 @@ async def _content_refused(conn: Connection, message: hospital.DocumentMessage, 
 
 
 async def _reject(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
-    await store.insert_rejection(conn, subject, event_id, reason)
+    await rejections.record(conn, subject, event_id, reason)
     await enqueue(
         conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id()
     )

@@ -259,12 +259,6 @@ async def insert_undelivered(
     )
 
 
-async def insert_rejection(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
-    await conn.execute(
-        "INSERT INTO rejections (subject, event_id, reason) VALUES ($1, $2, $3)", subject, event_id, reason
-    )
-
-
 async def set_unread(conn: Connection, delivery_id: uuid.UUID, unread: bool) -> None:
     """The physician's own read/unread mark (the hospital's read receipt is about opening)."""
     await conn.execute("UPDATE deliveries SET unread = $2 WHERE id = $1", delivery_id, unread)

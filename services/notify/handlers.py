@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 from nats.aio.client import Client as NATS
 
+from common import rejections
 from common.bus import call
 from common.contracts import audit, hospital, identity
 from common.contracts.hospital import DocumentDelivered
@@ -94,5 +95,5 @@ async def record_rejection(subject: str, event_id: str | None, reason: str, *, d
         detail=f"{subject}: {reason}"[:500],
     )
     async with deps.outbox.transaction() as conn:
-        await store.record_rejection(conn, subject, event_id, reason)
+        await rejections.record(conn, subject, event_id, reason)
         await enqueue(conn, audit.subject_for("notify"), record)

@@ -1,5 +1,5 @@
-"""Notify's tables, in plain SQL: the inbox of processed events, new documents' notices, rejections
-(the ledgers of what is sent: ledger.py)."""
+"""Notify's tables, in plain SQL: the inbox of processed events, new documents' notices (the
+ledgers of what is sent: ledger.py; rejections: common.rejections)."""
 
 from __future__ import annotations
 
@@ -52,10 +52,4 @@ async def add_email(
         kind,
         locale,
         address,
-    )
-
-
-async def record_rejection(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
-    await conn.execute(
-        "INSERT INTO rejections (subject, event_id, reason) VALUES ($1, $2, $3)", subject, event_id, reason
     )
