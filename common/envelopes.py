@@ -15,26 +15,18 @@ import binascii
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from .settings import base64_key
+
 
 class SealingError(Exception):
     """A sealed secret that cannot be opened with this key (never says more)."""
-
-
-def _key_bytes(text: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("not base64") from None
-    if len(raw) != 32:
-        raise ValueError("not 32 bytes")
-    return raw
 
 
 class Sealer:
     """Seals secrets for notify (held by the services that ask notify to send one)."""
 
     def __init__(self, public_key: str) -> None:
-        self._box = SealedBox(PublicKey(_key_bytes(public_key)))
+        self._box = SealedBox(PublicKey(base64_key(public_key)))
 
     def seal(self, secret: str) -> str:
         return base64.b64encode(self._box.encrypt(secret.encode())).decode("ascii")
@@ -44,7 +36,7 @@ class Opener:
     """Opens what was sealed for notify (held by notify alone)."""
 
     def __init__(self, private_key: str) -> None:
-        self._box = SealedBox(PrivateKey(_key_bytes(private_key)))
+        self._box = SealedBox(PrivateKey(base64_key(private_key)))
 
     def open(self, sealed: str) -> str:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +63,22 @@ def _existing_file(raw: str) -> Path:
 
 def env_file(name: str, default: object = _MISSING) -> Path:
     return _read(name, _existing_file, default)
+
+
+def base64_key(text: str) -> bytes:
+    """A 32-byte key as configured: base64 (white space around it ignored)."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64") from None
+    if len(key) != 32:
+        raise ValueError("not 32 bytes")
+    return key
+
+
+def env_parsed(name: str, parse: Callable[[str], T]) -> T:
+    """A variable that must be set, made into what `parse` returns (its ValueError names the variable)."""
+    return _read(name, parse, _MISSING)
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:

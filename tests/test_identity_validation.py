@@ -12,9 +12,10 @@ import pytest
 
 from common.contracts import registration
 from common.errors import Conflict, InvalidRequest, NotFound, Unauthenticated
+from common.settings import base64_key
 from deploy.stack import Stack
 from services.identity import id_copies
-from services.identity.sealing import Sealer, parse_key
+from services.identity.sealing import Sealer
 
 from .portal import Physicians, sms_to
 from .test_registration import form
@@ -239,7 +240,7 @@ async def test_a_copy_kept_whole_before_parts_still_shows(physicians: Physicians
     _, reference = await _submitted(physicians)
     assert physicians.pool is not None
     request_id = await physicians.pool.fetchval("SELECT id FROM registration_requests WHERE reference = $1", reference)
-    sealer = Sealer(parse_key(stack.secrets.identity_data_key))  # type: ignore[union-attr]
+    sealer = Sealer(base64_key(stack.secrets.identity_data_key))  # type: ignore[union-attr]
     await physicians.pool.execute(
         "UPDATE registration_requests SET id_copy = $2, id_copy_media_type = 'application/pdf', id_copy_size = $3, "
         "id_copy_uploaded_at = now() WHERE id = $1",

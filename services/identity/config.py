@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import envelopes
-from common.settings import ServiceSettings, SettingsError, env_file, env_int, env_str
-
-from .sealing import parse_key
+from common.settings import ServiceSettings, base64_key, env_file, env_int, env_parsed, env_str
 
 
 @dataclass(frozen=True)
@@ -68,22 +66,8 @@ class IdentitySettings:
             sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
             housekeeping_seconds=env_int("PORTAL_HOUSEKEEPING_SECONDS", 600),
-            data_key=_data_key(),
-            for_notify=_notify_sealer(),
+            data_key=env_parsed("PORTAL_IDENTITY_DATA_KEY", base64_key),
+            for_notify=env_parsed("PORTAL_NOTIFY_PUBLIC_KEY", envelopes.Sealer),
             public_url=public_url,
             hin=HinSettings.from_env(public_url),
         )
-
-
-def _data_key() -> bytes:
-    try:
-        return parse_key(env_str("PORTAL_IDENTITY_DATA_KEY"))
-    except ValueError as exc:
-        raise SettingsError("PORTAL_IDENTITY_DATA_KEY", f"is malformed: {exc}") from None
-
-
-def _notify_sealer() -> envelopes.Sealer:
-    try:
-        return envelopes.Sealer(env_str("PORTAL_NOTIFY_PUBLIC_KEY"))
-    except ValueError as exc:
-        raise SettingsError("PORTAL_NOTIFY_PUBLIC_KEY", f"is malformed: {exc}") from None

@@ -5,25 +5,12 @@ not open."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _NONCE = 12
-
-
-def parse_key(text: str) -> bytes:
-    """The key as configured: base64 of 32 bytes."""
-    try:
-        key = base64.b64decode(text, validate=True)
-    except binascii.Error:
-        raise ValueError("not base64") from None
-    if len(key) != 32:
-        raise ValueError("must be 32 bytes (base64)")
-    return key
 
 
 class Sealer:

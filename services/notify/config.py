@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from common.envelopes import Opener
-from common.settings import ServiceSettings, SettingsError, env_bool, env_int, env_str
+from common.settings import ServiceSettings, SettingsError, env_bool, env_int, env_parsed, env_str
 
 
 def _http_url(name: str, default: object | None = None) -> str:
@@ -83,12 +83,5 @@ class NotifySettings:
             sms=SmsSettings.from_env(),
             mail_from=env_str("PORTAL_MAIL_FROM", "Portail <portail@localhost>"),
             public_url=_http_url("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080"),
-            opener=_opener(),
+            opener=env_parsed("PORTAL_NOTIFY_PRIVATE_KEY", Opener),
         )
-
-
-def _opener() -> Opener:
-    try:
-        return Opener(env_str("PORTAL_NOTIFY_PRIVATE_KEY"))
-    except ValueError as exc:
-        raise SettingsError("PORTAL_NOTIFY_PRIVATE_KEY", f"is malformed: {exc}") from None
