@@ -21,7 +21,7 @@ from . import control_codes, notices, store, trail
 from .access import opaque_id, staff_account
 from .codes import new_code
 from .deps import Deps
-from .login_creation import give_temporary_password, temporary_password
+from .login_creation import give_temporary_password, new_temporary_password, open_login
 
 _LISTING = (
     "id::text, login, family_name, given_name, role, status, email, "
@@ -145,16 +145,13 @@ async def _new_temporary_password(
     """`statement` finds (and holds, or changes) the active account with a login; it gets a new
     temporary password by email, its sessions end, the administrator's act is audited."""
     target = opaque_id(msg.id)
-    password = temporary_password()
-    password_hash = await deps.passwords.hash(password)
+    temporary = await new_temporary_password(deps.passwords)
     async with deps.outbox.transaction() as conn:
         admin = await _admin(conn, deps, caller)
         row = await conn.fetchrow(statement, target)
         if row is None:
             raise NotFound()
-        await give_temporary_password(
-            conn, deps, row["id"], row["login"], row["email"], password, password_hash, reason
-        )
+        await give_temporary_password(conn, deps, row["id"], temporary, reason)
         await trail.record(conn, action, by=admin, entity=trail.account(str(target)))
     return api.AccountListing(**dict(row))
 
@@ -222,40 +219,33 @@ async def confirm_mobile(msg: api.MobileConfirmation, caller: Caller, deps: Deps
 async def create_staff(msg: api.StaffCreation, caller: Caller, deps: Deps) -> api.AccountListing:
     """A hospital staff member's login, active, with a temporary password by email (72 hours):
     their first login enrols their authenticator app with it, then changes it."""
-    password = temporary_password()
-    password_hash = await deps.passwords.hash(password)
+    temporary = await new_temporary_password(deps.passwords)
     account_id = str(uuid.uuid4())
+    account = store.Account(
+        id=account_id,
+        login=msg.login,
+        password_hash=None,
+        role=msg.role,
+        status="active",
+        family_name=msg.family_name,
+        given_name=msg.given_name,
+        email=msg.email,
+        mobile=msg.mobile,
+        gln=None,
+        rpps=None,
+        locale="fr",
+        notify_new_documents="none",
+    )
     try:
         async with deps.outbox.transaction() as conn:
             admin = await _admin(conn, deps, caller)
-            await store.insert_account(
-                conn,
-                store.Account(
-                    id=account_id,
-                    login=msg.login,
-                    password_hash=None,
-                    role=msg.role,
-                    status="active",
-                    family_name=msg.family_name,
-                    given_name=msg.given_name,
-                    email=msg.email,
-                    mobile=msg.mobile,
-                    gln=None,
-                    rpps=None,
-                    locale="fr",
-                    notify_new_documents="none",
-                ),
-            )
+            await open_login(conn, deps, account, temporary, "staff_created")
             await trail.record(
                 conn,
                 "account.created",
                 by=admin,
                 entity=trail.account(account_id),
                 detail=f"staff login, role {msg.role}",
-            )
-            # In the transaction: if the email cannot go, no login exists without its password.
-            await give_temporary_password(
-                conn, deps, account_id, msg.login, msg.email, password, password_hash, "staff_created"
             )
             row = await fetch_one(conn, f"SELECT {_LISTING} FROM accounts WHERE id = $1", uuid.UUID(account_id))
     except asyncpg.UniqueViolationError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -13,7 +14,7 @@ from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
 from common.contracts.notifications import TemporaryPasswordReason
-from common.db import Connection
+from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound
 from common.tokens import Caller
 
@@ -21,6 +22,7 @@ from . import notices, store, trail
 from .access import opaque_id, staff_account
 from .applications import enrol_from_registration
 from .deps import Deps
+from .passwords import Passwords
 from .validation import detail
 
 TEMPORARY_PASSWORD_HOURS = 72
@@ -33,44 +35,62 @@ def temporary_password() -> str:
     return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
 
 
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """A new temporary password and its hash, made before the transaction that gives it (hashing
+    takes its time on purpose)."""
+
+    password: str = field(repr=False)
+    password_hash: str = field(repr=False)
+
+
+async def new_temporary_password(passwords: Passwords) -> TemporaryPassword:
+    """A temporary password to give, hashed already."""
+    password = temporary_password()
+    return TemporaryPassword(password, await passwords.hash(password))
+
+
 async def give_temporary_password(
-    conn: Connection,
-    deps: Deps,
-    account_id: str,
-    login: str,
-    email: str,
-    password: str,
-    password_hash: str,
-    reason: TemporaryPasswordReason,
+    conn: Connection, deps: Deps, account_id: str, temporary: TemporaryPassword, reason: TemporaryPasswordReason
 ) -> None:
     """In the caller's transaction: the account's password becomes a temporary one (72 hours, to be
-    changed at the next login), its sessions end, and notify is asked to email the password (it
-    goes once the transaction committed)."""
-    locale = await conn.fetchval(
+    changed at the next login), its sessions end, and notify is asked to email the password to the
+    account's address (it goes once the transaction committed)."""
+    account = await fetch_one(
+        conn,
         "UPDATE accounts SET password_hash = $2, must_change_password = true, "
-        "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1 RETURNING locale",
+        "temporary_password_expires_at = now() + make_interval(hours => $3) WHERE id = $1 "
+        "RETURNING login, email, locale",
         uuid.UUID(account_id),
-        password_hash,
+        temporary.password_hash,
         TEMPORARY_PASSWORD_HOURS,
     )
     await store.end_all_sessions(conn, account_id)
     await notices.ask(
         conn,
         notify.SendTemporaryPassword(
-            to=email,
+            to=account["email"],
             reason=reason,
-            login=login,
-            password=deps.settings.for_notify.seal(password),
+            login=account["login"],
+            password=deps.settings.for_notify.seal(temporary.password),
             valid_hours=TEMPORARY_PASSWORD_HOURS,
-            locale=locale or "fr",
+            locale=account["locale"] or "fr",
             account_id=str(account_id),
         ),
     )
 
 
+async def open_login(
+    conn: Connection, deps: Deps, account: store.Account, temporary: TemporaryPassword, reason: TemporaryPasswordReason
+) -> None:
+    """In the caller's transaction: a new account, and by email the temporary password of its first
+    login. One transaction: if the email cannot go, no account exists without its password."""
+    await store.insert_account(conn, account)
+    await give_temporary_password(conn, deps, account.id, temporary, reason)
+
+
 async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> api.RequestDetail:
-    password = temporary_password()
-    password_hash = await deps.passwords.hash(password)
+    temporary = await new_temporary_password(deps.passwords)
     async with deps.outbox.connection() as conn:
         try:
             async with conn.transaction():
@@ -83,8 +103,9 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                 if row["state"] != "validated":
                     raise Conflict("the request's identity is not validated, or its login exists")
                 account_id = str(uuid.uuid4())
-                await store.insert_account(
+                await open_login(
                     conn,
+                    deps,
                     store.Account(
                         id=account_id,
                         login=msg.login,
@@ -101,6 +122,8 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                         notify_new_documents="each",
                         must_change_password=True,
                     ),
+                    temporary,
+                    "login_created",
                 )
                 await conn.execute(
                     "UPDATE registration_requests SET state = 'login_created', login = $2, login_created_by = $3, "
@@ -116,10 +139,6 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                 )
                 if row["screening_access"]:
                     await enrol_from_registration(conn, account_id)
-                # In the transaction: if the email cannot go, no account exists without its password.
-                await give_temporary_password(
-                    conn, deps, account_id, msg.login, row["email"], password, password_hash, "login_created"
-                )
         except asyncpg.UniqueViolationError as exc:
             taken = "login" in (exc.constraint_name or "")
             raise Conflict(LOGIN_TAKEN if taken else "an account already exists for this GLN or RPPS number") from None
