@@ -1,9 +1,6 @@
 """Composition root of the documents service: `python -m services.documents`."""
 
-from pathlib import Path
-
-from common import event_loop
-from common.service import run_service
+from services.launch import launch
 
 from .app import make_setup
 from .config import DocumentsSettings
@@ -11,14 +8,11 @@ from .config import DocumentsSettings
 
 def main() -> None:
     settings = DocumentsSettings.from_env()
-    event_loop.run(
-        run_service(
-            "documents",
-            settings.service,
-            Path(__file__).parent / "migrations",
-            make_setup(settings),
-            "Designations, document ingestion and delivery, encrypted storage, lists",
-        )
+    launch(
+        "documents",
+        settings.service,
+        make_setup(settings),
+        "Designations, document ingestion and delivery, encrypted storage, lists",
     )
 
 

@@ -1,9 +1,6 @@
 """Composition root of the identity service: `python -m services.identity`."""
 
-from pathlib import Path
-
-from common import event_loop
-from common.service import run_service
+from services.launch import launch
 
 from .app import make_setup
 from .config import IdentitySettings
@@ -11,14 +8,8 @@ from .config import IdentitySettings
 
 def main() -> None:
     settings = IdentitySettings.from_env()
-    event_loop.run(
-        run_service(
-            "identity",
-            settings.service,
-            Path(__file__).parent / "migrations",
-            make_setup(settings),
-            "Accounts, login, sessions, profiles, physician directory",
-        )
+    launch(
+        "identity", settings.service, make_setup(settings), "Accounts, login, sessions, profiles, physician directory"
     )
 
 

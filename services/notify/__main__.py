@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
-from common import event_loop
-from common.service import run_service
+from services.launch import launch
 
 from .app import NAME, setup
 from .config import NotifySettings
@@ -14,15 +12,7 @@ from .config import NotifySettings
 
 def main() -> None:
     settings = NotifySettings.from_env()
-    event_loop.run(
-        run_service(
-            NAME,
-            settings.service,
-            Path(__file__).parent / "migrations",
-            partial(setup, settings),
-            "Email and SMS sent on behalf of the portal",
-        )
-    )
+    launch(NAME, settings.service, partial(setup, settings), "Email and SMS sent on behalf of the portal")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,10 @@ now the service starts, migrates its schema, answers health checks and stops cle
 """
 
 from contextlib import AsyncExitStack
-from pathlib import Path
 
-from common import event_loop
-from common.service import Runtime, run_service
+from common.service import Runtime
 from common.settings import ServiceSettings
+from services.launch import launch
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
@@ -17,14 +16,11 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
 
 
 def main() -> None:
-    event_loop.run(
-        run_service(
-            "requests",
-            ServiceSettings.from_env("requests"),
-            Path(__file__).parent / "migrations",
-            setup,
-            "Consultation and tumor-board requests, messaging, service inboxes",
-        )
+    launch(
+        "requests",
+        ServiceSettings.from_env("requests"),
+        setup,
+        "Consultation and tumor-board requests, messaging, service inboxes",
     )
 
 
