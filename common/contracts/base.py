@@ -17,7 +17,7 @@ time. Two kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,10 @@ class Empty(Message):
 
 Secret = Field(min_length=1, max_length=1024)
 """A secret value (a password, a session handle, a challenge): never logged, bounded in size."""
+
+CLIENT_IP_MAX_LENGTH = 64
+ClientIp = Annotated[str, Field(max_length=CLIENT_IP_MAX_LENGTH)]
+"""The browser's address as the gateway saw it ("": unknown), for the login limits and the audit."""
 
 Role = Literal["physician", "validator", "admin", "service_staff"]
 StaffRole = Literal["validator", "admin", "service_staff"]

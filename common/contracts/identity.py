@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import Empty, Endpoint, Message, Role, Secret, SignedEndpoint, hidden
+from .base import ClientIp, Empty, Endpoint, Message, Role, Secret, SignedEndpoint, hidden
 from .documents import DocumentsScope, PatientsScope
 from .phones import MobileNumber
 from .specialties import SPECIALTIES
@@ -34,7 +34,7 @@ class PasswordLogin(Message):
 
     login: str = Field(min_length=1, max_length=200)
     password: str = Secret
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: ClientIp = ""
 
 
 class CodeChallenge(Message):
@@ -53,7 +53,7 @@ class CodeChallenge(Message):
 class CodeLogin(Message):
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: ClientIp = ""
 
 
 class SessionOpened(Message):
@@ -66,7 +66,7 @@ class HinBegin(Message):
     browser's cookie: the attempt can only be finished by the browser that started it."""
 
     browser: str = Field(min_length=32, max_length=128)
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: ClientIp = ""
 
 
 class HinRedirect(Message):
@@ -83,7 +83,7 @@ class HinReturn(Message):
     state: str = Field(min_length=1, max_length=256)
     code: str = Field(default="", max_length=2048)
     error: str = Field(default="", max_length=200, description="HIN's error parameter (access_denied, ...)")
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: ClientIp = ""
 
 
 HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]

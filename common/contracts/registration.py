@@ -11,7 +11,7 @@ from pydantic import EmailStr, Field, StringConstraints, model_validator
 from common.sealed.checks import media_type_of
 
 from .accounts import LoginName
-from .base import Endpoint, Message, hidden
+from .base import ClientIp, Endpoint, Message, hidden
 from .phones import MobileNumber
 from .physicians import Gln, Rpps
 
@@ -60,7 +60,7 @@ class RegistrationSubmission(Message):
     """What the gateway sends: the form and where it came from (for the audit and the limits)."""
 
     form: RegistrationForm
-    client_ip: str = Field(default="", max_length=64)
+    client_ip: ClientIp = ""
 
 
 class RegistrationReceived(Message):

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from common.bus import call
-from common.contracts.base import Endpoint
+from common.contracts.base import CLIENT_IP_MAX_LENGTH, Endpoint
 from common.contracts.identity import (
     END_SESSION,
     LOG_IN_WITH_CODE,
@@ -47,7 +47,6 @@ ENROLMENT_PAGE = "login_enrolment.html"
 _LOGIN_MAX = 200
 _SECRET_MAX = 1024
 _CODE_MAX = 20
-_IP_MAX = 64
 
 Attempt = TypeVar("Attempt", bound=BaseModel)
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -190,7 +189,7 @@ def client_ip(request: web.Request) -> str:
             if address not in trusted:
                 peer = address
                 break
-    return peer[:_IP_MAX]
+    return peer[:CLIENT_IP_MAX_LENGTH]
 
 
 def keep_challenge(request: web.Request, response: web.StreamResponse, cookie: str, challenge: CodeChallenge) -> None:
