@@ -7,6 +7,7 @@ identify someone.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -14,7 +15,7 @@ import pyotp
 import segno
 from aiohttp import web
 from markupsafe import Markup
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from common.bus import call
 from common.contracts.base import CLIENT_IP_MAX_LENGTH, Endpoint
@@ -42,11 +43,6 @@ LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
 PASSWORD_FORM = "login.html"
 CODE_FORM = "login_code.html"
 ENROLMENT_PAGE = "login_enrolment.html"
-
-# The bounds identity accepts; beyond them the answer is the same as for a wrong password.
-_LOGIN_MAX = 200
-_SECRET_MAX = 1024
-_CODE_MAX = 20
 
 Attempt = TypeVar("Attempt", bound=BaseModel)
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -79,11 +75,14 @@ async def login(request: web.Request) -> web.Response:
     """POST /login: check the password; on success identity sends the SMS code (physicians) or
     asks for the authenticator app's (staff; at their first login, the app is enrolled here)."""
     form = await request.post()
-    login_name, password = field(form, "login"), field(form, "password")
-    if not (0 < len(login_name) <= _LOGIN_MAX and 0 < len(password) <= _SECRET_MAX):
-        return _refused(request, PASSWORD_FORM, 401)
-    attempt = PasswordLogin(login=login_name, password=password, client_ip=client_ip(request))
-    challenge = await _login_step(request, LOG_IN_WITH_PASSWORD, attempt, PASSWORD_FORM)
+    challenge = await _login_step(
+        request,
+        LOG_IN_WITH_PASSWORD,
+        lambda: PasswordLogin(
+            login=field(form, "login"), password=field(form, "password"), client_ip=client_ip(request)
+        ),
+        PASSWORD_FORM,
+    )
     if isinstance(challenge, web.Response):
         return challenge
     if challenge.method == "app_enrolment" and challenge.enrolment_uri:
@@ -114,10 +113,12 @@ async def code(request: web.Request) -> web.Response:
     form = await request.post()
     challenge = request.cookies.get(LOGIN_CHALLENGE, "")
     entered = "".join(field(form, "code").split())  # people type "123 456"
-    if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):
-        return _refused(request, CODE_FORM, 401)
-    attempt = CodeLogin(challenge=challenge, code=entered, client_ip=client_ip(request))
-    opened = await _login_step(request, LOG_IN_WITH_CODE, attempt, CODE_FORM)
+    opened = await _login_step(
+        request,
+        LOG_IN_WITH_CODE,
+        lambda: CodeLogin(challenge=challenge, code=entered, client_ip=client_ip(request)),
+        CODE_FORM,
+    )
     if isinstance(opened, web.Response):
         return opened
     return session_opened(request, opened, LOGIN_CHALLENGE)
@@ -151,11 +152,16 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def _login_step(
-    request: web.Request, step: Endpoint[Attempt, Answer], attempt: Attempt, form: str
+    request: web.Request, step: Endpoint[Attempt, Answer], attempt: Callable[[], Attempt], form: str
 ) -> Answer | web.Response:
-    """Ask identity; a refusal shows the form again with one message, the same for every cause."""
+    """Ask identity; a refusal shows the form again with one message, the same for every cause,
+    entries beyond the bounds identity accepts (the attempt's own validation) among them."""
     try:
-        return await call(bus_of(request), step, attempt)
+        asked = attempt()
+    except ValidationError:
+        return _refused(request, form, 401)
+    try:
+        return await call(bus_of(request), step, asked)
     except Unauthenticated:
         return _refused(request, form, 401)
     except TooManyRequests:
