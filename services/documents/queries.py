@@ -80,6 +80,18 @@ class _Where:
             clause = clause.replace("$?", f"${len(self.params)}", 1)
         self.clauses.append(clause)
 
+    def equal(self, column: str, value: str | None) -> None:
+        """`column` = `value`, when the filter has one (an empty filter keeps every row)."""
+        if value:
+            self.add(f"{column} = $?", value)
+
+    def on_days(self, column: str, first: date | None, last: date | None) -> None:
+        """`column` within the days from `first` to `last`, both included; either end may stay open."""
+        if first:
+            self.add(f"{column} >= $?", _day_start(first))
+        if last:
+            self.add(f"{column} < $?", _day_start(last + timedelta(days=1)))
+
     def sql(self) -> str:
         return " AND ".join(self.clauses) or "true"
 
@@ -107,14 +119,9 @@ def _document_filters(account_id: str, query: api.ListDocuments) -> _Where:
             where.add("d.patient_id = (SELECT id FROM patients WHERE public_id = $?)", uuid.UUID(query.patient))
         except ValueError:
             where.add("false")
-    if query.created_from:
-        where.add("d.created_at >= $?", _day_start(query.created_from))
-    if query.created_to:
-        where.add("d.created_at < $?", _day_start(query.created_to + timedelta(days=1)))
-    if query.category:
-        where.add("d.category = $?", query.category)
-    if query.service:
-        where.add("d.service = $?", query.service)
+    where.on_days("d.created_at", query.created_from, query.created_to)
+    where.equal("d.category", query.category)
+    where.equal("d.service", query.service)
     if query.patient_name:
         where.add("d.patient_id IN (SELECT id FROM patients WHERE search_name LIKE $?)", _like(query.patient_name))
     return where
@@ -341,14 +348,9 @@ async def unread_counters(conn: Connection, account_id: str) -> api.UnreadCounte
 
 async def undelivered_page(conn: Connection, query: api.ListUndelivered) -> tuple[list[api.UndeliveredItem], int]:
     where = _Where()
-    if query.reason:
-        where.add("reason = $?", query.reason)
-    if query.service:
-        where.add("service = $?", query.service)
-    if query.recorded_from:
-        where.add("recorded_at >= $?", _day_start(query.recorded_from))
-    if query.recorded_to:
-        where.add("recorded_at < $?", _day_start(query.recorded_to + timedelta(days=1)))
+    where.equal("reason", query.reason)
+    where.equal("service", query.service)
+    where.on_days("recorded_at", query.recorded_from, query.recorded_to)
     page, params = where.page(query.per_page, query.page)
     rows = await conn.fetch(
         "SELECT document_id, version, service, title, reason, detail, recorded_at FROM undelivered "
