@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any, Literal
 from aiohttp import BasicAuth, hdrs, web
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from common import event_loop
 from common.settings import env_int, env_str
 
 log = logging.getLogger("dev_outbox")
@@ -265,10 +265,7 @@ def sms_app(outbox: Outbox, settings: DevOutboxSettings) -> web.Application:
 
 async def serve(settings: DevOutboxSettings) -> None:
     """Run both sinks until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = event_loop.stop_on_signals()
 
     outbox = Outbox(settings.directory)
     smtp = await start_smtp(outbox, settings.smtp_port)

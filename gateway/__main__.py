@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -57,10 +55,7 @@ def bus_drained_on_cleanup(nc: NATS) -> CleanupContext:
 
 async def serve(settings: GatewaySettings) -> None:
     """Serve until asked to stop, then stop accepting, finish requests and drain the bus."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = event_loop.stop_on_signals()
 
     outages = Outages(alert_after_seconds=settings.operations.outage_alert_seconds)
     nc = await connect(settings.bus, "gateway", outages)

@@ -153,18 +153,8 @@ class Sender:
         doubt. A failure never stops the sender."""
         try:
             handover = await self._channel.prepare(item)
-        except Expired:
-            await self._record(self._ledger.expired, item)
-            return
-        except Refused:
-            await self._refused(item)
-            return
-        except ServiceUnavailable as exc:
-            await self._deferred(item, exc)
-            return
-        except Exception:
-            log.exception("a message (%s) could not be prepared; set aside", self._channel.name)
-            await self._refused(item)
+        except Exception as exc:
+            await self._failed(item, exc, handed_over=False)
             return
         try:
             held = await self._mark_sending(item)
@@ -176,25 +166,29 @@ class Sender:
             return
         try:
             await handover.complete()
-        except Refused:
-            await self._refused(item)
-            return
-        except InDoubt as exc:
-            if self._ledger.idempotent_receiver:
-                await self._deferred(item, exc)  # the receiver takes it again as the same message
-            else:
-                await self._in_doubt(item)
-            return
-        except ServiceUnavailable as exc:
-            await self._deferred(item, exc)
-            return
-        except Exception:
-            log.exception("handing a message (%s) over failed", self._channel.name)
-            await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), item)
+        except Exception as exc:
+            await self._failed(item, exc, handed_over=True)
             return
         self._outages.working(self._receiver)
         metrics.NOTIFICATIONS_SENT.labels(self._channel.name, item.kind).inc()
         await self._record(self._ledger.sent, item)
+
+    async def _failed(self, item: Outgoing, exc: Exception, handed_over: bool) -> None:
+        """Settle a message whose preparation (or, `handed_over`, hand-over) failed with `exc`."""
+        if isinstance(exc, Expired):
+            await self._record(self._ledger.expired, item)
+        elif isinstance(exc, Refused):
+            await self._refused(item)
+        elif isinstance(exc, InDoubt) and not self._ledger.idempotent_receiver:
+            await self._in_doubt(item)
+        elif isinstance(exc, ServiceUnavailable):  # in doubt too, to a receiver that takes it twice as once
+            await self._deferred(item, exc)
+        elif handed_over:
+            log.error("handing a message (%s) over failed", self._channel.name, exc_info=exc)
+            await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), item)
+        else:
+            log.error("a message (%s) could not be prepared; set aside", self._channel.name, exc_info=exc)
+            await self._refused(item)
 
     async def _mark_sending(self, item: Outgoing) -> bool:
         """One attempt: with the hand-over prepared, an outage of the database is not waited out
