@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import get_args
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 
-from common.contracts import documents, identity
+from common.contracts import audit, documents, identity
 from common.errors import Unauthenticated
 from deploy.database import with_database
 from deploy.stack import Stack
@@ -163,3 +165,29 @@ async def test_an_action_the_audit_does_not_know_yet_is_kept_not_refused(
         await nc.close()
     [event] = await _audited(portal_events, widget, 1)
     assert event["type"]["code"] == "110100"  # Application Activity
+
+
+@pytest.mark.unit
+def test_every_action_of_the_contract_is_taken_by_the_audit_service() -> None:
+    """What producers may write (`audit.Action`), the audit service must accept: `logout`, which
+    has no dot, was refused (and logouts went unaudited)."""
+    for action in get_args(audit.Action):
+        record = audit.ReceivedAuditRecord(action=action, outcome="success", actor=audit.Party(kind="system"))
+        assert record.action == action
+    with pytest.raises(ValidationError):  # still a pattern: no spaces, no capitals, not empty
+        audit.ReceivedAuditRecord(action="Log Out", outcome="success", actor=audit.Party(kind="system"))
+
+
+async def test_a_logout_is_audited(portal_events: PortalEvents, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    session = await physicians.login(doctor)
+    await physicians.call(identity.END_SESSION, identity.SessionRef(session=session.secret))
+
+    async def logged_out() -> dict | None:
+        for event in _audit_events(portal_events, doctor.account_id):
+            if any(coding.get("code") == "110123" for coding in event.get("subtype", [])):  # DCM Logout
+                return event
+        return None
+
+    event = await eventually(logged_out, what="the logout's audit event")
+    assert event["outcome"] == "0"

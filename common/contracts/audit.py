@@ -94,5 +94,5 @@ class ReceivedAuditRecord(AuditRecord):
     (a newer service, during a rolling deployment) is kept, not refused; the list above is what
     producers may write, checked where they write it."""
 
-    action: str = Field(pattern=r"^[a-z_]{1,40}(\.[a-z_]{1,40}){1,3}$")  # type: ignore[assignment]
+    action: str = Field(pattern=r"^[a-z_]{1,40}(\.[a-z_]{1,40}){0,3}$")  # type: ignore[assignment]
     entity: ReceivedEntity | None = None
