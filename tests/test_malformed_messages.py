@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -82,3 +83,23 @@ async def test_unknown_dpi_subject_is_rejected_and_counted(
     rejected = await portal_events.wait_for("portal.rejected", event_id=event_id)
     assert rejected["subject"] == "dpi.unknown"
     await metric_grows(stack, "documents", "portal_messages_rejected_total", before, **counted)
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+async def test_a_control_character_in_a_hospital_text_is_refused_at_once_by_field_and_rule(
+    hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, character: str
+) -> None:
+    """A NUL byte (which PostgreSQL refuses) or another control character is a content error:
+    rejected at the first delivery, naming the field and the rule; never retried as if it were an
+    outage (it took five tries over about 30 s), and the episode's next document still arrives."""
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await episode.designate(doctor.gln)
+    started = time.monotonic()
+    bad = await episode.document(title=f"Lettre{character}de sortie")
+    rejected = await portal_events.wait_for("portal.rejected", event_id=bad["event_id"], timeout=10)
+    assert time.monotonic() - started < 10
+    assert "document.title" in rejected["reason"] and "control character" in rejected["reason"]
+    assert character not in rejected["reason"]
+    good = await episode.document()
+    await portal_events.wait_for("portal.documents.delivered", document_id=good["document"]["id"])

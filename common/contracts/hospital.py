@@ -6,6 +6,7 @@ back (`portal.*`). The portal accepts extra fields and never requires more than 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -31,8 +32,20 @@ CATEGORIES = ("discharge_letter", "consultation_report", "operative_report", "im
 NonEmpty = Field(min_length=1, max_length=200)
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab, line feed and carriage return, and DEL: never text. PostgreSQL refuses NUL."""
+
+
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        """A control character in a hospital's text is a content error, named by field and rule."""
+        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+            raise ValueError("control characters are not allowed")
+        return value
 
 
 class Patient(_Message):
