@@ -69,6 +69,7 @@ class Outbox:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)  # codes and temporary passwords: for this user's eyes only
         self._kept: dict[str, str] = {}  # message_id -> what the receiver answered for it
         for path in directory.glob("*.json"):
             try:
@@ -110,7 +111,7 @@ class Outbox:
         if message_id:
             self._kept[message_id] = answer
         temporary = self.directory / f".{name}.tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
             json.dump(document, file, ensure_ascii=False)
             file.flush()
             os.fsync(file.fileno())

@@ -62,6 +62,7 @@ async def measured(request: web.Request, handler: Handler) -> web.StreamResponse
 async def transport_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare of the root: what protects any answer, a page's or the API's."""
     headers = response.headers
+    headers["Server"] = "portal"  # not aiohttp's default, which names the versions to look up
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     if settings_of(request).https:

@@ -237,3 +237,10 @@ async def test_an_application_address_must_be_a_plain_https_origin(admin: WebCli
         assert refused.status == 400, url
     assert (await doctor_web.get("/admin/applications/new")).status == 404
     assert (await doctor_web.get("/admin/accounts/new")).status == 404
+
+
+async def test_the_new_application_form_opens(admin: WebClient) -> None:
+    """`GET /admin/applications/new` answered 500 (a template variable it lacked)."""
+    response = await admin.get("/admin/applications/new")
+    assert response.status == 200
+    assert "csrf_token" in await response.text()

@@ -159,3 +159,19 @@ async def test_the_browsers_address_comes_from_a_trusted_proxy_only() -> None:
     assert address("198.51.100.4", "203.0.113.9", proxy) == "198.51.100.4"  # not our proxy: not believed
     assert address("127.0.0.1", "203.0.113.9", frozenset()) == "127.0.0.1"  # no proxy configured
     assert address("127.0.0.1", None, proxy) == "127.0.0.1"
+
+
+async def test_no_answer_names_the_server_s_software(web: WebClient) -> None:
+    """`Server: Python/3.11 aiohttp/3.x` told an attacker which versions to look up."""
+    for path in ("/login", "/static/portal.css", "/api/health", "/nowhere"):
+        response = await web.get(path)
+        server = response.headers.get("Server", "")
+        assert "aiohttp" not in server.lower() and "python" not in server.lower(), (path, server)
+
+
+async def test_the_dev_outbox_keeps_its_messages_to_itself(stack: Stack, physicians: Physicians) -> None:
+    """The codes and temporary passwords the dev outbox receives are readable by its user only."""
+    await physicians.ask_code(await physicians.create())
+    assert stack.outbox_dir.stat().st_mode & 0o077 == 0
+    files = list(stack.outbox_dir.glob("*.json"))
+    assert files and all(path.stat().st_mode & 0o077 == 0 for path in files)

@@ -41,7 +41,8 @@ async def admin_page(request: web.Request) -> web.Response:
 async def new_form(request: web.Request) -> web.Response:
     """GET /admin/applications/new (administrators only, like everything it leads to)."""
     account_with_role(request, "admin")
-    return _form(request, None, {"needs_enrolment": "", "active": "1"}, {}, status=200)
+    blank = {name: "" for name in TEXT_FIELDS} | {flag: "" for flag in FLAGS}
+    return _form(request, None, blank | {"active": "1"}, {}, status=200)
 
 
 async def edit_form(request: web.Request) -> web.Response:
