@@ -32,6 +32,15 @@ def _js_stream(stream: str, *, manage: bool = False) -> list[str]:
     return subjects
 
 
+DURABLE_CONSUMERS: dict[tuple[str, str], str] = {
+    ("DPI", "documents"): "documents",
+    ("AUDIT", "audit"): "audit",
+    ("PORTAL", "notify-delivered"): "notify",
+    ("NOTIFY", "notify-commands"): "notify",
+}
+"""The portal's durable consumers, (stream, name) -> the user that owns it: no one else may fetch
+from, acknowledge, create or change it (a deny rule, generated below, wins over any allow)."""
+
 OBJECTS = "OBJ_dpi-documents"
 """The Object Store bucket `dpi-documents` is this stream."""
 
@@ -118,6 +127,28 @@ class NatsCredentials:
         return credentials
 
 
+def consumer_subjects(stream: str, durable: str) -> list[str]:
+    """What using one durable consumer takes: creating or changing it, fetching, acknowledging."""
+    return [
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.>",
+    ]
+
+
+def denied(user: str) -> list[str]:
+    """Another party's consumers, whatever the user's stream permissions allow."""
+    return [
+        subject
+        for (stream, durable), owner in DURABLE_CONSUMERS.items()
+        if owner != user
+        for subject in consumer_subjects(stream, durable)
+    ]
+
+
 def _quoted(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(item) for item in items) + "]"
 
@@ -131,7 +162,8 @@ def authorization_block(passwords: dict[str, str]) -> str:
         password_value = password if password.startswith("$") else json.dumps(password)
         users.append(
             f"    {{user: {json.dumps(user)}, password: {password_value}, permissions: "
-            f"{{publish: {{allow: {_quoted(rules['publish'])}}}, subscribe: {{allow: {_quoted(rules['subscribe'])}}}, "
+            f"{{publish: {{allow: {_quoted(rules['publish'])}, deny: {_quoted(denied(user))}}}, "
+            f"subscribe: {{allow: {_quoted(rules['subscribe'])}}}, "
             "allow_responses: true}}"
         )
     return "authorization {\n  users = [\n" + ",\n".join(users) + "\n  ]\n}\n"

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from nats.aio.client import Client as NATS
 
+from deploy.nats_accounts import DURABLE_CONSUMERS, USERS
 from deploy.stack import Stack
 
 from .portal import PortalEvents, eventually
@@ -67,3 +68,43 @@ async def test_process_cannot_publish_on_another_process_subject(
 async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:
     refusal = await _violation(stack, user, lambda nc: nc.subscribe(subject))
     assert "permissions violation" in refusal
+
+
+def _others_consumers() -> list[tuple[str, str, str]]:
+    """(user, stream, durable) for every user and every portal consumer it does not own."""
+    return [
+        (user, stream, durable)
+        for (stream, durable), owner in DURABLE_CONSUMERS.items()
+        for user in USERS
+        if user != owner and user != "ops"
+    ]
+
+
+@pytest.mark.parametrize(("user", "stream", "durable"), _others_consumers())
+async def test_no_one_drains_or_acks_another_party_s_consumer(
+    stack: Stack, user: str, stream: str, durable: str
+) -> None:
+    """The hospital could fetch from notify's `notify-delivered` and ack it, silently stopping
+    every "new document" email (issue 12, M1): a consumer is its owner's alone."""
+    for subject in (
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.1.1.1.1700000000000000000.0",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{stream.lower()}.>",
+    ):
+        refusal = await _violation(stack, user, lambda nc, subject=subject: nc.publish(subject, b"{}"))
+        assert "permissions violation" in refusal and subject.lower() in refusal
+
+
+def test_the_consumer_table_names_the_services_own_durables() -> None:
+    from services.audit.app import DURABLE as AUDIT_DURABLE
+    from services.documents.receiving import CONSUMER as DOCUMENTS_DURABLE
+    from services.notify.app import DELIVERED_DURABLE
+    from services.notify.commands import CONSUMER as COMMANDS_DURABLE
+
+    assert DURABLE_CONSUMERS == {
+        ("DPI", DOCUMENTS_DURABLE): "documents",
+        ("AUDIT", AUDIT_DURABLE): "audit",
+        ("PORTAL", DELIVERED_DURABLE): "notify",
+        ("NOTIFY", COMMANDS_DURABLE): "notify",
+    }
