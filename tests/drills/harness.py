@@ -292,6 +292,25 @@ async def settled(drilled: Drilled, burst: Burst, timeout: float) -> float:
     return await eventually(done, timeout=timeout, what="the burst delivered, audited and announced")
 
 
+async def judge(
+    drilled: Drilled,
+    burst: Burst,
+    figures: Figures,
+    email_timeout: float = 30.0,
+    **notes: object,
+) -> None:
+    """Count what came of the burst, print and keep the drill's figures (with `notes`), and assert
+    that nothing was lost, rejected or done twice, and no email is left in doubt."""
+    details = await count(figures, drilled.ledger, drilled.hospital, burst, burst.doctors)
+    emails = await email_figures(drilled.ledger, burst.doctors, timeout=email_timeout)
+    figures.notes.update(emails)
+    figures.notes.update(notes)
+    REPORT.append(figures)
+    print(figures.line())
+    assert_nothing_lost_or_twice(figures, details, emails)
+    assert emails["emails uncertain"] == 0, emails
+
+
 def assert_nothing_lost_or_twice(figures: Figures, details: dict, emails: dict) -> None:
     assert (figures.lost, figures.rejected, figures.duplicated) == (0, 0, 0), (figures.line(), details)
     assert details["events missing"] == 0 and details["audit missing"] == 0, details

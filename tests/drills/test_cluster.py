@@ -14,13 +14,10 @@ import pytest
 from ..portal import eventually
 from .conftest import Drilled, start_drilled, stop_drilled
 from .harness import (
-    REPORT,
     Burst,
     Figures,
-    assert_nothing_lost_or_twice,
-    count,
     create_doctors,
-    email_figures,
+    judge,
     publish_burst,
     settled,
     under_way,
@@ -70,14 +67,6 @@ async def test_the_stream_leader_killed_mid_burst_loses_and_repeats_nothing(clus
     await publishing
     done = await settled(clustered, burst, timeout=120)
     figures.recovery_seconds = done - killed
-    details = await count(figures, clustered.ledger, clustered.hospital, burst, doctors)
-    emails = await email_figures(clustered.ledger, doctors)
-    figures.notes.update(emails)
-    figures.notes["killed"] = leader
     new_leader = await leader_of(clustered, "DPI")
-    figures.notes["new leader"] = new_leader
-    REPORT.append(figures)
-    print(figures.line())
+    await judge(clustered, burst, figures, killed=leader, **{"new leader": new_leader})
     assert new_leader != leader
-    assert_nothing_lost_or_twice(figures, details, emails)
-    assert emails["emails uncertain"] == 0, emails

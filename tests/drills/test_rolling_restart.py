@@ -23,13 +23,10 @@ from deploy.stack import SERVICES, free_port
 from .balancer import Balancer
 from .conftest import Drilled
 from .harness import (
-    REPORT,
     Burst,
     Figures,
-    assert_nothing_lost_or_twice,
-    count,
     create_doctors,
-    email_figures,
+    judge,
     publish_until_acknowledged,
     settled,
 )
@@ -125,19 +122,8 @@ async def test_every_process_restarted_in_turn_under_load_fails_no_page_and_lose
     burst.messages = burst.messages[:published]
     done = await settled(drilled, burst, timeout=120)
     figures.recovery_seconds = done - restarted_at[-1]
-    details = await count(figures, drilled.ledger, drilled.hospital, burst, burst.doctors)
-    emails = await email_figures(drilled.ledger, burst.doctors)
-    figures.notes.update(
-        {
-            "pages": seen.pages,
-            "failed pages": len(seen.failures),
-            "retried by the balancer": balancer.retried,
-            "restarts": len(order),
-        }
-    )
-    REPORT.append(figures)
-    print(figures.line())
     for key in copies:
         stack.stop_process(key)
+    notes = {"failed pages": len(seen.failures), "retried by the balancer": balancer.retried}
+    await judge(drilled, burst, figures, pages=seen.pages, restarts=len(order), **notes)
     assert seen.pages > BROWSERS * 10 and not seen.failures, (seen.answers, seen.failures[:10])
-    assert_nothing_lost_or_twice(figures, details, emails)
