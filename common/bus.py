@@ -12,6 +12,7 @@ from nats.aio.client import Client as NATS
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.micro.request import Request
+from prometheus_client import Histogram
 from pydantic import BaseModel
 
 from . import metrics
@@ -116,6 +117,7 @@ class Handlers(Generic[D]):
         if endpoint.subject in self.endpoints:
             raise ValueError(f"{endpoint.subject} has a handler already")
         deps, model = self._deps, endpoint.request
+        seconds = metrics.REQUEST_SECONDS.labels(endpoint.subject)  # the series, looked up once
         if isinstance(endpoint, SignedEndpoint):
             verifier, refusal = self._verifier, endpoint.refusal
             if verifier is None:
@@ -127,24 +129,28 @@ class Handlers(Generic[D]):
                 except InvalidToken:
                     await _respond_error(request, refusal())
                     return
-                await self._dispatch(request, model, lambda message: handler(message, caller, deps))
+                await self._dispatch(request, model, seconds, lambda message: handler(message, caller, deps))
 
             self.endpoints[endpoint.subject] = handle_signed
         else:
 
             async def handle(request: Request) -> None:
-                await self._dispatch(request, model, lambda message: handler(message, deps))
+                await self._dispatch(request, model, seconds, lambda message: handler(message, deps))
 
             self.endpoints[endpoint.subject] = handle
 
     async def _dispatch(
-        self, request: Request, model: type[BaseModel], run: Callable[[Any], Awaitable[BaseModel | Written[Any]]]
+        self,
+        request: Request,
+        model: type[BaseModel],
+        seconds: Histogram,
+        run: Callable[[Any], Awaitable[BaseModel | Written[Any]]],
     ) -> None:
         started = time.perf_counter()
         try:
             await self._answer(request, model, run)
         finally:
-            metrics.REQUEST_SECONDS.labels(request.subject).observe(time.perf_counter() - started)
+            seconds.observe(time.perf_counter() - started)
 
     async def _answer(
         self, request: Request, model: type[BaseModel], run: Callable[[Any], Awaitable[BaseModel | Written[Any]]]

@@ -51,6 +51,10 @@ def readable_event_id(data: bytes) -> str | None:
     return event_id if isinstance(event_id, str) and 0 < len(event_id) <= 200 else None
 
 
+REJECTION_REASONS = ("invalid", "unknown_subject", "processing_failed")
+"""Every value of `reason_label`."""
+
+
 def reason_label(reason: str) -> str:
     """A rejection's reason as a metric label (few values; the reason itself names fields)."""
     if reason == "unknown subject":

@@ -30,7 +30,17 @@ from nats.js.errors import NotFoundError
 
 from . import metrics
 from .codec import MalformedMessage, decode
-from .consumed import BatchHandler, Decoded, RejectHandler, Route, quietly, readable_event_id, reason_label, worn_out
+from .consumed import (
+    REJECTION_REASONS,
+    BatchHandler,
+    Decoded,
+    RejectHandler,
+    Route,
+    quietly,
+    readable_event_id,
+    reason_label,
+    worn_out,
+)
 from .outages import Outages, is_outage
 
 log = logging.getLogger(__name__)
@@ -89,7 +99,8 @@ class DurableConsumer:
         self._tails: dict[Hashable, asyncio.Task[None]] = {}
         self._held: dict[str, _Held] = {}  # fetched and not yet settled, by ack subject
         self._processed = metrics.PROCESSED.labels(durable)
-        for reason in ("invalid", "unknown_subject", "processing_failed"):  # every series from 0
+        self._redelivered = metrics.REDELIVERIES.labels(durable)
+        for reason in REJECTION_REASONS:  # every series from 0
             metrics.REJECTED.labels(durable, reason)
         self._stopping = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -208,7 +219,7 @@ class DurableConsumer:
         for msg in messages:
             self._held[msg.reply] = _Held(msg, time.monotonic())
             if msg.metadata.num_delivered > 1:
-                metrics.REDELIVERIES.labels(self._durable).inc()
+                self._redelivered.inc()
         decoded = [(msg, self._decode(msg)) for msg in messages]
         if self._handle_batch is not None and await self._all_at_once(decoded, self._handle_batch):
             return
@@ -248,7 +259,7 @@ class DurableConsumer:
     async def _all_at_once(self, decoded: list[tuple[Msg, Decoded]], handler: BatchHandler) -> bool:
         """One call for these messages (one transaction), outages waited out; on another
         failure, False: the caller handles each message on its own."""
-        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple) and not worn_out(msg)]
+        readable = [(msg, outcome[1]) for msg, outcome in decoded if isinstance(outcome, tuple)]
         if readable:
             items = [(msg.subject, message) for msg, message in readable]
             try:
@@ -262,14 +273,17 @@ class DurableConsumer:
         for msg, outcome in decoded:
             if isinstance(outcome, MalformedMessage):
                 await self._reject(msg, outcome.reason)
-            elif worn_out(msg):
-                await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
         return True
 
     def _decode(self, msg: Msg) -> Decoded:
+        """The route and message, or why the message is set aside: an unknown subject, content
+        that is not the route's model, or so many deliveries that it must be what kills the
+        processes taking it."""
         route = self._routes.get(msg.subject)
         if route is None:
             return MalformedMessage("unknown subject")
+        if worn_out(msg):
+            return MalformedMessage(f"processing failed (delivered {msg.metadata.num_delivered} times)")
         try:
             return route, decode(route.model, msg.data)
         except MalformedMessage as exc:
@@ -278,9 +292,6 @@ class DurableConsumer:
     async def _handle(self, msg: Msg, decoded: Decoded) -> None:
         if isinstance(decoded, MalformedMessage):
             await self._reject(msg, decoded.reason)
-            return
-        if worn_out(msg):
-            await self._reject(msg, f"processing failed (delivered {msg.metadata.num_delivered} times)")
             return
         route, message = decoded
         failures = 0

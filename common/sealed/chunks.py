@@ -54,6 +54,7 @@ async def store_sealed(
     buffer = bytearray()
     pending: bytes | None = None  # held back one chunk, to know which is last
     seq = size = 0
+    recognised: str | None = None  # the content's type, once its first bytes were checked
 
     async def write(chunk: bytes, last: bool) -> None:
         nonlocal seq
@@ -67,12 +68,13 @@ async def store_sealed(
         if len(head) < head_size:
             head += piece[: head_size - len(head)]
             if len(head) == head_size:
-                rules.check_start(head, media_type)
+                recognised = rules.check_start(head, media_type)
         buffer += piece
         while len(buffer) >= CHUNK_SIZE:
             if pending is not None:
                 await write(pending, last=False)
-            pending, buffer = bytes(buffer[:CHUNK_SIZE]), buffer[CHUNK_SIZE:]
+            pending = bytes(buffer[:CHUNK_SIZE])
+            del buffer[:CHUNK_SIZE]
     if buffer or pending is None:
         if pending is not None:
             await write(pending, last=False)
@@ -82,5 +84,9 @@ async def store_sealed(
     if sha256 is not None:
         check_digest(digest.hexdigest(), sha256)
     return StoredContent(
-        size=size, chunks=seq, sha256=digest.hexdigest(), media_type=rules.check_start(head, media_type)
+        size=size,
+        chunks=seq,
+        sha256=digest.hexdigest(),
+        # A content shorter than the head is checked only now.
+        media_type=recognised if recognised is not None else rules.check_start(head, media_type),
     )

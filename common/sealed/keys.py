@@ -6,14 +6,16 @@ Rotating the master key re-wraps the data keys and never touches the contents.
 
 from __future__ import annotations
 
-import base64
 import os
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeAlias
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from common.settings import base64_key
 
 NONCE_SIZE = 12
 
@@ -47,7 +49,7 @@ class MasterKeys:
             key_id, _, encoded = item.strip().partition(":")
             if not key_id or not encoded:
                 raise ValueError("expected id:base64key[,id:base64key...]")
-            keys[key_id] = base64.b64decode(encoded, validate=True)
+            keys[key_id] = base64_key(encoded)
         return cls(keys, active_id)
 
     def new_data_key(self) -> tuple[bytes, str, bytes]:
@@ -83,15 +85,15 @@ class ChunkCipher:
     object_id: ObjectId
     version: int
 
+    @cached_property
+    def _aead(self) -> AESGCM:
+        return AESGCM(self.data_key)  # once per object version, not per chunk
+
     def seal(self, seq: int, plaintext: bytes, last: bool) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        return nonce + AESGCM(self.data_key).encrypt(
-            nonce, plaintext, _associated_data(self.object_id, self.version, seq, last)
-        )
+        return nonce + self._aead.encrypt(nonce, plaintext, _associated_data(self.object_id, self.version, seq, last))
 
     def open(self, seq: int, sealed: bytes, last: bool) -> bytes:
         """The plaintext; cryptography's InvalidTag if the chunk was altered or belongs elsewhere."""
         nonce, ciphertext = sealed[:NONCE_SIZE], sealed[NONCE_SIZE:]
-        return AESGCM(self.data_key).decrypt(
-            nonce, ciphertext, _associated_data(self.object_id, self.version, seq, last)
-        )
+        return self._aead.decrypt(nonce, ciphertext, _associated_data(self.object_id, self.version, seq, last))
