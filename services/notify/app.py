@@ -7,7 +7,6 @@ from functools import partial
 
 import aiohttp
 
-from common import metrics
 from common.consumed import Route
 from common.consumer import DurableConsumer
 from common.contracts import hospital
@@ -45,9 +44,6 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener), runtime.outages
     )
 
-    for channel in ("email", "sms"):  # every series from 0, so that the first failure shows
-        for reason in ("unavailable", "refused", "uncertain"):
-            metrics.NOTIFICATIONS_FAILED.labels(channel, reason)
     for sender, ledger, name in ((email_sender, emails, "email"), (sms_sender, sms, "sms")):
         runtime.spawn(sender.run(), f"{name} sender")
         runtime.stoppers.append(sender.stop)

@@ -110,14 +110,22 @@ class Ledger:
             is not None
         )
 
-    async def _settle(self, conn: Connection, item: Outgoing, assignments: str, *args: object) -> None:
-        """Change a row this copy holds (under this claim); a row taken back meanwhile stays as it is."""
+    async def _settle(
+        self, conn: Connection, item: Outgoing, assignments: str, *args: object, settled_too: bool = False
+    ) -> None:
+        """Change a row this copy holds (under this claim, not settled yet); a row taken back or
+        settled meanwhile stays as it is. `settled_too`: also over 'uncertain' (the receiver's
+        answer is the truth: it did take it)."""
+        states = "('preparing', 'sending', 'uncertain')" if settled_too else "('preparing', 'sending')"
         await conn.execute(
-            f"UPDATE {self.table} SET {assignments} WHERE id = $1 AND claimed_at = $2", item.id, item.claimed_at, *args
+            f"UPDATE {self.table} SET {assignments} WHERE id = $1 AND claimed_at = $2 AND state IN {states}",
+            item.id,
+            item.claimed_at,
+            *args,
         )
 
     async def sent(self, conn: Connection, item: Outgoing) -> None:
-        await self._settle(conn, item, f"state = 'sent', sent_at = now(), {_SETTLED}")
+        await self._settle(conn, item, f"state = 'sent', sent_at = now(), {_SETTLED}", settled_too=True)
 
     async def refused(self, conn: Connection, item: Outgoing) -> None:
         await self._settle(conn, item, f"state = 'refused', {_SETTLED}")

@@ -55,11 +55,6 @@ class Mailer:
         message.set_content(text.body)
         return message
 
-    async def send(self, to: str, text: MailText, message_id: str | None = None) -> None:
-        """Submit one email; raise ServiceUnavailable when it may work later, MailRefused when it never will."""
-        submission = await self.prepare(to, text, message_id)
-        await submission.complete()
-
     async def prepare(self, to: str, text: MailText, message_id: str | None = None) -> Submission:
         """Open an SMTP transaction up to its accepted envelope (connection, TLS, login, MAIL, RCPT).
 
@@ -106,7 +101,7 @@ class Submission:
             async with _translated_errors():
                 try:
                     await self._smtp.data(self._data)
-                except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+                except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError):
                     log.warning("mail server connection lost during DATA: the message may have gone")
                     raise MailInDoubt("the mail server's answer never came") from None
             try:
@@ -114,10 +109,12 @@ class Submission:
             except aiosmtplib.SMTPException:
                 pass  # delivered already; the goodbye does not matter
         finally:
+            self._data = b""  # it may hold a temporary password: kept no longer than the hand-over
             self._smtp.close()
 
     def abandon(self) -> None:
         """Drop the connection before DATA: the server discards the transaction, nothing is sent."""
+        self._data = b""
         self._smtp.close()
 
 

@@ -60,18 +60,22 @@ class Sender:
         self._instance = uuid.uuid4()
         self._stopping = asyncio.Event()
         self._stopped = asyncio.Event()
+        for reason in ("unavailable", "refused", "uncertain"):  # every series from 0: the first failure shows
+            metrics.NOTIFICATIONS_FAILED.labels(channel.name, reason)
 
     def wake(self) -> None:
-        """Call after a commit that added messages: they go now rather than at the next look."""
-        for event in self._wakes:
-            event.set()
+        """Call after a commit that added messages: they go now rather than at the next look. One
+        hand-over wakes; each that finds a message wakes the next, so a burst fans out and a
+        single message costs one look."""
+        self._wakes[0].set()
 
     async def run(self) -> None:
         """Send what is due with a few hand-overs side by side, and settle what a stopped copy
         left, until `stop`."""
+        await self._outages.retry(self._say_alive)  # before any claim: other copies know this one
         alive = asyncio.create_task(self._keep_alive())
         try:
-            await asyncio.gather(*(self._send_forever(wake) for wake in self._wakes))
+            await asyncio.gather(*(self._send_forever(number) for number in range(SENDING_AT_ONCE)))
         finally:
             alive.cancel()
             await asyncio.gather(alive, return_exceptions=True)
@@ -81,19 +85,24 @@ class Sender:
         """Claim no more, and let the messages under way be handed over and recorded (each step is
         given 15 s): a restart leaves none in doubt."""
         self._stopping.set()
-        self.wake()
+        for event in self._wakes:
+            event.set()
         try:
             await asyncio.wait_for(self._stopped.wait(), timeout)
         except TimeoutError:
             log.warning("stopped while a message (%s) was under way; it may be left in doubt", self._channel.name)
 
-    async def _send_forever(self, wake: asyncio.Event) -> None:
+    async def _send_forever(self, number: int) -> None:
         # One message claimed at a time, just before it is sent: a crash leaves in doubt only the
-        # messages whose hand-over was under way, never a batch waiting its turn.
+        # messages whose hand-over was under way, never a batch waiting its turn. The first
+        # hand-over also looks every IDLE_SECONDS (messages due later, or taken back).
+        wake, following = self._wakes[number], self._wakes[(number + 1) % SENDING_AT_ONCE]
+        idle = IDLE_SECONDS if number == 0 else None
         while not self._stopping.is_set():
-            wake.clear()  # before looking: a wake after this finds the email or sets it again
+            wake.clear()  # before looking: a wake after this finds the message or sets it again
             due = await self._outages.retry(self._claim)
             if due is not None:
+                following.set()  # there may be more: the next hand-over looks too
                 try:
                     await self._send(due)
                 except Exception:  # a bug: the sender goes on, the message is tried again or in doubt
@@ -101,7 +110,7 @@ class Sender:
                     await self._record(lambda conn, held: self._ledger.interrupted(conn, held, 60), due)
                 continue
             try:
-                await asyncio.wait_for(wake.wait(), IDLE_SECONDS)
+                await asyncio.wait_for(wake.wait(), idle)
             except TimeoutError:
                 pass
 
@@ -115,22 +124,30 @@ class Sender:
         A copy judges the others only once it has been heard twice in a row: just after an outage
         of the database every copy looks silent. A copy judged stopped by mistake loses nothing
         and sends nothing twice: its next step on a row checks that it still holds it."""
-        heard = 0
+        heard = 1  # run() said it once
         while True:
+            await asyncio.sleep(ALIVE_EVERY_SECONDS)
             try:
                 async with self._pool.acquire() as conn:
                     await alive(conn, self._instance)
                     heard += 1
                     if heard >= 2:
-                        self._report_abandoned(*await self._ledger.abandoned(conn))
+                        again, in_doubt = await self._ledger.abandoned(conn)
+                        self._report_abandoned(again, in_doubt)
+                        if again:
+                            self.wake()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # never silent, never the end of it: a copy that stops saying
+                heard = 0  # it is alive has what it holds taken back by the others
                 if dependency_of(exc) is None:
-                    raise
-                self._outages.failing(DATABASE, exc)
-                heard = 0
-            await asyncio.sleep(ALIVE_EVERY_SECONDS)
+                    log.exception("saying this copy (%s) is alive failed", self._channel.name)
+                else:
+                    self._outages.failing(DATABASE, exc)
+
+    async def _say_alive(self) -> None:
+        async with self._pool.acquire() as conn:
+            await alive(conn, self._instance)
 
     def _report_abandoned(self, again: int, in_doubt: int) -> None:
         name = self._channel.name

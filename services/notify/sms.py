@@ -35,7 +35,8 @@ class SmsProvider:
 
         Raises ServiceUnavailable when nothing reached the provider, InDoubt when the request went
         but its answer did not come (the provider may send it; a provider that honours the
-        idempotency token takes it again as the same message), Refused for a 4xx other than 429."""
+        idempotency token takes it again as the same message), Refused when it refuses this
+        message itself (400, 422)."""
         form = {"To": to, "From": self._sender, "Body": text}
         headers = dict(self._headers)
         if idempotency_token:
@@ -44,14 +45,14 @@ class SmsProvider:
             async with self._session.post(self._url, data=form, headers=headers, timeout=TIMEOUT) as response:
                 status = response.status
                 answer = await response.json(content_type=None) if status == 201 else None
-        except (aiohttp.ClientConnectorError, aiohttp.ClientProxyConnectionError) as exc:
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:  # never reached it
             log.warning("sms provider unreachable (%s)", type(exc).__name__)
             raise ServiceUnavailable("sms provider unavailable") from None
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             # Only the exception's type: its text may quote the request, and the request holds a code.
             log.warning("sms provider's answer lost (%s)", type(exc).__name__)
             raise InDoubt("sms provider's answer never came") from None
-        if 400 <= status < 500 and status != 429:
+        if status in (400, 422):  # this message (its number): 401/403/404 are ours to fix, tried again
             log.warning("sms provider refused a message for good (HTTP %d)", status)
             raise Refused(f"refused by the sms provider ({status})")
         sid = answer.get("sid") if isinstance(answer, dict) else None

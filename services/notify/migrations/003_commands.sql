@@ -1,3 +1,13 @@
+-- A database that ran 002 in its first form (before copies claimed rows and said they were
+-- alive) is brought to 002's present shape; on one that ran it as it is now, these change nothing.
+ALTER TABLE outgoing_emails ADD COLUMN IF NOT EXISTS claimed_by uuid;
+CREATE TABLE IF NOT EXISTS sender_copies (
+    instance  uuid PRIMARY KEY,
+    seen_at   timestamptz NOT NULL
+);
+DROP INDEX IF EXISTS outgoing_emails_claimed;
+CREATE INDEX outgoing_emails_claimed ON outgoing_emails (claimed_at) WHERE state IN ('preparing', 'sending');
+
 -- Commands from the other services (notifications.SendCode, SendTemporaryPassword, SendNotice):
 -- each recorded once (inbox, by event_id) and written here in the same transaction, then sent
 -- after the commit. `fields` holds what the text needs besides its kind and language (a login
