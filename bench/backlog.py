@@ -11,7 +11,9 @@ import time
 
 from nats.aio.client import Client as NATS
 
-CONSUMERS = (("DPI", "documents"), ("AUDIT", "audit"), ("PORTAL", "notify-delivered"))
+from deploy.nats_accounts import DURABLE_CONSUMERS
+
+CONSUMERS = tuple(DURABLE_CONSUMERS)  # (stream, durable) of every consumer of the portal
 
 
 async def pending(nc: NATS) -> dict[str, int]:

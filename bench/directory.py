@@ -3,9 +3,7 @@ the gateway asks them (by name, name and specialty, specialty, GLN), one at a ti
 
 from __future__ import annotations
 
-import hashlib
 import random
-import secrets
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +13,7 @@ import asyncpg
 from common.bus import call
 from common.contracts import identity
 from common.contracts.specialties import SPECIALTIES
+from services.identity.store import open_session
 
 from .context import Bench
 from .physicians import random_gln, random_mobile
@@ -99,19 +98,14 @@ async def directory_section(bench: Bench) -> None:
                     )
                 )
             await conn.copy_records_to_table("accounts", records=rows, columns=COLUMNS, schema_name="identity")
-            staff_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
+            staff_id = uuid.uuid4()
             await conn.execute(
                 "INSERT INTO accounts (id, login, role, status, family_name, given_name, email) "
                 "VALUES ($1, $2, 'service_staff', 'active', 'Bench', 'Staff', 'staff@hopital.example.ch')",
                 staff_id,
                 f"bench-staff-{staff_id.hex[:8]}",
             )
-            await conn.execute(
-                "INSERT INTO sessions (id, secret_hash, account_id) VALUES ($1, $2, $3)",
-                uuid.uuid4(),
-                hashlib.sha256(secret.encode()).digest(),
-                staff_id,
-            )
+            _, secret = await open_session(conn, str(staff_id), "")
             await conn.execute("ANALYZE accounts")
     finally:
         await pool.close()

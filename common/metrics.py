@@ -96,7 +96,7 @@ READY = Gauge("portal_ready", "1 while the process is ready to take work")
 
 
 def dependency_watched(dependency: str, outages: Outages) -> None:
-    """Export a dependency's state (called when the process first depends on it, or it first fails)."""
+    """Export a dependency's state (again at each of its outages: the same series, set anew)."""
     DEPENDENCY_UP.labels(dependency).set_function(lambda: 0.0 if outages.seconds(dependency) else 1.0)
     OUTAGE_SECONDS.labels(dependency).set_function(lambda: outages.seconds(dependency))
 

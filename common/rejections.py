@@ -1,5 +1,5 @@
-"""A consuming service's record of the messages it set aside: its own `rejections` table, written
-in the transaction that acknowledges the message (see common.consumed.RejectHandler)."""
+"""A consuming service's record of the messages it set aside: its own `rejections` table, committed
+before the message is acknowledged (see common.consumed.RejectHandler)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,8 @@ class Runtime:
             log.info("%s answers", service)
 
     def readiness(self) -> tuple[bool, dict[str, str]]:
-        """Ready: the database answered the last check, the bus is connected, no backlog older than the limit."""
+        """Ready: set up, every consumer consuming, the database not in an outage, the bus connected,
+        no message held longer than the limit."""
         limit = self.settings.operations.ready_max_backlog_seconds
         oldest = max((consumer.backlog_age() for consumer in self.consumers), default=0.0)
         waiting = [consumer.name for consumer in self.consumers if not consumer.running]

@@ -19,22 +19,25 @@ AUDIT_STREAM = "AUDIT"
 AUDIT_SUBJECTS = "audit.record.>"
 
 
-def stream_config(name: str, replicas: int) -> StreamConfig:
-    subjects = {
-        hospital.STREAM_DPI: ["dpi.>"],
-        hospital.STREAM_PORTAL: ["portal.>"],
-        AUDIT_STREAM: [AUDIT_SUBJECTS],
-        notifications.STREAM: [notifications.SUBJECTS],
-    }[name]
+STREAMS: dict[str, tuple[str, RetentionPolicy, int]] = {
+    # name: (subjects, retention, days a message is kept at most)
+    hospital.STREAM_DPI: ("dpi.>", RetentionPolicy.LIMITS, 30),
+    hospital.STREAM_PORTAL: ("portal.>", RetentionPolicy.LIMITS, 30),
+    AUDIT_STREAM: (AUDIT_SUBJECTS, RetentionPolicy.LIMITS, 30),
     # Notify's commands hold sealed secrets: each is gone from the stream once notify took it.
-    work_queue = name == notifications.STREAM
+    notifications.STREAM: (notifications.SUBJECTS, RetentionPolicy.WORK_QUEUE, 3),
+}
+
+
+def stream_config(name: str, replicas: int) -> StreamConfig:
+    subjects, retention, days = STREAMS[name]
     return StreamConfig(
         name=name,
-        subjects=subjects,
-        retention=RetentionPolicy.WORK_QUEUE if work_queue else RetentionPolicy.LIMITS,
+        subjects=[subjects],
+        retention=retention,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
-        max_age=(3 if work_queue else 30) * DAY,
+        max_age=days * DAY,
         duplicate_window=2 * 3600,
         num_replicas=replicas,
     )

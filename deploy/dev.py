@@ -9,9 +9,10 @@ import asyncio
 import logging
 import os
 import shutil
-import signal
 import time
 from pathlib import Path
+
+from common import event_loop
 
 from .demo import (
     ADMIN_LOGIN,
@@ -54,10 +55,7 @@ def _hin_test_idp_port() -> int | None:
 
 async def run() -> None:
     stack = Stack(_config())
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = event_loop.stop_on_signals()
     supervisor = Supervisor(stack, report=_say)
     watching: asyncio.Task[None] | None = None
     try:

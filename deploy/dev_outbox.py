@@ -35,6 +35,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from common import event_loop
 from common.settings import env_int, env_str
+from services.notify.sms import IDEMPOTENCY_HEADER
 
 log = logging.getLogger("dev_outbox")
 
@@ -195,9 +196,6 @@ def _authenticated(request: web.Request, settings: DevOutboxSettings) -> bool:
     return secrets.compare_digest(auth.login, settings.sms_account_sid) and secrets.compare_digest(
         auth.password, settings.sms_auth_token
     )
-
-
-IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
 async def create_message(request: web.Request) -> web.Response:

@@ -56,7 +56,8 @@ class Supervisor:
         while True:
             now = time.monotonic()
             if not self.stack.stopping:
-                for key, status in self.stack.exited().items():
+                exited = self.stack.exited()
+                for key, status in exited.items():
                     if key not in due:
                         wait = self._next_wait(key, now)
                         due[key] = (now + wait, status)
@@ -64,7 +65,7 @@ class Supervisor:
                 for key, (when, status) in list(due.items()):
                     if when <= now:
                         del due[key]
-                        if key not in self.stack.exited():
+                        if key not in exited:
                             continue  # stopped or started again on purpose meanwhile: not ours to restart
                         self.stack.restart(key)
                         self._started[key] = time.monotonic()

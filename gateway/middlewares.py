@@ -10,11 +10,13 @@ from aiohttp.typedefs import Handler
 
 from common import metrics
 from common.errors import DomainError, Unauthenticated
+from common.outages import SERVICE
 
 from .cookies import delete_private_cookie, session_cookie_name
 from .csrf import FormRefused
 from .http_errors import log_unexpected, status_of
 from .pages import render_page, see_other
+from .sessions import SESSION_KEY
 from .state import OUTAGES_KEY, settings_of
 
 PAGE_CSP = (
@@ -31,9 +33,6 @@ def csp_with_form_action(origin: str) -> str:
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000"
-
-SERVICES = "services"
-"""The gateway's one dependency besides the bus: the services answering its requests."""
 
 STREAMS = frozenset({"/events"})
 """Routes that stay open for minutes: their time is not a latency."""
@@ -90,12 +89,11 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     """Translate each error into its HTTP answer, once; nothing below this raises to the client.
 
     A page the services could not answer starts an outage of them (logged once); the next page
-    they answer ends it."""
+    of a session they answer ends it (a static file or the login form asks no service)."""
     try:
         response = await handler(request)
-        outages = request.config_dict[OUTAGES_KEY]
-        if outages.seconds(SERVICES):
-            outages.working(SERVICES)
+        if SESSION_KEY in request:
+            request.config_dict[OUTAGES_KEY].working(SERVICE)
         return response
     except Unauthenticated:
         return _back_to_login(request)
@@ -104,7 +102,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except DomainError as error:
         status = status_of(error)
         if status == 503:
-            request.config_dict[OUTAGES_KEY].failing(SERVICES, error.description)  # logged once for the whole outage
+            request.config_dict[OUTAGES_KEY].failing(SERVICE, error.description)  # logged once for the whole outage
         return render_page(request, "error.html", {"status": status, "reason": ""}, status=status)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -69,9 +69,12 @@ def current_token(request: web.Request) -> str:
     return request[SESSION_KEY].token
 
 
-def forget(request: web.Request, handle: str) -> None:
-    """Stop reusing a session that this gateway just ended."""
-    request.config_dict[SESSION_MEMORY_KEY].forget(handle)
+def forget(request: web.Request) -> None:
+    """Stop reusing what identity said of this browser's session: this gateway just ended or
+    changed it."""
+    handle = session_cookie(request)
+    if handle is not None:
+        request.config_dict[SESSION_MEMORY_KEY].forget(handle)
 
 
 @web.middleware

@@ -16,7 +16,7 @@ SETTINGS_KEY = web.AppKey("settings", GatewaySettings)
 BUS_KEY = web.AppKey("bus", NATS)
 READINESS_KEY = web.AppKey[Readiness]("readiness")
 OUTAGES_KEY = web.AppKey("outages", Outages)
-"""This process's outages: the services' (SERVICES) begin and end with the pages they fail and answer."""
+"""This process's outages: the services' (SERVICE) begin and end with the pages they fail and answer."""
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 """What `app.cleanup_ctx` takes: set up before the first request, torn down after the last."""

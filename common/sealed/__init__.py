@@ -1,6 +1,6 @@
 """Sealed storage: contents kept encrypted at rest, in chunks, by any service that keeps files.
 
-Documents and request attachments alike: a data key per object (one version of it), wrapped by a
+Documents' contents now, the requests' attachments next: a data key per object (one version of it), wrapped by a
 master key from configuration; AES-256-GCM chunks of CHUNK_SIZE, each bound to its object, version
 and position; the master key rotated by re-wrapping data keys, contents untouched. The owning
 service keeps the tables in its own schema (`tables.SealedTables` names them) and says which

@@ -1,6 +1,6 @@
 """The tables an owning service keeps its sealed objects in, in its own schema, and their statements.
 
-Each service owns its tables (one schema and role per service); the requests service creates
+Each service owns its tables (one schema and role per service); the requests service will create
 tables of the same shape for its attachments in its own migration. Their names come from the
 owner's code, never from input, and are checked all the same since they go into SQL text.
 """

@@ -140,7 +140,7 @@ async def logout(request: web.Request) -> web.Response:
     """POST /logout: end the session at identity, forget the cookie, back to the login form."""
     handle = session_cookie(request)
     if handle is not None:
-        forget(request, handle)
+        forget(request)
         try:
             await call(bus_of(request), END_SESSION, SessionRef(session=handle))
         except Unauthenticated:

@@ -24,7 +24,7 @@ from ..cookies import STEP_UP, delete_private_cookie
 from ..forms import field
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
-from ..sessions import current_session, current_token, forget, session_cookie
+from ..sessions import current_session, current_token, forget
 from ..state import bus_of, settings_of
 from .auth import keep_challenge, waiting_code_form
 
@@ -50,14 +50,6 @@ MOBILE = Change(
     identity.CONFIRM_MOBILE_CHANGE,
     verify=identity.VERIFY_NEW_MOBILE,
 )
-
-
-def current_handle(request: web.Request) -> str:
-    """The browser's session handle (to forget what this gateway remembers of the session)."""
-    handle = session_cookie(request)
-    if handle is None:  # the sessions middleware let the request through: it had one
-        raise Unauthenticated()
-    return handle
 
 
 def form_page(change: Change) -> Handler:
@@ -126,7 +118,7 @@ def finish_change(change: Change) -> Handler:
             return render_page(request, CODE_FORM, {**context, "problem": "too_many"}, status=429)
         response = see_other(change.path + "?changed=1")
         delete_private_cookie(response, settings_of(request), STEP_UP)
-        forget(request, current_handle(request))  # what identity said of the session has changed
+        forget(request)  # what identity said of the session has changed
         return response
 
     return finish

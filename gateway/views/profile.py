@@ -15,7 +15,6 @@ from ..forms import field
 from ..pages import render_page, see_other
 from ..sessions import account_with_role, current_token, forget
 from ..state import bus_of
-from .credentials import current_handle
 
 LANDING_PATHS = {"documents": "/documents", "patients": "/patients"}
 
@@ -41,7 +40,7 @@ async def save_profile(request: web.Request) -> web.Response:
     except ValidationError:
         return _page(request, {**values, "specialties": chosen}, "invalid", 400)
     saved = await call(bus_of(request), SAVE_PROFILE, update, token=current_token(request))
-    forget(request, current_handle(request))  # the lists' scopes and the landing page come with the session
+    forget(request)  # the lists' scopes and the landing page come with the session
     return see_other(LANDING_PATHS[saved.landing_page])
 
 

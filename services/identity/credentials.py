@@ -36,7 +36,7 @@ async def _checked_session(
         name = normalise_login(account.login or account.id)
         if not await protection.reserve(conn, name, "", deps.settings.data_key):
             raise TooManyRequests("too many failed attempts; try again later")
-        password_hash = await store.password_hash(conn, account.id)
+    password_hash = account.password_hash  # the session's account, read with it
     if password_hash is None:  # a HIN account: HIN keeps its credentials
         raise InvalidRequest(api.HIN_ONLY)
     if not await deps.passwords.verify(password_hash, current_password):

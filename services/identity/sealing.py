@@ -1,4 +1,4 @@
-"""Identity's secrets at rest (authenticator-app secrets; later, copies of ID documents): AES-256-GCM
+"""Identity's secrets at rest (authenticator-app secrets, ID document numbers and copies): AES-256-GCM
 with the key from PORTAL_IDENTITY_DATA_KEY, each value bound to what it belongs to (its row and
 use), so that a dump of the database alone reveals none, and a value moved to another row does
 not open."""

@@ -66,6 +66,8 @@ _ACCOUNT_COLUMNS = (
     "id, login, password_hash, role, status, family_name, given_name, email, mobile, gln, rpps, locale, "
     "notify_new_documents, patients_scope, documents_scope, must_change_password, landing_page"
 )
+_SESSION_ACCOUNT_COLUMNS = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
+"""The account's columns as a session's query reads them (`a` is accounts)."""
 
 
 def digest(secret: str) -> bytes:
@@ -115,11 +117,6 @@ async def insert_account(conn: Connection, account: Account) -> None:
         account.must_change_password,
         account.landing_page,
     )
-
-
-async def password_hash(conn: Connection, account_id: str) -> str | None:
-    value: str | None = await conn.fetchval("SELECT password_hash FROM accounts WHERE id = $1", uuid.UUID(account_id))
-    return value
 
 
 PHYSICIAN_NUMBER = "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NOT NULL THEN 'rpps:' || rpps END"
@@ -189,10 +186,9 @@ async def _live_session(
     absolute_seconds: int,
     touch: bool,
 ) -> tuple[str, Account] | None:
-    account_columns = ", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))
     row = await conn.fetchrow(
         "WITH live AS ("
-        f" SELECT s.id AS session_id, s.last_seen_at, {account_columns}, "
+        f" SELECT s.id AS session_id, {_SESSION_ACCOUNT_COLUMNS}, "
         " a.role = 'physician' AND a.profile_confirmed_at IS NULL AS profile_to_confirm FROM sessions s"
         " JOIN accounts a ON a.id = s.account_id"
         f" WHERE {column} = $1 AND s.ended_at IS NULL AND a.status = 'active'"
@@ -212,7 +208,6 @@ async def _live_session(
         return None
     values = dict(row)
     session_id = str(values.pop("session_id"))
-    values.pop("last_seen_at")
     return session_id, Account(**{**values, "id": str(values["id"])})
 
 

@@ -53,7 +53,7 @@ async def announce_delivered_documents(items: list[tuple[str, DocumentDelivered]
     """A fetched batch of deliveries: one email per physician, however many documents they got.
 
     The emails are written in the transaction that records the events as processed, and sent
-    once it has committed (`sending.EmailSender`): a failure here, or a crash, sends nothing, and
+    once it has committed (`sending.Sender`): a failure here, or a crash, sends nothing, and
     a redelivery finds the events done. A failure raises; the consumer tries again (an outage) or
     handles the events one at a time.
     """

@@ -3,7 +3,7 @@
 A row is written in the transaction that decided it, claimed by one copy of notify just before
 it is sent ('preparing'), committed 'sending' just before it is handed over, and settled: 'sent',
 'refused' (never will be), 'expired' (a code no longer usable), or 'uncertain' (handed over
-when its copy died: the receiver may have it). Every step on a row checks that this copy still
+when its copy died, or its answer was lost: the receiver may have it). Every step on a row checks that this copy still
 holds it (its claim's time is the token). The row stays as the log of what went where and when;
 never the text, and the sealed secret is erased once the row is settled.
 """

@@ -1,6 +1,7 @@
 """How handing a message over can fail, whatever the channel (mail server, SMS provider).
 
-ServiceUnavailable (common.errors): nothing was handed over, the receiver is away: try again.
+ServiceUnavailable (common.errors): the receiver is away, try again; nothing was handed over,
+unless it is the InDoubt below (which a receiver taking a message twice as once may get again).
 """
 
 from __future__ import annotations

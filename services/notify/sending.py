@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SENDING_AT_ONCE = 4  # hand-overs side by side per channel, each claiming its message just before sending it
 IDLE_SECONDS = 1.0  # looked at again this often when nothing was due
-ALIVE_EVERY_SECONDS = 2.0  # each copy says it is alive this often (store.SILENT_SECONDS: stopped)
+ALIVE_EVERY_SECONDS = 2.0  # each copy says it is alive this often (ledger.SILENT_SECONDS: stopped)
 
 
 def retry_wait(attempts: int) -> float:

@@ -3,9 +3,11 @@ ledgers of what is sent: ledger.py; rejections: common.rejections)."""
 
 from __future__ import annotations
 
-import uuid
-
 from common.db import Connection
+
+from .ledger import Ledger
+
+EMAILS = Ledger("outgoing_emails")  # only to add to it here: sending is the Sender's
 
 
 async def processed_among(conn: Connection, event_ids: list[str]) -> set[str]:
@@ -41,15 +43,5 @@ async def add_email(
         if kind in merge
         else None
     )
-    if merged is not None:
-        return
-    email_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO outgoing_emails (id, message_id, account_id, kind, locale, address) VALUES ($1, $2, $3, $4, $5, $6)",
-        email_id,
-        f"<{email_id}@{domain}>",
-        account_id,
-        kind,
-        locale,
-        address,
-    )
+    if merged is None:
+        await EMAILS.insert(conn, kind=kind, locale=locale, address=address, domain=domain, account_id=account_id)

@@ -26,6 +26,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from common.contracts import hospital as contract
 from deploy import hospital_sim
 from deploy.database import with_database
+from deploy.nats_accounts import DURABLE_CONSUMERS
 from deploy.stack import Stack
 
 from ..portal import Physician, Physicians, eventually
@@ -248,7 +249,7 @@ async def delivered_events(nc: NATS, document_ids: set[str]) -> Counter[str]:
     return seen
 
 
-CONSUMERS = (("DPI", "documents"), ("AUDIT", "audit"), ("PORTAL", "notify-delivered"))
+CONSUMERS = tuple(DURABLE_CONSUMERS)  # (stream, durable) of every consumer of the portal
 
 
 async def consumers_idle(ops: NATS) -> bool:
