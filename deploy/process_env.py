@@ -76,6 +76,7 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
             "PORTAL_PUBLIC_URL": cfg.public_url,
             "PORTAL_CSRF_SECRET": sec.csrf_secret,
             "PORTAL_DEV_OUTBOX_DIR": str(stack.outbox_dir),
+            "PORTAL_TRUSTED_PROXIES": cfg.trusted_proxies,
         }
         if stack.hin_idp is not None:
             env |= {"PORTAL_HIN_ORIGIN": stack.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}

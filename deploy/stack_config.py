@@ -27,6 +27,7 @@ class StackConfig:
     nats_nodes: int = 1  # 3: a JetStream cluster on loopback, streams with 3 replicas (a drill)
     fixed_metrics_ports: bool = False  # make run: METRICS_PORTS; else free ports, chosen per process
     outage_alert_seconds: int | None = None  # PORTAL_OUTAGE_ALERT_SECONDS for every process (else theirs)
+    trusted_proxies: str = ""  # the gateway's PORTAL_TRUSTED_PROXIES
 
     @property
     def public_url(self) -> str:

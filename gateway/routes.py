@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views import application_admin, applications, hin_login
+from .views import application_admin, applications, hin_login, unlocking
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -71,6 +71,10 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/login", login),
         web.get("/login/code", code_form),
         web.post("/login/code", code),
+        web.get("/login/unlock", unlocking.unlock_form),
+        web.post("/login/unlock", unlocking.ask_unlock),
+        web.get("/login/unlock/code", unlocking.unlock_code_form),
+        web.post("/login/unlock/code", unlocking.unlock),
         web.post("/login/hin", hin_login.start),
         web.get("/login/hin/callback", hin_login.callback),
         web.post("/logout", logout),

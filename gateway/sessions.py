@@ -27,6 +27,8 @@ PUBLIC_PATHS = frozenset(
     {
         "/login",
         "/login/code",
+        "/login/unlock",
+        "/login/unlock/code",
         "/login/hin",
         "/login/hin/callback",
         "/logout",

@@ -50,6 +50,9 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         housekeeping_seconds=1,
         hin_test_idp_port=free_port(),
         partner_app_port=free_port(),
+        # Every test's browser comes from loopback, as through a proxy that names none: the limits
+        # per address are tested with addresses of their own (X-Forwarded-For, or identity's API).
+        trusted_proxies="127.0.0.1",
     )
     portal = Stack(config)
     try:

@@ -158,7 +158,9 @@ async def test_the_browsers_address_comes_from_a_trusted_proxy_only() -> None:
     assert address("127.0.0.1", "6.6.6.6, 203.0.113.9", proxy) == "203.0.113.9"  # what the client wrote is ignored
     assert address("198.51.100.4", "203.0.113.9", proxy) == "198.51.100.4"  # not our proxy: not believed
     assert address("127.0.0.1", "203.0.113.9", frozenset()) == "127.0.0.1"  # no proxy configured
-    assert address("127.0.0.1", None, proxy) == "127.0.0.1"
+    assert address("127.0.0.1", None, frozenset()) == "127.0.0.1"  # a browser on this machine is a browser
+    assert address("127.0.0.1", None, proxy) == ""  # our proxy, naming no browser: no address to count
+    assert address("127.0.0.1", "127.0.0.1", proxy) == ""
 
 
 async def test_no_answer_names_the_server_s_software(web: WebClient) -> None:

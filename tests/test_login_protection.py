@@ -100,6 +100,17 @@ async def test_an_address_guessing_many_names_waits(physicians: Physicians) -> N
     assert await _refusal(physicians, doctor.login, doctor.password, address) == "ok"
 
 
+async def test_a_loopback_address_is_limited_like_any_other(physicians: Physicians) -> None:
+    """Only the gateway knows whether a peer is one of our proxies (it then sends no address):
+    identity used to skip every loopback address, so a browser on the gateway's machine (or behind
+    an untrusted local proxy) was never slowed down per address."""
+    address = f"127.0.{uuid.uuid4().int % 250 + 1}.{uuid.uuid4().int % 250 + 1}"
+    answers = [
+        await _refusal(physicians, f"guess-{uuid.uuid4().hex[:8]}", "wrong password!", address) for _ in range(21)
+    ]
+    assert answers == ["401 invalid credentials"] * 20 + ["429 too many failed attempts; try again later"]
+
+
 async def test_the_100th_consecutive_failure_locks_the_account_until_unlocked(physicians: Physicians) -> None:
     doctor = await physicians.create()
     assert physicians.pool is not None

@@ -26,6 +26,7 @@ Action = Literal[
     "account.hin_unlinked",
     "logout",
     "account.locked",
+    "account.unlock_asked",
     "account.unlocked",
     "account.deactivated",
     "account.reactivated",

@@ -7,7 +7,7 @@ services (NATS permissions decide who may call which).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -29,12 +29,18 @@ NO_MOBILE = "this account has no mobile number to send a code to"
 HIN_ONLY = "this account logs in with HIN: it has no password here"
 
 
+DEVICE_TOKEN_MAX_LENGTH = 100
+DeviceToken = Annotated[str, Field(max_length=DEVICE_TOKEN_MAX_LENGTH)]
+"""What a browser that logged in before holds ("": nothing): its own count of failures, and no lock."""
+
+
 class PasswordLogin(Message):
     """First factor. The answer never says whether the login name exists."""
 
     login: str = Field(min_length=1, max_length=200)
     password: str = Secret
     client_ip: ClientIp = ""
+    device: DeviceToken = ""
 
 
 class CodeChallenge(Message):
@@ -54,11 +60,27 @@ class CodeLogin(Message):
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
     client_ip: ClientIp = ""
+    device: DeviceToken = ""
 
 
 class SessionOpened(Message):
     session: str
     idle_timeout_seconds: int
+    device: str = Field(default="", description="a device token for this browser, after a password login")
+
+
+class UnlockAsk(Message):
+    """Someone asks to unlock a login blocked by failed attempts. The answer never says whether
+    the name exists, is blocked, or whether a code went to its mobile."""
+
+    login: str = Field(min_length=1, max_length=200)
+    client_ip: ClientIp = ""
+
+
+class UnlockCode(Message):
+    challenge: str = Secret
+    code: str = Field(min_length=1, max_length=20)
+    client_ip: ClientIp = ""
 
 
 class HinBegin(Message):
@@ -237,6 +259,8 @@ class Contact(Message):
 # in the body only here, where a session is created, resolved or ended).
 LOG_IN_WITH_PASSWORD = Endpoint("identity.api.login.password", PasswordLogin, CodeChallenge)
 LOG_IN_WITH_CODE = Endpoint("identity.api.login.code", CodeLogin, SessionOpened)
+ASK_UNLOCK = Endpoint("identity.api.unlock.ask", UnlockAsk, CodeChallenge)
+UNLOCK_WITH_CODE = Endpoint("identity.api.unlock.code", UnlockCode, Empty)
 BEGIN_HIN_LOGIN = Endpoint("identity.api.hin.begin", HinBegin, HinRedirect)
 FINISH_HIN_LOGIN = Endpoint("identity.api.hin.finish", HinReturn, HinOutcome)
 RESOLVE_SESSION = Endpoint("identity.api.session.resolve", SessionRef, ResolvedSession)

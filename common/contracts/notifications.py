@@ -36,6 +36,7 @@ CodePurpose = Literal[
     "new_mobile",  # proves the new mobile number works
     "registration_control",  # read back by the applicant to the validator
     "mobile_control",  # read back by the physician to the administrator who changes the number
+    "account_unlock",  # unlocks a login blocked by failed attempts
 ]
 TemporaryPasswordReason = Literal["login_created", "staff_created", "password_reset", "app_reset"]
 NoticeKind = Literal["mobile_changed", "hin_linked"]

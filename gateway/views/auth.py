@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from common.bus import call
 from common.contracts.base import CLIENT_IP_MAX_LENGTH, Endpoint
 from common.contracts.identity import (
+    DEVICE_TOKEN_MAX_LENGTH,
     END_SESSION,
     LOG_IN_WITH_CODE,
     LOG_IN_WITH_PASSWORD,
@@ -32,7 +33,14 @@ from common.contracts.identity import (
 from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
-from ..cookies import LOGIN_CHALLENGE, delete_private_cookie, session_cookie_name, set_private_cookie
+from ..cookies import (
+    DEVICE_MAX_AGE,
+    LOGIN_CHALLENGE,
+    delete_private_cookie,
+    device_cookie_name,
+    session_cookie_name,
+    set_private_cookie,
+)
 from ..forms import field
 from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
@@ -65,6 +73,7 @@ def _form_context(request: web.Request, refusal: int | None) -> dict[str, object
     settings = settings_of(request)
     return {
         "refusal": refusal,
+        "unlocked": request.query.get("unlocked") == "1",
         "from_app": request.query.get("from") == "app",
         "hin_login": settings.hin_login,
         "hin_test_provider": settings.hin_test_provider,
@@ -75,13 +84,16 @@ async def login(request: web.Request) -> web.Response:
     """POST /login: check the password; on success identity sends the SMS code (physicians) or
     asks for the authenticator app's (staff; at their first login, the app is enrolled here)."""
     form = await request.post()
-    challenge = await _login_step(
+    challenge = await login_step(
         request,
         LOG_IN_WITH_PASSWORD,
         lambda: PasswordLogin(
-            login=field(form, "login"), password=field(form, "password"), client_ip=client_ip(request)
+            login=field(form, "login"),
+            password=field(form, "password"),
+            client_ip=client_ip(request),
+            device=device_token(request),
         ),
-        PASSWORD_FORM,
+        lambda status: _login_page(request, status),
     )
     if isinstance(challenge, web.Response):
         return challenge
@@ -113,11 +125,13 @@ async def code(request: web.Request) -> web.Response:
     form = await request.post()
     challenge = request.cookies.get(LOGIN_CHALLENGE, "")
     entered = "".join(field(form, "code").split())  # people type "123 456"
-    opened = await _login_step(
+    opened = await login_step(
         request,
         LOG_IN_WITH_CODE,
-        lambda: CodeLogin(challenge=challenge, code=entered, client_ip=client_ip(request)),
-        CODE_FORM,
+        lambda: CodeLogin(
+            challenge=challenge, code=entered, client_ip=client_ip(request), device=device_token(request)
+        ),
+        lambda status: render_page(request, CODE_FORM, _form_context(request, status), status=status),
     )
     if isinstance(opened, web.Response):
         return opened
@@ -131,6 +145,8 @@ def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: 
     response = see_other(LANDING_PAGE)
     # No max-age: the cookie ends with the browser; identity enforces the idle timeout.
     set_private_cookie(response, settings, session_cookie_name(settings), opened.session)
+    if opened.device:  # this browser's attempts on this name are its own from now on
+        set_private_cookie(response, settings, device_cookie_name(settings), opened.device, max_age=DEVICE_MAX_AGE)
     delete_private_cookie(response, settings, attempt_cookie)
     csrf.rotate(request, response)
     return response
@@ -151,27 +167,30 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-async def _login_step(
-    request: web.Request, step: Endpoint[Attempt, Answer], attempt: Callable[[], Attempt], form: str
+async def login_step(
+    request: web.Request,
+    step: Endpoint[Attempt, Answer],
+    attempt: Callable[[], Attempt],
+    refused: Callable[[int], web.Response],
 ) -> Answer | web.Response:
-    """Ask identity; a refusal shows the form again with one message, the same for every cause,
-    entries beyond the bounds identity accepts (the attempt's own validation) among them."""
+    """Ask identity; a refusal shows the form again (`refused(status)`) with one message, the same
+    for every cause, entries beyond the bounds identity accepts (the attempt's own validation) among them."""
     try:
         asked = attempt()
     except ValidationError:
-        return _refused(request, form, 401)
+        return refused(401)
     try:
         return await call(bus_of(request), step, asked)
     except Unauthenticated:
-        return _refused(request, form, 401)
+        return refused(401)
     except TooManyRequests:
-        return _refused(request, form, 429)
+        return refused(429)
 
 
-def _refused(request: web.Request, form: str, status: int) -> web.Response:
-    if form == PASSWORD_FORM:
-        return _login_page(request, status)
-    return render_page(request, form, _form_context(request, status), status=status)
+def device_token(request: web.Request) -> str:
+    """The device token this browser holds from an earlier login ("" if none, or not one of ours)."""
+    value = request.cookies.get(device_cookie_name(settings_of(request)), "")
+    return value if len(value) <= DEVICE_TOKEN_MAX_LENGTH else ""
 
 
 def _enrolment(uri: str) -> dict[str, object]:
@@ -187,15 +206,15 @@ def client_ip(request: web.Request) -> str:
     """The browser's address: the peer's, or, when the peer is one of our reverse proxies, the
     right-most address of X-Forwarded-For that is not one of them (what our proxy saw; the
     left-most entries are whatever the client chose to send). Behind a proxy every browser would
-    otherwise share the proxy's address, and its failed logins."""
+    otherwise share the proxy's address, and its failed logins. "" when one of our proxies names
+    no browser (our own health checks): no address's limits apply to it. Any other peer is a
+    browser, loopback included."""
     peer, trusted = request.remote or "", settings_of(request).trusted_proxies
-    if peer in trusted:
-        forwarded = [part.strip() for part in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
-        for address in reversed([part for part in forwarded if part]):
-            if address not in trusted:
-                peer = address
-                break
-    return peer[:CLIENT_IP_MAX_LENGTH]
+    if peer not in trusted:
+        return peer[:CLIENT_IP_MAX_LENGTH]
+    forwarded = [part.strip() for part in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
+    browsers = [address for address in forwarded if address and address not in trusted]
+    return browsers[-1][:CLIENT_IP_MAX_LENGTH] if browsers else ""
 
 
 def keep_challenge(request: web.Request, response: web.StreamResponse, cookie: str, challenge: CodeChallenge) -> None:

@@ -31,6 +31,7 @@ from . import (
     password_policy,
     profile,
     registration,
+    unlocking,
     validation,
 )
 from .assertions import AssertionSigner
@@ -63,6 +64,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         # Logging in, and the session itself.
         table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
         table.add(api.LOG_IN_WITH_CODE, login.login_code)
+        table.add(api.ASK_UNLOCK, unlocking.ask_unlock)
+        table.add(api.UNLOCK_WITH_CODE, unlocking.unlock_with_code)
         table.add(api.BEGIN_HIN_LOGIN, hin_login.begin)
         table.add(api.FINISH_HIN_LOGIN, hin_login.finish)
         table.add(api.RESOLVE_SESSION, login.resolve_session)

@@ -26,13 +26,14 @@ from . import notices, store
 from .config import IdentitySettings
 from .store import digest
 
-Purpose = Literal["login", "password", "mobile", "mobile_new"]
+Purpose = Literal["login", "password", "mobile", "mobile_new", "unlock"]
 
 NOTIFY_PURPOSE: dict[Purpose, CodePurpose] = {
     "login": "login",
     "password": "password_change",
     "mobile": "mobile_change",
     "mobile_new": "new_mobile",
+    "unlock": "account_unlock",
 }
 
 

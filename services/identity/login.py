@@ -27,8 +27,10 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
     Whether the name exists, the account is locked or the password is wrong, the answer and the
     work done are the same (see login_protection for the waits between failures)."""
     login = normalise_login(msg.login)
+    # A browser that logged in as this name before is counted on its own, and no lock stops it.
+    device = protection.device_of(msg.device, login, deps.settings.data_key)
     async with deps.outbox.connection() as conn:
-        if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key):
+        if not await protection.reserve(conn, login, msg.client_ip, deps.settings.data_key, device):
             await trail.record(
                 conn,
                 "login.password",
@@ -48,17 +50,16 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         and (account.is_staff or bool(account.mobile))
         and not (account.must_change_password and account.temporary_expired)
     )
-    if not usable or account is None or account.locked:
+    locked = account is not None and account.locked and device is None
+    if not usable or account is None or locked:
         async with deps.outbox.transaction() as conn:
             detail = (
-                "unknown login name"
-                if account is None
-                else ("account locked" if account.locked else "invalid credentials")
+                "unknown login name" if account is None else ("account locked" if locked else "invalid credentials")
             )
             await trail.record(
                 conn, "login.password", by=account, outcome="failure", client_ip=msg.client_ip, detail=detail
             )
-            if account is not None:
+            if account is not None and device is None:  # a known browser's failures are its own
                 await count_account_failure(conn, account.id)
         raise Unauthenticated("invalid credentials")
     if account.is_staff:
@@ -152,9 +153,19 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         if checked.ok:
             assert checked.account_id is not None and owner is not None
             session_id, session_secret = await store.open_session(conn, checked.account_id, msg.client_ip)
-            await protection.record_success(
-                conn, owner["login"] or "", checked.account_id, msg.client_ip, deps.settings.data_key
-            )
+            login = owner["login"] or ""
+            device = protection.device_of(msg.device, login, deps.settings.data_key)
+            if await protection.record_success(
+                conn, login, checked.account_id, msg.client_ip, deps.settings.data_key, device
+            ):
+                await trail.record(
+                    conn,
+                    "account.unlocked",
+                    by=trail.actor(checked.account_id, owner["role"]),
+                    entity=trail.account(checked.account_id),
+                    client_ip=msg.client_ip,
+                    detail="by logging in from a known browser",
+                )
         elif checked.account_id is not None:  # a wrong second factor counts towards the lock
             await count_account_failure(conn, checked.account_id)
         await trail.record(
@@ -168,7 +179,11 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         )
     if not checked.ok:
         raise Unauthenticated("invalid or expired code")
-    return api.SessionOpened(session=session_secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
+    return api.SessionOpened(
+        session=session_secret,
+        idle_timeout_seconds=deps.settings.session_idle_seconds,
+        device=protection.device_token(login, deps.settings.data_key) if login else "",
+    )
 
 
 async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSession:

@@ -7,9 +7,14 @@
   one wait, since the count and the wait are taken under the key's row lock. A name's count
   restarts at a successful login; an address's count loses that attempt, and restarts after an
   hour without failures (addresses are shared).
-- An account's consecutive failures (wrong password, wrong second-factor code) are counted too,
-  without decay: the 100th locks it until an administrator unlocks it. A locked account gets the
-  answer of a wrong password.
+- A browser that completed a login holds a device token (OWASP's "device cookie"): bound to the
+  login name, signed with our key. Its attempts on that name are counted against the device, not
+  the name, and a lock does not apply to them: guessing from elsewhere cannot block the owner's
+  own browser.
+- An account's consecutive failures from other browsers (wrong password, wrong second-factor
+  code) are counted too, without decay: the 100th locks it for them, until the owner unlocks it
+  with an SMS code, logs in from a known browser, or an administrator unlocks it. A locked account
+  gets the answer of a wrong password.
 - At most 3 SMS codes per account in any 15 minutes; at most 5 authenticator-app attempts.
 """
 
@@ -17,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from common.db import Connection
 
 FREE_FAILURES_PER_NAME = 5
+FREE_FAILURES_PER_DEVICE = 5
+FREE_UNLOCKS_PER_ADDRESS = 5
 FREE_FAILURES_PER_ADDRESS = 20
 LONGEST_WAIT = timedelta(minutes=15)
 ADDRESS_MEMORY = timedelta(hours=1)
@@ -47,19 +53,43 @@ def name_key(login: str, secret: bytes) -> str:
 
 
 def address_key(client_ip: str) -> str | None:
-    """None for no address, or a loopback one: that is our own machine (a proxy whose forwarded
-    address was not believed), not a browser; counting it would slow everyone at once."""
-    try:
-        if not client_ip or ipaddress.ip_address(client_ip).is_loopback:
-            return None
-    except ValueError:
-        pass
-    return f"address:{client_ip}"
+    """None for no address: the gateway sends none for a request from one of our own proxies that
+    named no browser. Any other address counts, loopback included (an untrusted peer is a browser)."""
+    return f"address:{client_ip}" if client_ip else None
 
 
-def _keys(login: str | None, client_ip: str, secret: bytes) -> list[tuple[str, int, timedelta | None]]:
+_DEVICE_MAC_LENGTH = 32  # hex characters: 128 bits
+
+
+def _device_mac(login: str, device: str, secret: bytes) -> str:
+    return hmac.new(secret, f"device\0{login}\0{device}".encode(), hashlib.sha256).hexdigest()[:_DEVICE_MAC_LENGTH]
+
+
+def device_token(login: str, secret: bytes) -> str:
+    """A new device token for a browser that just logged in as `login` (normalised)."""
+    device = uuid.uuid4().hex
+    return f"{device}.{_device_mac(login, device, secret)}"
+
+
+def device_of(token: str, login: str, secret: bytes) -> str | None:
+    """The device a token names, if it is ours and was given to a browser that logged in as `login`."""
+    device, _, mac = token.partition(".")
+    if len(device) != 32 or len(mac) != _DEVICE_MAC_LENGTH:
+        return None
+    return device if hmac.compare_digest(mac, _device_mac(login, device, secret)) else None
+
+
+def device_key(device: str) -> str:
+    return f"device:{device}"
+
+
+def _keys(
+    login: str | None, client_ip: str, secret: bytes, device: str | None = None
+) -> list[tuple[str, int, timedelta | None]]:
     keys: list[tuple[str, int, timedelta | None]] = []
-    if login is not None:
+    if device is not None:
+        keys.append((device_key(device), FREE_FAILURES_PER_DEVICE, None))
+    elif login is not None:
         keys.append((name_key(login, secret), FREE_FAILURES_PER_NAME, None))
     address = address_key(client_ip)
     if address is not None:
@@ -67,10 +97,21 @@ def _keys(login: str | None, client_ip: str, secret: bytes) -> list[tuple[str, i
     return keys
 
 
-async def reserve(conn: Connection, login: str | None, client_ip: str, secret: bytes) -> bool:
-    """Count this attempt against the name and the address, in its own transaction, before any
-    check; False (and nothing counted) if one of them must still wait."""
-    return await _count(conn, _keys(login, client_ip, secret))
+async def reserve(
+    conn: Connection, login: str | None, client_ip: str, secret: bytes, device: str | None = None
+) -> bool:
+    """Count this attempt against the name (or the known device) and the address, in its own
+    transaction, before any check; False (and nothing counted) if one of them must still wait."""
+    return await _count(conn, _keys(login, client_ip, secret, device))
+
+
+async def name_is_waiting(conn: Connection, login: str, secret: bytes) -> bool:
+    """Whether failures on this name (from browsers it does not know) make the next one wait."""
+    return bool(
+        await conn.fetchval(
+            "SELECT failures >= $2 FROM login_throttles WHERE key = $1", name_key(login, secret), FREE_FAILURES_PER_NAME
+        )
+    )
 
 
 async def _count(conn: Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
@@ -108,6 +149,11 @@ async def reserve_registration(conn: Connection, client_ip: str) -> bool:
     return await _reserve_for_address(conn, "register", client_ip, FREE_REGISTRATIONS_PER_ADDRESS)
 
 
+async def reserve_unlock(conn: Connection, client_ip: str) -> bool:
+    """Unlocking by SMS asked from one address: a few free, then waits."""
+    return await _reserve_for_address(conn, "unlock", client_ip, FREE_UNLOCKS_PER_ADDRESS)
+
+
 async def reserve_hin_attempt(conn: Connection, client_ip: str) -> bool:
     """HIN logins started from one address (each keeps a row ten minutes): many free, then waits."""
     return await _reserve_for_address(conn, "hin", client_ip, FREE_HIN_ATTEMPTS_PER_ADDRESS)
@@ -124,13 +170,40 @@ async def release_name(conn: Connection, login: str, secret: bytes) -> None:
     await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
 
 
-async def record_success(conn: Connection, login: str, account_id: str, client_ip: str, secret: bytes) -> None:
-    """The login succeeded: the name's count and the account's restart; the address's loses this attempt."""
-    await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
+async def record_success(
+    conn: Connection, login: str, account_id: str, client_ip: str, secret: bytes, device: str | None
+) -> bool:
+    """The login succeeded: the counts of the name, the device and the account restart, a lock is
+    lifted (the owner proved both factors); the address's count loses this attempt. True if the
+    account was locked."""
+    await conn.execute("DELETE FROM login_throttles WHERE key = ANY($1::text[])", _personal_keys(login, secret, device))
     address = address_key(client_ip)
     if address is not None:
         await conn.execute("UPDATE login_throttles SET failures = greatest(failures - 1, 0) WHERE key = $1", address)
-    await conn.execute("UPDATE accounts SET failed_logins = 0 WHERE id = $1", uuid.UUID(account_id))
+    return await lift_lock(conn, account_id)
+
+
+def _personal_keys(login: str, secret: bytes, device: str | None) -> list[str]:
+    keys = [name_key(login, secret)]
+    return keys if device is None else [*keys, device_key(device)]
+
+
+async def unlock(conn: Connection, login: str, account_id: str, secret: bytes) -> bool:
+    """The owner unlocked with an SMS code: the name may be tried again at once; True if the
+    account was locked."""
+    await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))
+    return await lift_lock(conn, account_id)
+
+
+async def lift_lock(conn: Connection, account_id: str) -> bool:
+    """No lock, no failures counted; True if there was a lock."""
+    return bool(
+        await conn.fetchval(
+            "UPDATE accounts a SET failed_logins = 0, locked_at = NULL FROM accounts was "
+            "WHERE a.id = $1 AND was.id = a.id RETURNING was.locked_at IS NOT NULL",
+            uuid.UUID(account_id),
+        )
+    )
 
 
 async def count_account_failure(conn: Connection, account_id: str) -> bool:
@@ -146,7 +219,7 @@ async def count_account_failure(conn: Connection, account_id: str) -> bool:
     )
 
 
-SMS_PURPOSES = ("login", "password", "mobile", "mobile_new")
+SMS_PURPOSES = ("login", "password", "mobile", "mobile_new", "unlock")
 APP_PURPOSES = ("app", "app_enrolment")
 
 

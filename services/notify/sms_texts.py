@@ -34,6 +34,11 @@ _CODES = {
         "fr": "Code pour confirmer ce nouveau numéro de mobile du portail : {code}.",
         "en": "Code to confirm this new mobile number for the portal: {code}.",
     },
+    "account_unlock": {
+        "fr": "Code pour débloquer votre connexion au portail : {code}. "
+        "Si vous n'avez rien demandé, appelez le support.",
+        "en": "Code to unlock your portal login: {code}. If you did not ask for it, call the support.",
+    },
     "registration_control": {
         "fr": "Portail médecins, vérification de votre numéro : code {code}. "
         "Donnez-le à la personne qui valide votre demande.",
