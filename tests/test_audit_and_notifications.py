@@ -15,6 +15,7 @@ from common.contracts import audit, documents, identity
 from common.errors import Unauthenticated
 from deploy.database import with_database
 from deploy.stack import Stack
+from services.audit import fhir
 from services.audit.store import verify_chain
 
 from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, metric, metric_grows, outbox_messages
@@ -176,6 +177,8 @@ def test_every_action_of_the_contract_is_taken_by_the_audit_service() -> None:
         assert record.action == action
     with pytest.raises(ValidationError):  # still a pattern: no spaces, no capitals, not empty
         audit.ReceivedAuditRecord(action="Log Out", outcome="success", actor=audit.Party(kind="system"))
+    # and each has its own FHIR event type, not the fallback of an action from a newer service
+    assert set(get_args(audit.Action)) == set(fhir.EVENT_TYPES)
 
 
 async def test_a_logout_is_audited(portal_events: PortalEvents, physicians: Physicians) -> None:

@@ -108,7 +108,7 @@ CREATE = Coding(system=REST, code="create", display="create")
 READ = Coding(system=REST, code="read", display="read")
 
 # action -> (type, subtypes, FHIR action)
-_EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
+EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "login.password": (USER_AUTHENTICATION, [LOGIN], "E"),
     "login.code": (USER_AUTHENTICATION, [LOGIN], "E"),
     "login.hin": (USER_AUTHENTICATION, [LOGIN], "E"),
@@ -117,6 +117,7 @@ _EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "account.hin_unlinked": (SECURITY_ALERT, [], "U"),
     "logout": (USER_AUTHENTICATION, [LOGOUT], "E"),
     "account.locked": (SECURITY_ALERT, [], "E"),
+    "account.unlock_asked": (SECURITY_ALERT, [], "E"),
     "account.unlocked": (APPLICATION_ACTIVITY, [], "U"),
     "account.deactivated": (APPLICATION_ACTIVITY, [], "U"),
     "account.reactivated": (APPLICATION_ACTIVITY, [], "U"),
@@ -158,7 +159,7 @@ def resource_id(event_id: str) -> str:
 
 def audit_event(entry: Entry) -> AuditEvent:
     """The AuditEvent the hospital receives for one stored audit record."""
-    event_type, subtypes, action = _EVENT_TYPES.get(entry.action, _UNKNOWN_ACTION)
+    event_type, subtypes, action = EVENT_TYPES.get(entry.action, _UNKNOWN_ACTION)
     who = (
         Reference(identifier=Identifier(value=entry.actor_id))
         if entry.actor_id
