@@ -37,9 +37,10 @@ async def doctor_web(sign_in: SignIn, doctor: Physician) -> AsyncIterator[WebCli
 
 
 async def create_application(
-    admin: WebClient, stack: Stack, physicians: Physicians, needs_enrolment: bool = False
+    admin: WebClient, stack: Stack, physicians: Physicians, needs_enrolment: bool = False, **texts: str
 ) -> tuple[str, str]:
-    """An application at the partner stand-in, made through the administrators' form: (id, identifier)."""
+    """An application at the partner stand-in, made through the administrators' form: (id, identifier).
+    `texts`: its name or description instead of the usual ones."""
     slug = f"app-{uuid.uuid4().hex[:10]}"
     fields = {
         "name": f"Imagerie {slug[-4:]}",
@@ -47,7 +48,7 @@ async def create_application(
         "url": f"{stack.partner_app_url}/{slug}",
         "description": "Images et comptes rendus",
         "active": "1",
-    }
+    } | texts
     if needs_enrolment:
         fields["needs_enrolment"] = "1"
     saved = await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from common.settings import BusSettings
 from deploy.stack import Stack, free_port
 from gateway.config import GatewaySettings
 from gateway.cookies import session_cookie_name, set_private_cookie
 
+from .gateway_routes import gateway_settings
 from .portal import Hospital, Physicians, PortalEvents, deliver
 from .web import WebClient
 
@@ -36,16 +36,7 @@ def test_over_https_the_session_cookie_is_host_prefixed_and_secure() -> None:
 
 
 def _settings() -> GatewaySettings:
-    return GatewaySettings(
-        bus=BusSettings(url="nats://127.0.0.1:4222", user="gateway", password="x"),
-        http_host="127.0.0.1",
-        http_port=8080,
-        public_url="http://127.0.0.1:8080",
-        csrf_secret="s" * 32,
-        environment="test",
-        dev_outbox_dir=None,
-        log_level="INFO",
-    )
+    return gateway_settings(environment="test")
 
 
 async def test_form_without_csrf_token_or_from_another_origin_is_refused(web: WebClient) -> None:

@@ -27,6 +27,11 @@ class WebClient:
     async def close(self) -> None:
         await self.session.close()
 
+    def hold(self, session: str) -> WebClient:
+        """Hold the cookie of a session opened elsewhere (through identity, as the tests log in)."""
+        self.session.cookie_jar.update_cookies({"portal_session": session}, URL(self.base))
+        return self
+
     async def get(self, path: str, **options: object) -> aiohttp.ClientResponse:
         response = await self.session.get(self.base + path, allow_redirects=False, **options)  # type: ignore[arg-type]
         await response.read()
