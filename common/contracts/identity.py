@@ -229,7 +229,9 @@ class AccountSummary(Message):
 class ResolvedSession(Message):
     """The signed token to pass to services, and who the session belongs to."""
 
-    session_id: str = Field(description="the session's opaque id (not its handle): what SESSIONS_ENDED names")
+    session_id: str = Field(
+        default="", description="the session's opaque id (not its handle): what SESSIONS_ENDED names"
+    )
     token: str
     expires_at: int
     account: AccountSummary
