@@ -1,14 +1,18 @@
-"""Bus helpers: connecting, answering declared endpoints (`Handlers`), calling them (`call`)."""
+"""Bus helpers: connecting, answering declared endpoints (`Handlers`), calling them (`call`),
+announcing declared events (`announce`) and listening to them (`listen`)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Generic, TypeVar, overload
 
 import nats
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.micro.request import Request
@@ -17,7 +21,7 @@ from pydantic import BaseModel
 
 from . import metrics
 from .codec import MalformedMessage, Written, decode, encode
-from .contracts.base import Endpoint, Rep, Req, SignedEndpoint
+from .contracts.base import Endpoint, Event, Rep, Req, Said, SignedEndpoint
 from .errors import DomainError, InternalError, InvalidRequest, ServiceUnavailable, error_from_code
 from .outages import BUS, DATABASE, Outages, dependency_of
 from .settings import BusSettings
@@ -95,13 +99,21 @@ class Handlers(Generic[D]):
 
     Every handler receives the request (already validated as the endpoint's type), the caller for
     a signed endpoint (proven by the token in the header), and the service's `deps`. A handler
-    whose types do not match its endpoint's is a type error.
+    whose types do not match its endpoint's is a type error. `scope`, if given, is entered around
+    each handler: what it does on leaving comes before the answer.
     """
 
-    def __init__(self, deps: D, outages: Outages, verifier: TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        deps: D,
+        outages: Outages,
+        verifier: TokenVerifier | None = None,
+        scope: Callable[[], AbstractAsyncContextManager[object]] = nullcontext,
+    ) -> None:
         self._deps = deps
         self._outages = outages
         self._verifier = verifier
+        self._scope = scope
         self.endpoints: dict[str, MicroHandler] = {}
         self._outages_seen: set[str] = set()  # outages that requests found, ended by one going through
 
@@ -161,7 +173,8 @@ class Handlers(Generic[D]):
             await _respond_error(request, InvalidRequest(exc.reason))
             return
         try:
-            result = await run(message)
+            async with self._scope():
+                result = await run(message)
         except DomainError as exc:
             await _respond_error(request, exc)
             return
@@ -220,3 +233,22 @@ async def call(
     except MalformedMessage as exc:
         log.error("malformed reply on %s: %s", subject, exc.reason)
         raise InternalError(f"malformed reply on {subject}") from None
+
+
+async def announce(nc: NATS, event: Event[Said], message: Said) -> None:
+    """Say that something happened: whoever listens now hears it, at most once (core NATS)."""
+    await nc.publish(event.subject, encode(message))
+
+
+async def listen(nc: NATS, event: Event[Said], heard: Callable[[Said], None]) -> Subscription:
+    """Call `heard` with each message announced on `event`; a malformed one is logged and skipped."""
+
+    async def on_message(msg: Msg) -> None:
+        try:
+            message = decode(event.message, msg.data)
+        except MalformedMessage as exc:
+            log.warning("malformed event on %s: %s", event.subject, exc.reason)
+            return
+        heard(message)
+
+    return await nc.subscribe(event.subject, cb=on_message)

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.contracts.identity import SESSIONS_ENDED
+
 SERVICES = ("identity", "documents", "requests", "notify", "audit")
 PROCESSES = ("gateway", *SERVICES)
 USERS = (*PROCESSES, "hospital", "ops")
@@ -64,9 +66,9 @@ def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
 PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "gateway": {
         "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
-        "subscribe": ["_INBOX.gateway.>", "documents.events.>"],
+        "subscribe": ["_INBOX.gateway.>", "documents.events.>", SESSIONS_ENDED.subject],
     },
-    "identity": _service("identity", ["notify.command.>"]),
+    "identity": _service("identity", ["notify.command.>", SESSIONS_ENDED.subject]),
     "documents": _service(
         "documents",
         [

@@ -26,6 +26,7 @@ from .i18n import setup_templates
 from .live import delivery_feed, end_event_streams
 from .middlewares import error_pages, measured, page_headers, transport_headers
 from .routes import routes
+from .session_ends import ended_sessions
 from .sessions import remembered_sessions, sessions
 from .state import BUS_KEY, OUTAGES_KEY, READINESS_KEY, SETTINGS_KEY
 
@@ -83,6 +84,7 @@ def _pages_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     pages.on_response_prepare.append(page_headers)
     pages.cleanup_ctx.append(remembered_sessions(nc))
     pages.cleanup_ctx.append(delivery_feed(nc))
+    pages.cleanup_ctx.append(ended_sessions(nc))  # forgets in the two above
     pages.on_shutdown.append(end_event_streams)
     setup_templates(pages, {"csrf_input": csrf_input})
     pages.add_routes(routes(settings))

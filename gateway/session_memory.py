@@ -1,9 +1,11 @@
 """What identity said about each browser session, reused for a few seconds and renewed ahead.
 
 Asking identity at every request would put a round trip and a database read in front of every
-page. The gateway reuses an answer for at most REUSE_SECONDS (and never past its token's life):
-a session ended elsewhere (another gateway, deactivation) stops working here within that time;
-logging out here, at once.
+page. The gateway reuses an answer for at most REUSE_SECONDS (and never past its token's life).
+A session that ends (a logout on any gateway, ended from another session, by an administrator)
+stops working here at once: identity announces it (SESSIONS_ENDED, gateway/session_ends.py) and
+its answer is never reused again. A copy that missed the announcement (disconnected from the bus
+then) stops within REUSE_SECONDS.
 
 An answer still in use is renewed in the background during its last REFRESH_AHEAD_SECONDS, so
 that a physician who keeps browsing never waits for identity; without this, the sessions opened
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from common.contracts.identity import ResolvedSession
@@ -55,6 +57,7 @@ class SessionMemory:
         self._ask = ask
         self._reuse, self._ahead = reuse_seconds, refresh_ahead_seconds
         self._known: Recent[str, _Known] = Recent(size)
+        self._ended: Recent[str, bool] = Recent(size)  # ids of sessions identity said ended
         self._renewing: dict[str, asyncio.Task[None]] = {}
         self._clock, self._wall_clock = clock, wall_clock
 
@@ -62,6 +65,9 @@ class SessionMemory:
         """The session's account and token; raises identity's refusal (Unauthenticated) as is."""
         now = self._clock()
         known = self._known.get(handle)
+        if known is not None and self._ended.get(known.session.session_id):
+            self.forget(handle)
+            known = None
         if known is None or known.until <= now:
             return await self._ask_identity(handle, touch or (known is not None and known.attended))
         known.attended = known.attended or touch
@@ -80,6 +86,12 @@ class SessionMemory:
         if renewal is not None:
             renewal.cancel()
 
+    def ended(self, session_ids: Iterable[str]) -> None:
+        """Identity ended these sessions (on any gateway): never reuse an answer about them again,
+        nor keep one that was on its way."""
+        for session_id in session_ids:
+            self._ended.put(session_id, True)
+
     async def close(self) -> None:
         """Cancel the renewals under way (the gateway is stopping)."""
         renewals = list(self._renewing.values())
@@ -91,7 +103,7 @@ class SessionMemory:
         asked_at = self._clock()
         resolved = await self._ask(handle, touch)
         lifetime = min(self._reuse, resolved.expires_at - self._wall_clock() - TOKEN_MARGIN_SECONDS)
-        if lifetime > 0:
+        if lifetime > 0 and not self._ended.get(resolved.session_id):
             self._known.put(handle, _Known(until=asked_at + lifetime, session=resolved))
         return resolved
 

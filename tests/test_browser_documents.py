@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from deploy import hospital_sim
 from deploy.stack import Stack
+from gateway.live import MAX_STREAMS_PER_ACCOUNT
 
-from .portal import Hospital, Physician, Physicians, PortalEvents, deliver, eventually
+from .portal import Episode, Hospital, Physician, Physicians, PortalEvents, deliver, eventually
 
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in PDF viewer
 
@@ -87,6 +89,20 @@ async def _wait_for_pdf_viewer(page: Page) -> None:
     await eventually(viewer, what="Chromium's PDF viewer")
 
 
+async def _listening_to_mes_documents(
+    stack: Stack, browser: Browser, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> tuple[Episode, BrowserContext, Page]:
+    """A new physician's Mes documents, with one document, open in Chromium and listening to its events."""
+    doctor = await physicians.create()
+    episode = hospital.episode()
+    await deliver(portal_events, episode, doctor.gln, title="Lettre de sortie")
+    context = await _signed_in(browser, stack, physicians, doctor)
+    page = await context.new_page()
+    await page.goto(f"{stack.config.public_url}/documents")
+    await expect(page.locator("main[data-live-state=open]")).to_have_count(1)  # the event stream is open
+    return episode, context, page
+
+
 async def test_a_new_document_appears_in_mes_documents_without_reloading(
     stack: Stack,
     browser: Browser,
@@ -94,14 +110,8 @@ async def test_a_new_document_appears_in_mes_documents_without_reloading(
     portal_events: PortalEvents,
     physicians: Physicians,
 ) -> None:
-    doctor = await physicians.create()
-    episode = hospital.episode()
-    await deliver(portal_events, episode, doctor.gln, title="Lettre de sortie")
-    context = await _signed_in(browser, stack, physicians, doctor)
-    page = await context.new_page()
-    await page.goto(f"{stack.config.public_url}/documents")
+    episode, context, page = await _listening_to_mes_documents(stack, browser, hospital, portal_events, physicians)
     await expect(page.get_by_role("link", name="Mes documents (1 document non lu)")).to_be_visible()
-    await expect(page.locator("main[data-live-state=open]")).to_have_count(1)  # the event stream is open
     await page.evaluate("window.notReloaded = true")
 
     await episode.document(title="Résultats de laboratoire du jour", category="lab_report")
@@ -112,3 +122,27 @@ async def test_a_new_document_appears_in_mes_documents_without_reloading(
     await expect(page.get_by_role("status")).to_have_text("Nouveau document reçu")
     assert await page.evaluate("window.notReloaded") is True
     await context.close()
+
+
+async def test_a_tab_whose_stream_newer_tabs_took_listens_again_when_looked_at(
+    stack: Stack,
+    browser: Browser,
+    hospital: Hospital,
+    portal_events: PortalEvents,
+    physicians: Physicians,
+) -> None:
+    episode, context, page = await _listening_to_mes_documents(stack, browser, hospital, portal_events, physicians)
+    [cookie] = [cookie for cookie in await context.cookies() if cookie["name"] == "portal_session"]
+    tabs = aiohttp.ClientSession(cookies={"portal_session": cookie["value"]})
+    try:
+        newer = [await tabs.get(f"{stack.config.public_url}/events") for _ in range(MAX_STREAMS_PER_ACCOUNT)]
+        assert all(stream.status == 200 for stream in newer)
+        await expect(page.locator("main[data-live-state=superseded]")).to_have_count(1)  # it stopped listening
+
+        await deliver(portal_events, episode, title="Arrivée entre-temps")
+        await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # looked at again
+        await expect(page.get_by_role("row").filter(has_text="Arrivée entre-temps")).to_be_visible()  # up to date
+        await expect(page.locator("main[data-live-state=open]")).to_have_count(1)
+    finally:
+        await tabs.close()
+        await context.close()

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from nats.aio.client import Client as NATS
 
+from common.contracts.identity import SESSIONS_ENDED
 from deploy.nats_accounts import DURABLE_CONSUMERS, USERS
 from deploy.stack import Stack
 
@@ -50,6 +51,10 @@ async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[ob
         ("gateway", "notify.command.notice"),
         ("documents", "identity.api.session.resolve"),  # it may ask identity's health, nothing else of it
         ("notify", "identity.api.login.password"),  # likewise: its health, and contacts only
+        # Only identity says that sessions ended (a forged announcement would end event streams).
+        ("gateway", SESSIONS_ENDED.subject),
+        ("documents", SESSIONS_ENDED.subject),
+        ("hospital", SESSIONS_ENDED.subject),
     ],
 )
 async def test_process_cannot_publish_on_another_process_subject(
@@ -63,7 +68,16 @@ async def test_process_cannot_publish_on_another_process_subject(
 
 @pytest.mark.parametrize(
     ("user", "subject"),
-    [("gateway", "_INBOX.>"), ("hospital", "_INBOX.identity.>"), ("notify", "identity.>"), ("hospital", "notify.>")],
+    [
+        ("gateway", "_INBOX.>"),
+        ("hospital", "_INBOX.identity.>"),
+        ("notify", "identity.>"),
+        ("hospital", "notify.>"),
+        # Which sessions end, and whose, is the gateways' business only.
+        ("hospital", SESSIONS_ENDED.subject),
+        ("documents", SESSIONS_ENDED.subject),
+        ("audit", SESSIONS_ENDED.subject),
+    ],
 )
 async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:
     refusal = await _violation(stack, user, lambda nc: nc.subscribe(subject))

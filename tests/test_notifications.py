@@ -53,6 +53,14 @@ def test_every_temporary_password_email_has_its_text_in_each_language(language: 
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_email_notice_has_its_text_in_each_language(language: str) -> None:
+    for kind in get_args(notify.EmailNoticeKind):
+        mail = messages.compose(messages.EMAIL_NOTICE + kind, language, "https://portal.example/")
+        assert mail.subject and "https://portal.example/login" in mail.body, kind
+
+
+@pytest.mark.unit
 def test_a_secret_sealed_for_notify_opens_only_with_notify_s_key() -> None:
     private, public = new_key_pair()
     sealed = Sealer(public).seal("123456")

@@ -1,18 +1,25 @@
 """Registration for SMS login: every field of the paper form checked, one account or request
-per GLN/RPPS number, each request audited and waiting in the validators' queue."""
+per GLN/RPPS number, each request audited and waiting in the validators' queue; the form never
+tells whether a number is known (its owner is told by email)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import time
+import uuid
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from common.contracts import registration
-from common.errors import Conflict
+from deploy.stack import Stack
 
-from .portal import Physicians, random_gln, random_mobile
+from .portal import Physicians, eventually, outbox_messages, random_gln, random_mobile
 from .web import WebClient
+
+REFERENCE = re.compile(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
 def form(**changes: object) -> registration.RegistrationForm:
@@ -68,27 +75,55 @@ async def test_a_request_waits_in_the_queue_with_a_reference(physicians: Physici
     assert row["mobile"] == filled.mobile and row["screening_access"] is True
 
 
-async def test_one_account_one_physician(physicians: Physicians) -> None:
-    filled = form()
-    await _submit(physicians, filled)
-    with pytest.raises(Conflict, match="already exists"):  # a request in progress
-        await _submit(physicians, form(gln=filled.gln, family_name="Autre"))
+async def _requests_for(physicians: Physicians, gln: str) -> int:
+    """How many requests with this number the validators' queue has ever had."""
+    assert physicians.pool is not None
+    return int(await physicians.pool.fetchval("SELECT count(*) FROM registration_requests WHERE gln = $1", gln))
+
+
+async def _notice_to(stack: Stack, email: str, since_ns: int) -> dict[str, Any]:
+    async def arrived() -> dict[str, Any] | None:
+        found = outbox_messages(stack.outbox_dir, "email", email, since_ns)
+        return found[-1] if found else None
+
+    return await eventually(arrived, what=f"the notice to {email}")
+
+
+async def test_a_known_number_gets_the_same_answer_and_its_owner_an_email_in_their_language(
+    stack: Stack, physicians: Physicians
+) -> None:
+    """The public form told anyone whether a GLN had an account (issue 12): now the answer is the
+    same, nothing joins the validators' queue, and the account's owner is told."""
+    since = time.time_ns()
     doctor = await physicians.create()
-    with pytest.raises(Conflict, match="already exists"):  # an account
-        await _submit(physicians, form(gln=doctor.gln))
+    assert physicians.pool is not None
+    await physicians.pool.execute("UPDATE accounts SET locale = 'en' WHERE id = $1", uuid.UUID(doctor.account_id))
+    answer = await _submit(physicians, form(gln=doctor.gln, email="someone@elsewhere.example.ch"))
+    assert REFERENCE.fullmatch(answer.reference)
+    assert await _requests_for(physicians, doctor.gln) == 0
+    notice = await _notice_to(stack, f"{doctor.login}@cabinet.example.ch", since)
+    assert notice["subject"] == "Account request with your GLN or RPPS number"
+    assert f"{stack.config.public_url}/login" in notice["body"]
+    assert not outbox_messages(stack.outbox_dir, "email", "someone@elsewhere.example.ch", since)
+
+    applicant = f"{uuid.uuid4().hex[:10]}@cabinet.example.ch"  # a request in progress: the same
+    first = form(email=applicant)
+    await _submit(physicians, first)
+    again = await _submit(physicians, form(gln=first.gln, family_name="Autre"))
+    assert REFERENCE.fullmatch(again.reference) and await _requests_for(physicians, str(first.gln)) == 1
+    assert (await _notice_to(stack, applicant, since))["subject"] == "Demande de compte avec votre numéro GLN ou RPPS"
 
 
 async def test_two_forms_at_once_for_one_number_keep_one(physicians: Physicians) -> None:
     gln = random_gln()
-    outcomes = await asyncio.gather(*(_submit(physicians, form(gln=gln)) for _ in range(4)), return_exceptions=True)
-    assert sum(isinstance(outcome, registration.RegistrationReceived) for outcome in outcomes) == 1
-    assert all(isinstance(outcome, (registration.RegistrationReceived, Conflict)) for outcome in outcomes)
-    assert physicians.pool is not None
-    async with physicians.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM registration_requests WHERE gln = $1", gln) == 1
+    outcomes = await asyncio.gather(*(_submit(physicians, form(gln=gln)) for _ in range(4)))
+    assert all(REFERENCE.fullmatch(outcome.reference) for outcome in outcomes)
+    assert await _requests_for(physicians, gln) == 1
 
 
-async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(web: WebClient) -> None:
+async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(
+    web: WebClient, physicians: Physicians
+) -> None:
     page = await web.get("/register")
     assert page.status == 200 and "Demander un compte" in await page.text()
     fields = {
@@ -119,5 +154,11 @@ async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(web: 
     done = await web.get(sent.headers["Location"])
     assert done.status == 200 and "Demande reçue" in await done.text()
 
-    again = await web.post_form("/register", fields | {"mobile": random_mobile()}, form_page="/register")
-    assert again.status == 409 and "un seul compte par médecin" in await again.text()
+    # A number that has an account: the same answer, the same page (its owner gets an email).
+    doctor = await physicians.create()
+    known = await web.post_form("/register", fields | {"number": doctor.gln}, form_page="/register")
+    assert known.status == 303 and REFERENCE.fullmatch(known.headers["Location"].split("=")[1])
+    same = await web.get(known.headers["Location"])
+    assert same.status == 200
+    reference, other = sent.headers["Location"].split("=")[1], known.headers["Location"].split("=")[1]
+    assert (await same.text()).replace(other, reference) == await done.text()

@@ -39,7 +39,10 @@ class Identity:
             id="a1", display_name="Dr A", role="physician", locale="fr", documents_scope="all", patients_scope="all"
         )
         return ResolvedSession(
-            token=f"token-{len(self.asked)}", expires_at=int(WALL + self.token_life), account=account
+            session_id=f"id-{handle}",
+            token=f"token-{len(self.asked)}",
+            expires_at=int(WALL + self.token_life),
+            account=account,
         )
 
 
@@ -154,6 +157,32 @@ async def test_forgetting_drops_the_answer_and_abandons_a_renewal(
     with pytest.raises(Unauthenticated):
         await memory.resolve("s1", touch=True)
     assert len(identity.asked) == 3
+
+
+async def test_a_session_identity_announced_ended_is_asked_again_at_once(
+    memory: SessionMemory, identity: Identity, clock: Clock
+) -> None:
+    await memory.resolve("s1", touch=True)
+    identity.live.clear()  # ended on another gateway, or by an administrator
+    memory.ended(["id-s1"])
+    clock.now += 0.1  # well within the five seconds of reuse
+    with pytest.raises(Unauthenticated):
+        await memory.resolve("s1", touch=True)
+
+
+async def test_an_answer_on_its_way_when_its_session_ended_is_not_kept(
+    memory: SessionMemory, identity: Identity, clock: Clock
+) -> None:
+    identity.hold.clear()
+    asking = asyncio.create_task(memory.resolve("s1", touch=True))
+    await asyncio.sleep(0)  # identity read the session while it was alive...
+    memory.ended(["id-s1"])  # ...and the announcement of its end came first
+    identity.hold.set()
+    await asking  # this request raced with the end, as any request in flight does
+    identity.live.clear()
+    with pytest.raises(Unauthenticated):
+        await memory.resolve("s1", touch=True)
+    assert len(identity.asked) == 2
 
 
 async def test_an_answer_is_not_reused_past_its_token_life(

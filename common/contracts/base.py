@@ -1,5 +1,6 @@
 """What every contract module shares: the message base, common fields, and how a request/reply
-subject is declared once with its request and reply types.
+subject is declared once with its request and reply types, and an event's subject with its
+message type.
 
 An endpoint is declared in the contract module of the service that answers it; the service binds
 a handler to it (`common.bus.Handlers`) and callers send through it (`common.bus.call`), so a
@@ -12,6 +13,10 @@ time. Two kinds:
   the message's header (never in its body); the service verifies it and its handler receives the
   `Caller`. A missing or bad token gets `refusal`: services whose resources must not be
   enumerable answer NotFound, exactly as for something that is not the caller's.
+
+An `Event` is what a service announces to whoever listens at that moment (core NATS, at most
+once, no reply): it publishes through `common.bus.announce` and listeners subscribe through
+`common.bus.listen`, both typed by the declaration.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ StaffRole = Literal["validator", "admin", "service_staff"]
 
 Req = TypeVar("Req", bound=BaseModel)
 Rep = TypeVar("Rep", bound=BaseModel)
+Said = TypeVar("Said", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +77,11 @@ def hidden(subject: str, request: type[Req], reply: type[Rep]) -> SignedEndpoint
     """A signed endpoint that answers a missing or bad token as it answers someone else's thing
     (a document, an account, staff work to a physician): not found. Nothing can be enumerated."""
     return SignedEndpoint(subject, request, reply, refusal=NotFound)
+
+
+@dataclass(frozen=True, slots=True)
+class Event(Generic[Said]):
+    """A subject on which one service announces what happened, and the message it says it with."""
+
+    subject: str
+    message: type[Said]

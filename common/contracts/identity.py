@@ -1,7 +1,8 @@
 """Requests the identity service answers.
 
 `identity.api.*` is for the gateway, on behalf of a browser; `identity.svc.*` is for other
-services (NATS permissions decide who may call which).
+services (NATS permissions decide who may call which); `identity.events.*` is what identity
+announces to the gateways.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from .base import ClientIp, Empty, Endpoint, Message, Role, Secret, SignedEndpoint, hidden
+from .base import ClientIp, Empty, Endpoint, Event, Message, Role, Secret, SignedEndpoint, hidden
 from .documents import DocumentsScope, PatientsScope
 from .phones import MobileNumber
 from .specialties import SPECIALTIES
@@ -228,6 +229,9 @@ class AccountSummary(Message):
 class ResolvedSession(Message):
     """The signed token to pass to services, and who the session belongs to."""
 
+    session_id: str = Field(
+        default="", description="the session's opaque id (not its handle): what SESSIONS_ENDED names"
+    )
     token: str
     expires_at: int
     account: AccountSummary
@@ -253,6 +257,17 @@ class Contact(Message):
     display_name: str
     locale: str
     notify_new_documents: NotifyMode
+
+
+SESSIONS_PER_EVENT = 500
+
+
+class SessionsEnded(Message):
+    """Sessions of one account that just ended (a logout, one ended from another session, all of
+    them by an administrator or a new password...), announced once their end is committed."""
+
+    account: str = Field(min_length=1, max_length=64)
+    sessions: list[str] = Field(min_length=1, max_length=SESSIONS_PER_EVENT)
 
 
 # From the gateway, on behalf of a browser: logging in and the session itself (the handle travels
@@ -281,3 +296,7 @@ SEARCH_DIRECTORY = hidden("identity.api.directory.search", DirectorySearch, Dire
 # From other services (NATS permissions decide which).
 LOOK_UP_PHYSICIAN = Endpoint("identity.svc.physician.lookup", PhysicianLookup, PhysicianStatus)
 FIND_CONTACT = Endpoint("identity.svc.contact", ContactLookup, Contact)
+
+# To every gateway copy: it stops reusing what it remembers of these sessions and ends their event
+# streams at once (core NATS: a copy disconnected then forgets them when its memory expires).
+SESSIONS_ENDED = Event("identity.events.sessions_ended", SessionsEnded)

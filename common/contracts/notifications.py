@@ -25,6 +25,7 @@ SUBJECTS = "notify.command.>"
 SEND_CODE = "notify.command.code"
 SEND_TEMPORARY_PASSWORD = "notify.command.temporary_password"
 SEND_NOTICE = "notify.command.notice"
+SEND_EMAIL_NOTICE = "notify.command.email_notice"
 
 SealedSecret = str
 """base64 of a libsodium sealed box (common.envelopes), openable by notify alone."""
@@ -40,6 +41,9 @@ CodePurpose = Literal[
 ]
 TemporaryPasswordReason = Literal["login_created", "staff_created", "password_reset", "app_reset"]
 NoticeKind = Literal["mobile_changed", "hin_linked"]
+EmailNoticeKind = Literal[
+    "registration_attempt",  # the public form was sent with the number of this account (or request in progress)
+]
 
 
 class Command(Message):
@@ -74,8 +78,16 @@ class SendNotice(Command):
     kind: NoticeKind
 
 
+class SendEmailNotice(Command):
+    """A courtesy email about the account itself (something tried with it): no secret, no patient."""
+
+    to: EmailStr = Field(max_length=254)
+    kind: EmailNoticeKind
+
+
 SUBJECT_OF: dict[type[Command], str] = {
     SendCode: SEND_CODE,
     SendTemporaryPassword: SEND_TEMPORARY_PASSWORD,
     SendNotice: SEND_NOTICE,
+    SendEmailNotice: SEND_EMAIL_NOTICE,
 }

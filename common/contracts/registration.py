@@ -64,10 +64,11 @@ class RegistrationSubmission(Message):
 
 
 class RegistrationReceived(Message):
-    reference: str = Field(description="short, to quote to the support and the validator")
+    """The same answer whether the number was new or known (its owner is then told by email)."""
 
-
-ALREADY_KNOWN = "an account or a pending request already exists for this GLN or RPPS number"
+    reference: str = Field(
+        description="short, to quote to the support and the validator; a known number's names nothing"
+    )
 
 
 class QueueQuery(Message):

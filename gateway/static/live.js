@@ -2,6 +2,7 @@
 // the server's events; on `delivered` it fetches its own URL again with `X-Portal-Partial: 1`, for
 // which the server answers only the page's live parts (list region, unread counters), and swaps
 // them in by id. Without this script, or without EventSource, the pages work the same, by reloading.
+// A tab whose stream a newer tab of the account took (`superseded`) listens again once looked at.
 (function () {
   "use strict";
 
@@ -89,9 +90,28 @@
       });
   }
 
-  var source = new EventSource(main.dataset.liveEvents);
-  source.addEventListener("open", function () {
-    main.dataset.liveState = "open";
+  var source = null;
+
+  function listen() {
+    source = new EventSource(main.dataset.liveEvents);
+    source.addEventListener("open", function () {
+      main.dataset.liveState = "open";
+    });
+    source.addEventListener("delivered", refresh);
+    // The account's newer tabs took this one's place (a few streams per account): it stops
+    // listening, and listens again, up to date, when it is looked at.
+    source.addEventListener("superseded", function () {
+      source.close();
+      source = null;
+      main.dataset.liveState = "superseded";
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (source === null && document.visibilityState === "visible") {
+      listen();
+      refresh();
+    }
   });
-  source.addEventListener("delivered", refresh);
+  listen();
 })();

@@ -1,5 +1,6 @@
 """The public registration form for SMS login (F5.3): the paper form's fields, each problem shown
-beside its field, nothing typed lost; then the request's reference."""
+beside its field, nothing typed lost; then the request's reference. Whether the number already has
+an account is never shown: the answer is the same."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from common.contracts.registration import (
     RegistrationForm,
     RegistrationSubmission,
 )
-from common.errors import Conflict, TooManyRequests
+from common.errors import TooManyRequests
 
 from ..forms import field, field_problems
 from ..pages import render_page, see_other
@@ -67,9 +68,8 @@ async def submit_registration(request: web.Request) -> web.Response:
         return _form(request, values, field_problems(invalid, {"gln": "number", "rpps": "number"}, whole="number"))
     submission = RegistrationSubmission(form=filled, client_ip=client_ip(request))
     try:
+        # A number that has an account gets the same answer (its owner is told by email).
         received = await call(bus_of(request), SUBMIT_REGISTRATION, submission)
-    except Conflict:
-        return _form(request, values, {"number": "known"}, status=409)
     except TooManyRequests:
         return _form(request, values, {"form": "too_many"}, status=429)
     return see_other(f"/register/sent?reference={received.reference}")

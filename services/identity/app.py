@@ -31,6 +31,7 @@ from . import (
     password_policy,
     profile,
     registration,
+    session_ends,
     unlocking,
     validation,
 )
@@ -60,7 +61,10 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
             # Loading the CA bundle costs some 20 ms of the event loop: once, not twice a login.
             hin_tls=httpx2.create_ssl_context() if settings.hin is not None else None,
         )
-        table = Handlers(deps, runtime.outages, deps.issuer.verifier())
+        # Each request announces the sessions it ended, once it is done (session_ends).
+        table = Handlers(
+            deps, runtime.outages, deps.issuer.verifier(), scope=partial(session_ends.announced, runtime.nc)
+        )
         # Logging in, and the session itself.
         table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
         table.add(api.LOG_IN_WITH_CODE, login.login_code)

@@ -203,6 +203,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
         Caller(account_id=account.id, role=account.role, session_id=session_id, physician=account.physician_key)
     )
     return api.ResolvedSession(
+        session_id=session_id,
         token=token,
         expires_at=expires_at,
         account=api.AccountSummary(

@@ -9,7 +9,7 @@ from common.contracts.base import Empty
 from common.errors import NotFound
 from common.tokens import Caller
 
-from . import trail
+from . import store, trail
 from .access import session_account
 from .deps import Deps
 
@@ -37,12 +37,7 @@ async def end_one_session(msg: api.OtherSession, caller: Caller, deps: Deps) -> 
         raise NotFound() from None
     async with deps.pool.acquire() as conn, conn.transaction():
         _, account = await session_account(conn, deps, caller)
-        ended = await conn.fetchval(
-            "UPDATE sessions SET ended_at = now() WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING id",
-            target,
-            uuid.UUID(account.id),
-        )
-        if ended is None:
+        if not await store.end_one_session(conn, account.id, target):
             raise NotFound()
         await trail.record(
             conn, "logout", by=account, entity=trail.account(account.id), detail="ended from another session"

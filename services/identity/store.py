@@ -16,6 +16,8 @@ from common.contracts.documents import DocumentsScope, PatientsScope
 from common.contracts.identity import LandingPage, NotifyMode
 from common.db import Connection
 
+from . import session_ends
+
 
 @dataclass(frozen=True)
 class Account:
@@ -123,20 +125,38 @@ PHYSICIAN_NUMBER = "CASE WHEN gln IS NOT NULL THEN 'gln:' || gln WHEN rpps IS NO
 """SQL: a row's GLN or RPPS number as the bus names a physician (gln:... or rpps:...)."""
 
 
+# Every statement that ends sessions is below, and each tells the gateways (session_ends).
+
+
 async def end_all_sessions(conn: Connection, account_id: str) -> None:
     """End every open session of the account (deactivation, a new password or app given by an administrator)."""
-    await conn.execute(
-        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL", uuid.UUID(account_id)
+    ended = await conn.fetch(
+        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND ended_at IS NULL RETURNING id",
+        uuid.UUID(account_id),
     )
+    session_ends.note(account_id, [str(row["id"]) for row in ended])
 
 
 async def end_other_sessions(conn: Connection, account_id: str, kept_session_id: str) -> None:
     """End every open session of the account but `kept_session_id`."""
-    await conn.execute(
-        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL",
+    ended = await conn.fetch(
+        "UPDATE sessions SET ended_at = now() WHERE account_id = $1 AND id <> $2 AND ended_at IS NULL RETURNING id",
         uuid.UUID(account_id),
         uuid.UUID(kept_session_id),
     )
+    session_ends.note(account_id, [str(row["id"]) for row in ended])
+
+
+async def end_one_session(conn: Connection, account_id: str, session_id: uuid.UUID) -> bool:
+    """End one open session of the account (from another of its sessions); False if there is none such."""
+    ended = await conn.fetchval(
+        "UPDATE sessions SET ended_at = now() WHERE id = $1 AND account_id = $2 AND ended_at IS NULL RETURNING id",
+        session_id,
+        uuid.UUID(account_id),
+    )
+    if ended is not None:
+        session_ends.note(account_id, [str(ended)])
+    return ended is not None
 
 
 async def lock_account(conn: Connection, account_id: str) -> None:
@@ -215,7 +235,10 @@ async def end_session(conn: Connection, secret_hash: bytes) -> tuple[str, Role] 
     """End a session; return its account's id and role if it was open."""
     row = await conn.fetchrow(
         "UPDATE sessions s SET ended_at = now() FROM accounts a WHERE s.secret_hash = $1 AND s.ended_at IS NULL "
-        "AND a.id = s.account_id RETURNING a.id, a.role",
+        "AND a.id = s.account_id RETURNING s.id AS session_id, a.id, a.role",
         secret_hash,
     )
-    return None if row is None else (str(row["id"]), row["role"])
+    if row is None:
+        return None
+    session_ends.note(str(row["id"]), [str(row["session_id"])])
+    return str(row["id"]), row["role"]

@@ -68,6 +68,9 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
             routes={
                 notify.SEND_CODE: Route(notify.SendCode, partial(commands.code_asked, deps=asked)),
                 notify.SEND_NOTICE: Route(notify.SendNotice, partial(commands.notice_asked, deps=asked)),
+                notify.SEND_EMAIL_NOTICE: Route(
+                    notify.SendEmailNotice, partial(commands.email_notice_asked, deps=asked)
+                ),
                 notify.SEND_TEMPORARY_PASSWORD: Route(
                     notify.SendTemporaryPassword, partial(commands.temporary_password_asked, deps=asked)
                 ),

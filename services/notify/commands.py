@@ -16,7 +16,7 @@ from common.contracts import notifications as notify
 
 from . import store
 from .ledger import Ledger
-from .messages import TEMPORARY_PASSWORD
+from .messages import EMAIL_NOTICE, TEMPORARY_PASSWORD
 from .sending import Sender
 from .sms_texts import CODE, NOTICE
 
@@ -40,6 +40,11 @@ async def code_asked(command: notify.SendCode, *, deps: Deps) -> None:
 
 async def notice_asked(command: notify.SendNotice, *, deps: Deps) -> None:
     await _record(deps, command, deps.sms, deps.sms_sender, kind=NOTICE + command.kind, address=command.to)
+
+
+async def email_notice_asked(command: notify.SendEmailNotice, *, deps: Deps) -> None:
+    row = {"kind": EMAIL_NOTICE + command.kind, "address": str(command.to)}
+    await _record(deps, command, deps.emails, deps.email_sender, **row)
 
 
 async def temporary_password_asked(command: notify.SendTemporaryPassword, *, deps: Deps) -> None:

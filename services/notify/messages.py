@@ -143,6 +143,45 @@ _TEMPORARY_PASSWORD = {
     },
 }
 
+_EMAIL_NOTICES = {
+    "registration_attempt": {
+        "fr": MailText(
+            subject="Demande de compte avec votre numéro GLN ou RPPS",
+            body=(
+                "Bonjour,\n\n"
+                "Quelqu'un vient de demander un compte sur le portail médecins avec votre numéro GLN ou RPPS, "
+                "qui a déjà un compte ou une demande en cours. Cette demande n'a pas été enregistrée et votre "
+                "compte n'a pas changé.\n\n"
+                "Si c'était vous : vous n'avez pas besoin d'un nouveau compte. Connectez-vous comme d'habitude "
+                "({link}) ou, si votre demande est encore en cours, attendez le rendez-vous de vérification de "
+                "votre identité. Si vous avez oublié votre identifiant ou votre mot de passe, contactez le support "
+                "du portail.\n\n"
+                "Si ce n'était pas vous : vous n'avez rien à faire. Si ce message se répète, signalez-le au "
+                "support du portail.\n\n"
+                "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+            ),
+        ),
+        "en": MailText(
+            subject="Account request with your GLN or RPPS number",
+            body=(
+                "Hello,\n\n"
+                "Someone has just asked for an account on the physicians' portal with your GLN or RPPS number, "
+                "which already has an account or a request in progress. This request was not kept, and your "
+                "account has not changed.\n\n"
+                "If it was you: you need no new account. Log in as usual ({link}) or, if your request is still "
+                "in progress, wait for the appointment that checks your identity. If you have forgotten your "
+                "login name or your password, contact the portal's support.\n\n"
+                "If it was not you: there is nothing to do. If this message comes again, tell the portal's "
+                "support.\n\n"
+                "This message is sent automatically; please do not reply to it.\n"
+            ),
+        ),
+    },
+}
+
+EMAIL_NOTICE = "notice."
+"""The kind of a courtesy email about the account: this prefix and what it tells (`registration_attempt`)."""
+
 _GREETING = {"fr": "Bonjour,", "en": "Hello,"}
 
 TEMPORARY_PASSWORD = "temporary_password."
@@ -179,6 +218,9 @@ def compose(
             closing=closing,
         )
         return MailText(subject=subject, body=f"{_GREETING[language]}\n\n{opening}\n\n{ending}")
+    if kind.startswith(EMAIL_NOTICE):
+        notice = _EMAIL_NOTICES[kind.removeprefix(EMAIL_NOTICE)][language]
+        return MailText(subject=notice.subject, body=notice.body.format(link=f"{portal}/login"))
     texts, path = _TEXTS[kind]
     text = texts[language]
     return MailText(subject=text.subject, body=text.body.format(link=f"{portal}{path}"))
