@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from common.contracts import registration
 from deploy.stack import Stack
+from services.identity import login_protection as protection
 
 from .portal import Physicians, eventually, outbox_messages, random_gln, random_mobile
 from .web import WebClient
@@ -112,6 +113,17 @@ async def test_a_known_number_gets_the_same_answer_and_its_owner_an_email_in_the
     again = await _submit(physicians, form(gln=first.gln, family_name="Autre"))
     assert REFERENCE.fullmatch(again.reference) and await _requests_for(physicians, str(first.gln)) == 1
     assert (await _notice_to(stack, applicant, since))["subject"] == "Demande de compte avec votre numéro GLN ou RPPS"
+
+
+async def test_an_owner_is_told_once_a_day_however_many_forms_name_their_number(physicians: Physicians) -> None:
+    """Each form with a known number would otherwise email its owner: a flood of the mailbox."""
+    assert physicians.pool is not None
+    key = f"told:{uuid.uuid4()}"
+    async with physicians.pool.acquire() as conn:
+        told = [await protection.once_a_day(conn, key) for _ in range(3)]
+        assert told == [True, False, False]
+        await conn.execute("UPDATE login_throttles SET not_before = now() - interval '1 second' WHERE key = $1", key)
+        assert await protection.once_a_day(conn, key)
 
 
 async def test_two_forms_at_once_for_one_number_keep_one(physicians: Physicians) -> None:

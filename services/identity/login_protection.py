@@ -165,6 +165,20 @@ async def _reserve_for_address(conn: Connection, kind: str, client_ip: str, free
     return await _count(conn, [(f"{kind}:{client_ip}", free, ADDRESS_MEMORY)])
 
 
+async def once_a_day(conn: Connection, key: str) -> bool:
+    """True the first time in 24 hours for this key (in the caller's transaction); False else."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO login_throttles AS t (key, failures, last_failure_at, not_before) "
+            "VALUES ($1, 1, now(), now() + interval '1 day') "
+            "ON CONFLICT (key) DO UPDATE SET failures = t.failures + 1, last_failure_at = now(), "
+            " not_before = CASE WHEN t.not_before <= now() THEN now() + interval '1 day' ELSE t.not_before END "
+            "RETURNING failures = 1 OR not_before = now() + interval '1 day'",
+            key,
+        )
+    )
+
+
 async def release_name(conn: Connection, login: str, secret: bytes) -> None:
     """The password was right (from a session): the name's count restarts."""
     await conn.execute("DELETE FROM login_throttles WHERE key = $1", name_key(login, secret))

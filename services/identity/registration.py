@@ -102,7 +102,9 @@ async def _tell_owner(conn: Connection, owner: asyncpg.Record, client_ip: str) -
     except ValidationError:
         log.warning("registration with a known number: its owner's email address is not one, not told")
     else:
-        await notices.ask(conn, notice)
+        # Once a day at most: forms sent again and again must not flood the owner's mailbox.
+        if await protection.once_a_day(conn, f"told:{account_id or request_id}"):
+            await notices.ask(conn, notice)
     await trail.record(
         conn,
         "registration.submitted",
