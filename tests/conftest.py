@@ -67,8 +67,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         if config.admin_database_url and portal.service_dsns:  # an existing server: drop what the session made
             await drop_database(config.admin_database_url, config.database)
     # Last, once every process has written its last line: the leak scan (issue 12, part 8).
-    found = leaks.find_leaks(leaks.scanned(portal.log_dir, portal.outbox_dir), leaks.SENSITIVE)
-    assert not found, "the stack's logs or outbox hold what they must not:\n" + "\n".join(found)
+    leaks.assert_no_leaks(portal.log_dir, portal.outbox_dir)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -183,3 +183,9 @@ def find_leaks(files: Iterable[Scanned], sensitive: Sensitive) -> list[str]:
             if lines:
                 found[(file.label, "query string in a request line")] = lines
     return [f"{label}: {kind} ({count})" for (label, kind), count in sorted(found.items())]
+
+
+def assert_no_leaks(log_dir: Path, outbox_dir: Path) -> None:
+    """Fail, naming each file and kind, if a stack's logs or dev outbox hold what they must not."""
+    found = find_leaks(scanned(log_dir, outbox_dir), SENSITIVE)
+    assert not found, "the stack's logs or outbox hold what they must not:\n" + "\n".join(found)
