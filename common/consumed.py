@@ -48,7 +48,14 @@ def readable_event_id(data: bytes) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return None
     event_id = value.get("event_id") if isinstance(value, dict) else None
-    return event_id if isinstance(event_id, str) and 0 < len(event_id) <= 200 else None
+    readable = isinstance(event_id, str) and 0 < len(event_id) <= 200 and event_id.isprintable()
+    return event_id if readable else None  # a NUL (or a lone surrogate) could not even be recorded
+
+
+def printable(text: str) -> str:
+    """`text` with what is not printable escaped (`\\x00`): a subject as a rejection records, logs and
+    reports it (PostgreSQL refuses a NUL, and a terminal obeys an escape sequence)."""
+    return "".join(character if character.isprintable() else ascii(character)[1:-1] for character in text)
 
 
 REJECTION_REASONS = ("invalid", "unknown_subject", "processing_failed")

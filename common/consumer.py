@@ -36,6 +36,7 @@ from .consumed import (
     Decoded,
     RejectHandler,
     Route,
+    printable,
     quietly,
     readable_event_id,
     reason_label,
@@ -316,14 +317,14 @@ class DurableConsumer:
     async def _reject(self, msg: Msg, reason: str) -> None:
         """Record the rejection (outages waited out), then ack; a rejection that cannot be recorded
         leaves the message unacknowledged, to be tried again."""
-        event_id = readable_event_id(msg.data)
-        log.warning("rejected a message on %s: %s", msg.subject, reason)
+        event_id, subject = readable_event_id(msg.data), printable(msg.subject)
+        log.warning("rejected a message on %s: %s", subject, reason)
         try:
-            await self._outages.retry(lambda: self._on_reject(msg.subject, event_id, reason))
+            await self._outages.retry(lambda: self._on_reject(subject, event_id, reason))
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("could not record a rejection on %s; the message stays unacknowledged", msg.subject)
+            log.exception("could not record a rejection on %s; the message stays unacknowledged", subject)
             self._held.pop(msg.reply, None)
             await quietly(msg.nak(delay=30.0))
             return

@@ -10,6 +10,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from common.contracts.identity import SESSIONS_ENDED
 
@@ -43,23 +44,69 @@ DURABLE_CONSUMERS: dict[tuple[str, str], str] = {
 """The portal's durable consumers, (stream, name) -> the user that owns it: no one else may fetch
 from, acknowledge, create or change it (a deny rule, generated below, wins over any allow)."""
 
-OBJECTS = "OBJ_dpi-documents"
-"""The Object Store bucket `dpi-documents` is this stream."""
+OBSERVERS = ("ops",)
+"""May read the state of any consumer (not use it): the others may not even do that of another's."""
 
 
-def _object_store(*, manage: bool = False) -> list[str]:
-    """What reading (and, when `manage`, creating) the `dpi-documents` Object Store takes."""
-    return [
-        *_js_stream(OBJECTS, manage=manage),
-        f"$JS.API.STREAM.MSG.GET.{OBJECTS}",
-        f"$JS.API.DIRECT.GET.{OBJECTS}.>",
-    ]
+@dataclass(frozen=True)
+class Bucket:
+    """A JetStream Object Store (or key-value) bucket and who may touch it: its owner creates and
+    reads it; its writers only put objects in it (and replace them). A writer may not consume from
+    it: a push consumer's deliver subject is not checked against its creator's permissions, so a
+    consumer on the bytes it put would let it publish them on any subject, another party's
+    requests included (nats-server issue 8274)."""
+
+    name: str
+    owner: str
+    writers: tuple[str, ...] = ()
+    kind: Literal["object", "kv"] = "object"
+
+    @property
+    def stream(self) -> str:
+        return ("OBJ_" if self.kind == "object" else "KV_") + self.name
+
+    @property
+    def subjects(self) -> str:
+        """What its objects (or keys) are stored under."""
+        return ("$O." if self.kind == "object" else "$KV.") + self.name + ".>"
+
+    def reading(self) -> list[str]:
+        """What reading an object's description (before putting or reading it) takes."""
+        return [f"$JS.API.STREAM.MSG.GET.{self.stream}", f"$JS.API.DIRECT.GET.{self.stream}.>"]
+
+    def permissions(self, user: str) -> list[str]:
+        """The user's publish permissions on the bucket: none unless its owner or a writer."""
+        if user == self.owner:
+            return [*_js_stream(self.stream, manage=True), *self.reading()]
+        if user in self.writers:
+            return [
+                f"$JS.API.STREAM.INFO.{self.stream}",
+                self.subjects,
+                *self.reading(),
+                f"$JS.API.STREAM.PURGE.{self.stream}",  # a replaced object's chunks
+            ]
+        return []
+
+
+BUCKETS = (Bucket("dpi-documents", owner="documents", writers=("hospital",)),)
+"""Every bucket of the portal: `dpi-documents` holds the hospital's contents over 512 KiB
+(CONTRACT.md), which documents reads."""
+
+
+def _buckets(user: str) -> list[str]:
+    return [subject for bucket in BUCKETS for subject in bucket.permissions(user)]
+
+
+DISCOVERY = ("$SRV.PING", "$SRV.INFO", "$SRV.STATS")
+"""What nats micro services answer about themselves, all together or each by name (and id)."""
 
 
 def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
     return {
         "publish": ["$JS.API.INFO", f"audit.record.{name}", *publish],
-        "subscribe": [f"_INBOX.{name}.>", f"{name}.>", "$SRV.>"],
+        # Discovery: the questions to every service, and those to this one (not the others'). Not
+        # `$SRV.*`: nats-server takes a subscription to `$SRV.>` as one of its subjects.
+        "subscribe": [f"_INBOX.{name}.>", f"{name}.>", *DISCOVERY, f"$SRV.*.{name}", f"$SRV.*.{name}.>"],
     }
 
 
@@ -79,7 +126,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "portal.rejected",
             *_js_stream("DPI", manage=True),
             *_js_stream("PORTAL", manage=True),
-            *_object_store(manage=True),
+            *_buckets("documents"),
         ],
     ),
     "requests": _service("requests", ["portal.requests.>"]),
@@ -95,15 +142,21 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "$JS.API.INFO",
             *_js_stream("DPI")[:1],
             *_js_stream("PORTAL"),
-            "$O.dpi-documents.>",
-            f"$JS.API.STREAM.PURGE.{OBJECTS}",
-            *_object_store(),
+            *_buckets("hospital"),
         ],
         "subscribe": ["_INBOX.hospital.>", "portal.>"],
     },
-    # Operations: discover services, their stats and health; read stream state.
+    # Operations: discover services, their stats and health; list streams and consumers, read their state.
     "ops": {
-        "publish": ["$SRV.>", "*.health", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.CONSUMER.INFO.>"],
+        "publish": [
+            "$SRV.>",
+            "*.health",
+            "$JS.API.INFO",
+            "$JS.API.STREAM.LIST",
+            "$JS.API.STREAM.INFO.>",
+            "$JS.API.CONSUMER.LIST.*",
+            "$JS.API.CONSUMER.INFO.>",
+        ],
         "subscribe": ["_INBOX.ops.>"],
     },
 }
@@ -142,12 +195,16 @@ def consumer_subjects(stream: str, durable: str) -> list[str]:
 
 
 def denied(user: str) -> list[str]:
-    """Another party's consumers, whatever the user's stream permissions allow."""
+    """Another party's consumers, whatever the user's stream permissions allow: using them, and
+    reading their state unless the user is an observer."""
     return [
         subject
         for (stream, durable), owner in DURABLE_CONSUMERS.items()
         if owner != user
-        for subject in consumer_subjects(stream, durable)
+        for subject in [
+            *consumer_subjects(stream, durable),
+            *([] if user in OBSERVERS else [f"$JS.API.CONSUMER.INFO.{stream}.{durable}"]),
+        ]
     ]
 
 

@@ -7,6 +7,8 @@ The session's database is gone at the end: dropped on a `DATABASE_URL` server, d
 embedded server's directory otherwise. The stack starts only for the tests that ask for it (the
 session fixtures are not autouse), so `-m unit` starts nothing.
 Tests isolate themselves by creating their own physicians, patients and episodes.
+Once the stack has stopped, its logs and dev outbox are scanned for what the tests used that
+must not be there (tests/leaks.py): a finding fails the run at the stack's teardown.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from deploy.database import drop_database
 from deploy.stack import Stack, StackConfig, free_port
 from deploy.test_identity_provider import TestIdentityProvider
 
+from . import leaks
 from .portal import Hospital, Physician, Physicians, PortalEvents
 from .web import SignIn, WebClient
 
@@ -57,6 +60,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     portal = Stack(config)
     try:
         await portal.start_infrastructure()
+        leaks.SENSITIVE.remember_stack_secrets(portal.secrets)
         # PORTAL_TEST_PROCESSES=identity,documents,... starts only those (to debug one service's tests)
         only = os.environ.get("PORTAL_TEST_PROCESSES")
         await portal.start_all(only.split(",") if only else None)
@@ -65,6 +69,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         portal.stop_all()  # an embedded PostgreSQL goes with its directory (ephemeral), databases and all
         if config.admin_database_url and portal.service_dsns:  # an existing server: drop what the session made
             await drop_database(config.admin_database_url, config.database)
+    # Last, once every process has written its last line: the leak scan (issue 12, part 8).
+    leaks.assert_no_leaks(portal.log_dir, portal.outbox_dir)
 
 
 CHROMIUM = "/usr/bin/chromium"

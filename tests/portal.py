@@ -38,6 +38,8 @@ from services.identity.codes import code_mac
 from services.identity.passwords import Passwords
 from services.identity.store import digest
 
+from . import leaks
+
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -152,9 +154,14 @@ class Hospital:
         return Episode(self, **fields)
 
     async def publish(self, subject: str, message: dict[str, Any]) -> None:
+        leaks.SENSITIVE.remember_patients(message)
         await hospital_sim.publish(self.js, subject, message)
 
     async def publish_raw(self, subject: str, data: bytes, msg_id: str | None = None) -> None:
+        try:
+            leaks.SENSITIVE.remember_patients(json.loads(data))
+        except ValueError:
+            pass  # not JSON: no patient in it to look for
         await self.js.publish(subject, data, headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
 
 
@@ -249,6 +256,7 @@ class Physicians:
                 status=status,
                 role=role,
             )
+        leaks.SENSITIVE.remember(leaks.PASSWORD, password)
         return Physician(account_id, login, password, gln, mobile)
 
     @overload
@@ -290,6 +298,7 @@ class Physicians:
             identity.LOG_IN_WITH_PASSWORD,
             identity.PasswordLogin(login=physician.login, password=physician.password),
         )
+        leaks.SENSITIVE.remember(leaks.CHALLENGE, challenge.challenge)
         if challenge.method == "sms":
             return challenge.challenge, await self.sms_code(physician.mobile, since, challenge.challenge)
         if challenge.enrolment_uri is not None:
@@ -318,7 +327,9 @@ class Physicians:
                     return match.group(1)
             return None
 
-        return await eventually(found, what=f"an SMS to {mobile}")
+        code = await eventually(found, what=f"an SMS to {mobile}")
+        leaks.SENSITIVE.remember(leaks.CODE, code)
+        return code
 
     async def alive(self, session: Session) -> bool:
         """Whether identity still resolves the session."""
@@ -344,6 +355,8 @@ class Physicians:
         challenge, code = await self.ask_code(physician)
         opened = await self.call(identity.LOG_IN_WITH_CODE, identity.CodeLogin(challenge=challenge, code=code))
         resolved = await self.call(identity.RESOLVE_SESSION, identity.SessionRef(session=opened.session))
+        leaks.SENSITIVE.remember(leaks.SESSION, opened.session)
+        leaks.SENSITIVE.remember(leaks.TOKEN, resolved.token)
         return Session(opened.session, resolved.token)
 
 
@@ -364,6 +377,7 @@ def latest_code(outbox: Path, mobile: str, since_ns: int = 0) -> str | None:
     if not messages:
         return None
     match = re.search(r"\b(\d{6})\b", messages[-1]["body"])
+    leaks.SENSITIVE.remember(leaks.CODE, match and match.group(1))
     return match.group(1) if match else None
 
 
@@ -384,6 +398,7 @@ async def emailed_password(outbox: Path, email: str, since_ns: int) -> str:
     async def mail() -> str | None:
         messages = outbox_messages(outbox, "email", email, since_ns)
         found = re.search(r"Mot de passe provisoire : (\S+)", messages[-1]["body"]) if messages else None
+        leaks.SENSITIVE.remember(leaks.TEMPORARY_PASSWORD, found and found.group(1))
         return found.group(1) if found else None
 
     return await eventually(mail, what=f"the temporary password's email to {email}")

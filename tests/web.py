@@ -12,6 +12,7 @@ from yarl import URL
 
 from deploy.stack import Stack
 
+from . import leaks
 from .portal import Physician, eventually, latest_code
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -25,6 +26,7 @@ class WebClient:
         self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
     async def close(self) -> None:
+        leaks.SENSITIVE.remember(leaks.COOKIE, *(cookie.value for cookie in self.session.cookie_jar))
         await self.session.close()
 
     def hold(self, session: str) -> WebClient:
@@ -41,6 +43,7 @@ class WebClient:
         page = await self.get(path)
         match = CSRF_FIELD.search(await page.text())
         assert match, f"no CSRF field on {path}"
+        leaks.SENSITIVE.remember(leaks.CSRF_TOKEN, match.group(1))
         return match.group(1)
 
     async def post_form(
@@ -48,6 +51,7 @@ class WebClient:
     ) -> aiohttp.ClientResponse:
         """Submit a form the way a browser does: token from the page, same Origin."""
         token = await self.csrf_token(form_page or path)
+        leaks.SENSITIVE.remember_form(fields)
         response = await self.session.post(
             self.base + path,
             data={**fields, "csrf_token": token},

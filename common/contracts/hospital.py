@@ -30,6 +30,8 @@ INLINE_CONTENT_MAX = 512 * 1024
 CATEGORIES = ("discharge_letter", "consultation_report", "operative_report", "imaging_report", "lab_report", "other")
 
 NonEmpty = Field(min_length=1, max_length=200)
+VERSION_MAX = 2**31 - 1
+"""A PostgreSQL integer: a larger version failed to be stored, five times over 30 s, as an outage would."""
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -76,7 +78,7 @@ class DesignationMessage(_Message):
 
 class DocumentMeta(_Message):
     id: str = NonEmpty
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=VERSION_MAX)
     category: str
     title: str = Field(min_length=1, max_length=500)
     service: str = NonEmpty
@@ -118,6 +120,10 @@ class DocumentMessage(_Message):
     patient: Patient
     content: InlineContent | ObjectContent
     manual: ManualSending | None = None
+
+
+INCOMING: dict[str, type[_Message]] = {DESIGNATIONS: DesignationMessage, DOCUMENTS: DocumentMessage}
+"""Every message the hospital publishes, by subject (the documents service consumes each)."""
 
 
 class _PortalEvent(_Message):

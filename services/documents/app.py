@@ -51,24 +51,23 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             physicians=PhysicianDirectory(runtime.nc),
             pending_days=settings.pending_designation_days,
         )
+        handlers = {  # each message of the contract, handled in its episode's order
+            hospital.DESIGNATIONS: (
+                partial(receiving.designation_received, deps=receivers),
+                lambda message: message.episode.id,
+            ),
+            hospital.DOCUMENTS: (
+                partial(receiving.document_received, deps=receivers),
+                lambda message: message.episode_id,
+            ),
+        }
         consumer = DurableConsumer(
             runtime.js,
             outages=runtime.outages,
             stream=hospital.STREAM_DPI,
             durable=receiving.CONSUMER,
             filter_subject="dpi.>",
-            routes={
-                hospital.DESIGNATIONS: Route(
-                    hospital.DesignationMessage,
-                    partial(receiving.designation_received, deps=receivers),
-                    key=lambda message: message.episode.id,
-                ),
-                hospital.DOCUMENTS: Route(
-                    hospital.DocumentMessage,
-                    partial(receiving.document_received, deps=receivers),
-                    key=lambda message: message.episode_id,
-                ),
-            },
+            routes={subject: Route(model, *handlers[subject]) for subject, model in hospital.INCOMING.items()},
             on_reject=partial(receiving.message_rejected, deps=receivers),
             concurrency=settings.ingest_concurrency,
             handle_group=partial(receiving.episode_messages, deps=receivers),

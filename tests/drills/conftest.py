@@ -17,6 +17,7 @@ from nats.aio.client import Client as NATS
 from deploy.stack import Stack, StackConfig, free_port
 from deploy.supervisor import Supervisor
 
+from .. import leaks
 from ..portal import Physicians
 from .harness import Ledger
 
@@ -53,6 +54,7 @@ async def start_drilled(tmp: pytest.TempPathFactory, nats_nodes: int = 1) -> tup
     )
     stack = Stack(config)
     await stack.start_infrastructure()
+    leaks.SENSITIVE.remember_stack_secrets(stack.secrets)
     await stack.start_all()
     supervisor = Supervisor(stack)
     watching = asyncio.create_task(supervisor.run())
@@ -71,6 +73,7 @@ async def stop_drilled(drilled: Drilled, watching: asyncio.Task[None]) -> None:
     await drilled.hospital.close()
     await drilled.ops.close()
     drilled.stack.stop_all()
+    leaks.assert_no_leaks(drilled.stack.log_dir, drilled.stack.outbox_dir)  # faults are where tracebacks quote values
 
 
 @pytest.fixture(scope="session")
