@@ -1,11 +1,19 @@
-"""The portal's cookies all share one shape: unreadable by scripts, first-party, whole site."""
+"""The portal's cookies all share one shape: unreadable by scripts, first-party, whole site, and
+under https `__Host-` (Secure, host-only, Path=/: no sibling domain can plant one, such as a CSRF
+value whose form token the attacker knows, or a login attempt of theirs).
+
+Set, delete and read them by their plain names through the three functions here: they add the
+prefix where it applies.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from .config import GatewaySettings
+from .state import settings_of
 
+SESSION = "portal_session"
 LOGIN_CHALLENGE = "portal_login"
 CSRF = "portal_csrf"
 STEP_UP = "portal_step_up"  # a change of credentials waiting for its SMS code
@@ -15,15 +23,17 @@ UNLOCK_CHALLENGE = "portal_unlock"  # an unlocking by SMS waiting for its code
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""
 
+HOST_PREFIX = "__Host-"
+
 
 def host_only(settings: GatewaySettings, name: str) -> str:
-    """`__Host-` makes browsers refuse the cookie unless Secure, host-only and Path=/ (no sibling
-    domain can plant it); it needs https."""
-    return f"__Host-{name}" if settings.https else name
+    """The name the browser holds: `__Host-` makes browsers refuse the cookie unless Secure,
+    host-only and Path=/; it needs https. A name given with its prefix keeps it."""
+    return f"{HOST_PREFIX}{name}" if settings.https and not name.startswith(HOST_PREFIX) else name
 
 
 def session_cookie_name(settings: GatewaySettings) -> str:
-    return host_only(settings, "portal_session")
+    return host_only(settings, SESSION)
 
 
 def device_cookie_name(settings: GatewaySettings) -> str:
@@ -31,15 +41,28 @@ def device_cookie_name(settings: GatewaySettings) -> str:
     return host_only(settings, "portal_device")
 
 
+def private_cookie(request: web.Request, name: str) -> str:
+    """The value of a cookie set by `set_private_cookie`; "" if the browser sent none."""
+    return request.cookies.get(host_only(settings_of(request), name), "")
+
+
 def set_private_cookie(
     response: web.StreamResponse, settings: GatewaySettings, name: str, value: str, max_age: int | None = None
 ) -> None:
-    """Set an HttpOnly, SameSite=Lax, Path=/ cookie, Secure when the portal is served over https."""
+    """Set an HttpOnly, SameSite=Lax, Path=/ cookie; Secure and `__Host-` when the portal is served over https."""
     response.set_cookie(
-        name, value, max_age=max_age, path="/", httponly=True, samesite="Lax", secure=settings.https or None
+        host_only(settings, name),
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.https or None,
     )
 
 
 def delete_private_cookie(response: web.StreamResponse, settings: GatewaySettings, name: str) -> None:
     """Expire a cookie set by `set_private_cookie` (same attributes, or `__Host-` ones are ignored)."""
-    response.del_cookie(name, path="/", httponly=True, samesite="Lax", secure=settings.https or None)
+    response.del_cookie(
+        host_only(settings, name), path="/", httponly=True, samesite="Lax", secure=settings.https or None
+    )

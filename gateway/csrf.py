@@ -1,8 +1,11 @@
 """Signed double-submit CSRF protection for every POST form, the pre-login ones included.
 
 The browser holds a random value in the `portal_csrf` cookie (HttpOnly: no script needs it);
-each form carries HMAC-SHA256(PORTAL_CSRF_SECRET, that value). Another site can make the
-browser send the cookie, but cannot read it nor compute the matching form field.
+each form carries HMAC-SHA256(PORTAL_CSRF_SECRET, that value and the browser's session cookie).
+Another site can make the browser send the cookie, but cannot read it nor compute the matching
+form field. Bound to the session, a token is worth nothing to another session: an attacker who
+planted their own CSRF value in a victim's browser (a sibling domain can, without `__Host-`)
+still has no token for the victim's session.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ async def csrf_cookie(request: web.Request, handler: Handler) -> web.StreamRespo
 
     It wraps the error pages too, because they show the logout form.
     """
-    value = request.cookies.get(cookies.CSRF, "")
+    value = cookies.private_cookie(request, cookies.CSRF)
     fresh = not _COOKIE_VALUE.fullmatch(value)
     request[CSRF_KEY] = secrets.token_urlsafe(32) if fresh else value
     request[_FRESH_KEY] = fresh
@@ -106,4 +109,5 @@ def _origin(header: str) -> str:
 
 def _sign(request: web.Request, value: str) -> str:
     secret = settings_of(request).csrf_secret.encode()
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+    session = cookies.private_cookie(request, cookies.SESSION)  # "" before login
+    return hmac.new(secret, f"{value}|{session}".encode(), hashlib.sha256).hexdigest()

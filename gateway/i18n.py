@@ -49,7 +49,7 @@ TEMPLATES_KEYS = {locale: web.AppKey(f"templates_{locale}", jinja2.Environment) 
 
 def request_locale(request: web.Request) -> str:
     """The locale the browser chose with the language switch, French otherwise."""
-    chosen = request.cookies.get(cookies.LANGUAGE, "")
+    chosen = cookies.private_cookie(request, cookies.LANGUAGE)
     return chosen if chosen in LOCALES else DEFAULT_LOCALE
 
 

@@ -38,6 +38,7 @@ from ..cookies import (
     LOGIN_CHALLENGE,
     delete_private_cookie,
     device_cookie_name,
+    private_cookie,
     session_cookie_name,
     set_private_cookie,
 )
@@ -115,7 +116,7 @@ def waiting_code_form(
     request: web.Request, cookie: str, start: str, template: str, context: dict[str, object]
 ) -> web.Response:
     """A code's form while the attempt in `cookie` waits for it; without one, back to `start`."""
-    if not request.cookies.get(cookie):
+    if not private_cookie(request, cookie):
         return see_other(start)
     return render_page(request, template, context)
 
@@ -123,7 +124,7 @@ def waiting_code_form(
 async def code(request: web.Request) -> web.Response:
     """POST /login/code: check the code; on success open the session."""
     form = await request.post()
-    challenge = request.cookies.get(LOGIN_CHALLENGE, "")
+    challenge = private_cookie(request, LOGIN_CHALLENGE)
     entered = "".join(field(form, "code").split())  # people type "123 456"
     opened = await login_step(
         request,

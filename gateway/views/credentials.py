@@ -20,7 +20,7 @@ from common.contracts.base import Empty, SignedEndpoint
 from common.contracts.phones import mobile_e164
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
-from ..cookies import STEP_UP, delete_private_cookie
+from ..cookies import STEP_UP, delete_private_cookie, private_cookie
 from ..forms import field
 from ..labels import PASSWORD_REFUSALS
 from ..pages import render_page, see_other
@@ -98,7 +98,7 @@ def finish_change(change: Change) -> Handler:
     async def finish(request: web.Request) -> web.Response:
         """POST the code: identity applies the change."""
         form = await request.post()
-        challenge = request.cookies.get(STEP_UP, "")
+        challenge = private_cookie(request, STEP_UP)
         entered = "".join(field(form, "code").split())
         context = _code_context(request, change, "code")
         if not (0 < len(challenge) <= _SECRET_MAX and 0 < len(entered) <= _CODE_MAX):

@@ -15,7 +15,7 @@ from common.bus import call
 from common.contracts.identity import BEGIN_HIN_LOGIN, FINISH_HIN_LOGIN, HinBegin, HinReturn
 from common.errors import TooManyRequests
 
-from ..cookies import HIN_ATTEMPT, delete_private_cookie, host_only, set_private_cookie
+from ..cookies import HIN_ATTEMPT, delete_private_cookie, private_cookie, set_private_cookie
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
 from .auth import client_ip, seconds_until, session_opened
@@ -43,29 +43,25 @@ async def start(request: web.Request) -> web.Response:
         return render_page(request, REFUSED_PAGE, {"refusal": "too_many"}, status=429)
     response = see_other(redirect.url)
     settings = settings_of(request)
-    set_private_cookie(response, settings, _cookie(request), browser, max_age=seconds_until(redirect.expires_at))
+    set_private_cookie(response, settings, HIN_ATTEMPT, browser, max_age=seconds_until(redirect.expires_at))
     return response
-
-
-def _cookie(request: web.Request) -> str:
-    return host_only(settings_of(request), HIN_ATTEMPT)
 
 
 async def callback(request: web.Request) -> web.Response:
     """GET /login/hin/callback: HIN's answer; a session, or a page saying why not."""
     _offered(request)
-    browser = request.cookies.get(_cookie(request), "")
+    browser = private_cookie(request, HIN_ATTEMPT)
     state, code, error = (request.query.get(name, "") for name in ("state", "code", "error"))
     if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
     answer = HinReturn(browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request))
     outcome = await call(bus_of(request), FINISH_HIN_LOGIN, answer, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
-        return session_opened(request, outcome.session, _cookie(request))
+        return session_opened(request, outcome.session, HIN_ATTEMPT)
     return refused(request, outcome.refusal or "failed")
 
 
 def refused(request: web.Request, refusal: str) -> web.Response:
     response = render_page(request, REFUSED_PAGE, {"refusal": refusal}, status=REFUSAL_STATUS[refusal])
-    delete_private_cookie(response, settings_of(request), _cookie(request))
+    delete_private_cookie(response, settings_of(request), HIN_ATTEMPT)
     return response

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from common.contracts.identity import ASK_UNLOCK, UNLOCK_WITH_CODE, UnlockAsk, UnlockCode
 
-from ..cookies import UNLOCK_CHALLENGE, delete_private_cookie
+from ..cookies import UNLOCK_CHALLENGE, delete_private_cookie, private_cookie
 from ..forms import field
 from ..pages import render_page, see_other
 from ..state import settings_of
@@ -53,7 +53,7 @@ async def unlock(request: web.Request) -> web.Response:
         request,
         UNLOCK_WITH_CODE,
         lambda: UnlockCode(
-            challenge=request.cookies.get(UNLOCK_CHALLENGE, ""),
+            challenge=private_cookie(request, UNLOCK_CHALLENGE),
             code="".join(field(form, "code").split()),
             client_ip=client_ip(request),
         ),
