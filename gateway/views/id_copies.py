@@ -86,6 +86,8 @@ async def view_id_copy(request: web.Request) -> web.StreamResponse:
 
 async def _read_copy(request: web.Request) -> bytes | str:
     """The file's bytes, or why not ("missing", "too_large", "not_a_document")."""
+    if request.content_type != "multipart/form-data":  # not the page's form: nothing uploaded (not a 500)
+        return "missing"
     reader = await request.multipart()
     async for part in reader:
         if not isinstance(part, BodyPartReader) or part.name != "copy":
