@@ -19,6 +19,7 @@ from nats.aio.client import Client as NATS
 from common.metrics import Readiness
 from common.outages import Outages
 
+from .access import AUDIENCE_KEY, route_audiences
 from .api.app import API_PREFIX, make_api_app
 from .config import GatewaySettings
 from .csrf import csrf_check, csrf_cookie, csrf_input
@@ -69,12 +70,12 @@ def make_app(settings: GatewaySettings, nc: NATS, readiness: Readiness, outages:
     # The pages are mounted as `add_domain` mounts, with a rule on the path. `_add_subapp` is
     # aiohttp's own (private) step behind both: it forwards the start-up and clean-up signals.
     # Were aiohttp to change it, the gateway would fail at start-up, not serve pages unprotected.
-    pages = _pages_app(settings, nc)
+    pages = make_pages_app(settings, nc)
     root._add_subapp(partial(MatchedSubAppResource, Outside(API_PREFIX), pages), pages)
     return root
 
 
-def _pages_app(settings: GatewaySettings, nc: NATS) -> web.Application:
+def make_pages_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     """The web pages: session cookie, CSRF, HTML errors, the pages' headers."""
     pages = web.Application(
         # Outermost first. The CSRF cookie wraps the error pages, which show the logout form;
@@ -88,4 +89,6 @@ def _pages_app(settings: GatewaySettings, nc: NATS) -> web.Application:
     pages.on_shutdown.append(end_event_streams)
     setup_templates(pages, {"csrf_input": csrf_input})
     pages.add_routes(routes(settings))
+    # Every route has its audience, or the gateway does not start (RouteWithoutAudience).
+    pages[AUDIENCE_KEY] = route_audiences(pages.router.routes())
     return pages

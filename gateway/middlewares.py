@@ -12,7 +12,8 @@ from common import metrics
 from common.errors import DomainError, Unauthenticated
 from common.outages import SERVICE
 
-from .cookies import delete_private_cookie, session_cookie_name
+from .access import RoleRefused
+from .cookies import SESSION, delete_private_cookie
 from .csrf import FormRefused
 from .http_errors import log_unexpected, status_of
 from .pages import render_page, see_other
@@ -99,6 +100,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return _back_to_login(request)
     except FormRefused:
         return render_page(request, "error.html", {"status": 403, "reason": "csrf"}, status=403)
+    except RoleRefused:
+        return render_page(request, "error.html", {"status": 403, "reason": "role"}, status=403)
     except DomainError as error:
         status = status_of(error)
         if status == 503:
@@ -122,7 +125,7 @@ def _back_to_login(request: web.Request) -> web.Response:
         response = see_other("/login")
     else:
         response = render_page(request, "error.html", {"status": 401, "reason": ""}, status=401)
-    delete_private_cookie(response, settings_of(request), session_cookie_name(settings_of(request)))
+    delete_private_cookie(response, settings_of(request), SESSION)
     return response
 
 

@@ -9,12 +9,14 @@ from aiohttp.typedefs import Handler
 from nats.aio.client import Client as NATS
 
 from common.bus import call
+from common.contracts.base import Role
 from common.contracts.identity import RESOLVE_SESSION, AccountSummary, ResolvedSession, SessionRef
-from common.errors import NotFound, Unauthenticated
+from common.errors import Unauthenticated
 
-from .cookies import session_cookie_name
+from .access import FIRST_STEP_PAGES, FirstStep, RoleRefused, audience_of
+from .cookies import SESSION, private_cookie
 from .session_memory import SessionMemory
-from .state import CleanupContext, settings_of
+from .state import CleanupContext
 
 SESSION_KEY = web.RequestKey("session", ResolvedSession)
 SESSION_MEMORY_KEY = web.AppKey("session_memory", SessionMemory)
@@ -22,42 +24,13 @@ SESSION_MEMORY_KEY = web.AppKey("session_memory", SessionMemory)
 PARTIAL_HEADER = "X-Portal-Partial"
 """Sent by the page's own script when it refreshes a list after a live update."""
 
-# Reachable without a session. Logout is here so that a dead session still logs out cleanly.
-PUBLIC_PATHS = frozenset(
-    {
-        "/login",
-        "/login/code",
-        "/login/unlock",
-        "/login/unlock/code",
-        "/login/hin",
-        "/login/hin/callback",
-        "/logout",
-        "/register",
-        "/register/sent",
-        "/healthz",
-        "/.well-known/jwks.json",
-        "/dev/outbox",
-        "/favicon.ico",
-    }
-)
-PUBLIC_PREFIXES = ("/static/", "/lang/")
-
-# What a session with a temporary password may reach.
-FIRST_LOGIN_PATHS = ("/profile/password", "/logout")
-FIRST_PROFILE_PATHS = ("/profile", "/logout")
-
 # identity accepts at most this much (SessionRef); anything longer cannot be a session.
 _SESSION_MAX_LENGTH = 1024
 
 
-def is_public(path: str) -> bool:
-    """Whether a path is served without a session."""
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
-
-
 def session_cookie(request: web.Request) -> str | None:
     """The browser's session handle, if it sent a plausible one."""
-    value = request.cookies.get(session_cookie_name(settings_of(request)), "")
+    value = private_cookie(request, SESSION)
     return value if 0 < len(value) <= _SESSION_MAX_LENGTH else None
 
 
@@ -81,8 +54,11 @@ def forget(request: web.Request) -> None:
 
 @web.middleware
 async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve the session cookie; raise Unauthenticated (the error middleware redirects to login)."""
-    if is_public(request.path):
+    """Let through only the route's audience (access.py): resolve the session cookie where the
+    route needs a session (Unauthenticated: the error middleware sends to the login form), then
+    the account's first steps, then its role (RoleRefused), all before the view runs."""
+    audience = audience_of(request)
+    if audience.public:
         return await handler(request)
     handle = session_cookie(request)
     if handle is None:
@@ -93,13 +69,22 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     resolved = request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(
         handle, touch=not unattended
     )
-    if resolved.account.must_change_password and not request.path.startswith(FIRST_LOGIN_PATHS):
-        # A temporary password: choosing one's own comes before anything else.
-        return web.Response(status=303, headers={"Location": "/profile/password?first=1"})
-    if resolved.account.profile_to_confirm and not request.path.startswith(FIRST_PROFILE_PATHS):
-        # Then the profile, confirmed once (F5.3 step 4).
-        return web.Response(status=303, headers={"Location": "/profile?first=1"})
+    step = _first_step(resolved.account)
+    if step is not None and step not in audience.first_steps:
+        return web.Response(status=303, headers={"Location": FIRST_STEP_PAGES[step]})
+    if not audience.admits(resolved.account.role):
+        raise RoleRefused()
     return await handler(request)
+
+
+def _first_step(account: AccountSummary) -> FirstStep | None:
+    """What the account must do before anything else: a temporary password's own choice comes
+    first, then a new physician's profile, confirmed once (F5.3 step 4)."""
+    if account.must_change_password:
+        return "temporary_password"
+    if account.profile_to_confirm:
+        return "profile"
+    return None
 
 
 def remembered_sessions(bus: NATS) -> CleanupContext:
@@ -116,9 +101,9 @@ def remembered_sessions(bus: NATS) -> CleanupContext:
     return remembered
 
 
-def account_with_role(request: web.Request, role: str) -> AccountSummary:
-    """The session's account if it has `role`; anyone else gets the same 404 as for a missing page."""
+def account_with_role(request: web.Request, role: Role) -> AccountSummary:
+    """The session's account, known to have `role` (the route's audience in access.py let no one else in)."""
     account = request[SESSION_KEY].account
     if account.role != role:
-        raise NotFound()
+        raise RoleRefused()
     return account

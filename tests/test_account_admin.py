@@ -89,7 +89,7 @@ async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> Non
     assert off.status == 303
     assert "désactivé" in await (await admin.get(f"/admin/accounts?text={doctor.login}")).text()
     physician = await sign_in(await physicians.create())
-    assert (await physician.get("/admin/accounts")).status == 404
+    assert (await physician.get("/admin/accounts")).status == 403
 
 
 async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: Physicians, sign_in: SignIn) -> None:

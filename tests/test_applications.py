@@ -196,14 +196,14 @@ async def test_nothing_of_the_catalogue_leaks_across_roles(
     admin: WebClient, doctor_web: WebClient, stack: Stack, physicians: Physicians
 ) -> None:
     app_id, slug = await create_application(admin, stack, physicians)
-    assert (await doctor_web.get("/admin/applications")).status == 404
-    assert (await doctor_web.get(f"/admin/applications/{app_id}")).status == 404
+    assert (await doctor_web.get("/admin/applications")).status == 403
+    assert (await doctor_web.get(f"/admin/applications/{app_id}")).status == 403
     hijack = {"name": "Volée", "slug": slug, "url": "https://evil.example.com/sso", "active": "1"}
     assert (
         await doctor_web.post_form(f"/admin/applications/{app_id}", hijack, form_page="/applications")
-    ).status == 404
-    assert (await admin.get("/applications")).status == 404
-    assert (await open_page(admin, app_id))[0] == 404
+    ).status == 403
+    assert (await admin.get("/applications")).status == 403
+    assert (await open_page(admin, app_id))[0] == 403
     assert (await open_page(doctor_web, str(uuid.uuid4())))[0] == 404
 
     withdrawn = {"name": "Imagerie", "slug": slug, "url": f"{stack.partner_app_url}/{slug}"}  # "active" unchecked
@@ -236,8 +236,8 @@ async def test_an_application_address_must_be_a_plain_https_origin(admin: WebCli
         fields = {"name": "Mauvaise", "slug": f"bad-{uuid.uuid4().hex[:8]}", "url": url, "active": "1"}
         refused = await admin.post_form("/admin/applications", fields, form_page="/admin/applications/new")
         assert refused.status == 400, url
-    assert (await doctor_web.get("/admin/applications/new")).status == 404
-    assert (await doctor_web.get("/admin/accounts/new")).status == 404
+    assert (await doctor_web.get("/admin/applications/new")).status == 403
+    assert (await doctor_web.get("/admin/accounts/new")).status == 403
 
 
 async def test_the_new_application_form_opens(admin: WebClient) -> None:

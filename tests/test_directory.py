@@ -54,4 +54,4 @@ async def test_staff_find_activated_physicians(physicians: Physicians, sign_in: 
     doctor_session = (await physicians.login(doctor)).token
     with pytest.raises(NotFound):
         await physicians.call(identity.SEARCH_DIRECTORY, identity.DirectorySearch(text="mu"), token=doctor_session)
-    assert (await (await sign_in(doctor)).get("/directory")).status == 404
+    assert (await (await sign_in(doctor)).get("/directory")).status == 403

@@ -252,9 +252,9 @@ async def test_undelivered_documents_are_for_administrators_only(
     await portal_events.wait_for("portal.documents.undelivered", document_id=sent["document"]["id"])
 
     physician = await sign_in(await physicians.create())
-    assert (await physician.get("/admin/undelivered")).status == 404
+    assert (await physician.get("/admin/undelivered")).status == 403
     admin = await sign_in(await physicians.create(role="admin"))
-    assert (await admin.get("/documents")).status == 404
+    assert (await admin.get("/documents")).status == 403
     page = await admin.get(f"/admin/undelivered?reason=not_final&service={service.replace(' ', '+')}")
     assert page.status == 200
     text = await page.text()
@@ -292,4 +292,4 @@ async def test_event_stream_says_delivered_when_a_document_arrives(
     assert 'id="documents-region"' in text and 'id="unread-documents"' in text and "En direct" in text
     assert "<html" not in text and "<form" not in text
     admin = await sign_in(await physicians.create(role="admin"))
-    assert (await admin.get("/events")).status == 404
+    assert (await admin.get("/events")).status == 403

@@ -265,7 +265,7 @@ async def test_an_administrator_unlinks_a_wrong_hin_identity(
     [account] = await accounts_with(physicians, gln)
     path = f"/admin/accounts/{account['id']}/unlink-hin"
     someone = await sign_in(await physicians.create())
-    assert (await someone.post_form(path, {}, form_page="/documents")).status == 404  # not a physician's to do
+    assert (await someone.post_form(path, {}, form_page="/documents")).status == 403  # not a physician's to do
 
     admin = await sign_in(await physicians.create(role="admin"))
     listing = f"/admin/accounts?text={gln}"

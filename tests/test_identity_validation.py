@@ -209,9 +209,9 @@ async def test_the_validation_pages(physicians: Physicians, sign_in: SignIn) -> 
     assert "en attente de son identifiant" in page and "C7654321" in page and "En présentiel" in page
 
     doctor = await sign_in(await physicians.create())
-    assert (await doctor.get("/validation")).status == 404
-    assert (await doctor.get(path)).status == 404
-    assert (await doctor.get(f"{path}/id-copy")).status == 404
+    assert (await doctor.get("/validation")).status == 403
+    assert (await doctor.get(path)).status == 403
+    assert (await doctor.get(f"{path}/id-copy")).status == 403
 
 
 async def test_five_wrong_control_codes_clear_the_code(physicians: Physicians) -> None:

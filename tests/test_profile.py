@@ -50,4 +50,4 @@ async def test_confirm_saves_and_opens_the_chosen_page(physicians: Physicians, s
 
 async def test_staff_have_no_physician_profile(physicians: Physicians, sign_in: SignIn) -> None:
     staff = await sign_in(await physicians.create(role="validator"))
-    assert (await staff.get("/profile")).status == 404
+    assert (await staff.get("/profile")).status == 403
