@@ -65,6 +65,8 @@ async def transport_headers(request: web.Request, response: web.StreamResponse) 
     headers["Server"] = "portal"  # not aiohttp's default, which names the versions to look up
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
+    # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
+    headers["Referrer-Policy"] = "same-origin"
     if settings_of(request).https:
         headers["Strict-Transport-Security"] = HSTS
 
@@ -76,8 +78,6 @@ async def page_headers(request: web.Request, response: web.StreamResponse) -> No
     """
     headers = response.headers
     headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
-    headers["Referrer-Policy"] = "same-origin"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     # Pages show patient data and one-time form tokens: no cache may keep them. Assets may be
     # cached, and the public keys (their view says for how long).
