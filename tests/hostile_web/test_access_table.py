@@ -1,0 +1,62 @@
+"""The access table of gateway/access.py and the router agree: every route has its audience, no
+entry outlives its route, and a route left out stops the gateway from starting."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from nats.aio.client import Client as NATS
+
+from gateway.access import AUDIENCES, PUBLIC, RouteWithoutAudience
+from gateway.app import make_pages_app
+from gateway.routes import routes
+
+from ..gateway_routes import gateway_settings
+from .router import page_routes, probes
+
+
+def test_every_route_has_its_audience_and_every_audience_its_route() -> None:
+    routed = {probe.key for probe in probes()}
+    assert routed == set(AUDIENCES), f"left out: {routed - set(AUDIENCES)}; no such route: {set(AUDIENCES) - routed}"
+
+
+def test_a_route_without_an_audience_stops_the_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def anything(request: web.Request) -> web.Response:
+        return web.Response(text="no one said who may see this")
+
+    monkeypatch.setattr(
+        "gateway.app.routes", lambda settings: [*routes(settings), web.post("/admin/forgotten", anything)]
+    )
+    with pytest.raises(RouteWithoutAudience, match="POST /admin/forgotten"):
+        make_pages_app(gateway_settings(), NATS())
+
+
+def test_head_is_answered_to_whom_get_is() -> None:
+    heads = [route for route in page_routes() if route.method == "HEAD"]
+    assert heads and all(f"GET {route.resource.canonical}" in AUDIENCES for route in heads if route.resource)
+
+
+def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> None:
+    """A route made public by mistake would serve its page without a session: the list is short and read here."""
+    public = sorted(key for key, audience in AUDIENCES.items() if audience == PUBLIC)
+    assert public == [
+        "GET /.well-known/jwks.json",
+        "GET /dev/outbox",
+        "GET /healthz",
+        "GET /lang/{locale}",
+        "GET /login",
+        "GET /login/code",
+        "GET /login/hin/callback",
+        "GET /login/unlock",
+        "GET /login/unlock/code",
+        "GET /register",
+        "GET /register/sent",
+        "GET /static",
+        "POST /login",
+        "POST /login/code",
+        "POST /login/hin",
+        "POST /login/unlock",
+        "POST /login/unlock/code",
+        "POST /logout",
+        "POST /register",
+    ]
