@@ -1,6 +1,7 @@
 """The validators' pages (F5.3 step 2): the queue of registration requests, and a request with
 the identity check: control SMS, its code read back, the signature. Validators and
-administrators only; identity decides, and to anyone else a request does not exist."""
+administrators only (gateway/access.py); identity decides again, and to anyone else a request
+does not exist."""
 
 from __future__ import annotations
 
