@@ -9,7 +9,6 @@ from aiohttp.typedefs import Handler
 from nats.aio.client import Client as NATS
 
 from common.bus import call
-from common.contracts.base import Role
 from common.contracts.identity import RESOLVE_SESSION, AccountSummary, ResolvedSession, SessionRef
 from common.errors import Unauthenticated
 
@@ -99,11 +98,3 @@ def remembered_sessions(bus: NATS) -> CleanupContext:
         await memory.close()
 
     return remembered
-
-
-def account_with_role(request: web.Request, role: Role) -> AccountSummary:
-    """The session's account, known to have `role` (the route's audience in access.py let no one else in)."""
-    account = request[SESSION_KEY].account
-    if account.role != role:
-        raise RoleRefused()
-    return account

@@ -17,7 +17,7 @@ from aiohttp import web
 from common.errors import DomainError, Unauthenticated
 
 from ..live import FEED_KEY, Signal
-from ..sessions import SESSION_MEMORY_KEY, account_with_role, current_session, session_cookie
+from ..sessions import SESSION_MEMORY_KEY, current_session, session_cookie
 
 KEEP_ALIVE_SECONDS = 15.0
 STREAM_SECONDS = 600.0  # then the browser reconnects, and its session is checked again
@@ -35,7 +35,7 @@ KEEP_ALIVE = b": keep-alive\n\n"
 async def events(request: web.Request) -> web.StreamResponse:
     """Stream `delivered` events until the time limit, the session's end, the browser leaving, or
     the gateway stopping."""
-    account = account_with_role(request, "physician")
+    account = current_session(request).account  # a physician's: the route's audience (access.py)
     feed = request.config_dict[FEED_KEY]
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     try:
