@@ -20,6 +20,7 @@ STEP_UP = "portal_step_up"  # a change of credentials waiting for its SMS code
 LANGUAGE = "portal_lang"
 HIN_ATTEMPT = "portal_hin"  # the secret binding a HIN login attempt to this browser
 UNLOCK_CHALLENGE = "portal_unlock"  # an unlocking by SMS waiting for its code
+DEVICE = "portal_device"  # the device token of a browser that logged in before (its failures are its own)
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""
 
@@ -34,11 +35,6 @@ def host_only(settings: GatewaySettings, name: str) -> str:
 
 def session_cookie_name(settings: GatewaySettings) -> str:
     return host_only(settings, SESSION)
-
-
-def device_cookie_name(settings: GatewaySettings) -> str:
-    """The device token of a browser that logged in before (its failures are its own)."""
-    return host_only(settings, "portal_device")
 
 
 def private_cookie(request: web.Request, name: str) -> str:

@@ -34,10 +34,10 @@ from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
 from ..cookies import (
+    DEVICE,
     DEVICE_MAX_AGE,
     LOGIN_CHALLENGE,
     delete_private_cookie,
-    device_cookie_name,
     private_cookie,
     session_cookie_name,
     set_private_cookie,
@@ -147,7 +147,7 @@ def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: 
     # No max-age: the cookie ends with the browser; identity enforces the idle timeout.
     set_private_cookie(response, settings, session_cookie_name(settings), opened.session)
     if opened.device:  # this browser's attempts on this name are its own from now on
-        set_private_cookie(response, settings, device_cookie_name(settings), opened.device, max_age=DEVICE_MAX_AGE)
+        set_private_cookie(response, settings, DEVICE, opened.device, max_age=DEVICE_MAX_AGE)
     delete_private_cookie(response, settings, attempt_cookie)
     csrf.rotate(request, response)
     return response
@@ -190,7 +190,7 @@ async def login_step(
 
 def device_token(request: web.Request) -> str:
     """The device token this browser holds from an earlier login ("" if none, or not one of ours)."""
-    value = request.cookies.get(device_cookie_name(settings_of(request)), "")
+    value = private_cookie(request, DEVICE)
     return value if len(value) <= DEVICE_TOKEN_MAX_LENGTH else ""
 
 
