@@ -16,7 +16,7 @@ from nats.aio.subscription import Subscription
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.micro.request import Request
-from prometheus_client import Histogram
+from prometheus_client import Counter, Histogram
 from pydantic import BaseModel
 
 from . import metrics
@@ -85,6 +85,18 @@ async def connect(settings: BusSettings, name: str, outages: Outages) -> NATS:
     return nc
 
 
+INBOX_PREFIX = "_INBOX."
+"""Every party's replies come to its own inbox prefix, `_INBOX.<user>` (deploy/nats_accounts.py)."""
+
+
+def asked_by_a_caller(request: Request) -> bool:
+    """Whether a request waits for its answer in a caller's inbox. A message without one was not
+    sent by a caller: a push consumer created by another party makes the server deliver a
+    stream's messages on any subject, with `$JS.ACK.…` to answer (NATS does not check a push
+    consumer's delivery subject against its creator's permissions). Such a message does nothing."""
+    return (request._msg.reply or "").startswith(INBOX_PREFIX)
+
+
 async def _respond_error(request: Request, error: DomainError) -> None:
     metrics.REQUEST_ERRORS.labels(request.subject, error.code).inc()
     await request.respond_error(error.code, error.description)
@@ -130,6 +142,7 @@ class Handlers(Generic[D]):
             raise ValueError(f"{endpoint.subject} has a handler already")
         deps, model = self._deps, endpoint.request
         seconds = metrics.REQUEST_SECONDS.labels(endpoint.subject)  # the series, looked up once
+        ignored = metrics.REQUESTS_IGNORED.labels(endpoint.subject)
         if isinstance(endpoint, SignedEndpoint):
             verifier, refusal = self._verifier, endpoint.refusal
             if verifier is None:
@@ -141,13 +154,13 @@ class Handlers(Generic[D]):
                 except InvalidToken:
                     await _respond_error(request, refusal())
                     return
-                await self._dispatch(request, model, seconds, lambda message: handler(message, caller, deps))
+                await self._dispatch(request, model, seconds, ignored, lambda message: handler(message, caller, deps))
 
             self.endpoints[endpoint.subject] = handle_signed
         else:
 
             async def handle(request: Request) -> None:
-                await self._dispatch(request, model, seconds, lambda message: handler(message, deps))
+                await self._dispatch(request, model, seconds, ignored, lambda message: handler(message, deps))
 
             self.endpoints[endpoint.subject] = handle
 
@@ -156,8 +169,13 @@ class Handlers(Generic[D]):
         request: Request,
         model: type[BaseModel],
         seconds: Histogram,
+        ignored: Counter,
         run: Callable[[Any], Awaitable[BaseModel | Written[Any]]],
     ) -> None:
+        if not asked_by_a_caller(request):
+            ignored.inc()
+            log.warning("a message on %s with no caller's inbox to answer: ignored", request.subject)
+            return
         started = time.perf_counter()
         try:
             await self._answer(request, model, run)

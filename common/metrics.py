@@ -67,6 +67,11 @@ REQUEST_SECONDS = Histogram(
 REQUEST_ERRORS = Counter(
     "portal_request_errors_total", "Bus requests answered with an error, per endpoint and code", ["endpoint", "code"]
 )
+REQUESTS_IGNORED = Counter(
+    "portal_requests_ignored_total",
+    "Messages on a request subject with no caller's inbox to answer (not sent by a caller), per endpoint",
+    ["endpoint"],
+)
 HTTP_SECONDS = Histogram(
     "portal_http_request_seconds",
     "Time to answer an HTTP request, per route",

@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from nats.aio.client import Client as NATS
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from common.contracts import identity
 from common.contracts.identity import SESSIONS_ENDED
 from deploy.nats_accounts import DURABLE_CONSUMERS, USERS
 from deploy.stack import Stack
 
-from .portal import PortalEvents, eventually
+from .portal import Physicians, PortalEvents, eventually, metric, metric_grows
 
 
 async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[object]]) -> str:
@@ -122,3 +124,46 @@ def test_the_consumer_table_names_the_services_own_durables() -> None:
         ("PORTAL", DELIVERED_DURABLE): "notify",
         ("NOTIFY", COMMANDS_DURABLE): "notify",
     }
+
+
+async def test_a_stream_s_message_delivered_on_a_request_subject_does_nothing(stack: Stack) -> None:
+    """The hospital may create push consumers of its own on PORTAL, and NATS does not check a push
+    consumer's delivery subject against its creator's permissions: it can have the server deliver
+    the portal's events on any service's request subject. A service takes no such message for a
+    request: it has no caller's inbox to answer (its reply is `$JS.ACK.…`)."""
+    subject = identity.LOG_IN_WITH_PASSWORD.subject
+    before = await metric(stack, "identity", "portal_requests_ignored_total", endpoint=subject)
+    hospital, documents = await stack.connect_nats("hospital"), await stack.connect_nats("documents")
+    probe = uuid.uuid4().hex[:8]
+    durable, probed = f"hospital-probe-{probe}", f"portal.documents.probe_{probe}"  # no one else's events
+    try:
+        await hospital.jetstream().add_consumer(
+            "PORTAL",
+            ConsumerConfig(
+                durable_name=durable,
+                deliver_subject=subject,
+                deliver_group="q",  # the queue group of nats micro endpoints
+                filter_subject=probed,
+                deliver_policy=DeliverPolicy.NEW,
+            ),
+        )
+        await documents.jetstream().publish(probed, b'{"login": "x", "password": "y"}')
+        await metric_grows(stack, "identity", "portal_requests_ignored_total", before, endpoint=subject)
+    finally:  # the consumer stays: no one may delete another's, and its subject is the test's own
+        await hospital.close()
+        await documents.close()
+
+
+async def test_a_request_with_no_caller_s_inbox_does_nothing(stack: Stack, physicians: Physicians) -> None:
+    """Nor a message with no reply at all: its effects would happen with no one to tell."""
+    doctor = await physicians.create()
+    ask = identity.PasswordLogin(login=doctor.login, password=doctor.password)
+    subject = identity.LOG_IN_WITH_PASSWORD.subject
+    before = await metric(stack, "identity", "portal_requests_ignored_total", endpoint=subject)
+    assert physicians.gateway is not None
+    await physicians.gateway.publish(subject, ask.model_dump_json().encode())  # no reply to answer
+    await metric_grows(stack, "identity", "portal_requests_ignored_total", before, endpoint=subject)
+    assert physicians.pool is not None
+    assert not await physicians.pool.fetchval(
+        "SELECT count(*) FROM login_challenges WHERE account_id = $1", uuid.UUID(doctor.account_id)
+    )
