@@ -1,7 +1,9 @@
 """The hospital side of the bus, as CONTRACT.md (version 1) describes it.
 
 Subjects and models for what the hospital publishes (`dpi.*`) and what the portal publishes
-back (`portal.*`). The portal accepts extra fields and never requires more than the contract.
+back (`portal.*`). The portal never requires more than the contract, and refuses a field the
+contract does not name, at any level: a misspelt optional field (`manuel` for `manual`) would
+otherwise change what happens to a document without a word.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -58,6 +60,12 @@ class Patient(_Message):
     sex: Literal["female", "male", "other", "unknown"]
 
 
+class Recipient(PhysicianRef):
+    """A physician as the hospital names one: its number, and nothing the contract does not name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Episode(_Message):
     id: str = NonEmpty
     kind: Literal["stay", "outpatient"]
@@ -71,7 +79,7 @@ class DesignationMessage(_Message):
     action: Literal["designate", "revoke"]
     episode: Episode
     patient: Patient
-    physician: PhysicianRef
+    physician: Recipient
     electronic_consent: bool
     recorded_at: AwareDatetime
 
@@ -106,7 +114,7 @@ class ObjectContent(_Message):
 
 
 class ManualSending(_Message):
-    recipient: PhysicianRef
+    recipient: Recipient
     sent_by: str = NonEmpty
     patient_authorization: str = Field(min_length=1, max_length=2000)
 
