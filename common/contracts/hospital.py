@@ -40,7 +40,9 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls but tab, line feed and carriage return, and DEL: never text. PostgreSQL refuses NUL."""
 
 
-class _Message(BaseModel):
+class ContractMessage(BaseModel):
+    """A message of CONTRACT.md, either way: the contract's fields and none other, no control characters."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @field_validator("*", mode="after")
@@ -52,7 +54,7 @@ class _Message(BaseModel):
         return value
 
 
-class Patient(_Message):
+class Patient(ContractMessage):
     id: str = NonEmpty
     family_name: str = NonEmpty
     given_name: str = NonEmpty
@@ -66,13 +68,13 @@ class Recipient(PhysicianRef):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Episode(_Message):
+class Episode(ContractMessage):
     id: str = NonEmpty
     kind: Literal["stay", "outpatient"]
     service: str = NonEmpty
 
 
-class DesignationMessage(_Message):
+class DesignationMessage(ContractMessage):
     """`dpi.designations`: a patient designates (or revokes) a recipient for one episode."""
 
     event_id: str = NonEmpty
@@ -84,7 +86,7 @@ class DesignationMessage(_Message):
     recorded_at: AwareDatetime
 
 
-class DocumentMeta(_Message):
+class DocumentMeta(ContractMessage):
     id: str = NonEmpty
     version: int = Field(ge=1, le=VERSION_MAX)
     category: str
@@ -101,25 +103,25 @@ class DocumentMeta(_Message):
         return value if value in CATEGORIES else "other"
 
 
-class InlineContent(_Message):
+class InlineContent(ContractMessage):
     media_type: str = NonEmpty
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
     data_b64: str = Field(max_length=(INLINE_CONTENT_MAX * 4) // 3 + 4)
 
 
-class ObjectContent(_Message):
+class ObjectContent(ContractMessage):
     media_type: str = NonEmpty
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
     object: str = NonEmpty
 
 
-class ManualSending(_Message):
+class ManualSending(ContractMessage):
     recipient: Recipient
     sent_by: str = NonEmpty
     patient_authorization: str = Field(min_length=1, max_length=2000)
 
 
-class DocumentMessage(_Message):
+class DocumentMessage(ContractMessage):
     """`dpi.documents`: a document of the patient's record."""
 
     event_id: str = NonEmpty
@@ -130,11 +132,11 @@ class DocumentMessage(_Message):
     manual: ManualSending | None = None
 
 
-INCOMING: dict[str, type[_Message]] = {DESIGNATIONS: DesignationMessage, DOCUMENTS: DocumentMessage}
+INCOMING: dict[str, type[ContractMessage]] = {DESIGNATIONS: DesignationMessage, DOCUMENTS: DocumentMessage}
 """Every message the hospital publishes, by subject (the documents service consumes each)."""
 
 
-class _PortalEvent(_Message):
+class _PortalEvent(ContractMessage):
     @model_serializer(mode="wrap")
     def _physician_as_contract(self, handler: Any) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
