@@ -30,6 +30,18 @@ class Route:
     """Messages with the same key are handled one after the other, in stream order; others in parallel."""
 
 
+class Elsewhere(BaseModel):
+    """A message of the stream that another service's consumer handles: not read here."""
+
+
+async def _leave_it(message: BaseModel) -> None:
+    """Nothing: the other service's own consumer of the stream takes it (and rejects it if bad)."""
+
+
+ELSEWHERE = Route(Elsewhere, _leave_it)
+"""The route of a subject this consumer sees but another service handles: acknowledged unread."""
+
+
 BatchHandler = Callable[[list[tuple[str, BaseModel]]], Awaitable[None]]
 """Handles readable messages at once (one transaction), as (subject, message), in stream order:
 every message of a fetch (`handle_batch`), or the run of one key's messages in it (`handle_group`)."""

@@ -31,9 +31,11 @@ from nats.js.errors import NotFoundError
 from . import metrics
 from .codec import MalformedMessage, decode
 from .consumed import (
+    ELSEWHERE,
     REJECTION_REASONS,
     BatchHandler,
     Decoded,
+    Elsewhere,
     RejectHandler,
     Route,
     printable,
@@ -72,7 +74,7 @@ class DurableConsumer:
         *,
         stream: str,
         durable: str,
-        filter_subject: str,
+        filter_subject: str | list[str],
         routes: dict[str, Route],
         on_reject: RejectHandler,
         batch: int = 64,
@@ -169,7 +171,9 @@ class DurableConsumer:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._ack_wait,
             max_ack_pending=4 * self._batch,
-            filter_subject=self._filter,
+            # Several subjects of one stream (NATS 2.10): each service takes its own part of DPI.
+            filter_subject=self._filter if isinstance(self._filter, str) else None,
+            filter_subjects=self._filter if isinstance(self._filter, list) else None,
         )
         waiting_for_stream = False
         while True:
@@ -283,6 +287,8 @@ class DurableConsumer:
         route = self._routes.get(msg.subject)
         if route is None:
             return MalformedMessage("unknown subject")
+        if route is ELSEWHERE:
+            return route, Elsewhere()
         if worn_out(msg):
             return MalformedMessage(f"processing failed (delivered {msg.metadata.num_delivered} times)")
         try:

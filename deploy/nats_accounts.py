@@ -37,6 +37,7 @@ def _js_stream(stream: str, *, manage: bool = False) -> list[str]:
 
 DURABLE_CONSUMERS: dict[tuple[str, str], str] = {
     ("DPI", "documents"): "documents",
+    ("DPI", "requests"): "requests",
     ("AUDIT", "audit"): "audit",
     ("PORTAL", "notify-delivered"): "notify",
     ("NOTIFY", "notify-commands"): "notify",
@@ -129,7 +130,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_buckets("documents"),
         ],
     ),
-    "requests": _service("requests", ["portal.requests.>"]),
+    "requests": _service("requests", ["portal.requests.>", "portal.rejected", *_js_stream("DPI", manage=True)]),
     "notify": _service(
         "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]
     ),

@@ -117,9 +117,11 @@ def test_the_consumer_table_names_the_services_own_durables() -> None:
     from services.documents.receiving import CONSUMER as DOCUMENTS_DURABLE
     from services.notify.app import DELIVERED_DURABLE
     from services.notify.commands import CONSUMER as COMMANDS_DURABLE
+    from services.requests.directory import CONSUMER as REQUESTS_DURABLE
 
     assert DURABLE_CONSUMERS == {
         ("DPI", DOCUMENTS_DURABLE): "documents",
+        ("DPI", REQUESTS_DURABLE): "requests",
         ("AUDIT", AUDIT_DURABLE): "audit",
         ("PORTAL", DELIVERED_DURABLE): "notify",
         ("NOTIFY", COMMANDS_DURABLE): "notify",

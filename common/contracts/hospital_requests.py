@@ -45,3 +45,8 @@ class ServiceMessage(ContractMessage):
     event_id: str = NonEmpty
     service: Service
     recorded_at: AwareDatetime
+
+
+INCOMING: dict[str, type[ContractMessage]] = {SERVICES: ServiceMessage}
+"""Every request-related message the hospital publishes, by subject (the requests service consumes
+each; the documents service leaves them to it)."""

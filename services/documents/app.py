@@ -7,10 +7,10 @@ from functools import partial
 
 from common import metrics
 from common.bus import Handlers
-from common.consumed import Route
+from common.consumed import ELSEWHERE, Route
 from common.consumer import DurableConsumer
 from common.contracts import documents as api
-from common.contracts import hospital
+from common.contracts import hospital, hospital_requests
 from common.service import Runtime
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
@@ -67,7 +67,11 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
             stream=hospital.STREAM_DPI,
             durable=receiving.CONSUMER,
             filter_subject="dpi.>",
-            routes={subject: Route(model, *handlers[subject]) for subject, model in hospital.INCOMING.items()},
+            routes={
+                **{subject: Route(model, *handlers[subject]) for subject, model in hospital.INCOMING.items()},
+                # The requests service consumes its own part of DPI; an unknown dpi.* is rejected here.
+                **{subject: ELSEWHERE for subject in hospital_requests.INCOMING},
+            },
             on_reject=partial(receiving.message_rejected, deps=receivers),
             concurrency=settings.ingest_concurrency,
             handle_group=partial(receiving.episode_messages, deps=receivers),

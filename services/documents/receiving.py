@@ -21,7 +21,7 @@ from common.contracts import audit, hospital
 from common.contracts import documents as api
 from common.contracts.physicians import PhysicianRef
 from common.db import Connection
-from common.outbox import OutboxRelay, enqueue, enqueue_many
+from common.outbox import OutboxRelay, enqueue_many
 from common.recent import Recent
 from common.sealed import CHUNK_SIZE
 from common.sealed.checks import InvalidContent
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 AUDIT_SUBJECT = audit.subject_for("documents")
 CONSUMER = "documents"  # the durable consumer of the DPI stream
-HOSPITAL = audit.Party(kind="hospital")
+HOSPITAL = rejections.HOSPITAL
 
 
 @dataclass(frozen=True)
@@ -325,24 +325,16 @@ async def _record_undelivered(
 async def _content_refused(conn: Connection, message: hospital.DocumentMessage, reason: str, outcome: _Outcome) -> None:
     """A content that fails its checks: rejected, and reported undelivered so the hospital sends it by post."""
     doc = message.document
-    await _reject(conn, hospital.DOCUMENTS, message.event_id, reason)
+    await rejections.reject(conn, "documents", hospital.DOCUMENTS, message.event_id, reason)
     outcome.refused_contents += 1
     document = store.StoredDocument(doc.id, doc.version, message.episode_id, doc.service, doc.title)
     await _record_undelivered(conn, document, Refusal("invalid_content", reason), outcome)
 
 
-async def _reject(conn: Connection, subject: str, event_id: str | None, reason: str) -> None:
-    await rejections.record(conn, subject, event_id, reason)
-    await enqueue(
-        conn, hospital.REJECTED, hospital.Rejected(event_id=event_id, subject=subject, reason=reason), _new_id()
-    )
-    await enqueue(conn, *_audit("message.rejected", audit.Entity(kind="message", id=event_id), f"{subject}: {reason}"))
-
-
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
     """A hospital message that could not be read: recorded, reported on portal.rejected, acked."""
     async with deps.outbox.transaction() as conn:
-        await _reject(conn, subject, event_id, reason)
+        await rejections.reject(conn, "documents", subject, event_id, reason)
 
 
 async def sweep_pending(deps: Deps) -> None:

@@ -1,18 +1,13 @@
 """Composition root of the requests service: `python -m services.requests`.
 
-Consultation requests, tumor-board requests and messaging arrive with their own issue; for
-now the service starts, migrates its schema, answers health checks and stops cleanly.
+The directory of the hospital's services (dpi.services) so far; consultation and tumor-board
+requests and messaging come next (issue 13).
 """
 
-from contextlib import AsyncExitStack
-
-from common.service import Runtime
 from common.settings import ServiceSettings
 from services.launch import launch
 
-
-async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-    """No endpoints yet besides health."""
+from .app import setup
 
 
 def main() -> None:

@@ -1,0 +1,44 @@
+"""The directory of the hospital's services that receive requests, as the hospital publishes it
+(`dpi.services`). A change older than the one kept (an administrator's, or a message delivered
+late) changes nothing: the latest wins, whoever made it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from common import rejections
+from common.contracts import hospital_requests as contract
+from common.outbox import OutboxRelay
+
+CONSUMER = "requests"  # the durable consumer of the DPI stream's requests subjects
+
+
+@dataclass(frozen=True)
+class Deps:
+    outbox: OutboxRelay
+
+
+async def service_received(message: contract.ServiceMessage, deps: Deps) -> None:
+    """Upsert the service by its code, unless a later change of it is already kept."""
+    service = message.service
+    async with deps.outbox.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO services (code, name, domain, accepts, boards, active, changed_at, changed_by) "
+            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, 'hospital') "
+            "ON CONFLICT (code) DO UPDATE SET name = $2, domain = $3, accepts = $4, boards = $5::jsonb, "
+            " active = $6, changed_at = $7, changed_by = 'hospital' WHERE services.changed_at <= $7",
+            service.code,
+            service.name,
+            service.domain,
+            list(service.accepts),
+            json.dumps([board.model_dump() for board in service.boards]),
+            service.active,
+            message.recorded_at,
+        )
+
+
+async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
+    """A hospital message that could not be read: recorded, reported on portal.rejected, acked."""
+    async with deps.outbox.transaction() as conn:
+        await rejections.reject(conn, "requests", subject, event_id, reason)

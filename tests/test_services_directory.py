@@ -1,0 +1,81 @@
+"""The hospital's directory of services (`dpi.services`, contract 1.1) reaches the requests
+service, which alone handles it: the documents service leaves it, and rejects nothing of it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from common.contracts import hospital_requests as contract
+from deploy.stack import Stack
+
+from .portal import Hospital, PortalEvents, eventually
+
+
+@pytest.fixture(scope="module")
+async def requests_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(
+        stack.service_dsns["requests"], min_size=1, max_size=2, server_settings={"search_path": "requests"}
+    )
+    yield pool
+    await pool.close()
+
+
+def _service(code: str, name: str, recorded_at: datetime, **fields: Any) -> dict[str, Any]:
+    service = {
+        "code": code,
+        "name": name,
+        "domain": "adults",
+        "accepts": ["consultation", "message"],
+        "boards": [],
+        "active": True,
+        **fields,
+    }
+    return {"event_id": uuid.uuid4().hex, "service": service, "recorded_at": recorded_at.isoformat()}
+
+
+async def test_a_service_is_kept_and_the_latest_change_wins(hospital: Hospital, requests_db: asyncpg.Pool) -> None:
+    code, now = f"CARD-{uuid.uuid4().hex[:6]}", datetime.now(UTC)
+    boards = [{"code": "TB-THOR", "name": "Colloque thoracique"}]
+    await hospital.publish(
+        contract.SERVICES, _service(code, "Cardiologie", now, accepts=["tumor_board"], boards=boards)
+    )
+
+    async def kept() -> asyncpg.Record | None:
+        return await requests_db.fetchrow("SELECT * FROM services WHERE code = $1", code)
+
+    row = await eventually(kept, what="the service in the directory")
+    assert row["name"] == "Cardiologie" and row["accepts"] == ["tumor_board"] and row["active"]
+
+    # An older change, delivered late, changes nothing; a newer one does.
+    await hospital.publish(contract.SERVICES, _service(code, "Ancien nom", now - timedelta(hours=1)))
+    await hospital.publish(
+        contract.SERVICES, _service(code, "Cardiologie adulte", now + timedelta(seconds=1), active=False)
+    )
+
+    async def renamed() -> asyncpg.Record | None:
+        row = await kept()
+        return row if row is not None and row["name"] != "Cardiologie" else None
+
+    row = await eventually(renamed, what="the newer change")
+    assert row["name"] == "Cardiologie adulte" and not row["active"]
+
+
+async def test_a_bad_service_is_rejected_once_by_the_requests_service(
+    hospital: Hospital, portal_events: PortalEvents
+) -> None:
+    message = _service("ONCO", "Oncologie", datetime.now(UTC), domain="veterinary")
+    await hospital.publish(contract.SERVICES, message)
+    rejected = await portal_events.wait_for("portal.rejected", event_id=message["event_id"])
+    assert rejected["subject"] == contract.SERVICES and rejected["reason"].startswith("service.domain:")
+    # the documents service saw it too, and left it to its owner: one rejection, not two
+    good = _service(f"NEURO-{uuid.uuid4().hex[:6]}", "Neurologie", datetime.now(UTC))
+    await hospital.publish(contract.SERVICES, good)
+    await hospital.publish(contract.SERVICES, {**good, "event_id": uuid.uuid4().hex, "x_unknown": 1})
+    await portal_events.wait_for("portal.rejected", reason="x_unknown: Extra inputs are not permitted")
+    assert len(portal_events.matching("portal.rejected", event_id=message["event_id"])) == 1
