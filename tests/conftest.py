@@ -125,14 +125,26 @@ async def physicians(stack: Stack) -> AsyncIterator[Physicians]:
     await registry.close()
 
 
-@pytest.fixture(scope="session")
-async def documents_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
-    """The documents service's schema, as its own role sees it (to move its clock, or look at storage)."""
+async def _service_schema(stack: Stack, service: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(
-        stack.service_dsns["documents"], min_size=1, max_size=2, server_settings={"search_path": "documents"}
+        stack.service_dsns[service], min_size=1, max_size=2, server_settings={"search_path": service}
     )
     yield pool
     await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def documents_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    """The documents service's schema, as its own role sees it (to move its clock, or look at storage)."""
+    async for pool in _service_schema(stack, "documents"):
+        yield pool
+
+
+@pytest.fixture(scope="session")
+async def requests_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    """The requests service's schema, as its own role sees it."""
+    async for pool in _service_schema(stack, "requests"):
+        yield pool
 
 
 @pytest.fixture

@@ -4,26 +4,14 @@ service, which alone handles it: the documents service leaves it, and rejects no
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import pytest
 
 from common.contracts import hospital_requests as contract
-from deploy.stack import Stack
 
 from .portal import Hospital, PortalEvents, eventually
-
-
-@pytest.fixture(scope="module")
-async def requests_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(
-        stack.service_dsns["requests"], min_size=1, max_size=2, server_settings={"search_path": "requests"}
-    )
-    yield pool
-    await pool.close()
 
 
 def _service(code: str, name: str, recorded_at: datetime, **fields: Any) -> dict[str, Any]:
