@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 
 from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
+from common.errors import Unauthenticated
 
-from .portal import Hospital, PortalEvents, eventually
+from .portal import Hospital, Physicians, PortalEvents, eventually
 
 
 def _service(code: str, name: str, recorded_at: datetime, **fields: Any) -> dict[str, Any]:
@@ -67,3 +70,32 @@ async def test_a_bad_service_is_rejected_once_by_the_requests_service(
     await hospital.publish(contract.SERVICES, {**good, "event_id": uuid.uuid4().hex, "x_unknown": 1})
     await portal_events.wait_for("portal.rejected", reason="x_unknown: Extra inputs are not permitted")
     assert len(portal_events.matching("portal.rejected", event_id=message["event_id"])) == 1
+
+
+async def test_the_services_are_listed_by_name_and_the_inactive_ones_to_administrators_only(
+    hospital: Hospital, physicians: Physicians, requests_db: asyncpg.Pool
+) -> None:
+    tag, now = uuid.uuid4().hex[:6], datetime.now(UTC)
+    active, hidden = f"A-{tag}", f"H-{tag}"
+    await hospital.publish(contract.SERVICES, _service(active, f"Angiologie {tag}", now))
+    await hospital.publish(contract.SERVICES, _service(hidden, f"Hématologie {tag}", now, active=False))
+
+    async def both_kept() -> bool | None:
+        count = await requests_db.fetchval("SELECT count(*) FROM services WHERE code = ANY($1)", [active, hidden])
+        return count == 2 or None
+
+    await eventually(both_kept, what="both services kept")
+    doctor, admin = await physicians.create(), await physicians.create(role="admin")
+    doctor_token, admin_token = (await physicians.login(doctor)).token, (await physicians.login(admin)).token
+
+    async def codes(token: str, include_inactive: bool) -> list[str]:
+        listed = await physicians.call(
+            api.LIST_SERVICES, api.ListServices(include_inactive=include_inactive), token=token
+        )
+        return [service.code for service in listed.services if service.code in (active, hidden)]
+
+    assert await codes(doctor_token, include_inactive=False) == [active]
+    assert await codes(doctor_token, include_inactive=True) == [active]  # not an administrator
+    assert await codes(admin_token, include_inactive=True) == [active, hidden]
+    with pytest.raises(Unauthenticated):
+        await physicians.call(api.LIST_SERVICES, api.ListServices(), token="not a token")

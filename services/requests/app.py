@@ -6,21 +6,29 @@ from contextlib import AsyncExitStack
 from functools import partial
 
 from common import metrics
+from common.bus import Handlers
 from common.consumed import Route
 from common.consumer import DurableConsumer
 from common.contracts import hospital
 from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
 from common.service import Runtime
+from common.settings import env_file
 from common.streams import ensure_stream
+from common.tokens import TokenVerifier
 
 from . import directory
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Consume the requests' part of DPI (the documents service takes the rest)."""
+    """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest)."""
     replicas = runtime.settings.bus.stream_replicas
     await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
-    deps = directory.Deps(outbox=runtime.outbox)
+    deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox)
+    table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
+    table.add(api.LIST_SERVICES, directory.list_services)
+    await runtime.add_endpoints(table)
+
     handlers = {contract.SERVICES: partial(directory.service_received, deps=deps)}
     consumer = DurableConsumer(
         runtime.js,

@@ -7,15 +7,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import asyncpg
+
 from common import rejections
 from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
 from common.outbox import OutboxRelay
+from common.tokens import Caller
 
 CONSUMER = "requests"  # the durable consumer of the DPI stream's requests subjects
 
 
 @dataclass(frozen=True)
 class Deps:
+    pool: asyncpg.Pool
     outbox: OutboxRelay
 
 
@@ -42,3 +47,17 @@ async def message_rejected(subject: str, event_id: str | None, reason: str, deps
     """A hospital message that could not be read: recorded, reported on portal.rejected, acked."""
     async with deps.outbox.transaction() as conn:
         await rejections.reject(conn, "requests", subject, event_id, reason)
+
+
+async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> api.ServiceList:
+    """The services that take requests, by name; an administrator may see the inactive ones too."""
+    everyone = msg.include_inactive and caller.role == "admin"
+    async with deps.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT code, name, domain, accepts, boards::text AS boards, active FROM services "
+            "WHERE active OR $1 ORDER BY name, code",
+            everyone,
+        )
+    return api.ServiceList(
+        services=[api.ServiceSummary(**{**dict(row), "boards": json.loads(row["boards"])}) for row in rows]
+    )

@@ -1,0 +1,37 @@
+"""The requests service's request/reply subjects (the gateway asks them on a person's behalf).
+
+So far the directory of the hospital's services that receive requests; requests, drafts, threads
+and inboxes come with the rest of issue 13.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Message, SignedEndpoint
+from .hospital_requests import RequestKind, ServiceDomain
+
+
+class BoardSummary(Message):
+    code: str
+    name: str
+
+
+class ServiceSummary(Message):
+    code: str
+    name: str
+    domain: ServiceDomain
+    accepts: list[RequestKind]
+    boards: list[BoardSummary] = Field(default_factory=list)
+    active: bool
+
+
+class ListServices(Message):
+    include_inactive: bool = Field(default=False, description="administrators only; ignored for anyone else")
+
+
+class ServiceList(Message):
+    services: list[ServiceSummary]
+
+
+LIST_SERVICES = SignedEndpoint("requests.api.services.list", ListServices, ServiceList)
