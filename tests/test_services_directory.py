@@ -13,7 +13,9 @@ import pytest
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.errors import Unauthenticated
+from services.requests.directory import UNKNOWN_REQUEST
 
+from . import request_contract_samples as request_samples
 from .portal import Hospital, Physicians, PortalEvents, eventually
 
 
@@ -99,3 +101,14 @@ async def test_the_services_are_listed_by_name_and_the_inactive_ones_to_administ
     assert await codes(admin_token, include_inactive=True) == [active, hidden]
     with pytest.raises(Unauthenticated):
         await physicians.call(api.LIST_SERVICES, api.ListServices(), token="not a token")
+
+
+async def test_an_answer_or_a_status_for_an_unknown_request_is_rejected(
+    hospital: Hospital, portal_events: PortalEvents
+) -> None:
+    """CONTRACT.md 1.1: an unknown `request_id` is a rejection, like any bad message."""
+    for subject in (contract.ANSWER, contract.STATUS_FROM_HOSPITAL):
+        message = {**request_samples.SAMPLES[subject][0](), "event_id": uuid.uuid4().hex}
+        await hospital.publish(subject, message)
+        rejected = await portal_events.wait_for("portal.rejected", event_id=message["event_id"])
+        assert rejected == {"event_id": message["event_id"], "subject": subject, "reason": UNKNOWN_REQUEST}

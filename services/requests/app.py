@@ -29,7 +29,13 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.LIST_SERVICES, directory.list_services)
     await runtime.add_endpoints(table)
 
-    handlers = {contract.SERVICES: partial(directory.service_received, deps=deps)}
+    handlers = {
+        contract.SERVICES: partial(directory.service_received, deps=deps),
+        contract.STATUS_FROM_HOSPITAL: partial(
+            directory.thread_message_received, contract.STATUS_FROM_HOSPITAL, deps=deps
+        ),
+        contract.ANSWER: partial(directory.thread_message_received, contract.ANSWER, deps=deps),
+    }
     consumer = DurableConsumer(
         runtime.js,
         outages=runtime.outages,
