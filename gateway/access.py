@@ -125,6 +125,11 @@ AUDIENCES: dict[str, Audience] = {
     "POST /admin/applications/{id}": ADMINISTRATORS,
     "POST /admin/applications/{id}/enrolments/{account}/grant": ADMINISTRATORS,
     "POST /admin/applications/{id}/enrolments/{account}/refuse": ADMINISTRATORS,
+    "GET /admin/services": ADMINISTRATORS,
+    "GET /admin/services/new": ADMINISTRATORS,
+    "POST /admin/services": ADMINISTRATORS,
+    "GET /admin/services/{id}": ADMINISTRATORS,
+    "POST /admin/services/{id}": ADMINISTRATORS,
     "GET /.well-known/jwks.json": PUBLIC,  # the secure applications verify assertions with it
     "GET /directory": HOSPITAL_STAFF,
     "GET /validation": VALIDATORS,

@@ -32,7 +32,9 @@ from .labels import (
     CATEGORIES,
     CATEGORY_LABELS,
     REASON_LABELS,
+    REQUEST_KINDS,
     REQUEST_STATES,
+    SERVICE_DOMAINS,
 )
 from .locale_formats import LocaleFormats
 
@@ -137,6 +139,8 @@ def _formatters(
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
+        "service_domain": lambda code: translations.gettext(SERVICE_DOMAINS[code]) if code in SERVICE_DOMAINS else code,
+        "request_kind": lambda code: translations.gettext(REQUEST_KINDS[code]) if code in REQUEST_KINDS else code,
         "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
         "account_status": lambda code: (
             translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code

@@ -67,6 +67,19 @@ REQUEST_STATES: dict[str, str] = {
 }
 
 
+# The hospital's services that receive requests: whose patients, and what they receive
+SERVICE_DOMAINS: dict[str, str] = {
+    "adults": N_("adults"),
+    "paediatrics": N_("paediatrics"),
+    "both": N_("adults and paediatrics"),
+}
+REQUEST_KINDS: dict[str, str] = {
+    "consultation": N_("consultation requests"),
+    "tumor_board": N_("tumor-board requests"),
+    "message": N_("messages"),
+}
+
+
 ACCOUNT_ROLES: dict[str, str] = {
     "physician": N_("physician"),
     "validator": N_("validator"),

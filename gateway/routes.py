@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views import application_admin, applications, hin_login, unlocking
+from .views import application_admin, applications, hin_login, services_admin, unlocking
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -131,6 +131,11 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
             f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/refuse",
             application_admin.decide(False),
         ),
+        web.get("/admin/services", services_admin.services_page),
+        web.get("/admin/services/new", services_admin.new_form),
+        web.post("/admin/services", services_admin.save),
+        web.get(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.edit_form),
+        web.post(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.save),
         web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(validation, request_page),

@@ -86,6 +86,7 @@ OWNED_IDS: dict[str, IdKind | None] = {
     "/validation/{id}": IdKind(
         "a registration request waiting for its check", lambda a: [{"id": a.registration_request}], STAFF_ONLY
     ),
+    "/admin/services/{id}": None,  # a hospital service: no physician's (administrators only)
     "/lang/{locale}": None,  # a language: no one's
 }
 

@@ -17,6 +17,8 @@ from services.requests.directory import UNKNOWN_REQUEST
 
 from . import request_contract_samples as request_samples
 from .portal import Hospital, Physicians, PortalEvents, eventually
+from .test_audit_and_notifications import _audited
+from .web import SignIn
 
 
 def _service(code: str, name: str, recorded_at: datetime, **fields: Any) -> dict[str, Any]:
@@ -112,3 +114,41 @@ async def test_an_answer_or_a_status_for_an_unknown_request_is_rejected(
         await hospital.publish(subject, message)
         rejected = await portal_events.wait_for("portal.rejected", event_id=message["event_id"])
         assert rejected == {"event_id": message["event_id"], "subject": subject, "reason": UNKNOWN_REQUEST}
+
+
+async def test_administrators_complete_the_directory_and_bad_fields_save_nothing(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool, portal_events: PortalEvents
+) -> None:
+    admin = await sign_in(await physicians.create(role="admin"))
+    code = f"PED-{uuid.uuid4().hex[:6]}"
+    fields = {
+        "code": code,
+        "name": "Pédiatrie générale",
+        "domain": "paediatrics",
+        "consultation": "1",
+        "tumor_board": "1",
+        "boards": "TB-PED | Colloque d'oncologie pédiatrique\n\n",
+        "active": "1",
+    }
+    bad = await admin.post_form("/admin/services", {**fields, "boards": "no bar here"}, form_page="/admin/services/new")
+    assert bad.status == 400 and "Chaque ligne doit avoir un code et un nom" in await bad.text()
+    bad = await admin.post_form("/admin/services", {**fields, "code": "two words"}, form_page="/admin/services/new")
+    assert bad.status == 400
+    assert not await requests_db.fetchval("SELECT count(*) FROM services WHERE code = $1", code)
+
+    saved = await admin.post_form("/admin/services", fields, form_page="/admin/services/new")
+    assert saved.status == 303 and saved.headers["Location"] == "/admin/services"
+    row = await requests_db.fetchrow("SELECT * FROM services WHERE code = $1", code)
+    assert row["accepts"] == ["consultation", "tumor_board"] and row["changed_by"] != "hospital"
+    listing = await (await admin.get("/admin/services")).text()
+    assert "Pédiatrie générale" in listing and "Colloque d&#39;oncologie pédiatrique" in listing
+
+    changed = await admin.post_form(f"/admin/services/{code}", {**fields, "name": "Pédiatrie", "active": ""})
+    assert changed.status == 303
+    assert not await requests_db.fetchval("SELECT active FROM services WHERE code = $1", code)
+    [created, hidden] = await _audited(portal_events, code, 2)  # forwarded to the hospital, as FHIR
+    assert created["type"]["code"] == "110100"
+
+    # A hospital change dated earlier than the administrator's changes nothing.
+    await hospital.publish(contract.SERVICES, _service(code, "Ancien", datetime.now(UTC) - timedelta(hours=1)))
+    assert (await (await admin.get(f"/admin/services/{code}")).text()).count("Pédiatrie") >= 1

@@ -48,6 +48,7 @@ Action = Literal[
     "application.enrolment_granted",
     "application.enrolment_refused",
     "application.opened",
+    "service.saved",
     "document.delivered",
     "document.undelivered",
     "document.viewed",
@@ -70,7 +71,7 @@ class Party(BaseModel):
 class Entity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["account", "session", "document", "message", "registration", "application"]
+    kind: Literal["account", "session", "document", "message", "registration", "application", "service"]
     id: str | None = None
     version: int | None = None
 

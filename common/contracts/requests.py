@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .base import Message, SignedEndpoint
-from .hospital_requests import RequestKind, ServiceDomain
+from .hospital_requests import RequestKind, Service, ServiceDomain
 
 
 class BoardSummary(Message):
@@ -34,4 +34,10 @@ class ServiceList(Message):
     services: list[ServiceSummary]
 
 
+class ServiceSave(Service):
+    """An administrator's version of a service (the contract's own checks: codes, lengths, no
+    control characters); it replaces the kept one, whoever wrote that."""
+
+
 LIST_SERVICES = SignedEndpoint("requests.api.services.list", ListServices, ServiceList)
+SAVE_SERVICE = SignedEndpoint("requests.api.services.save", ServiceSave, ServiceSummary)

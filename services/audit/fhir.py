@@ -139,6 +139,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "application.enrolment_granted": (APPLICATION_ACTIVITY, [], "U"),
     "application.enrolment_refused": (APPLICATION_ACTIVITY, [], "U"),
     "application.opened": (USER_AUTHENTICATION, [EXPORT], "E"),
+    "service.saved": (APPLICATION_ACTIVITY, [], "U"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

@@ -27,6 +27,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox)
     table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
     table.add(api.LIST_SERVICES, directory.list_services)
+    table.add(api.SAVE_SERVICE, directory.save_service)
     await runtime.add_endpoints(table)
 
     handlers = {

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 
 from common import rejections
+from common.contracts import audit
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
-from common.outbox import OutboxRelay
+from common.db import Connection
+from common.errors import Conflict, Forbidden
+from common.outbox import OutboxRelay, enqueue
 from common.tokens import Caller
 
 CONSUMER = "requests"  # the durable consumer of the DPI stream's requests subjects
@@ -26,21 +30,53 @@ class Deps:
 
 async def service_received(message: contract.ServiceMessage, deps: Deps) -> None:
     """Upsert the service by its code, unless a later change of it is already kept."""
-    service = message.service
     async with deps.outbox.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO services (code, name, domain, accepts, boards, active, changed_at, changed_by) "
-            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, 'hospital') "
-            "ON CONFLICT (code) DO UPDATE SET name = $2, domain = $3, accepts = $4, boards = $5::jsonb, "
-            " active = $6, changed_at = $7, changed_by = 'hospital' WHERE services.changed_at <= $7",
-            service.code,
-            service.name,
-            service.domain,
-            list(service.accepts),
-            json.dumps([board.model_dump() for board in service.boards]),
-            service.active,
-            message.recorded_at,
+        await _keep(conn, message.service, message.recorded_at, "hospital")
+
+
+async def _keep(conn: Connection, service: contract.Service, changed_at: datetime, by: str) -> asyncpg.Record | None:
+    """The service as kept now; None if a later change of it was kept already."""
+    return await conn.fetchrow(
+        "INSERT INTO services (code, name, domain, accepts, boards, active, changed_at, changed_by) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) "
+        "ON CONFLICT (code) DO UPDATE SET name = $2, domain = $3, accepts = $4, boards = $5::jsonb, "
+        " active = $6, changed_at = $7, changed_by = $8 WHERE services.changed_at <= $7 "
+        f"RETURNING {_LISTED}",
+        service.code,
+        service.name,
+        service.domain,
+        list(service.accepts),
+        json.dumps([board.model_dump() for board in service.boards]),
+        service.active,
+        changed_at,
+        by,
+    )
+
+
+_LISTED = "code, name, domain, accepts, boards::text AS boards, active"
+
+
+def _summary(row: asyncpg.Record) -> api.ServiceSummary:
+    return api.ServiceSummary(**{**dict(row), "boards": json.loads(row["boards"])})
+
+
+async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.ServiceSummary:
+    """An administrator creates or changes a service (audited); it replaces the kept version."""
+    if caller.role != "admin":
+        raise Forbidden("administrators only")
+    async with deps.outbox.transaction() as conn:
+        row = await _keep(conn, msg, datetime.now(UTC), caller.account_id)
+        if row is None:  # a change dated later than now (a hospital's clock ahead): it stays
+            raise Conflict("a later change of this service is kept")
+        entry = audit.AuditRecord(
+            action="service.saved",
+            outcome="success",
+            actor=audit.Party(kind="staff", id=caller.account_id),
+            entity=audit.Entity(kind="service", id=msg.code),
+            detail=f"active={msg.active}",
         )
+        await enqueue(conn, audit.subject_for("requests"), entry)
+    return _summary(row)
 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
@@ -53,14 +89,8 @@ async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> ap
     """The services that take requests, by name; an administrator may see the inactive ones too."""
     everyone = msg.include_inactive and caller.role == "admin"
     async with deps.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT code, name, domain, accepts, boards::text AS boards, active FROM services "
-            "WHERE active OR $1 ORDER BY name, code",
-            everyone,
-        )
-    return api.ServiceList(
-        services=[api.ServiceSummary(**{**dict(row), "boards": json.loads(row["boards"])}) for row in rows]
-    )
+        rows = await conn.fetch(f"SELECT {_LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
+    return api.ServiceList(services=[_summary(row) for row in rows])
 
 
 UNKNOWN_REQUEST = "request_id: no such request"
