@@ -130,6 +130,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /admin/services": ADMINISTRATORS,
     "GET /admin/services/{id}": ADMINISTRATORS,
     "POST /admin/services/{id}": ADMINISTRATORS,
+    "POST /admin/services/{id}/members": ADMINISTRATORS,
     "GET /.well-known/jwks.json": PUBLIC,  # the secure applications verify assertions with it
     "GET /directory": HOSPITAL_STAFF,
     "GET /validation": VALIDATORS,

@@ -136,6 +136,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/admin/services", services_admin.save),
         web.get(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.edit_form),
         web.post(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.save),
+        web.post(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}/members", services_admin.save_members),
         web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(validation, request_page),

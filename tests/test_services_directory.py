@@ -12,7 +12,7 @@ import pytest
 
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
-from common.errors import Unauthenticated
+from common.errors import Forbidden, NotFound, Unauthenticated
 from services.requests.directory import UNKNOWN_REQUEST
 
 from . import request_contract_samples as request_samples
@@ -152,3 +152,43 @@ async def test_administrators_complete_the_directory_and_bad_fields_save_nothing
     # A hospital change dated earlier than the administrator's changes nothing.
     await hospital.publish(contract.SERVICES, _service(code, "Ancien", datetime.now(UTC) - timedelta(hours=1)))
     assert (await (await admin.get(f"/admin/services/{code}")).text()).count("Pédiatrie") >= 1
+
+
+async def test_administrators_choose_who_works_a_service_s_inbox(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    code = f"URG-{uuid.uuid4().hex[:6]}"
+    await hospital.publish(contract.SERVICES, _service(code, "Urgences", datetime.now(UTC)))
+    await eventually(
+        lambda: requests_db.fetchval("SELECT code FROM services WHERE code = $1", code), what="the service kept"
+    )
+    admin_account = await physicians.create(role="admin")
+    admin = await sign_in(admin_account)
+    nurse, secretary = await physicians.create(role="service_staff"), await physicians.create(role="service_staff")
+    page = await (await admin.get(f"/admin/services/{code}")).text()
+    assert nurse.account_id in page and secretary.account_id in page
+
+    async def members() -> set[str]:
+        rows = await requests_db.fetch("SELECT account_id FROM service_members WHERE service = $1", code)
+        return {str(row["account_id"]) for row in rows}
+
+    chosen = await admin.post_form(
+        f"/admin/services/{code}/members", {"member": nurse.account_id}, form_page=f"/admin/services/{code}"
+    )
+    assert chosen.status == 303 and await members() == {nurse.account_id}
+    token = (await physicians.login(admin_account)).token
+    changed = await physicians.call(
+        api.SET_MEMBERS, api.ServiceMembers(code=code, account_ids=[secretary.account_id]), token=token
+    )
+    assert changed.account_ids == [secretary.account_id] and await members() == {secretary.account_id}
+    # Not an id, or not an administrator: nothing changes.
+    bad = await admin.post_form(
+        f"/admin/services/{code}/members", {"member": "not-an-id"}, form_page=f"/admin/services/{code}"
+    )
+    assert bad.status == 400 and await members() == {secretary.account_id}
+    doctor_token = (await physicians.login(await physicians.create())).token
+    with pytest.raises(Forbidden):
+        await physicians.call(api.SET_MEMBERS, api.ServiceMembers(code=code, account_ids=[]), token=doctor_token)
+    with pytest.raises(NotFound):
+        await physicians.call(api.GET_MEMBERS, api.ServiceRef(code="NO-SUCH-SERVICE"), token=token)
+    assert await members() == {secretary.account_id}

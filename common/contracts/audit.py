@@ -49,6 +49,7 @@ Action = Literal[
     "application.enrolment_refused",
     "application.opened",
     "service.saved",
+    "service.members_changed",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from common.bus import call
+from common.contracts import accounts
 from common.contracts import requests as api
 from common.contracts.hospital_requests import RequestKind
 from common.errors import Conflict, NotFound
@@ -53,7 +54,28 @@ async def edit_form(request: web.Request) -> web.Response:
     values |= {kind: "1" if kind in found.accepts else "" for kind in KINDS}
     values |= {"boards": "\n".join(f"{board.code} | {board.name}" for board in found.boards)}
     values |= {"active": "1" if found.active else ""}
-    return _form(request, found.code, values, {}, status=200)
+    return _form(request, found.code, values, {}, status=200, members=await _staff_of(request, found.code))
+
+
+async def _staff_of(request: web.Request, code: str) -> list[tuple[accounts.AccountListing, bool]]:
+    """Every active service staff account, and whether it works this service's inbox."""
+    bus, token = bus_of(request), current_token(request)
+    members = await call(bus, api.GET_MEMBERS, api.ServiceRef(code=code), token=token)
+    search = accounts.AccountSearch(role="service_staff", status="active", per_page=200)
+    staff = await call(bus, accounts.SEARCH_ACCOUNTS, search, token=token)
+    return [(account, account.id in members.account_ids) for account in staff.items]
+
+
+async def save_members(request: web.Request) -> web.Response:
+    """POST /admin/services/{id}/members: the checked staff accounts work this service's inbox."""
+    posted = await request.post()
+    chosen = [value for value in posted.getall("member", []) if isinstance(value, str)]
+    try:
+        wanted = api.ServiceMembers(code=request.match_info["id"], account_ids=chosen)
+    except ValidationError:
+        raise web.HTTPBadRequest() from None
+    await call(bus_of(request), api.SET_MEMBERS, wanted, token=current_token(request))
+    return see_other(f"/admin/services/{wanted.code}")
 
 
 async def save(request: web.Request) -> web.Response:
@@ -98,7 +120,12 @@ def _boards(text: str) -> list[dict[str, str]]:
 
 
 def _form(
-    request: web.Request, code: str | None, values: dict[str, Any], problems: dict[str, str], status: int = 400
+    request: web.Request,
+    code: str | None,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    status: int = 400,
+    members: list[tuple[accounts.AccountListing, bool]] | None = None,
 ) -> web.Response:
-    context = {"code": code, "values": values, "problems": problems, "kinds": KINDS}
+    context = {"code": code, "values": values, "problems": problems, "kinds": KINDS, "members": members}
     return render_page(request, FORM, context, status=status)

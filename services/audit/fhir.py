@@ -140,6 +140,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "application.enrolment_refused": (APPLICATION_ACTIVITY, [], "U"),
     "application.opened": (USER_AUTHENTICATION, [EXPORT], "E"),
     "service.saved": (APPLICATION_ACTIVITY, [], "U"),
+    "service.members_changed": (SECURITY_ALERT, [], "U"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

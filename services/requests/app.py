@@ -17,7 +17,7 @@ from common.settings import env_file
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import directory
+from . import directory, members
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
@@ -28,6 +28,8 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
     table.add(api.LIST_SERVICES, directory.list_services)
     table.add(api.SAVE_SERVICE, directory.save_service)
+    table.add(api.GET_MEMBERS, members.get_members)
+    table.add(api.SET_MEMBERS, members.set_members)
     await runtime.add_endpoints(table)
 
     handlers = {

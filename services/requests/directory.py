@@ -53,6 +53,12 @@ async def _keep(conn: Connection, service: contract.Service, changed_at: datetim
     )
 
 
+def administrator(caller: Caller) -> None:
+    """Only an administrator changes the directory or who works a service's inbox."""
+    if caller.role != "admin":
+        raise Forbidden("administrators only")
+
+
 _LISTED = "code, name, domain, accepts, boards::text AS boards, active"
 
 
@@ -62,8 +68,7 @@ def _summary(row: asyncpg.Record) -> api.ServiceSummary:
 
 async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.ServiceSummary:
     """An administrator creates or changes a service (audited); it replaces the kept version."""
-    if caller.role != "admin":
-        raise Forbidden("administrators only")
+    administrator(caller)
     async with deps.outbox.transaction() as conn:
         row = await _keep(conn, msg, datetime.now(UTC), caller.account_id)
         if row is None:  # a change dated later than now (a hospital's clock ahead): it stays
