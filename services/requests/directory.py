@@ -73,15 +73,20 @@ async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.
         row = await _keep(conn, msg, datetime.now(UTC), caller.account_id)
         if row is None:  # a change dated later than now (a hospital's clock ahead): it stays
             raise Conflict("a later change of this service is kept")
-        entry = audit.AuditRecord(
-            action="service.saved",
-            outcome="success",
-            actor=audit.Party(kind="staff", id=caller.account_id),
-            entity=audit.Entity(kind="service", id=msg.code),
-            detail=f"active={msg.active}",
-        )
-        await enqueue(conn, audit.subject_for("requests"), entry)
+        await audit_service_change(conn, caller, "service.saved", msg.code, f"active={msg.active}")
     return _summary(row)
+
+
+async def audit_service_change(conn: Connection, caller: Caller, action: audit.Action, code: str, detail: str) -> None:
+    """In the caller's transaction: what an administrator changed of a service, for the audit log."""
+    entry = audit.AuditRecord(
+        action=action,
+        outcome="success",
+        actor=audit.Party(kind="staff", id=caller.account_id),
+        entity=audit.Entity(kind="service", id=code),
+        detail=detail,
+    )
+    await enqueue(conn, audit.subject_for("requests"), entry)
 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:

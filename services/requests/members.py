@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from common.contracts import audit
 from common.contracts import requests as api
 from common.db import Connection
 from common.errors import NotFound
-from common.outbox import enqueue
 from common.tokens import Caller
 
-from .directory import Deps, administrator
+from .directory import Deps, administrator, audit_service_change
 
 
 async def _members(conn: Connection, code: str) -> api.ServiceMembers:
@@ -46,12 +44,6 @@ async def set_members(msg: api.ServiceMembers, caller: Caller, deps: Deps) -> ap
             [(msg.code, uuid.UUID(account), uuid.UUID(caller.account_id)) for account in wanted - before],
         )
         if wanted != before:
-            entry = audit.AuditRecord(
-                action="service.members_changed",
-                outcome="success",
-                actor=audit.Party(kind="staff", id=caller.account_id),
-                entity=audit.Entity(kind="service", id=msg.code),
-                detail=f"added {len(wanted - before)}, removed {len(before - wanted)}",
-            )
-            await enqueue(conn, audit.subject_for("requests"), entry)
+            detail = f"added {len(wanted - before)}, removed {len(before - wanted)}"
+            await audit_service_change(conn, caller, "service.members_changed", msg.code, detail)
         return await _members(conn, msg.code)
