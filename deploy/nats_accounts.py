@@ -130,7 +130,9 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_buckets("documents"),
         ],
     ),
-    "requests": _service("requests", ["portal.requests.>", "portal.rejected", *_js_stream("DPI", manage=True)]),
+    "requests": _service(
+        "requests", ["identity.svc.contact", "portal.requests.>", "portal.rejected", *_js_stream("DPI", manage=True)]
+    ),
     "notify": _service(
         "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]
     ),

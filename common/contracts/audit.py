@@ -50,6 +50,7 @@ Action = Literal[
     "application.opened",
     "service.saved",
     "service.members_changed",
+    "request.submitted",
     "document.delivered",
     "document.undelivered",
     "document.viewed",
@@ -72,7 +73,7 @@ class Party(BaseModel):
 class Entity(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["account", "session", "document", "message", "registration", "application", "service"]
+    kind: Literal["account", "session", "document", "message", "registration", "application", "service", "request"]
     id: str | None = None
     version: int | None = None
 

@@ -257,6 +257,8 @@ class Contact(Message):
     display_name: str
     locale: str
     notify_new_documents: NotifyMode
+    family_name: str = ""
+    given_name: str = ""
 
 
 SESSIONS_PER_EVENT = 500

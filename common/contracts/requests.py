@@ -1,17 +1,19 @@
 """The requests service's request/reply subjects (the gateway asks them on a person's behalf).
 
-So far the directory of the hospital's services that receive requests; requests, drafts, threads
-and inboxes come with the rest of issue 13.
+The directory of the hospital's services and who works their inboxes (administrators); a
+physician's drafts and requests. Threads, attachments and the staff's inboxes come next (issue 13).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import Message, SignedEndpoint
-from .hospital_requests import RequestKind, Service, ServiceDomain
+from .base import Message, SignedEndpoint, hidden
+from .hospital_requests import SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
 
 
 class BoardSummary(Message):
@@ -61,3 +63,58 @@ LIST_SERVICES = SignedEndpoint("requests.api.services.list", ListServices, Servi
 SAVE_SERVICE = SignedEndpoint("requests.api.services.save", ServiceSave, ServiceSummary)
 GET_MEMBERS = SignedEndpoint("requests.api.services.members.get", ServiceRef, ServiceMembers)
 SET_MEMBERS = SignedEndpoint("requests.api.services.members.set", ServiceMembers, ServiceMembers)
+
+
+Status = Literal["draft", "submitted", "received", "in_progress", "information_needed", "answered", "closed"]
+"""A request's status in the portal: a draft, submitted, then as the service (or the hospital) sets it."""
+
+
+class Draft(Message):
+    """A request as the physician writes it: saved as often as they like, until submitted.
+    `fields` follow the kind's form (common/contracts/schemas), its required answers only at submission."""
+
+    id: str | None = Field(default=None, max_length=64, description="None: a new draft")
+    kind: RequestKind
+    service: str = Field(min_length=1, max_length=64)
+    domain: Literal["adults", "paediatrics"] | None = Field(default=None, description="the group of forms it came from")
+    board: str | None = Field(default=None, max_length=64)
+    subject: str = Field(default="", max_length=SUBJECT_MAX)
+    urgency: Literal["routine", "urgent"] = "routine"
+    fields: dict[str, str] = Field(default_factory=dict, max_length=30)
+    patient: TypedPatient | None = None
+
+
+class RequestRef(Message):
+    id: str = Field(min_length=1, max_length=64)
+
+
+class RequestDetail(Message):
+    id: str
+    kind: RequestKind
+    service: str
+    domain: Literal["adults", "paediatrics"] | None
+    board: str | None
+    subject: str
+    urgency: Literal["routine", "urgent"]
+    fields: dict[str, str]
+    patient: TypedPatient | None
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+
+
+class ListMyRequests(Message):
+    status: Status | None = None
+    kind: RequestKind | None = None
+
+
+class MyRequests(Message):
+    items: list[RequestDetail]
+
+
+# A physician's own: anyone else's, a missing one or a bad token all answer not found.
+SAVE_DRAFT = hidden("requests.api.drafts.save", Draft, RequestDetail)
+SUBMIT_REQUEST = hidden("requests.api.requests.submit", RequestRef, RequestDetail)
+GET_REQUEST = hidden("requests.api.requests.get", RequestRef, RequestDetail)
+LIST_MY_REQUESTS = hidden("requests.api.requests.mine", ListMyRequests, MyRequests)

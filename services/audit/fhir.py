@@ -141,6 +141,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "application.opened": (USER_AUTHENTICATION, [EXPORT], "E"),
     "service.saved": (APPLICATION_ACTIVITY, [], "U"),
     "service.members_changed": (SECURITY_ALERT, [], "U"),
+    "request.submitted": (PATIENT_RECORD, [CREATE], "C"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

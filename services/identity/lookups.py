@@ -30,7 +30,7 @@ async def physician_status(msg: api.PhysicianLookup, deps: Deps) -> api.Physicia
 
 
 async def contact(msg: api.ContactLookup, deps: Deps) -> api.Contact:
-    """For the notify service: where and how to tell a physician about something new."""
+    """For notify (where and how to tell a physician about something new) and requests (the names a request carries)."""
     account = await _account_for(msg.physician, deps)
     if account is None:
         raise NotFound()
@@ -40,4 +40,6 @@ async def contact(msg: api.ContactLookup, deps: Deps) -> api.Contact:
         display_name=account.display_name,
         locale=account.locale,
         notify_new_documents=account.notify_new_documents,
+        family_name=account.family_name,
+        given_name=account.given_name,
     )

@@ -17,19 +17,23 @@ from common.settings import env_file
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import directory, members
+from . import directory, drafts, members
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest)."""
     replicas = runtime.settings.bus.stream_replicas
     await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
-    deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox)
+    deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox, nc=runtime.nc)
     table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
     table.add(api.LIST_SERVICES, directory.list_services)
     table.add(api.SAVE_SERVICE, directory.save_service)
     table.add(api.GET_MEMBERS, members.get_members)
     table.add(api.SET_MEMBERS, members.set_members)
+    table.add(api.SAVE_DRAFT, drafts.save_draft)
+    table.add(api.SUBMIT_REQUEST, drafts.submit)
+    table.add(api.GET_REQUEST, drafts.get_request)
+    table.add(api.LIST_MY_REQUESTS, drafts.my_requests)
     await runtime.add_endpoints(table)
 
     handlers = {

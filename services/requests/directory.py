@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+from nats.aio.client import Client as NATS
 
 from common import rejections
 from common.contracts import audit
@@ -26,6 +27,7 @@ CONSUMER = "requests"  # the durable consumer of the DPI stream's requests subje
 class Deps:
     pool: asyncpg.Pool
     outbox: OutboxRelay
+    nc: NATS
 
 
 async def service_received(message: contract.ServiceMessage, deps: Deps) -> None:

@@ -98,6 +98,18 @@ def fields_problems(kind: str, fields: Mapping[str, Any]) -> str:
     return describe(validator(fields_schema_name(kind)).iter_errors(fields))
 
 
+@cache
+def _draft_validator(kind: str) -> Draft202012Validator:
+    schema = {key: value for key, value in load(fields_schema_name(kind)).items() if key != "required"}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def draft_fields_problems(kind: str, fields: Mapping[str, Any]) -> str:
+    """What keeps `fields` from being a draft of the kind's form: its rules but the required
+    answers, which a draft may still lack ("" when nothing does)."""
+    return describe(_draft_validator(kind).iter_errors(fields))
+
+
 def validate_published(subject: str, message: Mapping[str, Any] | bytes) -> None:
     """Check a message the portal is about to publish (its JSON, or the JSON's bytes) against the
     subject's schema; raise SchemaViolation if it does not follow it, LookupError if it has none."""

@@ -1,0 +1,185 @@
+"""A physician's requests: drafts saved as often as they like, then submitted once, after which
+a request is never changed (F3.1, F3.2). Only its physician ever sees it; anyone else's, a missing
+one and a bad token all answer not found."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from common.bus import call
+from common.contracts import audit, identity
+from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
+from common.contracts.physicians import PhysicianRef
+from common.contracts.schemas import draft_fields_problems, fields_problems, validate_published
+from common.db import Connection
+from common.errors import InvalidRequest, NotFound
+from common.outbox import enqueue
+from common.tokens import Caller
+
+from .directory import Deps
+
+_COLUMNS = (
+    "id::text AS id, kind, service, domain, board, subject, urgency, fields::text AS fields, "
+    "patient::text AS patient, status, created_at, updated_at, submitted_at"
+)
+
+
+def _physician(caller: Caller) -> str:
+    """The caller's physician key; anyone else has no requests (not found, as for a stranger's)."""
+    if caller.role != "physician" or not caller.physician:
+        raise NotFound()
+    return caller.physician
+
+
+def _detail(row: asyncpg.Record) -> api.RequestDetail:
+    patient = json.loads(row["patient"]) if row["patient"] else None
+    return api.RequestDetail(**{**dict(row), "fields": json.loads(row["fields"]), "patient": patient})
+
+
+def _request_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound() from None
+
+
+async def _own(conn: Connection, request_id: str, caller: Caller, lock: bool = False) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM requests WHERE id = $1 AND account_id = $2{' FOR UPDATE' if lock else ''}",
+        _request_id(request_id),
+        uuid.UUID(caller.account_id),
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def _check_service(conn: Connection, draft: api.Draft) -> None:
+    """The service takes this kind of request (and runs the board named); the fields follow the
+    kind's form as far as they go."""
+    service = await conn.fetchrow(
+        "SELECT accepts, boards::text AS boards, active FROM services WHERE code = $1", draft.service
+    )
+    if service is None or not service["active"] or draft.kind not in service["accepts"]:
+        raise InvalidRequest("service: does not take this kind of request")
+    boards = {board["code"] for board in json.loads(service["boards"])}
+    if (draft.board is not None) != (draft.kind == "tumor_board") or (draft.board and draft.board not in boards):
+        raise InvalidRequest("board: not one of the service's tumor boards")
+    problems = draft_fields_problems(draft.kind, draft.fields)
+    if problems:
+        raise InvalidRequest(f"fields: {problems}")
+
+
+async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """A new draft, or the physician's draft saved again (a submitted request is not a draft)."""
+    physician = _physician(caller)
+    patient = None if msg.patient is None else msg.patient.model_dump_json()
+    async with deps.outbox.transaction() as conn:
+        await _check_service(conn, msg)
+        values = (
+            msg.kind,
+            msg.service,
+            msg.domain,
+            msg.board,
+            msg.subject,
+            msg.urgency,
+            json.dumps(msg.fields),
+            patient,
+        )
+        if msg.id is None:
+            row = await conn.fetchrow(
+                "INSERT INTO requests (id, account_id, physician, kind, service, domain, board, subject, urgency, "
+                f"fields, patient) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING {_COLUMNS}",
+                uuid.uuid4(),
+                uuid.UUID(caller.account_id),
+                physician,
+                *values,
+            )
+        else:
+            if (await _own(conn, msg.id, caller, lock=True))["status"] != "draft":
+                raise InvalidRequest("submitted: a submitted request is never changed")
+            row = await conn.fetchrow(
+                "UPDATE requests SET kind = $2, service = $3, domain = $4, board = $5, subject = $6, urgency = $7, "
+                f"fields = $8::jsonb, patient = $9::jsonb, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
+                _request_id(msg.id),
+                *values,
+            )
+    assert row is not None
+    return _detail(row)
+
+
+async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """The draft, complete, goes to the service: published on `portal.requests.submitted` (checked
+    against its JSON Schema) and audited, in one transaction with its new status."""
+    physician = PhysicianRef.from_key(_physician(caller))
+    names = await call(deps.nc, identity.FIND_CONTACT, identity.ContactLookup(physician=caller.physician or ""))
+    async with deps.outbox.transaction() as conn:
+        row = await _own(conn, msg.id, caller, lock=True)
+        if row["status"] != "draft":
+            raise InvalidRequest("submitted: a submitted request is never changed")
+        draft = api.Draft(**{**_detail(row).model_dump(include=set(api.Draft.model_fields))})
+        await _check_service(conn, draft)
+        problems = fields_problems(draft.kind, draft.fields)
+        if problems or not draft.subject:
+            raise InvalidRequest(f"fields: {problems}" if problems else "subject: required")
+        now = datetime.now(UTC)
+        request = contract.Request(
+            id=str(row["id"]),
+            kind=draft.kind,
+            service=draft.service,
+            domain=draft.domain,
+            board=draft.board,
+            subject=draft.subject,
+            urgency=draft.urgency,
+            submitted_at=now,
+            fields=dict(draft.fields),
+        )
+        submitted = contract.SubmittedRequest(
+            event_id=uuid.uuid4().hex,
+            request=request,
+            patient=draft.patient,
+            physician=contract.named_physician(physician, names.family_name, names.given_name),
+            attachments=[],
+        )
+        validate_published(contract.SUBMITTED, submitted.model_dump_json().encode())
+        updated = await conn.fetchrow(
+            f"UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+            _request_id(msg.id),
+            now,
+        )
+        await enqueue(conn, contract.SUBMITTED, submitted)
+        entry = audit.AuditRecord(
+            action="request.submitted",
+            outcome="success",
+            actor=audit.Party(kind="physician", id=caller.account_id),
+            entity=audit.Entity(kind="request", id=msg.id),
+            detail=f"{draft.kind} to {draft.service}",
+        )
+        await enqueue(conn, audit.subject_for("requests"), entry)
+    assert updated is not None
+    return _detail(updated)
+
+
+async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
+    _physician(caller)
+    async with deps.pool.acquire() as conn:
+        return _detail(await _own(conn, msg.id, caller))
+
+
+async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> api.MyRequests:
+    """The physician's requests and drafts, the latest changed first."""
+    _physician(caller)
+    async with deps.pool.acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT {_COLUMNS} FROM requests WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) "
+            "AND ($3::text IS NULL OR kind = $3) ORDER BY updated_at DESC LIMIT 500",
+            uuid.UUID(caller.account_id),
+            msg.status,
+            msg.kind,
+        )
+    return api.MyRequests(items=[_detail(row) for row in rows])
