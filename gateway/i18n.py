@@ -32,8 +32,10 @@ from .labels import (
     CATEGORIES,
     CATEGORY_LABELS,
     REASON_LABELS,
+    REQUEST_KIND_NAMES,
     REQUEST_KINDS,
     REQUEST_STATES,
+    REQUEST_STATUSES,
     SERVICE_DOMAINS,
 )
 from .locale_formats import LocaleFormats
@@ -140,6 +142,12 @@ def _formatters(
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
         "service_domain": lambda code: translations.gettext(SERVICE_DOMAINS[code]) if code in SERVICE_DOMAINS else code,
+        "request_status": lambda code: (
+            translations.gettext(REQUEST_STATUSES[code]) if code in REQUEST_STATUSES else code
+        ),
+        "request_kind_name": lambda code: (
+            translations.gettext(REQUEST_KIND_NAMES[code]) if code in REQUEST_KIND_NAMES else code
+        ),
         "request_kind": lambda code: translations.gettext(REQUEST_KINDS[code]) if code in REQUEST_KINDS else code,
         "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
         "account_status": lambda code: (

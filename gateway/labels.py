@@ -79,6 +79,22 @@ REQUEST_KINDS: dict[str, str] = {
     "message": N_("messages"),
 }
 
+# A physician's request, as Mes demandes shows it
+REQUEST_STATUSES: dict[str, str] = {
+    "draft": N_("draft"),
+    "submitted": N_("sent"),
+    "received": N_("received"),
+    "in_progress": N_("in progress"),
+    "information_needed": N_("more information asked"),
+    "answered": N_("answer available"),
+    "closed": N_("closed"),
+}
+REQUEST_KIND_NAMES: dict[str, str] = {
+    "consultation": N_("Consultation"),
+    "tumor_board": N_("Tumor board"),
+    "message": N_("Message"),
+}
+
 
 ACCOUNT_ROLES: dict[str, str] = {
     "physician": N_("physician"),

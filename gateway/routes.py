@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views import application_admin, applications, hin_login, services_admin, unlocking
+from .views import application_admin, applications, hin_login, requests, services_admin, unlocking
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -131,6 +131,11 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
             f"/admin/applications/{{id:{APP_ID}}}/enrolments/{{account:{APP_ID}}}/refuse",
             application_admin.decide(False),
         ),
+        web.get("/requests", requests.my_requests),
+        web.get(f"/requests/new/{{kind:{requests.KINDS}}}", requests.new_form),
+        web.post(f"/requests/new/{{kind:{requests.KINDS}}}", requests.save),
+        web.get(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.request_page),
+        web.post(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.save),
         web.get("/admin/services", services_admin.services_page),
         web.get("/admin/services/new", services_admin.new_form),
         web.post("/admin/services", services_admin.save),

@@ -12,20 +12,23 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
 
-from common.contracts import applications, documents, identity, registration
+from common.contracts import applications, documents, identity, registration, requests
+from common.contracts import hospital_requests as contract_requests
 from common.contracts.base import Empty
 from deploy.stack import Stack
 
 from .gateway_routes import Route, gateway_routes
-from .portal import Hospital, Physician, Physicians, PortalEvents, Session, deliver, random_mobile
+from .portal import Hospital, Physician, Physicians, PortalEvents, Session, deliver, eventually, random_mobile
 from .test_identity_validation import ID_COPY
 from .test_registration import form
+from .test_services_directory import _service as service_message
 from .web import SignIn, WebClient
 
 NOT_FOUND = frozenset({404})
@@ -49,6 +52,7 @@ class Owner:
     asked_application: str
     registration_request: str
     patient_record: dict[str, Any]  # as the hospital sends it
+    draft_request: str  # a consultation A is writing
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ OWNED_IDS: dict[str, IdKind | None] = {
     "/validation/{id}": IdKind(
         "a registration request waiting for its check", lambda a: [{"id": a.registration_request}], STAFF_ONLY
     ),
+    "/requests/{id}": IdKind("A's draft consultation request", lambda a: [{"id": a.draft_request}], NOT_FOUND),
+    "/requests/new/{kind}": None,  # a kind of request: no one's
     "/admin/services/{id}": None,  # a hospital service: no physician's (administrators only)
     "/lang/{locale}": None,  # a language: no one's
 }
@@ -172,7 +178,18 @@ async def owner(stack: Stack, hospital: Hospital, portal_events: PortalEvents, p
     request_id = await physicians.pool.fetchval(
         "SELECT id::text FROM registration_requests WHERE reference = $1", received.reference
     )
+    code = f"OWN-{tag}"
+    await hospital.publish(contract_requests.SERVICES, service_message(code, "Service", datetime.now(UTC)))
+
+    async def offered() -> bool | None:
+        listed = await physicians.call(requests.LIST_SERVICES, requests.ListServices(), token=session.token)
+        return any(service.code == code for service in listed.services) or None
+
+    await eventually(offered, what="the service offered")
+    draft = requests.Draft(kind="consultation", service=code, subject=f"Demande {tag}", fields={"reason": tag})
+    drafted = await physicians.call(requests.SAVE_DRAFT, draft, token=session.token)
     return Owner(
+        draft_request=drafted.id,
         doctor=doctor,
         session=session,
         tag=tag,
@@ -210,14 +227,17 @@ async def intruder(stack: Stack, physicians: Physicians) -> AsyncIterator[WebCli
     await client.close()
 
 
-async def owners_data(owner: Owner, physicians: Physicians, documents_db: asyncpg.Pool) -> dict[str, Any]:
-    """Every row of A's, and of the things A's ids name, in identity's and documents' schemas."""
+async def owners_data(
+    owner: Owner, physicians: Physicians, documents_db: asyncpg.Pool, requests_db: asyncpg.Pool
+) -> dict[str, Any]:
+    """Every row of A's, and of the things A's ids name, in identity's, documents' and requests' schemas."""
     assert physicians.pool is not None
     identity_db, account = physicians.pool, uuid.UUID(owner.doctor.account_id)
     apps = [uuid.UUID(owner.granted_application), uuid.UUID(owner.asked_application)]
     queries: list[tuple[asyncpg.Pool, str, Any]] = [
         (documents_db, "SELECT to_jsonb(t) FROM deliveries t WHERE account_id = $1 ORDER BY id", account),
         (documents_db, "SELECT to_jsonb(t) FROM patient_tallies t WHERE account_id = $1", account),
+        (requests_db, "SELECT to_jsonb(t) FROM requests t WHERE account_id = $1 ORDER BY id", account),
         (identity_db, "SELECT to_jsonb(t) FROM accounts t WHERE id = $1", account),
         (identity_db, "SELECT to_jsonb(t) FROM sessions t WHERE account_id = $1 ORDER BY id", account),
         (identity_db, "SELECT to_jsonb(t) FROM application_enrolments t WHERE account_id = $1", account),
@@ -243,7 +263,12 @@ async def ask(intruder: WebClient, route: Route, path: str) -> aiohttp.ClientRes
 
 @pytest.mark.parametrize("route", OWNED_ROUTES, ids=str)
 async def test_another_physician_gets_nothing_of_the_owners(
-    route: Route, owner: Owner, intruder: WebClient, physicians: Physicians, documents_db: asyncpg.Pool
+    route: Route,
+    owner: Owner,
+    intruder: WebClient,
+    physicians: Physicians,
+    documents_db: asyncpg.Pool,
+    requests_db: asyncpg.Pool,
 ) -> None:
     found = id_kind(route)
     assert found is not None and found[1] is not None
@@ -251,13 +276,13 @@ async def test_another_physician_gets_nothing_of_the_owners(
     answers = ANSWERS_OF_ROUTE.get(str(route), kind.answers)
     for ids in kind.ids(owner):
         path = route.path.format(**ids)
-        before = await owners_data(owner, physicians, documents_db)
+        before = await owners_data(owner, physicians, documents_db, requests_db)
         answer = await ask(intruder, route, path)
         assert answer.status in answers, f"{route} with {kind.what}: {answer.status}"
         body = await answer.read()
         for secret in (owner.tag, owner.doctor.login, owner.doctor.mobile):
             assert secret.encode() not in body, f"{route} with {kind.what} shows A's {secret}"
-        assert await owners_data(owner, physicians, documents_db) == before, f"{route} changed {kind.what}"
+        assert await owners_data(owner, physicians, documents_db, requests_db) == before, f"{route} changed {kind.what}"
     assert await physicians.alive(owner.session), f"{route} ended A's session"
 
 

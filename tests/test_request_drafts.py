@@ -18,6 +18,7 @@ from common.errors import InvalidRequest, NotFound
 
 from .portal import Hospital, Physicians, PortalEvents, eventually
 from .test_services_directory import _service
+from .web import SignIn
 
 BOARD = "TB-DIG"
 
@@ -94,7 +95,12 @@ async def test_a_tumor_board_draft_finished_in_a_second_session(physicians: Phys
     mine = await physicians.call(api.LIST_MY_REQUESTS, api.ListMyRequests(status="draft"), token=second.token)
     assert [item.id for item in mine.items] == [saved.id]
     finished = draft.model_copy(
-        update={"id": saved.id, "subject": "Colloque", "fields": {**draft.fields, "question": "Néoadjuvant ?"}}
+        update={
+            "id": saved.id,
+            "subject": "Colloque",
+            "fields": {**draft.fields, "question": "Néoadjuvant ?"},
+            "patient": contract.TypedPatient(**PATIENT),
+        }
     )
     await physicians.call(api.SAVE_DRAFT, finished, token=second.token)
     submitted = await physicians.call(api.SUBMIT_REQUEST, api.RequestRef(id=saved.id), token=second.token)
@@ -134,3 +140,31 @@ async def test_no_one_else_sees_or_touches_a_physician_s_request(physicians: Phy
     assert bob_mine.items == []
     still = await physicians.call(api.GET_REQUEST, api.RequestRef(id=saved.id), token=alice_token)
     assert still.status == "draft" and still.fields == {"reason": "Secret"}
+
+
+async def test_the_pages_from_a_draft_to_a_sent_request(
+    sign_in: SignIn, physicians: Physicians, portal_events: PortalEvents, service: str
+) -> None:
+    doctor = await physicians.create()
+    web = await sign_in(doctor)
+    page = await web.get("/requests/new/consultation")
+    text = await page.text()
+    assert page.status == 200 and "Motif de la demande" in text and f'value="{service}|adults"' in text
+    form = {"service": f"{service}|adults", "subject": "Avis", "urgency": "routine", "reason": "Douleurs"}
+    saved = await web.post_form("/requests/new/consultation", {**form, "action": "save"})
+    assert saved.status == 303
+    location = saved.headers["Location"]
+    request_id = location.rsplit("/", 1)[1]
+    draft_page = await (await web.get(location)).text()
+    assert "Douleurs" in draft_page and "brouillon" in draft_page
+
+    refused = await web.post_form(location, {**form, "action": "submit"})  # no question, no patient
+    assert refused.status == 400 and "field-invalid" in await refused.text()
+    patient = {"family_name": "Muster", "given_name": "Anna", "birth_date": "1964-03-02", "sex": "female"}
+    sent = await web.post_form(location, {**form, **patient, "question": "Coronarographie ?", "action": "submit"})
+    assert sent.status == 303 and sent.headers["Location"] == location
+    await _published(portal_events, request_id)
+    shown = await (await web.get(location)).text()
+    assert "Coronarographie ?" in shown and "<textarea" not in shown  # shown, never changed
+    listing = await (await web.get("/requests")).text()
+    assert "Avis" in listing and "envoyée" in listing

@@ -92,6 +92,7 @@ class RequestDetail(Message):
     id: str
     kind: RequestKind
     service: str
+    service_name: str
     domain: Literal["adults", "paediatrics"] | None
     board: str | None
     subject: str

@@ -24,8 +24,9 @@ from common.tokens import Caller
 from .directory import Deps
 
 _COLUMNS = (
-    "id::text AS id, kind, service, domain, board, subject, urgency, fields::text AS fields, "
-    "patient::text AS patient, status, created_at, updated_at, submitted_at"
+    "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
+    "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, status, created_at, "
+    "updated_at, submitted_at"
 )
 
 
@@ -125,8 +126,12 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         draft = api.Draft(**{**_detail(row).model_dump(include=set(api.Draft.model_fields))})
         await _check_service(conn, draft)
         problems = fields_problems(draft.kind, draft.fields)
-        if problems or not draft.subject:
-            raise InvalidRequest(f"fields: {problems}" if problems else "subject: required")
+        if problems:
+            raise InvalidRequest(f"fields: {problems}")
+        if not draft.subject:
+            raise InvalidRequest("subject: required")
+        if draft.patient is None and draft.kind != "message":  # only a message may concern no patient
+            raise InvalidRequest("patient: required")
         now = datetime.now(UTC)
         request = contract.Request(
             id=str(row["id"]),

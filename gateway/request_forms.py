@@ -1,0 +1,41 @@
+"""A request kind's form, read from its JSON Schema (common/contracts/schemas): the same one the
+contract publishes, so the pages never spell out a form of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from common.contracts.schemas import fields_schema_name, load
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    title: str
+    description: str
+    max_length: int
+    multiline: bool
+    required: bool
+
+
+@cache
+def form_fields(kind: str, locale: str) -> tuple[FormField, ...]:
+    """The kind's questions in the schema's order, titled in `locale` (French, or the schema's
+    `x-title-en` / `x-description-en` otherwise)."""
+    schema = load(fields_schema_name(kind))
+    required = set(schema.get("required", []))
+    english = locale != "fr"
+    return tuple(
+        FormField(
+            name=name,
+            title=prop.get("x-title-en", prop["title"]) if english else prop["title"],
+            description=prop.get("x-description-en", prop.get("description", ""))
+            if english
+            else prop.get("description", ""),
+            max_length=int(prop.get("maxLength", 1000)),
+            multiline=bool(prop.get("x-multiline", False)),
+            required=name in required,
+        )
+        for name, prop in schema["properties"].items()
+    )
