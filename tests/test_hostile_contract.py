@@ -33,7 +33,7 @@ from common.codec import MalformedMessage, decode
 from common.contracts import hospital as contract
 from common.contracts import hospital_requests as requests_contract
 from deploy import hospital_sim
-from services.requests.directory import UNKNOWN_REQUEST
+from services.requests.hospital_replies import UNKNOWN_REQUEST
 
 from . import request_contract_samples as request_samples
 from .portal import Episode, Hospital, Physician, Physicians, PortalEvents, eventually, random_gln, random_mobile

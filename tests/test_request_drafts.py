@@ -5,6 +5,7 @@ JSON Schema says, never changed afterwards, and no one else's to see."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
@@ -15,7 +16,10 @@ from common.contracts import identity
 from common.contracts import requests as api
 from common.contracts.schemas import validate_published
 from common.errors import InvalidRequest, NotFound
+from deploy import hospital_sim
+from services.requests.hospital_replies import ATTACHMENTS_NOT_YET, UNKNOWN_REQUEST
 
+from . import request_contract_samples as request_samples
 from .portal import Hospital, Physicians, PortalEvents, eventually
 from .test_services_directory import _service
 from .web import SignIn
@@ -143,7 +147,7 @@ async def test_no_one_else_sees_or_touches_a_physician_s_request(physicians: Phy
 
 
 async def test_the_pages_from_a_draft_to_a_sent_request(
-    sign_in: SignIn, physicians: Physicians, portal_events: PortalEvents, service: str
+    sign_in: SignIn, physicians: Physicians, portal_events: PortalEvents, hospital: Hospital, service: str
 ) -> None:
     doctor = await physicians.create()
     web = await sign_in(doctor)
@@ -168,3 +172,96 @@ async def test_the_pages_from_a_draft_to_a_sent_request(
     assert "Coronarographie ?" in shown and "<textarea" not in shown  # shown, never changed
     listing = await (await web.get("/requests")).text()
     assert "Avis" in listing and "envoyée" in listing
+
+    await hospital.publish(contract.ANSWER, _answer(request_id, "Coronarographie <indiquée>"))
+
+    async def answered() -> str | None:
+        page = await (await web.get(location)).text()
+        return page if "Coronarographie &lt;indiquée&gt;" in page else None
+
+    assert "réponse disponible" in await eventually(answered, what="the answer on the page")
+
+
+async def _sent(physicians: Physicians, service: str) -> tuple[str, str]:
+    """A physician's consultation, sent: (its id, the physician's token)."""
+    token = (await physicians.login(await physicians.create())).token
+    draft = api.Draft(
+        kind="consultation",
+        service=service,
+        subject="Avis",
+        fields={"reason": "Douleurs", "question": "Coronarographie ?"},
+        patient=contract.TypedPatient(**PATIENT),
+    )
+    saved = await physicians.call(api.SAVE_DRAFT, draft, token=token)
+    await physicians.call(api.SUBMIT_REQUEST, api.RequestRef(id=saved.id), token=token)
+    return saved.id, token
+
+
+def _answer(request_id: str, text: str, needs_reply: bool = False, message_id: str | None = None) -> dict:
+    return {
+        "event_id": uuid.uuid4().hex,
+        "request_id": request_id,
+        "message": {
+            "id": message_id or uuid.uuid4().hex,
+            "text": text,
+            "author": "Dr Roux",
+            "sent_at": hospital_sim.now(),
+        },
+        "needs_reply": needs_reply,
+    }
+
+
+async def test_the_hospital_s_systems_answer_in_the_thread(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, service: str
+) -> None:
+    request_id, token = await _sent(physicians, service)
+
+    async def status_of() -> str:
+        return (await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=token)).status
+
+    status = {
+        "event_id": uuid.uuid4().hex,
+        "request_id": request_id,
+        "status": "in_progress",
+        "changed_at": hospital_sim.now(),
+        "by": "dpi",
+    }
+    await hospital.publish(contract.STATUS_FROM_HOSPITAL, status)
+    await eventually(lambda: _is(status_of, "in_progress"), what="in progress")
+
+    question = _answer(request_id, "Avez-vous un ECG récent ?", needs_reply=True)
+    await hospital.publish(contract.ANSWER, question)
+    await hospital.publish(contract.ANSWER, {**question, "event_id": uuid.uuid4().hex})  # the same message again
+    await eventually(lambda: _is(status_of, "information_needed"), what="a question to the physician")
+    await hospital.publish(contract.ANSWER, _answer(request_id, "Coronarographie indiquée.\nRendez-vous suivra."))
+    await eventually(lambda: _is(status_of, "answered"), what="answered")
+
+    found = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=token)
+    assert [message.text for message in found.messages] == [
+        "Avez-vous un ECG récent ?",
+        "Coronarographie indiquée.\nRendez-vous suivra.",
+    ]
+    assert found.first_answer_at is not None
+
+
+async def _is(status_of: Callable[[], Awaitable[str]], wanted: str) -> bool | None:
+    return (await status_of()) == wanted or None
+
+
+async def test_an_answer_to_a_draft_or_with_attachments_is_rejected_and_changes_nothing(
+    physicians: Physicians, hospital: Hospital, portal_events: PortalEvents, service: str
+) -> None:
+    token = (await physicians.login(await physicians.create())).token
+    draft = await physicians.call(api.SAVE_DRAFT, api.Draft(kind="consultation", service=service), token=token)
+    to_draft = _answer(draft.id, "?")
+    await hospital.publish(contract.ANSWER, to_draft)
+    rejected = await portal_events.wait_for("portal.rejected", event_id=to_draft["event_id"])
+    assert rejected["reason"] == UNKNOWN_REQUEST
+
+    request_id, token = await _sent(physicians, service)
+    with_files = {**_answer(request_id, "Voir pièce jointe"), "attachments": [request_samples.INLINE]}
+    await hospital.publish(contract.ANSWER, with_files)
+    rejected = await portal_events.wait_for("portal.rejected", event_id=with_files["event_id"])
+    assert rejected["reason"] == ATTACHMENTS_NOT_YET
+    found = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=token)
+    assert found.status == "submitted" and found.messages == []

@@ -13,7 +13,7 @@ import pytest
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.errors import Forbidden, NotFound, Unauthenticated
-from services.requests.directory import UNKNOWN_REQUEST
+from services.requests.hospital_replies import UNKNOWN_REQUEST
 
 from . import request_contract_samples as request_samples
 from .portal import Hospital, Physicians, PortalEvents, eventually

@@ -88,6 +88,14 @@ class RequestRef(Message):
     id: str = Field(min_length=1, max_length=64)
 
 
+class ThreadMessage(Message):
+    author_kind: Literal["physician", "staff", "hospital"]
+    author: str
+    text: str
+    needs_reply: bool
+    sent_at: datetime
+
+
 class RequestDetail(Message):
     id: str
     kind: RequestKind
@@ -103,6 +111,8 @@ class RequestDetail(Message):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
+    first_answer_at: datetime | None = None
+    messages: list[ThreadMessage] = Field(default_factory=list, description="the thread, oldest first (one request's)")
 
 
 class ListMyRequests(Message):

@@ -17,7 +17,7 @@ from common.settings import env_file
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import directory, drafts, members
+from . import directory, drafts, hospital_replies, members
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
@@ -38,10 +38,8 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
 
     handlers = {
         contract.SERVICES: partial(directory.service_received, deps=deps),
-        contract.STATUS_FROM_HOSPITAL: partial(
-            directory.thread_message_received, contract.STATUS_FROM_HOSPITAL, deps=deps
-        ),
-        contract.ANSWER: partial(directory.thread_message_received, contract.ANSWER, deps=deps),
+        contract.STATUS_FROM_HOSPITAL: partial(hospital_replies.status_received, deps=deps),
+        contract.ANSWER: partial(hospital_replies.answer_received, deps=deps),
     }
     consumer = DurableConsumer(
         runtime.js,

@@ -103,15 +103,3 @@ async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> ap
     async with deps.pool.acquire() as conn:
         rows = await conn.fetch(f"SELECT {_LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
     return api.ServiceList(services=[_summary(row) for row in rows])
-
-
-UNKNOWN_REQUEST = "request_id: no such request"
-
-
-async def thread_message_received(
-    subject: str, message: contract.StatusChange | contract.HospitalAnswer, deps: Deps
-) -> None:
-    """A status or an answer for a request: none is kept yet (requests come next), so every one
-    names an unknown request, which the contract makes a rejection."""
-    async with deps.outbox.transaction() as conn:
-        await rejections.reject(conn, "requests", subject, message.event_id, UNKNOWN_REQUEST)

@@ -26,7 +26,7 @@ from .directory import Deps
 _COLUMNS = (
     "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
     "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, status, created_at, "
-    "updated_at, submitted_at"
+    "updated_at, submitted_at, first_answer_at"
 )
 
 
@@ -171,9 +171,16 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
 
 
 async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """One of the physician's requests, with its thread."""
     _physician(caller)
     async with deps.pool.acquire() as conn:
-        return _detail(await _own(conn, msg.id, caller))
+        found = _detail(await _own(conn, msg.id, caller))
+        rows = await conn.fetch(
+            "SELECT author_kind, author, text, needs_reply, sent_at FROM thread_messages WHERE request_id = $1 "
+            "ORDER BY sent_at, id",
+            _request_id(msg.id),
+        )
+    return found.model_copy(update={"messages": [api.ThreadMessage(**dict(row)) for row in rows]})
 
 
 async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> api.MyRequests:
