@@ -37,6 +37,7 @@ class Caller:
     role: Role
     session_id: str
     physician: str | None = None  # e.g. "gln:7601000000002", for physicians
+    login: str | None = None  # staff: their login, which the hospital sees on what they do (a status's `by`)
 
 
 class TokenIssuer:
@@ -66,6 +67,8 @@ class TokenIssuer:
         }
         if caller.physician:
             claims["phy"] = caller.physician
+        if caller.login and caller.role != "physician":
+            claims["lgn"] = caller.login
         return jwt.encode(claims, self._key, algorithm="EdDSA"), expires
 
     def verifier(self) -> TokenVerifier:
@@ -126,6 +129,7 @@ class TokenVerifier:
             role=claims["role"],
             session_id=claims["sid"],
             physician=claims.get("phy"),
+            login=claims.get("lgn"),
         )
         self._verified.put(token, (caller, int(claims["exp"])))
         return caller

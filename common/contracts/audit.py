@@ -51,6 +51,8 @@ Action = Literal[
     "service.saved",
     "service.members_changed",
     "request.submitted",
+    "request.status_changed",
+    "request.answered",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

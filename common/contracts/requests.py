@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .base import Message, SignedEndpoint, hidden
+from .hospital_requests import MESSAGE_TEXT_MAX as contract_text_max
 from .hospital_requests import SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
 
 
@@ -129,3 +130,51 @@ SAVE_DRAFT = hidden("requests.api.drafts.save", Draft, RequestDetail)
 SUBMIT_REQUEST = hidden("requests.api.requests.submit", RequestRef, RequestDetail)
 GET_REQUEST = hidden("requests.api.requests.get", RequestRef, RequestDetail)
 LIST_MY_REQUESTS = hidden("requests.api.requests.mine", ListMyRequests, MyRequests)
+
+
+# The services' staff (F3.4): the inboxes of the services they are members of.
+Box = Literal["new", "mine", "waiting", "closed"]
+"""new: sent and taken by no one; mine: taken by me, not closed; waiting: more asked of the physician; closed."""
+
+
+class InboxQuery(Message):
+    service: str = Field(min_length=1, max_length=64)
+    box: Box = "new"
+
+
+class InboxItem(Message):
+    id: str
+    kind: RequestKind
+    subject: str
+    urgency: Literal["routine", "urgent"]
+    status: Status
+    physician_name: str
+    patient: TypedPatient | None
+    submitted_at: datetime | None
+    taken_by_me: bool
+
+
+class Inbox(Message):
+    items: list[InboxItem]
+
+
+class StaffStep(Message):
+    """What a member does with a request: take it, or close it."""
+
+    id: str = Field(min_length=1, max_length=64)
+    step: Literal["take", "close"]
+
+
+class StaffAnswer(Message):
+    """A member's answer, or a question to the physician (`needs_reply`)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=contract_text_max)
+    needs_reply: bool = False
+
+
+MY_SERVICES = hidden("requests.api.staff.services", ListServices, ServiceList)
+INBOX = hidden("requests.api.staff.inbox", InboxQuery, Inbox)
+OPEN_FOR_STAFF = hidden("requests.api.staff.request", RequestRef, RequestDetail)
+STAFF_STEP = hidden("requests.api.staff.step", StaffStep, RequestDetail)
+STAFF_ANSWER = hidden("requests.api.staff.answer", StaffAnswer, RequestDetail)

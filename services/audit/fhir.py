@@ -142,6 +142,8 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "service.saved": (APPLICATION_ACTIVITY, [], "U"),
     "service.members_changed": (SECURITY_ALERT, [], "U"),
     "request.submitted": (PATIENT_RECORD, [CREATE], "C"),
+    "request.status_changed": (PATIENT_RECORD, [], "U"),
+    "request.answered": (PATIENT_RECORD, [CREATE], "C"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

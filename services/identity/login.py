@@ -200,7 +200,13 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
         raise Unauthenticated("no such session")
     session_id, account = found
     token, expires_at = deps.issuer.issue(
-        Caller(account_id=account.id, role=account.role, session_id=session_id, physician=account.physician_key)
+        Caller(
+            account_id=account.id,
+            role=account.role,
+            session_id=session_id,
+            physician=account.physician_key,
+            login=account.login,
+        )
     )
     return api.ResolvedSession(
         session_id=session_id,

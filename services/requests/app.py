@@ -17,7 +17,7 @@ from common.settings import env_file
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import directory, drafts, hospital_replies, members
+from . import directory, drafts, hospital_replies, inboxes, members
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
@@ -34,6 +34,11 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.SUBMIT_REQUEST, drafts.submit)
     table.add(api.GET_REQUEST, drafts.get_request)
     table.add(api.LIST_MY_REQUESTS, drafts.my_requests)
+    table.add(api.MY_SERVICES, inboxes.my_services)
+    table.add(api.INBOX, inboxes.inbox)
+    table.add(api.OPEN_FOR_STAFF, inboxes.open_request)
+    table.add(api.STAFF_STEP, inboxes.step)
+    table.add(api.STAFF_ANSWER, inboxes.answer)
     await runtime.add_endpoints(table)
 
     handlers = {

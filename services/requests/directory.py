@@ -64,7 +64,7 @@ def administrator(caller: Caller) -> None:
 _LISTED = "code, name, domain, accepts, boards::text AS boards, active"
 
 
-def _summary(row: asyncpg.Record) -> api.ServiceSummary:
+def summary(row: asyncpg.Record) -> api.ServiceSummary:
     return api.ServiceSummary(**{**dict(row), "boards": json.loads(row["boards"])})
 
 
@@ -76,16 +76,23 @@ async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.
         if row is None:  # a change dated later than now (a hospital's clock ahead): it stays
             raise Conflict("a later change of this service is kept")
         await audit_service_change(conn, caller, "service.saved", msg.code, f"active={msg.active}")
-    return _summary(row)
+    return summary(row)
 
 
 async def audit_service_change(conn: Connection, caller: Caller, action: audit.Action, code: str, detail: str) -> None:
     """In the caller's transaction: what an administrator changed of a service, for the audit log."""
+    await audit_staff(conn, caller, action, audit.Entity(kind="service", id=code), detail)
+
+
+async def audit_staff(
+    conn: Connection, caller: Caller, action: audit.Action, entity: audit.Entity, detail: str
+) -> None:
+    """In the caller's transaction: what a staff member (an administrator, a service's member) did."""
     entry = audit.AuditRecord(
         action=action,
         outcome="success",
         actor=audit.Party(kind="staff", id=caller.account_id),
-        entity=audit.Entity(kind="service", id=code),
+        entity=entity,
         detail=detail,
     )
     await enqueue(conn, audit.subject_for("requests"), entry)
@@ -102,4 +109,4 @@ async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> ap
     everyone = msg.include_inactive and caller.role == "admin"
     async with deps.pool.acquire() as conn:
         rows = await conn.fetch(f"SELECT {_LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
-    return api.ServiceList(services=[_summary(row) for row in rows])
+    return api.ServiceList(services=[summary(row) for row in rows])

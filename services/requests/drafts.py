@@ -23,7 +23,7 @@ from common.tokens import Caller
 
 from .directory import Deps
 
-_COLUMNS = (
+COLUMNS = (
     "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
     "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, status, created_at, "
     "updated_at, submitted_at, first_answer_at"
@@ -37,12 +37,12 @@ def _physician(caller: Caller) -> str:
     return caller.physician
 
 
-def _detail(row: asyncpg.Record) -> api.RequestDetail:
+def detail(row: asyncpg.Record) -> api.RequestDetail:
     patient = json.loads(row["patient"]) if row["patient"] else None
     return api.RequestDetail(**{**dict(row), "fields": json.loads(row["fields"]), "patient": patient})
 
 
-def _request_id(value: str) -> uuid.UUID:
+def request_key(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -51,8 +51,8 @@ def _request_id(value: str) -> uuid.UUID:
 
 async def _own(conn: Connection, request_id: str, caller: Caller, lock: bool = False) -> asyncpg.Record:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM requests WHERE id = $1 AND account_id = $2{' FOR UPDATE' if lock else ''}",
-        _request_id(request_id),
+        f"SELECT {COLUMNS} FROM requests WHERE id = $1 AND account_id = $2{' FOR UPDATE' if lock else ''}",
+        request_key(request_id),
         uuid.UUID(caller.account_id),
     )
     if row is None:
@@ -95,7 +95,7 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
         if msg.id is None:
             row = await conn.fetchrow(
                 "INSERT INTO requests (id, account_id, physician, kind, service, domain, board, subject, urgency, "
-                f"fields, patient) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING {_COLUMNS}",
+                f"fields, patient) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING {COLUMNS}",
                 uuid.uuid4(),
                 uuid.UUID(caller.account_id),
                 physician,
@@ -106,12 +106,12 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
                 raise InvalidRequest("submitted: a submitted request is never changed")
             row = await conn.fetchrow(
                 "UPDATE requests SET kind = $2, service = $3, domain = $4, board = $5, subject = $6, urgency = $7, "
-                f"fields = $8::jsonb, patient = $9::jsonb, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}",
-                _request_id(msg.id),
+                f"fields = $8::jsonb, patient = $9::jsonb, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}",
+                request_key(msg.id),
                 *values,
             )
     assert row is not None
-    return _detail(row)
+    return detail(row)
 
 
 async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
@@ -123,7 +123,7 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         row = await _own(conn, msg.id, caller, lock=True)
         if row["status"] != "draft":
             raise InvalidRequest("submitted: a submitted request is never changed")
-        draft = api.Draft(**{**_detail(row).model_dump(include=set(api.Draft.model_fields))})
+        draft = api.Draft(**{**detail(row).model_dump(include=set(api.Draft.model_fields))})
         await _check_service(conn, draft)
         problems = fields_problems(draft.kind, draft.fields)
         if problems:
@@ -153,9 +153,11 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         )
         validate_published(contract.SUBMITTED, submitted.model_dump_json().encode())
         updated = await conn.fetchrow(
-            f"UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2 WHERE id = $1 RETURNING {_COLUMNS}",
-            _request_id(msg.id),
+            "UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2, physician_name = $3 "
+            f"WHERE id = $1 RETURNING {COLUMNS}",
+            request_key(msg.id),
             now,
+            f"{names.given_name} {names.family_name}".strip(),
         )
         await enqueue(conn, contract.SUBMITTED, submitted)
         entry = audit.AuditRecord(
@@ -167,19 +169,23 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         )
         await enqueue(conn, audit.subject_for("requests"), entry)
     assert updated is not None
-    return _detail(updated)
+    return detail(updated)
 
 
 async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
     """One of the physician's requests, with its thread."""
     _physician(caller)
     async with deps.pool.acquire() as conn:
-        found = _detail(await _own(conn, msg.id, caller))
-        rows = await conn.fetch(
-            "SELECT author_kind, author, text, needs_reply, sent_at FROM thread_messages WHERE request_id = $1 "
-            "ORDER BY sent_at, id",
-            _request_id(msg.id),
-        )
+        return await with_thread(conn, detail(await _own(conn, msg.id, caller)))
+
+
+async def with_thread(conn: Connection, found: api.RequestDetail) -> api.RequestDetail:
+    """The request with its thread, oldest first."""
+    rows = await conn.fetch(
+        "SELECT author_kind, author, text, needs_reply, sent_at FROM thread_messages WHERE request_id = $1 "
+        "ORDER BY sent_at, id",
+        uuid.UUID(found.id),
+    )
     return found.model_copy(update={"messages": [api.ThreadMessage(**dict(row)) for row in rows]})
 
 
@@ -188,10 +194,10 @@ async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> ap
     _physician(caller)
     async with deps.pool.acquire() as conn:
         rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM requests WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) "
+            f"SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) "
             "AND ($3::text IS NULL OR kind = $3) ORDER BY updated_at DESC LIMIT 500",
             uuid.UUID(caller.account_id),
             msg.status,
             msg.kind,
         )
-    return api.MyRequests(items=[_detail(row) for row in rows])
+    return api.MyRequests(items=[detail(row) for row in rows])

@@ -1,0 +1,152 @@
+"""The services' inboxes (F3.4): a member of a service sees its sent requests, takes one, answers
+it or asks the physician for more, and closes it. Every step is audited and published on
+`portal.requests.status` (by the member's login); members of other services see nothing of it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from common.contracts import audit
+from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
+from common.contracts.schemas import validate_published
+from common.db import Connection
+from common.errors import InvalidRequest, NotFound
+from common.outbox import enqueue
+from common.tokens import Caller
+
+from .directory import Deps, audit_staff, summary
+from .drafts import COLUMNS, detail, request_key, with_thread
+
+_BOXES = {
+    "new": "status IN ('submitted', 'received') AND assigned_to IS NULL",
+    "mine": "assigned_to = $2 AND status <> 'closed'",
+    "waiting": "status = 'information_needed'",
+    "closed": "status = 'closed'",
+}
+
+
+def _staff(caller: Caller) -> uuid.UUID:
+    """A member of the services' staff; anyone else has no inbox (not found)."""
+    if caller.role != "service_staff":
+        raise NotFound()
+    return uuid.UUID(caller.account_id)
+
+
+async def my_services(msg: api.ListServices, caller: Caller, deps: Deps) -> api.ServiceList:
+    """The services whose inbox the member works."""
+    async with deps.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT code, name, domain, accepts, boards::text AS boards, active FROM services "
+            "WHERE code IN (SELECT service FROM service_members WHERE account_id = $1) ORDER BY name",
+            _staff(caller),
+        )
+    return api.ServiceList(services=[summary(row) for row in rows])
+
+
+async def inbox(msg: api.InboxQuery, caller: Caller, deps: Deps) -> api.Inbox:
+    """One box of a service the member works (another service's is not found)."""
+    member = _staff(caller)
+    async with deps.pool.acquire() as conn:
+        if not await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM service_members WHERE service = $1 AND account_id = $2)", msg.service, member
+        ):
+            raise NotFound()
+        rows = await conn.fetch(
+            "SELECT id::text AS id, kind, subject, urgency, status, physician_name, patient::text AS patient, "
+            "submitted_at, assigned_to = $2 AS taken_by_me FROM requests "
+            f"WHERE service = $1 AND status <> 'draft' AND {_BOXES[msg.box]} ORDER BY urgency DESC, submitted_at LIMIT 500",
+            msg.service,
+            member,
+        )
+    return api.Inbox(items=[_item(row) for row in rows])
+
+
+def _item(row: asyncpg.Record) -> api.InboxItem:
+    values = dict(row)
+    values["taken_by_me"] = bool(values["taken_by_me"])
+    values["patient"] = None if row["patient"] is None else contract.TypedPatient.model_validate_json(row["patient"])
+    return api.InboxItem(**values)
+
+
+async def _theirs(conn: Connection, request_id: str, caller: Caller, lock: bool = False) -> asyncpg.Record:
+    """A sent request of a service the member works; anything else is not found."""
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM requests WHERE id = $1 AND status <> 'draft' AND service IN "
+        f"(SELECT service FROM service_members WHERE account_id = $2){' FOR UPDATE' if lock else ''}",
+        request_key(request_id),
+        _staff(caller),
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def open_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
+    async with deps.pool.acquire() as conn:
+        return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
+
+
+async def step(msg: api.StaffStep, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """Take the request (in progress, mine) or close it."""
+    async with deps.outbox.transaction() as conn:
+        row = await _theirs(conn, msg.id, caller, lock=True)
+        if row["status"] == "closed":
+            raise InvalidRequest("status: the request is closed")
+        status = "in_progress" if msg.step == "take" else "closed"
+        assigned = "assigned_to = $3" if msg.step == "take" else "assigned_to = assigned_to"
+        await conn.execute(
+            f"UPDATE requests SET status = $2, {assigned}, updated_at = now() WHERE id = $1",
+            request_key(msg.id),
+            status,
+            *([uuid.UUID(caller.account_id)] if msg.step == "take" else []),
+        )
+        await _announce(conn, caller, msg.id, status, "request.status_changed")
+        return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
+
+
+async def answer(msg: api.StaffAnswer, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """The member's answer (answered), or a question to the physician (information_needed)."""
+    async with deps.outbox.transaction() as conn:
+        row = await _theirs(conn, msg.id, caller, lock=True)
+        if row["status"] == "closed":
+            raise InvalidRequest("status: the request is closed")
+        now = datetime.now(UTC)
+        await conn.execute(
+            "INSERT INTO thread_messages (id, request_id, author_kind, author, text, needs_reply, sent_at) "
+            "VALUES ($1, $2, 'staff', $3, $4, $5, $6)",
+            uuid.uuid4(),
+            request_key(msg.id),
+            caller.login or caller.account_id,
+            msg.text,
+            msg.needs_reply,
+            now,
+        )
+        status = "information_needed" if msg.needs_reply else "answered"
+        await conn.execute(
+            "UPDATE requests SET status = $2, assigned_to = coalesce(assigned_to, $3), updated_at = $4, "
+            "first_answer_at = coalesce(first_answer_at, $4) WHERE id = $1",
+            request_key(msg.id),
+            status,
+            uuid.UUID(caller.account_id),
+            now,
+        )
+        await _announce(conn, caller, msg.id, status, "request.answered")
+        return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
+
+
+async def _announce(conn: Connection, caller: Caller, request_id: str, status: str, action: audit.Action) -> None:
+    """The new status for the hospital (`portal.requests.status`, as its schema says), and the audit."""
+    change = contract.StatusChange(
+        event_id=uuid.uuid4().hex,
+        request_id=request_id,
+        status=status,
+        changed_at=datetime.now(UTC),
+        by=caller.login or caller.account_id,
+    )
+    validate_published(contract.STATUS_FROM_STAFF, change.model_dump_json().encode())
+    await enqueue(conn, contract.STATUS_FROM_STAFF, change)
+    await audit_staff(conn, caller, action, audit.Entity(kind="request", id=request_id), status)

@@ -1,0 +1,114 @@
+"""The services' inboxes (issue 13, F3.4), through the bus: a member takes a request, asks the
+physician for more, answers and closes it; each step is published on `portal.requests.status`
+(by the member's login, as its JSON Schema says) and the physician sees it; members of other
+services, physicians and administrators see nothing of it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
+from common.contracts.schemas import validate_published
+from common.errors import InvalidRequest, NotFound
+
+from .portal import Hospital, Physician, Physicians, PortalEvents, eventually
+from .test_request_drafts import _sent
+from .test_services_directory import _service
+
+
+async def _service_with(
+    physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool, *staff: Physician
+) -> str:
+    code = f"SRV-{uuid.uuid4().hex[:6]}"
+    await hospital.publish(contract.SERVICES, _service(code, f"Service {code}", datetime.now(UTC)))
+    await eventually(
+        lambda: requests_db.fetchval("SELECT code FROM services WHERE code = $1", code), what="the service"
+    )
+    admin = (await physicians.login(await physicians.create(role="admin"))).token
+    members = api.ServiceMembers(code=code, account_ids=[member.account_id for member in staff])
+    await physicians.call(api.SET_MEMBERS, members, token=admin)
+    return code
+
+
+async def test_a_member_works_a_request_from_new_to_closed(
+    physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool, portal_events: PortalEvents
+) -> None:
+    nurse = await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, nurse)
+    request_id, doctor_token = await _sent(physicians, code)
+    token = (await physicians.login(nurse)).token
+
+    assert [
+        service.code for service in (await physicians.call(api.MY_SERVICES, api.ListServices(), token=token)).services
+    ] == [code]
+    new = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="new"), token=token)
+    assert [item.id for item in new.items] == [request_id] and new.items[0].physician_name.endswith("Test")
+
+    taken = await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="take"), token=token)
+    assert taken.status == "in_progress"
+    mine = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="mine"), token=token)
+    assert [item.id for item in mine.items] == [request_id] and mine.items[0].taken_by_me
+
+    asked = await physicians.call(
+        api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Un ECG récent ?", needs_reply=True), token=token
+    )
+    assert asked.status == "information_needed"
+    waiting = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="waiting"), token=token)
+    assert [item.id for item in waiting.items] == [request_id]
+    await physicians.call(
+        api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Coronarographie indiquée."), token=token
+    )
+    closed = await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="close"), token=token)
+    assert closed.status == "closed"
+    with pytest.raises(InvalidRequest):
+        await physicians.call(api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Encore"), token=token)
+
+    seen = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=doctor_token)
+    assert seen.status == "closed" and [m.text for m in seen.messages] == [
+        "Un ECG récent ?",
+        "Coronarographie indiquée.",
+    ]
+
+    async def published() -> list[dict] | None:
+        found = [
+            body for body in portal_events.matching(contract.STATUS_FROM_STAFF) if body["request_id"] == request_id
+        ]
+        return found if len(found) == 4 else None
+
+    changes = await eventually(published, what="four statuses published")
+    assert [change["status"] for change in changes] == ["in_progress", "information_needed", "answered", "closed"]
+    assert {change["by"] for change in changes} == {nurse.login}
+    for change in changes:
+        validate_published(contract.STATUS_FROM_STAFF, change)
+
+
+async def test_no_one_but_the_service_s_members_sees_its_requests(
+    physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    member, outsider = await physicians.create(role="service_staff"), await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, member)
+    await _service_with(physicians, hospital, requests_db, outsider)  # the outsider works another service
+    request_id, doctor_token = await _sent(physicians, code)
+    outsider_token = (await physicians.login(outsider)).token
+    admin_token = (await physicians.login(await physicians.create(role="admin"))).token
+    for token in (outsider_token, admin_token, doctor_token, "not a token"):
+        with pytest.raises(NotFound):
+            await physicians.call(api.INBOX, api.InboxQuery(service=code), token=token)
+        with pytest.raises(NotFound):
+            await physicians.call(api.OPEN_FOR_STAFF, api.RequestRef(id=request_id), token=token)
+        with pytest.raises(NotFound):
+            await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="take"), token=token)
+        with pytest.raises(NotFound):
+            await physicians.call(api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="?"), token=token)
+    still = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=doctor_token)
+    assert still.status == "submitted" and still.messages == []
+    # a member does not see a draft either
+    draft = await physicians.call(api.SAVE_DRAFT, api.Draft(kind="consultation", service=code), token=doctor_token)
+    member_token = (await physicians.login(member)).token
+    with pytest.raises(NotFound):
+        await physicians.call(api.OPEN_FOR_STAFF, api.RequestRef(id=draft.id), token=member_token)
