@@ -59,6 +59,7 @@ PHYSICIANS = Audience(frozenset({"physician"}))
 VALIDATORS = Audience(frozenset({"validator", "admin"}))  # the identity check of registration requests
 ADMINISTRATORS = Audience(frozenset({"admin"}))
 HOSPITAL_STAFF = Audience(frozenset({"validator", "admin", "service_staff"}))
+SERVICE_STAFF = Audience(frozenset({"service_staff"}))  # the members of the hospital's services
 
 UNROUTED = SIGNED_IN
 """An address no route answers: a session first, so that the anonymous never learn what exists."""
@@ -130,6 +131,10 @@ AUDIENCES: dict[str, Audience] = {
     "POST /requests/new/{kind}": PHYSICIANS,
     "GET /requests/{id}": PHYSICIANS,
     "POST /requests/{id}": PHYSICIANS,
+    "GET /inbox": SERVICE_STAFF,
+    "GET /inbox/requests/{id}": SERVICE_STAFF,
+    "POST /inbox/requests/{id}/{step}": SERVICE_STAFF,
+    "POST /inbox/requests/{id}/answer": SERVICE_STAFF,
     "GET /admin/services": ADMINISTRATORS,
     "GET /admin/services/new": ADMINISTRATORS,
     "POST /admin/services": ADMINISTRATORS,

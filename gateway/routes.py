@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views import application_admin, applications, hin_login, requests, services_admin, unlocking
+from .views import application_admin, applications, hin_login, inboxes, requests, services_admin, unlocking
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -136,6 +136,10 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/requests/new/{{kind:{requests.KINDS}}}", requests.save),
         web.get(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.request_page),
         web.post(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.save),
+        web.get("/inbox", inboxes.inbox_page),
+        web.get(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}", inboxes.request_page),
+        web.post(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}/{{step:{inboxes.STEPS}}}", inboxes.step),
+        web.post(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}/answer", inboxes.answer),
         web.get("/admin/services", services_admin.services_page),
         web.get("/admin/services/new", services_admin.new_form),
         web.post("/admin/services", services_admin.save),

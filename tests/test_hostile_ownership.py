@@ -92,6 +92,14 @@ OWNED_IDS: dict[str, IdKind | None] = {
     ),
     "/requests/{id}": IdKind("A's draft consultation request", lambda a: [{"id": a.draft_request}], NOT_FOUND),
     "/requests/new/{kind}": None,  # a kind of request: no one's
+    "/inbox/requests/{id}": IdKind(
+        "A's draft request, in a service's inbox", lambda a: [{"id": a.draft_request}], STAFF_ONLY
+    ),
+    "/inbox/requests/{id}/{step}": IdKind(
+        "A's draft request, taken or closed",
+        lambda a: [{"id": a.draft_request, "step": s} for s in ("take", "close")],
+        STAFF_ONLY,
+    ),
     "/admin/services/{id}": None,  # a hospital service: no physician's (administrators only)
     "/lang/{locale}": None,  # a language: no one's
 }

@@ -19,6 +19,7 @@ from common.errors import InvalidRequest, NotFound
 from .portal import Hospital, Physician, Physicians, PortalEvents, eventually
 from .test_request_drafts import _sent
 from .test_services_directory import _service
+from .web import SignIn
 
 
 async def _service_with(
@@ -112,3 +113,27 @@ async def test_no_one_but_the_service_s_members_sees_its_requests(
     member_token = (await physicians.login(member)).token
     with pytest.raises(NotFound):
         await physicians.call(api.OPEN_FOR_STAFF, api.RequestRef(id=draft.id), token=member_token)
+
+
+async def test_the_inbox_pages(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    nurse = await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, nurse)
+    request_id, doctor_token = await _sent(physicians, code)
+    web = await sign_in(nurse)
+    home = await web.get("/")
+    assert home.status == 303 and home.headers["Location"] == "/inbox"
+    inbox = await (await web.get(f"/inbox?service={code}&box=new")).text()
+    assert f"/inbox/requests/{request_id}" in inbox
+    page = f"/inbox/requests/{request_id}"
+    assert (await web.post_form(f"{page}/take", {}, form_page=page)).status == 303
+    empty = await web.post_form(f"{page}/answer", {"text": "  "}, form_page=page)
+    assert empty.status == 400 and "field-invalid" in await empty.text()
+    answered = await web.post_form(f"{page}/answer", {"text": "Rendez-vous le 3 mars <à 9 h>"}, form_page=page)
+    assert answered.status == 303
+    shown = await (await web.get(page)).text()
+    assert "Rendez-vous le 3 mars &lt;à 9 h&gt;" in shown and "réponse disponible" in shown
+    assert (await web.post_form(f"{page}/close", {}, form_page=page)).status == 303
+    seen = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=doctor_token)
+    assert seen.status == "closed" and [m.text for m in seen.messages] == ["Rendez-vous le 3 mars <à 9 h>"]

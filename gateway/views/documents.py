@@ -110,4 +110,4 @@ async def home(request: web.Request) -> web.Response:
         return see_other("/admin/undelivered")
     if role == "validator":
         return see_other("/validation")
-    return render_page(request, "home.html")
+    return see_other("/inbox")  # the services' staff: their services' inboxes
