@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from common.bus import call
 from common.contracts import audit, identity
@@ -175,8 +176,14 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
 async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
     """One of the physician's requests, with its thread."""
     _physician(caller)
-    async with deps.pool.acquire() as conn:
+    async with deps.pool.acquire() as conn, snapshot(conn):
         return await with_thread(conn, detail(await _own(conn, msg.id, caller)))
+
+
+def snapshot(conn: Connection) -> Transaction:
+    """One consistent view of a request and its thread: read apart, an answer committed between
+    the two reads showed in the thread beside the status from before it."""
+    return conn.transaction(isolation="repeatable_read", readonly=True)
 
 
 async def with_thread(conn: Connection, found: api.RequestDetail) -> api.RequestDetail:

@@ -19,7 +19,7 @@ from common.outbox import enqueue
 from common.tokens import Caller
 
 from .directory import Deps, audit_staff, summary
-from .drafts import COLUMNS, detail, request_key, with_thread
+from .drafts import COLUMNS, detail, request_key, snapshot, with_thread
 
 _BOXES = {
     "new": "status IN ('submitted', 'received') AND assigned_to IS NULL",
@@ -86,7 +86,7 @@ async def _theirs(conn: Connection, request_id: str, caller: Caller, lock: bool 
 
 
 async def open_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
-    async with deps.pool.acquire() as conn:
+    async with deps.pool.acquire() as conn, snapshot(conn):
         return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
 
 
