@@ -131,6 +131,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /requests/new/{kind}": PHYSICIANS,
     "GET /requests/{id}": PHYSICIANS,
     "POST /requests/{id}": PHYSICIANS,
+    "POST /requests/{id}/reply": PHYSICIANS,
     "GET /inbox": SERVICE_STAFF,
     "GET /inbox/requests/{id}": SERVICE_STAFF,
     "POST /inbox/requests/{id}/{step}": SERVICE_STAFF,

@@ -136,6 +136,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"/requests/new/{{kind:{requests.KINDS}}}", requests.save),
         web.get(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.request_page),
         web.post(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.save),
+        web.post(f"/requests/{{id:{requests.REQUEST_ID}}}/reply", requests.reply),
         web.get("/inbox", inboxes.inbox_page),
         web.get(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}", inboxes.request_page),
         web.post(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}/{{step:{inboxes.STEPS}}}", inboxes.step),

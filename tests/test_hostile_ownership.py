@@ -122,6 +122,7 @@ VALID_FORMS: dict[str, dict[str, str]] = {
         "place": "Genève",
     },
     "/validation/{id}/login": {"login": "taken-over"},
+    "/requests/{id}/reply": {"text": "Intrusion"},
 }
 UPLOADS = {"/validation/{id}/id-copy": "copy"}  # multipart: the file's field
 

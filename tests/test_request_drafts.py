@@ -169,7 +169,7 @@ async def test_the_pages_from_a_draft_to_a_sent_request(
     assert sent.status == 303 and sent.headers["Location"] == location
     await _published(portal_events, request_id)
     shown = await (await web.get(location)).text()
-    assert "Coronarographie ?" in shown and "<textarea" not in shown  # shown, never changed
+    assert "Coronarographie ?" in shown and f'action="{location}"' not in shown  # shown, no draft form
     listing = await (await web.get("/requests")).text()
     assert "Avis" in listing and "envoyée" in listing
 
@@ -182,9 +182,9 @@ async def test_the_pages_from_a_draft_to_a_sent_request(
     assert "réponse disponible" in await eventually(answered, what="the answer on the page")
 
 
-async def _sent(physicians: Physicians, service: str) -> tuple[str, str]:
-    """A physician's consultation, sent: (its id, the physician's token)."""
-    token = (await physicians.login(await physicians.create())).token
+async def _sent(physicians: Physicians, service: str, token: str | None = None) -> tuple[str, str]:
+    """A physician's consultation, sent (by a new physician, or the one of `token`): (its id, the token)."""
+    token = token or (await physicians.login(await physicians.create())).token
     draft = api.Draft(
         kind="consultation",
         service=service,

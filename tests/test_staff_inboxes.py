@@ -137,3 +137,41 @@ async def test_the_inbox_pages(
     assert (await web.post_form(f"{page}/close", {}, form_page=page)).status == 303
     seen = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=doctor_token)
     assert seen.status == "closed" and [m.text for m in seen.messages] == ["Rendez-vous le 3 mars <à 9 h>"]
+
+
+async def test_the_physician_answers_what_the_service_asked(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool, portal_events: PortalEvents
+) -> None:
+    nurse = await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, nurse)
+    doctor = await physicians.create()
+    web = await sign_in(doctor)
+    doctor_token = (await physicians.login(doctor)).token
+    request_id, _ = await _sent(physicians, code, doctor_token)
+    token = (await physicians.login(nurse)).token
+    await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="take"), token=token)
+    await physicians.call(
+        api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Un ECG ?", needs_reply=True), token=token
+    )
+
+    page = f"/requests/{request_id}"
+    empty = await web.post_form(f"{page}/reply", {"text": ""}, form_page=page)
+    assert empty.status == 400 and "field-invalid" in await empty.text()
+    sent = await web.post_form(f"{page}/reply", {"text": "ECG du 1er décembre : normal."}, form_page=page)
+    assert sent.status == 303
+    found = await physicians.call(api.OPEN_FOR_STAFF, api.RequestRef(id=request_id), token=token)
+    assert found.status == "in_progress" and found.messages[-1].author_kind == "physician"
+
+    async def published() -> dict | None:
+        found = [
+            body for body in portal_events.matching(contract.PHYSICIAN_MESSAGE) if body["request_id"] == request_id
+        ]
+        return found[0] if found else None
+
+    message = await eventually(published, what="the physician's message published")
+    validate_published(contract.PHYSICIAN_MESSAGE, message)
+    assert message["message"]["text"] == "ECG du 1er décembre : normal."
+
+    await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="close"), token=token)
+    with pytest.raises(InvalidRequest):  # a closed request takes no more messages
+        await physicians.call(api.REPLY, api.PhysicianReply(id=request_id, text="Encore"), token=doctor_token)

@@ -53,6 +53,7 @@ Action = Literal[
     "request.submitted",
     "request.status_changed",
     "request.answered",
+    "request.message_sent",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

@@ -125,11 +125,19 @@ class MyRequests(Message):
     items: list[RequestDetail]
 
 
+class PhysicianReply(Message):
+    """The physician's message in a sent request's thread (what the service asked, or more)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=contract_text_max)
+
+
 # A physician's own: anyone else's, a missing one or a bad token all answer not found.
 SAVE_DRAFT = hidden("requests.api.drafts.save", Draft, RequestDetail)
 SUBMIT_REQUEST = hidden("requests.api.requests.submit", RequestRef, RequestDetail)
 GET_REQUEST = hidden("requests.api.requests.get", RequestRef, RequestDetail)
 LIST_MY_REQUESTS = hidden("requests.api.requests.mine", ListMyRequests, MyRequests)
+REPLY = hidden("requests.api.requests.reply", PhysicianReply, RequestDetail)
 
 
 # The services' staff (F3.4): the inboxes of the services they are members of.

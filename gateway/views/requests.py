@@ -47,9 +47,7 @@ async def request_page(request: web.Request) -> web.Response:
     """GET /requests/{id}: a draft's form, or a submitted request as it was sent."""
     found = await _get(request)
     if found.status != "draft":
-        return render_page(
-            request, "request.html", {"item": found, "fields": form_fields(found.kind, request_locale(request))}
-        )
+        return _sent_page(request, found, {})
     return await _form(request, found.kind, found.id, _values(found), {}, status=200)
 
 
@@ -148,3 +146,24 @@ async def _form(
         "boards": [(service, board) for service in services for board in service.boards],
     }
     return render_page(request, FORM, context, status=status)
+
+
+async def reply(request: web.Request) -> web.Response:
+    """POST /requests/{id}/reply: the physician's message in a sent request's thread."""
+    posted = await request.post()
+    request_id = request.match_info["id"]
+    bus, token = bus_of(request), current_token(request)
+    try:
+        wanted = api.PhysicianReply(id=request_id, text=field(posted, "text").strip())
+        await call(bus, api.REPLY, wanted, token=token)
+    except (ValidationError, InvalidRequest):
+        return _sent_page(request, await _get(request), {"text": "invalid"}, status=400)
+    return see_other(f"/requests/{request_id}")
+
+
+def _sent_page(
+    request: web.Request, found: api.RequestDetail, problems: dict[str, str], status: int = 200
+) -> web.Response:
+    """A sent request as it was sent, its thread, and the physician's message form."""
+    context = {"item": found, "fields": form_fields(found.kind, request_locale(request)), "problems": problems}
+    return render_page(request, "request.html", context, status=status)

@@ -34,6 +34,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.SUBMIT_REQUEST, drafts.submit)
     table.add(api.GET_REQUEST, drafts.get_request)
     table.add(api.LIST_MY_REQUESTS, drafts.my_requests)
+    table.add(api.REPLY, drafts.reply)
     table.add(api.MY_SERVICES, inboxes.my_services)
     table.add(api.INBOX, inboxes.inbox)
     table.add(api.OPEN_FOR_STAFF, inboxes.open_request)

@@ -208,3 +208,45 @@ async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> ap
             msg.kind,
         )
     return api.MyRequests(items=[detail(row) for row in rows])
+
+
+async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """The physician writes in a sent request's thread: published on `portal.requests.message`
+    (as its schema says) and audited; the request goes back to its service (in progress if someone
+    took it, else sent)."""
+    _physician(caller)
+    async with deps.outbox.transaction() as conn:
+        row = await _own(conn, msg.id, caller, lock=True)
+        if row["status"] in ("draft", "closed"):
+            raise InvalidRequest("status: only a sent, open request takes a message")
+        now, message_id = datetime.now(UTC), uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO thread_messages (id, request_id, author_kind, author, text, sent_at) "
+            "SELECT $1, id, 'physician', physician_name, $2, $3 FROM requests WHERE id = $4",
+            message_id,
+            msg.text,
+            now,
+            request_key(msg.id),
+        )
+        await conn.execute(
+            "UPDATE requests SET status = CASE WHEN assigned_to IS NULL THEN 'submitted' ELSE 'in_progress' END, "
+            "updated_at = $2 WHERE id = $1",
+            request_key(msg.id),
+            now,
+        )
+        sent = contract.PhysicianMessage(
+            event_id=uuid.uuid4().hex,
+            request_id=msg.id,
+            message=contract.PhysicianMessageText(id=str(message_id), text=msg.text, sent_at=now),
+            attachments=[],
+        )
+        validate_published(contract.PHYSICIAN_MESSAGE, sent.model_dump_json().encode())
+        await enqueue(conn, contract.PHYSICIAN_MESSAGE, sent)
+        entry = audit.AuditRecord(
+            action="request.message_sent",
+            outcome="success",
+            actor=audit.Party(kind="physician", id=caller.account_id),
+            entity=audit.Entity(kind="request", id=msg.id),
+        )
+        await enqueue(conn, audit.subject_for("requests"), entry)
+        return await with_thread(conn, detail(await _own(conn, msg.id, caller)))
