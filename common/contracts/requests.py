@@ -13,8 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .base import Message, SignedEndpoint, hidden
-from .hospital_requests import MESSAGE_TEXT_MAX as contract_text_max
-from .hospital_requests import SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
+from .hospital_requests import MESSAGE_TEXT_MAX, SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
 
 
 class BoardSummary(Message):
@@ -129,7 +128,7 @@ class PhysicianReply(Message):
     """The physician's message in a sent request's thread (what the service asked, or more)."""
 
     id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=contract_text_max)
+    text: str = Field(min_length=1, max_length=MESSAGE_TEXT_MAX)
 
 
 # A physician's own: anyone else's, a missing one or a bad token all answer not found.
@@ -177,7 +176,7 @@ class StaffAnswer(Message):
     """A member's answer, or a question to the physician (`needs_reply`)."""
 
     id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=contract_text_max)
+    text: str = Field(min_length=1, max_length=MESSAGE_TEXT_MAX)
     needs_reply: bool = False
 
 

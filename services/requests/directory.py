@@ -17,8 +17,10 @@ from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.db import Connection
 from common.errors import Conflict, Forbidden
-from common.outbox import OutboxRelay, enqueue
+from common.outbox import OutboxRelay
 from common.tokens import Caller
+
+from .trail import audited
 
 CONSUMER = "requests"  # the durable consumer of the DPI stream's requests subjects
 
@@ -43,7 +45,7 @@ async def _keep(conn: Connection, service: contract.Service, changed_at: datetim
         "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) "
         "ON CONFLICT (code) DO UPDATE SET name = $2, domain = $3, accepts = $4, boards = $5::jsonb, "
         " active = $6, changed_at = $7, changed_by = $8 WHERE services.changed_at <= $7 "
-        f"RETURNING {_LISTED}",
+        f"RETURNING {LISTED}",
         service.code,
         service.name,
         service.domain,
@@ -61,7 +63,7 @@ def administrator(caller: Caller) -> None:
         raise Forbidden("administrators only")
 
 
-_LISTED = "code, name, domain, accepts, boards::text AS boards, active"
+LISTED = "code, name, domain, accepts, boards::text AS boards, active"
 
 
 def summary(row: asyncpg.Record) -> api.ServiceSummary:
@@ -81,21 +83,7 @@ async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.
 
 async def audit_service_change(conn: Connection, caller: Caller, action: audit.Action, code: str, detail: str) -> None:
     """In the caller's transaction: what an administrator changed of a service, for the audit log."""
-    await audit_staff(conn, caller, action, audit.Entity(kind="service", id=code), detail)
-
-
-async def audit_staff(
-    conn: Connection, caller: Caller, action: audit.Action, entity: audit.Entity, detail: str
-) -> None:
-    """In the caller's transaction: what a staff member (an administrator, a service's member) did."""
-    entry = audit.AuditRecord(
-        action=action,
-        outcome="success",
-        actor=audit.Party(kind="staff", id=caller.account_id),
-        entity=entity,
-        detail=detail,
-    )
-    await enqueue(conn, audit.subject_for("requests"), entry)
+    await audited(conn, caller, action, audit.Entity(kind="service", id=code), detail)
 
 
 async def message_rejected(subject: str, event_id: str | None, reason: str, deps: Deps) -> None:
@@ -108,5 +96,5 @@ async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> ap
     """The services that take requests, by name; an administrator may see the inactive ones too."""
     everyone = msg.include_inactive and caller.role == "admin"
     async with deps.pool.acquire() as conn:
-        rows = await conn.fetch(f"SELECT {_LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
+        rows = await conn.fetch(f"SELECT {LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
     return api.ServiceList(services=[summary(row) for row in rows])

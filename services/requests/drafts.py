@@ -16,13 +16,13 @@ from common.contracts import audit, identity
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.contracts.physicians import PhysicianRef
-from common.contracts.schemas import draft_fields_problems, fields_problems, validate_published
+from common.contracts.schemas import draft_fields_problems, fields_problems
 from common.db import Connection
 from common.errors import InvalidRequest, NotFound
-from common.outbox import enqueue
 from common.tokens import Caller
 
 from .directory import Deps
+from .trail import audited, publish
 
 COLUMNS = (
     "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
@@ -152,7 +152,6 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
             physician=contract.named_physician(physician, names.family_name, names.given_name),
             attachments=[],
         )
-        validate_published(contract.SUBMITTED, submitted.model_dump_json().encode())
         updated = await conn.fetchrow(
             "UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2, physician_name = $3 "
             f"WHERE id = $1 RETURNING {COLUMNS}",
@@ -160,15 +159,9 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
             now,
             f"{names.given_name} {names.family_name}".strip(),
         )
-        await enqueue(conn, contract.SUBMITTED, submitted)
-        entry = audit.AuditRecord(
-            action="request.submitted",
-            outcome="success",
-            actor=audit.Party(kind="physician", id=caller.account_id),
-            entity=audit.Entity(kind="request", id=msg.id),
-            detail=f"{draft.kind} to {draft.service}",
-        )
-        await enqueue(conn, audit.subject_for("requests"), entry)
+        await publish(conn, contract.SUBMITTED, submitted)
+        entity = audit.Entity(kind="request", id=msg.id)
+        await audited(conn, caller, "request.submitted", entity, f"{draft.kind} to {draft.service}")
     assert updated is not None
     return detail(updated)
 
@@ -240,13 +233,6 @@ async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.Requ
             message=contract.PhysicianMessageText(id=str(message_id), text=msg.text, sent_at=now),
             attachments=[],
         )
-        validate_published(contract.PHYSICIAN_MESSAGE, sent.model_dump_json().encode())
-        await enqueue(conn, contract.PHYSICIAN_MESSAGE, sent)
-        entry = audit.AuditRecord(
-            action="request.message_sent",
-            outcome="success",
-            actor=audit.Party(kind="physician", id=caller.account_id),
-            entity=audit.Entity(kind="request", id=msg.id),
-        )
-        await enqueue(conn, audit.subject_for("requests"), entry)
+        await publish(conn, contract.PHYSICIAN_MESSAGE, sent)
+        await audited(conn, caller, "request.message_sent", audit.Entity(kind="request", id=msg.id))
         return await with_thread(conn, detail(await _own(conn, msg.id, caller)))

@@ -12,14 +12,13 @@ import asyncpg
 from common.contracts import audit
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
-from common.contracts.schemas import validate_published
 from common.db import Connection
 from common.errors import InvalidRequest, NotFound
-from common.outbox import enqueue
 from common.tokens import Caller
 
-from .directory import Deps, audit_staff, summary
+from .directory import LISTED, Deps, summary
 from .drafts import COLUMNS, detail, request_key, snapshot, with_thread
+from .trail import audited, publish
 
 _BOXES = {
     "new": "status IN ('submitted', 'received') AND assigned_to IS NULL",
@@ -40,7 +39,7 @@ async def my_services(msg: api.ListServices, caller: Caller, deps: Deps) -> api.
     """The services whose inbox the member works."""
     async with deps.pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT code, name, domain, accepts, boards::text AS boards, active FROM services "
+            f"SELECT {LISTED} FROM services "
             "WHERE code IN (SELECT service FROM service_members WHERE account_id = $1) ORDER BY name",
             _staff(caller),
         )
@@ -97,12 +96,12 @@ async def step(msg: api.StaffStep, caller: Caller, deps: Deps) -> api.RequestDet
         if row["status"] == "closed":
             raise InvalidRequest("status: the request is closed")
         status = "in_progress" if msg.step == "take" else "closed"
-        assigned = "assigned_to = $3" if msg.step == "take" else "assigned_to = assigned_to"
+        taker = uuid.UUID(caller.account_id) if msg.step == "take" else None
         await conn.execute(
-            f"UPDATE requests SET status = $2, {assigned}, updated_at = now() WHERE id = $1",
+            "UPDATE requests SET status = $2, assigned_to = coalesce($3, assigned_to), updated_at = now() WHERE id = $1",
             request_key(msg.id),
             status,
-            *([uuid.UUID(caller.account_id)] if msg.step == "take" else []),
+            taker,
         )
         await _announce(conn, caller, msg.id, status, "request.status_changed")
         return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
@@ -147,6 +146,5 @@ async def _announce(conn: Connection, caller: Caller, request_id: str, status: s
         changed_at=datetime.now(UTC),
         by=caller.login or caller.account_id,
     )
-    validate_published(contract.STATUS_FROM_STAFF, change.model_dump_json().encode())
-    await enqueue(conn, contract.STATUS_FROM_STAFF, change)
-    await audit_staff(conn, caller, action, audit.Entity(kind="request", id=request_id), status)
+    await publish(conn, contract.STATUS_FROM_STAFF, change)
+    await audited(conn, caller, action, audit.Entity(kind="request", id=request_id), status)
