@@ -52,7 +52,8 @@ OBSERVERS = ("ops",)
 @dataclass(frozen=True)
 class Bucket:
     """A JetStream Object Store (or key-value) bucket and who may touch it: its owner creates and
-    reads it; its writers only put objects in it (and replace them). A writer may not consume from
+    reads it; its writers only put objects in it (and replace them); its readers only read them
+    (pull consumers of their own, and descriptions). A writer may not consume from
     it: a push consumer's deliver subject is not checked against its creator's permissions, so a
     consumer on the bytes it put would let it publish them on any subject, another party's
     requests included (nats-server issue 8274)."""
@@ -60,6 +61,7 @@ class Bucket:
     name: str
     owner: str
     writers: tuple[str, ...] = ()
+    readers: tuple[str, ...] = ()
     kind: Literal["object", "kv"] = "object"
 
     @property
@@ -76,22 +78,31 @@ class Bucket:
         return [f"$JS.API.STREAM.MSG.GET.{self.stream}", f"$JS.API.DIRECT.GET.{self.stream}.>"]
 
     def permissions(self, user: str) -> list[str]:
-        """The user's publish permissions on the bucket: none unless its owner or a writer."""
+        """The user's publish permissions on the bucket: none unless its owner, a writer or a reader."""
+        granted: list[str] = []
         if user == self.owner:
-            return [*_js_stream(self.stream, manage=True), *self.reading()]
+            granted += [*_js_stream(self.stream, manage=True), *self.reading()]
+        elif user in self.readers:
+            # nats-py's ObjectStore.get finds the bucket's stream by its subject (STREAM.NAMES).
+            granted += [*_js_stream(self.stream), *self.reading(), "$JS.API.STREAM.NAMES"]
         if user in self.writers:
-            return [
+            granted += [
                 f"$JS.API.STREAM.INFO.{self.stream}",
                 self.subjects,
                 *self.reading(),
                 f"$JS.API.STREAM.PURGE.{self.stream}",  # a replaced object's chunks
             ]
-        return []
+        return list(dict.fromkeys(granted))
 
 
-BUCKETS = (Bucket("dpi-documents", owner="documents", writers=("hospital",)),)
-"""Every bucket of the portal: `dpi-documents` holds the hospital's contents over 512 KiB
-(CONTRACT.md), which documents reads."""
+BUCKETS = (
+    Bucket("dpi-documents", owner="documents", writers=("hospital",), readers=("requests",)),
+    Bucket("portal-attachments", owner="requests", writers=("requests",), readers=("hospital",)),
+)
+"""Every bucket of the portal (CONTRACT.md): `dpi-documents` holds the hospital's contents over
+512 KiB, which documents reads, and the files of its answers to requests, which requests reads;
+`portal-attachments` holds the files over 512 KiB the portal sends with requests and messages,
+which the hospital reads."""
 
 
 def _buckets(user: str) -> list[str]:
@@ -131,7 +142,14 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         ],
     ),
     "requests": _service(
-        "requests", ["identity.svc.contact", "portal.requests.>", "portal.rejected", *_js_stream("DPI", manage=True)]
+        "requests",
+        [
+            "identity.svc.contact",
+            "portal.requests.>",
+            "portal.rejected",
+            *_js_stream("DPI", manage=True),
+            *_buckets("requests"),
+        ],
     ),
     "notify": _service(
         "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]

@@ -42,12 +42,10 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
     if process in SERVICES:
         env["DATABASE_URL"] = stack.service_dsns[process]
         env["PORTAL_TOKEN_PUBLIC_KEY"] = str(sec.public_key)
+    if process in ("documents", "requests"):  # both keep contents sealed (common/sealed)
+        env |= {"PORTAL_MASTER_KEYS": f"k1:{sec.master_key}", "PORTAL_MASTER_KEY_ID": "k1"}
     if process == "documents":
-        env |= {
-            "PORTAL_MASTER_KEYS": f"k1:{sec.master_key}",
-            "PORTAL_MASTER_KEY_ID": "k1",
-            "PORTAL_PENDING_SWEEP_SECONDS": str(cfg.pending_sweep_seconds),
-        }
+        env["PORTAL_PENDING_SWEEP_SECONDS"] = str(cfg.pending_sweep_seconds)
     if process == "identity":
         env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
         env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)

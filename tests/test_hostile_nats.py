@@ -104,6 +104,13 @@ def bucket_subjects(bucket: Bucket) -> list[str]:
     ]
 
 
+def bucket_writes(bucket: Bucket) -> list[str]:
+    """Changing a bucket: its objects, its stream's settings, purges and deletions."""
+    stream = bucket.stream
+    verbs = ("CREATE", "UPDATE", "DELETE", "PURGE", "MSG.DELETE")
+    return [bucket.subjects, *(f"$JS.API.STREAM.{verb}.{stream}" for verb in verbs)]
+
+
 def bucket_consumers(bucket: Bucket) -> list[str]:
     """Consuming from a bucket's stream, which only its owner may do."""
     return [f"$JS.API.CONSUMER.CREATE.{bucket.stream}", *consumer_use(bucket.stream, "x")]
@@ -166,13 +173,19 @@ def test_no_one_uses_or_watches_another_party_s_consumer(user: str) -> None:
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_a_bucket_is_touched_by_its_owner_and_writers_only_and_consumed_by_its_owner_only(user: str) -> None:
+def test_a_bucket_is_touched_by_its_owner_writers_and_readers_only_and_no_writer_consumes(user: str) -> None:
     """A writer that could consume from the bucket could make the server deliver the bytes it put
-    on any subject, another party's requests included (a push consumer's deliver subject)."""
+    on any subject, another party's requests included (a push consumer's deliver subject); a
+    reader reads, and changes nothing."""
     for bucket in BUCKETS:
         if user == bucket.owner:
             continue
-        forbidden = bucket_consumers(bucket) if user in bucket.writers else bucket_subjects(bucket)
+        if user in bucket.writers:
+            forbidden = bucket_consumers(bucket)
+        elif user in bucket.readers:
+            forbidden = bucket_writes(bucket)
+        else:
+            forbidden = bucket_subjects(bucket)
         for subject in forbidden:
             if not (user in OBSERVERS and watching(subject)):
                 assert not allowed(user, "publish", concrete(subject)), f"{user}: {subject}"
@@ -232,7 +245,8 @@ async def test_the_server_refuses_a_user_every_subject_its_rules_do_not_give_it(
 
 
 def _writers() -> list[tuple[Bucket, str]]:
-    return [(bucket, writer) for bucket in BUCKETS for writer in bucket.writers]
+    """Other parties that write in a bucket (an owner writing its own bucket is the portal itself)."""
+    return [(bucket, writer) for bucket in BUCKETS for writer in bucket.writers if writer != bucket.owner]
 
 
 @pytest.mark.parametrize(("bucket", "writer"), _writers(), ids=lambda value: getattr(value, "name", value))

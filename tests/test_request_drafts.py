@@ -17,9 +17,8 @@ from common.contracts import requests as api
 from common.contracts.schemas import validate_published
 from common.errors import InvalidRequest, NotFound
 from deploy import hospital_sim
-from services.requests.hospital_replies import ATTACHMENTS_NOT_YET, UNKNOWN_REQUEST
+from services.requests.hospital_replies import UNKNOWN_REQUEST
 
-from . import request_contract_samples as request_samples
 from .portal import Hospital, Physicians, PortalEvents, eventually
 from .test_services_directory import _service
 from .web import SignIn
@@ -248,7 +247,7 @@ async def _is(status_of: Callable[[], Awaitable[str]], wanted: str) -> bool | No
     return (await status_of()) == wanted or None
 
 
-async def test_an_answer_to_a_draft_or_with_attachments_is_rejected_and_changes_nothing(
+async def test_an_answer_to_a_draft_is_rejected(
     physicians: Physicians, hospital: Hospital, portal_events: PortalEvents, service: str
 ) -> None:
     token = (await physicians.login(await physicians.create())).token
@@ -257,11 +256,5 @@ async def test_an_answer_to_a_draft_or_with_attachments_is_rejected_and_changes_
     await hospital.publish(contract.ANSWER, to_draft)
     rejected = await portal_events.wait_for("portal.rejected", event_id=to_draft["event_id"])
     assert rejected["reason"] == UNKNOWN_REQUEST
-
-    request_id, token = await _sent(physicians, service)
-    with_files = {**_answer(request_id, "Voir pièce jointe"), "attachments": [request_samples.INLINE]}
-    await hospital.publish(contract.ANSWER, with_files)
-    rejected = await portal_events.wait_for("portal.rejected", event_id=with_files["event_id"])
-    assert rejected["reason"] == ATTACHMENTS_NOT_YET
-    found = await physicians.call(api.GET_REQUEST, api.RequestRef(id=request_id), token=token)
-    assert found.status == "submitted" and found.messages == []
+    found = await physicians.call(api.GET_REQUEST, api.RequestRef(id=draft.id), token=token)
+    assert found.status == "draft" and found.messages == []

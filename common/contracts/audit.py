@@ -54,6 +54,7 @@ Action = Literal[
     "request.status_changed",
     "request.answered",
     "request.message_sent",
+    "request.attachment_opened",
     "document.delivered",
     "document.undelivered",
     "document.viewed",

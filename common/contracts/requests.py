@@ -1,19 +1,28 @@
 """The requests service's request/reply subjects (the gateway asks them on a person's behalf).
 
 The directory of the hospital's services and who works their inboxes (administrators); a
-physician's drafts and requests. Threads, attachments and the staff's inboxes come next (issue 13).
+physician's drafts and requests, their threads and files; the services' inboxes.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from .base import Message, SignedEndpoint, hidden
+from .documents import ContentChunk
 from .hospital_requests import MESSAGE_TEXT_MAX, SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
+from .request_attachments import ATTACHMENT_MAX, AttachmentMediaType, FileName
+
+MAX_ATTACHMENTS = 10
+"""A message (a request's form, a reply, an answer) carries at most this many files (CONTRACT.md 1.1)."""
+UPLOAD_PART_BYTES = 256 * 1024
+"""A file travels from the gateway in parts of this size (the last one shorter): one sealed chunk each."""
+
+AttachmentIds: Any = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 
 class BoardSummary(Message):
@@ -82,10 +91,22 @@ class Draft(Message):
     urgency: Literal["routine", "urgent"] = "routine"
     fields: dict[str, str] = Field(default_factory=dict, max_length=30)
     patient: TypedPatient | None = None
+    attachments: list[str] | None = Field(
+        default=None, max_length=MAX_ATTACHMENTS, description="the draft's files (uploaded ids); None: as they are"
+    )
 
 
 class RequestRef(Message):
     id: str = Field(min_length=1, max_length=64)
+
+
+class AttachmentSummary(Message):
+    """A file of a request or of a message in its thread, as the pages list it."""
+
+    id: str
+    file_name: str
+    media_type: AttachmentMediaType
+    size: int
 
 
 class ThreadMessage(Message):
@@ -94,6 +115,7 @@ class ThreadMessage(Message):
     text: str
     needs_reply: bool
     sent_at: datetime
+    attachments: list[AttachmentSummary] = Field(default_factory=list)
 
 
 class RequestDetail(Message):
@@ -112,6 +134,7 @@ class RequestDetail(Message):
     updated_at: datetime
     submitted_at: datetime | None
     first_answer_at: datetime | None = None
+    attachments: list[AttachmentSummary] = Field(default_factory=list, description="the files sent with the form")
     messages: list[ThreadMessage] = Field(default_factory=list, description="the thread, oldest first (one request's)")
 
 
@@ -129,6 +152,35 @@ class PhysicianReply(Message):
 
     id: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1, max_length=MESSAGE_TEXT_MAX)
+    attachments: list[str] = AttachmentIds
+
+
+class UploadPart(Message):
+    """A part of a file a physician or a service's member sends: `upload` is the file's id (a
+    uuid the gateway chooses), parts come in order, each but the last exactly UPLOAD_PART_BYTES."""
+
+    upload: str = Field(min_length=36, max_length=36)
+    seq: int = Field(ge=0, lt=ATTACHMENT_MAX // UPLOAD_PART_BYTES + 1)
+    file_name: str = FileName
+    data_b64: str = Field(max_length=(UPLOAD_PART_BYTES + 2) // 3 * 4)
+    last: bool
+
+
+class Uploaded(Message):
+    """The file so far; `complete` once its last part is in, then it may go with a message."""
+
+    id: str
+    complete: bool
+    size: int
+    media_type: AttachmentMediaType | None
+
+
+class AttachmentRead(Message):
+    """A part of a file of a request the caller may see (theirs, or their service's)."""
+
+    request_id: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=64)
+    offset: int = Field(default=0, ge=0, le=ATTACHMENT_MAX)
 
 
 # A physician's own: anyone else's, a missing one or a bad token all answer not found.
@@ -137,6 +189,10 @@ SUBMIT_REQUEST = hidden("requests.api.requests.submit", RequestRef, RequestDetai
 GET_REQUEST = hidden("requests.api.requests.get", RequestRef, RequestDetail)
 LIST_MY_REQUESTS = hidden("requests.api.requests.mine", ListMyRequests, MyRequests)
 REPLY = hidden("requests.api.requests.reply", PhysicianReply, RequestDetail)
+# Files, for physicians and the services' members alike: an upload is its sender's until a
+# message takes it; a file is read by whoever may see its request.
+UPLOAD_PART = hidden("requests.api.attachments.part", UploadPart, Uploaded)
+READ_ATTACHMENT = hidden("requests.api.attachments.read", AttachmentRead, ContentChunk)
 
 
 # The services' staff (F3.4): the inboxes of the services they are members of.
@@ -178,6 +234,7 @@ class StaffAnswer(Message):
     id: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1, max_length=MESSAGE_TEXT_MAX)
     needs_reply: bool = False
+    attachments: list[str] = AttachmentIds
 
 
 MY_SERVICES = hidden("requests.api.staff.services", ListServices, ServiceList)

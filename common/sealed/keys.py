@@ -15,7 +15,7 @@ from typing import TypeAlias
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from common.settings import base64_key
+from common.settings import SettingsError, base64_key, env_str
 
 NONCE_SIZE = 12
 
@@ -51,6 +51,14 @@ class MasterKeys:
                 raise ValueError("expected id:base64key[,id:base64key...]")
             keys[key_id] = base64_key(encoded)
         return cls(keys, active_id)
+
+    @classmethod
+    def from_env(cls) -> MasterKeys:
+        """PORTAL_MASTER_KEYS and PORTAL_MASTER_KEY_ID, shared by every service that keeps sealed contents."""
+        try:
+            return cls.parse(env_str("PORTAL_MASTER_KEYS"), env_str("PORTAL_MASTER_KEY_ID"))
+        except ValueError as exc:
+            raise SettingsError("PORTAL_MASTER_KEYS", f"is malformed: {exc}") from None
 
     def new_data_key(self) -> tuple[bytes, str, bytes]:
         """A fresh data key, the active master key's id, and the data key wrapped by it."""

@@ -145,6 +145,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "request.status_changed": (PATIENT_RECORD, [], "U"),
     "request.answered": (PATIENT_RECORD, [CREATE], "C"),
     "request.message_sent": (PATIENT_RECORD, [CREATE], "C"),
+    "request.attachment_opened": (PATIENT_RECORD, [READ], "R"),
     "document.delivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.undelivered": (PATIENT_RECORD, [CREATE], "C"),
     "document.viewed": (PATIENT_RECORD, [READ], "R"),

@@ -12,19 +12,34 @@ from common.consumer import DurableConsumer
 from common.contracts import hospital
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
+from common.contracts.request_attachments import ATTACHMENTS_BUCKET
+from common.sealed.keys import MasterKeys
+from common.sealed.objects import ensure_bucket
 from common.service import Runtime
 from common.settings import env_file
 from common.streams import ensure_stream
 from common.tokens import TokenVerifier
 
-from . import directory, drafts, hospital_replies, inboxes, members
+from . import attachments, directory, drafts, hospital_replies, inboxes, members
+
+ATTACHMENTS_KEPT_DAYS = 30  # CONTRACT.md 1.1: the hospital reads them within that time
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest)."""
     replicas = runtime.settings.bus.stream_replicas
     await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
-    deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox, nc=runtime.nc)
+    await ensure_bucket(
+        runtime.js,
+        ATTACHMENTS_BUCKET,
+        "Files of the portal's requests and messages, for the hospital to read (CONTRACT.md 1.1)",
+        ttl_days=ATTACHMENTS_KEPT_DAYS,
+        replicas=replicas,
+        outages=runtime.outages,
+    )
+    deps = directory.Deps(
+        pool=runtime.pool, outbox=runtime.outbox, nc=runtime.nc, js=runtime.js, master_keys=MasterKeys.from_env()
+    )
     table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
     table.add(api.LIST_SERVICES, directory.list_services)
     table.add(api.SAVE_SERVICE, directory.save_service)
@@ -35,6 +50,8 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.GET_REQUEST, drafts.get_request)
     table.add(api.LIST_MY_REQUESTS, drafts.my_requests)
     table.add(api.REPLY, drafts.reply)
+    table.add(api.UPLOAD_PART, attachments.receive_part)
+    table.add(api.READ_ATTACHMENT, attachments.read)
     table.add(api.MY_SERVICES, inboxes.my_services)
     table.add(api.INBOX, inboxes.inbox)
     table.add(api.OPEN_FOR_STAFF, inboxes.open_request)

@@ -5,11 +5,12 @@ late) changes nothing: the latest wins, whoever made it."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
 from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 
 from common import rejections
 from common.contracts import audit
@@ -18,6 +19,7 @@ from common.contracts import requests as api
 from common.db import Connection
 from common.errors import Conflict, Forbidden
 from common.outbox import OutboxRelay
+from common.sealed.keys import MasterKeys
 from common.tokens import Caller
 
 from .trail import audited
@@ -30,6 +32,8 @@ class Deps:
     pool: asyncpg.Pool
     outbox: OutboxRelay
     nc: NATS
+    js: JetStreamContext
+    master_keys: MasterKeys = field(repr=False)
 
 
 async def service_received(message: contract.ServiceMessage, deps: Deps) -> None:

@@ -21,6 +21,7 @@ from common.db import Connection
 from common.errors import InvalidRequest, NotFound
 from common.tokens import Caller
 
+from . import attachments
 from .directory import Deps
 from .trail import audited, publish
 
@@ -111,8 +112,10 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
                 request_key(msg.id),
                 *values,
             )
-    assert row is not None
-    return detail(row)
+        assert row is not None
+        if msg.attachments is not None:
+            await attachments.set_draft_files(conn, caller, request_key(row["id"]), msg.attachments)
+        return await with_thread(conn, detail(row))
 
 
 async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
@@ -150,7 +153,7 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
             request=request,
             patient=draft.patient,
             physician=contract.named_physician(physician, names.family_name, names.given_name),
-            attachments=[],
+            attachments=await attachments.for_the_hospital(conn, deps, request_key(msg.id), None),
         )
         updated = await conn.fetchrow(
             "UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2, physician_name = $3 "
@@ -162,8 +165,8 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         await publish(conn, contract.SUBMITTED, submitted)
         entity = audit.Entity(kind="request", id=msg.id)
         await audited(conn, caller, "request.submitted", entity, f"{draft.kind} to {draft.service}")
-    assert updated is not None
-    return detail(updated)
+        assert updated is not None
+        return await with_thread(conn, detail(updated))
 
 
 async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
@@ -180,13 +183,20 @@ def snapshot(conn: Connection) -> Transaction:
 
 
 async def with_thread(conn: Connection, found: api.RequestDetail) -> api.RequestDetail:
-    """The request with its thread, oldest first."""
+    """The request with its files and its thread, oldest first."""
     rows = await conn.fetch(
-        "SELECT author_kind, author, text, needs_reply, sent_at FROM thread_messages WHERE request_id = $1 "
+        "SELECT id, author_kind, author, text, needs_reply, sent_at FROM thread_messages WHERE request_id = $1 "
         "ORDER BY sent_at, id",
         uuid.UUID(found.id),
     )
-    return found.model_copy(update={"messages": [api.ThreadMessage(**dict(row)) for row in rows]})
+    files = await attachments.listed(conn, uuid.UUID(found.id))
+    messages = [
+        api.ThreadMessage(
+            **{name: row[name] for name in row.keys() if name != "id"}, attachments=files.get(row["id"], [])
+        )
+        for row in rows
+    ]
+    return found.model_copy(update={"attachments": files.get(None, []), "messages": messages})
 
 
 async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> api.MyRequests:
@@ -208,6 +218,7 @@ async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.Requ
     (as its schema says) and audited; the request goes back to its service (in progress if someone
     took it, else sent)."""
     _physician(caller)
+    files = attachments.message_keys(msg.attachments)
     async with deps.outbox.transaction() as conn:
         row = await _own(conn, msg.id, caller, lock=True)
         if row["status"] in ("draft", "closed"):
@@ -221,6 +232,7 @@ async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.Requ
             now,
             request_key(msg.id),
         )
+        await attachments.take(conn, caller, files, request_key(msg.id), message_id)
         await conn.execute(
             "UPDATE requests SET status = CASE WHEN assigned_to IS NULL THEN 'submitted' ELSE 'in_progress' END, "
             "updated_at = $2 WHERE id = $1",
@@ -231,7 +243,7 @@ async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.Requ
             event_id=uuid.uuid4().hex,
             request_id=msg.id,
             message=contract.PhysicianMessageText(id=str(message_id), text=msg.text, sent_at=now),
-            attachments=[],
+            attachments=await attachments.for_the_hospital(conn, deps, request_key(msg.id), message_id),
         )
         await publish(conn, contract.PHYSICIAN_MESSAGE, sent)
         await audited(conn, caller, "request.message_sent", audit.Entity(kind="request", id=msg.id))

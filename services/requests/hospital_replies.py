@@ -10,11 +10,12 @@ import uuid
 from common import rejections
 from common.contracts import hospital_requests as contract
 from common.db import Connection
+from common.sealed.checks import InvalidContent
 
+from . import attachments
 from .directory import Deps
 
 UNKNOWN_REQUEST = "request_id: no such request"
-ATTACHMENTS_NOT_YET = "attachments: not taken yet in answers (coming); send the answer without them"
 
 
 async def _sent_request(conn: Connection, request_id: str) -> uuid.UUID | None:
@@ -42,14 +43,24 @@ async def status_received(message: contract.StatusChange, deps: Deps) -> None:
 
 
 async def answer_received(message: contract.HospitalAnswer, deps: Deps) -> None:
-    """Kept once (by the hospital's message id); the status becomes `answered`, or
-    `information_needed` when it asks the physician something."""
+    """Kept once (by the hospital's message id) with its files, sealed; the status becomes
+    `answered`, or `information_needed` when it asks the physician something. A file that is not
+    what the answer says (type, size, digest, a missing object) rejects the whole answer."""
+    try:
+        reason = await _keep_answer(message, deps)
+    except InvalidContent as bad:
+        reason = str(bad)
+    if reason is not None:
+        async with deps.outbox.transaction() as conn:
+            await rejections.reject(conn, "requests", contract.ANSWER, message.event_id, reason)
+
+
+async def _keep_answer(message: contract.HospitalAnswer, deps: Deps) -> str | None:
+    """Why the answer cannot be kept (it is then kept in no part), or None once it is."""
     async with deps.outbox.transaction() as conn:
         request = await _sent_request(conn, message.request_id)
-        reason = UNKNOWN_REQUEST if request is None else (ATTACHMENTS_NOT_YET if message.attachments else None)
-        if request is None or reason is not None:
-            await rejections.reject(conn, "requests", contract.ANSWER, message.event_id, reason or UNKNOWN_REQUEST)
-            return
+        if request is None:
+            return UNKNOWN_REQUEST
         kept = await conn.fetchval(
             "INSERT INTO thread_messages (id, request_id, author_kind, author, text, needs_reply, sent_at, external_id) "
             "VALUES ($1, $2, 'hospital', $3, $4, $5, $6, $7) ON CONFLICT (external_id) DO NOTHING RETURNING id",
@@ -62,7 +73,8 @@ async def answer_received(message: contract.HospitalAnswer, deps: Deps) -> None:
             message.message.id,
         )
         if kept is None:
-            return  # this answer was kept already
+            return None  # this answer was kept already
+        await attachments.from_the_hospital(conn, deps, request, kept, message.attachments)
         await conn.execute(
             "UPDATE requests SET status = $2, updated_at = now(), first_answer_at = coalesce(first_answer_at, $3) "
             "WHERE id = $1",
@@ -70,3 +82,4 @@ async def answer_received(message: contract.HospitalAnswer, deps: Deps) -> None:
             "information_needed" if message.needs_reply else "answered",
             message.message.sent_at,
         )
+    return None

@@ -16,6 +16,7 @@ from common.db import Connection
 from common.errors import InvalidRequest, NotFound
 from common.tokens import Caller
 
+from . import attachments
 from .directory import LISTED, Deps, summary
 from .drafts import COLUMNS, detail, request_key, snapshot, with_thread
 from .trail import audited, publish
@@ -108,22 +109,25 @@ async def step(msg: api.StaffStep, caller: Caller, deps: Deps) -> api.RequestDet
 
 
 async def answer(msg: api.StaffAnswer, caller: Caller, deps: Deps) -> api.RequestDetail:
-    """The member's answer (answered), or a question to the physician (information_needed)."""
+    """The member's answer (answered), or a question to the physician (information_needed), with
+    its files."""
+    files = attachments.message_keys(msg.attachments)
     async with deps.outbox.transaction() as conn:
         row = await _theirs(conn, msg.id, caller, lock=True)
         if row["status"] == "closed":
             raise InvalidRequest("status: the request is closed")
-        now = datetime.now(UTC)
+        now, message_id = datetime.now(UTC), uuid.uuid4()
         await conn.execute(
             "INSERT INTO thread_messages (id, request_id, author_kind, author, text, needs_reply, sent_at) "
             "VALUES ($1, $2, 'staff', $3, $4, $5, $6)",
-            uuid.uuid4(),
+            message_id,
             request_key(msg.id),
             caller.login or caller.account_id,
             msg.text,
             msg.needs_reply,
             now,
         )
+        await attachments.take(conn, caller, files, request_key(msg.id), message_id)
         status = "information_needed" if msg.needs_reply else "answered"
         await conn.execute(
             "UPDATE requests SET status = $2, assigned_to = coalesce(assigned_to, $3), updated_at = $4, "
