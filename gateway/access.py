@@ -60,6 +60,7 @@ VALIDATORS = Audience(frozenset({"validator", "admin"}))  # the identity check o
 ADMINISTRATORS = Audience(frozenset({"admin"}))
 HOSPITAL_STAFF = Audience(frozenset({"validator", "admin", "service_staff"}))
 SERVICE_STAFF = Audience(frozenset({"service_staff"}))  # the members of the hospital's services
+REQUEST_PARTIES = Audience(frozenset({"physician", "service_staff"}))  # a request's physician, its service's members
 
 UNROUTED = SIGNED_IN
 """An address no route answers: a session first, so that the anonymous never learn what exists."""
@@ -132,6 +133,7 @@ AUDIENCES: dict[str, Audience] = {
     "GET /requests/{id}": PHYSICIANS,
     "POST /requests/{id}": PHYSICIANS,
     "POST /requests/{id}/reply": PHYSICIANS,
+    "GET /requests/{id}/files/{file}": REQUEST_PARTIES,
     "GET /inbox": SERVICE_STAFF,
     "GET /inbox/requests/{id}": SERVICE_STAFF,
     "POST /inbox/requests/{id}/{step}": SERVICE_STAFF,

@@ -31,6 +31,9 @@ from .labels import (
     BORN,
     CATEGORIES,
     CATEGORY_LABELS,
+    FILE_KINDS,
+    KB_SIZE,
+    MB_SIZE,
     REASON_LABELS,
     REQUEST_KIND_NAMES,
     REQUEST_KINDS,
@@ -153,9 +156,19 @@ def _formatters(
         "account_status": lambda code: (
             translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code
         ),
+        "file_size": lambda size: _file_size(size, locale, translations),
+        "file_kind": lambda media_type: FILE_KINDS.get(str(media_type), str(media_type)),
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
     }
+
+
+def _file_size(size: int, locale: str, translations: gettext.NullTranslations) -> str:
+    """A file's size as people read it: kilobytes under a megabyte (at least 1), else megabytes to
+    one decimal (binary units, as the limits say: 20 MiB)."""
+    if size < 1024 * 1024:
+        return translations.gettext(KB_SIZE) % {"size": _number(max(1, round(size / 1024)), locale)}
+    return translations.gettext(MB_SIZE) % {"size": format_decimal(round(size / 1024 / 1024, 1), locale=locale)}
 
 
 @lru_cache(maxsize=8192)

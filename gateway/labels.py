@@ -107,3 +107,7 @@ ACCOUNT_STATUSES: dict[str, str] = {
     "active": N_("active"),
     "deactivated": N_("deactivated"),
 }
+
+FILE_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+KB_SIZE, MB_SIZE = N_("%(size)s KB"), N_("%(size)s MB")
+"""A file's size: kilobytes under a megabyte, else megabytes (binary units, as the limits say)."""

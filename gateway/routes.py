@@ -137,6 +137,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.request_page),
         web.post(f"/requests/{{id:{requests.REQUEST_ID}}}", requests.save),
         web.post(f"/requests/{{id:{requests.REQUEST_ID}}}/reply", requests.reply),
+        web.get(f"/requests/{{id:{requests.REQUEST_ID}}}/files/{{file:{requests.FILE_ID}}}", requests.view_file),
         web.get("/inbox", inboxes.inbox_page),
         web.get(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}", inboxes.request_page),
         web.post(f"/inbox/requests/{{id:{requests.REQUEST_ID}}}/{{step:{inboxes.STEPS}}}", inboxes.step),

@@ -28,6 +28,7 @@ from .gateway_routes import Route, gateway_routes
 from .portal import Hospital, Physician, Physicians, PortalEvents, Session, deliver, eventually, random_mobile
 from .test_identity_validation import ID_COPY
 from .test_registration import form
+from .test_request_attachments import PNG, send_file
 from .test_services_directory import _service as service_message
 from .web import SignIn, WebClient
 
@@ -53,6 +54,7 @@ class Owner:
     registration_request: str
     patient_record: dict[str, Any]  # as the hospital sends it
     draft_request: str  # a consultation A is writing
+    draft_file: str  # a file of that draft
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ OWNED_IDS: dict[str, IdKind | None] = {
         "a registration request waiting for its check", lambda a: [{"id": a.registration_request}], STAFF_ONLY
     ),
     "/requests/{id}": IdKind("A's draft consultation request", lambda a: [{"id": a.draft_request}], NOT_FOUND),
+    "/requests/{id}/files/{file}": IdKind(
+        "a file of A's draft", lambda a: [{"id": a.draft_request, "file": a.draft_file}], NOT_FOUND
+    ),
     "/requests/new/{kind}": None,  # a kind of request: no one's
     "/inbox/requests/{id}": IdKind(
         "A's draft request, in a service's inbox", lambda a: [{"id": a.draft_request}], STAFF_ONLY
@@ -195,10 +200,14 @@ async def owner(stack: Stack, hospital: Hospital, portal_events: PortalEvents, p
         return any(service.code == code for service in listed.services) or None
 
     await eventually(offered, what="the service offered")
-    draft = requests.Draft(kind="consultation", service=code, subject=f"Demande {tag}", fields={"reason": tag})
+    draft_file = await send_file(physicians, session.token, PNG, f"{tag}.png")
+    draft = requests.Draft(
+        kind="consultation", service=code, subject=f"Demande {tag}", fields={"reason": tag}, attachments=[draft_file]
+    )
     drafted = await physicians.call(requests.SAVE_DRAFT, draft, token=session.token)
     return Owner(
         draft_request=drafted.id,
+        draft_file=draft_file,
         doctor=doctor,
         session=session,
         tag=tag,

@@ -24,6 +24,7 @@ from services.requests.attachments import NOT_A_FILE_TYPE, NOT_YOURS, TOO_LARGE
 from .portal import Hospital, Physicians, PortalEvents, eventually
 from .test_request_drafts import PATIENT, _answer, _sent
 from .test_staff_inboxes import _service_with
+from .web import SignIn
 
 PART = api.UPLOAD_PART_BYTES
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
@@ -264,3 +265,55 @@ def _inline(data: bytes, file_name: str, media_type: str) -> dict:
 
 def _stored(data: bytes, name: str) -> dict:
     return {**_facts(data, "scanner.pdf", "application/pdf"), "object": name}
+
+
+async def test_the_form_takes_files_and_names_a_bad_one_without_losing_anything(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    nurse = await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, nurse)
+    doctor = await physicians.create()
+    web = await sign_in(doctor)
+    typed = [
+        ("service", f"{code}|adults"),
+        ("subject", "Avis avec scanner"),
+        ("urgency", "routine"),
+        ("reason", "Douleurs thoraciques"),
+        ("question", "Coronarographie ?"),
+        *PATIENT_FIELDS,
+    ]
+    scanner = a_pdf(700 * 1024)
+    files = [("files", "scanner.pdf", scanner), ("files", "faux.pdf", b"MZ\x90\x00 not a pdf at all")]
+    came_back = await web.post_multipart(
+        "/requests/new/consultation", [*typed, ("action", "submit")], files, form_page="/requests"
+    )
+    page = await came_back.text()
+    assert came_back.status == 400 and "n’est pas un fichier PDF" in page.replace("'", "’")
+    assert "Avis avec scanner" in page and "Douleurs thoraciques" in page and "scanner.pdf" in page
+    [draft] = await requests_db.fetch("SELECT id::text, status FROM requests WHERE subject = 'Avis avec scanner'")
+    assert draft["status"] == "draft"  # saved with what was typed and the good file, not sent
+    [kept] = [line.split('value="')[1].split('"')[0] for line in page.splitlines() if 'name="keep_file"' in line]
+
+    sent = await web.post_multipart(
+        f"/requests/{draft['id']}", [*typed, ("keep_file", kept), ("action", "submit")], [], form_page="/requests"
+    )
+    assert sent.status == 303, await sent.text()
+    shown = await (await web.get(f"/requests/{draft['id']}")).text()
+    [link] = [part.split('"')[0] for part in shown.split('href="')[1:] if "/files/" in part]
+    opened = await web.get(link)
+    assert opened.status == 200 and opened.headers["Content-Type"] == "application/pdf"
+    assert await opened.read() == scanner and "sandbox" in opened.headers["Content-Security-Policy"]
+
+    nurse_web = await sign_in(nurse)
+    assert (await (await nurse_web.get(link)).read()) == scanner  # the service's member opens it too
+    stranger = await sign_in(await physicians.create())
+    assert (await stranger.get(link)).status == 404
+
+    eleven = [("files", f"f{index}.png", PNG) for index in range(11)]
+    reply = await web.post_multipart(
+        f"/requests/{draft['id']}/reply", [("text", "Onze fichiers")], eleven, form_page="/requests"
+    )
+    assert reply.status == 400 and "Onze fichiers" in await reply.text()
+
+
+PATIENT_FIELDS = [(name, str(PATIENT[name])) for name in ("family_name", "given_name", "birth_date", "sex")]

@@ -65,9 +65,18 @@ class WebClient:
         self, path: str, field: str, filename: str, content: bytes, form_page: str
     ) -> aiohttp.ClientResponse:
         """Send a file as the page's upload form does: multipart, the CSRF token in the query."""
+        return await self.post_multipart(path, [], [(field, filename, content)], form_page)
+
+    async def post_multipart(
+        self, path: str, fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]], form_page: str
+    ) -> aiohttp.ClientResponse:
+        """A form with files, as a browser sends it: its text fields first, then its files."""
         token = await self.csrf_token(form_page)
-        form = aiohttp.FormData()
-        form.add_field(field, content, filename=filename, content_type="application/octet-stream")
+        form = aiohttp.FormData(default_to_multipart=True)  # as a browser: multipart even with no file chosen
+        for name, value in fields:
+            form.add_field(name, value)
+        for field, filename, content in files:
+            form.add_field(field, content, filename=filename, content_type="application/octet-stream")
         response = await self.session.post(
             f"{self.base}{path}?csrf_token={token}", data=form, headers={"Origin": self.base}, allow_redirects=False
         )

@@ -11,6 +11,7 @@ import binascii
 import logging
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from typing import Literal
 from urllib.parse import quote
 
@@ -53,8 +54,17 @@ async def download_document(request: web.Request) -> web.StreamResponse:
 
 async def _content(request: web.Request, disposition: Disposition) -> web.StreamResponse:
     reader = _ChunkReader(bus_of(request), current_token(request), request.match_info["id"], disposition)
+    return await stream_content(request, reader.read, disposition)
+
+
+ChunkSource = Callable[[int], Awaitable[ContentChunk]]
+"""Asks the owning service for a content's chunk at an offset."""
+
+
+async def stream_content(request: web.Request, read: ChunkSource, disposition: Disposition) -> web.StreamResponse:
+    """A content (a document, a request's file) to the browser, a chunk at a time."""
     # Until the response is prepared, an error (not found, service down) is an ordinary error page.
-    first = await reader.read(0)
+    first = await read(0)
     media_type = _media_type(first.media_type)
     inline = disposition == "view" and media_type in INLINE_MEDIA_TYPES
     response = web.StreamResponse(
@@ -69,7 +79,7 @@ async def _content(request: web.Request, disposition: Disposition) -> web.Stream
     response.content_length = first.size
     await response.prepare(request)
     try:
-        await _send(response, reader, first)
+        await _send(response, read, first)
     except ConnectionError:
         pass  # the browser went away (a closed tab, a cancelled download): nothing to tell anyone
     except Exception as exc:  # the error middleware must not answer on a started response
@@ -79,7 +89,7 @@ async def _content(request: web.Request, disposition: Disposition) -> web.Stream
     return response
 
 
-async def _send(response: web.StreamResponse, reader: _ChunkReader, first: ContentChunk) -> None:
+async def _send(response: web.StreamResponse, read: ChunkSource, first: ContentChunk) -> None:
     """Write each chunk as it comes, asking for the next one only once the last is written."""
     size, sent = first.size, 0
     chunk: ContentChunk | None = first
@@ -95,7 +105,7 @@ async def _send(response: web.StreamResponse, reader: _ChunkReader, first: Conte
         sent += len(data)
         del data
         if not last:
-            chunk = await reader.read(sent)
+            chunk = await read(sent)
     if sent != size:
         raise ContentBrokeOff()
     await response.write_eof()
@@ -120,17 +130,17 @@ def _abort(request: web.Request) -> None:
 
 def content_disposition(kind: Literal["inline", "attachment"], filename: str) -> str:
     """RFC 6266: an ASCII `filename` for old clients, the exact UTF-8 name in `filename*`."""
-    name = _base_name(filename)
+    name = base_name(filename, "document")
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     fallback = _FALLBACK_UNSAFE.sub("_", ascii_name).strip(" .") or "document"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _base_name(filename: str) -> str:
-    # A file name, never a path, and no control characters; the service's name is still trusted for the rest.
+def base_name(filename: str, otherwise: str) -> str:
+    """A file name, never a path, and no control characters (`otherwise` if nothing is left)."""
     name = re.split(r"[/\\]", filename)[-1]
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip()
-    return name or "document"
+    return name or otherwise
 
 
 def _media_type(declared: str) -> str:

@@ -11,15 +11,15 @@ from common.bus import call
 from common.contracts import requests as api
 from common.errors import InvalidRequest
 
-from ..forms import field
-from ..i18n import request_locale
 from ..pages import render_page, see_other
-from ..request_forms import form_fields
 from ..sessions import current_token
 from ..state import bus_of
+from ..uploads import posted_form
+from .requests import thread_page
 
 BOXES: tuple[api.Box, ...] = ("new", "mine", "waiting", "closed")
 STEPS = "take|close"
+TEMPLATE = "inbox_request.html"
 
 
 async def inbox_page(request: web.Request) -> web.Response:
@@ -42,12 +42,7 @@ async def request_page(request: web.Request) -> web.Response:
     """GET /inbox/requests/{id}: the request, its thread, and what the member may do."""
     ref = api.RequestRef(id=request.match_info["id"])
     found = await call(bus_of(request), api.OPEN_FOR_STAFF, ref, token=current_token(request))
-    return _page(request, found, {})
-
-
-def _page(request: web.Request, found: api.RequestDetail, problems: dict[str, str], status: int = 200) -> web.Response:
-    context = {"item": found, "fields": form_fields(found.kind, request_locale(request)), "problems": problems}
-    return render_page(request, "inbox_request.html", context, status=status)
+    return thread_page(request, TEMPLATE, found, {})
 
 
 async def step(request: web.Request) -> web.Response:
@@ -58,16 +53,23 @@ async def step(request: web.Request) -> web.Response:
 
 
 async def answer(request: web.Request) -> web.Response:
-    """POST /inbox/requests/{id}/answer: an answer, or a question to the physician."""
-    posted = await request.post()
+    """POST /inbox/requests/{id}/answer: an answer, or a question to the physician, with its files."""
+    posted = await posted_form(request)
     request_id = request.match_info["id"]
     bus, token = bus_of(request), current_token(request)
+    problems = posted.problems()
     try:
         wanted = api.StaffAnswer(
-            id=request_id, text=field(posted, "text").strip(), needs_reply=field(posted, "needs_reply") == "1"
+            id=request_id,
+            text=posted.text("text").strip(),
+            needs_reply=posted.text("needs_reply") == "1",
+            attachments=posted.kept() + [taken.id for taken in posted.files],
         )
-        await call(bus, api.STAFF_ANSWER, wanted, token=token)
+        if not problems:
+            await call(bus, api.STAFF_ANSWER, wanted, token=token)
     except (ValidationError, InvalidRequest):
+        problems = {"text": "invalid"}
+    if problems:
         found = await call(bus, api.OPEN_FOR_STAFF, api.RequestRef(id=request_id), token=token)
-        return _page(request, found, {"text": "invalid"}, status=400)
+        return thread_page(request, TEMPLATE, found, problems, status=400, posted=posted)
     return see_other(f"/inbox/requests/{request_id}")

@@ -5,6 +5,7 @@ often as needed, then submitted once; a submitted request is shown, never change
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -13,18 +14,23 @@ from pydantic import ValidationError
 from common.bus import call
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
+from common.contracts.documents import ContentChunk
 from common.errors import InvalidRequest
 
-from ..forms import field, field_problems
+from ..forms import field_problems
 from ..i18n import request_locale
 from ..pages import render_page, see_other
 from ..request_forms import form_fields
 from ..sessions import current_token
 from ..state import bus_of
+from ..uploads import FileTaken, PostedForm, message_form, posted_form
+from .contents import stream_content
 
 KINDS = "consultation|tumor_board"
 REQUEST_ID = r"[0-9a-f-]{36}"
+FILE_ID = REQUEST_ID
 FORM = "request_form.html"
+SENT = "request.html"
 PATIENT_FIELDS = ("family_name", "given_name", "birth_date", "sex")
 _TEXT_MAX = 10_000
 _NAMED_FIELD = re.compile(r"\$\.(\w+)|required (\w+)")
@@ -47,27 +53,33 @@ async def request_page(request: web.Request) -> web.Response:
     """GET /requests/{id}: a draft's form, or a submitted request as it was sent."""
     found = await _get(request)
     if found.status != "draft":
-        return _sent_page(request, found, {})
-    return await _form(request, found.kind, found.id, _values(found), {}, status=200)
+        return thread_page(request, SENT, found, {})
+    return await _form(request, found.kind, found.id, _values(found), {}, status=200, files=found.attachments)
 
 
 async def save(request: web.Request) -> web.Response:
-    """POST /requests/new/{kind} or /requests/{id}: save the draft, and submit it if asked."""
+    """POST /requests/new/{kind} or /requests/{id}: save the draft with its files, and submit it if
+    asked. A refused file is named in the form, which keeps everything else (the draft is saved)."""
     request_id = request.match_info.get("id")
     kind = request.match_info.get("kind") or (await _get(request)).kind
-    posted = await request.post()
-    values = {name: field(posted, name)[:_TEXT_MAX] for name in posted if isinstance(posted.get(name), str)}
+    posted = await posted_form(request)
+    values = {name: posted.text(name)[:_TEXT_MAX] for name in posted.values}
+    files = posted.kept() + [taken.id for taken in posted.files]
+    if posted.refused == "too_many" or len(files) > api.MAX_ATTACHMENTS:
+        files = files[: api.MAX_ATTACHMENTS]
     try:
-        draft = _draft(kind, request_id, values)
+        draft = _draft(kind, request_id, values).model_copy(update={"attachments": files})
     except ValidationError as invalid:
-        return await _form(request, kind, request_id, values, _problems(invalid))
+        return await _form(request, kind, request_id, values, _problems(invalid), staged=posted.files)
     bus, token = bus_of(request), current_token(request)
     try:
         saved = await call(bus, api.SAVE_DRAFT, draft, token=token)
-        if field(posted, "action") == "submit":
+        if posted.refused is not None:
+            return await _form(request, kind, saved.id, values, posted.problems(), files=saved.attachments)
+        if posted.text("action") == "submit":
             await call(bus, api.SUBMIT_REQUEST, api.RequestRef(id=saved.id), token=token)
     except InvalidRequest as refused:
-        return await _form(request, kind, request_id or None, values, _named(refused.description))
+        return await _form(request, kind, request_id or None, values, _named(refused.description), staged=posted.files)
     return see_other(f"/requests/{saved.id}")
 
 
@@ -132,7 +144,10 @@ async def _form(
     values: dict[str, Any],
     problems: dict[str, str],
     status: int = 400,
+    files: Sequence[api.AttachmentSummary] = (),
+    staged: Sequence[FileTaken] = (),
 ) -> web.Response:
+    """The kind's form; `files`: the draft's, `staged`: sent with a form that came back unsaved."""
     listed = await call(bus_of(request), api.LIST_SERVICES, api.ListServices(), token=current_token(request))
     services = [service for service in listed.services if kind in service.accepts]
     context = {
@@ -144,26 +159,56 @@ async def _form(
         "adults": [service for service in services if service.domain in ("adults", "both")],
         "paediatrics": [service for service in services if service.domain in ("paediatrics", "both")],
         "boards": [(service, board) for service in services for board in service.boards],
+        "files": [*files, *staged],
     }
     return render_page(request, FORM, context, status=status)
 
 
 async def reply(request: web.Request) -> web.Response:
-    """POST /requests/{id}/reply: the physician's message in a sent request's thread."""
-    posted = await request.post()
+    """POST /requests/{id}/reply: the physician's message, with its files, in a sent request's thread."""
+    posted = await posted_form(request)
     request_id = request.match_info["id"]
     bus, token = bus_of(request), current_token(request)
+    files = posted.kept() + [taken.id for taken in posted.files]
+    problems = posted.problems()
     try:
-        wanted = api.PhysicianReply(id=request_id, text=field(posted, "text").strip())
-        await call(bus, api.REPLY, wanted, token=token)
+        wanted = api.PhysicianReply(id=request_id, text=posted.text("text").strip(), attachments=files)
+        if not problems:
+            await call(bus, api.REPLY, wanted, token=token)
     except (ValidationError, InvalidRequest):
-        return _sent_page(request, await _get(request), {"text": "invalid"}, status=400)
+        problems = {"text": "invalid"}
+    if problems:
+        return thread_page(request, SENT, await _get(request), problems, status=400, posted=posted)
     return see_other(f"/requests/{request_id}")
 
 
-def _sent_page(
-    request: web.Request, found: api.RequestDetail, problems: dict[str, str], status: int = 200
+def thread_page(
+    request: web.Request,
+    template: str,
+    found: api.RequestDetail,
+    problems: dict[str, str],
+    status: int = 200,
+    posted: PostedForm | None = None,
 ) -> web.Response:
-    """A sent request as it was sent, its thread, and the physician's message form."""
-    context = {"item": found, "fields": form_fields(found.kind, request_locale(request)), "problems": problems}
-    return render_page(request, "request.html", context, status=status)
+    """A sent request, its thread and the form to write in it (as sent, when it came back): the
+    physician's page or the service's."""
+    context = {
+        "item": found,
+        "fields": form_fields(found.kind, request_locale(request)),
+        "problems": problems,
+        **message_form(posted),
+    }
+    return render_page(request, template, context, status=status)
+
+
+async def view_file(request: web.Request) -> web.StreamResponse:
+    """GET /requests/{id}/files/{file}: a file of a request or of its thread, for the physician or
+    the service's members (the requests service decides), shown by the browser, a chunk at a time."""
+    bus, token = bus_of(request), current_token(request)
+    request_id, file_id = request.match_info["id"], request.match_info["file"]
+
+    async def read(offset: int) -> ContentChunk:
+        wanted = api.AttachmentRead(request_id=request_id, id=file_id, offset=offset)
+        return await call(bus, api.READ_ATTACHMENT, wanted, token=token)
+
+    return await stream_content(request, read, "view")

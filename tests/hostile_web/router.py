@@ -22,7 +22,14 @@ from ..gateway_routes import gateway_settings
 SAMPLE_ID = "00000000-0000-4000-8000-000000000000"
 """Fits every id pattern of the routes (UUIDs and opaque ids); no object has it."""
 
-SAMPLE_VALUES = {"id": SAMPLE_ID, "account": SAMPLE_ID, "locale": "en", "kind": "consultation", "step": "take"}
+SAMPLE_VALUES = {
+    "id": SAMPLE_ID,
+    "account": SAMPLE_ID,
+    "locale": "en",
+    "kind": "consultation",
+    "step": "take",
+    "file": SAMPLE_ID,
+}
 """A value for each variable part of the routes' patterns, by name; a new name needs one here."""
 
 STATIC_FILE = "portal.css"
