@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from common.contracts.hospital import CATEGORIES
-from services.documents.store import search_form
+from common.search import search_form
 
 from .hospital_sim import SERVICES
 

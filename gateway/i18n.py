@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -140,6 +141,8 @@ def _formatters(
     return {
         "time_element": lambda moment: Markup(formats.time_element(moment)),
         "day": formats.day,
+        # a timedelta, or seconds (a service's usual time to a first answer)
+        "duration": lambda delta: formats.duration(delta if isinstance(delta, timedelta) else timedelta(seconds=delta)),
         "born": lambda day: born % {"date": formats.day(day)},
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),

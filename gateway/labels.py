@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import get_args
 
-from common.contracts import identity
+from common.contracts import identity, requests
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
+from common.contracts.hospital_requests import RequestKind
 
 
 def N_(message: str) -> str:
@@ -89,11 +90,22 @@ REQUEST_STATUSES: dict[str, str] = {
     "answered": N_("answer available"),
     "closed": N_("closed"),
 }
+# Mes demandes' period filter: changed within the last 30 days, 3 or 12 calendar months (the
+# requests service's PERIODS say so exactly)
+REQUEST_PERIODS: dict[str, str] = {
+    "30d": N_("In the last 30 days"),
+    "3m": N_("In the last 3 months"),
+    "12m": N_("In the last 12 months"),
+}
 REQUEST_KIND_NAMES: dict[str, str] = {
     "consultation": N_("Consultation"),
     "tumor_board": N_("Tumor board"),
     "message": N_("Message"),
 }
+
+# The contract's codes: each one has its words, and the filters offer no other
+assert set(REQUEST_STATUSES) == set(get_args(requests.Status))
+assert set(REQUEST_KIND_NAMES) == set(get_args(RequestKind)) and set(REQUEST_PERIODS) == set(get_args(requests.Period))
 
 
 ACCOUNT_ROLES: dict[str, str] = {

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_datetime_format, match_skeleton, parse_pattern
+from babel.lists import format_list
+from babel.units import format_unit
 
 # The hospital and its physicians are in Switzerland and neighbouring France: one time zone.
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Zurich")
@@ -94,6 +96,23 @@ class LocaleFormats:
         local_day, local_minute = divmod(self._local_minute(minute), 1440)
         shown = self._escaped_date_time.format(self._escaped_clock(local_minute), self._escaped_calendar_day(local_day))
         return f'<time datetime="{self._iso_day(utc_day)}T{_MINUTES_OF_DAY[utc_minute]}Z">{shown}</time>'
+
+    def duration(self, delta: timedelta) -> str:
+        """How long something took, as people say it: "< 1 min", "45 min", "2 h 15 min" (up to two
+        days), then "3 jours". Rounded down: "3 jours" is three days or a little more."""
+        minutes = max(0, int(delta.total_seconds() // 60))
+        if minutes < 1:
+            return f"<\u00a0{self._unit(1, 'duration-minute')}"
+        if minutes < 60:
+            return self._unit(minutes, "duration-minute")
+        hours, minutes = divmod(minutes, 60)
+        if hours < 48:
+            parts = [self._unit(hours, "duration-hour")] + ([self._unit(minutes, "duration-minute")] if minutes else [])
+            return format_list(parts, style="unit-narrow", locale=self.locale)
+        return format_unit(hours // 24, "duration-day", length="long", locale=self.locale)
+
+    def _unit(self, value: int, unit: str) -> str:
+        return format_unit(value, unit, length="short", locale=self.locale)
 
     def _local_minute(self, minute: int) -> int:
         return minute + _zone_offset_minutes(minute // 60)

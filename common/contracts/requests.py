@@ -37,10 +37,16 @@ class ServiceSummary(Message):
     accepts: list[RequestKind]
     boards: list[BoardSummary] = Field(default_factory=list)
     active: bool
+    first_answer_median_seconds: int | None = Field(
+        default=None,
+        description="the usual time to a first answer: the median over the requests sent in the last 90 days "
+        "and answered; None when there are none (or ListServices did not ask for it)",
+    )
 
 
 class ListServices(Message):
     include_inactive: bool = Field(default=False, description="administrators only; ignored for anyone else")
+    with_response_times: bool = Field(default=False, description="each service's first_answer_median_seconds too")
 
 
 class ServiceList(Message):
@@ -138,13 +144,40 @@ class RequestDetail(Message):
     messages: list[ThreadMessage] = Field(default_factory=list, description="the thread, oldest first (one request's)")
 
 
+Period = Literal["30d", "3m", "12m"]
+"""Changed in the last 30 days, 3 months or 12 months (calendar months), until now."""
+
+
 class ListMyRequests(Message):
+    """Mes demandes: one page of the physician's requests and drafts, the latest changed first, filtered."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=25, ge=1, le=100)
     status: Status | None = None
     kind: RequestKind | None = None
+    service: str | None = Field(default=None, min_length=1, max_length=64, description="a service's code")
+    patient: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="each word found in the patient's family or given name, ignoring case and accents",
+    )
+    period: Period | None = Field(default=None, description="changed within this period")
+
+
+class ServiceChoice(Message):
+    code: str
+    name: str
 
 
 class MyRequests(Message):
     items: list[RequestDetail]
+    total: int = Field(default=0, description="the requests matching the filters, on every page")
+    page: int = 1
+    per_page: int = 25
+    services: list[ServiceChoice] = Field(
+        default_factory=list, description="the services of all the physician's requests, by name: the filter's choices"
+    )
 
 
 class PhysicianReply(Message):

@@ -19,7 +19,9 @@ from common.errors import InvalidRequest
 
 from ..forms import field_problems
 from ..i18n import request_locale
+from ..labels import REQUEST_KIND_NAMES, REQUEST_PERIODS, REQUEST_STATUSES
 from ..pages import render_page, see_other
+from ..query import ListQuery
 from ..request_forms import form_fields
 from ..sessions import current_token
 from ..state import bus_of
@@ -27,6 +29,9 @@ from ..uploads import FileTaken, PostedForm, message_form, posted_form
 from .contents import stream_content
 
 KINDS = "consultation|tumor_board"
+PER_PAGE = 25
+SERVICE_CODE_MAX = 64  # ListMyRequests' bounds on its free-text filters
+PATIENT_MAX = 100
 REQUEST_ID = r"[0-9a-f-]{36}"
 FILE_ID = REQUEST_ID
 FORM = "request_form.html"
@@ -38,9 +43,28 @@ _NAMED_FIELD = re.compile(r"\$\.(\w+)|required (\w+)")
 
 
 async def my_requests(request: web.Request) -> web.Response:
-    """GET /requests: Mes demandes, drafts included, the latest changed first."""
-    mine = await call(bus_of(request), api.LIST_MY_REQUESTS, api.ListMyRequests(), token=current_token(request))
-    return render_page(request, "requests.html", {"items": mine.items})
+    """GET /requests: one page of Mes demandes, drafts included, the latest changed first, filtered as asked."""
+    query = ListQuery(request.query)
+    wanted = api.ListMyRequests(
+        page=query.page(),
+        per_page=PER_PAGE,
+        kind=query.choice("kind", REQUEST_KIND_NAMES),
+        service=query.text("service", SERVICE_CODE_MAX),
+        status=query.choice("status", REQUEST_STATUSES),
+        patient=query.text("patient", PATIENT_MAX),
+        period=query.choice("period", REQUEST_PERIODS),
+    )
+    mine = await call(bus_of(request), api.LIST_MY_REQUESTS, wanted, token=current_token(request))
+    context = {
+        **query.listing("/requests", mine.total, wanted.page, mine.per_page),
+        "items": mine.items,
+        "services": [service.code for service in mine.services],
+        "service_names": {service.code: service.name for service in mine.services},
+        "kinds": REQUEST_KIND_NAMES,
+        "statuses": REQUEST_STATUSES,
+        "periods": REQUEST_PERIODS,
+    }
+    return render_page(request, "requests.html", context)
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -148,7 +172,8 @@ async def _form(
     staged: Sequence[FileTaken] = (),
 ) -> web.Response:
     """The kind's form; `files`: the draft's, `staged`: sent with a form that came back unsaved."""
-    listed = await call(bus_of(request), api.LIST_SERVICES, api.ListServices(), token=current_token(request))
+    asked = api.ListServices(with_response_times=True)  # each service's usual time to a first answer
+    listed = await call(bus_of(request), api.LIST_SERVICES, asked, token=current_token(request))
     services = [service for service in listed.services if kind in service.accepts]
     context = {
         "kind": kind,
@@ -160,6 +185,7 @@ async def _form(
         "paediatrics": [service for service in services if service.domain in ("paediatrics", "both")],
         "boards": [(service, board) for service in services for board in service.boards],
         "files": [*files, *staged],
+        "usual_times": [service for service in services if kind != "tumor_board" or service.boards],
     }
     return render_page(request, FORM, context, status=status)
 

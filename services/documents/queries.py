@@ -10,8 +10,7 @@ import asyncpg
 
 from common.contracts import documents as api
 from common.db import Connection, fetch_one
-
-from .store import search_form
+from common.search import contains_pattern
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,6 @@ _LISTED_SELECT = (
 
 def _delivered(row: asyncpg.Record) -> DeliveredDocument:
     return DeliveredDocument(**row)
-
-
-def _like(text: str) -> str:
-    """A LIKE pattern finding `text` anywhere, its own wildcards taken literally."""
-    escaped = search_form(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _day_start(day: date) -> datetime:
@@ -123,7 +116,9 @@ def _document_filters(account_id: str, query: api.ListDocuments) -> _Where:
     where.equal("d.category", query.category)
     where.equal("d.service", query.service)
     if query.patient_name:
-        where.add("d.patient_id IN (SELECT id FROM patients WHERE search_name LIKE $?)", _like(query.patient_name))
+        where.add(
+            "d.patient_id IN (SELECT id FROM patients WHERE search_name LIKE $?)", contains_pattern(query.patient_name)
+        )
     return where
 
 
@@ -310,7 +305,7 @@ async def patients_page(
     if query.scope == "recent":
         where.add("t.last_document_at > now() - interval '90 days'")
     if query.name:
-        where.add("p.search_name LIKE $?", _like(query.name))
+        where.add("p.search_name LIKE $?", contains_pattern(query.name))
     page, params = where.page(query.per_page, query.page)
     rows = await conn.fetch(
         "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, t.documents, t.unread, "

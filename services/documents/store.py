@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,14 +9,9 @@ from datetime import datetime
 from common.contracts.hospital import DesignationMessage, DocumentMessage, Patient
 from common.db import Connection
 from common.sealed.chunks import StoredContent
+from common.search import search_form
 
 from .delivery import Designation
-
-
-def search_form(name: str) -> str:
-    """A name without case or accents, as searched: 'Müller Élodie' -> 'muller elodie'."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 async def claim_event_of_episode(conn: Connection, event_id: str, subject: str, episode_id: str) -> bool:

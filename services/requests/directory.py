@@ -70,8 +70,9 @@ def administrator(caller: Caller) -> None:
 LISTED = "code, name, domain, accepts, boards::text AS boards, active"
 
 
-def summary(row: asyncpg.Record) -> api.ServiceSummary:
-    return api.ServiceSummary(**{**dict(row), "boards": json.loads(row["boards"])})
+def summary(row: asyncpg.Record, median: int | None = None) -> api.ServiceSummary:
+    fields = {**dict(row), "boards": json.loads(row["boards"]), "first_answer_median_seconds": median}
+    return api.ServiceSummary(**fields)
 
 
 async def save_service(msg: api.ServiceSave, caller: Caller, deps: Deps) -> api.ServiceSummary:
@@ -97,8 +98,19 @@ async def message_rejected(subject: str, event_id: str | None, reason: str, deps
 
 
 async def list_services(msg: api.ListServices, caller: Caller, deps: Deps) -> api.ServiceList:
-    """The services that take requests, by name; an administrator may see the inactive ones too."""
+    """The services that take requests, by name; an administrator may see the inactive ones too.
+    Asked for, each one's usual time to a first answer."""
     everyone = msg.include_inactive and caller.role == "admin"
     async with deps.pool.acquire() as conn:
         rows = await conn.fetch(f"SELECT {LISTED} FROM services WHERE active OR $1 ORDER BY name, code", everyone)
-    return api.ServiceList(services=[summary(row) for row in rows])
+        medians = {code: median for code, median in await conn.fetch(_MEDIANS)} if msg.with_response_times else {}
+    return api.ServiceList(services=[summary(row, medians.get(row["code"])) for row in rows])
+
+
+# Each service's median time to a first answer in seconds, over its requests sent in the last 90
+# days and answered (the index requests_answered holds all it reads); a service without any: no row.
+_MEDIANS = (
+    "SELECT service, round(extract(epoch FROM percentile_cont(0.5) WITHIN GROUP "
+    "(ORDER BY first_answer_at - submitted_at)))::int FROM requests "
+    "WHERE first_answer_at IS NOT NULL AND submitted_at >= now() - interval '90 days' GROUP BY service"
+)

@@ -19,6 +19,7 @@ from common.contracts.physicians import PhysicianRef
 from common.contracts.schemas import draft_fields_problems, fields_problems
 from common.db import Connection
 from common.errors import InvalidRequest, NotFound
+from common.search import contains_pattern, search_form
 from common.tokens import Caller
 
 from . import attachments
@@ -82,6 +83,7 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
     """A new draft, or the physician's draft saved again (a submitted request is not a draft)."""
     physician = _physician(caller)
     patient = None if msg.patient is None else msg.patient.model_dump_json()
+    names = "" if msg.patient is None else search_form(f"{msg.patient.family_name} {msg.patient.given_name}")
     async with deps.outbox.transaction() as conn:
         await _check_service(conn, msg)
         values = (
@@ -93,11 +95,13 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
             msg.urgency,
             json.dumps(msg.fields),
             patient,
+            names,
         )
         if msg.id is None:
             row = await conn.fetchrow(
                 "INSERT INTO requests (id, account_id, physician, kind, service, domain, board, subject, urgency, "
-                f"fields, patient) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb) RETURNING {COLUMNS}",
+                "fields, patient, patient_search) "
+                f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12) RETURNING {COLUMNS}",
                 uuid.uuid4(),
                 uuid.UUID(caller.account_id),
                 physician,
@@ -108,7 +112,8 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
                 raise InvalidRequest("submitted: a submitted request is never changed")
             row = await conn.fetchrow(
                 "UPDATE requests SET kind = $2, service = $3, domain = $4, board = $5, subject = $6, urgency = $7, "
-                f"fields = $8::jsonb, patient = $9::jsonb, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}",
+                "fields = $8::jsonb, patient = $9::jsonb, patient_search = $10, updated_at = now() "
+                f"WHERE id = $1 RETURNING {COLUMNS}",
                 request_key(msg.id),
                 *values,
             )
@@ -200,17 +205,48 @@ async def with_thread(conn: Connection, found: api.RequestDetail) -> api.Request
 
 
 async def my_requests(msg: api.ListMyRequests, caller: Caller, deps: Deps) -> api.MyRequests:
-    """The physician's requests and drafts, the latest changed first."""
+    """One page of the physician's requests and drafts, the latest changed first, filtered as asked;
+    with how many match, and the services of all their requests (the service filter's choices)."""
     _physician(caller)
-    async with deps.pool.acquire() as conn:
+    words = [contains_pattern(word) for word in (msg.patient or "").split()] or None
+    filters = (
+        uuid.UUID(caller.account_id),
+        msg.status,
+        msg.kind,
+        msg.service,
+        words,
+        None if msg.period is None else PERIODS[msg.period],
+    )
+    async with deps.pool.acquire() as conn, snapshot(conn):
+        total = await conn.fetchval(f"SELECT count(*) FROM requests WHERE {_MINE}", *filters)
         rows = await conn.fetch(
-            f"SELECT {COLUMNS} FROM requests WHERE account_id = $1 AND ($2::text IS NULL OR status = $2) "
-            "AND ($3::text IS NULL OR kind = $3) ORDER BY updated_at DESC LIMIT 500",
-            uuid.UUID(caller.account_id),
-            msg.status,
-            msg.kind,
+            f"SELECT {COLUMNS} FROM requests WHERE {_MINE} ORDER BY updated_at DESC, id LIMIT $7 OFFSET $8",
+            *filters,
+            msg.per_page,
+            (msg.page - 1) * msg.per_page,
         )
-    return api.MyRequests(items=[detail(row) for row in rows])
+        services = await conn.fetch(
+            "SELECT code, name FROM services WHERE code IN (SELECT service FROM requests WHERE account_id = $1) "
+            "ORDER BY name, code",
+            uuid.UUID(caller.account_id),
+        )
+    return api.MyRequests(
+        items=[detail(row) for row in rows],
+        total=total,
+        page=msg.page,
+        per_page=msg.per_page,
+        services=[api.ServiceChoice(**dict(row)) for row in services],
+    )
+
+
+# ListMyRequests' filters; an empty one ($n NULL) keeps every row. The patient: each word's pattern.
+_MINE = (
+    "account_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3) "
+    "AND ($4::text IS NULL OR service = $4) AND ($5::text[] IS NULL OR patient_search LIKE ALL ($5)) "
+    "AND ($6::text IS NULL OR updated_at >= now() - cast($6::text AS interval))"
+)
+PERIODS: dict[str, str] = {"30d": "30 days", "3m": "3 months", "12m": "12 months"}
+"""Each period as a PostgreSQL interval: what its label says, calendar months included."""
 
 
 async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.RequestDetail:
