@@ -131,7 +131,14 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         ],
     ),
     "requests": _service(
-        "requests", ["identity.svc.contact", "portal.requests.>", "portal.rejected", *_js_stream("DPI", manage=True)]
+        "requests",
+        [
+            "identity.svc.contact",
+            "documents.svc.patient",  # is the patient a physician chose theirs?
+            "portal.requests.>",
+            "portal.rejected",
+            *_js_stream("DPI", manage=True),
+        ],
     ),
     "notify": _service(
         "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]
