@@ -145,6 +145,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "requests",
         [
             "identity.svc.contact",
+            "documents.svc.patient",  # is the patient a physician chose theirs?
             "portal.requests.>",
             "portal.rejected",
             *_js_stream("DPI", manage=True),

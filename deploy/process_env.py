@@ -75,6 +75,9 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
             "PORTAL_CSRF_SECRET": sec.csrf_secret,
             "PORTAL_DEV_OUTBOX_DIR": str(stack.outbox_dir),
             "PORTAL_TRUSTED_PROXIES": cfg.trusted_proxies,
+            # The demo hospital's switchboard, for a service the requests' forms do not list.
+            "PORTAL_HOSPITAL_PHONE": "+41 22 000 00 00",
+            "PORTAL_HOSPITAL_EMAIL": "contact@hopital.example.ch",
         }
         if stack.hin_idp is not None:
             env |= {"PORTAL_HIN_ORIGIN": stack.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,10 @@ class GatewaySettings:
     """HIN login goes to a TEST identity provider (the demo): the login page says so."""
     operations: OperationsSettings = field(default_factory=lambda: OperationsSettings("127.0.0.1", 0, 60, 120))
     """Metrics port (never the public one), outage alert time."""
+    hospital_phone: str = ""
+    hospital_email: str = ""
+    """Whom a physician calls or writes to for a service the requests' forms do not list (the
+    hospital's switchboard): shown on those forms."""
 
     @classmethod
     def from_env(cls) -> GatewaySettings:
@@ -51,6 +56,12 @@ class GatewaySettings:
             hin_origin=_origin("PORTAL_HIN_ORIGIN", env_str("PORTAL_HIN_ORIGIN", "")),
             hin_test_provider=env_bool("PORTAL_HIN_TEST_PROVIDER", False),
             operations=OperationsSettings.from_env("gateway"),
+            hospital_phone=_matching(
+                "PORTAL_HOSPITAL_PHONE", env_str("PORTAL_HOSPITAL_PHONE", ""), _PHONE, "+41 22 000 00 00"
+            ),
+            hospital_email=_matching(
+                "PORTAL_HOSPITAL_EMAIL", env_str("PORTAL_HOSPITAL_EMAIL", ""), _EMAIL, "contact@hopital.example.ch"
+            ),
         )
 
     def __post_init__(self) -> None:
@@ -93,6 +104,16 @@ def _origin(name: str, value: str) -> str:
     if url.scheme not in ("http", "https") or not url.host or str(url.origin()) != value.rstrip("/"):
         raise SettingsError(name, "must be an origin: scheme, host and port only (https://login.example.ch)")
     return str(url.origin())
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{4,29}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
+
+
+def _matching(name: str, value: str, pattern: re.Pattern[str], example: str) -> str:
+    if value and not pattern.fullmatch(value):
+        raise SettingsError(name, f"must be empty or written like {example}")
+    return value
 
 
 def _port(name: str, value: int) -> int:

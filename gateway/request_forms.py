@@ -17,6 +17,8 @@ class FormField:
     max_length: int
     multiline: bool
     required: bool
+    choices: tuple[tuple[str, str], ...] = ()
+    """A choice's values and labels, in the schema's order (its `enum`); none for a text."""
 
 
 @cache
@@ -36,6 +38,10 @@ def form_fields(kind: str, locale: str) -> tuple[FormField, ...]:
             max_length=int(prop.get("maxLength", 1000)),
             multiline=bool(prop.get("x-multiline", False)),
             required=name in required,
+            choices=tuple(
+                (value, prop.get("x-enum-titles-en" if english else "x-enum-titles", {}).get(value, value))
+                for value in prop.get("enum", ())
+            ),
         )
         for name, prop in schema["properties"].items()
     )

@@ -29,7 +29,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "pathology_references": "Biopsie du 20.11.2026, n° B26-4567",
         "question": "Chirurgie d'emblée ou traitement néoadjuvant ?",
     },
-    "message": {"text": "Pourriez-vous m'envoyer la lettre de sortie de mars ?"},
+    "message": {"request_type": "record_copy", "text": "Pourriez-vous m'envoyer la lettre de sortie de mars ?"},
 }
 """A submitted form of each kind, every field answered."""
 

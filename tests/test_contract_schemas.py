@@ -115,7 +115,7 @@ def test_the_forms_ask_what_the_issue_asks() -> None:
         "pathology_references",
         "question",
     ]
-    assert list(schemas.load("message.fields")["properties"]) == ["text"]
+    assert list(schemas.load("message.fields")["properties"]) == ["request_type", "text"]  # ask, or send documents
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -318,3 +318,19 @@ async def test_a_patient_both_physicians_follow_shows_each_only_their_own_docume
     assert f"Lettre {owner.tag}" not in text
     for document in (owner.unread_document, owner.read_document):
         assert (await browsing.get(f"/documents/{document}")).status == 404
+
+
+async def test_a_request_naming_another_physician_s_patient_is_refused_and_tells_nothing(
+    owner: Owner, intruder: WebClient, requests_db: asyncpg.Pool
+) -> None:
+    """B names A's patient by its Mes patients id in a request: the requests service asks the
+    documents service, which says the patient is not B's; nothing is saved, nothing of A's shown."""
+    form = {"service": f"OWN-{owner.tag}|adults", "subject": "Intrusion", "my_patient": owner.patient}
+    for path in ("/requests/new/consultation", "/requests/new/consultation/autosave"):
+        answer = await intruder.post_form(path, {**form, "action": "save"}, form_page="/requests/new/consultation")
+        body = await answer.text()
+        assert answer.status == 400 and ("my_patient" in body or "Ce patient" in body), (path, answer.status)
+        assert (
+            f"Proprio-{owner.tag}" not in body and owner.patient_record["id"] not in body
+        )  # the service is everyone's
+    assert not await requests_db.fetchval("SELECT count(*) FROM requests WHERE subject = 'Intrusion'")

@@ -15,7 +15,8 @@ from pydantic import Field
 
 from common import sealed
 
-from .base import Empty, Message, hidden
+from .base import Empty, Endpoint, Message, hidden
+from .hospital import Patient
 
 DELIVERED_EVENT_PREFIX = "documents.events.delivered."
 """Core NATS, no payload worth reading: `documents.events.delivered.<account id>` after a delivery."""
@@ -114,6 +115,14 @@ class PatientPage(Message):
     per_page: int
 
 
+class PatientLookup(Message):
+    """Is this patient one of the physician's (Mes patients: a current document of theirs)? Asked by
+    the requests service for the patient a physician chose in a request's form."""
+
+    account_id: str = Field(min_length=1, max_length=64, description="the physician's account, from their token")
+    patient: str = Field(min_length=1, max_length=64, description="the id Mes patients gives the patient")
+
+
 class GetDocument(Message):
     id: str = OpaqueId
 
@@ -185,3 +194,7 @@ READ_CONTENT = hidden("documents.api.content", GetContent, ContentChunk)
 MARK_DOCUMENT = hidden("documents.api.mark", MarkDocument, Empty)
 COUNT_UNREAD = hidden("documents.api.counters", Empty, UnreadCounters)
 LIST_UNDELIVERED = hidden("documents.api.undelivered", ListUndelivered, UndeliveredPage)
+
+# From other services (NATS permissions decide which): the patient as the hospital describes them,
+# hospital id included, if they are the physician's; anyone else's, or no one, is not found.
+FIND_PATIENT = Endpoint("documents.svc.patient", PatientLookup, Patient)

@@ -138,6 +138,10 @@ class TypedPatient(ContractMessage):
     sex: Sex
 
 
+RequestPatient = Patient | TypedPatient
+"""The contract's `patient` of a request: one of the physician's patients (the hospital's id), or typed."""
+
+
 def _kind_is(kind: str) -> dict[str, JsonValue]:
     return {"properties": {"kind": {"const": kind}}, "required": ["kind"]}
 
@@ -187,7 +191,7 @@ class SubmittedRequest(ContractMessage):
 
     event_id: str = NonEmpty
     request: Request
-    patient: Patient | TypedPatient | None
+    patient: RequestPatient | None
     physician: NamedPhysician
     attachments: list[Attachment] = Field(max_length=ATTACHMENTS_MAX)
 

@@ -10,11 +10,19 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Message, SignedEndpoint, hidden
 from .documents import ContentChunk
-from .hospital_requests import MESSAGE_TEXT_MAX, SUBJECT_MAX, RequestKind, Service, ServiceDomain, TypedPatient
+from .hospital_requests import (
+    MESSAGE_TEXT_MAX,
+    SUBJECT_MAX,
+    RequestKind,
+    RequestPatient,
+    Service,
+    ServiceDomain,
+    TypedPatient,
+)
 from .request_attachments import ATTACHMENT_MAX, AttachmentMediaType, FileName
 
 MAX_ATTACHMENTS = 10
@@ -96,10 +104,23 @@ class Draft(Message):
     subject: str = Field(default="", max_length=SUBJECT_MAX)
     urgency: Literal["routine", "urgent"] = "routine"
     fields: dict[str, str] = Field(default_factory=dict, max_length=30)
-    patient: TypedPatient | None = None
+    patient: TypedPatient | None = Field(default=None, description="a patient typed by hand")
     attachments: list[str] | None = Field(
         default=None, max_length=MAX_ATTACHMENTS, description="the draft's files (uploaded ids); None: as they are"
     )
+    my_patient: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="one of Mes patients, by the id Mes patients gives it: the requests service asks the "
+        "documents service who it is, and whether the physician's",
+    )
+
+    @model_validator(mode="after")
+    def _one_patient(self) -> Draft:
+        if self.patient is not None and self.my_patient is not None:
+            raise ValueError("a patient is chosen among Mes patients or typed, not both")
+        return self
 
 
 class RequestRef(Message):
@@ -134,7 +155,10 @@ class RequestDetail(Message):
     subject: str
     urgency: Literal["routine", "urgent"]
     fields: dict[str, str]
-    patient: TypedPatient | None
+    patient: RequestPatient | None = Field(
+        description="the hospital's id when chosen among Mes patients, none when typed"
+    )
+    my_patient: str | None = Field(default=None, description="its id in Mes patients, when chosen there")
     status: Status
     created_at: datetime
     updated_at: datetime
@@ -245,7 +269,7 @@ class InboxItem(Message):
     urgency: Literal["routine", "urgent"]
     status: Status
     physician_name: str
-    patient: TypedPatient | None
+    patient: RequestPatient | None
     submitted_at: datetime | None
     taken_by_me: bool
 

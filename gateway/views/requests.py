@@ -1,9 +1,12 @@
-"""A physician's requests to the hospital's services (F3.1, F3.2, B2): Mes demandes, and the
-consultation and tumor-board forms, drawn from each kind's JSON Schema; a draft is saved as
-often as needed, then submitted once; a submitted request is shown, never changed."""
+"""A physician's requests to the hospital's services (F3.1, F3.2, F3.3, B2): Mes demandes, and the
+consultation, tumor-board and message forms, drawn from each kind's JSON Schema; the patient
+chosen among Mes patients or typed; a draft is saved as often as needed (with the button, and in
+the background as the physician types), then submitted once; a submitted request is shown, never
+changed."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from common.bus import call
+from common.contracts import documents
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.contracts.documents import ContentChunk
@@ -24,11 +28,11 @@ from ..pages import render_page, see_other
 from ..query import ListQuery
 from ..request_forms import form_fields
 from ..sessions import current_token
-from ..state import bus_of
+from ..state import bus_of, settings_of
 from ..uploads import FileTaken, PostedForm, message_form, posted_form
 from .contents import stream_content
 
-KINDS = "consultation|tumor_board"
+KINDS = "consultation|tumor_board|message"
 PER_PAGE = 25
 SERVICE_CODE_MAX = 64  # ListMyRequests' bounds on its free-text filters
 PATIENT_MAX = 100
@@ -38,6 +42,9 @@ FORM = "request_form.html"
 SENT = "request.html"
 PATIENT_FIELDS = ("family_name", "given_name", "birth_date", "sex")
 _TEXT_MAX = 10_000
+PATIENTS_LISTED = 300
+"""The form lists this many of Mes patients at most, the most recent (by name): past them, the
+physician types the patient, or starts from the patient's page in Mes patients."""
 _NAMED_FIELD = re.compile(r"\$\.(\w+)|required (\w+)")
 """A field a schema refusal names: `$.reason: maxLength`, or `$: required question`."""
 
@@ -68,9 +75,10 @@ async def my_requests(request: web.Request) -> web.Response:
 
 
 async def new_form(request: web.Request) -> web.Response:
-    """GET /requests/new/{kind}: an empty form of the kind."""
+    """GET /requests/new/{kind}: an empty form of the kind (`?patient=`: one of Mes patients chosen)."""
     kind = request.match_info["kind"]
-    return await _form(request, kind, None, {"urgency": "routine"}, {}, status=200)
+    values = {"urgency": "routine", "my_patient": request.query.get("patient", "")[:64]}
+    return await _form(request, kind, None, values, {}, status=200)
 
 
 async def request_page(request: web.Request) -> web.Response:
@@ -87,7 +95,7 @@ async def save(request: web.Request) -> web.Response:
     request_id = request.match_info.get("id")
     kind = request.match_info.get("kind") or (await _get(request)).kind
     posted = await posted_form(request)
-    values = {name: posted.text(name)[:_TEXT_MAX] for name in posted.values}
+    values = _typed(posted)
     files = posted.kept() + [taken.id for taken in posted.files]
     if posted.refused == "too_many" or len(files) > api.MAX_ATTACHMENTS:
         files = files[: api.MAX_ATTACHMENTS]
@@ -107,6 +115,33 @@ async def save(request: web.Request) -> web.Response:
     return see_other(f"/requests/{saved.id}")
 
 
+async def autosave(request: web.Request) -> web.Response:
+    """POST /requests/new/{kind}/autosave or /requests/{id}/autosave: the draft saved in the
+    background as the physician types (static/request_form.js); never submitted. JSON: `{id,
+    saved_at}`; a form the contract refuses, `{problems}` (400, nothing saved); a sent request, 409."""
+    request_id = request.match_info.get("id")
+    kind = request.match_info.get("kind")
+    if kind is None:
+        found = await _get(request)  # someone else's: not found
+        if found.status != "draft":
+            return web.json_response({"problems": {"form": "submitted"}}, status=409)
+        kind = found.kind
+    values = _typed(await posted_form(request))  # text fields only: the files stay as they are
+    try:
+        draft = _draft(kind, request_id, values)
+        saved = await call(bus_of(request), api.SAVE_DRAFT, draft, token=current_token(request))
+    except ValidationError as invalid:
+        return web.json_response({"problems": _problems(invalid)}, status=400)
+    except InvalidRequest as refused:
+        status = 409 if refused.description.startswith("submitted") else 400
+        return web.json_response({"problems": _named(refused.description)}, status=status)
+    return web.json_response({"id": saved.id, "saved_at": saved.updated_at.isoformat()})
+
+
+def _typed(posted: PostedForm) -> dict[str, str]:
+    return {name: posted.text(name)[:_TEXT_MAX] for name in posted.values}
+
+
 async def _get(request: web.Request) -> api.RequestDetail:
     ref = api.RequestRef(id=request.match_info["id"])
     return await call(bus_of(request), api.GET_REQUEST, ref, token=current_token(request))
@@ -118,7 +153,8 @@ def _draft(kind: str, request_id: str | None, values: dict[str, str]) -> api.Dra
     answers = {
         item.name: values[item.name].strip() for item in form_fields(kind, "fr") if values.get(item.name, "").strip()
     }
-    patient = {name: values.get(name, "").strip() for name in PATIENT_FIELDS}
+    my_patient = values.get("my_patient", "").strip()
+    typed = {name: values.get(name, "").strip() for name in PATIENT_FIELDS}  # used when none is chosen
     return api.Draft(
         id=request_id,
         kind=kind,
@@ -128,7 +164,8 @@ def _draft(kind: str, request_id: str | None, values: dict[str, str]) -> api.Dra
         subject=values.get("subject", "").strip(),
         urgency=values.get("urgency", "routine"),
         fields=answers,
-        patient=contract.TypedPatient(id=None, **patient) if any(patient.values()) else None,
+        patient=contract.TypedPatient(id=None, **typed) if any(typed.values()) and not my_patient else None,
+        my_patient=my_patient or None,
     )
 
 
@@ -136,7 +173,10 @@ def _values(found: api.RequestDetail) -> dict[str, Any]:
     choice = found.board if found.kind == "tumor_board" else found.domain
     values: dict[str, Any] = {"service": f"{found.service}|{choice or ''}", "subject": found.subject}
     values |= {"urgency": found.urgency, **found.fields}
-    if found.patient is not None:
+    if found.my_patient is not None and found.patient is not None:
+        values["my_patient"] = found.my_patient
+        values["my_patient_label"] = (found.patient.family_name, found.patient.given_name, found.patient.birth_date)
+    elif found.patient is not None:
         values |= {name: str(getattr(found.patient, name)) for name in PATIENT_FIELDS}
     return values
 
@@ -156,7 +196,7 @@ def _named(description: str) -> dict[str, str]:
     named = {at or missing: "invalid" for at, missing in _NAMED_FIELD.findall(description)}
     if head == "patient":
         named |= {name: "invalid" for name in PATIENT_FIELDS}
-    elif head in ("subject", "service", "board"):
+    elif head in ("subject", "service", "board", "my_patient"):
         named["service" if head == "board" else head] = "invalid"
     return named or {"form": "invalid"}
 
@@ -172,9 +212,13 @@ async def _form(
     staged: Sequence[FileTaken] = (),
 ) -> web.Response:
     """The kind's form; `files`: the draft's, `staged`: sent with a form that came back unsaved."""
+    bus, token = bus_of(request), current_token(request)
     asked = api.ListServices(with_response_times=True)  # each service's usual time to a first answer
-    listed = await call(bus_of(request), api.LIST_SERVICES, asked, token=current_token(request))
+    listed, (my_patients, more) = await asyncio.gather(
+        call(bus, api.LIST_SERVICES, asked, token=token), _my_patients(request)
+    )
     services = [service for service in listed.services if kind in service.accepts]
+    settings = settings_of(request)
     context = {
         "kind": kind,
         "request_id": request_id,
@@ -186,8 +230,28 @@ async def _form(
         "boards": [(service, board) for service in services for board in service.boards],
         "files": [*files, *staged],
         "usual_times": [service for service in services if kind != "tumor_board" or service.boards],
+        "services": services,  # a message's: one list, by name
+        "my_patients": my_patients,
+        "more_patients": more,
+        "patients_listed": PATIENTS_LISTED,
+        "hospital_phone": settings.hospital_phone,
+        "hospital_email": settings.hospital_email,
     }
     return render_page(request, FORM, context, status=status)
+
+
+async def _my_patients(request: web.Request) -> tuple[list[documents.PatientSummary], bool]:
+    """Mes patients for the form's list, by name (namesakes by birth date): the most recent
+    PATIENTS_LISTED of them, and whether there are more."""
+    found: list[documents.PatientSummary] = []
+    total, page = 0, 1
+    while len(found) < PATIENTS_LISTED:
+        wanted = documents.ListPatients(page=page, per_page=100)  # all of them, whatever the profile shows
+        listed = await call(bus_of(request), documents.LIST_PATIENTS, wanted, token=current_token(request))
+        found, total, page = found + listed.items, listed.total, page + 1
+        if not listed.items or len(found) >= total:
+            break
+    return sorted(found, key=lambda patient: (patient.name.casefold(), patient.birth_date)), total > len(found)
 
 
 async def reply(request: web.Request) -> web.Response:

@@ -293,6 +293,17 @@ async def content_key(conn: Connection, document_id: str, version: int) -> Conte
     return ContentKey(row["key_id"], bytes(row["wrapped_key"]), row["chunks"])
 
 
+async def patient_of(conn: Connection, account_id: uuid.UUID, public_id: uuid.UUID) -> asyncpg.Record | None:
+    """The patient of that Mes patients id, as the hospital describes them, if the account has a
+    current document of theirs (a patient Mes patients lists)."""
+    return await conn.fetchrow(
+        "SELECT p.id, p.family_name, p.given_name, p.birth_date, p.sex FROM patients p "
+        "JOIN patient_tallies t ON t.patient_id = p.id WHERE p.public_id = $1 AND t.account_id = $2 AND t.documents > 0",
+        public_id,
+        account_id,
+    )
+
+
 async def patients_page(
     conn: Connection, account_id: str, query: api.ListPatients
 ) -> tuple[list[api.PatientSummary], int]:

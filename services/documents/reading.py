@@ -98,6 +98,19 @@ async def list_patients(message: api.ListPatients, caller: Caller, deps: Deps) -
     return api.PatientPage(items=items, total=total, page=message.page, per_page=message.per_page)
 
 
+async def patient_of(message: api.PatientLookup, deps: Deps) -> hospital.Patient:
+    """For the requests service: the patient a physician chose among Mes patients, if theirs."""
+    try:
+        account_id, public_id = uuid.UUID(message.account_id), uuid.UUID(message.patient)
+    except ValueError:
+        raise NotFound() from None
+    async with deps.pool.acquire() as conn:
+        row = await queries.patient_of(conn, account_id, public_id)
+    if row is None:
+        raise NotFound()
+    return hospital.Patient(**dict(row))
+
+
 async def _own(conn: Connection, delivery_id: str, caller: Caller) -> queries.DeliveredDocument:
     item = await queries.delivery_of(conn, delivery_id, _physician(caller))
     if item is None:

@@ -12,9 +12,10 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from common.bus import call
-from common.contracts import audit, identity
+from common.contracts import audit, documents, identity
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
+from common.contracts.hospital import Patient
 from common.contracts.physicians import PhysicianRef
 from common.contracts.schemas import draft_fields_problems, fields_problems
 from common.db import Connection
@@ -28,8 +29,8 @@ from .trail import audited, publish
 
 COLUMNS = (
     "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
-    "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, status, created_at, "
-    "updated_at, submitted_at, first_answer_at"
+    "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, "
+    "my_patient::text AS my_patient, status, created_at, updated_at, submitted_at, first_answer_at"
 )
 
 
@@ -79,11 +80,22 @@ async def _check_service(conn: Connection, draft: api.Draft) -> None:
         raise InvalidRequest(f"fields: {problems}")
 
 
+async def chosen_patient(deps: Deps, caller: Caller, my_patient: str) -> Patient:
+    """The patient the physician chose among Mes patients, as the documents service describes them
+    (the hospital's id), if they are the physician's: the gateway's word is not taken for it."""
+    lookup = documents.PatientLookup(account_id=caller.account_id, patient=my_patient)
+    try:
+        return await call(deps.nc, documents.FIND_PATIENT, lookup)
+    except NotFound:
+        raise InvalidRequest("my_patient: not one of your patients") from None
+
+
 async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestDetail:
     """A new draft, or the physician's draft saved again (a submitted request is not a draft)."""
     physician = _physician(caller)
-    patient = None if msg.patient is None else msg.patient.model_dump_json()
-    names = "" if msg.patient is None else search_form(f"{msg.patient.family_name} {msg.patient.given_name}")
+    chosen = None if msg.my_patient is None else await chosen_patient(deps, caller, msg.my_patient)
+    patient = msg.patient if chosen is None else chosen
+    names = "" if patient is None else search_form(f"{patient.family_name} {patient.given_name}")
     async with deps.outbox.transaction() as conn:
         await _check_service(conn, msg)
         values = (
@@ -94,14 +106,15 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
             msg.subject,
             msg.urgency,
             json.dumps(msg.fields),
-            patient,
+            None if patient is None else patient.model_dump_json(),
             names,
+            None if chosen is None else uuid.UUID(msg.my_patient),
         )
         if msg.id is None:
             row = await conn.fetchrow(
                 "INSERT INTO requests (id, account_id, physician, kind, service, domain, board, subject, urgency, "
-                "fields, patient, patient_search) "
-                f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12) RETURNING {COLUMNS}",
+                "fields, patient, patient_search, my_patient) "
+                f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13) RETURNING {COLUMNS}",
                 uuid.uuid4(),
                 uuid.UUID(caller.account_id),
                 physician,
@@ -112,7 +125,7 @@ async def save_draft(msg: api.Draft, caller: Caller, deps: Deps) -> api.RequestD
                 raise InvalidRequest("submitted: a submitted request is never changed")
             row = await conn.fetchrow(
                 "UPDATE requests SET kind = $2, service = $3, domain = $4, board = $5, subject = $6, urgency = $7, "
-                "fields = $8::jsonb, patient = $9::jsonb, patient_search = $10, updated_at = now() "
+                "fields = $8::jsonb, patient = $9::jsonb, patient_search = $10, my_patient = $11, updated_at = now() "
                 f"WHERE id = $1 RETURNING {COLUMNS}",
                 request_key(msg.id),
                 *values,
@@ -128,18 +141,26 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
     against its JSON Schema) and audited, in one transaction with its new status."""
     physician = PhysicianRef.from_key(_physician(caller))
     names = await call(deps.nc, identity.FIND_CONTACT, identity.ContactLookup(physician=caller.physician or ""))
+    async with deps.pool.acquire() as conn:
+        my_patient = (await _own(conn, msg.id, caller))["my_patient"]
+    # A patient chosen among Mes patients is sent as the hospital describes them now, if still the physician's.
+    chosen = None if my_patient is None else await chosen_patient(deps, caller, my_patient)
     async with deps.outbox.transaction() as conn:
         row = await _own(conn, msg.id, caller, lock=True)
         if row["status"] != "draft":
             raise InvalidRequest("submitted: a submitted request is never changed")
-        draft = api.Draft(**{**detail(row).model_dump(include=set(api.Draft.model_fields))})
+        if row["my_patient"] != my_patient:
+            raise InvalidRequest("my_patient: changed while sending; send again")
+        found = detail(row)
+        draft = api.Draft(**found.model_dump(include=set(api.Draft.model_fields) - {"patient"}))
+        patient = found.patient if chosen is None else chosen
         await _check_service(conn, draft)
         problems = fields_problems(draft.kind, draft.fields)
         if problems:
             raise InvalidRequest(f"fields: {problems}")
         if not draft.subject:
             raise InvalidRequest("subject: required")
-        if draft.patient is None and draft.kind != "message":  # only a message may concern no patient
+        if patient is None and draft.kind != "message":  # only a message may concern no patient
             raise InvalidRequest("patient: required")
         now = datetime.now(UTC)
         request = contract.Request(
@@ -156,16 +177,17 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
         submitted = contract.SubmittedRequest(
             event_id=uuid.uuid4().hex,
             request=request,
-            patient=draft.patient,
+            patient=patient,
             physician=contract.named_physician(physician, names.family_name, names.given_name),
             attachments=await attachments.for_the_hospital(conn, deps, request_key(msg.id), None),
         )
         updated = await conn.fetchrow(
-            "UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2, physician_name = $3 "
-            f"WHERE id = $1 RETURNING {COLUMNS}",
+            "UPDATE requests SET status = 'submitted', submitted_at = $2, updated_at = $2, physician_name = $3, "
+            f"patient = $4::jsonb WHERE id = $1 RETURNING {COLUMNS}",
             request_key(msg.id),
             now,
             f"{names.given_name} {names.family_name}".strip(),
+            None if patient is None else patient.model_dump_json(),
         )
         await publish(conn, contract.SUBMITTED, submitted)
         entity = audit.Entity(kind="request", id=msg.id)

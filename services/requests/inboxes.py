@@ -4,6 +4,7 @@ it or asks the physician for more, and closes it. Every step is audited and publ
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -68,7 +69,7 @@ async def inbox(msg: api.InboxQuery, caller: Caller, deps: Deps) -> api.Inbox:
 def _item(row: asyncpg.Record) -> api.InboxItem:
     values = dict(row)
     values["taken_by_me"] = bool(values["taken_by_me"])
-    values["patient"] = None if row["patient"] is None else contract.TypedPatient.model_validate_json(row["patient"])
+    values["patient"] = None if row["patient"] is None else json.loads(row["patient"])
     return api.InboxItem(**values)
 
 
