@@ -21,9 +21,11 @@ from . import directory, drafts, hospital_replies, inboxes, members
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest)."""
+    """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest);
+    own the REQUESTS stream of its events."""
     replicas = runtime.settings.bus.stream_replicas
     await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
+    await ensure_stream(runtime.js, api.STREAM, replicas, runtime.outages)  # its events: answers arrived
     deps = directory.Deps(pool=runtime.pool, outbox=runtime.outbox, nc=runtime.nc)
     table = Handlers(deps, runtime.outages, TokenVerifier.from_pem_file(env_file("PORTAL_TOKEN_PUBLIC_KEY")))
     table.add(api.LIST_SERVICES, directory.list_services)
@@ -35,6 +37,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.GET_REQUEST, drafts.get_request)
     table.add(api.LIST_MY_REQUESTS, drafts.my_requests)
     table.add(api.REPLY, drafts.reply)
+    table.add(api.COUNT_UNREAD_ANSWERS, drafts.unread_answers)
     table.add(api.MY_SERVICES, inboxes.my_services)
     table.add(api.INBOX, inboxes.inbox)
     table.add(api.OPEN_FOR_STAFF, inboxes.open_request)

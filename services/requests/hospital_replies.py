@@ -12,6 +12,7 @@ from common.contracts import hospital_requests as contract
 from common.db import Connection
 
 from .directory import Deps
+from .trail import answer_arrived
 
 UNKNOWN_REQUEST = "request_id: no such request"
 ATTACHMENTS_NOT_YET = "attachments: not taken yet in answers (coming); send the answer without them"
@@ -70,3 +71,4 @@ async def answer_received(message: contract.HospitalAnswer, deps: Deps) -> None:
             "information_needed" if message.needs_reply else "answered",
             message.message.sent_at,
         )
+        await answer_arrived(conn, request)
