@@ -17,7 +17,7 @@ from common.errors import InvalidRequest
 
 from ..forms import field, field_problems
 from ..i18n import request_locale
-from ..pages import render_page, see_other
+from ..pages import render_list, render_page, see_other, unread_counters, with_counters
 from ..request_forms import form_fields
 from ..sessions import current_token
 from ..state import bus_of
@@ -32,9 +32,11 @@ _NAMED_FIELD = re.compile(r"\$\.(\w+)|required (\w+)")
 
 
 async def my_requests(request: web.Request) -> web.Response:
-    """GET /requests: Mes demandes, drafts included, the latest changed first."""
-    mine = await call(bus_of(request), api.LIST_MY_REQUESTS, api.ListMyRequests(), token=current_token(request))
-    return render_page(request, "requests.html", {"items": mine.items})
+    """GET /requests: Mes demandes, drafts included, the latest changed first; refreshed live when
+    a service answers."""
+    listed = call(bus_of(request), api.LIST_MY_REQUESTS, api.ListMyRequests(), token=current_token(request))
+    mine, counters = await with_counters(request, listed)
+    return render_list(request, "requests.html", "_requests_region.html", {"items": mine.items, "counters": counters})
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -44,10 +46,11 @@ async def new_form(request: web.Request) -> web.Response:
 
 
 async def request_page(request: web.Request) -> web.Response:
-    """GET /requests/{id}: a draft's form, or a submitted request as it was sent."""
+    """GET /requests/{id}: a draft's form, or a submitted request as it was sent (its answers read
+    now: the counters are asked after it)."""
     found = await _get(request)
     if found.status != "draft":
-        return _sent_page(request, found, {})
+        return await _sent_page(request, found, {})
     return await _form(request, found.kind, found.id, _values(found), {}, status=200)
 
 
@@ -157,13 +160,15 @@ async def reply(request: web.Request) -> web.Response:
         wanted = api.PhysicianReply(id=request_id, text=field(posted, "text").strip())
         await call(bus, api.REPLY, wanted, token=token)
     except (ValidationError, InvalidRequest):
-        return _sent_page(request, await _get(request), {"text": "invalid"}, status=400)
+        return await _sent_page(request, await _get(request), {"text": "invalid"}, status=400)
     return see_other(f"/requests/{request_id}")
 
 
-def _sent_page(
+async def _sent_page(
     request: web.Request, found: api.RequestDetail, problems: dict[str, str], status: int = 200
 ) -> web.Response:
-    """A sent request as it was sent, its thread, and the physician's message form."""
-    context = {"item": found, "fields": form_fields(found.kind, request_locale(request)), "problems": problems}
-    return render_page(request, "request.html", context, status=status)
+    """A sent request as it was sent, its thread (refreshed live when an answer arrives), and the
+    physician's message form."""
+    fields = form_fields(found.kind, request_locale(request))
+    context = {"item": found, "fields": fields, "problems": problems, "counters": await unread_counters(request)}
+    return render_list(request, "request.html", "_request_region.html", context, status=status)
