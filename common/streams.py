@@ -8,7 +8,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from .contracts import hospital, notifications
+from .contracts import hospital, notifications, requests
 from .outages import Outages
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ STREAMS: dict[str, tuple[str, RetentionPolicy, int]] = {
     hospital.STREAM_DPI: ("dpi.>", RetentionPolicy.LIMITS, 30),
     hospital.STREAM_PORTAL: ("portal.>", RetentionPolicy.LIMITS, 30),
     AUDIT_STREAM: (AUDIT_SUBJECTS, RetentionPolicy.LIMITS, 30),
+    # The requests service's events for the portal's own processes (an answer arrived: notify's email).
+    requests.STREAM: (requests.EVENTS, RetentionPolicy.LIMITS, 30),
     # Notify's commands hold sealed secrets: each is gone from the stream once notify took it.
     notifications.STREAM: (notifications.SUBJECTS, RetentionPolicy.WORK_QUEUE, 3),
 }

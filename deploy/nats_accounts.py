@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from common.contracts.identity import SESSIONS_ENDED
+from common.contracts.requests import ANSWER_ARRIVED
 
 SERVICES = ("identity", "documents", "requests", "notify", "audit")
 PROCESSES = ("gateway", *SERVICES)
@@ -40,6 +41,7 @@ DURABLE_CONSUMERS: dict[tuple[str, str], str] = {
     ("DPI", "requests"): "requests",
     ("AUDIT", "audit"): "audit",
     ("PORTAL", "notify-delivered"): "notify",
+    ("REQUESTS", "notify-answered"): "notify",
     ("NOTIFY", "notify-commands"): "notify",
 }
 """The portal's durable consumers, (stream, name) -> the user that owns it: no one else may fetch
@@ -125,7 +127,7 @@ def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
 PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "gateway": {
         "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
-        "subscribe": ["_INBOX.gateway.>", "documents.events.>", SESSIONS_ENDED.subject],
+        "subscribe": ["_INBOX.gateway.>", "documents.events.>", SESSIONS_ENDED.subject, ANSWER_ARRIVED.subject],
     },
     "identity": _service("identity", ["notify.command.>", SESSIONS_ENDED.subject]),
     "documents": _service(
@@ -148,12 +150,21 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "documents.svc.patient",  # is the patient a physician chose theirs?
             "portal.requests.>",
             "portal.rejected",
+            ANSWER_ARRIVED.subject,  # its own events, for the gateways and notify (REQUESTS stream)
             *_js_stream("DPI", manage=True),
+            *_js_stream("REQUESTS", manage=True),
             *_buckets("requests"),
         ],
     ),
     "notify": _service(
-        "notify", ["identity.svc.contact", "identity.health", *_js_stream("PORTAL"), *_js_stream("NOTIFY", manage=True)]
+        "notify",
+        [
+            "identity.svc.contact",
+            "identity.health",
+            *_js_stream("PORTAL"),
+            *_js_stream("REQUESTS"),
+            *_js_stream("NOTIFY", manage=True),
+        ],
     ),
     "audit": _service("audit", ["portal.audit", *_js_stream("AUDIT", manage=True)]),
     # The hospital publishes on dpi.* and reads what the portal publishes; it must use the

@@ -1,7 +1,7 @@
-"""New documents without reloading (B4): the documents service's delivery events, fanned out to the
-event streams each account has open on this gateway.
+"""New documents and answers without reloading (B4, B2): the documents service's delivery events and
+the requests service's answers, fanned out to the event streams each account has open on this gateway.
 
-The gateway subscribes once. Each open stream has a small queue; an event for a full queue is
+The gateway subscribes once to each. Each open stream has a small queue; an event for a full queue is
 dropped (the stream already has one waiting, which makes the page fetch its list again), so
 a browser that reads slowly never holds anyone else up.
 
@@ -25,7 +25,9 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 
+from common.bus import listen
 from common.contracts.documents import DELIVERED_EVENT_PREFIX
+from common.contracts.requests import ANSWER_ARRIVED, AnswerArrived
 
 from .state import CleanupContext
 
@@ -34,8 +36,9 @@ MAX_STREAMS_PER_ACCOUNT = 5
 """A browser speaking HTTP/1.1 holds at most 6 connections to a site: a sixth stream would leave
 its pages none."""
 
-Signal = Literal["delivered", "closing", "ended", "superseded"]
-"""A document arrived; the gateway is stopping; the session ended; a newer stream took this one's place."""
+Signal = Literal["delivered", "answered", "closing", "ended", "superseded"]
+"""A document arrived; a service answered a request; the gateway is stopping; the session ended; a
+newer stream took this one's place."""
 
 
 @dataclass(eq=False)
@@ -52,7 +55,8 @@ def _last_word(stream: _Stream, signal: Signal) -> None:
 
 
 class DeliveryFeed:
-    """The open event streams of each account, told when a document is delivered to it."""
+    """The open event streams of each account, told when a document is delivered to it or a service
+    answered one of its requests."""
 
     def __init__(self) -> None:
         self._streams: dict[str, list[_Stream]] = {}  # by account, oldest first
@@ -74,13 +78,17 @@ class DeliveryFeed:
             if not streams and self._streams.get(account_id) is streams:
                 del self._streams[account_id]
 
-    def delivered(self, account_id: str) -> None:
+    def delivered(self, account_id: str, signal: Signal = "delivered") -> None:
         """Tell every open stream of the account; never waits."""
         for stream in self._streams.get(account_id, ()):
             try:
-                stream.signals.put_nowait("delivered")
+                stream.signals.put_nowait(signal)
             except asyncio.QueueFull:
-                pass  # one signal is already waiting: the page fetches its list once for both
+                pass  # signals are already waiting: the page fetches its live parts once for all
+
+    def answered(self, arrived: AnswerArrived) -> None:
+        """`requests.events.answered`: a service answered one of the account's requests."""
+        self.delivered(str(arrived.account_id), "answered")
 
     def sessions_ended(self, account_id: str, session_ids: Collection[str]) -> None:
         """End the account's streams opened by these sessions (identity ended them)."""
@@ -107,17 +115,22 @@ FEED_KEY = web.AppKey("delivery_feed", DeliveryFeed)
 
 
 def delivery_feed(bus: NATS) -> CleanupContext:
-    """A cleanup context: one subscription on `bus` for the whole gateway, ended after the last request."""
+    """A cleanup context: one subscription to each kind of event on `bus` for the whole gateway, ended
+    after the last request."""
 
     async def feed_of_deliveries(app: web.Application) -> AsyncIterator[None]:
         feed = app[FEED_KEY] = DeliveryFeed()
-        subscription = await bus.subscribe(DELIVERED_EVENT_PREFIX + "*", cb=feed.on_message)
+        subscriptions = [
+            await bus.subscribe(DELIVERED_EVENT_PREFIX + "*", cb=feed.on_message),
+            await listen(bus, ANSWER_ARRIVED, feed.answered),
+        ]
         yield
         feed.close()
-        try:
-            await subscription.unsubscribe()
-        except NatsError:
-            pass  # the connection was drained or closed first: the subscription went with it
+        for subscription in subscriptions:
+            try:
+                await subscription.unsubscribe()
+            except NatsError:
+                pass  # the connection was drained or closed first: the subscription went with it
 
     return feed_of_deliveries
 

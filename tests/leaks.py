@@ -42,6 +42,7 @@ COOKIE = Kind("cookie value")
 STACK_SECRET = Kind("stack secret (key, password, signing key)")
 PATIENT_NAME = Kind("patient name", shortest=2)
 BIRTH_DATE = Kind("birth date")
+REQUEST_TEXT = Kind("request text (subject, form answer, thread message)")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "gateway" / "templates"
 PASSWORD_FIELDS = {
@@ -97,6 +98,18 @@ class Sensitive:
                 self.remember(BIRTH_DATE, patient.get("birth_date"))
             for value in message.values():
                 self.remember_patients(value)
+
+    def remember_requests(self, message: Any) -> None:
+        """What a request or its thread says (a draft, a staff's answer, a physician's message, the
+        hospital's answer) and the patient it names: never in a log or an email."""
+        if isinstance(message, dict):
+            self.remember(REQUEST_TEXT, message.get("subject"), message.get("text"))
+            fields = message.get("fields")
+            if isinstance(fields, dict):
+                self.remember(REQUEST_TEXT, *fields.values())
+            for value in message.values():
+                self.remember_requests(value)
+        self.remember_patients(message)
 
     def remember_stack_secrets(self, secrets: object) -> None:
         """Every generated secret of a stack (`deploy.stack_secrets.Secrets`), public keys aside."""

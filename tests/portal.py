@@ -155,6 +155,8 @@ class Hospital:
 
     async def publish(self, subject: str, message: dict[str, Any]) -> None:
         leaks.SENSITIVE.remember_patients(message)
+        if subject.startswith("dpi.requests."):
+            leaks.SENSITIVE.remember_requests(message)
         await hospital_sim.publish(self.js, subject, message)
 
     async def publish_raw(self, subject: str, data: bytes, msg_id: str | None = None) -> None:
@@ -268,6 +270,8 @@ class Physicians:
     async def call(self, endpoint: Any, message: BaseModel, *, token: str | None = None) -> Any:
         """Ask a service on the gateway's connection, as the gateway does."""
         assert self.gateway is not None
+        if endpoint.subject.startswith("requests.api."):
+            leaks.SENSITIVE.remember_requests(message.model_dump(mode="json"))
         if token is None:
             return await call(self.gateway, endpoint, message)
         return await call(self.gateway, endpoint, message, token=token)

@@ -5,10 +5,12 @@ next check of the session."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from contextlib import ExitStack
 
 import pytest
 
+from common.contracts.requests import AnswerArrived
 from gateway.live import MAX_STREAMS_PER_ACCOUNT, DeliveryFeed
 from gateway.views import events
 
@@ -54,3 +56,12 @@ async def test_a_stream_whose_session_expired_ends_at_its_next_check(monkeypatch
 
     await asyncio.wait_for(events._stream(Browser(), asyncio.Queue(), session_lives), timeout=5)  # type: ignore[arg-type]
     assert checks == [True, False] and events.KEEP_ALIVE in written and events.DELIVERED not in written
+
+
+def test_an_answer_is_told_to_its_physician_s_streams_only() -> None:
+    feed = DeliveryFeed()
+    mine, theirs = "6f1c4a52-3c5e-4a57-9a55-0d7e2b4d8f10", "0b8e5c0a-8a3e-4d0f-bb3e-7d8c1c2e9a41"
+    with feed.listen(mine, "s1") as listening, feed.listen(theirs, "s2") as elsewhere:
+        arrived = AnswerArrived(event_id="e1", request_id=uuid.uuid4(), account_id=uuid.UUID(mine), physician="gln:1")
+        feed.answered(arrived)
+        assert listening.get_nowait() == "answered" and listening.empty() and elsewhere.empty()

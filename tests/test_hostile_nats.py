@@ -1,11 +1,11 @@
 """The NATS negative matrix, generated from deploy/nats_accounts.py and the contracts' endpoints.
 
 Every subject of the permission table (each user's, its patterns made concrete), every user's
-reply inbox, every durable consumer's subjects, every bucket's subjects and every endpoint of the
-contracts: each user is refused, by the server, every one of them its own rules do not give it,
+reply inbox, every durable consumer's subjects, every bucket's subjects and every endpoint and
+event of the contracts: each user is refused, by the server, every one of them its own rules do not give it,
 to publish on and to subscribe to. The rules themselves are held to what makes them safe: an
-inbox, a service's requests, a durable consumer and a bucket are their owner's alone, and no one
-writes another's audit records. A new user, subject, consumer or bucket is covered as it is added
+inbox, a service's requests, a durable consumer and a bucket are their owner's alone, an event is
+said by its service only, and no one writes another's audit records. A new user, subject, consumer or bucket is covered as it is added
 to the tables; a stream, bucket or durable consumer on the server that is missing from them fails.
 """
 
@@ -25,7 +25,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 import common.contracts
 from common.bus import inbox_prefix
-from common.contracts.base import Endpoint, SignedEndpoint
+from common.contracts.base import Endpoint, Event, SignedEndpoint
 from common.contracts.health import check_health
 from common.streams import STREAMS
 from deploy.nats_accounts import (
@@ -72,14 +72,24 @@ def allowed(user: str, direction: Direction, subject: str) -> bool:
     return given and not (direction == "publish" and any(covers(rule, subject) for rule in denied(user)))
 
 
-def endpoint_subjects() -> dict[str, str]:
-    """Every request/reply subject of the contracts -> the service that answers it."""
-    subjects = {check_health(service).subject: service for service in SERVICES}
+def _declared(kind: type | tuple[type, ...]) -> dict[str, str]:
+    """Every subject of the contracts declared as `kind` -> the service it is named after."""
+    subjects = {}
     for module in pkgutil.iter_modules(common.contracts.__path__):
         for value in vars(importlib.import_module(f"common.contracts.{module.name}")).values():
-            if isinstance(value, Endpoint | SignedEndpoint):
+            if isinstance(value, kind):
                 subjects[value.subject] = value.subject.split(".")[0]
     return subjects
+
+
+def endpoint_subjects() -> dict[str, str]:
+    """Every request/reply subject of the contracts -> the service that answers it."""
+    return {check_health(service).subject: service for service in SERVICES} | _declared((Endpoint, SignedEndpoint))
+
+
+def event_subjects() -> dict[str, str]:
+    """Every event of the contracts (sessions ended, an answer arrived) -> the service that says it."""
+    return _declared(Event)
 
 
 def watching(subject: str) -> bool:
@@ -124,7 +134,7 @@ def candidates() -> set[str]:
     subjects |= {subject for stream, durable in DURABLE_CONSUMERS for subject in consumer_use(stream, durable)}
     subjects |= {subject for bucket in BUCKETS for subject in [*bucket_subjects(bucket), *bucket_consumers(bucket)]}
     subjects |= {pattern for pattern, _, _ in STREAMS.values()}
-    subjects |= set(endpoint_subjects())
+    subjects |= set(endpoint_subjects()) | set(event_subjects())
     return subjects | set(CATCH_ALLS)
 
 
@@ -160,6 +170,14 @@ def test_only_the_service_that_answers_a_request_hears_it(user: str) -> None:
     for subject, service in endpoint_subjects().items():
         if service != user:
             assert not allowed(user, "subscribe", subject), f"{user} hears {service}'s {subject}"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_only_the_service_that_says_an_event_publishes_it(user: str) -> None:
+    """A forged event would end someone's event streams, or email a physician about no answer."""
+    assert event_subjects(), "no event found in the contracts"
+    for subject, service in event_subjects().items():
+        assert allowed(user, "publish", subject) == (user == service), f"{user} on {service}'s {subject}"
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -52,3 +52,20 @@ def test_each_leak_is_named_by_file_and_kind_without_its_value(tmp_path: Path) -
         "outbox sms 1-sms.json: temporary password (1)",
     ]
     assert not any(secret in "\n".join(found) for secret in ("pw-7f3a", "482913", "Rochat", "Xk3"))
+
+
+def test_what_a_request_says_is_found_in_an_email(tmp_path: Path) -> None:
+    sensitive = leaks.Sensitive()
+    draft = {"subject": "Avis cardiologique", "fields": {"question": "Coronarographie ?"}, "patient": None}
+    sensitive.remember_requests(draft)
+    sensitive.remember_requests({"message": {"text": "Rendez-vous le 3 mars", "author": "Dr Roux"}})
+    logs, outbox = tmp_path / "log", tmp_path / "outbox"
+    logs.mkdir()
+    outbox.mkdir()
+    (logs / "requests.log").write_text("requests INFO answered\n")
+    body = "Un service a répondu à l’une de vos demandes : Avis cardiologique. Rendez-vous le 3 mars"
+    message = {"kind": "email", "to": "a@b.ch", "subject": "Coronarographie ?", "body": body, "answer": ""}
+    (outbox / "1-email.json").write_text(json.dumps(message))
+    assert leaks.find_leaks(leaks.scanned(logs, outbox), sensitive) == [
+        "outbox email 1-email.json: request text (subject, form answer, thread message) (3)"
+    ]

@@ -12,6 +12,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from common.contracts import identity
 from common.contracts.identity import SESSIONS_ENDED
+from common.contracts.requests import ANSWER_ARRIVED
 from deploy.nats_accounts import DURABLE_CONSUMERS, USERS
 from deploy.stack import Stack
 
@@ -57,6 +58,11 @@ async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[ob
         ("gateway", SESSIONS_ENDED.subject),
         ("documents", SESSIONS_ENDED.subject),
         ("hospital", SESSIONS_ENDED.subject),
+        # Only the requests service says an answer arrived (a forged one would email a physician).
+        ("gateway", ANSWER_ARRIVED.subject),
+        ("notify", ANSWER_ARRIVED.subject),
+        ("hospital", ANSWER_ARRIVED.subject),
+        ("documents", ANSWER_ARRIVED.subject),
     ],
 )
 async def test_process_cannot_publish_on_another_process_subject(
@@ -79,6 +85,10 @@ async def test_process_cannot_publish_on_another_process_subject(
         ("hospital", SESSIONS_ENDED.subject),
         ("documents", SESSIONS_ENDED.subject),
         ("audit", SESSIONS_ENDED.subject),
+        # Whose requests were answered is the gateways' business (notify reads its own consumer).
+        ("hospital", "requests.events.>"),
+        ("notify", ANSWER_ARRIVED.subject),
+        ("documents", ANSWER_ARRIVED.subject),
     ],
 )
 async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:
@@ -115,7 +125,7 @@ async def test_no_one_drains_or_acks_another_party_s_consumer(
 def test_the_consumer_table_names_the_services_own_durables() -> None:
     from services.audit.app import DURABLE as AUDIT_DURABLE
     from services.documents.receiving import CONSUMER as DOCUMENTS_DURABLE
-    from services.notify.app import DELIVERED_DURABLE
+    from services.notify.app import ANSWERED_DURABLE, DELIVERED_DURABLE
     from services.notify.commands import CONSUMER as COMMANDS_DURABLE
     from services.requests.directory import CONSUMER as REQUESTS_DURABLE
 
@@ -124,6 +134,7 @@ def test_the_consumer_table_names_the_services_own_durables() -> None:
         ("DPI", REQUESTS_DURABLE): "requests",
         ("AUDIT", AUDIT_DURABLE): "audit",
         ("PORTAL", DELIVERED_DURABLE): "notify",
+        ("REQUESTS", ANSWERED_DURABLE): "notify",
         ("NOTIFY", COMMANDS_DURABLE): "notify",
     }
 

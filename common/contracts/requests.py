@@ -1,7 +1,8 @@
 """The requests service's request/reply subjects (the gateway asks them on a person's behalf).
 
 The directory of the hospital's services and who works their inboxes (administrators); a
-physician's drafts and requests, their threads and files; the services' inboxes.
+physician's drafts and requests, their threads, files and unread answers; the staff's inboxes.
+And the one event it tells the portal's own processes (never the hospital): an answer arrived.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Message, SignedEndpoint, hidden
+from .base import Empty, Event, Message, SignedEndpoint, hidden
 from .documents import ContentChunk
 from .hospital_requests import (
     MESSAGE_TEXT_MAX,
@@ -165,6 +166,7 @@ class RequestDetail(Message):
     submitted_at: datetime | None
     first_answer_at: datetime | None = None
     attachments: list[AttachmentSummary] = Field(default_factory=list, description="the files sent with the form")
+    answer_unread: bool = Field(default=False, description="the service answered since the physician last opened it")
     messages: list[ThreadMessage] = Field(default_factory=list, description="the thread, oldest first (one request's)")
 
 
@@ -240,6 +242,10 @@ class AttachmentRead(Message):
     offset: int = Field(default=0, ge=0, le=ATTACHMENT_MAX)
 
 
+class UnreadAnswers(Message):
+    requests: int = Field(description="the physician's requests answered since they last opened them")
+
+
 # A physician's own: anyone else's, a missing one or a bad token all answer not found.
 SAVE_DRAFT = hidden("requests.api.drafts.save", Draft, RequestDetail)
 SUBMIT_REQUEST = hidden("requests.api.requests.submit", RequestRef, RequestDetail)
@@ -250,6 +256,29 @@ REPLY = hidden("requests.api.requests.reply", PhysicianReply, RequestDetail)
 # message takes it; a file is read by whoever may see its request.
 UPLOAD_PART = hidden("requests.api.attachments.part", UploadPart, Uploaded)
 READ_ATTACHMENT = hidden("requests.api.attachments.read", AttachmentRead, ContentChunk)
+COUNT_UNREAD_ANSWERS = hidden("requests.api.requests.unread", Empty, UnreadAnswers)
+"""For the navigation on every page: one probe of a partial index."""
+
+
+STREAM = "REQUESTS"
+EVENTS = "requests.events.>"
+"""The requests service's events for the portal's own processes (not the hospital's: PORTAL)."""
+
+
+class AnswerArrived(Message):
+    """A service (its staff, or the hospital's systems) answered a physician's request, or asked
+    them something. Which request and whose, nothing else: no patient, no subject, no text."""
+
+    event_id: str = Field(min_length=1, max_length=64)
+    request_id: uuid.UUID
+    account_id: uuid.UUID = Field(description="the physician's account, the only one who sees the request")
+    physician: str = Field(min_length=5, max_length=40, description="gln:… or rpps:…, to find their contact")
+
+
+ANSWER_ARRIVED = Event("requests.events.answered", AnswerArrived)
+"""Published through the requests service's outbox, so kept on the REQUESTS stream: the gateways
+hear it at once (the unread counter, live pages), notify reads it with its durable consumer (the
+email), each after the answer's commit."""
 
 
 # The services' staff (F3.4): the inboxes of the services they are members of.

@@ -1,7 +1,8 @@
-// New documents without reloading (B4). A page that asks for it (<main data-live-events>) listens to
-// the server's events; on `delivered` it fetches its own URL again with `X-Portal-Partial: 1`, for
-// which the server answers only the page's live parts (list region, unread counters), and swaps
-// them in by id. Without this script, or without EventSource, the pages work the same, by reloading.
+// New documents and answers without reloading (B4, B2). A page that asks for it (<main data-live-events>)
+// listens to the server's events; on `delivered` (a document) or `answered` (a service answered a
+// request) it fetches its own URL again with `X-Portal-Partial: 1`, for which the server answers only
+// the page's live parts (list region, a request's thread, unread counters), and swaps them in by id.
+// Without this script, or without EventSource, the pages work the same, by reloading.
 // A tab whose stream a newer tab of the account took (`superseded`) listens again once looked at.
 (function () {
   "use strict";
@@ -13,6 +14,7 @@
   var status = document.getElementById("live-status");
   var fetching = false;
   var again = false;
+  var news = ""; // what to announce once the parts are swapped in: the latest event's words, if any
 
   function swapParts(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
@@ -44,17 +46,20 @@
   }
 
   function announce() {
-    if (!status) {
+    var words = news;
+    news = "";
+    if (!status || !words) {
       return;
     }
     // Emptied first, so that a second identical message is announced again.
     status.textContent = "";
     window.setTimeout(function () {
-      status.textContent = main.dataset.liveAnnounce || "";
+      status.textContent = words;
     }, 100);
   }
 
-  function refresh() {
+  function refresh(words) {
+    news = words || news;
     if (fetching) {
       again = true; // one more fetch after this one covers every event received meanwhile
       return;
@@ -97,7 +102,12 @@
     source.addEventListener("open", function () {
       main.dataset.liveState = "open";
     });
-    source.addEventListener("delivered", refresh);
+    source.addEventListener("delivered", function () {
+      refresh(main.dataset.liveAnnounce);
+    });
+    source.addEventListener("answered", function () {
+      refresh(main.dataset.liveAnnounceAnswered);
+    });
     // The account's newer tabs took this one's place (a few streams per account): it stops
     // listening, and listens again, up to date, when it is looked at.
     source.addEventListener("superseded", function () {

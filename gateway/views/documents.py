@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from common.bus import call
@@ -17,7 +19,7 @@ from common.contracts.documents import (
 )
 
 from ..labels import CATEGORIES
-from ..pages import render_list, render_page, see_other, with_counters
+from ..pages import nav_counters, render_list, render_page, see_other, unread_answers, with_counters
 from ..query import ListQuery
 from ..sessions import current_session, current_token
 from ..state import bus_of
@@ -47,10 +49,12 @@ async def list_documents(request: web.Request) -> web.Response:
         category=query.choice("category", CATEGORIES),  # checked against the contract's codes
         service=query.text("service", SERVICE_MAX),
         unread_only=query.flag("unread"),
-        with_counters=True,  # the navigation's counters come with the list: one request per page
+        with_counters=True,  # the documents' counters come with the list: one request less per page
     )
-    found = await call(bus_of(request), LIST_DOCUMENTS, wanted, token=current_token(request))
-    counters = found.counters
+    found, answers = await asyncio.gather(
+        call(bus_of(request), LIST_DOCUMENTS, wanted, token=current_token(request)), unread_answers(request)
+    )
+    counters = nav_counters(found.counters, answers)
     return render_list(
         request,
         "documents.html",

@@ -1,4 +1,5 @@
-"""GET /events: a physician's server-sent events, `delivered` when a new document arrives (B4).
+"""GET /events: a physician's server-sent events, `delivered` when a new document arrives (B4),
+`answered` when a service answers one of their requests (B2).
 
 A stream ends with its session: at once when identity announces that it ended (a logout, ended
 from another session or by an administrator: live.py), else at the next check of the session,
@@ -28,12 +29,14 @@ WRITE_TIMEOUT_SECONDS = 30.0
 
 RETRY = b"retry: %d\n\n" % RECONNECT_MILLISECONDS
 DELIVERED = b"event: delivered\ndata: {}\n\n"
+ANSWERED = b"event: answered\ndata: {}\n\n"
+NEWS = {"delivered": DELIVERED, "answered": ANSWERED}
 SUPERSEDED = b"event: superseded\ndata: {}\n\n"
 KEEP_ALIVE = b": keep-alive\n\n"
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    """Stream `delivered` events until the time limit, the session's end, the browser leaving, or
+    """Stream `delivered` and `answered` events until the time limit, the session's end, the browser leaving, or
     the gateway stopping."""
     account = current_session(request).account  # a physician's: the route's audience (access.py)
     feed = request.config_dict[FEED_KEY]
@@ -72,8 +75,8 @@ async def _stream(
         except TimeoutError:
             await _write(response, KEEP_ALIVE)
             continue
-        if signal == "delivered":
-            await _write(response, DELIVERED)
+        if signal in NEWS:
+            await _write(response, NEWS[signal])
             continue
         if signal == "superseded":
             await _write(response, SUPERSEDED)

@@ -42,7 +42,7 @@ async def request_page(request: web.Request) -> web.Response:
     """GET /inbox/requests/{id}: the request, its thread, and what the member may do."""
     ref = api.RequestRef(id=request.match_info["id"])
     found = await call(bus_of(request), api.OPEN_FOR_STAFF, ref, token=current_token(request))
-    return thread_page(request, TEMPLATE, found, {})
+    return await thread_page(request, TEMPLATE, found, {})
 
 
 async def step(request: web.Request) -> web.Response:
@@ -71,5 +71,5 @@ async def answer(request: web.Request) -> web.Response:
         problems = {"text": "invalid"}
     if problems:
         found = await call(bus, api.OPEN_FOR_STAFF, api.RequestRef(id=request_id), token=token)
-        return thread_page(request, TEMPLATE, found, problems, status=400, posted=posted)
+        return await thread_page(request, TEMPLATE, found, problems, status=400, posted=posted)
     return see_other(f"/inbox/requests/{request_id}")

@@ -24,7 +24,7 @@ from common.errors import InvalidRequest
 from ..forms import field_problems
 from ..i18n import request_locale
 from ..labels import REQUEST_KIND_NAMES, REQUEST_PERIODS, REQUEST_STATUSES
-from ..pages import render_page, see_other
+from ..pages import render_list, render_page, see_other, unread_counters, with_counters
 from ..query import ListQuery
 from ..request_forms import form_fields
 from ..sessions import current_token
@@ -50,7 +50,8 @@ _NAMED_FIELD = re.compile(r"\$\.(\w+)|required (\w+)")
 
 
 async def my_requests(request: web.Request) -> web.Response:
-    """GET /requests: one page of Mes demandes, drafts included, the latest changed first, filtered as asked."""
+    """GET /requests: one page of Mes demandes, drafts included, the latest changed first, filtered
+    as asked; refreshed live when a service answers."""
     query = ListQuery(request.query)
     wanted = api.ListMyRequests(
         page=query.page(),
@@ -61,8 +62,10 @@ async def my_requests(request: web.Request) -> web.Response:
         patient=query.text("patient", PATIENT_MAX),
         period=query.choice("period", REQUEST_PERIODS),
     )
-    mine = await call(bus_of(request), api.LIST_MY_REQUESTS, wanted, token=current_token(request))
+    listed = call(bus_of(request), api.LIST_MY_REQUESTS, wanted, token=current_token(request))
+    mine, counters = await with_counters(request, listed)
     context = {
+        "counters": counters,
         **query.listing("/requests", mine.total, wanted.page, mine.per_page),
         "items": mine.items,
         "services": [service.code for service in mine.services],
@@ -71,7 +74,7 @@ async def my_requests(request: web.Request) -> web.Response:
         "statuses": REQUEST_STATUSES,
         "periods": REQUEST_PERIODS,
     }
-    return render_page(request, "requests.html", context)
+    return render_list(request, "requests.html", "_requests_region.html", context)
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -82,10 +85,11 @@ async def new_form(request: web.Request) -> web.Response:
 
 
 async def request_page(request: web.Request) -> web.Response:
-    """GET /requests/{id}: a draft's form, or a submitted request as it was sent."""
+    """GET /requests/{id}: a draft's form, or a submitted request as it was sent (its answers read
+    now: the counters are asked after it)."""
     found = await _get(request)
     if found.status != "draft":
-        return thread_page(request, SENT, found, {})
+        return await thread_page(request, SENT, found, {})
     return await _form(request, found.kind, found.id, _values(found), {}, status=200, files=found.attachments)
 
 
@@ -268,11 +272,11 @@ async def reply(request: web.Request) -> web.Response:
     except (ValidationError, InvalidRequest):
         problems = {"text": "invalid"}
     if problems:
-        return thread_page(request, SENT, await _get(request), problems, status=400, posted=posted)
+        return await thread_page(request, SENT, await _get(request), problems, status=400, posted=posted)
     return see_other(f"/requests/{request_id}")
 
 
-def thread_page(
+async def thread_page(
     request: web.Request,
     template: str,
     found: api.RequestDetail,
@@ -288,6 +292,9 @@ def thread_page(
         "problems": problems,
         **message_form(posted),
     }
+    if template == SENT:  # the physician's: its thread is refreshed live when an answer arrives
+        context["counters"] = await unread_counters(request)
+        return render_list(request, SENT, "_request_region.html", context, status=status)
     return render_page(request, template, context, status=status)
 
 

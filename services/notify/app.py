@@ -9,7 +9,7 @@ import aiohttp
 
 from common.consumed import Route
 from common.consumer import DurableConsumer
-from common.contracts import hospital
+from common.contracts import hospital, requests
 from common.contracts import notifications as notify
 from common.contracts.hospital import DocumentDelivered
 from common.outbox import watch_outbox
@@ -26,6 +26,7 @@ from .sms import SmsProvider
 
 NAME = "notify"
 DELIVERED_DURABLE = "notify-delivered"
+ANSWERED_DURABLE = "notify-answered"
 WAITING = "{table} WHERE state IN ('pending', 'preparing', 'sending')"
 
 
@@ -93,3 +94,15 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         batch=256,
     )
     runtime.consume(consumer, needs=("identity",))  # every delivery needs the physician's contact
+
+    answered = requests.ANSWER_ARRIVED.subject
+    consumer = DurableConsumer(
+        runtime.js,
+        outages=runtime.outages,
+        stream=requests.STREAM,  # the requests service creates it; the consumer waits for it
+        durable=ANSWERED_DURABLE,
+        filter_subject=answered,
+        routes={answered: Route(requests.AnswerArrived, partial(handlers.announce_answer, deps=deps))},
+        on_reject=partial(handlers.record_rejection, deps=deps),
+    )
+    runtime.consume(consumer, needs=("identity",))  # so does every answer

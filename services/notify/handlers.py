@@ -1,5 +1,6 @@
-"""Notify's handlers of new documents: one email per physician, in the transaction that consumed the
-events (the other services' commands: commands.py)."""
+"""Notify's handlers of new documents and of answers to requests: emails to physicians, as their
+profile asks, written in the transaction that consumed the events and sent after its commit (the
+other services' commands: commands.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from common.bus import call
 from common.contracts import audit, hospital, identity
 from common.contracts.hospital import DocumentDelivered
 from common.contracts.identity import Contact, ContactLookup
+from common.contracts.requests import ANSWER_ARRIVED, AnswerArrived
+from common.db import Connection
 from common.errors import NotFound
 from common.outbox import OutboxRelay, enqueue
 
@@ -71,17 +74,56 @@ async def announce_delivered_documents(items: list[tuple[str, DocumentDelivered]
     async with deps.pool.acquire() as conn, conn.transaction():
         for physician, contact in zip(physicians, contacts, strict=True):
             claimed = await store.claim_events(conn, by_physician[physician], hospital.DELIVERED)
-            if not claimed or contact is None or contact.notify_new_documents != "each":
-                continue
-            kind = messages.NEW_DOCUMENTS if len(claimed) > 1 else messages.NEW_DOCUMENT
-            await store.add_email(
-                conn, contact.account_id, contact.email, contact.locale, kind, deps.mail_domain, MERGED_NOTICES
-            )
+            if claimed:
+                kind = messages.NEW_DOCUMENTS if len(claimed) > 1 else messages.NEW_DOCUMENT
+                await _notice(conn, contact, kind, deps, MERGED_NOTICES)
     deps.sender.wake()
 
 
 MERGED_NOTICES = {messages.NEW_DOCUMENT: messages.NEW_DOCUMENTS, messages.NEW_DOCUMENTS: messages.NEW_DOCUMENTS}
 """A notice of new documents still waiting to go absorbs the next one: one email, "new documents"."""
+
+
+async def announce_answer(event: AnswerArrived, *, deps: Deps) -> None:
+    """`requests.events.answered`: one email to the physician, a link to the request and nothing of
+    it, written in the transaction that records the event as processed and sent once it committed
+    (a redelivery finds the event done). A failure raises: the consumer tries again."""
+    async with deps.pool.acquire() as conn:
+        if await store.processed_among(conn, [event.event_id]):
+            return
+    contact = await deps.contacts(event.physician)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if await store.claim_events(conn, [event.event_id], ANSWER_ARRIVED.subject):
+            fields = {"request_id": str(event.request_id)}
+            await _notice(conn, contact, messages.REQUEST_ANSWERED, deps, MERGED_ANSWERS, fields)
+    deps.sender.wake()
+
+
+MERGED_ANSWERS = {
+    messages.REQUEST_ANSWERED: messages.REQUESTS_ANSWERED,
+    messages.REQUESTS_ANSWERED: messages.REQUESTS_ANSWERED,
+}
+"""An answer's notice still waiting to go absorbs the next one: one email, "answers", to Mes demandes."""
+
+
+async def _notice(
+    conn: Connection,
+    contact: Contact | None,
+    kind: str,
+    deps: Deps,
+    merge: dict[str, str],
+    fields: dict[str, str] | None = None,
+) -> None:
+    """In the caller's transaction: the email, if the physician wants one for each event.
+
+    The profile's one choice of emails (`notify_new_documents`) covers documents and answers
+    alike: "each" sends this email; "none" nothing; "digest" nothing here (the daily summary is
+    issue 14's, and sends nothing yet)."""
+    if contact is None or contact.notify_new_documents != "each":
+        return
+    await store.add_email(
+        conn, contact.account_id, contact.email, contact.locale, kind, deps.mail_domain, merge, fields
+    )
 
 
 async def record_rejection(subject: str, event_id: str | None, reason: str, *, deps: Deps) -> None:

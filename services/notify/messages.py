@@ -64,6 +64,50 @@ _NEW_DOCUMENTS = {
 }
 
 
+_REQUEST_ANSWERED = {
+    "fr": MailText(
+        subject="Réponse à l’une de vos demandes",
+        body=(
+            "Bonjour,\n\n"
+            "Un service de l’hôpital a répondu à l’une de vos demandes.\n"
+            "Pour lire sa réponse, connectez-vous : {link}\n\n"
+            "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+        ),
+    ),
+    "en": MailText(
+        subject="An answer to one of your requests",
+        body=(
+            "Hello,\n\n"
+            "A hospital service has answered one of your requests.\n"
+            "To read the answer, log in: {link}\n\n"
+            "This message is sent automatically; please do not reply to it.\n"
+        ),
+    ),
+}
+
+
+_REQUESTS_ANSWERED = {
+    "fr": MailText(
+        subject="Réponses à vos demandes",
+        body=(
+            "Bonjour,\n\n"
+            "De nouvelles réponses à vos demandes vous attendent sur le portail.\n"
+            "Pour les lire, connectez-vous : {link}\n\n"
+            "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+        ),
+    ),
+    "en": MailText(
+        subject="Answers to your requests",
+        body=(
+            "Hello,\n\n"
+            "New answers to your requests are waiting for you on the portal.\n"
+            "To read them, log in: {link}\n\n"
+            "This message is sent automatically; please do not reply to it.\n"
+        ),
+    ),
+}
+
+
 _TEMPORARY_PASSWORD_ENDINGS = {
     "fr": (
         "Identifiant : {login}\n"
@@ -196,7 +240,14 @@ def language_of(locale: str) -> str:
 
 NEW_DOCUMENT = "new_document"
 NEW_DOCUMENTS = "new_documents"
-_TEXTS = {NEW_DOCUMENT: (_NEW_DOCUMENT, "/documents"), NEW_DOCUMENTS: (_NEW_DOCUMENTS, "/documents")}
+REQUEST_ANSWERED = "request_answered"  # fields: request_id, for the link to its page
+REQUESTS_ANSWERED = "requests_answered"  # several, merged while waiting: the link to Mes demandes
+_TEXTS = {
+    NEW_DOCUMENT: (_NEW_DOCUMENT, "/documents"),
+    NEW_DOCUMENTS: (_NEW_DOCUMENTS, "/documents"),
+    REQUEST_ANSWERED: (_REQUEST_ANSWERED, "/requests/{request_id}"),
+    REQUESTS_ANSWERED: (_REQUESTS_ANSWERED, "/requests"),
+}
 
 
 def compose(
@@ -223,4 +274,4 @@ def compose(
         return MailText(subject=notice.subject, body=notice.body.format(link=f"{portal}/login"))
     texts, path = _TEXTS[kind]
     text = texts[language]
-    return MailText(subject=text.subject, body=text.body.format(link=f"{portal}{path}"))
+    return MailText(subject=text.subject, body=text.body.format(link=portal + path.format_map(fields or {})))

@@ -1,4 +1,4 @@
-"""Notify's tables, in plain SQL: the inbox of processed events, new documents' notices (the
+"""Notify's tables, in plain SQL: the inbox of processed events, new documents' and answers' notices (the
 ledgers of what is sent: ledger.py; rejections: common.rejections)."""
 
 from __future__ import annotations
@@ -27,10 +27,18 @@ async def claim_events(conn: Connection, event_ids: list[str], subject: str) -> 
 
 
 async def add_email(
-    conn: Connection, account_id: str, address: str, locale: str, kind: str, domain: str, merge: dict[str, str]
+    conn: Connection,
+    account_id: str,
+    address: str,
+    locale: str,
+    kind: str,
+    domain: str,
+    merge: dict[str, str],
+    fields: dict[str, str] | None = None,
 ) -> None:
     """Add an email to send, inside the caller's transaction. If the account already has one of a
-    kind in `merge` waiting, that one becomes `merge[kind]` instead (two notices become one)."""
+    kind in `merge` waiting, that one becomes `merge[kind]` instead (two notices become one; its
+    text needs no `fields`)."""
     merged = (
         await conn.fetchval(
             "UPDATE outgoing_emails SET kind = $3 WHERE id = (SELECT id FROM outgoing_emails "
@@ -44,4 +52,6 @@ async def add_email(
         else None
     )
     if merged is None:
-        await EMAILS.insert(conn, kind=kind, locale=locale, address=address, domain=domain, account_id=account_id)
+        await EMAILS.insert(
+            conn, kind=kind, locale=locale, address=address, domain=domain, account_id=account_id, fields=fields
+        )

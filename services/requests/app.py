@@ -26,9 +26,11 @@ ATTACHMENTS_KEPT_DAYS = 30  # CONTRACT.md 1.1: the hospital reads them within th
 
 
 async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest)."""
+    """Answer the gateway; consume the requests' part of DPI (the documents service takes the rest);
+    own the REQUESTS stream of its events."""
     replicas = runtime.settings.bus.stream_replicas
     await ensure_stream(runtime.js, hospital.STREAM_DPI, replicas, runtime.outages)
+    await ensure_stream(runtime.js, api.STREAM, replicas, runtime.outages)  # its events: answers arrived
     await ensure_bucket(
         runtime.js,
         ATTACHMENTS_BUCKET,
@@ -52,6 +54,7 @@ async def setup(runtime: Runtime, stack: AsyncExitStack) -> None:
     table.add(api.REPLY, drafts.reply)
     table.add(api.UPLOAD_PART, attachments.receive_part)
     table.add(api.READ_ATTACHMENT, attachments.read)
+    table.add(api.COUNT_UNREAD_ANSWERS, drafts.unread_answers)
     table.add(api.MY_SERVICES, inboxes.my_services)
     table.add(api.INBOX, inboxes.inbox)
     table.add(api.OPEN_FOR_STAFF, inboxes.open_request)

@@ -15,6 +15,7 @@ from common.bus import call
 from common.contracts import audit, documents, identity
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
+from common.contracts.base import Empty
 from common.contracts.hospital import Patient
 from common.contracts.physicians import PhysicianRef
 from common.contracts.schemas import draft_fields_problems, fields_problems
@@ -30,7 +31,7 @@ from .trail import audited, publish
 COLUMNS = (
     "id::text AS id, kind, service, (SELECT name FROM services WHERE code = requests.service) AS service_name, "
     "domain, board, subject, urgency, fields::text AS fields, patient::text AS patient, "
-    "my_patient::text AS my_patient, status, created_at, updated_at, submitted_at, first_answer_at"
+    "my_patient::text AS my_patient, status, created_at, updated_at, submitted_at, first_answer_at, answer_unread"
 )
 
 
@@ -197,10 +198,29 @@ async def submit(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
 
 
 async def get_request(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.RequestDetail:
-    """One of the physician's requests, with its thread."""
+    """One of the physician's requests, with its thread; its answers are read now. An answer that
+    arrived after the thread was read leaves it unread (the request changed since: not cleared)."""
     _physician(caller)
-    async with deps.pool.acquire() as conn, snapshot(conn):
-        return await with_thread(conn, detail(await _own(conn, msg.id, caller)))
+    async with deps.pool.acquire() as conn:
+        async with snapshot(conn):
+            found = await with_thread(conn, detail(await _own(conn, msg.id, caller)))
+        if found.answer_unread:
+            await conn.execute(
+                "UPDATE requests SET answer_unread = false WHERE id = $1 AND updated_at = $2",
+                request_key(found.id),
+                found.updated_at,
+            )
+    return found
+
+
+async def unread_answers(msg: Empty, caller: Caller, deps: Deps) -> api.UnreadAnswers:
+    """How many of the physician's requests have an answer they have not opened (the navigation's count)."""
+    _physician(caller)
+    async with deps.pool.acquire() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM requests WHERE account_id = $1 AND answer_unread", uuid.UUID(caller.account_id)
+        )
+    return api.UnreadAnswers(requests=count)
 
 
 def snapshot(conn: Connection) -> Transaction:

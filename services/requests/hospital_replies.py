@@ -14,6 +14,7 @@ from common.sealed.checks import InvalidContent
 
 from . import attachments
 from .directory import Deps
+from .trail import answer_arrived
 
 UNKNOWN_REQUEST = "request_id: no such request"
 
@@ -82,4 +83,5 @@ async def _keep_answer(message: contract.HospitalAnswer, deps: Deps) -> str | No
             "information_needed" if message.needs_reply else "answered",
             message.message.sent_at,
         )
+        await answer_arrived(conn, request)
     return None

@@ -20,7 +20,7 @@ from common.tokens import Caller
 from . import attachments
 from .directory import LISTED, Deps, summary
 from .drafts import COLUMNS, detail, request_key, snapshot, with_thread
-from .trail import audited, publish
+from .trail import answer_arrived, audited, publish
 
 _BOXES = {
     "new": "status IN ('submitted', 'received') AND assigned_to IS NULL",
@@ -138,6 +138,7 @@ async def answer(msg: api.StaffAnswer, caller: Caller, deps: Deps) -> api.Reques
             uuid.UUID(caller.account_id),
             now,
         )
+        await answer_arrived(conn, request_key(msg.id))
         await _announce(conn, caller, msg.id, status, "request.answered")
         return await with_thread(conn, detail(await _theirs(conn, msg.id, caller)))
 
