@@ -106,7 +106,8 @@ async def save(request: web.Request) -> web.Response:
     try:
         draft = _draft(kind, request_id, values).model_copy(update={"attachments": files})
     except ValidationError as invalid:
-        return await _form(request, kind, request_id, values, _problems(invalid), staged=posted.files)
+        problems = {**posted.problems(), **_problems(invalid)}
+        return await _form(request, kind, request_id, values, problems, staged=posted.files)
     bus, token = bus_of(request), current_token(request)
     try:
         saved = await call(bus, api.SAVE_DRAFT, draft, token=token)
@@ -115,7 +116,8 @@ async def save(request: web.Request) -> web.Response:
         if posted.text("action") == "submit":
             await call(bus, api.SUBMIT_REQUEST, api.RequestRef(id=saved.id), token=token)
     except InvalidRequest as refused:
-        return await _form(request, kind, request_id or None, values, _named(refused.description), staged=posted.files)
+        problems = {**posted.problems(), **_named(refused.description)}
+        return await _form(request, kind, request_id or None, values, problems, staged=posted.files)
     return see_other(f"/requests/{saved.id}")
 
 
