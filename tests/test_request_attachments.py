@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -19,6 +23,7 @@ from common.contracts.request_attachments import ATTACHMENTS_BUCKET
 from common.contracts.schemas import validate_published
 from common.errors import InvalidRequest, NotFound
 from deploy import hospital_sim
+from deploy.stack import Stack
 from services.requests.attachments import NOT_A_FILE_TYPE, NOT_YOURS, TOO_LARGE
 
 from .portal import Hospital, Physicians, PortalEvents, eventually
@@ -27,6 +32,7 @@ from .test_staff_inboxes import _service_with
 from .web import SignIn
 
 PART = api.UPLOAD_PART_BYTES
+REPO = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000
 
 
@@ -317,3 +323,39 @@ async def test_the_form_takes_files_and_names_a_bad_one_without_losing_anything(
 
 
 PATIENT_FIELDS = [(name, str(PATIENT[name])) for name in ("family_name", "given_name", "birth_date", "sex")]
+
+
+async def test_master_key_rotation_rewraps_the_attachments_keys_and_files_stay_readable(
+    stack: Stack, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    """The requests service keeps its files with the documents' master keys: rotating them takes
+    its own run (`services.requests.rotate_master_key`), after which the old key may go."""
+    code = await _service_with(physicians, hospital, requests_db)
+    token = (await physicians.login(await physicians.create())).token
+    data = a_pdf(300 * 1024)
+    kept = await send_file(physicians, token, data)
+    draft = api.Draft(kind="consultation", service=code, attachments=[kept])
+    saved = await physicians.call(api.SAVE_DRAFT, draft, token=token)
+    assert stack.secrets is not None
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    keys = {"PORTAL_MASTER_KEYS": f"k1:{stack.secrets.master_key},k2:{new_key}", "PORTAL_MASTER_KEY_ID": "k2"}
+    done = subprocess.run(
+        [sys.executable, "-m", "services.requests.rotate_master_key"],
+        cwd=REPO,
+        env=stack.environment("requests") | keys,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "re-wrapped with master key k2" in done.stdout, done.stderr
+    assert await requests_db.fetchval("SELECT count(*) FROM attachments WHERE key_id <> 'k2'") == 0
+
+    stack.stop_process("requests")
+    stack.start_process("requests", overrides={"PORTAL_MASTER_KEYS": f"k2:{new_key}", "PORTAL_MASTER_KEY_ID": "k2"})
+    try:
+        await stack.wait_ready(["requests"])
+        assert await read_file(physicians, token, saved.id, kept) == data
+    finally:  # back to the stack's own key for the tests that follow
+        stack.stop_process("requests")
+        stack.start_process("requests")
+        await stack.wait_ready(["requests"])

@@ -27,3 +27,17 @@ async def rewrap_data_keys(pool: asyncpg.Pool, tables: SealedTables, keys: Maste
         rewrapped += len(stale)
         if len(stale) < batch:
             return rewrapped
+
+
+async def rotate(service: str, database_url: str, log_level: str, tables: SealedTables, keys: MasterKeys) -> None:
+    """`python -m services.<service>.rotate_master_key`: re-wrap the service's data keys, say how many."""
+    from common.logs import configure_logging
+    from common.service import open_pool
+
+    configure_logging(log_level, f"{service}-rotate")
+    pool = await open_pool(database_url, service, f"{service}-rotate", max_size=2)
+    try:
+        count = await rewrap_data_keys(pool, tables, keys)
+    finally:
+        await pool.close()
+    print(f"{count} data keys re-wrapped with master key {keys.active_id}")
