@@ -1,0 +1,101 @@
+"""Each kind of request from draft to closed through the pages (issue 13), the bus under them:
+the physician saves a draft with a file, sends it; the service's member takes it, asks for more;
+the physician answers with a file; the member answers and closes it. Each step is published as
+its JSON Schema says, and the physician's page shows where the request stands."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
+from common.contracts.schemas import validate_published
+from gateway.request_forms import form_fields
+
+from . import request_contract_samples as samples
+from .portal import Hospital, Physicians, PortalEvents, eventually
+from .test_request_attachments import PNG, a_pdf
+from .test_request_drafts import PATIENT, _published
+from .test_services_directory import _service
+from .web import SignIn
+
+BOARD = "TB-LIFE"
+
+
+@pytest.mark.parametrize("kind", ["consultation", "tumor_board", "message"])
+async def test_each_kind_from_draft_to_closed_through_the_pages(
+    kind: str,
+    sign_in: SignIn,
+    physicians: Physicians,
+    hospital: Hospital,
+    portal_events: PortalEvents,
+    requests_db: asyncpg.Pool,
+) -> None:
+    code = f"LIFE-{uuid.uuid4().hex[:6]}"
+    accepts = ["consultation", "tumor_board", "message"]
+    boards = [{"code": BOARD, "name": "Colloque"}]
+    await hospital.publish(
+        contract.SERVICES, _service(code, "Service", datetime.now(UTC), accepts=accepts, boards=boards)
+    )
+    await eventually(lambda: requests_db.fetchval("SELECT 1 FROM services WHERE code = $1", code), what="the service")
+    nurse = await physicians.create(role="service_staff")
+    admin = (await physicians.login(await physicians.create(role="admin"))).token
+    await physicians.call(api.SET_MEMBERS, api.ServiceMembers(code=code, account_ids=[nurse.account_id]), token=admin)
+    doctor, desk = await physicians.create(), await sign_in(nurse)
+    web = await sign_in(doctor)
+
+    choice = {"consultation": "adults", "tumor_board": BOARD, "message": ""}[kind]
+    typed = [("service", f"{code}|{choice}"), ("subject", f"Demande {kind}"), ("urgency", "routine")]
+    typed += [(name, str(value)) for name, value in samples.FIELDS[kind].items() if name in _form_names(kind)]
+    if kind != "message":  # a message may name no patient
+        typed += [(name, str(PATIENT[name])) for name in ("family_name", "given_name", "birth_date", "sex")]
+    draft = await web.post_multipart(
+        f"/requests/new/{kind}", [*typed, ("action", "save")], [("files", "a.pdf", a_pdf(1000))], form_page="/requests"
+    )
+    assert draft.status == 303
+    location = draft.headers["Location"]
+    request_id = location.rsplit("/", 1)[1]
+    assert "brouillon" in await (await web.get(location)).text()
+    kept = await requests_db.fetchval(
+        "SELECT attachment_id::text FROM attachments WHERE request_id = $1", uuid.UUID(request_id)
+    )
+    sent = await web.post_multipart(
+        location, [*typed, ("keep_file", f"{kept}:1000:a.pdf"), ("action", "submit")], [], form_page="/requests"
+    )
+    assert sent.status == 303
+    submitted = await _published(portal_events, request_id)
+    validate_published(contract.SUBMITTED, submitted)
+    assert submitted["request"]["kind"] == kind and len(submitted["attachments"]) == 1
+
+    inbox = f"/inbox/requests/{request_id}"
+    for step, form in (("take", {}), ("answer", {"text": "Un complément ?", "needs_reply": "1"})):
+        assert (await desk.post_form(f"{inbox}/{step}", form, form_page=inbox)).status == 303
+    assert "complément demandé" in await (await web.get(location)).text()
+    reply = await web.post_multipart(
+        f"{location}/reply", [("text", "Voici")], [("files", "b.png", PNG)], form_page=location
+    )
+    assert reply.status == 303
+    answer = await desk.post_multipart(f"{inbox}/answer", [("text", "Réponse finale")], [], form_page=inbox)
+    assert answer.status == 303 and "réponse disponible" in await (await web.get(location)).text()
+    assert (await desk.post_form(f"{inbox}/close", {}, form_page=inbox)).status == 303
+    shown = await (await web.get(location)).text()
+    assert "clôturée" in shown and "Réponse finale" in shown and "b.png" in shown
+
+    statuses = [
+        body["status"]
+        for body in portal_events.matching(contract.STATUS_FROM_STAFF)
+        if body["request_id"] == request_id
+    ]
+    assert statuses == ["in_progress", "information_needed", "answered", "closed"]
+    for body in portal_events.matching(contract.STATUS_FROM_STAFF):
+        validate_published(contract.STATUS_FROM_STAFF, body)
+    message = await portal_events.wait_for(contract.PHYSICIAN_MESSAGE, request_id=request_id)
+    validate_published(contract.PHYSICIAN_MESSAGE, message)
+
+
+def _form_names(kind: str) -> set[str]:
+    return {item.name for item in form_fields(kind, "fr")}
