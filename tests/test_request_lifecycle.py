@@ -14,6 +14,7 @@ import pytest
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.contracts.schemas import validate_published
+from common.errors import InvalidRequest
 from gateway.request_forms import form_fields
 
 from . import request_contract_samples as samples
@@ -99,3 +100,33 @@ async def test_each_kind_from_draft_to_closed_through_the_pages(
 
 def _form_names(kind: str) -> set[str]:
     return {item.name for item in form_fields(kind, "fr")}
+
+
+async def test_control_characters_and_overlong_text_are_refused_by_field(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    code = f"CTRL-{uuid.uuid4().hex[:6]}"
+    await hospital.publish(contract.SERVICES, _service(code, "Service", datetime.now(UTC)))
+    await eventually(lambda: requests_db.fetchval("SELECT 1 FROM services WHERE code = $1", code), what="the service")
+    doctor = await physicians.create()
+    token = (await physicians.login(doctor)).token
+    for draft in (
+        api.Draft.model_construct(kind="consultation", service=code, subject="Avis\x07", fields={}),
+        api.Draft.model_construct(kind="consultation", service=code, subject="Avis", fields={"reason": "a\x1bb"}),
+        api.Draft.model_construct(kind="consultation", service=code, subject="x" * 201, fields={}),
+    ):
+        with pytest.raises(InvalidRequest):  # the service checks what any caller sends, not the gateway alone
+            await physicians.call(api.SAVE_DRAFT, draft, token=token)
+    web = await sign_in(doctor)
+    form = [
+        ("service", f"{code}|adults"),
+        ("subject", "Avis\x07urgent"),
+        ("reason", "Douleurs typées"),
+        ("action", "save"),
+    ]
+    refused = await web.post_multipart("/requests/new/consultation", form, [], form_page="/requests")
+    page = await refused.text()
+    assert refused.status == 400 and "Douleurs typées" in page and 'id="subject-error"' in page
+    assert not await requests_db.fetchval(
+        "SELECT count(*) FROM requests WHERE account_id = $1", uuid.UUID(doctor.account_id)
+    )

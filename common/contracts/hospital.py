@@ -36,7 +36,7 @@ VERSION_MAX = 2**31 - 1
 """A PostgreSQL integer: a larger version failed to be stored, five times over 30 s, as an outage would."""
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls but tab, line feed and carriage return, and DEL: never text. PostgreSQL refuses NUL."""
 
 
@@ -49,7 +49,7 @@ class ContractMessage(BaseModel):
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         """A control character in a hospital's text is a content error, named by field and rule."""
-        if isinstance(value, str) and _CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise ValueError("control characters are not allowed")
         return value
 

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import Empty, Event, Message, SignedEndpoint, hidden
 from .documents import ContentChunk
+from .hospital import CONTROL_CHARACTERS
 from .hospital_requests import (
     MESSAGE_TEXT_MAX,
     SUBJECT_MAX,
@@ -32,6 +33,19 @@ UPLOAD_PART_BYTES = 256 * 1024
 """A file travels from the gateway in parts of this size (the last one shorter): one sealed chunk each."""
 
 AttachmentIds: Any = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+
+class Typed(Message):
+    """What a person types (a draft, a message, a file's name): no control characters but tab and
+    line breaks, in any text or any text of a mapping, refused by field as the contract's are."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value.values() if isinstance(value, dict) else [value]
+        if any(isinstance(text, str) and CONTROL_CHARACTERS.search(text) for text in texts):
+            raise ValueError("control characters are not allowed")
+        return value
 
 
 class BoardSummary(Message):
@@ -93,7 +107,7 @@ Status = Literal["draft", "submitted", "received", "in_progress", "information_n
 """A request's status in the portal: a draft, submitted, then as the service (or the hospital) sets it."""
 
 
-class Draft(Message):
+class Draft(Typed):
     """A request as the physician writes it: saved as often as they like, until submitted.
     `fields` follow the kind's form (common/contracts/schemas), its required answers only at submission."""
 
@@ -206,7 +220,7 @@ class MyRequests(Message):
     )
 
 
-class PhysicianReply(Message):
+class PhysicianReply(Typed):
     """The physician's message in a sent request's thread (what the service asked, or more)."""
 
     id: str = Field(min_length=1, max_length=64)
@@ -214,7 +228,7 @@ class PhysicianReply(Message):
     attachments: list[str] = AttachmentIds
 
 
-class UploadPart(Message):
+class UploadPart(Typed):
     """A part of a file a physician or a service's member sends: `upload` is the file's id (a
     uuid the gateway chooses), parts come in order, each but the last exactly UPLOAD_PART_BYTES."""
 
@@ -314,7 +328,7 @@ class StaffStep(Message):
     step: Literal["take", "close"]
 
 
-class StaffAnswer(Message):
+class StaffAnswer(Typed):
     """A member's answer, or a question to the physician (`needs_reply`)."""
 
     id: str = Field(min_length=1, max_length=64)
