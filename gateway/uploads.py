@@ -91,10 +91,11 @@ async def posted_form(request: web.Request) -> PostedForm:
         if part.filename is None:
             if len(form.values) >= TEXT_FIELDS_MAX:
                 continue
-            text = await part.text()
-            if len(text) > TEXT_MAX:
+            text, whole = await _text(part)
+            if not whole:
                 form.refused = form.refused or "text_too_long"
-            form.values.add(part.name, text[:TEXT_MAX])
+                received += await _drop(part)
+            form.values.add(part.name, text)
             continue
         if part.name != FILE_FIELD or not part.filename:  # an empty file input sends a nameless, empty part
             received += await _drop(part)
@@ -141,6 +142,16 @@ async def _send(request: web.Request, part: BodyPartReader, name: str) -> FileTa
         if last:
             break
     return FileTaken(id=upload, file_name=name, size=size)
+
+
+async def _text(part: BodyPartReader) -> tuple[str, bool]:
+    """A text field, read up to TEXT_MAX characters (a longer one is cut there, never held whole);
+    whether it was whole."""
+    data = bytearray()
+    while len(data) <= TEXT_MAX * 4 and (chunk := await part.read_chunk(READ_SIZE)):
+        data += chunk
+    text = data[: TEXT_MAX * 4].decode(part.get_charset(default="utf-8"), errors="replace")
+    return text[:TEXT_MAX], len(data) <= TEXT_MAX * 4 and len(text) <= TEXT_MAX
 
 
 async def _drop(part: BodyPartReader) -> int:

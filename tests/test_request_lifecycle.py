@@ -130,3 +130,6 @@ async def test_control_characters_and_overlong_text_are_refused_by_field(
     assert not await requests_db.fetchval(
         "SELECT count(*) FROM requests WHERE account_id = $1", uuid.UUID(doctor.account_id)
     )
+    overlong = [("service", f"{code}|adults"), ("subject", "Avis"), ("reason", "x" * 100_000), ("action", "save")]
+    too_long = await web.post_multipart("/requests/new/consultation", overlong, [], form_page="/requests")
+    assert too_long.status == 400 and "field-invalid" in await too_long.text()  # cut, named, never held whole
