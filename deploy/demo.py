@@ -3,6 +3,7 @@ catalogue of secure applications (served by the partner application stand-in).""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -18,6 +19,11 @@ DEMO_MOBILE = "+41791234567"
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "portail-admin-2026"
 ADMIN_MOBILE = "+41797654321"
+STAFF_LOGIN = "accueil-cardio"
+STAFF_PASSWORD = "portail-accueil-2026"
+STAFF_MOBILE = "+41797654322"
+STAFF_SERVICES = ("CARDIO", "ONCO-DIG")
+"""The demo services whose inbox the demo staff member works."""
 
 
 async def ensure_demo_physician(identity_dsn: str) -> bool:
@@ -79,3 +85,44 @@ async def ensure_demo_applications(identity_dsn: str, partner_url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def ensure_demo_staff(identity_dsn: str, requests_dsn: str) -> None:
+    """A member of the demo services' staff, working the inboxes of STAFF_SERVICES (once the
+    requests service has the services the demo hospital published)."""
+    conn = await asyncpg.connect(identity_dsn, server_settings={"search_path": "identity"})
+    passwords = Passwords()
+    try:
+        staff = await conn.fetchval("SELECT id FROM accounts WHERE login = $1", STAFF_LOGIN)
+        if staff is None:
+            await create_account(
+                conn,
+                passwords,
+                login=STAFF_LOGIN,
+                password=STAFF_PASSWORD,
+                family_name="Accueil",
+                given_name="Cardiologie",
+                email="accueil-cardio@hopital.example.ch",
+                mobile=STAFF_MOBILE,
+                role="service_staff",
+            )
+            staff = await conn.fetchval("SELECT id FROM accounts WHERE login = $1", STAFF_LOGIN)
+        admin = await conn.fetchval("SELECT id FROM accounts WHERE login = $1", ADMIN_LOGIN)
+    finally:
+        passwords.close()
+        await conn.close()
+    requests = await asyncpg.connect(requests_dsn, server_settings={"search_path": "requests"})
+    try:
+        for _ in range(100):  # the services arrive through the bus: at most 10 s
+            if await requests.fetchval(
+                "SELECT count(*) FROM services WHERE code = ANY($1)", list(STAFF_SERVICES)
+            ) == len(STAFF_SERVICES):
+                break
+            await asyncio.sleep(0.1)
+        await requests.executemany(
+            "INSERT INTO service_members (service, account_id, added_by) SELECT $1, $2, $3 "
+            "WHERE EXISTS (SELECT 1 FROM services WHERE code = $1) ON CONFLICT DO NOTHING",
+            [(code, staff, admin or staff) for code in STAFF_SERVICES],
+        )
+    finally:
+        await requests.close()

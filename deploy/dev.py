@@ -19,10 +19,13 @@ from .demo import (
     ADMIN_PASSWORD,
     DEMO_LOGIN,
     DEMO_PASSWORD,
+    STAFF_LOGIN,
+    STAFF_PASSWORD,
     ensure_demo_applications,
     ensure_demo_physician,
+    ensure_demo_staff,
 )
-from .hospital_sim import DEMO_GLN, publish_demo
+from .hospital_sim import DEMO_GLN, publish_demo, publish_demo_services
 from .stack import REPO, Stack, StackConfig
 from .supervisor import Supervisor
 from .test_identity_provider import DEMO_IDENTITIES
@@ -73,6 +76,12 @@ async def run() -> None:
             finally:
                 await hospital.close()
         await ensure_demo_applications(stack.service_dsns["identity"], stack.partner_app_url)
+        hospital = await stack.connect_nats("hospital")
+        try:
+            await publish_demo_services(hospital.jetstream())
+        finally:
+            await hospital.close()
+        await ensure_demo_staff(stack.service_dsns["identity"], stack.service_dsns["requests"])
         _print_welcome(stack)
         await stop.wait()
     finally:
@@ -98,6 +107,8 @@ The portal is running.
   Demo physician:   login "{DEMO_LOGIN}", password "{DEMO_PASSWORD}"
                     (the SMS code arrives in the dev outbox: {cfg.public_url}/dev/outbox)
   Demo admin:       login "{ADMIN_LOGIN}", password "{ADMIN_PASSWORD}" (undelivered documents);
+  Demo staff:       login "{STAFF_LOGIN}", password "{STAFF_PASSWORD}" (the inboxes of Cardiologie
+                    and Oncologie digestive: the demo physician's requests arrive there);
                     staff log in with an authenticator app (TOTP), enrolled by QR code at the
                     first login: any app will do, or: oathtool --totp -b <the key shown>
   Applications:     a stand-in for the partner applications checks the identity assertions

@@ -164,6 +164,32 @@ async def publish_demo(js: Any, gln: str, documents: int) -> list[str]:
     return ids
 
 
+DEMO_SERVICES: tuple[tuple[str, str, str, list[str], list[dict[str, str]]], ...] = (
+    ("CARDIO", "Cardiologie", "adults", ["consultation", "message"], []),
+    (
+        "ONCO-DIG",
+        "Oncologie digestive",
+        "adults",
+        ["consultation", "tumor_board", "message"],
+        [{"code": "TB-DIG", "name": "Colloque des tumeurs digestives"}],
+    ),
+    ("PED-GEN", "Pédiatrie générale", "paediatrics", ["consultation", "message"], []),
+    ("ARCHIVES", "Archives médicales", "both", ["message"], []),
+)
+"""The services the demo hospital publishes (`dpi.services`): (code, name, domain, accepts, boards)."""
+DEMO_SERVICES_RECORDED_AT = "2026-01-01T00:00:00+00:00"
+"""Their changes' time: an administrator's later change of a demo service wins over them."""
+
+
+async def publish_demo_services(js: Any) -> None:
+    """The demo directory of services; the same events each time (deduplicated by their id)."""
+    for code, name, domain, accepts, boards in DEMO_SERVICES:
+        service = {"code": code, "name": name, "domain": domain, "accepts": accepts, "boards": boards, "active": True}
+        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-service:{code}").hex
+        message = {"event_id": event_id, "service": service, "recorded_at": DEMO_SERVICES_RECORDED_AT}
+        await publish(js, "dpi.services", message)
+
+
 def _credentials() -> tuple[str, str, str]:
     url = os.environ.get("HOSPITAL_NATS_URL", "nats://127.0.0.1:" + os.environ.get("PORTAL_NATS_PORT", "4222"))
     user = os.environ.get("HOSPITAL_NATS_USER", "hospital")

@@ -15,6 +15,9 @@ from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.contracts.schemas import validate_published
 from common.errors import InvalidRequest
+from deploy.demo import STAFF_SERVICES, ensure_demo_staff
+from deploy.hospital_sim import DEMO_SERVICES, publish_demo_services
+from deploy.stack import Stack
 from gateway.request_forms import form_fields
 
 from . import request_contract_samples as samples
@@ -133,3 +136,17 @@ async def test_control_characters_and_overlong_text_are_refused_by_field(
     overlong = [("service", f"{code}|adults"), ("subject", "Avis"), ("reason", "x" * 100_000), ("action", "save")]
     too_long = await web.post_multipart("/requests/new/consultation", overlong, [], form_page="/requests")
     assert too_long.status == 400 and "field-invalid" in await too_long.text()  # cut, named, never held whole
+
+
+async def test_the_demo_hospital_s_services_and_their_staff_member(
+    stack: Stack, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    """What `make run` sets up for requests: the demo hospital's services, and a member of two."""
+    for _ in range(2):  # each `make run` does it again: nothing twice
+        await publish_demo_services(hospital.js)
+        await ensure_demo_staff(stack.service_dsns["identity"], stack.service_dsns["requests"])
+    codes = [code for code, *_ in DEMO_SERVICES]
+    kept = await requests_db.fetch("SELECT code, accepts FROM services WHERE code = ANY($1) ORDER BY code", codes)
+    assert sorted(row["code"] for row in kept) == sorted(codes)
+    members = await requests_db.fetch("SELECT service FROM service_members WHERE service = ANY($1)", codes)
+    assert sorted(row["service"] for row in members) == sorted(STAFF_SERVICES)
