@@ -1,6 +1,8 @@
 """XSS (issue 12, part 6): hostile text planted where the portal takes text from outside (the
 hospital's messages, the public registration form, the validators' and administrators' forms, query
-strings), then real Chromium opens every page that shows it, one browser context per role.
+strings; and, issue 13, the hospital's directory of services, a physician's request and its files,
+the hospital's and the service's answers), then real Chromium opens every page that shows it, one
+browser context per role.
 
 On each page: no dialog opened, no Content-Security-Policy violation (CSP would stop an injected
 script: a violation is the sign of an injection it caught), no element or attribute the payloads
@@ -11,21 +13,40 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, expect
 from yarl import URL
 
 from common.contracts import applications, registration
+from common.contracts import hospital_requests as contract
+from common.contracts import requests as api
 from deploy import hospital_sim
 from deploy.stack import Stack
 
-from .portal import Hospital, Physician, Physicians, PortalEvents, Session, deliver, random_gln, random_mobile, sms_to
+from .portal import (
+    Hospital,
+    Physician,
+    Physicians,
+    PortalEvents,
+    Session,
+    deliver,
+    eventually,
+    random_gln,
+    random_mobile,
+    sms_to,
+)
 from .test_applications import create_application
 from .test_identity_validation import keep_copy
+from .test_request_attachments import PNG, _inline, send_file
+from .test_request_drafts import _answer
+from .test_services_directory import _service
 from .web import WebClient
 
 HOSTILE = "\"'><img src=x onerror=alert(1)><script>alert(2)</script></title><svg onload=alert(3)>{{7*7}}${7*7}"
@@ -36,6 +57,16 @@ HOSTILE_URL = "javascript:alert(4)//"
 def hostile(label: str, url: bool = False) -> str:
     """A payload that says where it was planted (each page shows several)."""
     return f"{HOSTILE_URL if url else ''}{label}{HOSTILE}"
+
+
+def hostile_each(**labels: str) -> Callable[[], dict[str, str]]:
+    """A form's fields (a dataclass field's default): each name's payload, planted under its label."""
+    return lambda: {name: hostile(label) for name, label in labels.items()}
+
+
+def hostile_file(label: str) -> str:
+    """A payload a physician's file may be named (the gateway keeps only what follows a '/' or '\\')."""
+    return f"{label}{HOSTILE.replace('/', '')}.png"
 
 
 # What the payloads would make, were they markup: none of it is ever the portal's own.
@@ -64,26 +95,50 @@ class Planted:
     application_name: str = hostile("an")
     application_description: str = hostile("ad", url=True)
     applicant: dict[str, str] = field(
-        default_factory=lambda: {
-            "family_name": hostile("rf"),
-            "given_name": hostile("rg"),
-            "street": hostile("rs"),
-            "address_extra": hostile("rx"),
-            "city": hostile("rc"),
-            "signed_place": hostile("rp"),
-        }
+        default_factory=hostile_each(
+            family_name="rf", given_name="rg", street="rs", address_extra="rx", city="rc", signed_place="rp"
+        )
     )
     validator_name: str = hostile("vn")
     validated_place: str = hostile("vp")
+    service_name: str = hostile("sn")
+    board_name: str = hostile("bn")
+    subject: str = hostile("su", url=True)
+    answers: dict[str, str] = field(
+        default_factory=hostile_each(reason="re", question="qu", clinical_information="ci", current_treatment="ct")
+    )
+    """A consultation's fields."""
+    typed_family: str = hostile("tf")
+    typed_given: str = hostile("tg")
+    file_name: str = hostile_file("fn")
+    hospital_text: str = hostile("ht")
+    hospital_author: str = hostile("ha")
+    hospital_file: str = hostile("hf")
+    staff_text: str = hostile("st")
     document: str = ""
     patient: str = ""
     application: str = ""
     request: str = ""
+    service_code: str = ""
+    consultation: str = ""
+    draft: str = ""
+    member_session: str = ""
+    """The service's member's browser cookie (their authenticator's code is good for one login only)."""
+
+    @property
+    def thread(self) -> tuple[str, ...]:
+        """The consultation's thread: the hospital's answer, its file, and the member's answer."""
+        return (self.hospital_text, self.hospital_author, self.hospital_file, self.staff_text)
 
 
 @pytest.fixture(scope="module")
 async def planted(
-    stack: Stack, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, doctor: Physician
+    stack: Stack,
+    hospital: Hospital,
+    portal_events: PortalEvents,
+    physicians: Physicians,
+    requests_db: asyncpg.Pool,
+    doctor: Physician,
 ) -> Planted:
     """Everything planted through its real way in: the bus, the public form, the staff's forms."""
     found = Planted()
@@ -92,23 +147,29 @@ async def planted(
     admin = await physicians.login(await physicians.create(role="admin"))
     await _from_the_administrators_form(found, stack, physicians, admin, session.token, doctor)
     await _from_the_registration_form(found, stack, physicians, admin.token)
+    await _a_request_and_its_answers(found, hospital, physicians, requests_db, admin.token, session.token)
     [item] = (await physicians.documents(session.token)).items
     found.document, found.patient = item.id, item.patient_id
     return found
 
 
-@pytest.fixture(scope="module")
-async def doctor(physicians: Physicians) -> Physician:
-    """The physician the hospital designates, under a hostile name of their own (every page shows it)."""
-    doctor = await physicians.create()
+async def _hostile_names(physicians: Physicians, label: str, role: str = "physician") -> Physician:
+    """An account under hostile names of its own (`label`f, `label`g)."""
+    account = await physicians.create(role=role)
     assert physicians.pool is not None
     await physicians.pool.execute(
         "UPDATE accounts SET family_name = $2, given_name = $3 WHERE id = $1",
-        uuid.UUID(doctor.account_id),
-        hostile("df"),
-        hostile("dg"),
+        uuid.UUID(account.account_id),
+        hostile(f"{label}f"),
+        hostile(f"{label}g"),
     )
-    return doctor
+    return account
+
+
+@pytest.fixture(scope="module")
+async def doctor(physicians: Physicians) -> Physician:
+    """The physician the hospital designates, under a hostile name of their own (every page shows it)."""
+    return await _hostile_names(physicians, "d")
 
 
 async def _from_the_hospital(
@@ -182,6 +243,62 @@ async def _from_the_registration_form(found: Planted, stack: Stack, physicians: 
     await physicians.call(registration.SIGN_VALIDATION, signature, token=validator)
     creation = registration.LoginCreation(id=found.request, login=f"xss-{uuid.uuid4().hex[:8]}")
     await physicians.call(registration.CREATE_LOGIN, creation, token=admin_token)
+
+
+async def _a_request_and_its_answers(
+    found: Planted,
+    hospital: Hospital,
+    physicians: Physicians,
+    requests_db: asyncpg.Pool,
+    admin_token: str,
+    doctor_token: str,
+) -> None:
+    """A service the hospital names (with a tumor board), worked by a member with hostile names; the
+    doctor's consultation with a file, sent, and a draft like it; answered by the hospital with a
+    file, and by the member."""
+    found.service_code = code = f"XSS-{uuid.uuid4().hex[:6]}"
+    boards = [{"code": "TB-XSS", "name": found.board_name}]
+    every_kind = ["consultation", "tumor_board", "message"]
+    service = _service(code, found.service_name, datetime.now(UTC), accepts=every_kind, boards=boards)
+    await hospital.publish(contract.SERVICES, service)
+    await eventually(
+        lambda: requests_db.fetchval("SELECT code FROM services WHERE code = $1", code), what="the service"
+    )
+    member = await _hostile_names(physicians, "m", role="service_staff")
+    members = api.ServiceMembers(code=code, account_ids=[member.account_id])
+    await physicians.call(api.SET_MEMBERS, members, token=admin_token)
+
+    patient = contract.TypedPatient(
+        id=None, family_name=found.typed_family, given_name=found.typed_given, birth_date=date(1958, 4, 5), sex="other"
+    )
+    draft = api.Draft(
+        kind="consultation",
+        service=code,
+        domain="adults",
+        subject=found.subject,
+        fields=found.answers,
+        patient=patient,
+        attachments=[await send_file(physicians, doctor_token, PNG, found.file_name)],
+    )
+    found.consultation = (await physicians.call(api.SAVE_DRAFT, draft, token=doctor_token)).id
+    await physicians.call(api.SUBMIT_REQUEST, api.RequestRef(id=found.consultation), token=doctor_token)
+    unsent = draft.model_copy(update={"attachments": []})
+    found.draft = (await physicians.call(api.SAVE_DRAFT, unsent, token=doctor_token)).id
+
+    answer = _answer(found.consultation, found.hospital_text)
+    answer["message"]["author"] = found.hospital_author
+    answer["attachments"] = [_inline(PNG, found.hospital_file, "image/png")]
+    await hospital.publish(contract.ANSWER, answer)
+
+    async def answered() -> bool | None:
+        ref = api.RequestRef(id=found.consultation)
+        return bool((await physicians.call(api.GET_REQUEST, ref, token=doctor_token)).messages) or None
+
+    await eventually(answered, what="the hospital's answer in the thread")
+    working = await physicians.login(member)
+    found.member_session = working.secret
+    staff_answer = api.StaffAnswer(id=found.consultation, text=found.staff_text)
+    await physicians.call(api.STAFF_ANSWER, staff_answer, token=working.token)
 
 
 @dataclass
@@ -303,6 +420,8 @@ async def test_a_physicians_pages_show_hostile_text_as_text(
         await physician.shows(f"/patients?name={quote(HOSTILE[:100])}", inputs={"name": HOSTILE[:100]})
         await physician.shows("/nowhere/" + quote(HOSTILE))  # the error page's links hold the path
         await physician.shows(f"/lang/en?next={quote(HOSTILE_URL)}")
+        for shown in request_pages(planted):
+            await physician.shows(shown.path, *shown.texts, title=shown.title, inputs=shown.inputs)
 
 
 @dataclass(frozen=True)
@@ -312,6 +431,32 @@ class Shown:
     path: str
     texts: tuple[str, ...] = ()
     inputs: dict[str, str] = field(default_factory=dict)
+    title: str | None = None
+
+
+def request_pages(planted: Planted) -> list[Shown]:
+    """A physician's requests pages (issue 13), with what was planted for them."""
+    typed, service = (planted.typed_family, planted.typed_given), planted.service_name
+    mine = (planted.patient_family, planted.patient_given)  # Mes patients, to choose from
+    filters = {"patient": HOSTILE[:100], "service": HOSTILE[:64]}
+    return [
+        Shown("/requests", (planted.subject, *typed, service)),
+        Shown(f"/requests?{'&'.join(f'{name}={quote(value)}' for name, value in filters.items())}", inputs=filters),
+        Shown(
+            f"/requests/{planted.consultation}",
+            (planted.subject, *planted.answers.values(), *typed, service, planted.file_name, *planted.thread),
+            title=planted.subject,
+        ),
+        Shown(
+            f"/requests/{planted.draft}",
+            (service, *mine),
+            {"subject": planted.subject, **planted.answers, "family_name": typed[0], "given_name": typed[1]},
+        ),
+        Shown("/requests/new/consultation", (service, *mine)),
+        Shown(f"/requests/new/consultation?patient={quote(HOSTILE[:64])}", inputs={"my_patient": HOSTILE[:64]}),
+        Shown("/requests/new/tumor_board", (planted.board_name, service)),
+        Shown("/requests/new/message", (service,)),
+    ]
 
 
 def staff_pages(role: str, planted: Planted) -> list[Shown]:
@@ -319,6 +464,8 @@ def staff_pages(role: str, planted: Planted) -> list[Shown]:
     applicant = planted.applicant
     names, search = (applicant["family_name"], applicant["given_name"]), quote(applicant["family_name"])
     searched = {"text": applicant["family_name"]}
+    code, service, member = planted.service_code, planted.service_name, (hostile("mf"), hostile("mg"))
+    sent, doctor = (planted.subject, planted.typed_family, planted.typed_given), (hostile("df"), hostile("dg"))
     return {
         "validator": [
             Shown("/validation?state=login_created", names),
@@ -337,8 +484,18 @@ def staff_pages(role: str, planted: Planted) -> list[Shown]:
                 f"/admin/applications/{planted.application}",
                 inputs={"name": planted.application_name, "description": planted.application_description},
             ),
+            Shown("/admin/services", (service, planted.board_name)),
+            Shown(f"/admin/services/{code}", member, {"name": service, "boards": f"TB-XSS | {planted.board_name}"}),
         ],
-        "service_staff": [Shown(f"/directory?text={search}", names, searched)],
+        "service_staff": [
+            Shown(f"/directory?text={search}", names, searched),
+            Shown(f"/inbox?service={code}&box=mine", (service, *sent, *doctor)),
+            Shown(
+                f"/inbox/requests/{planted.consultation}",
+                (*sent, *planted.answers.values(), service, planted.file_name, *planted.thread),
+                title=planted.subject,
+            ),
+        ],
     }[role]
 
 
@@ -346,7 +503,10 @@ def staff_pages(role: str, planted: Planted) -> list[Shown]:
 async def test_the_staffs_pages_show_hostile_text_as_text(
     role: str, browser: Browser, stack: Stack, physicians: Physicians, planted: Planted
 ) -> None:
-    session = await physicians.login(await physicians.create(role=role))
-    async with _role_browser(browser, stack, session.secret) as staff:
+    if role == "service_staff":  # the service's member, logged in when they answered
+        secret = planted.member_session
+    else:
+        secret = (await physicians.login(await physicians.create(role=role))).secret
+    async with _role_browser(browser, stack, secret) as staff:
         for page in staff_pages(role, planted):
-            await staff.shows(page.path, *page.texts, inputs=page.inputs)
+            await staff.shows(page.path, *page.texts, title=page.title, inputs=page.inputs)
