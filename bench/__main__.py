@@ -33,9 +33,11 @@ from .peak_memory import PeakMemory, report_peaks
 from .physicians import create_physicians
 from .processes import ProcessTable
 from .report import Report
+from .request_files import request_files_section
 from .running_stack import running_stack
+from .staff_inbox import inbox_section
 
-MEASUREMENTS = ("ingest", "latency", "pages", "downloads", "directory", "codes")
+MEASUREMENTS = ("ingest", "latency", "pages", "downloads", "directory", "codes", "requests")
 
 
 def arguments() -> argparse.Namespace:
@@ -53,8 +55,8 @@ def arguments() -> argparse.Namespace:
     add("--physicians", type=int, default=50, help="Mes documents: concurrent physicians")
     add("--per-physician", type=int, default=10_000, help="Mes documents: documents of each")
     add("--patients", type=int, default=200, help="Mes documents: patients of each physician")
-    add("--load-seconds", type=float, default=20, help="Mes documents: measured window")
-    add("--warm-up", type=float, default=3, help="Mes documents: unmeasured seconds before the window")
+    add("--load-seconds", type=float, default=20, help="Mes documents and the inbox: measured window")
+    add("--warm-up", type=float, default=3, help="Mes documents and the inbox: unmeasured seconds before the window")
     add(
         "--gateways",
         default="1,2",
@@ -64,6 +66,12 @@ def arguments() -> argparse.Namespace:
     )
     add("--downloads", type=int, default=10, help="downloads: documents downloaded at once")
     add("--download-mib", type=int, default=50, help="downloads: size of each, MiB")
+    add("--staff", type=int, default=50, help="requests: concurrent staff members of the service")
+    add("--inbox-requests", type=int, default=100_000, help="requests: the service's requests")
+    add("--submissions", type=int, default=30, help="requests: submissions measured, one after the other")
+    add("--submission-mib", type=int, default=5, help="requests: size of each submission's PDF, MiB")
+    add("--uploads", type=int, default=10, help="requests: PDFs uploaded at once")
+    add("--upload-mib", type=int, default=20, help="requests: size of each, MiB")
     add("--log-level", default="INFO", help="the portal processes' LOG_LEVEL")
     args = parser.parse_args()
     args.only = {name.strip() for name in args.only.split(",") if name.strip()}
@@ -109,6 +117,9 @@ async def measure_all(stack: Stack, problems: list[str], args: argparse.Namespac
         steps.append(("directory", False, directory_section))
     if "codes" in args.only:
         steps.append(("login codes", False, login_code_section))
+    if "requests" in args.only:
+        steps.append(("the inbox", True, inbox_section))
+        steps.append(("requests with files", True, request_files_section))
     try:
         async with peaks.sampling():
             for what, needs_gateway, step in steps:

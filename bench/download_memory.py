@@ -9,10 +9,12 @@ while the gateway's VmRSS is sampled every 50 ms.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -95,18 +97,35 @@ async def delivery_ids(pool: asyncpg.Pool, physician: Physician) -> list[str]:
     return [str(row["id"]) for row in rows]
 
 
-async def measure_downloads(browser: Browser, gateway_pid: int, ids: list[str]) -> DownloadResult:
-    result = DownloadResult()
+def rss(pid: int) -> int:
+    """The process's VmRSS in bytes (0 if it is gone)."""
+    return (status_kib(pid, "VmRSS") or 0) * 1024
+
+
+@contextlib.asynccontextmanager
+async def rss_sampled(pid: int) -> AsyncIterator[list[int]]:
+    """The process's VmRSS in bytes, every 50 ms while the block runs and once after it."""
     samples: list[int] = []
-    await asyncio.sleep(0.5)
-    result.rss_before = (status_kib(gateway_pid, "VmRSS") or 0) * 1024
 
     async def sample() -> None:
         while True:
-            rss = status_kib(gateway_pid, "VmRSS")
-            if rss is not None:
-                samples.append(rss * 1024)
+            if value := rss(pid):
+                samples.append(value)
             await asyncio.sleep(SAMPLE_EVERY)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        yield samples
+    finally:
+        sampler.cancel()
+        await asyncio.gather(sampler, return_exceptions=True)
+        samples.append(rss(pid))
+
+
+async def measure_downloads(browser: Browser, gateway_pid: int, ids: list[str]) -> DownloadResult:
+    result = DownloadResult()
+    await asyncio.sleep(0.5)
+    result.rss_before = rss(gateway_pid)
 
     async def download(delivery_id: str) -> tuple[str, int]:
         received = 0
@@ -122,15 +141,10 @@ async def measure_downloads(browser: Browser, gateway_pid: int, ids: list[str]) 
         except (TimeoutError, aiohttp.ClientError) as exc:
             return type(exc).__name__, received
 
-    sampler = asyncio.create_task(sample())
     started = time.monotonic()
-    try:
+    async with rss_sampled(gateway_pid) as samples:
         outcomes = await asyncio.gather(*(download(i) for i in ids))
-    finally:
         result.seconds = time.monotonic() - started
-        sampler.cancel()
-        await asyncio.gather(sampler, return_exceptions=True)
-    samples.append((status_kib(gateway_pid, "VmRSS") or 0) * 1024)
     result.statuses = [status for status, _ in outcomes]
     result.received = [received for _, received in outcomes]
     result.rss_peak, result.samples = max(samples), len(samples)

@@ -7,9 +7,8 @@ import gc
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import asyncpg
 
 from deploy.seed_documents import seed
 from deploy.stack import free_port
@@ -19,7 +18,7 @@ from .keep_alive import HttpError, KeepAliveClient
 from .physicians import Browser, create_physicians, logged_in_browsers
 from .processes import CpuUse
 from .report import ms, percentile, rate
-from .running_stack import admin_dsn, documents_pool
+from .running_stack import documents_pool, vacuum
 
 PER_PAGE = 25  # the gateway's page size
 SATURATED = 0.85  # cores: a gateway this busy is the bottleneck, so two are measured as well
@@ -47,20 +46,21 @@ class PagesResult:
         return {status: n for status, n in self.answers.items() if status != "200"}
 
 
-async def first_pages(browsers: list[Browser], bases: list[str]) -> None:
+async def first_pages(browsers: list[Browser], bases: list[str], path: str = "/documents?page=1") -> None:
     """Every physician sees page 1 of their documents (the sessions work through every gateway)."""
     for number, browser in enumerate(browsers):
         for base in bases:
-            async with browser.session.get(f"{base}/documents?page=1", allow_redirects=False) as response:
+            async with browser.session.get(f"{base}{path}", allow_redirects=False) as response:
                 await response.read()
                 if response.status != 200:
-                    raise RuntimeError(f"GET {base}/documents?page=1 answered {response.status} for physician {number}")
+                    raise RuntimeError(f"GET {base}{path} answered {response.status} for account {number}")
 
 
 async def measure_pages(
-    browsers: list[Browser], bases: list[str], pages: int, seconds: float, warm_up: float, cpu: CpuUse
+    browsers: list[Browser], bases: list[str], path: Callable[[], str], seconds: float, warm_up: float, cpu: CpuUse
 ) -> PagesResult:
-    """Each browser loops on GET /documents?page=<random> for warm_up + seconds; only the last `seconds` count.
+    """Each browser loops on GET path() (/documents?page=<random>) for warm_up + seconds; only the
+    last `seconds` count.
 
     The requests go through a lean keep-alive client (see keep_alive.py) with the browser's cookies.
     Browser i talks to gateway i % len(bases). A request counts when it starts and ends in the window.
@@ -79,7 +79,7 @@ async def measure_pages(
             while (started := time.monotonic()) < window_end:
                 try:
                     async with asyncio.timeout(60):
-                        answered, body = await connection.get(f"/documents?page={random.randint(1, pages)}")
+                        answered, body = await connection.get(path())
                     status = str(answered)
                 except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
                     status, body = type(exc).__name__, b""
@@ -121,13 +121,7 @@ async def mes_documents_section(bench: Bench) -> None:
         await seed(pool, physicians, args.per_physician, args.patients)
     finally:
         await pool.close()
-    # What autovacuum would do shortly after the earlier measurements' writes and this load; left
-    # to itself it would take CPU from the pages measurement instead.
-    admin = await asyncpg.connect(admin_dsn(stack))
-    try:
-        await admin.execute("VACUUM (ANALYZE)")
-    finally:
-        await admin.close()
+    await vacuum(stack)  # after the earlier measurements' writes and this load
     report.note(
         f"seeded {args.physicians * args.per_physician:,} deliveries with COPY and vacuumed the database "
         f"in {time.monotonic() - started:.0f} s"
@@ -135,6 +129,7 @@ async def mes_documents_section(bench: Bench) -> None:
     base = stack.config.public_url
     browsers = await logged_in_browsers(physicians, base, stack.outbox_dir)
     extra: str | None = None
+    pages = -(-args.per_physician // PER_PAGE)
     try:
         counts = [1, 2] if args.gateways == "1,2" else [1]
         for count in counts:  # may grow by one while iterating (auto)
@@ -146,8 +141,14 @@ async def mes_documents_section(bench: Bench) -> None:
                 bases.append(f"http://127.0.0.1:{port}")
             await first_pages(browsers, bases)
             bench.phase(f"Mes documents: pages, {count} gateway(s)")
-            pages = -(-args.per_physician // PER_PAGE)
-            result = await measure_pages(browsers, bases, pages, args.load_seconds, args.warm_up, bench.cpu())
+            result = await measure_pages(
+                browsers,
+                bases,
+                lambda: f"/documents?page={random.randint(1, pages)}",
+                args.load_seconds,
+                args.warm_up,
+                bench.cpu(),
+            )
             _report_pages(bench, result, f"{count} gateway process{'es' if count > 1 else ''}", judged=count == 1)
             gateway_cores = max(
                 (share for name, share in result.shares.items() if name.startswith("gateway")), default=0

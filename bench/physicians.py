@@ -1,6 +1,7 @@
-"""Physicians for the benchmark: accounts created in identity's schema (as the tests do), and
-logged in over HTTP through the gateway like a browser (CSRF token from the form, SMS code from
-the dev outbox), keeping their cookies."""
+"""Physicians (and the services' staff) for the benchmark: accounts created in identity's schema
+(as the tests do), and logged in over HTTP through the gateway like a browser (CSRF token from the
+form; a physician's code from the dev outbox's SMS, a staff member's from the authenticator app
+enrolled at the first login), keeping their cookies."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import pyotp
 from stdnum import ean
 
+from common.contracts.base import Role
 from deploy.stack import Stack
 from services.identity.accounts import create_account
 from services.identity.passwords import Passwords
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 SMS_CODE = re.compile(r"\b(\d{6})\b")
+APP_SECRET = re.compile(r'class="enrolment-secret">([A-Z2-7 ]+)<')
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,9 @@ class Physician:
     account_id: str
     login: str
     password: str
-    gln: str
+    gln: str  # "" for staff
     mobile: str
+    role: Role = "physician"
 
     @property
     def key(self) -> str:
@@ -49,8 +54,9 @@ def random_mobile() -> str:
     return "+4179" + "".join(random.choice("0123456789") for _ in range(7))
 
 
-async def create_physicians(stack: Stack, count: int) -> list[Physician]:
-    """Active physician accounts, each with its own GLN and mobile number."""
+async def create_physicians(stack: Stack, count: int, role: Role = "physician") -> list[Physician]:
+    """Active physician accounts, each with its own GLN and mobile number (or staff accounts of
+    `role`, without a GLN)."""
     pool = await asyncpg.create_pool(
         stack.service_dsns["identity"], min_size=1, max_size=4, server_settings={"search_path": "identity"}
     )
@@ -58,7 +64,7 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
 
     async def one() -> Physician:
         login, password = f"bench-{uuid.uuid4().hex[:10]}", f"pw-{uuid.uuid4().hex}"
-        gln, mobile = random_gln(), random_mobile()
+        gln, mobile = random_gln() if role == "physician" else "", random_mobile()
         async with pool.acquire() as conn:
             account_id = await create_account(
                 conn,
@@ -69,9 +75,10 @@ async def create_physicians(stack: Stack, count: int) -> list[Physician]:
                 given_name=login,
                 email=f"{login}@cabinet.example.ch",
                 mobile=mobile,
-                gln=gln,
+                gln=gln or None,
+                role=role,
             )
-        return Physician(account_id, login, password, gln, mobile)
+        return Physician(account_id, login, password, gln, mobile, role)
 
     try:
         return list(await asyncio.gather(*(one() for _ in range(count))))
@@ -114,24 +121,30 @@ class Browser:
     async def close(self) -> None:
         await self.session.close()
 
-    async def _csrf(self, path: str) -> str:
+    async def csrf(self, path: str) -> str:
+        """The CSRF token of the form on the page at `path`."""
         async with self.session.get(self.base + path, allow_redirects=False) as page:
             match = CSRF_FIELD.search(await page.text())
         if match is None:
             raise RuntimeError(f"no CSRF field on {path} (status {page.status})")
         return match.group(1)
 
-    async def _post(self, path: str, fields: dict[str, str]) -> str:
-        token = await self._csrf(path)
+    async def _post(self, path: str, fields: dict[str, str], token: str | None = None, page: bool = False) -> str:
+        """The Location of the answer (a 303), or the page answered (a 200, if `page`)."""
+        token = token or await self.csrf(path)
         async with self.session.post(
             self.base + path, data={**fields, "csrf_token": token}, headers={"Origin": self.base}, allow_redirects=False
         ) as response:
-            await response.read()
+            text = await response.text()
+            if response.status == 200 and page:
+                return text
             if response.status != 303:
                 raise RuntimeError(f"POST {path} answered {response.status}")
             return response.headers.get("Location", "")
 
     async def log_in(self, physician: Physician, outbox: Path, timeout: float = 30) -> None:
+        if physician.role != "physician":
+            return await self._staff_log_in(physician)
         since = time.time_ns()
         if await self._post("/login", {"login": physician.login, "password": physician.password}) != "/login/code":
             raise RuntimeError("the password step did not lead to the code form")
@@ -141,6 +154,17 @@ class Browser:
                 raise RuntimeError("no SMS code arrived in the dev outbox")
             await asyncio.sleep(0.1)
         if (landing := await self._post("/login/code", {"code": code})).startswith("/login"):
+            raise RuntimeError(f"the code step led back to {landing}")
+
+    async def _staff_log_in(self, staff: Physician) -> None:
+        """A staff member's first login: the password, then the app enrolled from the page's key
+        (as typed into an app) and its code."""
+        page = await self._post("/login", {"login": staff.login, "password": staff.password}, page=True)
+        secret, token = APP_SECRET.search(page), CSRF_FIELD.search(page)
+        if secret is None or token is None:
+            raise RuntimeError("the password step did not lead to the app's enrolment")
+        code = pyotp.TOTP(secret.group(1).replace(" ", "")).now()
+        if (landing := await self._post("/login/code", {"code": code}, token.group(1))).startswith("/login"):
             raise RuntimeError(f"the code step led back to {landing}")
 
 

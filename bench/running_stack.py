@@ -72,3 +72,23 @@ async def documents_pool(stack: Stack, size: int = 4) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         stack.service_dsns["documents"], min_size=1, max_size=size, server_settings={"search_path": "documents"}
     )
+
+
+async def vacuum(stack: Stack, table: str | None = None) -> None:
+    """VACUUM (ANALYZE) a table (or the whole database) as the superuser: what autovacuum would do
+    shortly after a load, which would otherwise take CPU from the measurement after it."""
+    admin = await asyncpg.connect(admin_dsn(stack))
+    try:
+        await admin.execute(f"VACUUM (ANALYZE) {table or ''}")
+    finally:
+        await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def requests_connection(stack: Stack) -> AsyncIterator[asyncpg.Connection]:
+    """The requests service's schema, as its own role sees it."""
+    conn = await asyncpg.connect(stack.service_dsns["requests"], server_settings={"search_path": "requests"})
+    try:
+        yield conn
+    finally:
+        await conn.close()

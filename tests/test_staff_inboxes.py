@@ -15,6 +15,8 @@ from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
 from common.contracts.schemas import validate_published
 from common.errors import InvalidRequest, NotFound
+from gateway.views.inboxes import BOXES
+from services.requests import inboxes
 
 from .portal import Hospital, Physician, Physicians, PortalEvents, eventually
 from .test_request_drafts import _sent
@@ -36,6 +38,26 @@ async def _service_with(
     return code
 
 
+async def _totals(physicians: Physicians, code: str, token: str) -> dict[str, int]:
+    """How many requests each box says it holds."""
+    return {
+        box: (await physicians.call(api.INBOX, api.InboxQuery(service=code, box=box), token=token)).total
+        for box in BOXES
+    }
+
+
+async def _counts_hold(requests_db: asyncpg.Pool, code: str) -> None:
+    """The counts kept for the service's boxes are what counting their requests gives."""
+    for box in ("new", "waiting", "closed"):
+        kept = await requests_db.fetchval(
+            "SELECT coalesce((SELECT requests FROM box_counts WHERE service = $1 AND box = $2), 0)", code, box
+        )
+        counted = await requests_db.fetchval(
+            f"SELECT count(*) FROM requests WHERE service = $1 AND {inboxes.BOXES[box]}", code
+        )
+        assert kept == counted, box
+
+
 async def test_a_member_works_a_request_from_new_to_closed(
     physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool, portal_events: PortalEvents
 ) -> None:
@@ -49,11 +71,13 @@ async def test_a_member_works_a_request_from_new_to_closed(
     ] == [code]
     new = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="new"), token=token)
     assert [item.id for item in new.items] == [request_id] and new.items[0].physician_name.endswith("Test")
+    assert await _totals(physicians, code, token) == {"new": 1, "mine": 0, "waiting": 0, "closed": 0}
 
     taken = await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="take"), token=token)
     assert taken.status == "in_progress"
     mine = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="mine"), token=token)
     assert [item.id for item in mine.items] == [request_id] and mine.items[0].taken_by_me
+    assert await _totals(physicians, code, token) == {"new": 0, "mine": 1, "waiting": 0, "closed": 0}
 
     asked = await physicians.call(
         api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Un ECG récent ?", needs_reply=True), token=token
@@ -61,11 +85,13 @@ async def test_a_member_works_a_request_from_new_to_closed(
     assert asked.status == "information_needed"
     waiting = await physicians.call(api.INBOX, api.InboxQuery(service=code, box="waiting"), token=token)
     assert [item.id for item in waiting.items] == [request_id]
+    assert await _totals(physicians, code, token) == {"new": 0, "mine": 1, "waiting": 1, "closed": 0}
     await physicians.call(
         api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Coronarographie indiquée."), token=token
     )
     closed = await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="close"), token=token)
     assert closed.status == "closed"
+    assert await _totals(physicians, code, token) == {"new": 0, "mine": 0, "waiting": 0, "closed": 1}
     with pytest.raises(InvalidRequest):
         await physicians.call(api.STAFF_ANSWER, api.StaffAnswer(id=request_id, text="Encore"), token=token)
 
@@ -175,3 +201,60 @@ async def test_the_physician_answers_what_the_service_asked(
     await physicians.call(api.STAFF_STEP, api.StaffStep(id=request_id, step="close"), token=token)
     with pytest.raises(InvalidRequest):  # a closed request takes no more messages
         await physicians.call(api.REPLY, api.PhysicianReply(id=request_id, text="Encore"), token=doctor_token)
+
+
+async def test_a_box_comes_a_page_at_a_time_the_urgent_first_then_the_longest_waiting(
+    sign_in: SignIn, physicians: Physicians, hospital: Hospital, requests_db: asyncpg.Pool
+) -> None:
+    nurse = await physicians.create(role="service_staff")
+    code = await _service_with(physicians, hospital, requests_db, nurse)
+    await requests_db.execute(  # 30 sent requests, "Avis 30" the oldest; every tenth urgent
+        "INSERT INTO requests (id, account_id, physician, physician_name, kind, service, domain, subject, urgency, "
+        "status, submitted_at) SELECT gen_random_uuid(), gen_random_uuid(), 'gln:7601000000019', 'Dr Test', "
+        "'consultation', $1, 'adults', 'Avis ' || n, CASE WHEN n % 10 = 0 THEN 'urgent' ELSE 'routine' END, "
+        "'submitted', now() - n * interval '1 hour' FROM generate_series(1, 30) AS n",
+        code,
+    )
+    await _counts_hold(requests_db, code)
+    token = (await physicians.login(nurse)).token
+
+    async def page(number: int) -> api.Inbox:
+        return await physicians.call(api.INBOX, api.InboxQuery(service=code, page=number, per_page=25), token=token)
+
+    first, second = await page(1), await page(2)
+    assert (first.total, second.total, len(first.items), len(second.items)) == (30, 30, 25, 5)
+    subjects = [item.subject for item in first.items + second.items]
+    assert subjects == ["Avis 30", "Avis 20", "Avis 10"] + [f"Avis {n}" for n in range(29, 0, -1) if n % 10]
+    assert (await page(3)).items == []
+    assert (await physicians.call(api.INBOX, api.InboxQuery(service=code, box="closed"), token=token)).total == 0
+
+    web = await sign_in(nurse)
+    shown = await (await web.get(f"/inbox?service={code}&box=new")).text()
+    assert "30 demandes" in shown and "Page 1 sur 2" in shown
+    assert f"/inbox?service={code}&amp;box=new&amp;page=2" in shown and ">Avis 5<" not in shown
+    last = await (await web.get(f"/inbox?service={code}&box=new&page=2")).text()
+    assert ">Avis 5<" in last and ">Avis 30<" not in last and f"service={code}&amp;box=new&amp;page=1" in last
+    for beyond in ("3", "0", "x"):
+        assert (await web.get(f"/inbox?service={code}&box=new&page={beyond}")).status == 404
+    assert (await web.get("/inbox?service=SRV-NOT-MINE&box=new")).status == 404
+
+    async with requests_db.acquire() as conn, conn.transaction():  # each box's count follows every change
+        await conn.execute(
+            "UPDATE requests SET status = 'in_progress', assigned_to = $2 WHERE service = $1 AND subject LIKE 'Avis 1_'",
+            code,
+            uuid.UUID(nurse.account_id),
+        )
+        await conn.execute(
+            "UPDATE requests SET status = 'information_needed' WHERE service = $1 AND subject < 'Avis 13'", code
+        )
+        await conn.execute("UPDATE requests SET status = 'closed' WHERE service = $1 AND subject LIKE 'Avis 2_'", code)
+        await conn.execute("UPDATE requests SET status = 'received' WHERE service = $1 AND subject = 'Avis 3'", code)
+        await conn.execute(
+            "DELETE FROM requests WHERE service = $1 AND subject IN ('Avis 4', 'Avis 12', 'Avis 20')", code
+        )
+    await _counts_hold(requests_db, code)
+    assert await _totals(physicians, code, token) == {"new": 8, "mine": 9, "waiting": 3, "closed": 9}
+
+    loner = await sign_in(await physicians.create(role="service_staff"))  # a member of no service
+    alone = await loner.get("/inbox")
+    assert alone.status == 200 and "la boîte d’aucun service" in (await alone.text()).replace("'", "’")

@@ -301,8 +301,12 @@ Box = Literal["new", "mine", "waiting", "closed"]
 
 
 class InboxQuery(Message):
-    service: str = Field(min_length=1, max_length=64)
+    """One page of one box of a service's inbox: the urgent first, then the longest waiting."""
+
+    service: str | None = Field(default=None, min_length=1, max_length=64, description="None: the member's first")
     box: Box = "new"
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=25, ge=1, le=100)
 
 
 class InboxItem(Message):
@@ -318,7 +322,12 @@ class InboxItem(Message):
 
 
 class Inbox(Message):
+    services: list[ServiceSummary] = Field(default_factory=list, description="the services the member works")
+    service: str | None = Field(default=None, description="the one shown (None: the member works none)")
     items: list[InboxItem]
+    total: int = Field(default=0, description="the box's requests, on every page")
+    page: int = 1
+    per_page: int = 25
 
 
 class StaffStep(Message):

@@ -12,29 +12,33 @@ from common.contracts import requests as api
 from common.errors import InvalidRequest
 
 from ..pages import render_page, see_other
+from ..query import ListQuery
 from ..sessions import current_token
 from ..state import bus_of
 from ..uploads import posted_form
-from .requests import thread_page
+from .requests import SERVICE_CODE_MAX, thread_page
 
 BOXES: tuple[api.Box, ...] = ("new", "mine", "waiting", "closed")
+PER_PAGE = 25
 STEPS = "take|close"
 TEMPLATE = "inbox_request.html"
 
 
 async def inbox_page(request: web.Request) -> web.Response:
-    """GET /inbox?service=…&box=…: one box of one of the member's services (the first by default)."""
-    bus, token = bus_of(request), current_token(request)
-    services = (await call(bus, api.MY_SERVICES, api.ListServices(), token=token)).services
+    """GET /inbox?service=…&box=…&page=…: a page of one box of one of the member's services (the
+    first by default), and the member's services to choose from."""
+    query = ListQuery(request.query)
+    page = query.page()
     box = request.query.get("box", "new")
-    code = request.query.get("service") or (services[0].code if services else "")
-    if box not in BOXES or (services and code not in {service.code for service in services}):
+    code = query.text("service", SERVICE_CODE_MAX)  # kept in the pagination's links, with the box
+    if box not in BOXES:
         raise web.HTTPNotFound()
-    items = []
-    if services:
-        query = api.InboxQuery(service=code, box=box)
-        items = (await call(bus, api.INBOX, query, token=token)).items
-    context = {"services": services, "service": code, "box": box, "boxes": BOXES, "items": items}
+    query.choice("box", BOXES)
+    wanted = api.InboxQuery(service=code, box=box, page=page, per_page=PER_PAGE)
+    found = await call(bus_of(request), api.INBOX, wanted, token=current_token(request))
+    context = {"services": found.services, "service": found.service, "box": box, "boxes": BOXES, "items": found.items}
+    if found.services:
+        context |= query.listing("/inbox", found.total, page, found.per_page)
     return render_page(request, "inbox.html", context)
 
 

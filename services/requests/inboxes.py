@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
+from common.codec import Written
 from common.contracts import audit
 from common.contracts import hospital_requests as contract
 from common.contracts import requests as api
@@ -22,7 +24,7 @@ from .directory import LISTED, Deps, summary
 from .drafts import COLUMNS, detail, request_key, snapshot, with_thread
 from .trail import answer_arrived, audited, publish
 
-_BOXES = {
+BOXES = {  # as inbox_box() in migration 011 puts each request in a box (its count)
     "new": "status IN ('submitted', 'received') AND assigned_to IS NULL",
     "mine": "assigned_to = $2 AND status <> 'closed'",
     "waiting": "status = 'information_needed'",
@@ -37,40 +39,78 @@ def _staff(caller: Caller) -> uuid.UUID:
     return uuid.UUID(caller.account_id)
 
 
+_THEIRS = (
+    f"SELECT {LISTED} FROM services "
+    "WHERE code IN (SELECT service FROM service_members WHERE account_id = $1) ORDER BY name"
+)
+
+
 async def my_services(msg: api.ListServices, caller: Caller, deps: Deps) -> api.ServiceList:
     """The services whose inbox the member works."""
     async with deps.pool.acquire() as conn:
-        rows = await conn.fetch(
-            f"SELECT {LISTED} FROM services "
-            "WHERE code IN (SELECT service FROM service_members WHERE account_id = $1) ORDER BY name",
-            _staff(caller),
-        )
+        rows = await conn.fetch(_THEIRS, _staff(caller))
     return api.ServiceList(services=[summary(row) for row in rows])
 
 
-async def inbox(msg: api.InboxQuery, caller: Caller, deps: Deps) -> api.Inbox:
-    """One box of a service the member works (another service's is not found)."""
+async def inbox(msg: api.InboxQuery, caller: Caller, deps: Deps) -> Written[api.Inbox]:
+    """One page of one box of a service the member works (their first if none is named; another
+    service's is not found), with how many requests the box holds and the member's services.
+
+    The page and its box's count come from one statement: the page straight off the box's own
+    index, the count kept in box_counts (migration 011; `mine`, a member's backlog, counted). The
+    page is written as plain values (common/codec.py, Written): the gateway validates it."""
     member = _staff(caller)
     async with deps.pool.acquire() as conn:
-        if not await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM service_members WHERE service = $1 AND account_id = $2)", msg.service, member
-        ):
+        services = [summary(row) for row in await conn.fetch(_THEIRS, member)]
+        code = msg.service or (services[0].code if services else None)
+        if code is not None and code not in {service.code for service in services}:
             raise NotFound()
-        rows = await conn.fetch(
-            "SELECT id::text AS id, kind, subject, urgency, status, physician_name, patient::text AS patient, "
-            "submitted_at, assigned_to = $2 AS taken_by_me FROM requests "
-            f"WHERE service = $1 AND status <> 'draft' AND {_BOXES[msg.box]} ORDER BY urgency DESC, submitted_at LIMIT 500",
-            msg.service,
-            member,
-        )
-    return api.Inbox(items=[_item(row) for row in rows])
+        total = _TOTALS[msg.box]
+        rows = []
+        if code is not None:
+            rows = await conn.fetch(
+                f"SELECT {_LISTED}, ({total}) AS total FROM requests WHERE {_IN_BOX[msg.box]} "
+                "ORDER BY urgency DESC, submitted_at, requests.id LIMIT $3 OFFSET $4",
+                code,
+                member,
+                msg.per_page,
+                (msg.page - 1) * msg.per_page,
+            )
+        if rows or code is None or msg.page == 1:
+            count = rows[0]["total"] if rows else 0
+        else:  # past the end (only the box `mine` names $2)
+            count = await conn.fetchval(total, code, *((member,) if msg.box == "mine" else ()))
+    return Written(
+        {
+            "services": [service.model_dump() for service in services],
+            "service": code,
+            "items": [_item(row) for row in rows],
+            "total": count,
+            "page": msg.page,
+            "per_page": msg.per_page,
+        }
+    )
 
 
-def _item(row: asyncpg.Record) -> api.InboxItem:
-    values = dict(row)
-    values["taken_by_me"] = bool(values["taken_by_me"])
+_IN_BOX = {box: f"service = $1 AND status <> 'draft' AND {condition}" for box, condition in BOXES.items()}
+_TOTALS = {
+    box: f"SELECT count(*) FROM requests WHERE {_IN_BOX[box]}"
+    if box == "mine"
+    else f"SELECT coalesce((SELECT requests FROM box_counts WHERE service = $1 AND box = '{box}'), 0)"
+    for box in BOXES
+}
+_LISTED = (
+    "id::text AS id, kind, subject, urgency, status, physician_name, patient::text AS patient, submitted_at, "
+    "assigned_to IS NOT DISTINCT FROM $2 AS taken_by_me"
+)
+_ITEM_FIELDS = tuple(api.InboxItem.model_fields)
+
+
+def _item(row: asyncpg.Record) -> dict[str, Any]:
+    """An InboxItem's fields."""
+    values = {name: row[name] for name in _ITEM_FIELDS}
     values["patient"] = None if row["patient"] is None else json.loads(row["patient"])
-    return api.InboxItem(**values)
+    return values
 
 
 async def _theirs(conn: Connection, request_id: str, caller: Caller, lock: bool = False) -> asyncpg.Record:
