@@ -6,6 +6,7 @@ Time is moved by rewriting the recorded moments, never waited for.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -98,6 +99,18 @@ async def test_an_address_guessing_many_names_waits(physicians: Physicians) -> N
     assert await _refusal(physicians, doctor.login, doctor.password, "192.0.2.1") == "ok"  # another address
     await _end_the_wait(physicians, f"address:{address}")
     assert await _refusal(physicians, doctor.login, doctor.password, address) == "ok"
+
+
+async def test_logins_at_the_same_moment_from_one_address_are_all_counted_and_none_refused(
+    physicians: Physicians,
+) -> None:
+    """Ten people behind one address logging in at once, within the address's free attempts: each
+    attempt used to read the time before waiting for the one ahead, and saw the wait that one had
+    just set (now, when free) as still to come: a 429 for a valid login."""
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    doctors = [await physicians.create() for _ in range(10)]
+    answers = await asyncio.gather(*(_refusal(physicians, d.login, d.password, address) for d in doctors))
+    assert answers == ["ok"] * 10
 
 
 async def test_a_loopback_address_is_limited_like_any_other(physicians: Physicians) -> None:

@@ -116,13 +116,18 @@ async def name_is_waiting(conn: Connection, login: str, secret: bytes) -> bool:
 
 async def _count(conn: Connection, keys: list[tuple[str, int, timedelta | None]]) -> bool:
     """Count one more attempt against every key, or none if one of them must still wait (False)."""
-    now = datetime.now(UTC)
     async with conn.transaction():
-        counted: list[tuple[str, int, int]] = []
-        for key, free, memory in keys:
-            row = await conn.fetchrow(
+        rows = [
+            await conn.fetchrow(
                 "SELECT failures, last_failure_at, not_before FROM login_throttles WHERE key = $1 FOR UPDATE", key
             )
+            for key, _, _ in keys
+        ]
+        # The time is read once every key is held: read before, an attempt that waited for the lock
+        # saw its own earlier moment as before the `not_before` the one ahead of it had just set.
+        now = datetime.now(UTC)
+        counted: list[tuple[str, int, int]] = []
+        for (key, free, memory), row in zip(keys, rows, strict=True):
             if row is not None and row["not_before"] > now:
                 return False
             fresh = row is None or (memory is not None and row["last_failure_at"] < now - memory)
