@@ -48,6 +48,13 @@ class Written(Generic[M]):
     def __init__(self, fields: dict[str, Any]) -> None:
         self.data = to_json(fields)
 
+    @classmethod
+    def of_json(cls, text: str) -> Written[M]:
+        """The message as JSON its producer had written already (PostgreSQL's, for one)."""
+        written = cls.__new__(cls)
+        written.data = text.encode()
+        return written
+
 
 def encode(message: BaseModel | Written[Any]) -> bytes:
     if isinstance(message, Written):

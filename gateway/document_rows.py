@@ -2,10 +2,10 @@
 
 Through Jinja, a page of 25 rows cost the gateway more than everything else on the page: each
 value went through `escape()` and became a Markup object. Here a row is one string: the page's
-free-text values (ids, names, titles, services) are escaped together in one pass, and what the
-gateway formats itself (category label, birth date, date and time) is escaped once per distinct
-value and remembered. The labels and formats are the locale's own, the same filters the
-templates use. `_documents_region.html` places the rows in its table.
+free-text values (ids, names, titles, services) are escaped together in one pass (list_rows.py),
+and what the gateway formats itself (category label, birth date, date and time) is escaped once
+per distinct value and remembered. The labels and formats are the locale's own, the same filters
+the templates use. `_documents_region.html` places the rows in its table.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .labels import BORN
+from .list_rows import escaped_together
 from .locale_formats import LocaleFormats
 
 Filter = Callable[[Any], str]
@@ -29,9 +30,6 @@ _UNREAD_ROW = ' class="unread"'
 # The free-text fields of a row, in the order `_row` takes them.
 _TEXTS = ("id", "patient_id", "patient_name", "title", "service")
 _texts_of = attrgetter(*_TEXTS)
-# Cannot appear in a value escaped together with others (the JSON of the bus may carry it: then
-# each value is escaped on its own).
-_SEPARATOR = "\x00"
 
 
 class DocumentRows:
@@ -56,7 +54,7 @@ class DocumentRows:
         self._open, self._download = escape(gettext("Open")), escape(gettext("Download"))
 
     def __call__(self, documents: Sequence[Any], show_patient: bool) -> Markup:
-        texts = _escaped_texts(documents)
+        texts = escaped_together([value for document in documents for value in _texts_of(document)])
         width = len(_TEXTS)
         return Markup(
             "".join(
@@ -98,11 +96,3 @@ def _born(formats: LocaleFormats, born: Filter, gettext: Callable[[str], str]) -
     before, after = (escape(part.replace("%%", "%")) for part in label.split("%(date)s"))
     pattern = f"{before}{escape(day_format)}{after}"
     return lambda day: pattern.format(day=day.day, month=day.month, year=day.year)
-
-
-def _escaped_texts(documents: Sequence[Any]) -> list[str]:
-    """The free-text values of every row, escaped: one `escape()` over them all (a page has a
-    hundred or more), split back; one by one if a value holds the separator."""
-    values = [value for document in documents for value in _texts_of(document)]
-    escaped = escape(_SEPARATOR.join(values)).split(_SEPARATOR)
-    return escaped if len(escaped) == len(values) else [escape(value) for value in values]

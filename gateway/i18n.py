@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from . import cookies
 from .document_rows import DocumentRows
+from .inbox_rows import InboxRows
 from .labels import (
     ACCOUNT_ROLES,
     ACCOUNT_STATUSES,
@@ -97,6 +98,7 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.globals["document_rows"] = DocumentRows(
             formats, environment.filters, translations.gettext, CATEGORIES
         )
+        environment.globals["inbox_rows"] = InboxRows(formats, environment.filters, translations.gettext)
         # The shared macros, built once per locale: an `{% import %}` in a template rebuilds its
         # module at every render that has globals of its own.
         environment.globals["ui"] = environment.get_template("_macros.html").module

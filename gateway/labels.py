@@ -102,9 +102,11 @@ REQUEST_KIND_NAMES: dict[str, str] = {
     "tumor_board": N_("Tumor board"),
     "message": N_("Message"),
 }
+REQUEST_URGENCIES: dict[str, str] = {"routine": N_("Routine"), "urgent": N_("Urgent")}
 
 # The contract's codes: each one has its words, and the filters offer no other
 assert set(REQUEST_STATUSES) == set(get_args(requests.Status))
+assert set(REQUEST_URGENCIES) == set(get_args(requests.InboxItem.model_fields["urgency"].annotation))
 assert set(REQUEST_KIND_NAMES) == set(get_args(RequestKind)) and set(REQUEST_PERIODS) == set(get_args(requests.Period))
 
 

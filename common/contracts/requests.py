@@ -310,19 +310,28 @@ class InboxQuery(Message):
 
 
 class InboxItem(Message):
+    """A request as its box's page shows it, and nothing more (written by PostgreSQL: inboxes.py)."""
+
     id: str
     kind: RequestKind
     subject: str
     urgency: Literal["routine", "urgent"]
     status: Status
     physician_name: str
-    patient: RequestPatient | None
+    patient_name: str | None = Field(description="family name then given name; None: the request names no patient")
     submitted_at: datetime | None
     taken_by_me: bool
 
 
+class InboxService(Message):
+    """A service the member works, as the inbox's choice of service shows it."""
+
+    code: str
+    name: str
+
+
 class Inbox(Message):
-    services: list[ServiceSummary] = Field(default_factory=list, description="the services the member works")
+    services: list[InboxService] = Field(default_factory=list, description="the services the member works, by name")
     service: str | None = Field(default=None, description="the one shown (None: the member works none)")
     items: list[InboxItem]
     total: int = Field(default=0, description="the box's requests, on every page")
