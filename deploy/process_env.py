@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from .stack import Stack
 
 SMS_ACCOUNT_SID = "AC" + "0" * 32
+SUPPORT = {  # the demo portal's support (the help page; the contact form's messages go to its address)
+    "PORTAL_SUPPORT_EMAIL": "support@portail.example.ch",
+    "PORTAL_SUPPORT_PHONE": "+41 22 000 00 01",
+    "PORTAL_SUPPORT_HOURS": "lundi–vendredi, 8 h–17 h",
+}
 
 
 def process_environment(stack: Stack, process: str) -> dict[str, str]:
@@ -53,6 +58,7 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
         env["PORTAL_IDENTITY_DATA_KEY"] = sec.identity_data_key
         env["PORTAL_NOTIFY_PUBLIC_KEY"] = sec.notify_public_key
         env["PORTAL_PUBLIC_URL"] = cfg.public_url
+        env["PORTAL_SUPPORT_EMAIL"] = SUPPORT["PORTAL_SUPPORT_EMAIL"]
         if stack.hin_idp is not None:
             env |= stack.hin_idp.portal_settings()
     if process == "notify":
@@ -78,7 +84,7 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
             # The demo hospital's switchboard, for a service the requests' forms do not list.
             "PORTAL_HOSPITAL_PHONE": "+41 22 000 00 00",
             "PORTAL_HOSPITAL_EMAIL": "contact@hopital.example.ch",
-        }
+        } | SUPPORT
         if stack.hin_idp is not None:
             env |= {"PORTAL_HIN_ORIGIN": stack.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}
     if process == "outbox":

@@ -26,6 +26,8 @@ SEND_CODE = "notify.command.code"
 SEND_TEMPORARY_PASSWORD = "notify.command.temporary_password"
 SEND_NOTICE = "notify.command.notice"
 SEND_EMAIL_NOTICE = "notify.command.email_notice"
+SEND_RECOVERY_LINK = "notify.command.recovery_link"
+SEND_SUPPORT_MESSAGE = "notify.command.support_message"
 
 SealedSecret = str
 """base64 of a libsodium sealed box (common.envelopes), openable by notify alone."""
@@ -38,11 +40,15 @@ CodePurpose = Literal[
     "registration_control",  # read back by the applicant to the validator
     "mobile_control",  # read back by the physician to the administrator who changes the number
     "account_unlock",  # unlocks a login blocked by failed attempts
+    "password_recovery",  # confirms a new password chosen through a recovery link (no session)
 ]
 TemporaryPasswordReason = Literal["login_created", "staff_created", "password_reset", "app_reset"]
 NoticeKind = Literal["mobile_changed", "hin_linked"]
 EmailNoticeKind = Literal[
     "registration_attempt",  # the public form was sent with the number of this account (or request in progress)
+    "recovery_hin",  # a forgotten password asked for an account that logs in with HIN: use HIN
+    "recovery_staff",  # ... for a hospital staff account: an administrator gives a new password
+    "recovery_support",  # ... for an account without a mobile number: the support helps
 ]
 
 
@@ -85,9 +91,28 @@ class SendEmailNotice(Command):
     kind: EmailNoticeKind
 
 
+class SendRecoveryLink(Command):
+    """A forgotten password's single-use link, by email (its token sealed: only notify opens it)."""
+
+    to: EmailStr = Field(max_length=254)
+    token: SealedSecret = Field(min_length=1, max_length=512)
+    valid_minutes: int = Field(ge=1, le=24 * 60)
+
+
+class SendSupportMessage(Command):
+    """A message written to the support with the help page's form, by email to the support's
+    address. Who wrote it and what it says travel sealed (a JSON object: name, email, login,
+    topic, text, received_at), so that no table or stream on the way holds them readable."""
+
+    to: EmailStr = Field(max_length=254)
+    message: SealedSecret = Field(min_length=1, max_length=32_768)
+
+
 SUBJECT_OF: dict[type[Command], str] = {
     SendCode: SEND_CODE,
     SendTemporaryPassword: SEND_TEMPORARY_PASSWORD,
     SendNotice: SEND_NOTICE,
     SendEmailNotice: SEND_EMAIL_NOTICE,
+    SendRecoveryLink: SEND_RECOVERY_LINK,
+    SendSupportMessage: SEND_SUPPORT_MESSAGE,
 }

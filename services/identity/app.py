@@ -11,7 +11,9 @@ from common.bus import Handlers
 from common.contracts import accounts
 from common.contracts import applications as apps
 from common.contracts import identity as api
+from common.contracts import recovery as forgotten
 from common.contracts import registration as reg
+from common.contracts import support as help_desk
 from common.service import Runtime
 from common.tokens import TokenIssuer
 
@@ -30,8 +32,10 @@ from . import (
     open_sessions,
     password_policy,
     profile,
+    recovery,
     registration,
     session_ends,
+    support,
     unlocking,
     validation,
 )
@@ -70,6 +74,10 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(api.LOG_IN_WITH_CODE, login.login_code)
         table.add(api.ASK_UNLOCK, unlocking.ask_unlock)
         table.add(api.UNLOCK_WITH_CODE, unlocking.unlock_with_code)
+        table.add(forgotten.ASK_RECOVERY, recovery.ask)
+        table.add(forgotten.CHECK_RECOVERY_LINK, recovery.check_link)
+        table.add(forgotten.START_RECOVERY, recovery.start)
+        table.add(forgotten.FINISH_RECOVERY, recovery.finish)
         table.add(api.BEGIN_HIN_LOGIN, hin_login.begin)
         table.add(api.FINISH_HIN_LOGIN, hin_login.finish)
         table.add(api.RESOLVE_SESSION, login.resolve_session)
@@ -113,6 +121,10 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(accounts.CONFIRM_MOBILE, account_admin.confirm_mobile)
         table.add(accounts.CREATE_STAFF, account_admin.create_staff)
         table.add(api.SEARCH_DIRECTORY, directory.search)
+        # The help page's contact form, and its messages for the administrators.
+        table.add(help_desk.WRITE_TO_SUPPORT, support.write_anonymously)
+        table.add(help_desk.WRITE_TO_SUPPORT_SIGNED, support.write_from_session)
+        table.add(help_desk.LIST_SUPPORT_MESSAGES, support.inbox)
         # Other services.
         table.add(api.LOOK_UP_PHYSICIAN, lookups.physician_status)
         table.add(api.FIND_CONTACT, lookups.contact)

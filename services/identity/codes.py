@@ -26,7 +26,7 @@ from . import notices, store
 from .config import IdentitySettings
 from .store import digest
 
-Purpose = Literal["login", "password", "mobile", "mobile_new", "unlock"]
+Purpose = Literal["login", "password", "mobile", "mobile_new", "unlock", "recovery"]
 
 NOTIFY_PURPOSE: dict[Purpose, CodePurpose] = {
     "login": "login",
@@ -34,6 +34,7 @@ NOTIFY_PURPOSE: dict[Purpose, CodePurpose] = {
     "mobile": "mobile_change",
     "mobile_new": "new_mobile",
     "unlock": "account_unlock",
+    "recovery": "password_recovery",
 }
 
 

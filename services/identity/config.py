@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import envelopes
-from common.settings import ServiceSettings, base64_key, env_file, env_int, env_parsed, env_str
+from common.settings import ServiceSettings, SettingsError, base64_key, env_file, env_int, env_parsed, env_str
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
+
+
+def _email_address(name: str, value: str) -> str:
+    if value and not _EMAIL.fullmatch(value):
+        raise SettingsError(name, "must be empty or an email address such as support@hopital.example.ch")
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class IdentitySettings:
     for_notify: envelopes.Sealer  # seals the codes and temporary passwords notify sends
     public_url: str  # HIN's redirect URI is made from it
     hin: HinSettings | None
+    support_email: str = ""  # where the help page's contact form sends (empty: kept for the administrators only)
 
     @classmethod
     def from_env(cls) -> IdentitySettings:
@@ -70,4 +80,5 @@ class IdentitySettings:
             for_notify=env_parsed("PORTAL_NOTIFY_PUBLIC_KEY", envelopes.Sealer),
             public_url=public_url,
             hin=HinSettings.from_env(public_url),
+            support_email=_email_address("PORTAL_SUPPORT_EMAIL", env_str("PORTAL_SUPPORT_EMAIL", "")),
         )

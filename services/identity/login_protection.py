@@ -159,6 +159,38 @@ async def reserve_unlock(conn: Connection, client_ip: str) -> bool:
     return await _reserve_for_address(conn, "unlock", client_ip, FREE_UNLOCKS_PER_ADDRESS)
 
 
+FREE_RECOVERIES_PER_ADDRESS = 5
+FREE_RECOVERIES_PER_NAME = 3
+FREE_SUPPORT_MESSAGES = 5
+
+
+async def reserve_recovery(conn: Connection, name: str, client_ip: str, secret: bytes) -> bool:
+    """Forgotten passwords asked from one address, and for one name or email address (known or
+    not: the same either way): a few free in an hour, then waits."""
+    return await _reserve_for_sender_and_address(
+        conn, "recover", name, client_ip, secret, FREE_RECOVERIES_PER_NAME, FREE_RECOVERIES_PER_ADDRESS
+    )
+
+
+async def reserve_support_message(conn: Connection, sender: str, client_ip: str, secret: bytes) -> bool:
+    """Messages to the support from one sender (an account, or the email address typed) and from
+    one address: a few free in an hour, then waits (the support's mailbox cannot be flooded)."""
+    return await _reserve_for_sender_and_address(
+        conn, "support", sender, client_ip, secret, FREE_SUPPORT_MESSAGES, FREE_SUPPORT_MESSAGES
+    )
+
+
+async def _reserve_for_sender_and_address(
+    conn: Connection, kind: str, sender: str, client_ip: str, secret: bytes, free_sender: int, free_address: int
+) -> bool:
+    keys: list[tuple[str, int, timedelta | None]] = [
+        (f"{kind}:" + name_key(sender.casefold(), secret), free_sender, ADDRESS_MEMORY)
+    ]
+    if address_key(client_ip) is not None:
+        keys.append((f"{kind}:{client_ip}", free_address, ADDRESS_MEMORY))
+    return await _count(conn, keys)
+
+
 async def reserve_hin_attempt(conn: Connection, client_ip: str) -> bool:
     """HIN logins started from one address (each keeps a row ten minutes): many free, then waits."""
     return await _reserve_for_address(conn, "hin", client_ip, FREE_HIN_ATTEMPTS_PER_ADDRESS)
@@ -238,7 +270,7 @@ async def count_account_failure(conn: Connection, account_id: str) -> bool:
     )
 
 
-SMS_PURPOSES = ("login", "password", "mobile", "mobile_new", "unlock")
+SMS_PURPOSES = ("login", "password", "mobile", "mobile_new", "unlock", "recovery")
 APP_PURPOSES = ("app", "app_enrolment")
 
 

@@ -92,6 +92,18 @@ async def account_by_login(conn: Connection, login: str) -> Account | None:
     return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE login = $1", login))
 
 
+async def account_by_id(conn: Connection, account_id: str) -> Account | None:
+    return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE id = $1", uuid.UUID(account_id)))
+
+
+async def accounts_by_email(conn: Connection, email: str, limit: int = 5) -> list[Account]:
+    """The accounts with this email address, whatever its case (an address is not unique)."""
+    rows = await conn.fetch(
+        f"{_ACCOUNT_SELECT} WHERE lower(email) = lower($1) ORDER BY created_at LIMIT $2", email, limit
+    )
+    return [account for row in rows if (account := _account(row)) is not None]
+
+
 async def account_by_physician(conn: Connection, kind: str, number: str) -> Account | None:
     column = {"gln": "gln", "rpps": "rpps"}[kind]
     return _account(await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE {column} = $1", number))

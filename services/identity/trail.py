@@ -34,6 +34,10 @@ def registration(request_id: str) -> audit.Entity:
     return audit.Entity(kind="registration", id=request_id)
 
 
+def support_message(message_id: str) -> audit.Entity:
+    return audit.Entity(kind="message", id=message_id)
+
+
 def application(application_id: str) -> audit.Entity:
     return audit.Entity(kind="application", id=application_id)
 

@@ -75,6 +75,12 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
                 notify.SEND_TEMPORARY_PASSWORD: Route(
                     notify.SendTemporaryPassword, partial(commands.temporary_password_asked, deps=asked)
                 ),
+                notify.SEND_RECOVERY_LINK: Route(
+                    notify.SendRecoveryLink, partial(commands.recovery_link_asked, deps=asked)
+                ),
+                notify.SEND_SUPPORT_MESSAGE: Route(
+                    notify.SendSupportMessage, partial(commands.support_message_asked, deps=asked)
+                ),
             },
             on_reject=partial(handlers.record_rejection, deps=deps),
             concurrency=16,

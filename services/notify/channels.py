@@ -14,7 +14,7 @@ from typing import Protocol
 
 from common.envelopes import Opener, SealingError
 
-from . import messages, sms_texts
+from . import help_texts, messages, sms_texts
 from .ledger import Outgoing
 from .mail import Mailer
 from .outcomes import Expired, Refused
@@ -51,7 +51,8 @@ class EmailChannel:
         self._mailer, self._portal_url, self._opener = mailer, portal_url, opener
 
     async def prepare(self, item: Outgoing) -> Handover:
-        text = messages.compose(item.kind, item.locale, self._portal_url, item.fields, _secret(self._opener, item))
+        compose = help_texts.compose if help_texts.writes(item.kind) else messages.compose
+        text = compose(item.kind, item.locale, self._portal_url, item.fields, _secret(self._opener, item))
         return await self._mailer.prepare(item.address, text, message_id=item.message_id)
 
 

@@ -15,6 +15,7 @@ import asyncpg
 from common.contracts import notifications as notify
 
 from . import store
+from .help_texts import RECOVERY_LINK, SUPPORT_MESSAGE
 from .ledger import Ledger
 from .messages import EMAIL_NOTICE, TEMPORARY_PASSWORD
 from .sending import Sender
@@ -51,6 +52,17 @@ async def temporary_password_asked(command: notify.SendTemporaryPassword, *, dep
     fields = {"login": command.login, "valid_hours": command.valid_hours}
     row = {"kind": TEMPORARY_PASSWORD + command.reason, "address": str(command.to), "sealed": command.password}
     await _record(deps, command, deps.emails, deps.email_sender, fields=fields, **row)
+
+
+async def recovery_link_asked(command: notify.SendRecoveryLink, *, deps: Deps) -> None:
+    row = {"kind": RECOVERY_LINK, "address": str(command.to), "sealed": command.token}
+    fields = {"valid_minutes": command.valid_minutes}
+    await _record(deps, command, deps.emails, deps.email_sender, fields=fields, **row)
+
+
+async def support_message_asked(command: notify.SendSupportMessage, *, deps: Deps) -> None:
+    row = {"kind": SUPPORT_MESSAGE, "address": str(command.to), "sealed": command.message}
+    await _record(deps, command, deps.emails, deps.email_sender, **row)
 
 
 async def _record(deps: Deps, command: notify.Command, ledger: Ledger, sender: Sender, **row: Any) -> None:

@@ -52,6 +52,8 @@ class Mailer:
         message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = message_id or make_msgid(domain=self._domain)
         message["Auto-Submitted"] = "auto-generated"
+        if text.reply_to:
+            message["Reply-To"] = text.reply_to
         message.set_content(text.body)
         return message
 

@@ -18,6 +18,7 @@ DEFAULT_LOCALE = "fr"
 class MailText:
     subject: str
     body: str
+    reply_to: str | None = None  # where an answer goes (a message to the support: its sender)
 
 
 _NEW_DOCUMENT = {
@@ -221,6 +222,69 @@ _EMAIL_NOTICES = {
             ),
         ),
     },
+}
+
+RECOVERY_ASKED = {  # how a forgotten password's emails begin and end (here, and help_texts.py's link)
+    "fr": "Bonjour,\n\nQuelqu’un, sans doute vous, a demandé à choisir un nouveau mot de passe pour votre compte "
+    "du portail médecins.\n\n",
+    "en": "Hello,\n\nSomeone, most likely you, asked to choose a new password for your account on the physicians' "
+    "portal.\n\n",
+}
+RECOVERY_ENDING = {
+    "fr": "\n\nSi vous n’avez rien demandé, ignorez ce message : votre compte ne change pas.\n\n"
+    "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
+    "en": "\n\nIf you did not ask for anything, ignore this message: your account does not change.\n\n"
+    "This message is sent automatically; please do not reply to it.\n",
+}
+_RECOVERY_NOTICES = {  # a forgotten password asked for an account that cannot renew it alone (F5.6)
+    "recovery_hin": {
+        "fr": (
+            "Mot de passe oublié : votre compte se connecte avec HIN",
+            "Votre compte se connecte avec votre identité HIN : il n’a pas de mot de passe sur le portail. "
+            "Connectez-vous avec le bouton « Se connecter avec HIN » : {link}\n"
+            "Le mot de passe de votre identité HIN se change chez HIN.",
+        ),
+        "en": (
+            "Forgotten password: your account logs in with HIN",
+            "Your account logs in with your HIN identity: it has no password on the portal. Log in with the "
+            "“Log in with HIN” button: {link}\nYour HIN identity's password is changed at HIN.",
+        ),
+    },
+    "recovery_staff": {
+        "fr": (
+            "Mot de passe oublié : demandez-le à un administrateur",
+            "Votre compte est celui d’un membre du personnel hospitalier : il se connecte avec une application "
+            "d’authentification, qu’un lien ou un SMS ne remplacent pas. Demandez à un administrateur du portail "
+            "de vous attribuer un nouveau mot de passe provisoire ; il vous parviendra par e-mail.\n{link}",
+        ),
+        "en": (
+            "Forgotten password: ask an administrator",
+            "Your account is a hospital staff member's: it logs in with an authenticator app, which no link or SMS "
+            "replaces. Ask an administrator of the portal to give you a new temporary password; it will reach you "
+            "by email.\n{link}",
+        ),
+    },
+    "recovery_support": {
+        "fr": (
+            "Mot de passe oublié : contactez le support",
+            "Votre compte n’a pas de numéro de mobile enregistré : le code qui confirme un nouveau mot de passe ne "
+            "peut pas vous être envoyé. Contactez le support du portail (ses coordonnées sont sur la page « Aide », "
+            "en haut de chaque page : {link}) ; il vous attribuera un nouveau mot de passe provisoire.",
+        ),
+        "en": (
+            "Forgotten password: contact the support",
+            "Your account has no registered mobile number: the code that confirms a new password cannot be sent to "
+            "you. Contact the portal's support (its details are on the Help page, at the top of every page: {link}); "
+            "it will give you a new temporary password.",
+        ),
+    },
+}
+_EMAIL_NOTICES |= {
+    kind: {
+        language: MailText(subject, RECOVERY_ASKED[language] + body + RECOVERY_ENDING[language])
+        for language, (subject, body) in texts.items()
+    }
+    for kind, texts in _RECOVERY_NOTICES.items()
 }
 
 EMAIL_NOTICE = "notice."

@@ -39,6 +39,11 @@ _CODES = {
         "Si vous n'avez rien demandé, appelez le support.",
         "en": "Code to unlock your portal login: {code}. If you did not ask for it, call the support.",
     },
+    "password_recovery": {
+        "fr": "Code pour confirmer votre nouveau mot de passe du portail : {code}. "
+        "Si vous n’avez rien demandé, appelez le support.",
+        "en": "Code to confirm your new portal password: {code}. If you did not ask for it, call the support.",
+    },
     "registration_control": {
         "fr": "Portail médecins, vérification de votre numéro : code {code}. "
         "Donnez-le à la personne qui valide votre demande.",
