@@ -40,6 +40,7 @@ class Audience:
 
     roles: frozenset[Role] | None
     first_steps: frozenset[FirstStep] = frozenset()
+    session_if_any: bool = False  # public, and a live session is resolved: the page is its account's
 
     @property
     def public(self) -> bool:
@@ -54,6 +55,9 @@ class Audience:
 
 
 PUBLIC = Audience(None)
+EVERYONE = Audience(None, session_if_any=True)
+"""Anyone, logged in or not, whatever first step is due (the help page): a live session is
+resolved, so that the page shows its account; a dead one, or none, is the anonymous."""
 SIGNED_IN = Audience(frozenset(get_args(Role)))
 PHYSICIANS = Audience(frozenset({"physician"}))
 VALIDATORS = Audience(frozenset({"validator", "admin"}))  # the identity check of registration requests
@@ -84,6 +88,15 @@ AUDIENCES: dict[str, Audience] = {
     "GET /register": PUBLIC,
     "POST /register": PUBLIC,
     "GET /register/sent": PUBLIC,
+    "GET /help": EVERYONE,  # F8: reachable from every page, logged in or not
+    "POST /help/contact": EVERYONE,
+    "GET /login/forgot": PUBLIC,  # F5.6: a forgotten password, renewed with a link by email and an SMS code
+    "POST /login/forgot": PUBLIC,
+    "GET /login/forgot/sent": PUBLIC,
+    "GET /login/recover": PUBLIC,
+    "POST /login/recover": PUBLIC,
+    "GET /login/recover/code": PUBLIC,
+    "POST /login/recover/code": PUBLIC,
     "GET /profile": PHYSICIANS.also_during("profile"),
     "POST /profile": PHYSICIANS.also_during("profile"),
     "GET /profile/password": _PASSWORD,
@@ -109,6 +122,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /applications/{id}/enrolment": PHYSICIANS,
     "POST /applications/{id}/open": PHYSICIANS,
     "GET /admin/undelivered": ADMINISTRATORS,
+    "GET /admin/support": ADMINISTRATORS,  # the messages written with the help page's form
     "GET /admin/accounts": ADMINISTRATORS,
     "GET /admin/accounts/new": ADMINISTRATORS,
     "POST /admin/accounts/new": ADMINISTRATORS,

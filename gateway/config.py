@@ -39,6 +39,10 @@ class GatewaySettings:
     hospital_email: str = ""
     """Whom a physician calls or writes to for a service the requests' forms do not list (the
     hospital's switchboard): shown on those forms."""
+    support_email: str = ""
+    support_phone: str = ""
+    support_hours: str = ""
+    """The portal's support (F8): shown on the help page ("" : that line is left out)."""
 
     @classmethod
     def from_env(cls) -> GatewaySettings:
@@ -61,6 +65,15 @@ class GatewaySettings:
             ),
             hospital_email=_matching(
                 "PORTAL_HOSPITAL_EMAIL", env_str("PORTAL_HOSPITAL_EMAIL", ""), _EMAIL, "contact@hopital.example.ch"
+            ),
+            support_email=_matching(
+                "PORTAL_SUPPORT_EMAIL", env_str("PORTAL_SUPPORT_EMAIL", ""), _EMAIL, "support@hopital.example.ch"
+            ),
+            support_phone=_matching(
+                "PORTAL_SUPPORT_PHONE", env_str("PORTAL_SUPPORT_PHONE", ""), _PHONE, "+41 22 000 00 01"
+            ),
+            support_hours=_matching(
+                "PORTAL_SUPPORT_HOURS", env_str("PORTAL_SUPPORT_HOURS", ""), _HOURS, "lundi–vendredi, 8 h–17 h"
             ),
         )
 
@@ -108,6 +121,7 @@ def _origin(name: str, value: str) -> str:
 
 _PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{4,29}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
+_HOURS = re.compile(r".{1,120}")
 
 
 def _matching(name: str, value: str, pattern: re.Pattern[str], example: str) -> str:

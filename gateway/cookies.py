@@ -20,6 +20,8 @@ STEP_UP = "portal_step_up"  # a change of credentials waiting for its SMS code
 LANGUAGE = "portal_lang"
 HIN_ATTEMPT = "portal_hin"  # the secret binding a HIN login attempt to this browser
 UNLOCK_CHALLENGE = "portal_unlock"  # an unlocking by SMS waiting for its code
+RECOVERY_LINK = "portal_recovery"  # the token of a recovery link, from the email (F5.6)
+RECOVERY_CHALLENGE = "portal_recovery_code"  # a new password waiting for its SMS code
 DEVICE = "portal_device"  # the device token of a browser that logged in before (its failures are its own)
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from common.contracts import identity, requests
+from common.contracts import identity, requests, support
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
 from common.contracts.hospital_requests import RequestKind
@@ -46,6 +46,16 @@ REASONS: tuple[str, ...] = get_args(UndeliveredReason)
 
 # The contract is the source of the codes; a code without a label would show as a raw code.
 assert set(CATEGORY_LABELS) == set(CATEGORIES) and set(REASON_LABELS) == set(REASONS)
+
+
+# the subjects of the help page's contact form (F8)
+SUPPORT_TOPICS: dict[str, str] = {
+    "documents": N_("A document does not arrive"),
+    "login": N_("Logging in"),
+    "registration": N_("Asking for an account"),
+    "other": N_("Another question"),
+}
+assert set(SUPPORT_TOPICS) == set(get_args(support.Topic))
 
 
 # identity's refusals of a new password, as the physician reads them

@@ -8,7 +8,17 @@ from aiohttp import web
 
 from .config import GatewaySettings
 from .i18n import LOCALES
-from .views import application_admin, applications, hin_login, inboxes, requests, services_admin, unlocking
+from .views import (
+    application_admin,
+    applications,
+    hin_login,
+    inboxes,
+    recovery,
+    requests,
+    services_admin,
+    support,
+    unlocking,
+)
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -81,6 +91,15 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/register", registration_form),
         web.post("/register", submit_registration),
         web.get("/register/sent", registration_sent),
+        web.get("/help", support.help_page),
+        web.post("/help/contact", support.contact),
+        web.get("/login/forgot", recovery.forgot_form),
+        web.post("/login/forgot", recovery.ask),
+        web.get("/login/forgot/sent", recovery.forgot_sent),
+        web.get("/login/recover", recovery.new_password_form),
+        web.post("/login/recover", recovery.start),
+        web.get("/login/recover/code", recovery.code_form),
+        web.post("/login/recover/code", recovery.finish),
         web.get("/profile", profile_page),
         web.post("/profile", save_profile),
         web.get("/profile/password", form_page(PASSWORD)),
@@ -104,6 +123,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"{document}/unread", mark_unread),
         web.get("/events", events, allow_head=False),
         web.get("/admin/undelivered", undelivered),
+        web.get("/admin/support", support.messages_page),
         web.get("/admin/accounts", accounts_page),
         web.get("/admin/accounts/new", new_staff_form),
         web.post("/admin/accounts/new", create_staff),

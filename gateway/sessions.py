@@ -10,7 +10,7 @@ from nats.aio.client import Client as NATS
 
 from common.bus import call
 from common.contracts.identity import RESOLVE_SESSION, AccountSummary, ResolvedSession, SessionRef
-from common.errors import Unauthenticated
+from common.errors import DomainError, Unauthenticated
 
 from .access import FIRST_STEP_PAGES, FirstStep, RoleRefused, audience_of
 from .cookies import SESSION, private_cookie
@@ -58,6 +58,8 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     the account's first steps, then its role (RoleRefused), all before the view runs."""
     audience = audience_of(request)
     if audience.public:
+        if audience.session_if_any:
+            await _resolve_if_alive(request)
         return await handler(request)
     handle = session_cookie(request)
     if handle is None:
@@ -74,6 +76,18 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     if not audience.admits(resolved.account.role):
         raise RoleRefused()
     return await handler(request)
+
+
+async def _resolve_if_alive(request: web.Request) -> None:
+    """The browser's session where a page is for everyone: a dead one (or identity away) leaves
+    the page to the anonymous, who may well be the one asking for help."""
+    handle = session_cookie(request)
+    if handle is None:
+        return
+    try:
+        request[SESSION_KEY] = await request.config_dict[SESSION_MEMORY_KEY].resolve(handle, touch=True)
+    except DomainError:
+        return
 
 
 def _first_step(account: AccountSummary) -> FirstStep | None:

@@ -43,6 +43,8 @@ STACK_SECRET = Kind("stack secret (key, password, signing key)")
 PATIENT_NAME = Kind("patient name", shortest=2)
 BIRTH_DATE = Kind("birth date")
 REQUEST_TEXT = Kind("request text (subject, form answer, thread message)")
+RECOVERY_TOKEN = Kind("account recovery token", frozenset({"email"}))  # its link's email alone holds it
+SUPPORT_TEXT = Kind("message to the support", frozenset({"email"}))  # emailed to the support, never logged
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "gateway" / "templates"
 PASSWORD_FIELDS = {

@@ -75,6 +75,7 @@ def _form_context(request: web.Request, refusal: int | None) -> dict[str, object
     return {
         "refusal": refusal,
         "unlocked": request.query.get("unlocked") == "1",
+        "recovered": request.query.get("recovered") == "1",
         "from_app": request.query.get("from") == "app",
         "hin_login": settings.hin_login,
         "hin_test_provider": settings.hin_test_provider,

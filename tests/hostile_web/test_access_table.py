@@ -7,7 +7,7 @@ import pytest
 from aiohttp import web
 from nats.aio.client import Client as NATS
 
-from gateway.access import AUDIENCES, PUBLIC, RouteWithoutAudience
+from gateway.access import AUDIENCES, EVERYONE, PUBLIC, RouteWithoutAudience
 from gateway.app import make_pages_app
 from gateway.routes import routes
 
@@ -38,23 +38,38 @@ def test_head_is_answered_to_whom_get_is() -> None:
 
 def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> None:
     """A route made public by mistake would serve its page without a session: the list is short and read here."""
-    public = sorted(key for key, audience in AUDIENCES.items() if audience == PUBLIC)
+    public = sorted(key for key, audience in AUDIENCES.items() if audience.public)
+    # The help page is for everyone: a live session only shows its account there.
+    assert sorted(key for key, audience in AUDIENCES.items() if audience.public and audience != PUBLIC) == [
+        "GET /help",
+        "POST /help/contact",
+    ]
+    assert all(AUDIENCES[key] == EVERYONE for key in ("GET /help", "POST /help/contact"))
     assert public == [
         "GET /.well-known/jwks.json",
         "GET /dev/outbox",
         "GET /healthz",
+        "GET /help",
         "GET /lang/{locale}",
         "GET /login",
         "GET /login/code",
+        "GET /login/forgot",
+        "GET /login/forgot/sent",
         "GET /login/hin/callback",
+        "GET /login/recover",
+        "GET /login/recover/code",
         "GET /login/unlock",
         "GET /login/unlock/code",
         "GET /register",
         "GET /register/sent",
         "GET /static",
+        "POST /help/contact",
         "POST /login",
         "POST /login/code",
+        "POST /login/forgot",
         "POST /login/hin",
+        "POST /login/recover",
+        "POST /login/recover/code",
         "POST /login/unlock",
         "POST /login/unlock/code",
         "POST /logout",
