@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+from playwright.async_api import Browser
 
 from common.contracts import support
 from common.errors import TooManyRequests
@@ -21,6 +22,7 @@ from services.notify.mail import Mailer
 
 from . import leaks
 from .portal import Physicians, eventually, outbox_messages
+from .test_hostile_xss import _role_browser, hostile
 from .web import SignIn, WebClient
 
 SUPPORT_EMAIL = SUPPORT["PORTAL_SUPPORT_EMAIL"]
@@ -191,3 +193,25 @@ def test_a_message_to_the_support_is_written_in_french_with_its_sender_to_answer
     )
     with pytest.raises(KeyError):  # never composed without what was sealed
         help_texts.compose(help_texts.SUPPORT_MESSAGE, "fr", "https://portail.example/")
+
+
+async def test_hostile_text_written_to_the_support_stays_text(
+    browser: Browser, stack: Stack, web: WebClient, physicians: Physicians
+) -> None:
+    """What anyone may type reaches the administrators' page: shown as text, inert (like issue 12's
+    XSS suite); the help page's refused form gives it back in its fields, inert too."""
+    name, text = hostile("hn"), hostile("ht", url=True) + "\nsecond line"
+    leaks.SENSITIVE.remember(leaks.SUPPORT_TEXT, text)
+    form = {"name": name, "email": f"x-{uuid.uuid4().hex[:8]}@cabinet.example.ch", "topic": "other", "text": text}
+    assert (await web.post_form("/help/contact", form, form_page="/help")).status == 303
+    admin = await physicians.login(await physicians.create(role="admin"))
+    async with _role_browser(browser, stack, admin.secret) as administrator:
+        await administrator.shows("/admin/support", name, text)
+    async with _role_browser(browser, stack, None) as anonymous:
+        await anonymous.shows("/help")
+        typed = {"name": name, "email": "not an address", "text": text}
+        for field_name, value in typed.items():
+            await anonymous.page.locator(f'[name="{field_name}"]').fill(value)
+        async with anonymous.page.expect_navigation():
+            await anonymous.page.locator('form[action="/help/contact"] [type="submit"]').click()
+        await anonymous.shows_here(inputs=typed)
