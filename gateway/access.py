@@ -2,7 +2,8 @@
 
 Every route of `routes.py` has its entry in `AUDIENCES`, by method and pattern; a route without
 one stops the gateway at start-up (`route_audiences`). The sessions middleware reads the entry of
-the route a request matched: a public route resolves no session; any other needs a live session
+the route a request matched: a public route resolves no session (but the help page's, for EVERYONE,
+resolves a live one the browser holds, and needs none); any other needs a live session
 (else the login form, or 401 for a form sent), whose account has one of the entry's roles (else
 403, before the view reads a byte of the form).
 
