@@ -40,6 +40,7 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
     """A route made public by mistake would serve its page without a session: the list is short and read here."""
     public = sorted(key for key, audience in AUDIENCES.items() if audience == PUBLIC)
     assert public == [
+        "GET /.well-known/audit-checkpoint-key.pem",  # the hospital verifies the audit's checkpoints with it
         "GET /.well-known/jwks.json",
         "GET /dev/outbox",
         "GET /healthz",
