@@ -98,6 +98,9 @@ NOTIFICATIONS_FAILED = Counter(
 )
 
 READY = Gauge("portal_ready", "1 while the process is ready to take work")
+AUDIT_CHAIN_BROKEN = Gauge(
+    "portal_audit_chain_broken", "1 since the audit service found its hash chain broken, 0 since it found it whole"
+)
 
 
 def dependency_watched(dependency: str, outages: Outages) -> None:

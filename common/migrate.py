@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import asyncpg
+
 from common.db import Connection
 
 log = logging.getLogger(__name__)
@@ -37,3 +39,21 @@ async def migrate(conn: Connection, schema: str, directory: Path) -> list[str]:
     for name in applied:
         log.info("applied migration %s", name)
     return applied
+
+
+class MigrationsPending(RuntimeError):
+    """The schema is not up to date, and this process may not bring it there (another role owns it)."""
+
+
+async def check_migrated(conn: Connection, schema: str, directory: Path, how: str) -> None:
+    """Raise MigrationsPending, naming the migrations and `how` to apply them, unless every
+    migration is applied in `schema`: for a service that reads and writes its schema's tables
+    but does not own them, so never changes them."""
+    try:
+        done = {row["name"] for row in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
+    except asyncpg.UndefinedTableError:
+        done = set()
+    wanted = _migration_files(COMMON_MIGRATIONS, "common") + _migration_files(directory, schema)
+    pending = [name for name, _ in wanted if name not in done]
+    if pending:
+        raise MigrationsPending(f"migrations not applied in schema {schema}: {', '.join(pending)}; {how}")

@@ -34,7 +34,7 @@ from .consumer import DurableConsumer
 from .contracts.base import Empty
 from .contracts.health import Health, check_health
 from .logs import configure_logging
-from .migrate import migrate
+from .migrate import check_migrated, migrate
 from .outages import BUS, DATABASE, Outages, dependency_of
 from .outbox import OutboxRelay, watch_outbox
 from .settings import ServiceSettings
@@ -232,11 +232,13 @@ async def run_service(
     migrations: Path,
     setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
     description: str,
+    migrated_by: str | None = None,
 ) -> None:
     """Start the service, run until SIGTERM or SIGINT, then shut down gracefully.
 
     A signal while it is still starting (waiting for the database or the bus, say) stops it at
-    once, closing what it had opened."""
+    once, closing what it had opened. `migrated_by`: the service does not own its schema's
+    tables, and only checks that they are up to date; the text says who migrates them."""
     configure_logging(settings.log_level, name)
     outages = Outages(alert_after_seconds=settings.operations.outage_alert_seconds)
     loop = asyncio.get_running_loop()
@@ -253,7 +255,7 @@ async def run_service(
         loop.add_signal_handler(signum, on_signal)
     try:
         async with AsyncExitStack() as stack:
-            await _start(name, settings, migrations, setup, description, stack, stop, outages)
+            await _start(name, settings, migrations, setup, description, stack, stop, outages, migrated_by)
             starting = False
             event_loop.started()
             log.info("%s started", name)
@@ -276,6 +278,7 @@ async def _start(
     stack: AsyncExitStack,
     stop: asyncio.Event,
     outages: Outages,
+    migrated_by: str | None = None,
 ) -> Runtime:
     """Open everything, registering each step of the shutdown as it goes (they run in reverse)."""
     # Metrics, liveness and readiness first: a process waiting for its database is alive and says
@@ -299,7 +302,10 @@ async def _start(
 
     async def migrated() -> None:
         async with pool.acquire() as conn:
-            await migrate(conn, name, migrations)
+            if migrated_by is None:
+                await migrate(conn, name, migrations)
+            else:
+                await check_migrated(conn, name, migrations, migrated_by)
 
     await outages.retry(migrated)
 

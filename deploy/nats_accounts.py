@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from common.contracts.audit import ALARM as AUDIT_ALARM
+from common.contracts.audit import CHECKPOINT as AUDIT_CHECKPOINT
 from common.contracts.identity import SESSIONS_ENDED
 from common.contracts.requests import ANSWER_ARRIVED
 
@@ -166,7 +168,15 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             *_js_stream("NOTIFY", manage=True),
         ],
     ),
-    "audit": _service("audit", ["portal.audit", *_js_stream("AUDIT", manage=True)]),
+    "audit": _service(
+        "audit",
+        [
+            "portal.audit",
+            AUDIT_CHECKPOINT,  # the chain's head, signed (through its outbox, PORTAL stream)
+            AUDIT_ALARM,  # the chain found broken (for the hospital and operations)
+            *_js_stream("AUDIT", manage=True),
+        ],
+    ),
     # The hospital publishes on dpi.* and reads what the portal publishes; it must use the
     # inbox prefix `_INBOX.hospital` (nats-py: connect(inbox_prefix="_INBOX.hospital")).
     "hospital": {
@@ -190,7 +200,7 @@ PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "$JS.API.CONSUMER.LIST.*",
             "$JS.API.CONSUMER.INFO.>",
         ],
-        "subscribe": ["_INBOX.ops.>"],
+        "subscribe": ["_INBOX.ops.>", AUDIT_ALARM],
     },
 }
 

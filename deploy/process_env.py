@@ -51,6 +51,10 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
         env |= {"PORTAL_MASTER_KEYS": f"k1:{sec.master_key}", "PORTAL_MASTER_KEY_ID": "k1"}
     if process == "documents":
         env["PORTAL_PENDING_SWEEP_SECONDS"] = str(cfg.pending_sweep_seconds)
+    if process == "audit":
+        env["PORTAL_AUDIT_CHECKPOINT_KEY"] = str(sec.audit_checkpoint_key)
+        env["PORTAL_AUDIT_CHECKPOINT_SECONDS"] = str(cfg.audit_checkpoint_seconds)
+        env["PORTAL_AUDIT_VERIFY_SECONDS"] = str(cfg.audit_verify_seconds)
     if process == "identity":
         env["PORTAL_TOKEN_SIGNING_KEY"] = str(sec.signing_key)
         env["PORTAL_ASSERTION_SIGNING_KEY"] = str(sec.assertion_key)

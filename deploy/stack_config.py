@@ -22,6 +22,8 @@ class StackConfig:
     ephemeral: bool = False  # tests: delete the embedded database when done
     pending_sweep_seconds: int = 60
     housekeeping_seconds: int = 600  # identity forgets expired throttles and attempts this often
+    audit_checkpoint_seconds: int = 300  # the audit chain's head signed and published this often
+    audit_verify_seconds: int = 3600  # the whole audit chain checked this often
     hin_test_idp_port: int | None = None  # a TEST identity provider standing in for HIN (never in production)
     partner_app_port: int | None = None  # a stand-in for the catalogue's secure applications (demo, tests)
     nats_nodes: int = 1  # 3: a JetStream cluster on loopback, streams with 3 replicas (a drill)

@@ -30,6 +30,8 @@ class Secrets:
     signing_key: Path
     public_key: Path
     assertion_key: Path
+    audit_checkpoint_key: Path
+    audit_checkpoint_public_key: Path
 
     @classmethod
     def load_or_create(cls, directory: Path, nats_credentials_file: Path | None) -> Secrets:
@@ -59,6 +61,11 @@ class Secrets:
         assertion_key = directory / "assertion-signing.pem"
         if not assertion_key.exists():
             generate_key_pair(assertion_key, directory / "assertion-public.pem")
+        # Signs the audit chain's checkpoints; the hospital verifies them with its public half.
+        audit_checkpoint_key = directory / "audit-checkpoint-signing.pem"
+        audit_checkpoint_public_key = directory / "audit-checkpoint-public.pem"
+        if not audit_checkpoint_key.exists():
+            generate_key_pair(audit_checkpoint_key, audit_checkpoint_public_key)
         return cls(
             nats=NatsCredentials.load_or_create(nats_file),
             database_passwords=values["database"],
@@ -72,4 +79,6 @@ class Secrets:
             signing_key=signing_key,
             public_key=public_key,
             assertion_key=assertion_key,
+            audit_checkpoint_key=audit_checkpoint_key,
+            audit_checkpoint_public_key=audit_checkpoint_public_key,
         )

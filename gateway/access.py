@@ -162,6 +162,9 @@ AUDIENCES: dict[str, Audience] = {
     "POST /admin/services/{id}": ADMINISTRATORS,
     "POST /admin/services/{id}/members": ADMINISTRATORS,
     "GET /.well-known/jwks.json": PUBLIC,  # the secure applications verify assertions with it
+    "GET /admin/audit": ADMINISTRATORS,  # the audit log, searched (F9)
+    "GET /activity": PHYSICIANS,  # "Mon activité": one's own logins, documents opened, sessions ended
+    "GET /.well-known/audit-checkpoint-key.pem": PUBLIC,  # the hospital verifies the audit checkpoints with it
     "GET /directory": HOSPITAL_STAFF,
     "GET /validation": VALIDATORS,
     "GET /validation/{id}": VALIDATORS,

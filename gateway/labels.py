@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from common.contracts import identity, requests, support
+from common.contracts import audit, identity, requests, support
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
 from common.contracts.hospital_requests import RequestKind
@@ -135,3 +135,39 @@ ACCOUNT_STATUSES: dict[str, str] = {
 FILE_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 KB_SIZE, MB_SIZE = N_("%(size)s KB"), N_("%(size)s MB")
 """A file's size: kilobytes under a megabyte, else megabytes (binary units, as the limits say)."""
+
+
+# The audit log, as administrators search it and a physician sees their own activity
+AUDIT_OUTCOMES: dict[str, str] = {"success": N_("succeeded"), "failure": N_("failed")}
+AUDIT_ACTORS: dict[str, str] = {
+    "physician": N_("physician"),
+    "staff": N_("hospital staff"),
+    "hospital": N_("hospital"),
+    "system": N_("portal"),
+    "anonymous": N_("not logged in"),
+}
+AUDIT_ENTITIES: dict[str, str] = {
+    "account": N_("account"),
+    "session": N_("session"),
+    "document": N_("document"),
+    "message": N_("message"),
+    "registration": N_("registration request"),
+    "application": N_("application"),
+    "service": N_("service"),
+    "request": N_("request"),
+}
+assert set(AUDIT_ACTORS) == set(get_args(audit.Party.model_fields["kind"].annotation))
+assert set(AUDIT_ENTITIES) == set(get_args(audit.Entity.model_fields["kind"].annotation))
+
+ACTIVITY_KINDS: dict[str, str] = {
+    "logins": N_("Logins"),
+    "documents": N_("Documents opened"),
+    "sessions": N_("Sessions ended"),
+}
+LOGIN_METHODS: dict[str, str] = {
+    "login.password": N_("password and SMS code"),
+    "login.code": N_("password and SMS code"),
+    "login.hin": N_("HIN"),
+}
+assert set(ACTIVITY_KINDS) == set(audit.ACTIVITY_ACTIONS)
+assert set(LOGIN_METHODS) == set(audit.ACTIVITY_ACTIONS["logins"])

@@ -11,6 +11,7 @@ from .i18n import LOCALES
 from .views import (
     application_admin,
     applications,
+    audit_log,
     hin_login,
     inboxes,
     recovery,
@@ -170,6 +171,9 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.edit_form),
         web.post(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}", services_admin.save),
         web.post(f"/admin/services/{{id:{services_admin.SERVICE_CODE}}}/members", services_admin.save_members),
+        web.get("/admin/audit", audit_log.audit_page),
+        web.get("/activity", audit_log.activity_page),
+        web.get("/.well-known/audit-checkpoint-key.pem", audit_log.checkpoint_key),
         web.get("/directory", directory_page),
         web.get("/validation", queue_page),
         web.get(validation, request_page),

@@ -16,6 +16,9 @@ def launch(
     settings: ServiceSettings,
     setup: Callable[[Runtime, AsyncExitStack], Awaitable[None]],
     description: str,
+    migrated_by: str | None = None,
 ) -> None:
-    """Run services/<name> until SIGTERM or SIGINT, its schema migrated from services/<name>/migrations."""
-    event_loop.run(run_service(name, settings, Path(__file__).parent / name / "migrations", setup, description))
+    """Run services/<name> until SIGTERM or SIGINT, its schema migrated from services/<name>/migrations
+    (by the service itself, or by `migrated_by`: the service then checks that it was)."""
+    migrations = Path(__file__).parent / name / "migrations"
+    event_loop.run(run_service(name, settings, migrations, setup, description, migrated_by))

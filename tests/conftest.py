@@ -51,6 +51,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         log_level="INFO",
         pending_sweep_seconds=1,
         housekeeping_seconds=1,
+        audit_checkpoint_seconds=1,  # tests/test_audit_trail.py waits for checkpoints of its records
+        audit_verify_seconds=60,
         hin_test_idp_port=free_port(),
         partner_app_port=free_port(),
         # Every test's browser comes from loopback, as through a proxy that names none: the limits

@@ -16,7 +16,7 @@ from common.errors import Unauthenticated
 from deploy.database import with_database
 from deploy.stack import Stack
 from services.audit import fhir
-from services.audit.store import verify_chain
+from services.audit.verification import check_all
 
 from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, metric, metric_grows, outbox_messages
 
@@ -114,7 +114,7 @@ async def test_audit_log_refuses_changes_and_its_chain_verifies(stack: Stack, po
         for statement in ("UPDATE records SET detail = 'edited'", "DELETE FROM records", "TRUNCATE records"):
             with pytest.raises(asyncpg.PostgresError):
                 await conn.execute(statement)
-        assert await verify_chain(conn) is None
+        assert (await check_all(conn)).ok
     finally:
         await conn.close()
 

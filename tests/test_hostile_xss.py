@@ -422,6 +422,26 @@ async def test_a_physicians_pages_show_hostile_text_as_text(
         await physician.shows(f"/lang/en?next={quote(HOSTILE_URL)}")
         for shown in request_pages(planted):
             await physician.shows(shown.path, *shown.texts, title=shown.title, inputs=shown.inputs)
+        # "Mon activité": the document opened, by its title
+        await physicians.content(session.token, planted.document, "view")
+        await _audited_view(stack, doctor)
+        await physician.shows("/activity?kind=documents", planted.title)
+
+
+async def _audited_view(stack: Stack, doctor: Physician) -> None:
+    """The physician's view of a document is in the audit log (it arrives there asynchronously)."""
+    conn = await asyncpg.connect(stack.service_dsns["audit"], server_settings={"search_path": "audit"})
+    try:
+
+        async def recorded() -> bool | None:
+            found = await conn.fetchval(
+                "SELECT 1 FROM records WHERE actor_id = $1 AND action = 'document.viewed'", doctor.account_id
+            )
+            return found or None
+
+        await eventually(recorded, what="the view in the audit log")
+    finally:
+        await conn.close()
 
 
 @dataclass(frozen=True)
@@ -485,6 +505,12 @@ def staff_pages(role: str, planted: Planted) -> list[Shown]:
                 inputs={"name": planted.application_name, "description": planted.application_description},
             ),
             Shown("/admin/services", (service, planted.board_name)),
+            # the audit log: the hospital's document id the record names, as text and in the filter
+            Shown(
+                f"/admin/audit?entity={quote(planted.undelivered_id)}",
+                (planted.undelivered_id,),
+                {"entity": planted.undelivered_id},
+            ),
             Shown(f"/admin/services/{code}", member, {"name": service, "boards": f"TB-XSS | {planted.board_name}"}),
         ],
         "service_staff": [

@@ -10,7 +10,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from common.contracts import identity
+from common.contracts import audit, identity
 from common.contracts.identity import SESSIONS_ENDED
 from common.contracts.requests import ANSWER_ARRIVED
 from deploy.nats_accounts import DURABLE_CONSUMERS, USERS
@@ -63,6 +63,12 @@ async def _violation(stack: Stack, user: str, act: Callable[[NATS], Awaitable[ob
         ("notify", ANSWER_ARRIVED.subject),
         ("hospital", ANSWER_ARRIVED.subject),
         ("documents", ANSWER_ARRIVED.subject),
+        # Only the audit service signs checkpoints and raises the chain's alarm (a forged alarm
+        # would have operations chase nothing; a false checkpoint would fail the hospital's check).
+        ("hospital", audit.CHECKPOINT),
+        ("gateway", audit.ALARM),
+        ("documents", audit.ALARM),
+        ("hospital", audit.ALARM),
     ],
 )
 async def test_process_cannot_publish_on_another_process_subject(
@@ -89,6 +95,9 @@ async def test_process_cannot_publish_on_another_process_subject(
         ("hospital", "requests.events.>"),
         ("notify", ANSWER_ARRIVED.subject),
         ("documents", ANSWER_ARRIVED.subject),
+        # The audit's alarm is for the hospital (portal.>) and operations.
+        ("gateway", audit.ALARM),
+        ("notify", audit.ALARM),
     ],
 )
 async def test_process_cannot_listen_to_another_process_subjects(stack: Stack, user: str, subject: str) -> None:

@@ -185,6 +185,33 @@ class UndeliveredPage(Message):
     services: list[str]
 
 
+class DocumentVersionRef(Message):
+    """A document as the hospital and the audit log name it: its id and version."""
+
+    document_id: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+class NameDocuments(Message):
+    """The documents a physician's audit records name ("Mon activité"): which they received."""
+
+    documents: list[DocumentVersionRef] = Field(max_length=100)
+
+
+class NamedDocument(Message):
+    document_id: str
+    version: int
+    id: str
+    """The delivery's id: the document's page for the physician."""
+    title: str
+
+
+class NamedDocuments(Message):
+    """Those of the documents asked that the caller received; the others are left out."""
+
+    items: list[NamedDocument]
+
+
 # Each from a session (the token in the header). A bad token gets the same answer as someone
 # else's document: not found.
 LIST_DOCUMENTS = hidden("documents.api.list", ListDocuments, DocumentPage)
@@ -194,6 +221,7 @@ READ_CONTENT = hidden("documents.api.content", GetContent, ContentChunk)
 MARK_DOCUMENT = hidden("documents.api.mark", MarkDocument, Empty)
 COUNT_UNREAD = hidden("documents.api.counters", Empty, UnreadCounters)
 LIST_UNDELIVERED = hidden("documents.api.undelivered", ListUndelivered, UndeliveredPage)
+NAME_DOCUMENTS = hidden("documents.api.names", NameDocuments, NamedDocuments)
 
 # From other services (NATS permissions decide which): the patient as the hospital describes them,
 # hospital id included, if they are the physician's; anyone else's, or no one, is not found.

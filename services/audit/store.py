@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from common.db import Connection
 
-from .chain import GENESIS, Entry, link
+from .chain import GENESIS, Entry
 
 CHAIN_LOCK = "audit:records"
 
@@ -54,25 +54,3 @@ def _record_row(entry: Entry, prev_hash: bytes, hash_: bytes) -> tuple[object, .
 async def insert_records(conn: Connection, rows: list[tuple[Entry, bytes, bytes]]) -> None:
     """Append rows (entry, previous hash, hash), in order, in one round trip."""
     await conn.executemany(_INSERT_RECORD, [_record_row(*row) for row in rows])
-
-
-async def verify_chain(conn: Connection) -> int | None:
-    """Recompute the chain from the first row; return the seq of the first row that does not match, or None.
-
-    Catches a row edited or removed anywhere but at the end; removing the newest rows is only
-    seen against a copy of the last hash kept elsewhere (the hospital receives every record).
-    """
-    if conn.is_in_transaction():
-        return await _first_broken_seq(conn)
-    async with conn.transaction(readonly=True, isolation="repeatable_read"):
-        return await _first_broken_seq(conn)
-
-
-async def _first_broken_seq(conn: Connection) -> int | None:
-    expected_prev = GENESIS
-    async for row in conn.cursor("SELECT * FROM records ORDER BY seq"):
-        prev_hash, hash_ = bytes(row["prev_hash"]), bytes(row["hash"])
-        if prev_hash != expected_prev or hash_ != link(prev_hash, Entry.from_row(dict(row))):
-            return int(row["seq"])
-        expected_prev = hash_
-    return None

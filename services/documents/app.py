@@ -40,6 +40,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
         table.add(api.MARK_DOCUMENT, reading.mark_document)
         table.add(api.COUNT_UNREAD, reading.unread_counters)
         table.add(api.LIST_UNDELIVERED, reading.list_undelivered)
+        table.add(api.NAME_DOCUMENTS, reading.name_documents)  # "Mon activité"
         table.add(api.FIND_PATIENT, reading.patient_of)  # the requests service's
         await runtime.add_endpoints(table)
 

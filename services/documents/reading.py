@@ -118,6 +118,23 @@ async def _own(conn: Connection, delivery_id: str, caller: Caller) -> queries.De
     return item
 
 
+async def name_documents(message: api.NameDocuments, caller: Caller, deps: Deps) -> api.NamedDocuments:
+    """The titles and pages of the caller's documents among those asked (their audit records'
+    ids, for "Mon activité"); a document the caller did not receive is left out, as a missing one."""
+    account = uuid.UUID(_physician(caller))
+    async with deps.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT d.id::text, d.document_id, d.version, d.title FROM deliveries d "
+            "JOIN unnest($2::text[], $3::int[]) AS asked (document_id, version) "
+            "ON asked.document_id = d.document_id AND asked.version = d.version "
+            "WHERE d.account_id = $1",
+            account,
+            [ref.document_id for ref in message.documents],
+            [ref.version for ref in message.documents],
+        )
+    return api.NamedDocuments(items=[api.NamedDocument(**dict(row)) for row in rows])
+
+
 async def get_document(message: api.GetDocument, caller: Caller, deps: Deps) -> api.DocumentDetail:
     """A document and every version of it the caller received."""
     async with deps.pool.acquire() as conn:

@@ -46,6 +46,7 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
     ]
     assert all(AUDIENCES[key] == EVERYONE for key in ("GET /help", "POST /help/contact"))
     assert public == [
+        "GET /.well-known/audit-checkpoint-key.pem",  # the hospital verifies the audit's checkpoints with it
         "GET /.well-known/jwks.json",
         "GET /dev/outbox",
         "GET /healthz",
