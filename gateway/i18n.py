@@ -42,6 +42,7 @@ from .labels import (
     REQUEST_STATES,
     REQUEST_STATUSES,
     SERVICE_DOMAINS,
+    undelivered_detail,
 )
 from .locale_formats import LocaleFormats
 
@@ -165,6 +166,7 @@ def _formatters(
         "file_kind": lambda media_type: FILE_KINDS.get(str(media_type), str(media_type)),
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
+        "undelivered_detail": lambda text: undelivered_detail(text, translations.gettext),
     }
 
 
