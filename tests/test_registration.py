@@ -174,3 +174,38 @@ async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(
     assert same.status == 200
     reference, other = sent.headers["Location"].split("=")[1], known.headers["Location"].split("=")[1]
     assert (await same.text()).replace(other, reference) == await done.text()
+
+
+def _field_error(page: str, name: str) -> str | None:
+    found = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', page)
+    return found.group(1) if found else None
+
+
+async def test_each_field_says_what_is_wrong_on_the_first_submit(web: WebClient) -> None:
+    """An empty GLN was flagged only once every other field was right, and an empty email or mobile
+    said how to write one instead of saying it is required (issue 14)."""
+    empty = {name: "" for name in ("family_name", "given_name", "street", "postcode", "city", "email", "mobile")}
+    refused = await web.post_form("/register", {**empty, "number": "", "country": "CH", "signed_place": ""})
+    page = await refused.text()
+    assert refused.status == 400
+    for name in (*empty, "number", "signed_place"):
+        assert _field_error(page, name) == "Obligatoire.", name
+    assert _field_error(page, "signed") == "Cochez la case pour certifier votre demande."
+
+    written_wrong = {
+        **empty,
+        "family_name": "",
+        "postcode": "12",
+        "email": "claire.cabinet.ch",
+        "mobile": "022 372 33 11",
+        "number": "760100000",
+        "signed_place": "Genève",
+        "signed": "1",
+    }
+    page = await (await web.post_form("/register", written_wrong, form_page="/register")).text()
+    assert _field_error(page, "family_name") == "Obligatoire."
+    assert _field_error(page, "postcode") == "4 chiffres en Suisse, 5 en France."
+    assert _field_error(page, "email") == "Une adresse e-mail comme nom@cabinet.ch."
+    assert "pas un numéro de mobile" in str(_field_error(page, "mobile"))
+    assert "13 chiffres" in str(_field_error(page, "number"))  # a number of no known length, at once
+    assert _field_error(page, "signed_place") is None and _field_error(page, "signed") is None

@@ -39,6 +39,7 @@ TEXT_FIELDS = (
     "signed_place",
 )
 _FIELD_MAX = 200
+GLN_DIGITS, RPPS_DIGITS = 13, 11
 _REFERENCE = re.compile(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
@@ -56,8 +57,8 @@ async def submit_registration(request: web.Request) -> web.Response:
     number = re.sub(r"[\s.]", "", values["number"])
     fields: dict[str, Any] = {name: values[name] for name in TEXT_FIELDS if name != "number"}
     fields |= {
-        "gln": number if len(number) == 13 else None,
-        "rpps": number if len(number) == 11 else None,
+        "gln": number if len(number) == GLN_DIGITS else None,
+        "rpps": number if len(number) == RPPS_DIGITS else None,
         "screening_access": bool(values["screening_access"]),
         "signed": bool(values["signed"]),
     }
@@ -65,7 +66,7 @@ async def submit_registration(request: web.Request) -> web.Response:
         filled = RegistrationForm.model_validate(fields)
     except ValidationError as invalid:
         # GLN and RPPS are one field; the model's own check is that there is one number
-        return _form(request, values, field_problems(invalid, {"gln": "number", "rpps": "number"}, whole="number"))
+        return _form(request, values, _problems(values, invalid, number))
     submission = RegistrationSubmission(form=filled, client_ip=client_ip(request))
     try:
         # A number that has an account gets the same answer (its owner is told by email).
@@ -79,6 +80,16 @@ async def registration_sent(request: web.Request) -> web.Response:
     """GET /register/sent: the request's reference and what happens next."""
     reference = request.query.get("reference", "")
     return render_page(request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None})
+
+
+def _problems(values: Mapping[str, str], invalid: ValidationError, number: str) -> dict[str, str]:
+    """Each field's problem: "missing" for an empty one, "invalid" for one written wrong. The
+    model checks that there is one number only once every field is right: a number of no known
+    length is flagged here, with the other fields' problems, not on a later submit."""
+    problems = field_problems(invalid, {"gln": "number", "rpps": "number"}, whole="number")
+    if len(number) not in (GLN_DIGITS, RPPS_DIGITS):
+        problems["number"] = "invalid"
+    return {name: "missing" if not values.get(name) else problem for name, problem in problems.items()}
 
 
 def _form(
