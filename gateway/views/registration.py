@@ -21,7 +21,7 @@ from common.errors import TooManyRequests
 
 from ..forms import field, field_problems
 from ..pages import render_page, see_other
-from ..state import bus_of
+from ..state import bus_of, settings_of
 from .auth import client_ip
 
 FORM, SENT = "registration.html", "registration_sent.html"
@@ -79,7 +79,15 @@ async def submit_registration(request: web.Request) -> web.Response:
 async def registration_sent(request: web.Request) -> web.Response:
     """GET /register/sent: the request's reference and what happens next."""
     reference = request.query.get("reference", "")
-    return render_page(request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None})
+    settings = settings_of(request)
+    booking = {
+        "url": settings.identity_check_url,
+        "phone": settings.identity_check_phone,
+        "address": settings.identity_check_address,
+    }
+    return render_page(
+        request, SENT, {"reference": reference if _REFERENCE.fullmatch(reference) else None, "booking": booking}
+    )
 
 
 def _problems(values: Mapping[str, str], invalid: ValidationError, number: str) -> dict[str, str]:
