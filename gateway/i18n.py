@@ -37,6 +37,7 @@ from .labels import (
     KB_SIZE,
     MB_SIZE,
     REASON_LABELS,
+    REFUSAL_REASON_LABELS,
     REQUEST_KIND_NAMES,
     REQUEST_KINDS,
     REQUEST_STATES,
@@ -150,6 +151,9 @@ def _formatters(
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
+        "refusal_reason": lambda code: (
+            translations.gettext(REFUSAL_REASON_LABELS[code]) if code in REFUSAL_REASON_LABELS else code
+        ),
         "service_domain": lambda code: translations.gettext(SERVICE_DOMAINS[code]) if code in SERVICE_DOMAINS else code,
         "request_status": lambda code: (
             translations.gettext(REQUEST_STATUSES[code]) if code in REQUEST_STATUSES else code

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import get_args
 
-from common.contracts import identity, requests
+from common.contracts import identity, notifications, requests
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
 from common.contracts.hospital_requests import RequestKind
@@ -101,6 +101,18 @@ REQUEST_STATES: dict[str, str] = {
     "login_created": N_("login created"),
     "refused": N_("refused"),
 }
+
+
+# Why a validator refuses a registration request (the applicant's email words it in notify)
+REFUSAL_REASON_LABELS: dict[str, str] = {
+    "identity_not_confirmed": N_("The identity document shown does not confirm the applicant's identity"),
+    "number_not_theirs": N_("The GLN or RPPS number is not that of a physician in practice by this name"),
+    "shared_account": N_("The account would be a practice's or a secretariat's (one account, one physician)"),
+    "no_identity_check": N_("The identity check did not take place"),
+    "other": N_("Another reason (the applicant is asked to contact the support)"),
+}
+REFUSAL_REASONS: tuple[str, ...] = get_args(notifications.RegistrationRefusalReason)
+assert set(REFUSAL_REASON_LABELS) == set(REFUSAL_REASONS)
 
 
 # The hospital's services that receive requests: whose patients, and what they receive

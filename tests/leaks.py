@@ -43,6 +43,7 @@ STACK_SECRET = Kind("stack secret (key, password, signing key)")
 PATIENT_NAME = Kind("patient name", shortest=2)
 BIRTH_DATE = Kind("birth date")
 REQUEST_TEXT = Kind("request text (subject, form answer, thread message)")
+REFUSAL_NOTE = Kind("a validator's note on a refused registration (the applicant's email never holds it)")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "gateway" / "templates"
 PASSWORD_FIELDS = {
