@@ -1,8 +1,8 @@
 """The public registration form with the copy of the applicant's identity document (for a check by
 video call): its text fields are read as they come; the file, the form's last field, is handed to
-identity in parts of 512 KB as the browser sends it, with the ticket the form's answer held. The
-gateway never holds more than a part and its next bytes, and a copy is only ever kept for the
-request it came with (one copy, once: an anonymous upload fills nothing).
+identity in parts as the browser sends it (id_copy_parts), with the ticket the form's answer held.
+A copy is only ever kept for the request it came with (one copy, once: an anonymous upload fills
+nothing).
 
 What can be told before the request is kept is told on the form, with everything typed: a copy that
 is not a PDF, JPEG or PNG by its first bytes, or one that the body's length says is past 5 MB.
@@ -11,7 +11,6 @@ is not a PDF, JPEG or PNG by its first bytes, or one that the body's length says
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,12 +20,11 @@ from common.bus import call
 from common.contracts import registration as api
 from common.errors import InvalidRequest
 
+from .id_copy_parts import BODY_MAX, read_start, send_in_parts
 from .state import bus_of
-from .uploads import READ_SIZE, drop_part, read_text
+from .uploads import drop_part, read_text
 
 FIELD = "id_copy"
-BODY_MAX = 2 * api.ID_COPY_MAX_BYTES
-"""Past this, a body is no registration form with its copy: refused whole, unread."""
 PART_HEADERS = 16 * 1024
 """What a body holds besides its fields' and its file's bytes: boundaries and part headers (a few
 hundred bytes a part, the file's name at most 255 characters, percent-encoded)."""
@@ -56,9 +54,7 @@ class PostedRegistration:
     async def copy_problem(self, content_length: int | None) -> CopyProblem | None:
         """What the form must say of the copy before the request is kept: its first bytes are read."""
         assert self.copy is not None
-        while len(self.head) <= api.ID_COPY_PART_BYTES and (chunk := await self.copy.read_chunk(READ_SIZE)):
-            self.head += chunk
-        if api.id_copy_media_type(bytes(self.head[:16])) is None:
+        if not await read_start(self.copy, self.head):
             return "not_a_document"
         if content_length is not None and content_length > api.ID_COPY_MAX_BYTES + self.text_bytes + PART_HEADERS:
             return "too_large"
@@ -94,34 +90,14 @@ async def posted_registration(request: web.Request, names: tuple[str, ...]) -> P
 
 
 async def send_copy(request: web.Request, ticket: str, posted: PostedRegistration) -> bool:
-    """Hand the copy to identity, part after part as it comes; whether it was whole and 5 MB at
-    most (past that, its last part never goes, and nothing of it is kept)."""
+    """Hand the copy to identity with the request's ticket; whether it was whole and 5 MB at most."""
     assert posted.copy is not None
-    seq, size = 0, 0
-    async for piece, last in _parts(posted.copy, posted.head):
-        size += len(piece)
-        if size > api.ID_COPY_MAX_BYTES:
-            return False
-        sent = api.ApplicantCopyPart(ticket=ticket, seq=seq, data_b64=base64.b64encode(piece).decode(), last=last)
-        try:
-            await call(bus_of(request), api.STORE_APPLICANT_COPY, sent)
-        except InvalidRequest:
-            return False
-        seq += 1
-    return seq > 0
 
+    async def send(seq: int, piece: bytes, last: bool) -> None:
+        part = api.ApplicantCopyPart(ticket=ticket, seq=seq, data_b64=base64.b64encode(piece).decode(), last=last)
+        await call(bus_of(request), api.STORE_APPLICANT_COPY, part)
 
-async def _parts(copy: BodyPartReader, held: bytearray) -> AsyncIterator[tuple[bytes, bool]]:
-    """The copy in parts of ID_COPY_PART_BYTES, each with whether it is the last (one read ahead)."""
-    eof = False
-    while True:
-        while len(held) <= api.ID_COPY_PART_BYTES and not eof:
-            chunk = await copy.read_chunk(READ_SIZE)
-            held += chunk
-            eof = not chunk
-        piece = bytes(held[: api.ID_COPY_PART_BYTES])
-        del held[: api.ID_COPY_PART_BYTES]
-        last = eof and not held
-        yield piece, last
-        if last:
-            return
+    try:
+        return await send_in_parts(posted.copy, posted.head, send)
+    except InvalidRequest:
+        return False

@@ -12,6 +12,8 @@ import uuid
 import asyncpg
 
 from common.contracts import registration
+from gateway.id_copy_parts import read_start, send_in_parts
+from gateway.uploads import READ_SIZE
 
 from .portal import Physicians, random_gln, random_mobile
 from .test_identity_validation import ID_COPY
@@ -145,3 +147,41 @@ async def test_a_ticket_keeps_one_copy_of_its_own_request_and_nothing_else(physi
         )
         assert waiting == 0
     assert re.fullmatch(r"[0-9a-f-]{36}", known.id_copy_ticket)
+
+
+class _Browser:
+    """A file part as the browser sends it, in chunks; how far it has been read."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.read = data, 0
+
+    async def read_chunk(self, size: int) -> bytes:
+        chunk = self.data[self.read : self.read + size]
+        self.read += len(chunk)
+        return chunk
+
+
+async def test_a_copy_goes_to_identity_in_parts_as_it_comes_never_whole() -> None:
+    """The gateway holds a part and what it read ahead, never the copy (the validators' upload read
+    the whole 5 MB before it sent anything)."""
+    data = b"%PDF-" + bytes(range(256)) * (registration.ID_COPY_MAX_BYTES // 256 - 1)
+    browser, head = _Browser(data), bytearray()
+    assert await read_start(browser, head)
+    parts: list[tuple[int, bytes, bool]] = []
+    ahead = []
+
+    async def send(seq: int, piece: bytes, last: bool) -> None:
+        parts.append((seq, piece, last))
+        ahead.append(browser.read - sum(len(part[1]) for part in parts))  # read, not yet sent
+
+    assert await send_in_parts(browser, head, send)
+    assert b"".join(piece for _, piece, _ in parts) == data and [seq for seq, _, _ in parts] == list(range(10))
+    assert all(len(piece) == registration.ID_COPY_PART_BYTES for _, piece, _ in parts[:-1])
+    assert [last for _, _, last in parts] == [False] * 9 + [True]
+    assert max(ahead) <= READ_SIZE  # beyond the part being sent, one chunk at most
+
+    too_large, parts = _Browser(data + bytes(registration.ID_COPY_MAX_BYTES - len(data) + 1)), []
+    head = bytearray()
+    assert await read_start(too_large, head)
+    assert not await send_in_parts(too_large, head, send)
+    assert not any(last for _, _, last in parts)  # its last part never goes: identity keeps nothing
