@@ -88,6 +88,10 @@ def process_environment(stack: Stack, process: str) -> dict[str, str]:
             # The demo hospital's switchboard, for a service the requests' forms do not list.
             "PORTAL_HOSPITAL_PHONE": "+41 22 000 00 00",
             "PORTAL_HOSPITAL_EMAIL": "contact@hopital.example.ch",
+            # Where the demo's applicants book the check of their identity.
+            "PORTAL_IDENTITY_CHECK_URL": "https://rendez-vous.hopital.example.ch/identite",
+            "PORTAL_IDENTITY_CHECK_PHONE": "+41 22 000 00 01",
+            "PORTAL_IDENTITY_CHECK_ADDRESS": "Rue de l’Hôpital 1, 1205 Genève (bureau des accès, 8 h – 17 h)",
         } | SUPPORT
         if stack.hin_idp is not None:
             env |= {"PORTAL_HIN_ORIGIN": stack.hin_idp.issuer, "PORTAL_HIN_TEST_PROVIDER": "true"}

@@ -172,6 +172,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /validation/{id}/control/confirm": VALIDATORS,
     "POST /validation/{id}/sign": VALIDATORS,
     "POST /validation/{id}/login": ADMINISTRATORS,
+    "POST /validation/{id}/refuse": VALIDATORS,
     "POST /validation/{id}/id-copy": VALIDATORS,
     "GET /validation/{id}/id-copy": VALIDATORS,
     "GET /lang/{locale}": PUBLIC,

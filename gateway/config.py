@@ -35,6 +35,11 @@ class GatewaySettings:
     """HIN login goes to a TEST identity provider (the demo): the login page says so."""
     operations: OperationsSettings = field(default_factory=lambda: OperationsSettings("127.0.0.1", 0, 60, 120))
     """Metrics port (never the public one), outage alert time."""
+    identity_check_url: str = ""
+    identity_check_phone: str = ""
+    identity_check_address: str = ""
+    """Where an applicant books the check of their identity (F5.3): a booking page, a phone number,
+    the address of the office for a check in person; the registration's last page shows them."""
     hospital_phone: str = ""
     hospital_email: str = ""
     """Whom a physician calls or writes to for a service the requests' forms do not list (the
@@ -60,6 +65,16 @@ class GatewaySettings:
             hin_origin=_origin("PORTAL_HIN_ORIGIN", env_str("PORTAL_HIN_ORIGIN", "")),
             hin_test_provider=env_bool("PORTAL_HIN_TEST_PROVIDER", False),
             operations=OperationsSettings.from_env("gateway"),
+            identity_check_url=_web_page("PORTAL_IDENTITY_CHECK_URL", env_str("PORTAL_IDENTITY_CHECK_URL", "")),
+            identity_check_phone=_matching(
+                "PORTAL_IDENTITY_CHECK_PHONE", env_str("PORTAL_IDENTITY_CHECK_PHONE", ""), _PHONE, "+41 22 000 00 00"
+            ),
+            identity_check_address=_matching(
+                "PORTAL_IDENTITY_CHECK_ADDRESS",
+                env_str("PORTAL_IDENTITY_CHECK_ADDRESS", ""),
+                _ADDRESS,
+                "Rue de l’Hôpital 1, 1205 Genève (bureau des accès)",
+            ),
             hospital_phone=_matching(
                 "PORTAL_HOSPITAL_PHONE", env_str("PORTAL_HOSPITAL_PHONE", ""), _PHONE, "+41 22 000 00 00"
             ),
@@ -122,6 +137,18 @@ def _origin(name: str, value: str) -> str:
 _PHONE = re.compile(r"\+?[0-9][0-9 ./()-]{4,29}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
 _HOURS = re.compile(r".{1,120}")
+
+
+_ADDRESS = re.compile(r"[^\x00-\x1f\x7f]{3,200}")
+
+
+def _web_page(name: str, value: str) -> str:
+    if not value:
+        return ""
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise SettingsError(name, "must be empty or an http:// or https:// URL with a host")
+    return value
 
 
 def _matching(name: str, value: str, pattern: re.Pattern[str], example: str) -> str:

@@ -37,11 +37,13 @@ from .labels import (
     KB_SIZE,
     MB_SIZE,
     REASON_LABELS,
+    REFUSAL_REASON_LABELS,
     REQUEST_KIND_NAMES,
     REQUEST_KINDS,
     REQUEST_STATES,
     REQUEST_STATUSES,
     SERVICE_DOMAINS,
+    undelivered_detail,
 )
 from .locale_formats import LocaleFormats
 
@@ -149,6 +151,9 @@ def _formatters(
         "number": lambda value: _number(value, locale),
         "category": lambda code: translations.gettext(CATEGORY_LABELS.get(code, other_category)),
         "request_state": lambda code: translations.gettext(REQUEST_STATES[code]) if code in REQUEST_STATES else code,
+        "refusal_reason": lambda code: (
+            translations.gettext(REFUSAL_REASON_LABELS[code]) if code in REFUSAL_REASON_LABELS else code
+        ),
         "service_domain": lambda code: translations.gettext(SERVICE_DOMAINS[code]) if code in SERVICE_DOMAINS else code,
         "request_status": lambda code: (
             translations.gettext(REQUEST_STATUSES[code]) if code in REQUEST_STATUSES else code
@@ -165,6 +170,7 @@ def _formatters(
         "file_kind": lambda media_type: FILE_KINDS.get(str(media_type), str(media_type)),
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
+        "undelivered_detail": lambda text: undelivered_detail(text, translations.gettext),
     }
 
 

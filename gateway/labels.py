@@ -6,12 +6,14 @@ The English labels are message ids: `N_` marks them for `pybabel extract`, and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import get_args
 
-from common.contracts import audit, identity, requests, support
+from common.contracts import audit, identity, notifications, requests, support
 from common.contracts.documents import Category
 from common.contracts.hospital import UndeliveredReason
 from common.contracts.hospital_requests import RequestKind
+from common.contracts.undelivered import DETAILS, read_detail
 
 
 def N_(message: str) -> str:
@@ -38,6 +40,39 @@ REASON_LABELS: dict[str, str] = {
     "physician_not_activated": N_("Physician's account not activated"),
     "invalid_content": N_("Invalid content"),
 }
+
+# An undelivered document's detail (common.contracts.undelivered), as administrators read it
+DETAIL_LABELS: dict[str, str] = {
+    "preliminary": N_("The document is preliminary"),
+    "not_communicating": N_("The document is not classed as communicating"),
+    "no_designation": N_("No physician is designated for this episode"),
+    "designation_revoked": N_("The designation of %(physician)s was revoked"),
+    "no_consent": N_("No electronic consent for %(physician)s"),
+    "physician_unknown": N_("%(physician)s has no account on the portal"),
+    "physician_not_activated": N_("The account of %(physician)s is not activated"),
+    "not_base64": N_("The content is not valid base64"),
+    "inline_too_large": N_("The content sent in the message is larger than %(size)s"),
+    "no_object": N_("The content is not in the Object Store"),
+    "digest_mismatch": N_("The content does not match its SHA-256 digest"),
+    "media_type_refused": N_("The media type %(media_type)s is not accepted"),
+    "too_large": N_("The content is larger than %(size)s"),
+    "not_its_media_type": N_("The content is not a %(media_type)s file"),
+    "none_of_the_media_types": N_("The content is none of these types: %(media_types)s"),
+}
+assert set(DETAIL_LABELS) == set(DETAILS)
+
+
+def undelivered_detail(text: str, gettext: Callable[[str], str]) -> str:
+    """A detail in the page's language; words the gateway does not know are shown as they are."""
+    found = read_detail(text)
+    if found is None:
+        return text
+    values = dict(found.values)
+    if "physician" in values:  # "gln:7601000000003" as people write it: "GLN 7601000000003"
+        kind, _, number = values["physician"].partition(":")
+        values["physician"] = f"{kind.upper()} {number}" if number else kind
+    return gettext(DETAIL_LABELS[found.code]) % values
+
 
 BORN = N_("born %(date)s")
 
@@ -76,6 +111,18 @@ REQUEST_STATES: dict[str, str] = {
     "login_created": N_("login created"),
     "refused": N_("refused"),
 }
+
+
+# Why a validator refuses a registration request (the applicant's email words it in notify)
+REFUSAL_REASON_LABELS: dict[str, str] = {
+    "identity_not_confirmed": N_("The identity document shown does not confirm the applicant's identity"),
+    "number_not_theirs": N_("The GLN or RPPS number is not that of a physician in practice by this name"),
+    "shared_account": N_("The account would be a practice's or a secretariat's (one account, one physician)"),
+    "no_identity_check": N_("The identity check did not take place"),
+    "other": N_("Another reason (the applicant is asked to contact the support)"),
+}
+REFUSAL_REASONS: tuple[str, ...] = get_args(notifications.RegistrationRefusalReason)
+assert set(REFUSAL_REASON_LABELS) == set(REFUSAL_REASONS)
 
 
 # The hospital's services that receive requests: whose patients, and what they receive

@@ -91,25 +91,25 @@ async def posted_form(request: web.Request) -> PostedForm:
         if part.filename is None:
             if len(form.values) >= TEXT_FIELDS_MAX:
                 continue
-            text, whole = await _text(part)
+            text, whole = await read_text(part)
             if not whole:
                 form.refused = form.refused or "text_too_long"
-                received += await _drop(part)
+                received += await drop_part(part)
             form.values.add(part.name, text)
             continue
         if part.name != FILE_FIELD or not part.filename:  # an empty file input sends a nameless, empty part
-            received += await _drop(part)
+            received += await drop_part(part)
             continue
         if form.refused is not None or len(form.files) + len(form.kept()) >= api.MAX_ATTACHMENTS:
             form.refused = form.refused or "too_many"
-            received += await _drop(part)
+            received += await drop_part(part)
             continue
         taken = await _send(request, part, file_name(part.filename))
         if isinstance(taken, FileTaken):
             form.files.append(taken)
         else:
             form.refused = taken
-            received += await _drop(part)
+            received += await drop_part(part)
         if received > BODY_MAX:
             raise web.HTTPRequestEntityTooLarge(max_size=BODY_MAX, actual_size=received)
     return form
@@ -144,7 +144,7 @@ async def _send(request: web.Request, part: BodyPartReader, name: str) -> FileTa
     return FileTaken(id=upload, file_name=name, size=size)
 
 
-async def _text(part: BodyPartReader) -> tuple[str, bool]:
+async def read_text(part: BodyPartReader) -> tuple[str, bool]:
     """A text field, read up to TEXT_MAX characters (a longer one is cut there, never held whole);
     whether it was whole."""
     data = bytearray()
@@ -154,12 +154,13 @@ async def _text(part: BodyPartReader) -> tuple[str, bool]:
     return text[:TEXT_MAX], len(data) <= TEXT_MAX * 4 and len(text) <= TEXT_MAX
 
 
-async def _drop(part: BodyPartReader) -> int:
-    """Read a part to its end without keeping it (the browser is still sending it); its size."""
+async def drop_part(part: BodyPartReader, limit: int = BODY_MAX) -> int:
+    """Read a part to its end without keeping it (the browser is still sending it), or past
+    `limit` bytes; its size."""
     dropped = 0
     while chunk := await part.read_chunk(READ_SIZE):
         dropped += len(chunk)
-        if dropped > BODY_MAX:
+        if dropped > limit:
             break
     return dropped
 

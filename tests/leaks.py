@@ -45,6 +45,7 @@ BIRTH_DATE = Kind("birth date")
 REQUEST_TEXT = Kind("request text (subject, form answer, thread message)")
 RECOVERY_TOKEN = Kind("account recovery token", frozenset({"email"}))  # its link's email alone holds it
 SUPPORT_TEXT = Kind("message to the support", frozenset({"email"}))  # emailed to the support, never logged
+REFUSAL_NOTE = Kind("a validator's note on a refused registration (the applicant's email never holds it)")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "gateway" / "templates"
 PASSWORD_FIELDS = {

@@ -101,7 +101,7 @@ async def test_registration_validation_login_creation_first_login(
     await desk.get_by_text("Copie conservée").wait_for()
     await desk.get_by_label("En présentiel").check()
     await desk.get_by_label("Numéro de la pièce d’identité").fill("C1234567")
-    await desk.get_by_label("Lieu").fill("Genève")
+    await desk.get_by_label("Lieu", exact=True).fill("Genève")
     await desk.get_by_role("button", name="Signer la vérification d’identité").click()
     await desk.get_by_text("en attente de son identifiant").first.wait_for()
 

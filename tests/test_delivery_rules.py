@@ -16,9 +16,12 @@ import asyncpg
 import pytest
 
 from common.contracts.hospital import DocumentMeta, InlineContent, UndeliveredReason
-from common.sealed.checks import InvalidContent
+from common.contracts.undelivered import DETAILS, read_detail
+from common.sealed.checks import ContentRules, InvalidContent
 from deploy import hospital_sim
 from deploy.stack import Stack
+from gateway.i18n import load_translations
+from gateway.labels import undelivered_detail
 from services.documents.contents import inline_bytes
 from services.documents.delivery import (
     Designation,
@@ -148,6 +151,48 @@ def test_an_inline_content_that_fails_a_check_is_invalid_content(content: Inline
     with pytest.raises(InvalidContent) as refused:
         inline_bytes(content)
     assert str(refused.value) == why
+
+
+def _details_composed() -> list[str]:
+    """Every detail the documents service writes: each refusal of the rule, each content refused."""
+    outcomes = [
+        document_refusal(_meta(status="preliminary")),
+        document_refusal(_meta(communicating=False)),
+        *designated_recipients([]),
+        *designated_recipients([Designation(GLN, False, True), Designation(GLN, True, False)]),
+        account_refusal(GLN, known=False, activated=False),
+        account_refusal(GLN, known=True, activated=False),
+    ]
+    details = [outcome.detail for outcome in outcomes if isinstance(outcome, Refusal)]
+    contents = [
+        _inline(b"<html></html>"),
+        _inline(PDF, media_type="text/html"),
+        _inline(PDF, sha256="0" * 64),
+        InlineContent(media_type="application/pdf", sha256="0" * 64, data_b64="not base64!"),
+        _inline(b"%PDF-" + bytes(512 * 1024 - 4)),  # one byte past 512 KiB
+    ]
+    for content in contents:
+        with pytest.raises(InvalidContent) as refused:
+            inline_bytes(content)
+        details.append(str(refused.value))
+    rules = ContentRules(frozenset({"application/pdf", "image/png"}), 20 * 1024 * 1024)
+    for refuse in (lambda: rules.check_size(rules.max_size + 1), lambda: rules.check_start(b"GIF89a", None)):
+        with pytest.raises(InvalidContent) as refused:
+            refuse()
+        details.append(str(refused.value))
+    return [*details, "no such object in the Object Store"]
+
+
+def test_each_detail_of_an_undelivered_document_reads_in_french() -> None:
+    """The undelivered list showed the detail in English in the French interface (issue 14)."""
+    french = load_translations("fr").gettext
+    details = _details_composed()
+    assert {read.code for detail in details if (read := read_detail(detail))} == set(DETAILS)
+    worded = {detail: undelivered_detail(detail, french) for detail in details}
+    assert all(worded[detail] != detail and french(worded[detail]) == worded[detail] for detail in details)
+    assert worded[f"designation of {GLN} was revoked"] == "La désignation de GLN 7601000000002 a été révoquée"
+    assert worded["content larger than 20 MiB"] == "Le contenu dépasse 20 MiB"
+    assert undelivered_detail("words no one wrote", french) == "words no one wrote"  # shown as they are
 
 
 async def _undelivered_reason(portal_events: PortalEvents, sent: dict) -> str:

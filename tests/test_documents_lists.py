@@ -241,7 +241,9 @@ async def test_profile_scopes_restrict_lists(
     await physicians.call(documents.MARK_DOCUMENT, documents.MarkDocument(id=old.id, read=True), token=session.token)
     assert [i.title for i in (await physicians.documents(session.token, scope="last_12_months")).items] == ["Récent"]
     assert [i.title for i in (await physicians.documents(session.token, scope="unread")).items] == ["Récent"]
-    recent = await physicians.call(documents.LIST_PATIENTS, documents.ListPatients(scope="recent"), token=session.token)
+    recent = await physicians.call(
+        documents.LIST_PATIENTS, documents.ListPatients(scope="last_12_months"), token=session.token
+    )
     assert recent.total == 1
 
 

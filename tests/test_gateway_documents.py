@@ -259,6 +259,7 @@ async def test_undelivered_documents_are_for_administrators_only(
     assert page.status == 200
     text = await page.text()
     assert sent["document"]["id"] in text and "Brouillon" in text and "Document non finalisé" in text
+    assert "Le document est provisoire" in text and "the document is preliminary" not in text  # its detail, in French
     assert "Documents non distribués" in text  # the administrator's navigation
     none = await (await admin.get(f"/admin/undelivered?reason=no_consent&service={service.replace(' ', '+')}")).text()
     assert sent["document"]["id"] not in none

@@ -127,6 +127,7 @@ VALID_FORMS: dict[str, dict[str, str]] = {
         "place": "Genève",
     },
     "/validation/{id}/login": {"login": "taken-over"},
+    "/validation/{id}/refuse": {"reason": "other"},
     "/requests/{id}/reply": {"text": "Intrusion"},
 }
 UPLOADS = {"/validation/{id}/id-copy": "copy"}  # multipart: the file's field

@@ -374,7 +374,7 @@ async def test_the_public_form_gives_hostile_text_back_as_text(browser: Browser,
             await anonymous.page.locator(f'[name="{name}"]').fill(value)
         await anonymous.page.locator('[name="number"]').fill(random_gln())
         async with anonymous.page.expect_navigation():
-            await anonymous.page.locator('form[action="/register"] [type="submit"]').click()
+            await anonymous.page.locator('form[action^="/register?"] [type="submit"]').click()
         await anonymous.shows_here(inputs=applicant)
 
 

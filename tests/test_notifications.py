@@ -56,8 +56,17 @@ def test_every_temporary_password_email_has_its_text_in_each_language(language: 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_email_notice_has_its_text_in_each_language(language: str) -> None:
     for kind in get_args(notify.EmailNoticeKind):
+        if kind == "registration_refused":
+            continue  # with its reason, below
         mail = messages.compose(messages.EMAIL_NOTICE + kind, language, "https://portal.example/")
         assert mail.subject and "https://portal.example/login" in mail.body, kind
+    worded = set()
+    for reason in get_args(notify.RegistrationRefusalReason):
+        fields = {"reference": "R-ABCD-EFGH", "reason": reason}
+        mail = messages.compose(messages.EMAIL_NOTICE + "registration_refused", language, "https://p.example/", fields)
+        assert "R-ABCD-EFGH" in mail.body and "https://p.example/register" in mail.body and reason not in mail.body
+        worded.add(mail.body)
+    assert len(worded) == len(get_args(notify.RegistrationRefusalReason))  # each reason its own words
 
 
 @pytest.mark.unit

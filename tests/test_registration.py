@@ -14,7 +14,9 @@ import pytest
 from pydantic import ValidationError
 
 from common.contracts import registration
+from common.settings import SettingsError
 from deploy.stack import Stack
+from gateway.config import GatewaySettings
 from services.identity import login_protection as protection
 
 from .portal import Physicians, eventually, outbox_messages, random_gln, random_mobile
@@ -174,3 +176,67 @@ async def test_the_public_form_shows_each_problem_and_keeps_what_was_typed(
     assert same.status == 200
     reference, other = sent.headers["Location"].split("=")[1], known.headers["Location"].split("=")[1]
     assert (await same.text()).replace(other, reference) == await done.text()
+
+
+def _field_error(page: str, name: str) -> str | None:
+    found = re.search(rf'<p class="field-error" id="{name}-error">([^<]*)</p>', page)
+    return found.group(1) if found else None
+
+
+async def test_each_field_says_what_is_wrong_on_the_first_submit(web: WebClient) -> None:
+    """An empty GLN was flagged only once every other field was right, and an empty email or mobile
+    said how to write one instead of saying it is required (issue 14)."""
+    empty = {name: "" for name in ("family_name", "given_name", "street", "postcode", "city", "email", "mobile")}
+    refused = await web.post_form("/register", {**empty, "number": "", "country": "CH", "signed_place": ""})
+    page = await refused.text()
+    assert refused.status == 400
+    for name in (*empty, "number", "signed_place"):
+        assert _field_error(page, name) == "Obligatoire.", name
+    assert _field_error(page, "signed") == "Cochez la case pour certifier votre demande."
+
+    written_wrong = {
+        **empty,
+        "family_name": "",
+        "postcode": "12",
+        "email": "claire.cabinet.ch",
+        "mobile": "022 372 33 11",
+        "number": "760100000",
+        "signed_place": "Genève",
+        "signed": "1",
+    }
+    page = await (await web.post_form("/register", written_wrong, form_page="/register")).text()
+    assert _field_error(page, "family_name") == "Obligatoire."
+    assert _field_error(page, "postcode") == "4 chiffres en Suisse, 5 en France."
+    assert _field_error(page, "email") == "Une adresse e-mail comme nom@cabinet.ch."
+    assert "pas un numéro de mobile" in str(_field_error(page, "mobile"))
+    assert "13 chiffres" in str(_field_error(page, "number"))  # a number of no known length, at once
+    assert _field_error(page, "signed_place") is None and _field_error(page, "signed") is None
+
+
+async def test_the_last_page_says_how_and_where_to_book_the_identity_check(web: WebClient) -> None:
+    """The registration's last page said to make an appointment, not how or where (issue 14)."""
+    page = await (await web.get("/register/sent?reference=R-ABCD-EFGH")).text()
+    assert "Prendre rendez-vous pour la vérification de votre identité" in page and "R-ABCD-EFGH" in page
+    assert '<a href="https://rendez-vous.hopital.example.ch/identite" rel="noopener">prendre rendez-vous</a>' in page
+    assert '<a href="tel:+41220000001">+41 22 000 00 01</a>' in page
+    assert "Pour une vérification en personne, à l’adresse : Rue de l’Hôpital 1, 1205 Genève" in page
+
+
+def test_where_to_book_is_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed booking page, phone or address stops the gateway, naming the variable; each may stay empty."""
+    for name, value in {"NATS_USER": "gateway", "NATS_PASSWORD": "x", "PORTAL_CSRF_SECRET": "s" * 32}.items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings.from_env()
+    assert (settings.identity_check_url, settings.identity_check_phone, settings.identity_check_address) == ("",) * 3
+    bad = {
+        "PORTAL_IDENTITY_CHECK_URL": "javascript:alert(1)",
+        "PORTAL_IDENTITY_CHECK_PHONE": "call us",
+        "PORTAL_IDENTITY_CHECK_ADDRESS": "line\nbreak",
+    }
+    for name, value in bad.items():
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=name):
+            GatewaySettings.from_env()
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTAL_IDENTITY_CHECK_URL", "https://rdv.example.ch/identite?lang=fr")
+    assert GatewaySettings.from_env().identity_check_url == "https://rdv.example.ch/identite?lang=fr"

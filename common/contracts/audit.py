@@ -44,6 +44,7 @@ Action = Literal[
     "registration.control_confirmed",
     "registration.validated",
     "registration.login_created",
+    "registration.refused",
     "registration.id_copy_stored",
     "registration.id_copy_viewed",
     "application.saved",

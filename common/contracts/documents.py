@@ -29,8 +29,11 @@ Category = Literal[
 ]
 DocumentsScope = Literal["all", "unread", "last_12_months"]
 """Which documents Mes documents shows (the physician's profile, F6 d)."""
-PatientsScope = Literal["all", "with_unread", "recent"]
-"""Which patients Mes patients shows (the physician's profile, F6 c); recent = a document in 90 days."""
+PatientsScope = Literal["all", "with_unread", "last_3_months", "last_6_months", "last_12_months"]
+"""Which patients Mes patients shows (the physician's profile, F6 c): all, those with an unread
+document, or those with a document in the last 3, 6 or 12 months."""
+PATIENTS_PERIOD_MONTHS: dict[str, int] = {"last_3_months": 3, "last_6_months": 6, "last_12_months": 12}
+"""The months a period scope of Mes patients looks back (a patient with a document since then shows)."""
 
 OpaqueId = Field(min_length=1, max_length=64)
 

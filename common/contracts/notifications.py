@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from .base import Message
 from .phones import MobileNumber
@@ -49,6 +49,14 @@ EmailNoticeKind = Literal[
     "recovery_hin",  # a forgotten password asked for an account that logs in with HIN: use HIN
     "recovery_staff",  # ... for a hospital staff account: an administrator gives a new password
     "recovery_support",  # ... for an account without a mobile number: the support helps
+    "registration_refused",  # a validator refused the applicant's registration request (`refusal` says why)
+]
+RegistrationRefusalReason = Literal[
+    "identity_not_confirmed",  # the identity document shown did not confirm who the applicant is
+    "number_not_theirs",  # the GLN or RPPS number is not that of a physician in practice by this name
+    "shared_account",  # the account would be a practice's or a secretariat's: one account, one physician
+    "no_identity_check",  # the identity check did not take place
+    "other",  # the support tells more
 ]
 
 
@@ -84,11 +92,26 @@ class SendNotice(Command):
     kind: NoticeKind
 
 
+class Refusal(Message):
+    """Which registration request was refused, and why (notify words the reason)."""
+
+    reference: str = Field(pattern=r"^R-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+    reason: RegistrationRefusalReason
+
+
 class SendEmailNotice(Command):
-    """A courtesy email about the account itself (something tried with it): no secret, no patient."""
+    """A courtesy email about the account itself (something tried with it), or about a registration
+    request: no secret, no patient."""
 
     to: EmailStr = Field(max_length=254)
     kind: EmailNoticeKind
+    refusal: Refusal | None = Field(default=None, description="registration_refused only: the request and why")
+
+    @model_validator(mode="after")
+    def _refusal_with_its_kind(self) -> SendEmailNotice:
+        if (self.refusal is not None) != (self.kind == "registration_refused"):
+            raise ValueError("a refusal goes with registration_refused, and only with it")
+        return self
 
 
 class SendRecoveryLink(Command):

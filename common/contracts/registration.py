@@ -12,6 +12,7 @@ from common.sealed.checks import media_type_of
 
 from .accounts import LoginName
 from .base import ClientIp, Endpoint, Message, hidden
+from .notifications import RegistrationRefusalReason
 from .phones import MobileNumber
 from .physicians import Gln, Rpps
 
@@ -61,6 +62,10 @@ class RegistrationSubmission(Message):
 
     form: RegistrationForm
     client_ip: ClientIp = ""
+    locale: str = Field(
+        default="fr", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="the form's language: the applicant's emails'"
+    )
+    id_copy: bool = Field(default=False, description="a copy of the identity document follows (STORE_APPLICANT_COPY)")
 
 
 class RegistrationReceived(Message):
@@ -68,6 +73,11 @@ class RegistrationReceived(Message):
 
     reference: str = Field(
         description="short, to quote to the support and the validator; a known number's names nothing"
+    )
+    id_copy_ticket: str | None = Field(
+        default=None,
+        description="when a copy follows: what its parts are sent with, good for one copy of this request "
+        "(a known number's is good for nothing, and answered the same)",
     )
 
 
@@ -116,6 +126,11 @@ class RequestDetail(RequestSummary):
     id_copy_media_type: str | None = None
     id_copy_size: int | None = None
     id_copy_uploaded_at: datetime | None = None
+    id_copy_from_applicant: bool = Field(default=False, description="the copy came with the applicant's form")
+    refusal_reason: RegistrationRefusalReason | None = None
+    refusal_note: str | None = None
+    refuser_name: str | None = None
+    refused_at: datetime | None = None
 
 
 class ControlCode(RequestRef):
@@ -131,6 +146,13 @@ class Validation(RequestRef):
     place: Text
 
 
+class RequestRefusal(RequestRef):
+    """A validator refuses a request: the applicant is told the reason by email; the note stays here."""
+
+    reason: RegistrationRefusalReason
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
 class LoginCreation(RequestRef):
     """The administrator's section: the login name of a validated request (the creator is the caller)."""
 
@@ -141,6 +163,15 @@ class IdCopyPart(RequestRef):
     """One part of the ID document's copy, in order; the last one stores the whole, sealed."""
 
     upload: str = Field(min_length=36, max_length=36, description="the same for every part of one copy")
+    seq: int = Field(ge=0, lt=ID_COPY_MAX_BYTES // ID_COPY_PART_BYTES + 1)
+    data_b64: str = Field(min_length=1, max_length=(ID_COPY_PART_BYTES * 4) // 3 + 4)
+    last: bool
+
+
+class ApplicantCopyPart(Message):
+    """One part of the copy the applicant sends with the form, in order, with the form's ticket."""
+
+    ticket: str = Field(min_length=36, max_length=36)
     seq: int = Field(ge=0, lt=ID_COPY_MAX_BYTES // ID_COPY_PART_BYTES + 1)
     data_b64: str = Field(min_length=1, max_length=(ID_COPY_PART_BYTES * 4) // 3 + 4)
     last: bool
@@ -165,6 +196,7 @@ class IdCopyChunk(Message):
 
 # Anyone's: the public form.
 SUBMIT_REGISTRATION = Endpoint("identity.api.registration.submit", RegistrationSubmission, RegistrationReceived)
+STORE_APPLICANT_COPY = Endpoint("identity.api.registration.applicant_copy", ApplicantCopyPart, IdCopyReceived)
 # Validators' and administrators' (the token in the header; identity checks the role).
 LIST_REQUESTS = hidden("identity.api.registration.queue", QueueQuery, RequestQueue)
 GET_REQUEST = hidden("identity.api.registration.detail", RequestRef, RequestDetail)
@@ -172,5 +204,6 @@ SEND_CONTROL_SMS = hidden("identity.api.registration.control.send", RequestRef, 
 CONFIRM_CONTROL = hidden("identity.api.registration.control.confirm", ControlCode, RequestDetail)
 SIGN_VALIDATION = hidden("identity.api.registration.sign", Validation, RequestDetail)
 CREATE_LOGIN = hidden("identity.api.registration.login", LoginCreation, RequestDetail)
+REFUSE_REQUEST = hidden("identity.api.registration.refuse", RequestRefusal, RequestDetail)
 STORE_ID_COPY_PART = hidden("identity.api.registration.id_copy", IdCopyPart, IdCopyReceived)
 READ_ID_COPY = hidden("identity.api.registration.id_copy.read", IdCopyRead, IdCopyChunk)

@@ -1,6 +1,6 @@
-"""The validator uploads the copy of the applicant's identity document: streamed from the
-browser, checked (PDF, JPEG or PNG by its first bytes, at most 5 MB), then handed to identity
-in parts of 512 KB (a bus message carries at most 1 MB), which seals it."""
+"""The validator uploads the copy of the applicant's identity document: checked (PDF, JPEG or PNG
+by its first bytes, at most 5 MB) and handed to identity in parts of 512 KB as the browser sends
+it (id_copy_parts), which seals each; and shows the copy kept."""
 
 from __future__ import annotations
 
@@ -13,37 +13,42 @@ from common.bus import call
 from common.contracts import registration as api
 from common.errors import Conflict, InvalidRequest
 
+from ..id_copy_parts import BODY_MAX, read_start, send_in_parts
 from ..pages import see_other
 from ..sessions import current_token
 from ..state import bus_of
+from ..uploads import drop_part
 from .contents import CONTENT_CSP, INLINE_MEDIA_TYPES, content_disposition
 from .validation import refused_page
 
 
 async def upload_id_copy(request: web.Request) -> web.Response:
-    """POST /validation/{id}/id-copy (multipart, field `copy`)."""
+    """POST /validation/{id}/id-copy (multipart, field `copy`): streamed to identity as it comes."""
     request_id = request.match_info["id"]
-    data = await _read_copy(request)
-    if isinstance(data, str):
-        return await refused_page(request, request_id, data, 413 if data == "too_large" else 400)
-    upload, size = str(uuid.uuid4()), api.ID_COPY_PART_BYTES
-    parts = [data[offset : offset + size] for offset in range(0, len(data), size)]
+    copy = await _copy_part(request)
+    head = bytearray()
+    if copy is None:
+        return await refused_page(request, request_id, "missing", 400)
+    if not await read_start(copy, head):
+        await drop_part(copy, BODY_MAX)
+        return await refused_page(request, request_id, "not_a_document" if head else "missing", 400)
+    upload = str(uuid.uuid4())
+
+    async def send(seq: int, piece: bytes, last: bool) -> None:
+        part = api.IdCopyPart(
+            id=request_id, upload=upload, seq=seq, data_b64=base64.b64encode(piece).decode(), last=last
+        )
+        await call(bus_of(request), api.STORE_ID_COPY_PART, part, token=current_token(request))
+
     try:
-        for seq, part in enumerate(parts):
-            await call(
-                bus_of(request),
-                api.STORE_ID_COPY_PART,
-                api.IdCopyPart(
-                    id=request_id,
-                    upload=upload,
-                    seq=seq,
-                    data_b64=base64.b64encode(part).decode(),
-                    last=seq == len(parts) - 1,
-                ),
-                token=current_token(request),
-            )
+        whole = await send_in_parts(copy, head, send)
     except (InvalidRequest, Conflict):
+        whole = None
+    await drop_part(copy, BODY_MAX)
+    if whole is None:
         return await refused_page(request, request_id, "not_a_document", 400)
+    if not whole:
+        return await refused_page(request, request_id, "too_large", 413)
     return see_other(f"/validation/{request_id}")
 
 
@@ -84,20 +89,13 @@ async def view_id_copy(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _read_copy(request: web.Request) -> bytes | str:
-    """The file's bytes, or why not ("missing", "too_large", "not_a_document")."""
+async def _copy_part(request: web.Request) -> BodyPartReader | None:
+    """The file's part, unread (None if the form sent none: not the page's form, or no file)."""
     if request.content_type != "multipart/form-data":  # not the page's form: nothing uploaded (not a 500)
-        return "missing"
-    reader = await request.multipart()
-    async for part in reader:
-        if not isinstance(part, BodyPartReader) or part.name != "copy":
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):
-            data += chunk
-            if len(data) > api.ID_COPY_MAX_BYTES:
-                return "too_large"
-        if not data:
-            return "missing"
-        return bytes(data) if api.id_copy_media_type(bytes(data[:16])) else "not_a_document"
-    return "missing"
+        return None
+    if (request.content_length or 0) > BODY_MAX:
+        raise web.HTTPRequestEntityTooLarge(max_size=BODY_MAX, actual_size=request.content_length or 0)
+    async for part in await request.multipart():
+        if isinstance(part, BodyPartReader) and part.name == "copy":
+            return part
+    return None

@@ -5,7 +5,8 @@ does not exist."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -13,15 +14,19 @@ from pydantic import ValidationError
 from common.bus import call
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
+from common.contracts.base import Message, SignedEndpoint
 from common.errors import Conflict, TooManyRequests, Unauthenticated
 
 from ..forms import field
+from ..labels import REFUSAL_REASONS
 from ..pages import render_page, see_other
 from ..sessions import current_session, current_token
 from ..state import bus_of
 
 QUEUE_STATES = ("submitted", "validated", "login_created", "refused")
 REQUEST_ID = r"[0-9a-f-]{36}"
+Step = TypeVar("Step", bound=Message)
+NOTE_READ = 2_000  # a longer note is refused (500 characters at most), never cut unseen
 
 
 async def queue_page(request: web.Request) -> web.Response:
@@ -69,15 +74,9 @@ async def sign(request: web.Request) -> web.Response:
         name: field(form, name).strip()[:100]
         for name in ("check_method", "id_document_number", "validator_name", "place")
     }
-    try:
-        signature = api.Validation(id=request_id, **values)
-    except ValidationError:
-        return await refused_page(request, request_id, "signature", 400, values)
-    try:
-        await call(bus_of(request), api.SIGN_VALIDATION, signature, token=current_token(request))
-    except Conflict:
-        return await refused_page(request, request_id, "not_ready", 409, values)
-    return see_other(f"/validation/{request_id}")
+    return await _step(
+        request, api.SIGN_VALIDATION, lambda: api.Validation(id=request_id, **values), values, "signature", "not_ready"
+    )
 
 
 async def create_login(request: web.Request) -> web.Response:
@@ -94,6 +93,43 @@ async def create_login(request: web.Request) -> web.Response:
     except Conflict as refused:
         problem = "login_taken" if refused.description == LOGIN_TAKEN else "not_ready"
         return await refused_page(request, request_id, problem, 409, values)
+    return see_other(f"/validation/{request_id}")
+
+
+async def refuse(request: web.Request) -> web.Response:
+    """POST /validation/{id}/refuse: the validator refuses the request; identity emails the applicant why."""
+    form = await request.post()
+    request_id = request.match_info["id"]
+    values = {"reason": field(form, "reason"), "note": field(form, "note").strip()[:NOTE_READ]}
+    return await _step(
+        request,
+        api.REFUSE_REQUEST,
+        lambda: api.RequestRefusal.model_validate({"id": request_id, **values}),
+        values,
+        "refusal",
+        "not_refusable",
+    )
+
+
+async def _step(
+    request: web.Request,
+    endpoint: SignedEndpoint[Step, api.RequestDetail],
+    step: Callable[[], Step],
+    values: dict[str, str],
+    invalid: str,
+    refused: str,
+) -> web.Response:
+    """A step of the check sent to identity; the page again, with what was sent, saying `invalid`
+    for a form written wrong, or `refused` when the request is not (or no longer) at that step."""
+    request_id = request.match_info["id"]
+    try:
+        message = step()
+    except ValidationError:
+        return await refused_page(request, request_id, invalid, 400, values)
+    try:
+        await call(bus_of(request), endpoint, message, token=current_token(request))
+    except Conflict:
+        return await refused_page(request, request_id, refused, 409, values)
     return see_other(f"/validation/{request_id}")
 
 
@@ -121,6 +157,7 @@ def _page(
     signer = current_session(request).account.display_name
     context: dict[str, Any] = {
         "item": found,
+        "refusal_reasons": REFUSAL_REASONS,
         "problem": problem,
         "values": values or {"validator_name": signer},
         "is_admin": current_session(request).account.role == "admin",

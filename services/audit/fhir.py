@@ -132,6 +132,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "registration.control_confirmed": (APPLICATION_ACTIVITY, [], "E"),
     "registration.validated": (APPLICATION_ACTIVITY, [], "U"),
     "registration.login_created": (APPLICATION_ACTIVITY, [CREATE], "C"),
+    "registration.refused": (APPLICATION_ACTIVITY, [], "U"),
     "registration.id_copy_stored": (APPLICATION_ACTIVITY, [CREATE], "C"),
     "registration.id_copy_viewed": (APPLICATION_ACTIVITY, [READ], "R"),
     "application.saved": (APPLICATION_ACTIVITY, [], "U"),

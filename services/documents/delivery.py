@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.contracts.hospital import DocumentMeta, UndeliveredReason
+from common.contracts.undelivered import detail
 
 
 @dataclass(frozen=True)
@@ -30,22 +31,24 @@ class Refusal:
 def document_refusal(document: DocumentMeta) -> Refusal | None:
     """Checks on the document itself, before anyone is considered."""
     if document.status != "final":
-        return Refusal("not_final", "the document is preliminary")
+        return Refusal("not_final", detail("preliminary"))
     if not document.communicating:
-        return Refusal("not_communicating", "the document is not classed as communicating")
+        return Refusal("not_communicating", detail("not_communicating"))
     return None
 
 
 def designated_recipients(designations: list[Designation]) -> list[Recipient | Refusal]:
     """For each designation of the episode, a recipient or the reason it is not one."""
     if not designations:
-        return [Refusal("no_designation", "no physician is designated for this episode")]
+        return [Refusal("no_designation", detail("no_designation"))]
     outcomes: list[Recipient | Refusal] = []
     for designation in designations:
         if not designation.active:
-            outcomes.append(Refusal("designation_revoked", f"designation of {designation.physician} was revoked"))
+            outcomes.append(
+                Refusal("designation_revoked", detail("designation_revoked", physician=designation.physician))
+            )
         elif not designation.electronic_consent:
-            outcomes.append(Refusal("no_consent", f"no electronic consent for {designation.physician}"))
+            outcomes.append(Refusal("no_consent", detail("no_consent", physician=designation.physician)))
         else:
             outcomes.append(Recipient(designation.physician))
     return outcomes
@@ -54,7 +57,7 @@ def designated_recipients(designations: list[Designation]) -> list[Recipient | R
 def account_refusal(physician: str, known: bool, activated: bool) -> Refusal | None:
     """The last check: the recipient must have an activated account (F5.5)."""
     if not known:
-        return Refusal("physician_unknown", f"{physician} has no account on the portal")
+        return Refusal("physician_unknown", detail("physician_unknown", physician=physician))
     if not activated:
-        return Refusal("physician_not_activated", f"the account of {physician} is not activated")
+        return Refusal("physician_not_activated", detail("physician_not_activated", physician=physician))
     return None

@@ -313,8 +313,8 @@ async def patients_page(
     where.add("t.documents > 0")
     if query.scope == "with_unread":
         where.add("t.unread > 0")
-    if query.scope == "recent":
-        where.add("t.last_document_at > now() - interval '90 days'")
+    if months := api.PATIENTS_PERIOD_MONTHS.get(query.scope):
+        where.add("t.last_document_at > now() - make_interval(months => $?)", months)
     if query.name:
         where.add("p.search_name LIKE $?", contains_pattern(query.name))
     page, params = where.page(query.per_page, query.page)

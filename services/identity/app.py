@@ -102,12 +102,14 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(apps.DECIDE_ENROLMENT, application_admin.decide)
         # Registration and its validation.
         table.add(reg.SUBMIT_REGISTRATION, registration.submit)
+        table.add(reg.STORE_APPLICANT_COPY, id_copies.receive_applicant_part)
         table.add(reg.LIST_REQUESTS, validation.queue)
         table.add(reg.GET_REQUEST, validation.detail)
         table.add(reg.SEND_CONTROL_SMS, validation.send_control_sms)
         table.add(reg.CONFIRM_CONTROL, validation.confirm_control)
         table.add(reg.SIGN_VALIDATION, validation.sign)
         table.add(reg.CREATE_LOGIN, login_creation.create_login)
+        table.add(reg.REFUSE_REQUEST, validation.refuse)
         table.add(reg.STORE_ID_COPY_PART, id_copies.receive_part)
         table.add(reg.READ_ID_COPY, id_copies.read)
         # Administrators' work on accounts, and the staff's directory.

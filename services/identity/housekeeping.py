@@ -1,7 +1,8 @@
 """What identity forgets on its own, every few minutes (each copy; the deletes are idempotent):
 failed-login throttles idle for a day, code attempts a day past their expiry (with the new
 password hash or number that waited in them), HIN attempts an hour past theirs, recovery links a
-day past theirs (an hour's count of links needs only the last hour)."""
+day past theirs (an hour's count of links needs only the last hour), parts of identity copies never
+finished after an hour."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ SWEEPS = (
     ("login_challenges", "DELETE FROM login_challenges WHERE expires_at < now() - interval '1 day'"),
     ("hin_attempts", "DELETE FROM hin_attempts WHERE expires_at < now() - interval '1 hour'"),
     ("recovery_links", "DELETE FROM recovery_links WHERE expires_at < now() - interval '1 day'"),
+    # Parts of copies never finished (an upload broken off, an applicant's form abandoned midway).
+    ("id_copy_parts", "DELETE FROM id_copy_parts WHERE received_at < now() - interval '1 hour'"),
 )
 
 

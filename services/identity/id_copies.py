@@ -29,14 +29,34 @@ def part_bound(request_id: uuid.UUID, upload: uuid.UUID, seq: int) -> str:
     return f"id-copy:{request_id}:{upload}:{seq}"
 
 
-async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.IdCopyReceived:
-    request_id, upload = opaque_id(msg.id), opaque_id(msg.upload)
+def _part_data(msg: api.IdCopyPart | api.ApplicantCopyPart) -> bytes:
     try:
         data = base64.b64decode(msg.data_b64, validate=True)
     except binascii.Error:
         raise InvalidRequest("the part is not base64") from None
     if len(data) > api.ID_COPY_PART_BYTES or (not msg.last and len(data) != api.ID_COPY_PART_BYTES):
         raise InvalidRequest("every part but the last has exactly 512 KB")
+    return data
+
+
+async def _wait(
+    conn: Connection, request_id: uuid.UUID, upload: uuid.UUID, seq: int, data: bytes, sealed: bytes
+) -> None:
+    """A part waits, sealed, for the last one (sent again, it replaces itself)."""
+    await conn.execute(
+        "INSERT INTO id_copy_parts (upload_id, request_id, seq, data, size) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (upload_id, seq) DO UPDATE SET data = excluded.data, size = excluded.size",
+        upload,
+        request_id,
+        seq,
+        sealed,
+        len(data),
+    )
+
+
+async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.IdCopyReceived:
+    request_id, upload = opaque_id(msg.id), opaque_id(msg.upload)
+    data = _part_data(msg)
     sealed = deps.sealer.seal(data, part_bound(request_id, upload, msg.seq))
     async with deps.outbox.transaction() as conn:
         account = await staff_account(conn, deps, caller, VALIDATOR_ROLES)
@@ -45,23 +65,48 @@ async def receive_part(msg: api.IdCopyPart, caller: Caller, deps: Deps) -> api.I
             raise NotFound()
         if state != "submitted":
             raise Conflict("the request is no longer waiting for its identity check")
-        await conn.execute(
-            "INSERT INTO id_copy_parts (upload_id, request_id, seq, data, size) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (upload_id, seq) DO UPDATE SET data = excluded.data, size = excluded.size",
-            upload,
-            request_id,
-            msg.seq,
-            sealed,
-            len(data),
-        )
+        await _wait(conn, request_id, upload, msg.seq, data, sealed)
         if not msg.last:
             return api.IdCopyReceived(stored=False)
-        await _keep(conn, deps, request_id, upload)
+        await _keep(conn, deps, request_id, upload, from_applicant=False)
         await trail.record(conn, "registration.id_copy_stored", by=account, entity=trail.registration(str(request_id)))
     return api.IdCopyReceived(stored=True)
 
 
-async def _keep(conn: Connection, deps: Deps, request_id: uuid.UUID, upload: uuid.UUID) -> None:
+async def receive_applicant_part(msg: api.ApplicantCopyPart, deps: Deps) -> api.IdCopyReceived:
+    """A part of the copy the applicant sends with the form, with the ticket its answer held: good
+    for one copy of that request while it waits, within the hour. A ticket good for nothing (a
+    known number's, a spent or an old one) gets the same answers, and nothing is kept."""
+    ticket = opaque_id(msg.ticket)
+    data = _part_data(msg)
+    async with deps.outbox.transaction() as conn:
+        request_id = await conn.fetchval(
+            "SELECT id FROM registration_requests WHERE applicant_copy_ticket = $1 AND state = 'submitted' "
+            "AND submitted_at > now() - interval '1 hour' FOR UPDATE",
+            ticket,
+        )
+        if request_id is None:
+            return api.IdCopyReceived(stored=msg.last)
+        await _wait(
+            conn, request_id, ticket, msg.seq, data, deps.sealer.seal(data, part_bound(request_id, ticket, msg.seq))
+        )
+        if not msg.last:
+            return api.IdCopyReceived(stored=False)
+        await _keep(conn, deps, request_id, ticket, from_applicant=True)
+        await conn.execute("UPDATE registration_requests SET applicant_copy_ticket = NULL WHERE id = $1", request_id)
+        await trail.record(
+            conn,
+            "registration.id_copy_stored",
+            by=None,
+            entity=trail.registration(str(request_id)),
+            detail="sent by the applicant with the form",
+        )
+    return api.IdCopyReceived(stored=True)
+
+
+async def _keep(
+    conn: Connection, deps: Deps, request_id: uuid.UUID, upload: uuid.UUID, *, from_applicant: bool
+) -> None:
     """The last part arrived: check the whole (parts, size, kind), then keep it in place of any
     earlier copy; the waiting parts go, and those of uploads abandoned an hour ago."""
     parts = await conn.fetch(
@@ -90,11 +135,12 @@ async def _keep(conn: Connection, deps: Deps, request_id: uuid.UUID, upload: uui
     )
     await conn.execute(
         "UPDATE registration_requests SET id_copy = NULL, id_copy_upload = $2, id_copy_media_type = $3, "
-        "id_copy_size = $4, id_copy_uploaded_at = now() WHERE id = $1",
+        "id_copy_size = $4, id_copy_uploaded_at = now(), id_copy_from_applicant = $5 WHERE id = $1",
         request_id,
         upload,
         kind,
         size,
+        from_applicant,
     )
 
 

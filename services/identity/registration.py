@@ -43,21 +43,23 @@ async def submit(msg: api.RegistrationSubmission, deps: Deps) -> api.Registratio
     async with deps.outbox.connection() as conn:
         if not await protection.reserve_registration(conn, msg.client_ip):
             raise TooManyRequests("too many attempts; try again later")
+        # A copy's ticket, also for a known number (its parts are then kept nowhere): the same answer.
+        ticket = uuid.uuid4() if msg.id_copy else None
         try:
             async with conn.transaction():
-                reference = await _keep_or_tell_owner(conn, msg)
+                reference = await _keep_or_tell_owner(conn, msg, ticket)
         except asyncpg.UniqueViolationError:  # a form with the same number was kept meanwhile
             async with conn.transaction():
-                reference = await _keep_or_tell_owner(conn, msg)
-    return api.RegistrationReceived(reference=reference)
+                reference = await _keep_or_tell_owner(conn, msg, ticket)
+    return api.RegistrationReceived(reference=reference, id_copy_ticket=str(ticket) if ticket else None)
 
 
-async def _keep_or_tell_owner(conn: Connection, msg: api.RegistrationSubmission) -> str:
+async def _keep_or_tell_owner(conn: Connection, msg: api.RegistrationSubmission, ticket: uuid.UUID | None) -> str:
     form, reference = msg.form, new_reference()
     column, number = ("gln", form.gln) if form.gln else ("rpps", form.rpps)
     owner = await conn.fetchrow(
         f"SELECT id::text AS account_id, NULL AS request_id, email, locale FROM accounts WHERE {column} = $1 "
-        f"UNION ALL SELECT NULL, id::text, email, 'fr' FROM registration_requests WHERE {column} = $1 "
+        f"UNION ALL SELECT NULL, id::text, email, locale FROM registration_requests WHERE {column} = $1 "
         "AND state IN ('submitted', 'validated') LIMIT 1",
         number,
     )
@@ -67,8 +69,8 @@ async def _keep_or_tell_owner(conn: Connection, msg: api.RegistrationSubmission)
     request_id = str(uuid.uuid4())
     await conn.execute(
         "INSERT INTO registration_requests (id, reference, family_name, given_name, street, address_extra, "
-        "postcode, city, country, email, mobile, gln, rpps, screening_access, signed_place, client_ip) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        "postcode, city, country, email, mobile, gln, rpps, screening_access, signed_place, client_ip, locale, "
+        "applicant_copy_ticket) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         uuid.UUID(request_id),
         reference,
         form.family_name,
@@ -85,6 +87,8 @@ async def _keep_or_tell_owner(conn: Connection, msg: api.RegistrationSubmission)
         form.screening_access,
         form.signed_place,
         msg.client_ip,
+        msg.locale,
+        ticket,
     )
     await trail.record(
         conn, "registration.submitted", by=None, entity=trail.registration(request_id), client_ip=msg.client_ip

@@ -6,8 +6,12 @@ Only validators and administrators see requests; to anyone else a request does n
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
+
+from asyncpg import Record
+from pydantic import ValidationError
 
 from common.contracts import notifications as notify
 from common.contracts import registration as api
@@ -19,6 +23,8 @@ from . import control_codes, notices, store, trail
 from .access import opaque_id, staff_account
 from .codes import new_code
 from .deps import Deps
+
+log = logging.getLogger(__name__)
 
 VALIDATOR_ROLES = frozenset({"validator", "admin"})
 CONTROL_SENDS_PER_REQUEST = 3
@@ -64,7 +70,8 @@ async def detail(msg: api.RequestRef, caller: Caller, deps: Deps) -> api.Request
             f"SELECT {_SUMMARY}, street, address_extra, postcode, city, country, email, mobile, screening_access, "
             "signed_place, check_method, id_document_number, control_sent_at, control_confirmed_at, validator_name, "
             "validated_place, validated_at, login, login_created_by_name, login_created_at, "
-            "id_copy_media_type, id_copy_size, id_copy_uploaded_at "
+            "id_copy_media_type, id_copy_size, id_copy_uploaded_at, id_copy_from_applicant, "
+            "refusal_reason, refusal_note, refuser_name, refused_at "
             "FROM registration_requests WHERE id = $1",
             opaque_id(msg.id),
         )
@@ -160,3 +167,43 @@ async def sign(msg: api.Validation, caller: Caller, deps: Deps) -> api.RequestDe
             )
         await trail.record(conn, "registration.validated", by=account, entity=trail.registration(_bound(msg.id)))
     return await detail(ref, caller, deps)
+
+
+async def refuse(msg: api.RequestRefusal, caller: Caller, deps: Deps) -> api.RequestDetail:
+    """A validator refuses a request that has no login yet: the applicant is told why by email (the
+    reason in notify's words, never the note), and may send a new form once it is settled."""
+    async with deps.outbox.transaction() as conn:
+        account = await _validator(conn, deps, caller)
+        applicant = await conn.fetchrow(
+            "UPDATE registration_requests SET state = 'refused', refusal_reason = $2, refusal_note = $3, "
+            "refused_by = $4, refuser_name = $5, refused_at = now(), control_code_mac = NULL, "
+            "applicant_copy_ticket = NULL "
+            "WHERE id = $1 AND state IN ('submitted', 'validated') RETURNING reference, email, locale",
+            opaque_id(msg.id),
+            msg.reason,
+            msg.note or None,
+            uuid.UUID(account.id),
+            account.display_name,
+        )
+        if applicant is None:
+            known = await conn.fetchval("SELECT 1 FROM registration_requests WHERE id = $1", opaque_id(msg.id))
+            raise Conflict("the request has its login already, or was refused") if known else NotFound()
+        entity = trail.registration(_bound(msg.id))
+        await trail.record(conn, "registration.refused", by=account, entity=entity, detail=f"reason: {msg.reason}")
+        await _tell_refused(conn, applicant, msg.reason)
+    return await detail(api.RequestRef(id=msg.id), caller, deps)
+
+
+async def _tell_refused(conn: Connection, applicant: Record, reason: notify.RegistrationRefusalReason) -> None:
+    """The applicant's email: the request's reference and the reason, in the form's language."""
+    try:
+        notice = notify.SendEmailNotice(
+            to=applicant["email"],
+            kind="registration_refused",
+            locale=applicant["locale"],
+            refusal=notify.Refusal(reference=applicant["reference"], reason=reason),
+        )
+    except ValidationError:
+        log.warning("registration refused: the applicant's email address is not one, not told")
+        return
+    await notices.ask(conn, notice)

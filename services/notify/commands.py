@@ -45,7 +45,8 @@ async def notice_asked(command: notify.SendNotice, *, deps: Deps) -> None:
 
 async def email_notice_asked(command: notify.SendEmailNotice, *, deps: Deps) -> None:
     row = {"kind": EMAIL_NOTICE + command.kind, "address": str(command.to)}
-    await _record(deps, command, deps.emails, deps.email_sender, **row)
+    fields = command.refusal.model_dump() if command.refusal else None
+    await _record(deps, command, deps.emails, deps.email_sender, fields=fields, **row)
 
 
 async def temporary_password_asked(command: notify.SendTemporaryPassword, *, deps: Deps) -> None:

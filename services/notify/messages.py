@@ -222,6 +222,28 @@ _EMAIL_NOTICES = {
             ),
         ),
     },
+    "registration_refused": {
+        "fr": MailText(
+            subject="Votre demande de compte sur le portail médecins",
+            body=(
+                "Bonjour,\n\n"
+                "Votre demande de compte sur le portail médecins (référence {reference}) a été refusée : {reason}\n\n"
+                "Une fois ce point réglé, vous pouvez envoyer une nouvelle demande : {link}\n"
+                "Pour toute question, contactez le support du portail en citant votre référence.\n\n"
+                "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+            ),
+        ),
+        "en": MailText(
+            subject="Your account request for the physicians' portal",
+            body=(
+                "Hello,\n\n"
+                "Your account request for the physicians' portal (reference {reference}) was refused: {reason}\n\n"
+                "Once this is settled, you may send a new request: {link}\n"
+                "For any question, contact the portal's support and quote your reference.\n\n"
+                "This message is sent automatically; please do not reply to it.\n"
+            ),
+        ),
+    },
 }
 
 RECOVERY_ASKED = {  # how a forgotten password's emails begin and end (here, and help_texts.py's link)
@@ -286,6 +308,31 @@ _EMAIL_NOTICES |= {
     }
     for kind, texts in _RECOVERY_NOTICES.items()
 }
+# Why a registration request was refused (notifications.RegistrationRefusalReason), as the email says it.
+_REFUSAL_REASONS = {
+    "identity_not_confirmed": {
+        "fr": "votre identité n’a pas pu être confirmée avec la pièce d’identité présentée.",
+        "en": "your identity could not be confirmed with the identity document shown.",
+    },
+    "number_not_theirs": {
+        "fr": "le numéro GLN ou RPPS indiqué n’est pas celui d’un médecin en exercice à votre nom.",
+        "en": "the GLN or RPPS number given is not that of a physician in practice by your name.",
+    },
+    "shared_account": {
+        "fr": "un compte du portail est personnel, il ne peut pas être celui d’un cabinet ou d’un secrétariat.",
+        "en": "an account of the portal is personal: it cannot be a practice's or a secretariat's.",
+    },
+    "no_identity_check": {
+        "fr": "la vérification de votre identité n’a pas eu lieu.",
+        "en": "the check of your identity did not take place.",
+    },
+    "other": {
+        "fr": "le support du portail vous en dira la raison.",
+        "en": "the portal's support will tell you why.",
+    },
+}
+_NOTICE_PAGES = {"registration_refused": "/register"}
+"""The page a notice's link opens (the login page unless named here)."""
 
 EMAIL_NOTICE = "notice."
 """The kind of a courtesy email about the account: this prefix and what it tells (`registration_attempt`)."""
@@ -334,8 +381,12 @@ def compose(
         )
         return MailText(subject=subject, body=f"{_GREETING[language]}\n\n{opening}\n\n{ending}")
     if kind.startswith(EMAIL_NOTICE):
-        notice = _EMAIL_NOTICES[kind.removeprefix(EMAIL_NOTICE)][language]
-        return MailText(subject=notice.subject, body=notice.body.format(link=f"{portal}/login"))
+        name = kind.removeprefix(EMAIL_NOTICE)
+        notice, values = _EMAIL_NOTICES[name][language], dict(fields or {})
+        if "reason" in values:
+            values["reason"] = _REFUSAL_REASONS[values["reason"]][language]
+        link = portal + _NOTICE_PAGES.get(name, "/login")
+        return MailText(subject=notice.subject, body=notice.body.format(link=link, **values))
     texts, path = _TEXTS[kind]
     text = texts[language]
     return MailText(subject=text.subject, body=text.body.format(link=portal + path.format_map(fields or {})))
