@@ -21,6 +21,7 @@ LANGUAGE = "portal_lang"
 HIN_ATTEMPT = "portal_hin"  # the secret binding a HIN login attempt to this browser
 UNLOCK_CHALLENGE = "portal_unlock"  # an unlocking by SMS waiting for its code
 DEVICE = "portal_device"  # the device token of a browser that logged in before (its failures are its own)
+ASKED_PAGE = "portal_next"  # the page asked for before logging in, waiting for the session (asked_page.py)
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""
 
