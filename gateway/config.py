@@ -9,7 +9,17 @@ from pathlib import Path
 
 from yarl import URL
 
-from common.settings import BusSettings, OperationsSettings, SettingsError, env_bool, env_choice, env_int, env_str
+from common.contracts.notifications import DAILY_SUMMARY_HOUR
+from common.settings import (
+    BusSettings,
+    OperationsSettings,
+    SettingsError,
+    env_bool,
+    env_choice,
+    env_hour,
+    env_int,
+    env_str,
+)
 
 CSRF_SECRET_MIN_LENGTH = 32
 
@@ -39,6 +49,8 @@ class GatewaySettings:
     hospital_email: str = ""
     """Whom a physician calls or writes to for a service the requests' forms do not list (the
     hospital's switchboard): shown on those forms."""
+    daily_summary_hour: int = DAILY_SUMMARY_HOUR
+    """The hour (Europe/Zurich) notify sends the daily summary: the profile says it (notify's setting)."""
 
     @classmethod
     def from_env(cls) -> GatewaySettings:
@@ -62,6 +74,7 @@ class GatewaySettings:
             hospital_email=_matching(
                 "PORTAL_HOSPITAL_EMAIL", env_str("PORTAL_HOSPITAL_EMAIL", ""), _EMAIL, "contact@hopital.example.ch"
             ),
+            daily_summary_hour=env_hour("PORTAL_DAILY_SUMMARY_HOUR", DAILY_SUMMARY_HOUR),
         )
 
     def __post_init__(self) -> None:

@@ -91,3 +91,7 @@ SUBJECT_OF: dict[type[Command], str] = {
     SendNotice: SEND_NOTICE,
     SendEmailNotice: SEND_EMAIL_NOTICE,
 }
+
+
+DAILY_SUMMARY_HOUR = 7
+"""The hour (Europe/Zurich) of the daily summary when PORTAL_DAILY_SUMMARY_HOUR does not say."""
