@@ -95,6 +95,7 @@ AUDIENCES: dict[str, Audience] = {
     "GET /profile/mobile/code": _SECURITY,
     "POST /profile/mobile/code": _SECURITY,
     "GET /profile/sessions": _SECURITY,
+    "GET /profile/notifications": PHYSICIANS,  # the emails and SMS sent to them (F10)
     "POST /profile/sessions/{id}/end": _SECURITY,
     "GET /patients": PHYSICIANS,
     "GET /patients/{id}": PHYSICIANS,
@@ -109,6 +110,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /applications/{id}/enrolment": PHYSICIANS,
     "POST /applications/{id}/open": PHYSICIANS,
     "GET /admin/undelivered": ADMINISTRATORS,
+    "GET /admin/notifications": ADMINISTRATORS,  # everyone's notification log (F10)
     "GET /admin/accounts": ADMINISTRATORS,
     "GET /admin/accounts/new": ADMINISTRATORS,
     "POST /admin/accounts/new": ADMINISTRATORS,

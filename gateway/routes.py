@@ -9,6 +9,7 @@ from aiohttp import web
 from .config import GatewaySettings
 from .i18n import LOCALES
 from .views import application_admin, applications, hin_login, inboxes, requests, services_admin, unlocking
+from .views import notifications as notification_log
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -92,6 +93,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/profile/mobile/code", code_page(MOBILE)),
         web.post("/profile/mobile/code", finish_change(MOBILE)),
         web.get("/profile/sessions", sessions_page),
+        web.get("/profile/notifications", notification_log.my_notifications),
         web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
@@ -104,6 +106,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post(f"{document}/unread", mark_unread),
         web.get("/events", events, allow_head=False),
         web.get("/admin/undelivered", undelivered),
+        web.get("/admin/notifications", notification_log.search_notifications),
         web.get("/admin/accounts", accounts_page),
         web.get("/admin/accounts/new", new_staff_form),
         web.post("/admin/accounts/new", create_staff),

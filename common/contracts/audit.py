@@ -60,6 +60,7 @@ Action = Literal[
     "document.viewed",
     "document.downloaded",
     "message.rejected",
+    "notification.email_sent",
 ]
 
 

@@ -7,6 +7,7 @@ from functools import partial
 
 import aiohttp
 
+from common.bus import Handlers
 from common.consumed import Route
 from common.consumer import DurableConsumer
 from common.contracts import hospital, requests
@@ -15,8 +16,9 @@ from common.contracts.hospital import DocumentDelivered
 from common.outbox import watch_outbox
 from common.service import Runtime
 from common.streams import ensure_stream
+from common.tokens import TokenVerifier
 
-from . import commands, handlers
+from . import commands, handlers, log
 from .channels import EmailChannel, SmsChannel
 from .config import NotifySettings
 from .ledger import Ledger
@@ -32,8 +34,8 @@ WAITING = "{table} WHERE state IN ('pending', 'preparing', 'sending')"
 
 
 async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Start sending what is due and the daily summaries, consume the other services' commands, and
-    the deliveries once identity answers."""
+    """Start sending what is due and the daily summaries, answer the notification log, consume the
+    other services' commands, and the deliveries once identity answers."""
     session = aiohttp.ClientSession()
     stack.push_async_callback(session.close)
     mailer = Mailer(settings.smtp, settings.mail_from)
@@ -44,6 +46,7 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         emails,
         EmailChannel(mailer, settings.public_url, settings.opener),
         runtime.outages,
+        on_sent=log.audit_email_sent,  # every email sent is audited
     )
     sms_sender = Sender(
         runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener), runtime.outages
@@ -70,6 +73,10 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         await summaries.run_forever()
 
     runtime.spawn(summarise(), "daily summaries")
+    table = Handlers(log.Deps(runtime.pool), runtime.outages, TokenVerifier.from_pem_file(settings.token_public_key))
+    table.add(notify.MY_NOTIFICATIONS, log.my_notifications)
+    table.add(notify.SEARCH_NOTIFICATIONS, log.search_notifications)
+    await runtime.add_endpoints(table)
 
     await ensure_stream(runtime.js, notify.STREAM, runtime.settings.bus.stream_replicas, runtime.outages)
     asked = commands.Deps(runtime.pool, emails, sms, email_sender, sms_sender, mailer.domain)
