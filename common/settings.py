@@ -94,6 +94,18 @@ def env_choice(name: str, choices: tuple[str, ...], default: object = _MISSING) 
     return _read(name, _choice(choices), default)
 
 
+def _hour(raw: str) -> int:
+    hour = int(raw)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"expected an hour of the day (0-23), got {raw!r}")
+    return hour
+
+
+def env_hour(name: str, default: object = _MISSING) -> int:
+    """An hour of the day, 0 to 23."""
+    return _read(name, _hour, default)
+
+
 @dataclass(frozen=True)
 class BusSettings:
     """How a process reaches NATS: every process has its own user."""

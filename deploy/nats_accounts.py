@@ -128,7 +128,14 @@ def _service(name: str, publish: list[str]) -> dict[str, list[str]]:
 
 PERMISSIONS: dict[str, dict[str, list[str]]] = {
     "gateway": {
-        "publish": ["identity.api.>", "documents.api.>", "requests.api.>", "audit.api.>", "audit.record.gateway"],
+        "publish": [
+            "identity.api.>",
+            "documents.api.>",
+            "requests.api.>",
+            "audit.api.>",
+            "notify.api.>",  # the notification log
+            "audit.record.gateway",
+        ],
         "subscribe": ["_INBOX.gateway.>", "documents.events.>", SESSIONS_ENDED.subject, ANSWER_ARRIVED.subject],
     },
     "identity": _service("identity", ["notify.command.>", SESSIONS_ENDED.subject]),

@@ -109,6 +109,7 @@ AUDIENCES: dict[str, Audience] = {
     "GET /profile/mobile/code": _SECURITY,
     "POST /profile/mobile/code": _SECURITY,
     "GET /profile/sessions": _SECURITY,
+    "GET /profile/notifications": PHYSICIANS,  # the emails and SMS sent to them (F10)
     "POST /profile/sessions/{id}/end": _SECURITY,
     "GET /patients": PHYSICIANS,
     "GET /patients/{id}": PHYSICIANS,
@@ -124,6 +125,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /applications/{id}/open": PHYSICIANS,
     "GET /admin/undelivered": ADMINISTRATORS,
     "GET /admin/support": ADMINISTRATORS,  # the messages written with the help page's form
+    "GET /admin/notifications": ADMINISTRATORS,  # everyone's notification log (F10)
     "GET /admin/accounts": ADMINISTRATORS,
     "GET /admin/accounts/new": ADMINISTRATORS,
     "POST /admin/accounts/new": ADMINISTRATORS,

@@ -9,7 +9,17 @@ from pathlib import Path
 
 from yarl import URL
 
-from common.settings import BusSettings, OperationsSettings, SettingsError, env_bool, env_choice, env_int, env_str
+from common.contracts.notifications import DAILY_SUMMARY_HOUR
+from common.settings import (
+    BusSettings,
+    OperationsSettings,
+    SettingsError,
+    env_bool,
+    env_choice,
+    env_hour,
+    env_int,
+    env_str,
+)
 
 CSRF_SECRET_MIN_LENGTH = 32
 
@@ -48,6 +58,8 @@ class GatewaySettings:
     support_phone: str = ""
     support_hours: str = ""
     """The portal's support (F8): shown on the help page ("" : that line is left out)."""
+    daily_summary_hour: int = DAILY_SUMMARY_HOUR
+    """The hour (Europe/Zurich) notify sends the daily summary: the profile says it (notify's setting)."""
 
     @classmethod
     def from_env(cls) -> GatewaySettings:
@@ -90,6 +102,7 @@ class GatewaySettings:
             support_hours=_matching(
                 "PORTAL_SUPPORT_HOURS", env_str("PORTAL_SUPPORT_HOURS", ""), _HOURS, "lundi–vendredi, 8 h–17 h"
             ),
+            daily_summary_hour=env_hour("PORTAL_DAILY_SUMMARY_HOUR", DAILY_SUMMARY_HOUR),
         )
 
     def __post_init__(self) -> None:

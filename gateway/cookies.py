@@ -23,6 +23,7 @@ UNLOCK_CHALLENGE = "portal_unlock"  # an unlocking by SMS waiting for its code
 RECOVERY_LINK = "portal_recovery"  # the token of a recovery link, from the email (F5.6)
 RECOVERY_CHALLENGE = "portal_recovery_code"  # a new password waiting for its SMS code
 DEVICE = "portal_device"  # the device token of a browser that logged in before (its failures are its own)
+ASKED_PAGE = "portal_next"  # the page asked for before logging in, waiting for the session (asked_page.py)
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""
 

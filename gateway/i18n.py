@@ -36,6 +36,10 @@ from .labels import (
     FILE_KINDS,
     KB_SIZE,
     MB_SIZE,
+    NOTIFICATION_CATEGORIES,
+    NOTIFICATION_CHANNELS,
+    NOTIFICATION_DELIVERIES,
+    NOTIFICATION_KINDS,
     REASON_LABELS,
     REFUSAL_REASON_LABELS,
     REQUEST_KIND_NAMES,
@@ -171,6 +175,13 @@ def _formatters(
         # A reason the gateway does not know yet is shown as its code rather than hidden.
         "reason": lambda code: translations.gettext(REASON_LABELS[code]) if code in REASON_LABELS else code,
         "undelivered_detail": lambda text: undelivered_detail(text, translations.gettext),
+        # The notification log: a kind the gateway does not know yet is shown by its category.
+        "notification_kind": lambda kind, category: translations.gettext(
+            NOTIFICATION_KINDS[kind] if kind in NOTIFICATION_KINDS else NOTIFICATION_CATEGORIES[category]
+        ),
+        "notification_category": lambda code: translations.gettext(NOTIFICATION_CATEGORIES[code]),
+        "delivery": lambda code: translations.gettext(NOTIFICATION_DELIVERIES[code]),
+        "channel": lambda code: translations.gettext(NOTIFICATION_CHANNELS[code]),
     }
 
 

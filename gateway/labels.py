@@ -218,3 +218,46 @@ LOGIN_METHODS: dict[str, str] = {
 }
 assert set(ACTIVITY_KINDS) == set(audit.ACTIVITY_ACTIONS)
 assert set(LOGIN_METHODS) == set(audit.ACTIVITY_ACTIONS["logins"])
+# The notification log (F10): what a message was about, and where it is (never its text)
+NOTIFICATION_CATEGORIES: dict[str, str] = {
+    "documents": N_("New documents"),
+    "answers": N_("Answers to requests"),
+    "daily_summary": N_("Daily summary"),
+    "code": N_("Codes by SMS"),
+    "notice": N_("Notices about the account"),
+    "password": N_("Temporary passwords"),
+    "other": N_("Other messages"),
+}
+NOTIFICATION_KINDS: dict[str, str] = {
+    "new_document": N_("New document"),
+    "new_documents": N_("New documents"),
+    "request_answered": N_("Answer to a request"),
+    "requests_answered": N_("Answers to requests"),
+    "daily_summary": N_("Daily summary"),
+    "code.login": N_("Login code"),
+    "code.password_change": N_("Code to change the password"),
+    "code.mobile_change": N_("Code to change the mobile number"),
+    "code.new_mobile": N_("Code to confirm a new mobile number"),
+    "code.registration_control": N_("Control code of a registration"),
+    "code.mobile_control": N_("Control code of a new mobile number"),
+    "code.account_unlock": N_("Code to unlock the login"),
+    "notice.mobile_changed": N_("Notice: mobile number changed"),
+    "notice.hin_linked": N_("Notice: HIN identity linked"),
+    "notice.registration_attempt": N_("Notice: an account asked with this number"),
+    "temporary_password.login_created": N_("Temporary password of a new login"),
+    "temporary_password.staff_created": N_("Temporary password of a new staff login"),
+    "temporary_password.password_reset": N_("New temporary password"),
+    "temporary_password.app_reset": N_("Temporary password after an app reset"),
+}
+"""The kinds notify knows today; a newer one is shown by its category."""
+NOTIFICATION_DELIVERIES: dict[str, str] = {
+    "waiting": N_("waiting to be sent"),
+    "sent": N_("sent out"),
+    "refused": N_("refused by the receiver"),
+    "uncertain": N_("uncertain: it may have arrived"),
+    "expired": N_("not sent: expired"),
+}
+NOTIFICATION_CHANNELS: dict[str, str] = {"email": N_("Email"), "sms": N_("SMS")}
+assert set(NOTIFICATION_CATEGORIES) == set(get_args(notifications.Category))
+assert set(NOTIFICATION_DELIVERIES) == set(get_args(notifications.Delivery))
+assert set(NOTIFICATION_CHANNELS) == set(get_args(notifications.Channel))

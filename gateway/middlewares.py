@@ -13,6 +13,7 @@ from common.errors import DomainError, Unauthenticated
 from common.outages import SERVICE
 
 from .access import RoleRefused
+from .asked_page import login_url
 from .cookies import SESSION, delete_private_cookie
 from .csrf import FormRefused
 from .http_errors import log_unexpected, status_of
@@ -120,9 +121,10 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 def _back_to_login(request: web.Request) -> web.Response:
-    """A dead or missing session: a page load goes to the login form, anything else gets a 401."""
+    """A dead or missing session: a page load goes to the login form (which leads back to the page
+    once logged in), anything else gets a 401."""
     if request.method in ("GET", "HEAD"):
-        response = see_other("/login")
+        response = see_other(login_url(request))
     else:
         response = render_page(request, "error.html", {"status": 401, "reason": ""}, status=401)
     delete_private_cookie(response, settings_of(request), SESSION)

@@ -20,6 +20,7 @@ from .views import (
     support,
     unlocking,
 )
+from .views import notifications as notification_log
 from .views.accounts import (
     ACCOUNT_ID,
     accounts_page,
@@ -113,6 +114,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/profile/mobile/code", code_page(MOBILE)),
         web.post("/profile/mobile/code", finish_change(MOBILE)),
         web.get("/profile/sessions", sessions_page),
+        web.get("/profile/notifications", notification_log.my_notifications),
         web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
@@ -126,6 +128,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/events", events, allow_head=False),
         web.get("/admin/undelivered", undelivered),
         web.get("/admin/support", support.messages_page),
+        web.get("/admin/notifications", notification_log.search_notifications),
         web.get("/admin/accounts", accounts_page),
         web.get("/admin/accounts/new", new_staff_form),
         web.post("/admin/accounts/new", create_staff),

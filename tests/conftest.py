@@ -149,6 +149,13 @@ async def requests_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
         yield pool
 
 
+@pytest.fixture(scope="session")
+async def notify_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
+    """Notify's schema, as its own role sees it (its ledgers, what waits for the daily summary)."""
+    async for pool in _service_schema(stack, "notify"):
+        yield pool
+
+
 @pytest.fixture
 async def web(stack: Stack) -> AsyncIterator[WebClient]:
     """A physician's browser without a browser (HTTP with a cookie jar), fresh for each test."""

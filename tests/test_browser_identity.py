@@ -68,7 +68,7 @@ async def test_a_practice_identity_is_refused(
         assert "identité partagée" in alert and "identité HIN personnelle" in alert
         assert await accounts_with(physicians, gln) == []
         await page.goto(f"{base}/documents")
-        await page.wait_for_url(f"{base}/login")
+        await page.wait_for_url(f"{base}/login?next=%2Fdocuments")  # no session: the login, then the page
     finally:
         await context.close()
 

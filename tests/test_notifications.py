@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
@@ -20,8 +19,10 @@ from deploy.stack import Stack
 from services.notify import messages, sms_texts
 from services.notify.ledger import Ledger, alive
 
-from .portal import Physicians, eventually, outbox_messages, random_mobile
+from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, outbox_messages, random_mobile
+from .test_daily_summary import answer_arrives
 from .test_email_claims import a_copy_stopped, ledger_schema
+from .web import SignIn
 
 
 @pytest.mark.unit
@@ -69,6 +70,54 @@ def test_every_email_notice_has_its_text_in_each_language(language: str) -> None
     assert len(worded) == len(get_args(notify.RegistrationRefusalReason))  # each reason its own words
 
 
+def every_email(language: str) -> dict[str, messages.MailText]:
+    """Each kind of email notify sends, composed in `language`."""
+    portal, password = "https://portal.example", {"login": "dr-house", "valid_hours": 72}
+    kinds: dict[str, messages.MailText] = {
+        kind: messages.compose(kind, language, portal, {"request_id": "r1", "documents": 2, "answers": 1})
+        for kind in (
+            messages.NEW_DOCUMENT,
+            messages.NEW_DOCUMENTS,
+            messages.REQUEST_ANSWERED,
+            messages.REQUESTS_ANSWERED,
+            messages.DAILY_SUMMARY,
+        )
+    }
+    for reason in get_args(notify.TemporaryPasswordReason):
+        kind = messages.TEMPORARY_PASSWORD + reason
+        kinds[kind] = messages.compose(kind, language, portal, password, "abcde-fghij")
+    for notice in get_args(notify.EmailNoticeKind):
+        kinds[messages.EMAIL_NOTICE + notice] = messages.compose(messages.EMAIL_NOTICE + notice, language, portal)
+    return kinds
+
+
+def every_sms(language: str) -> dict[str, str]:
+    codes = {
+        sms_texts.CODE + purpose: sms_texts.compose(sms_texts.CODE + purpose, language, {"minutes": 5}, "123456")
+        for purpose in get_args(notify.CodePurpose)
+    }
+    notices = {
+        sms_texts.NOTICE + kind: sms_texts.compose(sms_texts.NOTICE + kind, language, {}, None)
+        for kind in get_args(notify.NoticeKind)
+    }
+    return codes | notices
+
+
+@pytest.mark.unit
+def test_every_email_and_sms_is_written_in_french_and_in_english() -> None:
+    """Each kind in the account's language: French and English texts of their own (a kind with one
+    language only, or the other's words, fails)."""
+    french, english = every_email("fr"), every_email("en")
+    for kind, text in french.items():
+        other = english[kind]
+        assert text.body.startswith("Bonjour,") and other.body.startswith("Hello,"), kind
+        assert text.subject != other.subject and "vous" in text.body and "you" in other.body.lower(), kind
+    sms_fr, sms_en = every_sms("fr"), every_sms("en")
+    for kind, text in sms_fr.items():
+        assert text != sms_en[kind] and "portail" in text.lower() and "portal" in sms_en[kind].lower(), kind
+    assert every_email("en-GB") == english and every_sms("de-CH") == sms_fr  # a language without texts: French
+
+
 @pytest.mark.unit
 def test_a_secret_sealed_for_notify_opens_only_with_notify_s_key() -> None:
     private, public = new_key_pair()
@@ -81,15 +130,6 @@ def test_a_secret_sealed_for_notify_opens_only_with_notify_s_key() -> None:
         Opener(private).open("not base64 at all!")
     with pytest.raises(ValueError):
         Sealer("c2hvcnQ=")  # not 32 bytes
-
-
-@pytest.fixture
-async def notify_db(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(
-        stack.service_dsns["notify"], min_size=1, max_size=2, server_settings={"search_path": "notify"}
-    )
-    yield pool
-    await pool.close()
 
 
 async def test_a_login_code_goes_by_sms_once_and_no_table_keeps_it(
@@ -162,6 +202,38 @@ async def test_a_code_goes_in_the_account_s_language(physicians: Physicians) -> 
     challenge, _ = await physicians.ask_code(doctor)
     [sms] = outbox_messages(physicians.stack.outbox_dir, "sms", doctor.mobile, since)
     assert sms["body"].startswith("Your portal login code") and challenge
+
+
+async def test_emails_and_sms_go_in_the_language_chosen_in_the_profile(
+    stack: Stack, sign_in: SignIn, physicians: Physicians, hospital: Hospital, portal_events: PortalEvents
+) -> None:
+    doctor = await physicians.create()
+    web = await sign_in(doctor)
+    profile = await (await web.get("/profile")).text()
+    assert 'name="locale" type="radio" value="fr" checked' in profile  # the account's, French until chosen
+    choices = {"notify_new_documents": "each", "patients_scope": "all", "documents_scope": "all"}
+    saved = await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "en"})
+    assert saved.status == 303 and saved.cookies["portal_lang"].value == "en"  # the pages' language too
+    assert 'value="en" checked' in await (await web.get("/profile")).text()
+    assert "My profile" in await (await web.get("/profile")).text()
+
+    since = time.time_ns()
+    await deliver(portal_events, hospital.episode(), doctor.gln)
+    await answer_arrives(stack, doctor)
+    email = f"{doctor.login}@cabinet.example.ch"
+
+    async def both() -> list[dict] | None:
+        found = outbox_messages(stack.outbox_dir, "email", email, since)
+        return found if len(found) == 2 else None
+
+    subjects = {message["subject"] for message in await eventually(both, what="two emails")}
+    assert subjects == {"New document on the portal", "An answer to one of your requests"}
+    await physicians.ask_code(doctor)
+    [sms] = outbox_messages(stack.outbox_dir, "sms", doctor.mobile, since)
+    assert sms["body"].startswith("Your portal login code")
+    # The form without the field (a page from before) keeps the language.
+    await web.post_form("/profile", {**choices, "landing_page": "patients"})
+    assert 'value="en" checked' in await (await web.get("/profile")).text()
 
 
 async def test_a_message_whose_copy_died_while_handing_it_over_goes_again_to_an_idempotent_receiver(

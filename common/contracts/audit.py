@@ -64,6 +64,7 @@ Action = Literal[
     "document.viewed",
     "document.downloaded",
     "message.rejected",
+    "notification.email_sent",
 ]
 
 

@@ -128,17 +128,21 @@ class SessionRef(Message):
 
 NotifyMode = Literal["each", "digest", "none"]
 LandingPage = Literal["documents", "patients"]
+Language = Literal["fr", "en"]
+"""The languages the portal's emails and SMS are written in (notify's texts)."""
 
 
 class Profile(Message):
     """Mon profil (F6): a) notification mode, b) specialties, c) Mes patients' scope, d) Mes
-    documents' scope, e) the page after login (f, the password, has its own page)."""
+    documents' scope, e) the page after login (f, the password, has its own page), g) the language
+    of the emails and SMS."""
 
     notify_new_documents: NotifyMode
     specialties: list[str] = Field(max_length=10)
     patients_scope: PatientsScope
     documents_scope: DocumentsScope
     landing_page: LandingPage
+    locale: Language | None = Field(default=None, description="saving: None keeps the account's language")
 
     @field_validator("specialties")
     @classmethod

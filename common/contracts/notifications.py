@@ -13,11 +13,12 @@ no table or stream on the way holds them readable.
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
-from .base import Message
+from .base import Message, SignedEndpoint, hidden
 from .phones import MobileNumber
 
 STREAM = "NOTIFY"
@@ -139,3 +140,57 @@ SUBJECT_OF: dict[type[Command], str] = {
     SendRecoveryLink: SEND_RECOVERY_LINK,
     SendSupportMessage: SEND_SUPPORT_MESSAGE,
 }
+
+
+# The notification log (F10): what notify sent, when, to which address; never the content.
+
+DAILY_SUMMARY_HOUR = 7
+"""The hour (Europe/Zurich) of the daily summary when PORTAL_DAILY_SUMMARY_HOUR does not say."""
+
+Channel = Literal["email", "sms"]
+Category = Literal["documents", "answers", "daily_summary", "code", "notice", "password", "other"]
+"""What a message was about, as the log's filter offers it (`other`: a kind of a newer notify)."""
+Delivery = Literal["waiting", "sent", "refused", "uncertain", "expired"]
+"""Where a message is: waiting (to be sent, or being sent), sent (the receiver took it), refused
+(for good), uncertain (handed over when the answer was lost: the receiver may have it), expired (a
+code no longer usable, not sent)."""
+
+
+class NotificationQuery(Message):
+    """One page of the caller's own notifications, the latest first."""
+
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+class NotificationSearch(NotificationQuery):
+    """An administrator's search of everyone's notifications (each filter optional)."""
+
+    account: str | None = Field(
+        default=None, min_length=1, max_length=254, description="an account's id, or an address written to"
+    )
+    category: Category | None = None
+    sent_from: date | None = Field(default=None, description="from this day (Europe/Zurich), inclusive")
+    sent_to: date | None = Field(default=None, description="to this day (Europe/Zurich), inclusive")
+
+
+class NotificationEntry(Message):
+    channel: Channel
+    kind: str = Field(description="notify's own kind (`code.login`, `new_documents`…): what, never the text")
+    category: Category
+    address: str
+    delivery: Delivery
+    created_at: datetime
+    sent_at: datetime | None = None
+    account_id: str | None = Field(default=None, description="whose (administrators' search only)")
+
+
+class NotificationLog(Message):
+    items: list[NotificationEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+MY_NOTIFICATIONS = SignedEndpoint("notify.api.log.mine", NotificationQuery, NotificationLog)
+SEARCH_NOTIFICATIONS = hidden("notify.api.log.search", NotificationSearch, NotificationLog)

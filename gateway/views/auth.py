@@ -33,6 +33,8 @@ from common.contracts.identity import (
 from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
+from ..asked_page import FIELD as ASKED
+from ..asked_page import asked_page, keep_asked_page, take_asked_page
 from ..cookies import (
     DEVICE,
     DEVICE_MAX_AGE,
@@ -58,12 +60,14 @@ Answer = TypeVar("Answer", bound=BaseModel)
 
 
 async def login_form(request: web.Request) -> web.Response:
-    """GET /login: the login name and password form (and HIN login, where it is offered)."""
-    return _login_page(request, None)
+    """GET /login?next=: the login name and password form (and HIN login, where it is offered),
+    leading to the page asked for, if any, once logged in."""
+    return _login_page(request, None, request.query.get(ASKED, ""))
 
 
-def _login_page(request: web.Request, refusal: int | None) -> web.Response:
-    response = render_page(request, PASSWORD_FORM, _form_context(request, refusal), status=refusal or 200)
+def _login_page(request: web.Request, refusal: int | None, asked: str) -> web.Response:
+    context = {**_form_context(request, refusal), "next": asked_page(asked)}
+    response = render_page(request, PASSWORD_FORM, context, status=refusal or 200)
     origin = settings_of(request).hin_origin
     if origin:  # the HIN button's form leads there (browsers check a form's redirects too)
         response.headers["Content-Security-Policy"] = csp_with_form_action(origin)
@@ -86,6 +90,7 @@ async def login(request: web.Request) -> web.Response:
     """POST /login: check the password; on success identity sends the SMS code (physicians) or
     asks for the authenticator app's (staff; at their first login, the app is enrolled here)."""
     form = await request.post()
+    asked = field(form, ASKED)
     challenge = await login_step(
         request,
         LOG_IN_WITH_PASSWORD,
@@ -95,7 +100,7 @@ async def login(request: web.Request) -> web.Response:
             client_ip=client_ip(request),
             device=device_token(request),
         ),
-        lambda status: _login_page(request, status),
+        lambda status: _login_page(request, status, asked),
     )
     if isinstance(challenge, web.Response):
         return challenge
@@ -104,6 +109,7 @@ async def login(request: web.Request) -> web.Response:
     else:
         response = see_other("/login/code" + ("?from=app" if challenge.method == "app" else ""))
     keep_challenge(request, response, LOGIN_CHALLENGE, challenge)
+    keep_asked_page(request, response, asked, seconds_until(challenge.expires_at))
     return response
 
 
@@ -142,9 +148,10 @@ async def code(request: web.Request) -> web.Response:
 
 def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: str) -> web.Response:
     """A login succeeded: the new session's cookie, the attempt's cookie forgotten, a new CSRF
-    token, and the way to the account's landing page."""
+    token, and the way to the page asked for before the login, else the account's landing page."""
     settings = settings_of(request)
     response = see_other(LANDING_PAGE)
+    response.headers["Location"] = take_asked_page(request, response) or LANDING_PAGE
     # No max-age: the cookie ends with the browser; identity enforces the idle timeout.
     set_private_cookie(response, settings, session_cookie_name(settings), opened.session)
     if opened.device:  # this browser's attempts on this name are its own from now on

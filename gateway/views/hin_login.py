@@ -15,7 +15,10 @@ from common.bus import call
 from common.contracts.identity import BEGIN_HIN_LOGIN, FINISH_HIN_LOGIN, HinBegin, HinReturn
 from common.errors import TooManyRequests
 
+from ..asked_page import FIELD as ASKED
+from ..asked_page import keep_asked_page
 from ..cookies import HIN_ATTEMPT, delete_private_cookie, private_cookie, set_private_cookie
+from ..forms import field
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
 from .auth import client_ip, seconds_until, session_opened
@@ -34,7 +37,8 @@ def _offered(request: web.Request) -> None:
 
 
 async def start(request: web.Request) -> web.Response:
-    """POST /login/hin: a new attempt, bound to this browser; off to HIN's login page."""
+    """POST /login/hin: a new attempt, bound to this browser; off to HIN's login page (the page
+    asked for before the login, if any, waits for the way back)."""
     _offered(request)
     browser = secrets.token_urlsafe(32)
     try:
@@ -44,6 +48,8 @@ async def start(request: web.Request) -> web.Response:
     response = see_other(redirect.url)
     settings = settings_of(request)
     set_private_cookie(response, settings, HIN_ATTEMPT, browser, max_age=seconds_until(redirect.expires_at))
+    form = await request.post()
+    keep_asked_page(request, response, field(form, ASKED), seconds_until(redirect.expires_at))
     return response
 
 

@@ -152,6 +152,7 @@ EVENT_TYPES: dict[str, tuple[Coding, list[Coding], str]] = {
     "document.viewed": (PATIENT_RECORD, [READ], "R"),
     "document.downloaded": (EXPORT, [READ], "R"),
     "message.rejected": (IMPORT, [], "E"),
+    "notification.email_sent": (APPLICATION_ACTIVITY, [], "E"),
 }
 _UNKNOWN_ACTION: tuple[Coding, list[Coding], str] = (APPLICATION_ACTIVITY, [], "E")
 

@@ -7,6 +7,7 @@ from functools import partial
 
 import aiohttp
 
+from common.bus import Handlers
 from common.consumed import Route
 from common.consumer import DurableConsumer
 from common.contracts import hospital, requests
@@ -15,14 +16,16 @@ from common.contracts.hospital import DocumentDelivered
 from common.outbox import watch_outbox
 from common.service import Runtime
 from common.streams import ensure_stream
+from common.tokens import TokenVerifier
 
-from . import commands, handlers
+from . import commands, handlers, log
 from .channels import EmailChannel, SmsChannel
 from .config import NotifySettings
 from .ledger import Ledger
 from .mail import Mailer
 from .sending import Sender
 from .sms import SmsProvider
+from .summaries import DailySummaries
 
 NAME = "notify"
 DELIVERED_DURABLE = "notify-delivered"
@@ -31,15 +34,19 @@ WAITING = "{table} WHERE state IN ('pending', 'preparing', 'sending')"
 
 
 async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Start sending what is due, consume the other services' commands, and the deliveries once
-    identity answers."""
+    """Start sending what is due and the daily summaries, answer the notification log, consume the
+    other services' commands, and the deliveries once identity answers."""
     session = aiohttp.ClientSession()
     stack.push_async_callback(session.close)
     mailer = Mailer(settings.smtp, settings.mail_from)
     emails = Ledger("outgoing_emails", idempotent_receiver=settings.smtp.idempotent)
     sms = Ledger("outgoing_sms", idempotent_receiver=settings.sms.idempotent)
     email_sender = Sender(
-        runtime.pool, emails, EmailChannel(mailer, settings.public_url, settings.opener), runtime.outages
+        runtime.pool,
+        emails,
+        EmailChannel(mailer, settings.public_url, settings.opener),
+        runtime.outages,
+        on_sent=log.audit_email_sent,  # every email sent is audited
     )
     sms_sender = Sender(
         runtime.pool, sms, SmsChannel(SmsProvider(settings.sms, session), settings.opener), runtime.outages
@@ -57,6 +64,20 @@ async def setup(settings: NotifySettings, runtime: Runtime, stack: AsyncExitStac
         outbox=runtime.outbox,
         mail_domain=mailer.domain,
     )
+    summaries = DailySummaries(
+        runtime.pool, deps.contacts, mailer.domain, settings.daily_summary_hour, runtime.outages, email_sender.wake
+    )
+
+    async def summarise() -> None:
+        await runtime.wait_for("identity")  # each summary asks for its physician's contact
+        await summaries.run_forever()
+
+    runtime.spawn(summarise(), "daily summaries")
+    table = Handlers(log.Deps(runtime.pool), runtime.outages, TokenVerifier.from_pem_file(settings.token_public_key))
+    table.add(notify.MY_NOTIFICATIONS, log.my_notifications)
+    table.add(notify.SEARCH_NOTIFICATIONS, log.search_notifications)
+    await runtime.add_endpoints(table)
+
     await ensure_stream(runtime.js, notify.STREAM, runtime.settings.bus.stream_replicas, runtime.outages)
     asked = commands.Deps(runtime.pool, emails, sms, email_sender, sms_sender, mailer.domain)
     runtime.consume(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from common.contracts.notifications import DAILY_SUMMARY_HOUR
 from common.envelopes import Opener
-from common.settings import ServiceSettings, SettingsError, env_bool, env_int, env_parsed, env_str
+from common.settings import ServiceSettings, SettingsError, env_bool, env_file, env_hour, env_int, env_parsed, env_str
 
 
 def _http_url(name: str, default: object | None = None) -> str:
@@ -74,6 +76,8 @@ class NotifySettings:
     mail_from: str
     public_url: str
     opener: Opener = field(repr=False)  # opens the secrets sealed to notify (codes, temporary passwords)
+    token_public_key: Path  # verifies the tokens of the notification log's callers
+    daily_summary_hour: int  # Europe/Zurich
 
     @classmethod
     def from_env(cls) -> NotifySettings:
@@ -84,4 +88,6 @@ class NotifySettings:
             mail_from=env_str("PORTAL_MAIL_FROM", "Portail <portail@localhost>"),
             public_url=_http_url("PORTAL_PUBLIC_URL", "http://127.0.0.1:8080"),
             opener=env_parsed("PORTAL_NOTIFY_PRIVATE_KEY", Opener),
+            token_public_key=env_file("PORTAL_TOKEN_PUBLIC_KEY"),
+            daily_summary_hour=env_hour("PORTAL_DAILY_SUMMARY_HOUR", DAILY_SUMMARY_HOUR),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 import asyncpg
@@ -76,7 +76,7 @@ async def announce_delivered_documents(items: list[tuple[str, DocumentDelivered]
             claimed = await store.claim_events(conn, by_physician[physician], hospital.DELIVERED)
             if claimed:
                 kind = messages.NEW_DOCUMENTS if len(claimed) > 1 else messages.NEW_DOCUMENT
-                await _notice(conn, contact, kind, deps, MERGED_NOTICES)
+                await _notice(conn, contact, kind, deps, MERGED_NOTICES, digest=(physician, "document", claimed))
     deps.sender.wake()
 
 
@@ -93,9 +93,10 @@ async def announce_answer(event: AnswerArrived, *, deps: Deps) -> None:
             return
     contact = await deps.contacts(event.physician)
     async with deps.pool.acquire() as conn, conn.transaction():
-        if await store.claim_events(conn, [event.event_id], ANSWER_ARRIVED.subject):
+        if claimed := await store.claim_events(conn, [event.event_id], ANSWER_ARRIVED.subject):
             fields = {"request_id": str(event.request_id)}
-            await _notice(conn, contact, messages.REQUEST_ANSWERED, deps, MERGED_ANSWERS, fields)
+            digest: Digest = (event.physician, "answer", claimed)
+            await _notice(conn, contact, messages.REQUEST_ANSWERED, deps, MERGED_ANSWERS, fields, digest=digest)
     deps.sender.wake()
 
 
@@ -106,6 +107,10 @@ MERGED_ANSWERS = {
 """An answer's notice still waiting to go absorbs the next one: one email, "answers", to Mes demandes."""
 
 
+Digest = tuple[str, store.DigestKind, Collection[str]]
+"""What the daily summary keeps of events: the physician's key, what they are, their ids."""
+
+
 async def _notice(
     conn: Connection,
     contact: Contact | None,
@@ -113,13 +118,20 @@ async def _notice(
     deps: Deps,
     merge: dict[str, str],
     fields: dict[str, str] | None = None,
+    *,
+    digest: Digest,
 ) -> None:
-    """In the caller's transaction: the email, if the physician wants one for each event.
+    """In the caller's transaction: the email, or the events kept for the daily summary, as the
+    physician chose.
 
     The profile's one choice of emails (`notify_new_documents`) covers documents and answers
-    alike: "each" sends this email; "none" nothing; "digest" nothing here (the daily summary is
-    issue 14's, and sends nothing yet)."""
-    if contact is None or contact.notify_new_documents != "each":
+    alike: "each" sends this email; "digest" keeps the events for the next daily summary
+    (summaries.py), which counts them; "none" nothing at all."""
+    if contact is None or contact.notify_new_documents == "none":
+        return
+    if contact.notify_new_documents == "digest":
+        physician, counted, event_ids = digest
+        await store.add_to_digest(conn, contact.account_id, physician, counted, event_ids)
         return
     await store.add_email(
         conn, contact.account_id, contact.email, contact.locale, kind, deps.mail_domain, merge, fields

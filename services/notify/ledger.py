@@ -38,9 +38,10 @@ class Outgoing:
     fields: dict[str, Any]
     sealed: str | None
     expires_at: datetime | None
+    account_id: str | None = None  # whose notification log it is in (None: no account's)
 
 
-_COLUMNS = "id, message_id, kind, locale, address, attempts, claimed_at, fields, sealed, expires_at"
+_COLUMNS = "id, message_id, kind, locale, address, attempts, claimed_at, fields, sealed, expires_at, account_id"
 _SETTLED = "sealed = NULL"  # a settled row keeps no secret
 
 
@@ -112,20 +113,22 @@ class Ledger:
 
     async def _settle(
         self, conn: Connection, item: Outgoing, assignments: str, *args: object, settled_too: bool = False
-    ) -> None:
+    ) -> bool:
         """Change a row this copy holds (under this claim, not settled yet); a row taken back or
-        settled meanwhile stays as it is. `settled_too`: also over 'uncertain' (the receiver's
-        answer is the truth: it did take it)."""
+        settled meanwhile stays as it is (False). `settled_too`: also over 'uncertain' (the
+        receiver's answer is the truth: it did take it)."""
         states = "('preparing', 'sending', 'uncertain')" if settled_too else "('preparing', 'sending')"
-        await conn.execute(
+        status = await conn.execute(
             f"UPDATE {self.table} SET {assignments} WHERE id = $1 AND claimed_at = $2 AND state IN {states}",
             item.id,
             item.claimed_at,
             *args,
         )
+        return status == "UPDATE 1"
 
-    async def sent(self, conn: Connection, item: Outgoing) -> None:
-        await self._settle(conn, item, f"state = 'sent', sent_at = now(), {_SETTLED}", settled_too=True)
+    async def sent(self, conn: Connection, item: Outgoing) -> bool:
+        """Settled as sent; False if it was already (a commit whose answer was lost, tried again)."""
+        return await self._settle(conn, item, f"state = 'sent', sent_at = now(), {_SETTLED}", settled_too=True)
 
     async def refused(self, conn: Connection, item: Outgoing) -> None:
         await self._settle(conn, item, f"state = 'refused', {_SETTLED}")

@@ -109,6 +109,49 @@ _REQUESTS_ANSWERED = {
 }
 
 
+_DAILY_SUMMARY = {
+    "fr": {
+        "subject": "Votre résumé quotidien du portail",
+        "opening": "Bonjour,\n\nVoici ce qui est nouveau pour vous sur le portail {since} :\n",
+        "since": {"last_summary": "depuis votre dernier résumé", "day": "au cours des dernières 24 heures"},
+        "documents": ("{count} nouveau document", "{count} nouveaux documents"),
+        "answers": ("{count} nouvelle réponse à vos demandes", "{count} nouvelles réponses à vos demandes"),
+        "line": "- {what} : {link}\n",
+        "closing": (
+            "\nChaque lien passe par la connexion au portail. Vous recevez ce résumé une fois par jour, "
+            "seulement s’il y a du nouveau, comme vous l’avez choisi dans « Mon profil ».\n\n"
+            "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+        ),
+    },
+    "en": {
+        "subject": "Your daily summary of the portal",
+        "opening": "Hello,\n\nThis is what is new for you on the portal {since}:\n",
+        "since": {"last_summary": "since your last summary", "day": "in the last 24 hours"},
+        "documents": ("{count} new document", "{count} new documents"),
+        "answers": ("{count} new answer to your requests", "{count} new answers to your requests"),
+        "line": "- {what}: {link}\n",
+        "closing": (
+            "\nEach link goes through the portal's login. You receive this summary once a day, only when "
+            "something is new, as you chose in “My profile”.\n\n"
+            "This message is sent automatically; please do not reply to it.\n"
+        ),
+    },
+}
+_SUMMARY_LINKS = {"documents": "/documents", "answers": "/requests"}
+
+
+def _daily_summary(language: str, portal: str, fields: dict[str, Any]) -> MailText:
+    """How many new documents and answers, each with a link to its list; nothing else."""
+    words: dict[str, Any] = _DAILY_SUMMARY[language]
+    body = words["opening"].format(since=words["since"][fields.get("since", "day")])
+    for counted, path in _SUMMARY_LINKS.items():
+        count = int(fields.get(counted, 0))
+        if count:
+            what = words[counted][0 if count == 1 else 1].format(count=count)
+            body += words["line"].format(what=what, link=portal + path)
+    return MailText(subject=words["subject"], body=body + words["closing"])
+
+
 _TEMPORARY_PASSWORD_ENDINGS = {
     "fr": (
         "Identifiant : {login}\n"
@@ -353,6 +396,7 @@ NEW_DOCUMENT = "new_document"
 NEW_DOCUMENTS = "new_documents"
 REQUEST_ANSWERED = "request_answered"  # fields: request_id, for the link to its page
 REQUESTS_ANSWERED = "requests_answered"  # several, merged while waiting: the link to Mes demandes
+DAILY_SUMMARY = "daily_summary"  # fields: documents, answers (counts), since ("last_summary" or "day")
 _TEXTS = {
     NEW_DOCUMENT: (_NEW_DOCUMENT, "/documents"),
     NEW_DOCUMENTS: (_NEW_DOCUMENTS, "/documents"),
@@ -380,6 +424,8 @@ def compose(
             closing=closing,
         )
         return MailText(subject=subject, body=f"{_GREETING[language]}\n\n{opening}\n\n{ending}")
+    if kind == DAILY_SUMMARY:
+        return _daily_summary(language, portal, fields or {})
     if kind.startswith(EMAIL_NOTICE):
         name = kind.removeprefix(EMAIL_NOTICE)
         notice, values = _EMAIL_NOTICES[name][language], dict(fields or {})

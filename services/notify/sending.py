@@ -46,11 +46,19 @@ def retry_wait(attempts: int) -> float:
     return float(min(300, 2**attempts))
 
 
+SentHook = Callable[[Connection, Outgoing], Awaitable[None]]
+"""What else is written, in the same transaction, when a message is recorded as sent (its audit
+record): once per message, however often that commit is tried again."""
+
+
 class Sender:
     """Sends the due messages of one channel's ledger, in every copy of notify (rows are claimed,
     not shared)."""
 
-    def __init__(self, pool: asyncpg.Pool, ledger: Ledger, channel: Channel, outages: Outages) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, ledger: Ledger, channel: Channel, outages: Outages, on_sent: SentHook | None = None
+    ) -> None:
+        self._on_sent = on_sent
         self._pool = pool
         self._outages = outages
         self._ledger = ledger
@@ -188,7 +196,12 @@ class Sender:
             return
         self._outages.working(self._receiver)
         metrics.NOTIFICATIONS_SENT.labels(self._channel.name, item.kind).inc()
-        await self._record(self._ledger.sent, item)
+        await self._record(self._sent, item)
+
+    async def _sent(self, conn: Connection, item: Outgoing) -> None:
+        async with conn.transaction():
+            if await self._ledger.sent(conn, item) and self._on_sent is not None:
+                await self._on_sent(conn, item)
 
     async def _failed(self, item: Outgoing, exc: Exception, handed_over: bool) -> None:
         """Settle a message whose preparation (or, `handed_over`, hand-over) failed with `exc`."""

@@ -1,7 +1,11 @@
-"""Notify's tables, in plain SQL: the inbox of processed events, new documents' and answers' notices (the
-ledgers of what is sent: ledger.py; rejections: common.rejections)."""
+"""Notify's tables, in plain SQL: the inbox of processed events, new documents' and answers' notices,
+what waits for the daily summary (the ledgers of what is sent: ledger.py; the summaries themselves:
+summaries.py; rejections: common.rejections)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Literal
 
 from common.db import Connection
 
@@ -55,3 +59,20 @@ async def add_email(
         await EMAILS.insert(
             conn, kind=kind, locale=locale, address=address, domain=domain, account_id=account_id, fields=fields
         )
+
+
+DigestKind = Literal["document", "answer"]
+
+
+async def add_to_digest(
+    conn: Connection, account_id: str, physician: str, kind: DigestKind, event_ids: Collection[str]
+) -> None:
+    """Keep events for the physician's next daily summary, inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO digest_items (event_id, account_id, physician, kind) SELECT unnest($1::text[]), $2, $3, $4 "
+        "ON CONFLICT (event_id) DO NOTHING",
+        list(event_ids),
+        account_id,
+        physician,
+        kind,
+    )

@@ -54,8 +54,8 @@ class Answer:
         401 page, and the browser forgets its session cookie."""
         if not self.forgets_session:
             return False
-        if self.method in SAFE_METHODS:
-            return self.status == 303 and self.headers.get("Location") == "/login"
+        if self.method in SAFE_METHODS:  # to the login form, which leads back to the page once logged in
+            return self.status == 303 and URL(self.headers.get("Location", "")).path == "/login"
         return self.status == 401
 
     @property

@@ -160,7 +160,8 @@ async def test_under_https_every_cookie_is_host_only_secure_and_unreadable_by_sc
         await browser.ask("GET", "/login/unlock")
         assert (await browser.ask("POST", "/login/unlock", {"login": doctor.login})).status == 303
         since = time.time_ns()
-        assert (await browser.ask("POST", "/login", {"login": doctor.login, "password": doctor.password})).status == 303
+        credentials = {"login": doctor.login, "password": doctor.password, "next": "/documents"}
+        assert (await browser.ask("POST", "/login", credentials)).status == 303
         code = await physicians.sms_code(doctor.mobile, since, browser.cookies["__Host-portal_login"])
         await browser.ask("GET", "/login/code")
         assert (await browser.ask("POST", "/login/code", {"code": code})).status == 303
@@ -172,7 +173,7 @@ async def test_under_https_every_cookie_is_host_only_secure_and_unreadable_by_sc
         assert changing.status == 303
         assert (await browser.ask("POST", "/logout", {})).status == 303
     names = {line.split("=", 1)[0] for line in browser.set_cookie_lines}
-    plain = ("csrf", "lang", "hin", "unlock", "login", "session", "device", "step_up")
+    plain = ("csrf", "lang", "hin", "unlock", "login", "session", "device", "step_up", "next")
     assert names == {f"__Host-portal_{name}" for name in plain}
     for line in browser.set_cookie_lines:
         attributes = {part.strip().split("=")[0].lower() for part in line.split(";")[1:]}
