@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from deploy.process_env import SUPPORT
 from services.notify import messages
 
 
@@ -40,11 +41,14 @@ CHALLENGE = Kind("login challenge handle")
 CSRF_TOKEN = Kind("CSRF token")
 COOKIE = Kind("cookie value")
 STACK_SECRET = Kind("stack secret (key, password, signing key)")
-PATIENT_NAME = Kind("patient name", shortest=2)
-BIRTH_DATE = Kind("birth date")
-REQUEST_TEXT = Kind("request text (subject, form answer, thread message)")
+TYPED_BY_THE_SENDER = frozenset({"support"})
+"""The support's mailbox: a message written with the help page's form holds what its sender typed
+(the form asks for no patient data; a physician may still name a patient there, to the support)."""
+PATIENT_NAME = Kind("patient name", TYPED_BY_THE_SENDER, shortest=2)
+BIRTH_DATE = Kind("birth date", TYPED_BY_THE_SENDER)
+REQUEST_TEXT = Kind("request text (subject, form answer, thread message)", TYPED_BY_THE_SENDER)
 RECOVERY_TOKEN = Kind("account recovery token", frozenset({"email"}))  # its link's email alone holds it
-SUPPORT_TEXT = Kind("message to the support", frozenset({"email"}))  # emailed to the support, never logged
+SUPPORT_TEXT = Kind("message to the support", frozenset({"email", "support"}))  # emailed to the support, never logged
 REFUSAL_NOTE = Kind("a validator's note on a refused registration (the applicant's email never holds it)")
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "gateway" / "templates"
@@ -90,7 +94,10 @@ class Sensitive:
         """What a form sends that is secret: its password fields' values (as the templates declare
         them), and codes."""
         self.remember(PASSWORD, *(value for name, value in fields.items() if name in PASSWORD_FIELDS))
-        self.remember(CODE, fields.get("code"))
+        # A code typed with blanks ("452 878", which identity accepts) is the same code: looked for
+        # whole, not by its longest piece (three digits, as a log line's milliseconds are).
+        code = fields.get("code")
+        self.remember(CODE, "".join(code.split()) if code else code)
 
     def remember_patients(self, message: Any) -> None:
         """The names and birth dates of every patient in a message (as the hospital sends it)."""
@@ -173,6 +180,9 @@ class Scanned:
         return needle.word in self.words(needle.kind.context)
 
 
+SUPPORT_MAILBOX = SUPPORT["PORTAL_SUPPORT_EMAIL"]
+
+
 def scanned(log_dir: Path, outbox_dir: Path) -> Iterator[Scanned]:
     """Each log file, and each email and SMS of the dev outbox (its text fields)."""
     for path in sorted(log_dir.glob("*.log")):
@@ -182,7 +192,8 @@ def scanned(log_dir: Path, outbox_dir: Path) -> Iterator[Scanned]:
         text = "\n".join(str(message.get(key) or "") for key in ("to", "subject", "body", "answer"))
         if message["kind"] == "email":  # the one place a password may be: a temporary one, where notify puts it
             text = TEMPORARY_PASSWORD_LINE.sub(r"\1", text)
-        yield Scanned(f"outbox {message['kind']} {path.name}", message["kind"], text)
+        place = "support" if message["kind"] == "email" and message.get("to") == SUPPORT_MAILBOX else message["kind"]
+        yield Scanned(f"outbox {message['kind']} {path.name}", place, text)
 
 
 def find_leaks(files: Iterable[Scanned], sensitive: Sensitive) -> list[str]:

@@ -86,8 +86,10 @@ def every_email(language: str) -> dict[str, messages.MailText]:
     for reason in get_args(notify.TemporaryPasswordReason):
         kind = messages.TEMPORARY_PASSWORD + reason
         kinds[kind] = messages.compose(kind, language, portal, password, "abcde-fghij")
+    notice_fields = {"reference": "R-2026-0042", "reason": "other"}  # what a refusal's notice says
     for notice in get_args(notify.EmailNoticeKind):
-        kinds[messages.EMAIL_NOTICE + notice] = messages.compose(messages.EMAIL_NOTICE + notice, language, portal)
+        kind = messages.EMAIL_NOTICE + notice
+        kinds[kind] = messages.compose(kind, language, portal, notice_fields)
     return kinds
 
 
