@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check schemas drill bench hospital-sim clean
+.PHONY: run test check schemas catalogs drill bench hospital-sim clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ check: $(STAMP)
 # The contract's message schemas, written again from their models (a unit test fails while one is stale).
 schemas: $(STAMP)
 	$(BIN)/python -m common.contracts.schemas --write
+
+# The gateway's translations, kept with Babel: extract the message ids from the gateway's templates
+# and Python (gateway/babel.cfg) into messages.pot, merge them into every language's catalogue, then
+# check each compiles (the gateway compiles the .po files itself at start, so no .mo is kept).
+# New or changed ids arrive untranslated or fuzzy: tests/test_catalogs.py fails until they are translated.
+catalogs: $(STAMP)
+	cd gateway && $(abspath $(BIN))/pybabel --quiet extract -F babel.cfg -o locales/messages.pot \
+		--project=clinical-exchange-portal --version=0.1.0 .
+	$(BIN)/pybabel update --ignore-pot-creation-date -i gateway/locales/messages.pot -d gateway/locales
+	for po in gateway/locales/*/LC_MESSAGES/messages.po; do \
+		$(BIN)/pybabel compile --statistics -i $$po -o /dev/null || exit 1; \
+	done
 
 # The failure drills alone (they are part of `make test` too); each prints its figures.
 drill: $(STAMP)
