@@ -60,7 +60,7 @@ async def test_the_code_goes_to_the_current_number_and_the_old_one_is_told(physi
         token=session.token,
     )
     notice = await sms_to(physicians.stack.outbox_dir, doctor.mobile, since, "a été changé")
-    assert "Si ce n'était pas vous" in notice["body"]
+    assert "Si ce n’était pas vous" in notice["body"]
 
     await physicians.age_sms_codes(doctor)
     since = time.time_ns()

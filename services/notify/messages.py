@@ -189,7 +189,7 @@ _TEMPORARY_PASSWORD = {
         "fr": (
             "Votre accès au portail médecins (personnel hospitalier)",
             "Un administrateur du portail médecins a créé votre identifiant.",
-            "À votre première connexion, vous enregistrerez une application d'authentification (code QR), "
+            "À votre première connexion, vous enregistrerez une application d’authentification (code QR), "
             "puis choisirez votre propre mot de passe.",
             "Ce message est automatique.",
         ),
@@ -205,7 +205,7 @@ _TEMPORARY_PASSWORD = {
             "Nouveau mot de passe provisoire du portail médecins",
             "Un administrateur du portail médecins vous a attribué un nouveau mot de passe provisoire.",
             "À votre prochaine connexion, vous choisirez votre propre mot de passe.",
-            "Si vous n'avez rien demandé, contactez le support.",
+            "Si vous n’avez rien demandé, contactez le support.",
         ),
         "en": (
             "New temporary password for the physicians' portal",
@@ -216,11 +216,11 @@ _TEMPORARY_PASSWORD = {
     },
     "app_reset": {
         "fr": (
-            "Nouvelle application d'authentification pour le portail médecins",
-            "Un administrateur du portail médecins a retiré votre application d'authentification.",
+            "Nouvelle application d’authentification pour le portail médecins",
+            "Un administrateur du portail médecins a retiré votre application d’authentification.",
             "À votre prochaine connexion, vous enregistrerez une nouvelle application (code QR), puis choisirez "
             "votre propre mot de passe.",
-            "Si vous n'avez rien demandé, contactez le support.",
+            "Si vous n’avez rien demandé, contactez le support.",
         ),
         "en": (
             "New authenticator app for the physicians' portal",
@@ -237,14 +237,14 @@ _EMAIL_NOTICES = {
             subject="Demande de compte avec votre numéro GLN ou RPPS",
             body=(
                 "Bonjour,\n\n"
-                "Quelqu'un vient de demander un compte sur le portail médecins avec votre numéro GLN ou RPPS, "
-                "qui a déjà un compte ou une demande en cours. Cette demande n'a pas été enregistrée et votre "
-                "compte n'a pas changé.\n\n"
-                "Si c'était vous : vous n'avez pas besoin d'un nouveau compte. Connectez-vous comme d'habitude "
+                "Quelqu’un vient de demander un compte sur le portail médecins avec votre numéro GLN ou RPPS, "
+                "qui a déjà un compte ou une demande en cours. Cette demande n’a pas été enregistrée et votre "
+                "compte n’a pas changé.\n\n"
+                "Si c’était vous : vous n’avez pas besoin d’un nouveau compte. Connectez-vous comme d’habitude "
                 "({link}) ou, si votre demande est encore en cours, attendez le rendez-vous de vérification de "
                 "votre identité. Si vous avez oublié votre identifiant ou votre mot de passe, contactez le support "
                 "du portail.\n\n"
-                "Si ce n'était pas vous : vous n'avez rien à faire. Si ce message se répète, signalez-le au "
+                "Si ce n’était pas vous : vous n’avez rien à faire. Si ce message se répète, signalez-le au "
                 "support du portail.\n\n"
                 "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
             ),

@@ -36,7 +36,7 @@ _CODES = {
     },
     "account_unlock": {
         "fr": "Code pour débloquer votre connexion au portail : {code}. "
-        "Si vous n'avez rien demandé, appelez le support.",
+        "Si vous n’avez rien demandé, appelez le support.",
         "en": "Code to unlock your portal login: {code}. If you did not ask for it, call the support.",
     },
     "password_recovery": {
@@ -50,19 +50,19 @@ _CODES = {
         "en": "Physicians' portal, checking your number: code {code}. Give it to the person validating your request.",
     },
     "mobile_control": {
-        "fr": "Portail médecins, vérification de votre nouveau numéro : code {code}. Donnez-le à l'administrateur.",
+        "fr": "Portail médecins, vérification de votre nouveau numéro : code {code}. Donnez-le à l’administrateur.",
         "en": "Physicians' portal, checking your new number: code {code}. Give it to the administrator.",
     },
 }
 
 _NOTICES = {
     "mobile_changed": {
-        "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n'était pas vous, appelez le support.",
+        "fr": "Le numéro de mobile de votre compte du portail a été changé. Si ce n’était pas vous, appelez le support.",
         "en": "The mobile number of your portal account was changed. If it was not you, call the support.",
     },
     "hin_linked": {
-        "fr": "Votre compte du portail médecins est désormais lié à votre identité HIN: vous pouvez vous connecter "
-        "avec HIN. Si ce n'était pas vous, appelez le support du portail.",
+        "fr": "Votre compte du portail médecins est désormais lié à votre identité HIN : vous pouvez vous connecter "
+        "avec HIN. Si ce n’était pas vous, appelez le support du portail.",
         "en": "Your physicians' portal account is now linked to your HIN identity: you can log in with HIN. "
         "If it was not you, call the portal's support.",
     },
