@@ -52,6 +52,10 @@ class DocumentRows:
         self._unread = f'<span class="badge">{escape(gettext("unread"))}</span>'
         self._corrected = f'<span class="badge badge-corrected">{escape(gettext("corrected"))}</span>'
         self._open, self._download = escape(gettext("Open")), escape(gettext("Download"))
+        # On a phone each cell is a line under its column's name (portal.css): the names, escaped once.
+        self._patient_cell, self._category_cell, self._service_cell, self._date_cell = (
+            f'<td data-label="{escape(gettext(name))}">' for name in ("Patient", "Category", "Service", "Date")
+        )
 
     def __call__(self, documents: Sequence[Any], show_patient: bool) -> Markup:
         texts = escaped_together([value for document in documents for value in _texts_of(document)])
@@ -71,7 +75,7 @@ class DocumentRows:
         delivery_id, patient_id, patient_name, title, service = texts
         href = "/documents/" + delivery_id
         patient = (
-            f'<td><a class="patient-name" href="/patients/{patient_id}">{patient_name}</a>'
+            f'{self._patient_cell}<a class="patient-name" href="/patients/{patient_id}">{patient_name}</a>'
             f'<span class="patient-birth">{self._born(d.patient_birth_date)}</span></td>'
             if show_patient
             else ""
@@ -80,8 +84,8 @@ class DocumentRows:
             f"<tr{_UNREAD_ROW if d.unread else ''}>{patient}"
             f'<th scope="row">{self._unread if d.unread else ""}{self._corrected if d.corrected else ""}'
             f'<a href="{href}">{title}</a></th>'
-            f"<td>{self._category(d.category)}</td><td>{service}</td>"
-            f"<td>{self._time(d.created_at)}</td>"
+            f"{self._category_cell}{self._category(d.category)}</td>{self._service_cell}{service}</td>"
+            f"{self._date_cell}{self._time(d.created_at)}</td>"
             f'<td class="actions"><a href="{href}/view">{self._open}</a> '
             f'<a href="{href}/download">{self._download}</a></td></tr>\n'
         )

@@ -77,7 +77,9 @@ def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
     html = str(rows([summary(1, unread=True, corrected=True, version=2)], show_patient=True))
     assert html.startswith('<tr class="unread">')
     assert '<time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time>' in html  # Zurich time
-    assert "né(e) le 02/01/1950" in html and "<td>Résultats de laboratoire</td>" in html
+    assert "né(e) le 02/01/1950" in html and '<td data-label="Catégorie">Résultats de laboratoire</td>' in html
+    # On a phone each cell is a line under its column's name, in the locale's words.
+    assert '<td data-label="Date"><time' in html and '<td data-label="Patient">' in html
     assert "badge-corrected" in html and 'class="badge"' in html
 
 

@@ -43,7 +43,7 @@ def test_the_requests_text_is_escaped_in_every_cell(rows: InboxRows) -> None:
     html = str(rows([hostile]))
     assert html.count(ESCAPED) == 4  # the link, the subject, the patient, the physician
     assert f'<a href="/inbox/requests/{ESCAPED}">{ESCAPED}</a>' in html
-    assert f"<td>{ESCAPED}</td>" in html and f" · {ESCAPED}</span>" in html
+    assert re.search(f'<td data-label="[^"<>]+">{re.escape(ESCAPED)}</td>', html) and f" · {ESCAPED}</span>" in html
     # Without the values, only the row's own markup is left: each value stayed text.
     assert set(re.findall(r"<(/?[a-z]+)", html.replace(ESCAPED, ""))) == {
         *(tag for name in ("tr", "th", "a", "span", "td", "time") for tag in (name, f"/{name}"))
@@ -72,8 +72,12 @@ def test_labels_and_moments_are_the_locales() -> None:
     assert html == (
         '<tr><th scope="row"><a href="/inbox/requests/request-1">Avis 1</a>'
         '<span class="patient-birth">Colloque · Muller Anna</span></th>'
-        "<td>Dr Jean Test</td><td>Urgente</td><td>complément demandé · à moi</td>"
-        '<td><time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time></td></tr>\n'
+        '<td data-label="Médecin">Dr Jean Test</td><td data-label="Urgence">Urgente</td>'
+        '<td data-label="Statut">complément demandé · à moi</td>'
+        '<td data-label="Envoyée le"><time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time></td></tr>\n'
     )
     english = str(app[TEMPLATES_KEYS["en"]].globals["inbox_rows"]([item(2, submitted_at=None)]))
-    assert "<td>Routine</td><td>sent</td><td></td></tr>" in english
+    assert (
+        '<td data-label="Urgency">Routine</td><td data-label="Status">sent</td><td data-label="Sent"></td></tr>'
+        in english
+    )
