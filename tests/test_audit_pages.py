@@ -63,7 +63,7 @@ async def _records_about(stack: Stack, entity: str, count: int, detail: str = ""
 
 def _actions(page: str) -> list[str]:
     """The actions of the records a search page lists."""
-    return re.findall(r'<td class="identifier">([a-z_.]+)<br>', page)
+    return re.findall(r'<td [^>]*class="identifier"[^>]*>([a-z_.]+)<br>', page)
 
 
 async def test_administrators_search_the_log_by_account_action_period_and_object(

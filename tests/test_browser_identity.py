@@ -19,7 +19,7 @@ from .test_hin_login import accounts_with, new_identity
 
 async def _log_in_at_hin(page: Page, base: str, idp: TestIdentityProvider, hin_id: str) -> None:
     await page.goto(f"{base}/login")
-    await page.get_by_text("fournisseur d'identité de test", exact=False).first.wait_for()
+    await page.get_by_text("fournisseur d’identité de test", exact=False).first.wait_for()
     await page.get_by_role("button", name=re.compile("^Se connecter avec HIN")).click()
     await page.wait_for_url(re.compile("^" + re.escape(idp.issuer)))  # the provider's own page
     await page.locator('input[name="login"]').fill(hin_id)
