@@ -137,7 +137,7 @@ async def _send(request: web.Request, part: BodyPartReader, name: str) -> FileTa
         try:
             done = await call(bus_of(request), api.UPLOAD_PART, sent, token=current_token(request))
         except InvalidRequest as refused:
-            return "too_large" if "larger" in refused.description else "not_a_file_type"
+            return "too_large" if refused.description == api.FILE_TOO_LARGE else "not_a_file_type"
         seq, size = seq + 1, done.size
         if last:
             break

@@ -31,6 +31,10 @@ MAX_ATTACHMENTS = 10
 """A message (a request's form, a reply, an answer) carries at most this many files (CONTRACT.md 1.1)."""
 UPLOAD_PART_BYTES = 256 * 1024
 """A file travels from the gateway in parts of this size (the last one shorter): one sealed chunk each."""
+FILE_NOT_A_DOCUMENT = "file: not a PDF, JPEG or PNG file"
+FILE_TOO_LARGE = "file: larger than 20 MiB"
+"""The two refusals of an upload, as the service says them (the gateway names them in the form)."""
+"""A file travels from the gateway in parts of this size (the last one shorter): one sealed chunk each."""
 
 AttachmentIds: Any = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 

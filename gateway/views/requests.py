@@ -100,9 +100,7 @@ async def save(request: web.Request) -> web.Response:
     kind = request.match_info.get("kind") or (await _get(request)).kind
     posted = await posted_form(request)
     values = _typed(posted)
-    files = posted.kept() + [taken.id for taken in posted.files]
-    if posted.refused == "too_many" or len(files) > api.MAX_ATTACHMENTS:
-        files = files[: api.MAX_ATTACHMENTS]
+    files = (posted.kept() + [taken.id for taken in posted.files])[: api.MAX_ATTACHMENTS]
     try:
         draft = _draft(kind, request_id, values).model_copy(update={"attachments": files})
     except ValidationError as invalid:

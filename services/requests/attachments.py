@@ -52,8 +52,7 @@ assert api.UPLOAD_PART_BYTES == CHUNK_SIZE, "a part from the gateway is one seal
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # Refusals the gateway puts beside the file field, by their first words.
-NOT_A_FILE_TYPE = "file: not a PDF, JPEG or PNG file"
-TOO_LARGE = "file: larger than 20 MiB"
+NOT_A_FILE_TYPE, TOO_LARGE = api.FILE_NOT_A_DOCUMENT, api.FILE_TOO_LARGE
 TOO_MANY = f"attachments: at most {api.MAX_ATTACHMENTS} files a message"
 NOT_YOURS = "attachments: not a complete upload of yours"
 
@@ -88,35 +87,38 @@ async def receive_part(msg: api.UploadPart, caller: Caller, deps: Deps) -> api.U
         raise InvalidRequest("data_b64: every part but the last has exactly 256 KiB, none is empty")
     if _CONTROL.search(msg.file_name) or msg.file_name.strip() != msg.file_name:
         raise InvalidRequest("file_name: control characters or blanks around it")
-    try:
-        async with deps.pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn:
+        async with conn.transaction():
             row = await (
                 _first_part(conn, deps, msg, sender, upload, data) if msg.seq == 0 else _held(conn, msg, sender, upload)
             )
             size = row["size"] + len(data)
-            RULES.check_size(size)
-            cipher = _cipher(deps.master_keys, upload, row["key_id"], bytes(row["wrapped_key"]))
-            await TABLES.write_chunk(conn, cipher, msg.seq, data, msg.last)
-            digest = await _digest(conn, cipher, msg.seq + 1) if msg.last else None
-            await conn.execute(
-                "UPDATE attachments SET parts = $2, size = $3, complete = $4, sha256 = $5 WHERE attachment_id = $1",
-                upload,
-                msg.seq + 1,
-                size,
-                msg.last,
-                digest,
-            )
-            return api.Uploaded(id=str(upload), complete=msg.last, size=size, media_type=row["media_type"])
-    except InvalidContent as refused:
-        await deps.pool.execute("DELETE FROM attachments WHERE attachment_id = $1 AND owner = $2", upload, sender)
-        raise InvalidRequest(TOO_LARGE if "larger" in str(refused) else NOT_A_FILE_TYPE) from None
+            if size <= RULES.max_size:
+                cipher = _cipher(deps.master_keys, upload, row["key_id"], bytes(row["wrapped_key"]))
+                await TABLES.write_chunk(conn, cipher, msg.seq, data, msg.last)
+                digest = await _digest(conn, cipher, msg.seq + 1) if msg.last else None
+                await conn.execute(
+                    "UPDATE attachments SET parts = $2, size = $3, complete = $4, sha256 = $5 WHERE attachment_id = $1",
+                    upload,
+                    msg.seq + 1,
+                    size,
+                    msg.last,
+                    digest,
+                )
+                return api.Uploaded(id=str(upload), complete=msg.last, size=size, media_type=row["media_type"])
+        # Past the limit: the parts already kept go too.
+        await conn.execute("DELETE FROM attachments WHERE attachment_id = $1 AND owner = $2", upload, sender)
+    raise InvalidRequest(TOO_LARGE)
 
 
 async def _first_part(
     conn: Connection, deps: Deps, msg: api.UploadPart, sender: uuid.UUID, upload: uuid.UUID, data: bytes
 ) -> asyncpg.Record:
     """The file's row, with a data key of its own; the type told by its first bytes."""
-    media_type = RULES.check_start(data[: RULES.head_size], None)
+    try:
+        media_type = RULES.check_start(data[: RULES.head_size], None)
+    except InvalidContent:
+        raise InvalidRequest(NOT_A_FILE_TYPE) from None
     await conn.execute(  # uploads abandoned a day ago, a few at a time
         "DELETE FROM attachments WHERE attachment_id IN (SELECT attachment_id FROM attachments "
         f"WHERE request_id IS NULL AND created_at < now() - interval '{STAGED_FOR}' LIMIT 20)"
@@ -168,7 +170,7 @@ async def _pieces(conn: Connection, cipher: ChunkCipher, chunks: int) -> AsyncIt
 
 async def set_draft_files(conn: Connection, caller: Caller, request_id: uuid.UUID, ids: Sequence[str]) -> None:
     """The draft's files become exactly `ids`: those no longer listed go, new uploads are taken."""
-    keys = _keys(ids)
+    keys = checked_keys(ids)
     await conn.execute(
         "DELETE FROM attachments WHERE request_id = $1 AND message_id IS NULL AND NOT attachment_id = ANY($2)",
         request_id,
@@ -194,7 +196,8 @@ async def take(
         raise InvalidRequest(NOT_YOURS)
 
 
-def _keys(ids: Sequence[str]) -> list[uuid.UUID]:
+def checked_keys(ids: Sequence[str]) -> list[uuid.UUID]:
+    """The files a message names, checked as a list (each is checked again when taken)."""
     try:
         keys = [uuid.UUID(value) for value in ids]
     except ValueError:
@@ -204,11 +207,6 @@ def _keys(ids: Sequence[str]) -> list[uuid.UUID]:
     if len(keys) > api.MAX_ATTACHMENTS:
         raise InvalidRequest(TOO_MANY)
     return keys
-
-
-def message_keys(ids: Sequence[str]) -> list[uuid.UUID]:
-    """The files a reply or an answer takes, checked as a list (each is checked when taken)."""
-    return _keys(ids)
 
 
 async def listed(conn: Connection, request_id: uuid.UUID) -> dict[uuid.UUID | None, list[api.AttachmentSummary]]:

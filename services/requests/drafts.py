@@ -296,7 +296,7 @@ async def reply(msg: api.PhysicianReply, caller: Caller, deps: Deps) -> api.Requ
     (as its schema says) and audited; the request goes back to its service (in progress if someone
     took it, else sent)."""
     _physician(caller)
-    files = attachments.message_keys(msg.attachments)
+    files = attachments.checked_keys(msg.attachments)
     async with deps.outbox.transaction() as conn:
         row = await _own(conn, msg.id, caller, lock=True)
         if row["status"] in ("draft", "closed"):

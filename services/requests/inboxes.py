@@ -153,7 +153,7 @@ async def step(msg: api.StaffStep, caller: Caller, deps: Deps) -> api.RequestDet
 async def answer(msg: api.StaffAnswer, caller: Caller, deps: Deps) -> api.RequestDetail:
     """The member's answer (answered), or a question to the physician (information_needed), with
     its files."""
-    files = attachments.message_keys(msg.attachments)
+    files = attachments.checked_keys(msg.attachments)
     async with deps.outbox.transaction() as conn:
         row = await _theirs(conn, msg.id, caller, lock=True)
         if row["status"] == "closed":
