@@ -47,6 +47,7 @@ from .labels import (
     REQUEST_STATES,
     REQUEST_STATUSES,
     SERVICE_DOMAINS,
+    practice_number,
     undelivered_detail,
 )
 from .locale_formats import LocaleFormats
@@ -166,6 +167,7 @@ def _formatters(
             translations.gettext(REQUEST_KIND_NAMES[code]) if code in REQUEST_KIND_NAMES else code
         ),
         "request_kind": lambda code: translations.gettext(REQUEST_KINDS[code]) if code in REQUEST_KINDS else code,
+        "practice_number": practice_number,
         "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
         "account_status": lambda code: (
             translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code

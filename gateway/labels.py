@@ -68,10 +68,17 @@ def undelivered_detail(text: str, gettext: Callable[[str], str]) -> str:
     if found is None:
         return text
     values = dict(found.values)
-    if "physician" in values:  # "gln:7601000000003" as people write it: "GLN 7601000000003"
-        kind, _, number = values["physician"].partition(":")
-        values["physician"] = f"{kind.upper()} {number}" if number else kind
+    if "physician" in values:
+        values["physician"] = practice_number(values["physician"])
     return gettext(DETAIL_LABELS[found.code]) % values
+
+
+def practice_number(code: str | None) -> str:
+    """A physician's number as people write it: "gln:7601000000003" is "GLN 7601000000003"."""
+    if not code:
+        return "–"
+    kind, _, number = code.partition(":")
+    return f"{kind.upper()} {number}" if number else kind
 
 
 BORN = N_("born %(date)s")

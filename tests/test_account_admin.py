@@ -80,13 +80,17 @@ async def test_no_one_but_an_administrator_reaches_accounts(physicians: Physicia
 async def test_the_accounts_page(physicians: Physicians, sign_in: SignIn) -> None:
     admin = await sign_in(await physicians.create(role="admin"))
     doctor = await physicians.create()
+    doctor_session = await physicians.login(doctor)
     page = await admin.get(f"/admin/accounts?text={doctor.login}")
     text = await page.text()
     assert page.status == 200 and doctor.login in text and "Comptes" in text
-    off = await admin.post_form(
-        f"/admin/accounts/{doctor.account_id}/deactivate", {}, form_page=f"/admin/accounts?text={doctor.login}"
-    )
-    assert off.status == 303
+    listing = f"/admin/accounts?text={doctor.login}"
+    asked = await admin.post_form(f"/admin/accounts/{doctor.account_id}/deactivate", {"next": listing}, listing)
+    text = await asked.text()  # a confirmation first, which changes nothing
+    assert asked.status == 200 and "Désactiver ce compte ?" in text and f'href="{listing}"' in text
+    assert "actif" in await (await admin.get(listing)).text() and await physicians.alive(doctor_session)
+    off = await admin.post_form(f"/admin/accounts/{doctor.account_id}/deactivate", {"confirm": "1"}, listing)
+    assert off.status == 303 and not await physicians.alive(doctor_session)
     assert "désactivé" in await (await admin.get(f"/admin/accounts?text={doctor.login}")).text()
     physician = await sign_in(await physicians.create())
     assert (await physician.get("/admin/accounts")).status == 403
@@ -99,7 +103,7 @@ async def test_a_new_temporary_password_by_email_ends_the_sessions(physicians: P
     since = time.time_ns()
     reset = await admin.post_form(
         f"/admin/accounts/{doctor.account_id}/reset-password",
-        {"next": f"/admin/accounts?text={doctor.login}"},
+        {"next": f"/admin/accounts?text={doctor.login}", "confirm": "1"},
         form_page=f"/admin/accounts?text={doctor.login}",
     )
     assert reset.status == 303 and reset.headers["Location"] == f"/admin/accounts?text={doctor.login}"
@@ -161,7 +165,10 @@ async def test_a_staff_member_who_lost_the_app_enrols_a_new_one(physicians: Phys
     listing = f"/admin/accounts?text={staff.login}"
     assert "Oublier l’application d’authentification" in await (await admin.get(listing)).text()
     since = time.time_ns()
-    done = await admin.post_form(f"/admin/accounts/{staff.account_id}/reset-app", {"next": listing}, form_page=listing)
+    path = f"/admin/accounts/{staff.account_id}/reset-app"
+    asked = await admin.post_form(path, {"next": listing}, form_page=listing)
+    assert asked.status == 200 and await physicians.alive(session)  # nothing before the confirmation
+    done = await admin.post_form(path, {"next": listing, "confirm": "1"}, form_page=listing)
     assert done.status == 303 and not await physicians.alive(session)
     with pytest.raises(Unauthenticated):
         await physicians.call(

@@ -179,7 +179,7 @@ async def test_an_enrolment_is_asked_then_granted_refused_or_withdrawn(
     decide = re.search(rf'action="(/admin/applications/{app_id}/enrolments/[0-9a-f-]+)/grant"', waiting)
     assert decide
 
-    assert (await admin.post_form(decide.group(1) + "/refuse", {}, form_page="/admin/applications")).status == 303
+    assert (await admin.post_form(decide.group(1) + "/refuse", {"confirm": "1"}, "/admin/applications")).status == 303
     assert "a été refusée" in await (await doctor_web.get("/applications")).text()
     assert (await open_page(doctor_web, app_id))[0] == 404
     assert (
@@ -188,7 +188,9 @@ async def test_an_enrolment_is_asked_then_granted_refused_or_withdrawn(
 
     assert (await admin.post_form(decide.group(1) + "/grant", {}, form_page="/admin/applications")).status == 303
     assert (await open_page(doctor_web, app_id))[0] == 200
-    assert (await admin.post_form(decide.group(1) + "/refuse", {}, form_page="/admin/applications")).status == 303
+    asked = await admin.post_form(decide.group(1) + "/refuse", {}, form_page="/admin/applications")
+    assert asked.status == 200 and (await open_page(doctor_web, app_id))[0] == 200  # asked, not withdrawn yet
+    assert (await admin.post_form(decide.group(1) + "/refuse", {"confirm": "1"}, "/admin/applications")).status == 303
     assert (await open_page(doctor_web, app_id))[0] == 404
 
 

@@ -14,7 +14,6 @@ from .portal import Hospital, Physician, Physicians, PortalEvents, deliver
 
 SHOTS = Path("/tmp/shots")
 PHYSICIAN_PAGES = ("/documents", "/patients", "/requests", "/help", "/profile")
-ADMIN_PAGES = ("/admin/accounts", "/admin/undelivered", "/admin/audit", "/admin/notifications")
 
 
 async def _phone(
@@ -70,17 +69,3 @@ async def test_a_physicians_pages_fit_a_phone_and_show_each_documents_date_and_a
         label = await first.locator("td:has(time)").evaluate("cell => getComputedStyle(cell, '::before').content")
         assert label == '"Date"'  # the date's line is named on the card
         await page.context.close()
-
-
-async def test_the_administrations_pages_and_navigation_fit_a_phone(
-    stack: Stack, browser: Browser, physicians: Physicians
-) -> None:
-    admin = await physicians.create(role="admin")
-    page = await _phone(browser, stack, physicians, admin, 390, 844)
-    base = stack.config.public_url
-    for path in ADMIN_PAGES:
-        await _fits(page, f"{base}{path}", 390, f"admin{path.replace('/', '-')}")
-        for link in await page.locator("header nav a").all():
-            box = await link.bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, await link.inner_text()
-    await page.context.close()

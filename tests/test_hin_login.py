@@ -270,7 +270,9 @@ async def test_an_administrator_unlinks_a_wrong_hin_identity(
     admin = await sign_in(await physicians.create(role="admin"))
     listing = f"/admin/accounts?text={gln}"
     assert f'action="{path}"' in await (await admin.get(listing)).text()
-    assert (await admin.post_form(path, {"next": listing}, form_page=listing)).status == 303
+    assert (await admin.post_form(path, {"next": listing}, form_page=listing)).status == 200  # asks first
+    assert (await web.get("/profile")).status == 200  # which changed nothing
+    assert (await admin.post_form(path, {"next": listing, "confirm": "1"}, form_page=listing)).status == 303
     assert (await web.get("/profile")).status == 303  # its sessions ended
 
     right, _ = new_identity(hin_idp, gln=gln)

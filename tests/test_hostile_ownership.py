@@ -118,6 +118,12 @@ ANSWERS_OF_ROUTE = {
 VALID_FORMS: dict[str, dict[str, str]] = {
     "/admin/accounts/{id}/mobile": {"mobile": random_mobile()},
     "/admin/accounts/{id}/mobile/confirm": {"code": "123456"},
+    # the actions that end access act only once confirmed (issue 15)
+    "/admin/accounts/{id}/deactivate": {"confirm": "1"},
+    "/admin/accounts/{id}/reset-password": {"confirm": "1"},
+    "/admin/accounts/{id}/reset-app": {"confirm": "1"},
+    "/admin/accounts/{id}/unlink-hin": {"confirm": "1"},
+    "/admin/applications/{id}/enrolments/{account}/refuse": {"confirm": "1"},
     "/admin/applications/{id}": {"slug": "taken-over", "name": "Volée", "url": "https://evil.example.com/sso"},
     "/validation/{id}/control/confirm": {"code": "123456"},
     "/validation/{id}/sign": {

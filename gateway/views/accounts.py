@@ -15,11 +15,13 @@ from ..pages import render_page, see_other
 from ..query import ListQuery
 from ..sessions import current_token
 from ..state import bus_of
+from .confirmation import unconfirmed
 from .language import safe_local_path
 
 ACCOUNT_ID = r"[0-9a-f-]{36}"
 ROLES = ("physician", "validator", "admin", "service_staff")
 STATUSES = ("pending", "active", "deactivated")
+LIST = "/admin/accounts"
 
 
 async def accounts_page(request: web.Request) -> web.Response:
@@ -50,7 +52,8 @@ def _without_problem(request: web.Request) -> str:
 
 
 async def deactivate(request: web.Request) -> web.Response:
-    return await _set_status(request, active=False)
+    """Every session of the account ends: only once confirmed."""
+    return await unconfirmed(request, "deactivate", LIST) or await _set_status(request, active=False)
 
 
 async def reactivate(request: web.Request) -> web.Response:
@@ -63,18 +66,19 @@ async def unlock(request: web.Request) -> web.Response:
 
 
 async def reset_password(request: web.Request) -> web.Response:
-    """POST /admin/accounts/{id}/reset-password: a temporary password goes by email."""
-    return await _on_account(request, api.RESET_PASSWORD)
+    """POST /admin/accounts/{id}/reset-password: a temporary password goes by email, once confirmed."""
+    return await unconfirmed(request, "reset-password", LIST) or await _on_account(request, api.RESET_PASSWORD)
 
 
 async def reset_app(request: web.Request) -> web.Response:
-    """POST /admin/accounts/{id}/reset-app: a staff member enrols a new authenticator app at the next login."""
-    return await _on_account(request, api.RESET_APP)
+    """POST /admin/accounts/{id}/reset-app: a staff member enrols a new authenticator app at the next
+    login, once confirmed."""
+    return await unconfirmed(request, "reset-app", LIST) or await _on_account(request, api.RESET_APP)
 
 
 async def unlink_hin(request: web.Request) -> web.Response:
-    """POST /admin/accounts/{id}/unlink-hin: the HIN identity no longer opens the account."""
-    return await _on_account(request, api.UNLINK_HIN)
+    """POST /admin/accounts/{id}/unlink-hin: the HIN identity no longer opens the account, once confirmed."""
+    return await unconfirmed(request, "unlink-hin", LIST) or await _on_account(request, api.UNLINK_HIN)
 
 
 async def _on_account(

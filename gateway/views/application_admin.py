@@ -17,6 +17,7 @@ from ..forms import field, field_problems
 from ..pages import render_page, see_other
 from ..sessions import current_token
 from ..state import bus_of
+from .confirmation import unconfirmed
 
 FORM = "admin_application_form.html"
 TEXT_FIELDS = ("slug", "name", "description", "url")
@@ -85,7 +86,9 @@ def _form(
 
 def decide(grant: bool):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.Response:
-        """POST /admin/applications/{id}/enrolments/{account}/grant or /refuse."""
+        """POST /admin/applications/{id}/enrolments/{account}/grant or /refuse (once confirmed)."""
+        if not grant and (asked := await unconfirmed(request, "refuse", "/admin/applications")):
+            return asked
         wanted = api.Decision(
             application_id=request.match_info["id"],
             account_id=request.match_info["account"],

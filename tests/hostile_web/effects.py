@@ -35,7 +35,7 @@ async def deactivation(physicians: Physicians, callers: dict[str, Caller]) -> Ef
     return Effect(
         "admin",
         f"/admin/accounts/{target.account_id}/deactivate",
-        {},
+        {"confirm": "1"},
         lambda: _account_column(physicians, "status", "id", uuid.UUID(target.account_id)),
     )
 
