@@ -112,7 +112,7 @@ async def test_mes_patients_lists_each_patient_and_opens_their_documents(
     page = await (await web.get("/patients")).text()
     patients = re.findall(r'<a href="/patients/([A-Za-z0-9-]+)">([^<]*)</a>', page)
     assert [name for _, name in patients] == ["Nguyen Thierry", "Dupont Marie"]
-    assert "14/03/1956" in page
+    assert "14.03.1956" in page
     searched = await (await web.get("/patients?name=DUPONT")).text()
     assert [name for _, name in re.findall(r'<a href="/patients/([^"]+)">([^<]*)</a>', searched)] == ["Dupont Marie"]
     dupont_id = patients[1][0]

@@ -1,0 +1,47 @@
+"""Dates as each locale writes them (Swiss usage: dots in French, German and Italian; British
+English), and the one parser of the date fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from gateway.locale_formats import LocaleFormats, formats_for
+
+
+@pytest.mark.parametrize(
+    ("locale", "day", "moment"),
+    [
+        ("fr", "30.01.1990", "30.01.1990 14:05"),
+        ("de", "30.01.1990", "30.01.1990 14:05"),
+        ("it", "30.01.1990", "30.01.1990 14:05"),
+        ("en", "30/01/1990", "30/01/1990 14:05"),
+    ],
+)
+def test_each_locale_writes_day_month_year(locale: str, day: str, moment: str) -> None:
+    formats = LocaleFormats(locale)
+    assert formats.day(date(1990, 1, 30)) == day
+    assert formats.moment(datetime(1990, 1, 30, 13, 5, tzinfo=UTC)) == moment  # Zurich: UTC+1 in winter
+    assert f">{moment}</time>" in formats.time_element(datetime(1990, 1, 30, 13, 5, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("locale", ["fr", "de", "it", "en"])
+@pytest.mark.parametrize(
+    "typed", ["30.01.2026", "30/01/2026", "30-01-2026", "2026-01-30", " 30.1.2026 ", "30 . 01 . 2026"]
+)
+def test_a_typed_date_is_read_in_the_locales_order_or_iso(locale: str, typed: str) -> None:
+    assert formats_for(locale).parse_day(typed) == date(2026, 1, 30)
+
+
+def test_single_digit_day_and_month() -> None:
+    assert formats_for("fr").parse_day("3.1.2026") == date(2026, 1, 3)
+    assert formats_for("en").parse_day("3/1/2026") == date(2026, 1, 3)
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "yesterday", "31.02.2026", "1.1.26", "30.01/2026", "2026/01/30", "30.13.2026", "300.1.2026"]
+)
+def test_anything_else_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError):
+        formats_for("fr").parse_day(typed)
