@@ -96,15 +96,15 @@ class LocaleFormats:
     def parse_day(self, text: str) -> date:
         """A date as typed in a field: in the locale's order, day and month of one or two digits,
         a four-digit year, separated by dots, slashes or dashes (30.01.1990, 3.1.1990, 30/01/1990),
-        or ISO (1990-01-30). Raises ValueError on anything else."""
+        or eight digits (30011990: a phone's number pad has no dot), or ISO (1990-01-30). Raises
+        ValueError on anything else."""
         text = text.strip()
         iso = _ISO_DAY.fullmatch(text)
         typed = iso or _typed_day(self._order).fullmatch(text)
-        if typed is None:
+        if typed is None or (not iso and not typed.group("separator") and not _COMPACT_DAY.fullmatch(text)):
             raise ValueError(f"not a date: {text[:40]!r}")
-        numbers = dict(
-            zip("yMd" if iso else self._order, (int(part) for part in typed.group("a", "b", "c")), strict=True)
-        )
+        parts = (int(part) for part in typed.group("a", "b", "c"))
+        numbers = dict(zip("yMd" if iso else self._order, parts, strict=True))
         return date(numbers["y"], numbers["M"], numbers["d"])  # ValueError on 31.02.2026
 
     def moment(self, moment: datetime) -> str:
@@ -158,17 +158,18 @@ class LocaleFormats:
         return self._time_pattern.apply(time(*divmod(minute_of_day, 60)), self.locale)
 
 
+_COMPACT_DAY = re.compile(r"[0-9]{8}")
 _ISO_DAY = re.compile(r"(?P<a>[0-9]{4})-(?P<b>[0-9]{1,2})-(?P<c>[0-9]{1,2})")
 
 
 @lru_cache(maxsize=8)
 def _typed_day(order: str) -> re.Pattern[str]:
-    """`dMy` as a pattern of day, month and year, one separator repeated."""
+    """`dMy` as a pattern of day, month and year, one separator repeated (or none)."""
     if sorted(order) != ["M", "d", "y"]:
         return re.compile(r"(?!)")  # a locale whose date is not these three numbers: only ISO
     numbers = ["(?P<%s>[0-9]{4})" if field == "y" else "(?P<%s>[0-9]{1,2})" for field in order]
     first, second, third = (number % group for number, group in zip(numbers, "abc", strict=True))
-    return re.compile(rf"{first}\s*(?P<separator>[./-])\s*{second}\s*(?P=separator)\s*{third}")
+    return re.compile(rf"{first}\s*(?P<separator>[./-]?)\s*{second}\s*(?P=separator)\s*{third}")
 
 
 @lru_cache(maxsize=16)

@@ -28,7 +28,7 @@ def test_each_locale_writes_day_month_year(locale: str, day: str, moment: str) -
 
 @pytest.mark.parametrize("locale", ["fr", "de", "it", "en"])
 @pytest.mark.parametrize(
-    "typed", ["30.01.2026", "30/01/2026", "30-01-2026", "2026-01-30", " 30.1.2026 ", "30 . 01 . 2026"]
+    "typed", ["30.01.2026", "30/01/2026", "30-01-2026", "2026-01-30", " 30.1.2026 ", "30 . 01 . 2026", "30012026"]
 )
 def test_a_typed_date_is_read_in_the_locales_order_or_iso(locale: str, typed: str) -> None:
     assert formats_for(locale).parse_day(typed) == date(2026, 1, 30)
@@ -40,7 +40,20 @@ def test_single_digit_day_and_month() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["", "yesterday", "31.02.2026", "1.1.26", "30.01/2026", "2026/01/30", "30.13.2026", "300.1.2026"]
+    "typed",
+    [
+        "",
+        "yesterday",
+        "31.02.2026",
+        "1.1.26",
+        "30.01/2026",
+        "2026/01/30",
+        "30.13.2026",
+        "300.1.2026",
+        "3012026",
+        "30 01 2026",
+        "3001 2026",
+    ],
 )
 def test_anything_else_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):

@@ -200,7 +200,17 @@ async def test_autosave_creates_the_draft_then_updates_it_and_never_sends_it(
     )
     assert status == 400 and "service" in refused["problems"]
 
-    patient = {"family_name": "Muster", "given_name": "Anna", "birth_date": "1964-03-02", "sex": "female"}
+    # The birth date as French writes it; a wrong one is its field's error, the rest kept.
+    patient = {"family_name": "Muster", "given_name": "Anna", "birth_date": "2.3.1964", "sex": "female"}
+    wrong = await web.post_form(draft, {**first, **patient, "birth_date": "02.13.1964", "action": "save"})
+    assert wrong.status == 400
+    wrong_page = await wrong.text()
+    assert '<p class="field-error" id="birth_date-error">Date invalide : écrivez-la JJ.MM.AAAA.</p>' in wrong_page
+    assert 'value="02.13.1964" aria-invalid="true"' in wrong_page and 'value="Muster"' in wrong_page
+    assert 'id="family_name-error"' not in wrong_page
+    saved_draft = await web.post_form(draft, {**first, **patient, "action": "save"})
+    assert saved_draft.status == 303
+    assert 'value="02.03.1964"' in await (await web.get(draft)).text()  # shown again as French writes it
     sent = await web.post_form(draft, {**first, **patient, "question": "Holter ?"})
     assert sent.status == 303
     status, refused = await _autosave(web, f"{draft}/autosave", first, "/requests/new/consultation")
