@@ -25,8 +25,6 @@ DISPLAY_TIMEZONE = ZoneInfo("Europe/Zurich")
 # CLDR's own fr and it write 30/01/1990, and its en is American. Another locale uses the CLDR's.
 DAY_PATTERNS = {"fr": "dd.MM.y", "de": "dd.MM.y", "it": "dd.MM.y", "en": "dd/MM/y"}
 TIME_PATTERN = "HH:mm"
-# The CLDR locale for the rest (durations): British English rather than American.
-_CLDR_LOCALES = {"en": "en_GB"}
 
 # The numeric date fields a pattern may hold, as str.format fields (babel's pattern.apply is ~10 µs).
 _NUMERIC_FIELDS = {
@@ -69,7 +67,7 @@ class LocaleFormats:
     """
 
     def __init__(self, locale: str) -> None:
-        self.locale = Locale.parse(_CLDR_LOCALES.get(locale, locale))
+        self.locale = Locale.parse(locale)  # for durations, and a date pattern of another locale
         # four-digit year: two digits would be ambiguous for birth dates
         self._day_pattern = parse_pattern(DAY_PATTERNS[locale]) if locale in DAY_PATTERNS else self._skeleton("yMMdd")
         self._numeric_day = _numeric_format(self._day_pattern)
