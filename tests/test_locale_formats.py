@@ -3,10 +3,12 @@ English), and the one parser of the date fields."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 
+from gateway.i18n import LOCALES_DIR, load_translations
 from gateway.locale_formats import LocaleFormats, formats_for
 
 
@@ -58,3 +60,13 @@ def test_single_digit_day_and_month() -> None:
 def test_anything_else_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         formats_for("fr").parse_day(typed)
+
+
+@pytest.mark.parametrize(
+    "locale", sorted({"en", *(path.parent.parent.name for path in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))})
+)
+def test_the_date_fields_placeholder_is_written_as_the_locale_writes_dates(locale: str) -> None:
+    """JJ.MM.AAAA in French, TT.MM.JJJJ in German…: a catalogue's translation of the placeholder
+    has the locale's separators and lengths (the date fields' hint and error say it too)."""
+    placeholder = load_translations(locale).gettext("DD/MM/YYYY")
+    assert re.sub(r"\w", "x", placeholder) == re.sub(r"\d", "x", formats_for(locale).day(date(1990, 1, 30)))
