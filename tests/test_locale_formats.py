@@ -10,6 +10,7 @@ import pytest
 
 from gateway.i18n import LOCALES_DIR, load_translations
 from gateway.locale_formats import LocaleFormats, formats_for
+from gateway.query import ListQuery
 
 
 @pytest.mark.parametrize(
@@ -70,3 +71,15 @@ def test_the_date_fields_placeholder_is_written_as_the_locale_writes_dates(local
     has the locale's separators and lengths (the date fields' hint and error say it too)."""
     placeholder = load_translations(locale).gettext("DD/MM/YYYY")
     assert re.sub(r"\w", "x", placeholder) == re.sub(r"\d", "x", formats_for(locale).day(date(1990, 1, 30)))
+
+
+def test_a_list_filter_reads_the_date_in_the_pages_language_and_keeps_a_wrong_one_as_typed() -> None:
+    query = ListQuery({"from": "1.2.2026", "to": "2026-02-03"}, "de")
+    assert (query.day("from"), query.day("to")) == (date(2026, 2, 1), date(2026, 2, 3))
+    assert query.values == {"from": "01.02.2026", "to": "03.02.2026"} and query.status == 200
+    assert query.kept == "from=2026-02-01&to=2026-02-03"  # links carry ISO dates
+    wrong = ListQuery({"from": "32.01.2026", "to": "31/01/2026"}, "en")
+    assert (wrong.day("from"), wrong.day("to")) == (None, date(2026, 1, 31))
+    assert wrong.values == {"from": "32.01.2026", "to": "31/01/2026"} and wrong.status == 400
+    assert wrong.listing("/documents", 0, 1, 25)["filter_problems"] == {"from": "date"}
+    assert wrong.kept == "to=2026-01-31"
