@@ -100,7 +100,7 @@ class LocaleFormats:
         iso = _ISO_DAY.fullmatch(text)
         typed = iso or _typed_day(self._order).fullmatch(text)
         if typed is None or (not iso and not typed.group("separator") and not _COMPACT_DAY.fullmatch(text)):
-            raise ValueError(f"not a date: {text[:40]!r}")
+            raise ValueError("not a date")  # not what was typed: it may be a birth date
         parts = (int(part) for part in typed.group("a", "b", "c"))
         numbers = dict(zip("yMd" if iso else self._order, parts, strict=True))
         return date(numbers["y"], numbers["M"], numbers["d"])  # ValueError on 31.02.2026
