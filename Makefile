@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check schemas catalogs drill bench hospital-sim clean
+.PHONY: run test check schemas catalogs drill bench hospital-sim clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python -m deploy.dev
+
+# The README's pictures of Mes documents (desktop and phone, French and German), from a demo stack
+# of its own (started and stopped here), to docs/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python -m deploy.screenshots
 
 test: check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

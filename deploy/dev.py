@@ -69,19 +69,7 @@ async def run() -> None:
         await stack.start_all()
         # From here on a process that exits is started again (its log says why it stopped).
         watching = asyncio.create_task(supervisor.run())
-        if await ensure_demo_physician(stack.service_dsns["identity"]):
-            hospital = await stack.connect_nats("hospital")
-            try:
-                await publish_demo(hospital.jetstream(), DEMO_GLN, 3)
-            finally:
-                await hospital.close()
-        await ensure_demo_applications(stack.service_dsns["identity"], stack.partner_app_url)
-        hospital = await stack.connect_nats("hospital")
-        try:
-            await publish_demo_services(hospital.jetstream())
-        finally:
-            await hospital.close()
-        await ensure_demo_staff(stack.service_dsns["identity"], stack.service_dsns["requests"])
+        await seed_demo(stack)
         _print_welcome(stack)
         await stop.wait()
     finally:
@@ -91,6 +79,24 @@ async def run() -> None:
             await asyncio.gather(watching, return_exceptions=True)
         stack.stop_all()
         print("stopped; data kept in", stack.config.var_dir, flush=True)
+
+
+async def seed_demo(stack: Stack) -> None:
+    """The demo's accounts, documents, applications and services, unless they exist (also
+    `make screenshots`)."""
+    if await ensure_demo_physician(stack.service_dsns["identity"]):
+        hospital = await stack.connect_nats("hospital")
+        try:
+            await publish_demo(hospital.jetstream(), DEMO_GLN, 3)
+        finally:
+            await hospital.close()
+    await ensure_demo_applications(stack.service_dsns["identity"], stack.partner_app_url)
+    hospital = await stack.connect_nats("hospital")
+    try:
+        await publish_demo_services(hospital.jetstream())
+    finally:
+        await hospital.close()
+    await ensure_demo_staff(stack.service_dsns["identity"], stack.service_dsns["requests"])
 
 
 def _say(line: str) -> None:

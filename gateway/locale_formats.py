@@ -13,12 +13,18 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import DateTimePattern, get_datetime_format, match_skeleton, parse_pattern
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from babel.lists import format_list
 from babel.units import format_unit
 
 # The hospital and its physicians are in Switzerland and neighbouring France: one time zone.
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Zurich")
+
+# Swiss usage: day.month.year with dots in French, German and Italian (30.01.1990), British
+# English in English (30/01/1990); the same on every page, list row and date field. Explicit: the
+# CLDR's own fr and it write 30/01/1990, and its en is American. Another locale uses the CLDR's.
+DAY_PATTERNS = {"fr": "dd.MM.y", "de": "dd.MM.y", "it": "dd.MM.y", "en": "dd/MM/y"}
+TIME_PATTERN = "HH:mm"
 
 # The numeric date fields a pattern may hold, as str.format fields (babel's pattern.apply is ~10 µs).
 _NUMERIC_FIELDS = {
@@ -61,14 +67,15 @@ class LocaleFormats:
     """
 
     def __init__(self, locale: str) -> None:
-        self.locale = Locale.parse(locale)
-        self._day_pattern = self._skeleton("yMMdd")  # four-digit year: two digits would be ambiguous for birth dates
+        self.locale = Locale.parse(locale)  # for durations, and a date pattern of another locale
+        # four-digit year: two digits would be ambiguous for birth dates
+        self._day_pattern = parse_pattern(DAY_PATTERNS[locale]) if locale in DAY_PATTERNS else self._skeleton("yMMdd")
         self._numeric_day = _numeric_format(self._day_pattern)
-        self._date_pattern = self._skeleton("yMMMd")
-        self._time_pattern = parse_pattern(str(self.locale.time_formats["short"]))
-        # e.g. "{1}, {0}": the date, then the time (a str.format pattern, braces of the text doubled)
-        pattern = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
-        self._date_time = re.sub(r"\{(?![01]\})|(?<!\{[01])\}", lambda brace: brace.group() * 2, pattern)
+        self._time_pattern = parse_pattern(TIME_PATTERN)
+        # A moment: the date as above, then the time (30.01.1990 14:05); a str.format pattern.
+        self._date_time = "{1} {0}"
+        # The order a typed date's numbers come in (d, M, y), as the locale writes them.
+        self._order = "".join(dict.fromkeys(char for char in str(self._day_pattern.pattern) if char in "dMy"))
         self.day: Callable[[date], str] = lru_cache(maxsize=16384)(self._format_day)
         """A calendar date."""
         self._calendar_day = lru_cache(maxsize=4096)(self._format_date)  # by day since the epoch
@@ -83,6 +90,20 @@ class LocaleFormats:
         """The locale's calendar date as a str.format pattern of day, month and year, if it is
         only numbers (then a date costs one format call, no lookup)."""
         return self._numeric_day
+
+    def parse_day(self, text: str) -> date:
+        """A date as typed in a field: in the locale's order, day and month of one or two digits,
+        a four-digit year, separated by dots, slashes or dashes (30.01.1990, 3.1.1990, 30/01/1990),
+        or eight digits (30011990: a phone's number pad has no dot), or ISO (1990-01-30). Raises
+        ValueError on anything else."""
+        text = text.strip()
+        iso = _ISO_DAY.fullmatch(text)
+        typed = iso or _typed_day(self._order).fullmatch(text)
+        if typed is None or (not iso and not typed.group("separator") and not _COMPACT_DAY.fullmatch(text)):
+            raise ValueError("not a date")  # not what was typed: it may be a birth date
+        parts = (int(part) for part in typed.group("a", "b", "c"))
+        numbers = dict(zip("yMd" if iso else self._order, parts, strict=True))
+        return date(numbers["y"], numbers["M"], numbers["d"])  # ValueError on 31.02.2026
 
     def moment(self, moment: datetime) -> str:
         """Date and time to the minute, in the portal's time zone."""
@@ -129,10 +150,30 @@ class LocaleFormats:
         return self._day_pattern.apply(day, self.locale)
 
     def _format_date(self, day: int) -> str:
-        return self._date_pattern.apply(date.fromordinal(_EPOCH_ORDINAL + day), self.locale)
+        return self._format_day(date.fromordinal(_EPOCH_ORDINAL + day))
 
     def _format_time(self, minute_of_day: int) -> str:
         return self._time_pattern.apply(time(*divmod(minute_of_day, 60)), self.locale)
+
+
+_COMPACT_DAY = re.compile(r"[0-9]{8}")
+_ISO_DAY = re.compile(r"(?P<a>[0-9]{4})-(?P<b>[0-9]{1,2})-(?P<c>[0-9]{1,2})")
+
+
+@lru_cache(maxsize=8)
+def _typed_day(order: str) -> re.Pattern[str]:
+    """`dMy` as a pattern of day, month and year, one separator repeated (or none)."""
+    if sorted(order) != ["M", "d", "y"]:
+        return re.compile(r"(?!)")  # a locale whose date is not these three numbers: only ISO
+    numbers = ["(?P<%s>[0-9]{4})" if field == "y" else "(?P<%s>[0-9]{1,2})" for field in order]
+    first, second, third = (number % group for number, group in zip(numbers, "abc", strict=True))
+    return re.compile(rf"{first}\s*(?P<separator>[./-]?)\s*{second}\s*(?P=separator)\s*{third}")
+
+
+@lru_cache(maxsize=16)
+def formats_for(locale: str) -> LocaleFormats:
+    """The locale's formats, made once."""
+    return LocaleFormats(locale)
 
 
 def _epoch_minute(moment: datetime) -> int:

@@ -1,7 +1,8 @@
 """Reading the filters of a list page from its query string, checked once, kept for its links.
 
 A GET filter form sends every field, empty ones included: an empty field is no filter. A value
-no form of ours can send (an unknown category, a malformed date) is an invalid request.
+no form of ours can send (an unknown category) is an invalid request. A date is typed by the
+physician: a wrong one is a field error (the page says how to write it), not a bad request.
 """
 
 from __future__ import annotations
@@ -9,26 +10,29 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from common.errors import InvalidRequest, NotFound
 
+from .locale_formats import formats_for
+
 MAX_PAGE = 100_000  # the services' own bound on `page`
 
-# Browsers without a date picker send what the physician typed; Swiss and French write 31.12.2025.
-_DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
+_TYPED_DAY_MAX = 40  # a wrong date is shown again as typed, up to this length
 _DIGITS = re.compile(r"[0-9]{1,6}")
 
 
 class ListQuery:
     """The filters a list page was asked for, and the query string that keeps them in its links."""
 
-    def __init__(self, query: Mapping[str, str]) -> None:
+    def __init__(self, query: Mapping[str, str], locale: str = "fr") -> None:
         self._query = query
+        self._locale = locale  # the page's: dates are read and shown again as it writes them
         self._read: dict[str, str] = {}
         self._kept: dict[str, str] = {}
+        self._problems: dict[str, str] = {}
 
     def page(self) -> int:
         """The page asked for; one that cannot exist is a page not found, like any bad URL."""
@@ -53,6 +57,7 @@ class ListQuery:
             "kept": self.kept,
             "filtered": self.filtered,
             "values": self.values,
+            "filter_problems": self._problems,
         }
 
     def text(self, name: str, max_length: int) -> str | None:
@@ -70,23 +75,31 @@ class ListQuery:
         return self._keep(name, value) or None
 
     def day(self, name: str) -> date | None:
-        """A calendar date, or None when empty."""
+        """A calendar date as the locale writes it (or ISO), or None when empty. A wrong one is
+        no filter and a problem of its field (`status` is then 400), shown again as typed."""
         value = self._query.get(name, "").strip()
         if not value:
             self._keep(name, "")
             return None
-        for day_format in _DAY_FORMATS:
-            try:
-                day = datetime.strptime(value, day_format).date()
-            except ValueError:
-                continue
-            self._keep(name, day.isoformat())
-            return day
-        raise InvalidRequest(f"{name} is not a date")
+        formats = formats_for(self._locale)
+        try:
+            day = formats.parse_day(value)
+        except ValueError:
+            self._read[name] = value[:_TYPED_DAY_MAX]
+            self._problems[name] = "date"
+            return None
+        self._kept[name] = day.isoformat()  # links carry ISO dates, whatever the language
+        self._read[name] = formats.day(day)
+        return day
 
     def flag(self, name: str) -> bool:
         """A checkbox: checked when sent with any value."""
         return bool(self._keep(name, "1" if self._query.get(name) else ""))
+
+    @property
+    def status(self) -> int:
+        """The page's HTTP status: 400 when a field has a problem."""
+        return 400 if self._problems else 200
 
     @property
     def values(self) -> Mapping[str, str]:

@@ -57,7 +57,7 @@ async def test_from_mes_patients_to_a_patient_to_a_document_and_its_pdf(
     await page.get_by_role("link", name="Mes patients (1 patient avec des documents non lus)").click()
     await expect(page.get_by_role("heading", name="Mes patients")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Dupont Marie")
-    await expect(row).to_contain_text("14/03/1956")
+    await expect(row).to_contain_text("14.03.1956")
     await row.get_by_role("link", name="Dupont Marie").click()
 
     await expect(page.get_by_role("heading", name=re.compile("Dupont Marie"))).to_be_visible()

@@ -36,7 +36,7 @@ async def test_a_consultation_with_a_pdf_answered_with_a_pdf_arrives_live_and_by
     await page.get_by_label("Objet").fill("Avis cardiologique")
     await page.get_by_label("Nom", exact=True).fill("Muster")
     await page.get_by_label("Prénom").fill("Anna")
-    await page.get_by_label("Date de naissance").fill("1964-03-02")
+    await page.get_by_label("Date de naissance").fill("02.03.1964")
     await page.get_by_label("Sexe").select_option("female")
     await page.get_by_label("Motif de la demande").fill("Douleurs thoraciques")
     await page.get_by_label("Question posée").fill("Coronarographie ?")

@@ -76,8 +76,8 @@ def test_each_value_stays_in_its_own_row_even_with_a_nul_character(rows: Documen
 def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
     html = str(rows([summary(1, unread=True, corrected=True, version=2)], show_patient=True))
     assert html.startswith('<tr class="unread">')
-    assert '<time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time>' in html  # Zurich time
-    assert "né(e) le 02/01/1950" in html and '<td data-label="Catégorie">Résultats de laboratoire</td>' in html
+    assert '<time datetime="2026-03-04T05:06Z">04.03.2026 06:06</time>' in html  # Zurich time
+    assert "né(e) le 02.01.1950" in html and '<td data-label="Catégorie">Résultats de laboratoire</td>' in html
     # On a phone each cell is a line under its column's name, in the locale's words.
     assert '<td data-label="Date"><time' in html and '<td data-label="Patient">' in html
     assert "badge-corrected" in html and 'class="badge"' in html
@@ -86,12 +86,12 @@ def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
 @pytest.mark.parametrize(
     ("utc", "shown"),
     [
-        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 mars 2026, 01:59"),  # CET, the minute before the change
-        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 mars 2026, 03:00"),  # CEST from 01:00 UTC
-        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), "25 oct. 2026, 02:59"),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25 oct. 2026, 02:00"),  # CET again
-        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "1 janv. 2027, 00:30"),  # the next local day
-        (datetime(1969, 12, 31, 23, 59, 30, tzinfo=UTC), "1 janv. 1970, 00:59"),  # before the epoch
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29.03.2026 01:59"),  # CET, the minute before the change
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29.03.2026 03:00"),  # CEST from 01:00 UTC
+        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), "25.10.2026 02:59"),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), "25.10.2026 02:00"),  # CET again
+        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "01.01.2027 00:30"),  # the next local day
+        (datetime(1969, 12, 31, 23, 59, 30, tzinfo=UTC), "01.01.1970 00:59"),  # before the epoch
     ],
 )
 def test_moments_are_shown_in_zurich_time_across_the_clock_changes(utc: datetime, shown: str) -> None:

@@ -65,7 +65,12 @@ async def test_mes_documents_filters_by_category_service_unread_period_and_patie
     assert '<option value="lab_report" selected>Résultats de laboratoire</option>' in page
     assert '<option value="Radiologie">Radiologie</option>' in page  # the services the physician has documents from
     assert (await web.get("/documents?category=poetry")).status == 400
-    assert (await web.get("/documents?from=yesterday")).status == 400
+    wrong = await web.get("/documents?from=yesterday&category=lab_report&to=2.1.2100")
+    assert wrong.status == 400  # a field error: the page says how to write the date, keeps the rest
+    wrong_page = await wrong.text()
+    assert '<p class="field-error" id="filter-from-error">Date invalide : écrivez-la JJ.MM.AAAA.</p>' in wrong_page
+    assert 'value="yesterday" aria-invalid="true"' in wrong_page and 'value="02.01.2100"' in wrong_page
+    assert '<option value="lab_report" selected>' in wrong_page
 
 
 async def test_pagination_keeps_the_filters(
@@ -112,7 +117,7 @@ async def test_mes_patients_lists_each_patient_and_opens_their_documents(
     page = await (await web.get("/patients")).text()
     patients = re.findall(r'<a href="/patients/([A-Za-z0-9-]+)">([^<]*)</a>', page)
     assert [name for _, name in patients] == ["Nguyen Thierry", "Dupont Marie"]
-    assert "14/03/1956" in page
+    assert "14.03.1956" in page
     searched = await (await web.get("/patients?name=DUPONT")).text()
     assert [name for _, name in re.findall(r'<a href="/patients/([^"]+)">([^<]*)</a>', searched)] == ["Dupont Marie"]
     dupont_id = patients[1][0]

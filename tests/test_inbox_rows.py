@@ -74,7 +74,7 @@ def test_labels_and_moments_are_the_locales() -> None:
         '<span class="patient-birth">Colloque · Muller Anna</span></th>'
         '<td data-label="Médecin">Dr Jean Test</td><td data-label="Urgence">Urgente</td>'
         '<td data-label="Statut">complément demandé · à moi</td>'
-        '<td data-label="Envoyée le"><time datetime="2026-03-04T05:06Z">4 mars 2026, 06:06</time></td></tr>\n'
+        '<td data-label="Envoyée le"><time datetime="2026-03-04T05:06Z">04.03.2026 06:06</time></td></tr>\n'
     )
     english = str(app[TEMPLATES_KEYS["en"]].globals["inbox_rows"]([item(2, submitted_at=None)]))
     assert (

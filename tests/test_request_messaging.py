@@ -134,7 +134,7 @@ async def test_the_message_form_offers_the_services_and_says_whom_to_call_otherw
     assert "Service absent de la liste ? Contactez le standard de l’hôpital :" in text
     assert '<a href="tel:+41220000000">+41 22 000 00 00</a>' in text
     assert '<a href="mailto:contact@hopital.example.ch">contact@hopital.example.ch</a>' in text
-    assert f'<option value="{my_patient}">Dupont Marie, 14/03/1956</option>' in text  # namesakes by birth date
+    assert f'<option value="{my_patient}">Dupont Marie, 14.03.1956</option>' in text  # namesakes by birth date
     assert '<option value="record_copy">Demande de copie de dossier</option>' in text  # from the schema
     assert '<script src="/static/request_form.js" defer></script>' in text
 
@@ -162,7 +162,7 @@ async def test_the_form_keeps_the_chosen_patient_and_refuses_another_s(
     saved = await web.post_form("/requests/new/consultation", {**form, "my_patient": my_patient, "action": "save"})
     assert saved.status == 303
     draft = await (await web.get(saved.headers["Location"])).text()
-    assert f'<option value="{my_patient}" selected>Dupont Marie, 14/03/1956</option>' in draft
+    assert f'<option value="{my_patient}" selected>Dupont Marie, 14.03.1956</option>' in draft
     patient_page = await (await web.get(f"/patients/{my_patient}")).text()
     assert f'<a href="/requests/new/tumor_board?patient={my_patient}">Colloque</a>' in patient_page
     preselected = await (await web.get(f"/requests/new/tumor_board?patient={my_patient}")).text()
@@ -200,7 +200,17 @@ async def test_autosave_creates_the_draft_then_updates_it_and_never_sends_it(
     )
     assert status == 400 and "service" in refused["problems"]
 
-    patient = {"family_name": "Muster", "given_name": "Anna", "birth_date": "1964-03-02", "sex": "female"}
+    # The birth date as French writes it; a wrong one is its field's error, the rest kept.
+    patient = {"family_name": "Muster", "given_name": "Anna", "birth_date": "2.3.1964", "sex": "female"}
+    wrong = await web.post_form(draft, {**first, **patient, "birth_date": "02.13.1964", "action": "save"})
+    assert wrong.status == 400
+    wrong_page = await wrong.text()
+    assert '<p class="field-error" id="birth_date-error">Date invalide : écrivez-la JJ.MM.AAAA.</p>' in wrong_page
+    assert 'value="02.13.1964" aria-invalid="true"' in wrong_page and 'value="Muster"' in wrong_page
+    assert 'id="family_name-error"' not in wrong_page
+    saved_draft = await web.post_form(draft, {**first, **patient, "action": "save"})
+    assert saved_draft.status == 303
+    assert 'value="02.03.1964"' in await (await web.get(draft)).text()  # shown again as French writes it
     sent = await web.post_form(draft, {**first, **patient, "question": "Holter ?"})
     assert sent.status == 303
     status, refused = await _autosave(web, f"{draft}/autosave", first, "/requests/new/consultation")

@@ -7,6 +7,7 @@ from aiohttp import web
 from common.bus import call
 from common.contracts.documents import LIST_UNDELIVERED, ListUndelivered
 
+from ..i18n import request_locale
 from ..labels import REASONS
 from ..pages import render_page
 from ..query import ListQuery
@@ -19,7 +20,7 @@ SERVICE_MAX = 200
 
 async def undelivered(request: web.Request) -> web.Response:
     """GET /admin/undelivered: one page of undelivered documents, filtered by reason, service, period."""
-    query = ListQuery(request.query)
+    query = ListQuery(request.query, request_locale(request))
     wanted = ListUndelivered(
         page=query.page(),
         per_page=PER_PAGE,
@@ -38,4 +39,5 @@ async def undelivered(request: web.Request) -> web.Response:
             "services": found.services,
             "reasons": REASONS,
         },
+        status=query.status,
     )

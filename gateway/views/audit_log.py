@@ -15,6 +15,7 @@ from common.contracts.base import Empty
 from common.contracts.documents import NAME_DOCUMENTS, DocumentVersionRef, NamedDocument, NameDocuments
 from common.errors import ServiceUnavailable
 
+from ..i18n import request_locale
 from ..labels import ACTIVITY_KINDS, AUDIT_ACTORS, AUDIT_ENTITIES, AUDIT_OUTCOMES, LOGIN_METHODS, N_
 from ..pages import render_page
 from ..query import ListQuery
@@ -29,7 +30,7 @@ ACTIVITY_PER_PAGE = 25
 
 async def audit_page(request: web.Request) -> web.Response:
     """GET /admin/audit?account=&action=&from=&to=&entity=&page=: the records that match, newest first."""
-    query = ListQuery(request.query)
+    query = ListQuery(request.query, request_locale(request))
     wanted = api.RecordSearch(
         account=query.text("account", api.ACCOUNT_ID_MAX),
         action=query.choice("action", ACTIONS),
@@ -51,6 +52,7 @@ async def audit_page(request: web.Request) -> web.Response:
             "actors": AUDIT_ACTORS,
             "entities": AUDIT_ENTITIES,
         },
+        status=query.status,
     )
 
 

@@ -18,6 +18,7 @@ from common.contracts.documents import (
     MarkDocument,
 )
 
+from ..i18n import request_locale
 from ..labels import CATEGORIES
 from ..pages import nav_counters, render_list, render_page, see_other, unread_answers, with_counters
 from ..query import ListQuery
@@ -38,7 +39,7 @@ SERVICE_MAX = 200
 async def list_documents(request: web.Request) -> web.Response:
     """GET /documents: one page of the physician's documents, newest first, filtered as asked."""
     account = current_session(request).account
-    query = ListQuery(request.query)
+    query = ListQuery(request.query, request_locale(request))
     wanted = ListDocuments(
         page=query.page(),
         per_page=PER_PAGE,
@@ -68,6 +69,7 @@ async def list_documents(request: web.Request) -> web.Response:
             "scope": account.documents_scope,
             "show_patient": True,
         },
+        status=query.status,
     )
 
 

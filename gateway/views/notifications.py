@@ -11,6 +11,7 @@ from aiohttp import web
 from common.bus import call
 from common.contracts import notifications as api
 
+from ..i18n import request_locale
 from ..pages import render_page
 from ..query import ListQuery
 from ..sessions import current_token
@@ -31,7 +32,7 @@ async def my_notifications(request: web.Request) -> web.Response:
 
 async def search_notifications(request: web.Request) -> web.Response:
     """GET /admin/notifications?account=&category=&from=&to=&page=: everyone's, filtered."""
-    query = ListQuery(request.query)
+    query = ListQuery(request.query, request_locale(request))
     wanted = api.NotificationSearch(
         page=query.page(),
         per_page=PER_PAGE,
@@ -51,4 +52,4 @@ def _page(request: web.Request, query: ListQuery, path: str, found: api.Notifica
         "categories": CATEGORIES,
         "admin": admin,
     }
-    return render_page(request, "notifications.html", context)
+    return render_page(request, "notifications.html", context, status=query.status)

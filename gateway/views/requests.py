@@ -24,6 +24,7 @@ from common.errors import InvalidRequest
 from ..forms import field_problems
 from ..i18n import request_locale
 from ..labels import REQUEST_KIND_NAMES, REQUEST_PERIODS, REQUEST_STATUSES
+from ..locale_formats import formats_for
 from ..pages import render_list, render_page, see_other, unread_counters, with_counters
 from ..query import ListQuery
 from ..request_forms import form_fields
@@ -90,7 +91,8 @@ async def request_page(request: web.Request) -> web.Response:
     found = await _get(request)
     if found.status != "draft":
         return await thread_page(request, SENT, found, {})
-    return await _form(request, found.kind, found.id, _values(found), {}, status=200, files=found.attachments)
+    values = _values(found, request_locale(request))
+    return await _form(request, found.kind, found.id, values, {}, status=200, files=found.attachments)
 
 
 async def save(request: web.Request) -> web.Response:
@@ -99,12 +101,12 @@ async def save(request: web.Request) -> web.Response:
     request_id = request.match_info.get("id")
     kind = request.match_info.get("kind") or (await _get(request)).kind
     posted = await posted_form(request)
-    values = _typed(posted)
+    values, locale = _typed(posted), request_locale(request)
     files = (posted.kept() + [taken.id for taken in posted.files])[: api.MAX_ATTACHMENTS]
     try:
-        draft = _draft(kind, request_id, values).model_copy(update={"attachments": files})
+        draft = _draft(kind, request_id, values, locale).model_copy(update={"attachments": files})
     except ValidationError as invalid:
-        problems = {**posted.problems(), **_problems(invalid)}
+        problems = {**posted.problems(), **_problems(invalid, values, locale)}
         return await _form(request, kind, request_id, values, problems, staged=posted.files)
     bus, token = bus_of(request), current_token(request)
     try:
@@ -131,11 +133,12 @@ async def autosave(request: web.Request) -> web.Response:
             return web.json_response({"problems": {"form": "submitted"}}, status=409)
         kind = found.kind
     values = _typed(await posted_form(request))  # text fields only: the files stay as they are
+    locale = request_locale(request)
     try:
-        draft = _draft(kind, request_id, values)
+        draft = _draft(kind, request_id, values, locale)
         saved = await call(bus_of(request), api.SAVE_DRAFT, draft, token=current_token(request))
     except ValidationError as invalid:
-        return web.json_response({"problems": _problems(invalid)}, status=400)
+        return web.json_response({"problems": _problems(invalid, values, locale)}, status=400)
     except InvalidRequest as refused:
         status = 409 if refused.description.startswith("submitted") else 400
         return web.json_response({"problems": _named(refused.description)}, status=status)
@@ -151,14 +154,16 @@ async def _get(request: web.Request) -> api.RequestDetail:
     return await call(bus_of(request), api.GET_REQUEST, ref, token=current_token(request))
 
 
-def _draft(kind: str, request_id: str | None, values: dict[str, str]) -> api.Draft:
-    """The form as a draft; raises ValidationError on a value the contract refuses."""
+def _draft(kind: str, request_id: str | None, values: dict[str, str], locale: str) -> api.Draft:
+    """The form as a draft; raises ValidationError on a value the contract refuses (a birth date
+    typed as the locale writes it is given to the contract as ISO; a wrong one as typed)."""
     service, _, choice = values.get("service", "").partition("|")
     answers = {
         item.name: values[item.name].strip() for item in form_fields(kind, "fr") if values.get(item.name, "").strip()
     }
     my_patient = values.get("my_patient", "").strip()
     typed = {name: values.get(name, "").strip() for name in PATIENT_FIELDS}  # used when none is chosen
+    typed["birth_date"] = _iso_day(typed["birth_date"], locale) or typed["birth_date"]
     return api.Draft(
         id=request_id,
         kind=kind,
@@ -173,7 +178,15 @@ def _draft(kind: str, request_id: str | None, values: dict[str, str]) -> api.Dra
     )
 
 
-def _values(found: api.RequestDetail) -> dict[str, Any]:
+def _iso_day(typed: str, locale: str) -> str | None:
+    """A date typed as the locale writes it (or ISO), as ISO; None if it is no date."""
+    try:
+        return formats_for(locale).parse_day(typed).isoformat()
+    except ValueError:
+        return None
+
+
+def _values(found: api.RequestDetail, locale: str) -> dict[str, Any]:
     choice = found.board if found.kind == "tumor_board" else found.domain
     values: dict[str, Any] = {"service": f"{found.service}|{choice or ''}", "subject": found.subject}
     values |= {"urgency": found.urgency, **found.fields}
@@ -182,13 +195,19 @@ def _values(found: api.RequestDetail) -> dict[str, Any]:
         values["my_patient_label"] = (found.patient.family_name, found.patient.given_name, found.patient.birth_date)
     elif found.patient is not None:
         values |= {name: str(getattr(found.patient, name)) for name in PATIENT_FIELDS}
+        values["birth_date"] = formats_for(locale).day(found.patient.birth_date)
     return values
 
 
-def _problems(invalid: ValidationError) -> dict[str, str]:
+def _problems(invalid: ValidationError, values: dict[str, str], locale: str) -> dict[str, str]:
     problems = field_problems(invalid)
     if "patient" in problems:
         problems |= {name: "invalid" for name in PATIENT_FIELDS}
+    birth_date = values.get("birth_date", "").strip()
+    if birth_date and _iso_day(birth_date, locale) is None:
+        problems["birth_date"] = "date"
+    elif birth_date:
+        problems.pop("birth_date", None)  # the date is right: another of the patient's fields is not
     if "fields" in problems or "board" in problems or "domain" in problems:
         problems["service"] = "invalid"
     return problems
