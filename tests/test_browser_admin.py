@@ -113,6 +113,7 @@ async def test_status_filters_are_tabs_that_fit_a_phone(stack: Stack, browser: B
         ("/validation", "Demandes par état", "En attente de la vérification d’identité"),
         ("/validation?state=refused", "Demandes par état", "Refusées"),
         ("/admin/accounts?status=deactivated", "Comptes par statut", "désactivé"),
+        ("/admin/services?status=hidden", "Services par statut", "Masqués pour les nouvelles demandes"),
     ):
         await _fits(page, f"{base}{path}", 390, f"admin-tabs{path.replace('/', '-').replace('?', '-')}")
         bar = page.get_by_role("navigation", name=tabs)
