@@ -112,7 +112,7 @@ async def test_status_filters_are_tabs_that_fit_a_phone(stack: Stack, browser: B
     for path, tabs, current in (
         ("/validation", "Demandes par état", "En attente de la vérification d’identité"),
         ("/validation?state=refused", "Demandes par état", "Refusées"),
-        ("/admin/accounts?status=deactivated", "Comptes par statut", "désactivé"),
+        ("/admin/accounts?status=deactivated", "Comptes par statut", "Désactivé"),
         ("/admin/services?status=hidden", "Services par statut", "Masqués pour les nouvelles demandes"),
     ):
         await _fits(page, f"{base}{path}", 390, f"admin-tabs{path.replace('/', '-').replace('?', '-')}")
