@@ -1,6 +1,8 @@
 """The administration on a phone (issue 15): at 390 and 320 px no page scrolls sideways, the
 header's navigation is a compact "Menu" that opens without script and shows every link, roles are
-named in French, no raw "gln:" code is shown, and an action that ends access asks first."""
+named in French, no raw "gln:" code is shown, and an action that ends access asks first. Status
+filters are tabs (aria-current on the one shown), an empty list says so and offers to clear its
+filters, and refusing a registration request says the applicant is told by email."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from deploy.stack import Stack
 
 from .portal import Physicians
 from .test_browser_phones import _fits, _phone
+from .test_registration_refusal import _waiting
 
 ADMIN_PAGES = (
     "/admin/accounts",
@@ -100,4 +103,51 @@ async def test_deactivating_an_account_asks_first_in_the_browser(
     await page.get_by_role("button", name="Désactiver").click()
     await page.get_by_role("button", name="Oui, confirmer").click()
     await expect(page.locator("table.accounts tbody tr").first).to_contain_text("désactivé")
+    await page.context.close()
+
+
+async def test_status_filters_are_tabs_that_fit_a_phone(stack: Stack, browser: Browser, physicians: Physicians) -> None:
+    page = await _phone(browser, stack, physicians, await physicians.create(role="admin"), 390, 844)
+    base = stack.config.public_url
+    for path, tabs, current in (
+        ("/validation", "Demandes par état", "En attente de la vérification d’identité"),
+        ("/validation?state=refused", "Demandes par état", "Refusées"),
+        ("/admin/accounts?status=deactivated", "Comptes par statut", "Désactivé"),
+        ("/admin/services?status=hidden", "Services par statut", "Masqués pour les nouvelles demandes"),
+    ):
+        await _fits(page, f"{base}{path}", 390, f"admin-tabs{path.replace('/', '-').replace('?', '-')}")
+        bar = page.get_by_role("navigation", name=tabs)
+        shown = bar.locator('a[aria-current="page"]')
+        await expect(shown).to_have_count(1)
+        await expect(shown).to_have_text(current)
+        for box in [await link.bounding_box() for link in await bar.get_by_role("link").all()]:
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, path
+    await page.context.close()
+
+
+async def test_an_empty_list_says_so_and_clears_its_filters(
+    stack: Stack, browser: Browser, physicians: Physicians
+) -> None:
+    page = await _phone(browser, stack, physicians, await physicians.create(role="admin"), 390, 844)
+    await page.goto(f"{stack.config.public_url}/admin/accounts?text=nobody-by-this-name-zz")
+    await expect(page.get_by_text("Aucun compte ne correspond à ces filtres.")).to_be_visible()
+    await page.get_by_role("link", name="Effacer les filtres").click()
+    await expect(page.locator("table.accounts tbody tr").first).to_be_visible()
+    assert await page.locator("#filter-text").input_value() == ""
+    await page.context.close()
+
+
+async def test_refusing_a_registration_request_says_the_applicant_is_told(
+    stack: Stack, browser: Browser, physicians: Physicians
+) -> None:
+    request_id = (await _waiting(physicians))[2]
+    page = await _phone(browser, stack, physicians, await physicians.create(role="validator"), 390, 844)
+    await _fits(page, f"{stack.config.public_url}/validation/{request_id}", 390, "admin-refusal")
+    await expect(page.get_by_text("Le demandeur sera informé par e-mail.")).to_be_visible()
+    refuse = page.get_by_role("button", name="Refuser la demande et en informer le demandeur")
+    assert "button-danger" in (await refuse.get_attribute("class") or "")
+    await page.locator('input[name="reason"]').first.check()
+    await refuse.click()
+    await expect(page.get_by_text("Raison communiquée au demandeur")).to_be_visible()
+    await expect(page.get_by_text("Le demandeur sera informé par e-mail.")).to_be_hidden()
     await page.context.close()

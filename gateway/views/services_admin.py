@@ -34,8 +34,14 @@ async def _services(request: web.Request) -> list[api.ServiceSummary]:
 
 
 async def services_page(request: web.Request) -> web.Response:
-    """GET /admin/services: every service, the inactive ones included."""
-    return render_page(request, "admin_services.html", {"services": await _services(request)})
+    """GET /admin/services?status=active|hidden: every service, the inactive ones included, or
+    those of one status (the page's tabs)."""
+    status = request.query.get("status")
+    wanted = {"active": True, "hidden": False}.get(status or "")
+    services = [item for item in await _services(request) if wanted is None or item.active == wanted]
+    return render_page(
+        request, "admin_services.html", {"services": services, "status": status if wanted is not None else None}
+    )
 
 
 async def new_form(request: web.Request) -> web.Response:
