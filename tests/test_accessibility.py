@@ -9,6 +9,7 @@ with a real object, the first one its list page links to."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from deploy.stack import Stack
 from gateway.access import AUDIENCES, Audience, route_key
 
 from .hostile_web.router import SAMPLE_VALUES, page_routes
-from .portal import Hospital, Physicians, PortalEvents, deliver
+from .portal import Hospital, Physician, Physicians, PortalEvents, deliver
 from .test_applications import create_application
 from .test_registration import form
 from .test_request_drafts import _sent
@@ -128,12 +129,13 @@ class Portal:
         self.secrets: dict[str, str] = {}
         self.contexts: dict[tuple[str, str], BrowserContext] = {}
         self.pages: dict[tuple[str, str], Page] = {}
+        self.visitor: Physician | None = None  # logs in through the pages, to its SMS code's page
 
     async def page(self, role: str, size: str) -> Page:
         if (role, size) not in self.pages:
             width, height = SIZES[size]
             context = await self.browser.new_context(locale="fr-CH", viewport={"width": width, "height": height})
-            if role != ANONYMOUS:
+            if role in self.secrets:
                 cookie = {"name": "portal_session", "value": self.secrets[role], "url": self.base}
                 await context.add_cookies([cookie])  # type: ignore[list-item]
             self.contexts[role, size] = context
@@ -166,6 +168,7 @@ async def portal(
     accounts["admin"] = await physicians.create(role="admin")
     await physicians.call(registration.SUBMIT_REGISTRATION, registration.RegistrationSubmission(form=form()))
     found = Portal(stack, browser)
+    found.visitor = await physicians.create()
     for role, account in accounts.items():
         session = await physicians.login(account)
         found.secrets[role] = session.secret
@@ -216,50 +219,67 @@ async def _object_path(page: Page, base: str, resource: DynamicResource, list_pa
     raise AssertionError(f"{list_path} links to no {resource.canonical}: the fixture must create one")
 
 
-async def test_every_page_as_each_role_at_both_sizes_has_no_axe_violation(portal: Portal) -> None:
-    problems: list[str] = []
-    admin_found: set[tuple[str, str, str, str]] = set()
-    targets: dict[tuple[str, str], str] = {}
+async def _visit_all(portal: Portal, role: str, size: str, found: set[tuple[str, str, str, str]]) -> list[str]:
+    """Every page type `role` may see, at `size`, in the page of its own: axe's findings, as lines."""
+    problems = []
+    page = await portal.page(role, size)
     for key, resource, path in page_types():
-        audience = AUDIENCES[key]
-        for role in _roles(audience):
-            for size in SIZES:
-                page = await portal.page(role, size)
-                if (key, role) not in targets:
-                    targets[key, role] = await _object_path(page, portal.base, resource, path) if resource else path
-                target = targets[key, role]
-                response = await page.goto(portal.base + target)
-                # a flow's page without its flow (a recovery link's, a code's) says why: that page is checked
-                assert response is not None and response.status in (200, 410), (key, role, response and response.status)
-                await _open_disclosures(page)
-                where = f"{key} as {role} at {size} ({page.url.removeprefix(portal.base)})"
-                results = await axe_violations(page)
-                if ADMIN_PAGES.match(target):
-                    admin_found |= {(key, role, size, v["id"]) for v in results["violations"]}
-                    results["violations"] = [
-                        v for v in results["violations"] if (key, role, size, v["id"]) not in KNOWN_ADMIN_VIOLATIONS
-                    ]
-                problems += _report(results, where)
-    for size in SIZES:
-        problems += await _error_states(portal, size)
+        if role not in _roles(AUDIENCES[key]):
+            continue
+        target = await _object_path(page, portal.base, resource, path) if resource else path
+        response = await page.goto(portal.base + target)
+        # a flow's page without its flow (a recovery link's, a code's) says why: that page is checked
+        assert response is not None and response.status in (200, 410), (key, role, response and response.status)
+        await _open_disclosures(page)
+        results = await axe_violations(page)
+        if ADMIN_PAGES.match(target):
+            found |= {(key, role, size, v["id"]) for v in results["violations"]}
+            results["violations"] = [
+                v for v in results["violations"] if (key, role, size, v["id"]) not in KNOWN_ADMIN_VIOLATIONS
+            ]
+        problems += _report(results, f"{key} as {role} at {size} ({page.url.removeprefix(portal.base)})")
+    return problems
+
+
+async def test_every_page_as_each_role_at_both_sizes_has_no_axe_violation(portal: Portal) -> None:
+    admin_found: set[tuple[str, str, str, str]] = set()
+    # each role and size in a page of its own, side by side: the whole run stays short
+    found = await asyncio.gather(
+        *(_visit_all(portal, role, size, admin_found) for role in ROLES for size in SIZES),
+        *(_error_states(portal, size) for size in SIZES),
+    )
+    problems = [line for lines in found for line in lines]
     gone = KNOWN_ADMIN_VIOLATIONS - admin_found
     assert not problems, "axe violations:\n" + "\n".join(problems)
     assert not gone, f"fixed, remove from KNOWN_ADMIN_VIOLATIONS: {sorted(gone)}"
 
 
 async def _error_states(portal: Portal, size: str) -> list[str]:
-    """The login and registration forms sent empty: their errors shown."""
+    """The login and registration forms sent empty, their errors shown; the SMS code's page, and
+    it sent empty."""
     problems = []
-    page = await portal.page(ANONYMOUS, size)
+    page = await portal.page("forms", size)
     for path, form_selector in (("/login", "form[action='/login']"), ("/register", "form[action^='/register']")):
         await page.goto(portal.base + path)
-        form_ = page.locator(form_selector)
-        await form_.evaluate("f => f.setAttribute('novalidate', '')")
-        await form_.locator("button[type=submit]").click()
-        await page.wait_for_load_state()
-        await expect(page.locator("[role=alert], .field-invalid, [aria-invalid=true]").first).to_be_attached()
-        problems += _report(await axe_violations(page), f"POST {path} sent empty as anonymous at {size}")
+        problems += await _sent_empty(page, form_selector, f"POST {path} sent empty at {size}")
+    assert portal.visitor is not None
+    await page.goto(portal.base + "/login")
+    await page.locator("#login").fill(portal.visitor.login)
+    await page.locator("#password").fill(portal.visitor.password)
+    await page.locator("form[action='/login'] button[type=submit]").click()
+    await expect(page).to_have_url(portal.base + "/login/code")
+    problems += _report(await axe_violations(page), f"GET /login/code after a login at {size}")
+    problems += await _sent_empty(page, "form[action='/login/code']", f"POST /login/code sent empty at {size}")
     return problems
+
+
+async def _sent_empty(page: Page, form_selector: str, where: str) -> list[str]:
+    form_ = page.locator(form_selector)
+    await form_.evaluate("f => f.setAttribute('novalidate', '')")
+    await form_.locator("button[type=submit]").first.click()
+    await page.wait_for_load_state()
+    await expect(page.locator("[role=alert], .field-invalid, [aria-invalid=true]").first).to_be_attached()
+    return _report(await axe_violations(page), where)
 
 
 FOCUS_SAMPLES = {
