@@ -75,6 +75,8 @@ def undelivered_detail(text: str, gettext: Callable[[str], str]) -> str:
 
 
 BORN = N_("born %(date)s")
+DATED = N_("dated %(date)s")  # a document's own date, under its title in a list (docs)
+PATIENT_NUMBER = N_("patient no. %(id)s")  # the hospital's patient id: tells namesakes apart (docs)
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
 REASONS: tuple[str, ...] = get_args(UndeliveredReason)
