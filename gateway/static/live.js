@@ -47,9 +47,9 @@
     return swapped;
   }
 
-  // A list row is known by its first link (its document, its request).
+  // A list row is known by its header's link (its document, its request), else its first link.
   function rowKey(row) {
-    var link = row.querySelector("a[href]");
+    var link = row.querySelector("th a[href]") || row.querySelector("a[href]");
     return link ? link.getAttribute("href") : null;
   }
 
