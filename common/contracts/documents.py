@@ -107,6 +107,7 @@ class PatientSummary(Message):
     id: str
     name: str
     birth_date: date
+    hospital_id: str = Field(description="the hospital's patient id: tells namesakes apart")
     documents: int
     unread: int
     last_document_at: datetime

@@ -324,7 +324,8 @@ async def patients_page(
         where.add("p.search_name LIKE $?", contains_pattern(query.name))
     page, params = where.page(query.per_page, query.page)
     rows = await conn.fetch(
-        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, t.documents, t.unread, "
+        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, p.id AS hospital_id, "
+        "t.documents, t.unread, "
         "t.last_document_at, count(*) OVER () AS total "
         f"FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()} "
         f"ORDER BY t.last_document_at DESC, p.public_id {page}",
@@ -343,6 +344,7 @@ async def patients_page(
             id=str(row["public_id"]),
             name=row["name"],
             birth_date=row["birth_date"],
+            hospital_id=row["hospital_id"],
             documents=row["documents"],
             unread=row["unread"],
             last_document_at=row["last_document_at"],
