@@ -8,8 +8,10 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from common.contracts.documents import DocumentName
 from deploy import hospital_sim
 from gateway.locale_formats import DISPLAY_TIMEZONE
+from gateway.views.contents import content_disposition, document_filename
 
 from .portal import Hospital, Physicians, PortalEvents, deliver
 from .web import SignIn, WebClient
@@ -82,6 +84,7 @@ async def test_mark_all_as_read_marks_only_the_physicians_own_documents(
     assert await _titles(web, "/documents?unread=1") == []
     after = await _page(web, "/documents")
     assert "Tout marquer comme lu" not in after  # nothing unread left: no such form
+    assert "documents non lus)" not in after and "document non lu)" not in after  # nor a counter in the nav
     assert await _titles(other, "/documents?unread=1") == ["The colleague's"]  # the colleague's, untouched
 
 
@@ -139,3 +142,15 @@ async def test_the_document_page_shows_the_document_beside_its_details_and_versi
 
     other = await sign_in(await physicians.create())
     assert (await other.get(f"/documents/{first}/tab")).status == 404
+
+
+def test_a_download_name_is_a_name_never_a_path() -> None:
+    named = DocumentName(
+        created_at=datetime(2026, 1, 29, 23, 30, tzinfo=UTC),  # the 30th in Zurich
+        category="discharge_letter",
+        patient="D/UPONT\\ Jean",
+        extension=".pdf",
+    )
+    assert document_filename(named, "Rapport de sortie") == "2026-01-30 Rapport de sortie D-UPONT- Jean.pdf"
+    header = content_disposition("attachment", document_filename(named, "Rapport de sortie"))
+    assert header.startswith('attachment; filename="2026-01-30 Rapport de sortie D-UPONT- Jean.pdf"; filename*=')
