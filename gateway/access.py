@@ -119,6 +119,8 @@ AUDIENCES: dict[str, Audience] = {
     "GET /documents/{id}/download": PHYSICIANS,
     "POST /documents/{id}/read": PHYSICIANS,
     "POST /documents/{id}/unread": PHYSICIANS,
+    "POST /documents/read": PHYSICIANS,  # "Mark all as read"
+    "GET /documents/{id}/tab": PHYSICIANS,  # a document in a tab of its own
     "GET /events": PHYSICIANS,
     "GET /applications": PHYSICIANS,
     "POST /applications/{id}/enrolment": PHYSICIANS,

@@ -82,6 +82,8 @@ def practice_number(code: str | None) -> str:
 
 
 BORN = N_("born %(date)s")
+DATED = N_("dated %(date)s")  # a document's own date, under its title in a list (docs)
+PATIENT_NUMBER = N_("patient no. %(id)s")  # the hospital's patient id: tells namesakes apart (docs)
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
 REASONS: tuple[str, ...] = get_args(UndeliveredReason)

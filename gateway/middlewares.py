@@ -65,7 +65,7 @@ async def transport_headers(request: web.Request, response: web.StreamResponse) 
     headers = response.headers
     headers["Server"] = "portal"  # not aiohttp's default, which names the versions to look up
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("X-Frame-Options", "DENY")  # a document's content may be framed by its page
     # same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
     headers["Referrer-Policy"] = "same-origin"
     if settings_of(request).https:

@@ -50,7 +50,16 @@ from .views.credentials import (
 )
 from .views.dev_outbox import dev_outbox
 from .views.directory import directory_page
-from .views.documents import OPAQUE_ID, document_page, home, list_documents, mark_read, mark_unread
+from .views.documents import (
+    OPAQUE_ID,
+    document_page,
+    document_tab,
+    home,
+    list_documents,
+    mark_all_read,
+    mark_read,
+    mark_unread,
+)
 from .views.events import events
 from .views.health import healthz
 from .views.id_copies import upload_id_copy, view_id_copy
@@ -119,6 +128,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),
+        web.post("/documents/read", mark_all_read),
+        web.get(f"{document}/tab", document_tab),
         web.get(document, document_page),
         # No HEAD: each GET of a content is a traced view or download (F1.6).
         web.get(f"{document}/view", view_document, allow_head=False),

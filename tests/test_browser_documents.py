@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import aiohttp
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -21,10 +22,11 @@ async def _signed_in(
     stack: Stack,
     physicians: Physicians,
     doctor: Physician,
+    **options: Any,
 ) -> BrowserContext:
     """A French-speaking browser holding the physician's session (the login itself is test_browser's)."""
     session = await physicians.login(doctor)
-    context = await browser.new_context(locale="fr-CH")
+    context = await browser.new_context(locale="fr-CH", **options)
     await context.add_cookies([{"name": "portal_session", "value": session.secret, "url": stack.config.public_url}])
     return context
 
@@ -66,14 +68,19 @@ async def test_from_mes_patients_to_a_patient_to_a_document_and_its_pdf(
     await expect(page.locator(".metadata")).to_contain_text("Chirurgie")
     await expect(page.locator(".metadata")).to_contain_text("Protocole opératoire")  # the category's label
 
-    # Opening shows the PDF in Chromium's own viewer, even under `Content-Security-Policy: sandbox`.
-    href = await page.get_by_role("link", name="Ouvrir", exact=True).get_attribute("href")
-    pdf = await context.new_page()
-    response = await pdf.goto(f"{base}{href}")
-    assert response is not None and response.status == 200
-    assert (await response.all_headers())["content-security-policy"].startswith("sandbox;")
-    await _wait_for_pdf_viewer(pdf)
-    await pdf.close()
+    # On a wide screen the PDF shows beside the details, in Chromium's own viewer, even under
+    # `Content-Security-Policy: sandbox`; the page frames it, with a title.
+    preview = page.locator("iframe.document-preview")
+    await expect(preview).to_be_visible()
+    await expect(preview).to_have_attribute("title", "Protocole opératoire (le document)")
+    await _wait_for_pdf_viewer(page)
+    # Or in a new tab, titled with the document and the portal.
+    async with context.expect_page() as opened:
+        await page.get_by_role("link", name="Ouvrir dans un nouvel onglet").click()
+    tab = await opened.value
+    await expect(tab).to_have_title("Protocole opératoire – Portail des médecins")
+    await _wait_for_pdf_viewer(tab)
+    await tab.close()
 
     await page.reload()  # opening marked it read
     await expect(page.get_by_role("button", name="Marquer comme non lu")).to_be_visible()
@@ -118,6 +125,10 @@ async def test_a_new_document_appears_in_mes_documents_without_reloading(
 
     new_row = page.get_by_role("row").filter(has_text="Résultats de laboratoire du jour")
     await expect(new_row).to_be_visible(timeout=15_000)  # a deadline, not a sleep
+    await expect(new_row).to_have_class(re.compile(r"\blive-arrived\b"))  # highlighted a moment, then not
+    old_row = page.get_by_role("row").filter(has_text="Lettre de sortie")
+    await expect(old_row).not_to_have_class(re.compile(r"\blive-arrived\b"))
+    await expect(new_row).not_to_have_class(re.compile(r"\blive-arrived\b"), timeout=15_000)
     await expect(page.get_by_role("link", name="Mes documents (2 documents non lus)")).to_be_visible()
     await expect(page.get_by_role("status")).to_have_text("Nouveau document reçu")
     assert await page.evaluate("window.notReloaded") is True
@@ -146,3 +157,32 @@ async def test_a_tab_whose_stream_newer_tabs_took_listens_again_when_looked_at(
     finally:
         await tabs.close()
         await context.close()
+
+
+async def test_mes_documents_shows_many_rows_above_the_fold_and_its_filters_folded(
+    stack: Stack, browser: Browser, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians
+) -> None:
+    doctor, episode = await physicians.create(), hospital.episode()
+    for number in range(10):  # the first one designates the physician
+        await deliver(portal_events, episode, doctor.gln if number == 0 else None, title=f"Lettre {number}")
+    context = await _signed_in(browser, stack, physicians, doctor, viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    await page.goto(f"{stack.config.public_url}/documents")
+
+    await expect(page.get_by_role("searchbox", name="Nom du patient")).to_be_visible()
+    await expect(page.get_by_label("Catégorie")).to_be_hidden()  # behind "Filtres", folded
+    bottoms = [
+        box["y"] + box["height"]
+        for row in await page.locator("table.documents tbody tr").all()
+        if (box := await row.bounding_box())
+    ]
+    assert sum(bottom <= 768 for bottom in bottoms) >= 8, bottoms
+    scroll = page.locator(".table-scroll")  # and the whole table, actions included, with no sideways scroll
+    assert await scroll.evaluate("box => box.scrollWidth <= box.clientWidth")
+
+    await page.get_by_text("Filtres", exact=True).click()
+    await page.get_by_label("Catégorie").select_option("lab_report")
+    await page.get_by_role("button", name="Filtrer").click()
+    await expect(page.get_by_label("Catégorie")).to_be_visible()  # open while a filter is set
+    await expect(page.locator("summary")).to_have_text("Filtres (1 actif)")
+    await context.close()

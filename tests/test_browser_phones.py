@@ -67,5 +67,11 @@ async def test_a_physicians_pages_fit_a_phone_and_show_each_documents_date_and_a
             box = await part.bounding_box()
             assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width
         label = await first.locator("td:has(time)").evaluate("cell => getComputedStyle(cell, '::before').content")
-        assert label == '"Date"'  # the date's line is named on the card
+        assert label == '"Reçu le"'  # the date's line is named on the card
+        # The document's page: no frame on a phone (nor its request), the links to open and download.
+        await first.locator("th a").click()
+        await expect(page.get_by_role("link", name="Ouvrir dans un nouvel onglet")).to_be_visible()
+        await expect(page.get_by_role("link", name="Télécharger")).to_be_visible()
+        await expect(page.locator("iframe.document-preview")).to_be_hidden()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
         await page.context.close()

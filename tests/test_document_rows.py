@@ -37,6 +37,7 @@ def summary(number: int, **fields: object) -> DocumentSummary:
         "unread": False,
         "patient_name": f"Patient {number}",
         "patient_birth_date": date(1950, 1, 2),
+        "patient_hospital_id": f"P-{number}",
         "media_type": "application/pdf",
         "size": 1024,
     }
@@ -76,10 +77,12 @@ def test_each_value_stays_in_its_own_row_even_with_a_nul_character(rows: Documen
 def test_dates_labels_and_marks_are_the_locales(rows: DocumentRows) -> None:
     html = str(rows([summary(1, unread=True, corrected=True, version=2)], show_patient=True))
     assert html.startswith('<tr class="unread">')
-    assert '<time datetime="2026-03-04T05:06Z">04.03.2026 06:06</time>' in html  # Zurich time
+    # The list's date is the one received on; the document's own date is under its title.
+    assert '<td data-label="Reçu le"><time datetime="2026-03-04T05:07Z">04.03.2026 06:07</time>' in html  # Zurich
+    assert '<span class="document-date">du 04.03.2026</span>' in html
     assert "né(e) le 02.01.1950" in html and '<td data-label="Catégorie">Résultats de laboratoire</td>' in html
     # On a phone each cell is a line under its column's name, in the locale's words.
-    assert '<td data-label="Date"><time' in html and '<td data-label="Patient">' in html
+    assert '<td data-label="Reçu le"><time' in html and '<td data-label="Patient">' in html
     assert "badge-corrected" in html and 'class="badge"' in html
 
 
@@ -99,3 +102,13 @@ def test_moments_are_shown_in_zurich_time_across_the_clock_changes(utc: datetime
     assert formats.moment(utc) == shown
     minute = utc.replace(second=0).strftime("%Y-%m-%dT%H:%M")
     assert formats.time_element(utc) == f'<time datetime="{minute}Z">{shown}</time>'
+
+
+def test_namesakes_are_told_apart_by_birth_date_and_hospital_patient_id(rows: DocumentRows) -> None:
+    twins = [
+        summary(1, patient_name="DUPONT Jean", patient_birth_date=date(1950, 1, 2), patient_hospital_id="P-100"),
+        summary(2, patient_name="DUPONT Jean", patient_birth_date=date(1961, 7, 8), patient_hospital_id="P-200"),
+    ]
+    first, second = str(rows(twins, show_patient=True)).strip().split("\n")
+    assert "né(e) le 02.01.1950 · patient n° P-100" in first
+    assert "né(e) le 08/07/1961 · patient n° P-200" in second

@@ -192,7 +192,7 @@ async def _deep_pages_match(physicians: Physicians, documents_db: asyncpg.Pool, 
     async def expected(number: int) -> list[str]:
         rows = await documents_db.fetch(
             "SELECT id::text FROM deliveries WHERE account_id = $1 AND current "
-            "ORDER BY created_at DESC, delivered_at DESC, id DESC LIMIT 25 OFFSET $2",
+            "ORDER BY delivered_at DESC, created_at DESC, id DESC LIMIT 25 OFFSET $2",
             uuid.UUID(doctor.account_id),
             (number - 1) * 25,
         )
@@ -204,7 +204,8 @@ async def _deep_pages_match(physicians: Physicians, documents_db: asyncpg.Pool, 
     for number in (25, 27, 21, 28):  # the first one reads the anchors, the others start from them
         assert await listed(number) == await expected(number)
     newest = await documents_db.fetchval(
-        "SELECT id FROM deliveries WHERE account_id = $1 ORDER BY created_at DESC LIMIT 1", uuid.UUID(doctor.account_id)
+        "SELECT id FROM deliveries WHERE account_id = $1 ORDER BY delivered_at DESC LIMIT 1",
+        uuid.UUID(doctor.account_id),
     )
     await documents_db.execute("UPDATE deliveries SET current = false WHERE id = $1", newest)  # the list changes
     assert await listed(27) == await expected(27)

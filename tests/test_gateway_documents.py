@@ -7,12 +7,15 @@ import hashlib
 import html
 import os
 import re
+import urllib.parse
 import uuid
+from datetime import datetime
 
 import aiohttp
 
 from deploy import hospital_sim
 from deploy.stack import Stack
+from gateway.locale_formats import DISPLAY_TIMEZONE
 
 from .portal import Hospital, Physicians, PortalEvents, app_code, deliver, eventually
 from .web import SignIn, WebClient
@@ -199,6 +202,7 @@ async def test_view_and_download_stream_the_content_with_safe_headers(
     await deliver(portal_events, episode, content=data, object_content=content, category="imaging_report")
     web = await sign_in(doctor)
     [delivery] = (await _delivery_ids(web)).values()
+    today = datetime.now(DISPLAY_TIMEZONE).date().isoformat()  # the hospital's date of the document
 
     for disposition, kind in (("view", "inline"), ("download", "attachment")):
         response = await web.session.get(f"{web.base}/documents/{delivery}/{disposition}", allow_redirects=False)
@@ -209,9 +213,16 @@ async def test_view_and_download_stream_the_content_with_safe_headers(
         assert "sandbox" in [directive.strip() for directive in headers["Content-Security-Policy"].split(";")]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
-        disposition_header = headers["Content-Disposition"]
-        assert disposition_header.startswith(f'{kind}; filename="') and "imaging_report" in disposition_header
-        assert "filename*=UTF-8''" in disposition_header
+        # A French name: the document's date, its category in the account's language, the patient.
+        name = f"{today} Compte-rendu d’imagerie ROCHAT Élodie.pdf"
+        assert headers["Content-Disposition"] == (
+            f'{kind}; filename="{today} Compte-rendu dimagerie ROCHAT Elodie.pdf"; '
+            f"filename*=UTF-8''{urllib.parse.quote(name, safe='')}"
+        )
+        # Only the view may be framed, and by the portal's own pages (the document's page shows it).
+        framed = disposition == "view"
+        assert headers["X-Frame-Options"] == ("SAMEORIGIN" if framed else "DENY")
+        assert ("frame-ancestors 'self'" if framed else "frame-ancestors 'none'") in headers["Content-Security-Policy"]
         received = hashlib.sha256()
         async for piece in response.content.iter_chunked(64 * 1024):
             received.update(piece)

@@ -96,7 +96,7 @@ async def test_own_document_download_has_safe_headers(
     assert download.headers["Content-Type"].startswith("application/pdf")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.headers["Content-Disposition"].startswith("attachment;")
-    assert "lab_report" in download.headers["Content-Disposition"]
+    assert "Resultats de laboratoire ROCHAT Elodie.pdf" in download.headers["Content-Disposition"]  # a French name
     assert (await download.read()).startswith(b"%PDF-")
 
 

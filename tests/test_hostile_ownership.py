@@ -311,6 +311,16 @@ async def test_another_physician_gets_nothing_of_the_owners(
     assert await physicians.alive(owner.session), f"{route} ended A's session"
 
 
+async def test_mark_all_as_read_by_another_physician_leaves_the_owners_documents_unread(
+    owner: Owner, intruder: WebClient, physicians: Physicians, documents_db: asyncpg.Pool, requests_db: asyncpg.Pool
+) -> None:
+    """ "Mark all as read" takes no id: the documents service marks the caller's own, never A's."""
+    before = await owners_data(owner, physicians, documents_db, requests_db)
+    answer = await intruder.post_form("/documents/read", {}, form_page="/documents")
+    assert answer.status == 303
+    assert await owners_data(owner, physicians, documents_db, requests_db) == before
+
+
 async def test_a_patient_both_physicians_follow_shows_each_only_their_own_documents(
     owner: Owner, hospital: Hospital, portal_events: PortalEvents, physicians: Physicians, sign_in: SignIn
 ) -> None:

@@ -62,10 +62,12 @@ class ListedDocument(Message):
     patient_id: str
     patient_name: str
     patient_birth_date: date
+    patient_hospital_id: str = Field(description="the hospital's patient id: tells namesakes apart")
     title: str
     category: str
     service: str
-    created_at: datetime
+    created_at: datetime = Field(description="the document's own date, the hospital's")
+    delivered_at: datetime = Field(description="when the portal received it: the lists' order")
     unread: bool
     corrected: bool = Field(description="a newer version than the first one: the hospital corrected it")
 
@@ -76,7 +78,6 @@ class DocumentSummary(ListedDocument):
     author: str
     version: int
     current: bool = Field(description="the newest version this physician received")
-    delivered_at: datetime
     media_type: str
     size: int
 
@@ -106,6 +107,7 @@ class PatientSummary(Message):
     id: str
     name: str
     birth_date: date
+    hospital_id: str = Field(description="the hospital's patient id: tells namesakes apart")
     documents: int
     unread: int
     last_document_at: datetime
@@ -145,9 +147,21 @@ class GetContent(Message):
     offset: int = Field(default=0, ge=0)
 
 
+class DocumentName(Message):
+    """What a document's download name is made of; the gateway writes the category in the reader's language."""
+
+    created_at: datetime = Field(description="the document's own date; the gateway names its day where the reader is")
+    category: str
+    patient: str = Field(description='"DUPONT Jean": the family name in capitals')
+    extension: str
+
+
 class ContentChunk(Message):
     media_type: str
     filename: str
+    named: DocumentName | None = Field(
+        default=None, description="a document's parts for a name in the reader's language"
+    )
     size: int
     offset: int
     data_b64: str
@@ -157,6 +171,12 @@ class ContentChunk(Message):
 class MarkDocument(Message):
     id: str = OpaqueId
     read: bool
+
+
+class MarkedAllRead(Message):
+    """How many of the caller's unread documents "Mark all as read" marked read."""
+
+    marked: int
 
 
 class ListUndelivered(Message):
@@ -222,6 +242,7 @@ LIST_PATIENTS = hidden("documents.api.patients", ListPatients, PatientPage)
 GET_DOCUMENT = hidden("documents.api.get", GetDocument, DocumentDetail)
 READ_CONTENT = hidden("documents.api.content", GetContent, ContentChunk)
 MARK_DOCUMENT = hidden("documents.api.mark", MarkDocument, Empty)
+MARK_ALL_READ = hidden("documents.api.mark_all_read", Empty, MarkedAllRead)
 COUNT_UNREAD = hidden("documents.api.counters", Empty, UnreadCounters)
 LIST_UNDELIVERED = hidden("documents.api.undelivered", ListUndelivered, UndeliveredPage)
 NAME_DOCUMENTS = hidden("documents.api.names", NameDocuments, NamedDocuments)

@@ -28,9 +28,11 @@
         return;
       }
       var hadFocus = old.contains(focused);
+      var known = rowKeys(old);
       var replacement = document.adoptNode(part);
       old.replaceWith(replacement);
       swapped += 1;
+      highlightArrived(replacement, known);
       // Keep the keyboard where it was: the same link in the new list, else the list itself.
       if (hadFocus) {
         var same = focusedHref ? replacement.querySelector('a[href="' + CSS.escape(focusedHref) + '"]') : null;
@@ -43,6 +45,37 @@
       }
     });
     return swapped;
+  }
+
+  // A list row is known by its header's link (its document, its request), else its first link.
+  function rowKey(row) {
+    var link = row.querySelector("th a[href]") || row.querySelector("a[href]");
+    return link ? link.getAttribute("href") : null;
+  }
+
+  function rowKeys(part) {
+    var keys = {};
+    part.querySelectorAll("tbody tr").forEach(function (row) {
+      var key = rowKey(row);
+      if (key) {
+        keys[key] = true;
+      }
+    });
+    return keys;
+  }
+
+  // The rows that just arrived are highlighted for a moment (portal.css: .live-arrived, none when
+  // the physician asks for reduced motion); the live region already says what arrived.
+  function highlightArrived(part, known) {
+    part.querySelectorAll("tbody tr").forEach(function (row) {
+      var key = rowKey(row);
+      if (key && !known[key]) {
+        row.classList.add("live-arrived");
+        row.addEventListener("animationend", function () {
+          row.classList.remove("live-arrived");
+        });
+      }
+    });
   }
 
   function announce() {

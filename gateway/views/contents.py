@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Literal
 from urllib.parse import quote
 
@@ -19,8 +20,10 @@ from aiohttp import web
 from nats.aio.client import Client as NATS
 
 from common.bus import call
-from common.contracts.documents import READ_CONTENT, ContentChunk, GetContent
+from common.contracts.documents import READ_CONTENT, ContentChunk, DocumentName, GetContent
 
+from ..i18n import TEMPLATES_KEYS, request_locale
+from ..locale_formats import DISPLAY_TIMEZONE
 from ..sessions import current_token
 from ..state import bus_of
 
@@ -31,6 +34,8 @@ INLINE_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 # A document is not a page: sandboxed (no script, no same-origin access), loads nothing, is framed by
 # no one. Chromium's PDF viewer still renders a top-level PDF under it (checked by the browser tests).
 CONTENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+# A document shown by its own page beside its details (document.html): framed by our pages only.
+FRAMED_CONTENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'"
 
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 _FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9._() -]")
@@ -54,15 +59,33 @@ async def download_document(request: web.Request) -> web.StreamResponse:
 
 async def _content(request: web.Request, disposition: Disposition) -> web.StreamResponse:
     reader = _ChunkReader(bus_of(request), current_token(request), request.match_info["id"], disposition)
-    return await stream_content(request, reader.read, disposition)
+    category = request.app[TEMPLATES_KEYS[request_locale(request)]].filters["category"]
+
+    def named(chunk: ContentChunk) -> str:
+        return chunk.filename if chunk.named is None else document_filename(chunk.named, category(chunk.named.category))
+
+    return await stream_content(request, reader.read, disposition, framable=disposition == "view", name=named)
+
+
+def document_filename(named: DocumentName, category: str) -> str:
+    """ "2026-01-30 Rapport de sortie DUPONT Jean.pdf": the date, the category in the reader's language, the patient."""
+    name = f"{named.created_at.astimezone(DISPLAY_TIMEZONE):%Y-%m-%d} {category} {named.patient}"
+    return re.sub(r"[/\\]", "-", name) + named.extension  # a name, never a path
 
 
 ChunkSource = Callable[[int], Awaitable[ContentChunk]]
 """Asks the owning service for a content's chunk at an offset."""
 
 
-async def stream_content(request: web.Request, read: ChunkSource, disposition: Disposition) -> web.StreamResponse:
-    """A content (a document, a request's file) to the browser, a chunk at a time."""
+async def stream_content(
+    request: web.Request,
+    read: ChunkSource,
+    disposition: Disposition,
+    framable: bool = False,
+    name: Callable[[ContentChunk], str] = attrgetter("filename"),
+) -> web.StreamResponse:
+    """A content (a document, a request's file) to the browser, a chunk at a time; `framable`: our
+    own pages may show it in a frame (a document's page)."""
     # Until the response is prepared, an error (not found, service down) is an ordinary error page.
     first = await read(0)
     media_type = _media_type(first.media_type)
@@ -70,8 +93,9 @@ async def stream_content(request: web.Request, read: ChunkSource, disposition: D
     response = web.StreamResponse(
         headers={
             "Content-Type": media_type,
-            "Content-Disposition": content_disposition("inline" if inline else "attachment", first.filename),
-            "Content-Security-Policy": CONTENT_CSP,
+            "Content-Disposition": content_disposition("inline" if inline else "attachment", name(first)),
+            "Content-Security-Policy": FRAMED_CONTENT_CSP if framable else CONTENT_CSP,
+            "X-Frame-Options": "SAMEORIGIN" if framable else "DENY",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
         },

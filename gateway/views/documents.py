@@ -7,9 +7,11 @@ import asyncio
 from aiohttp import web
 
 from common.bus import call
+from common.contracts.base import Empty
 from common.contracts.documents import (
     GET_DOCUMENT,
     LIST_DOCUMENTS,
+    MARK_ALL_READ,
     MARK_DOCUMENT,
     DocumentDetail,
     DocumentSummary,
@@ -24,12 +26,16 @@ from ..pages import nav_counters, render_list, render_page, see_other, unread_an
 from ..query import ListQuery
 from ..sessions import current_session, current_token
 from ..state import bus_of
+from .contents import INLINE_MEDIA_TYPES
 from .language import safe_local_path
 
 PER_PAGE = 25
 
 # The shape of a document or patient id in a URL; routes.py uses it so that nothing else reaches a view.
 OPAQUE_ID = r"[A-Za-z0-9-]{1,64}"
+
+# The filters behind Mes documents' "Filters" disclosure (the search box is not): it stays open while one is set.
+_DISCLOSED_FILTERS = ("from", "to", "category", "service", "unread")
 
 # ListDocuments' bounds on the free-text filters.
 PATIENT_NAME_MAX = 100
@@ -68,6 +74,7 @@ async def list_documents(request: web.Request) -> web.Response:
             "categories": CATEGORIES,
             "scope": account.documents_scope,
             "show_patient": True,
+            "active_filters": sum(1 for name in _DISCLOSED_FILTERS if query.values.get(name)),
         },
         status=query.status,
     )
@@ -82,8 +89,22 @@ async def document_page(request: web.Request) -> web.Response:
     return render_page(
         request,
         "document.html",
-        {"counters": counters, "document": detail.document, "versions": versions, "current": _current(detail)},
+        {
+            "counters": counters,
+            "document": detail.document,
+            "versions": versions,
+            "current": _current(detail),
+            "inline": detail.document.media_type in INLINE_MEDIA_TYPES,  # beside the details, on wide screens
+        },
     )
+
+
+async def document_tab(request: web.Request) -> web.Response:
+    """GET /documents/{id}/tab: the document in a tab of its own, titled with its title and the portal's name
+    (a PDF shown at the top level would be titled with its URL or its file's metadata)."""
+    wanted = GetDocument(id=request.match_info["id"])
+    detail = await call(bus_of(request), GET_DOCUMENT, wanted, token=current_token(request))
+    return render_page(request, "document_tab.html", {"document": detail.document})
 
 
 def _current(detail: DocumentDetail) -> DocumentSummary:
@@ -98,6 +119,14 @@ async def mark_read(request: web.Request) -> web.Response:
 async def mark_unread(request: web.Request) -> web.Response:
     """POST /documents/{id}/unread: mark the document unread again, then back to where the form was."""
     return await _mark(request, read=False)
+
+
+async def mark_all_read(request: web.Request) -> web.Response:
+    """POST /documents/read: "Mark all as read", every unread document of the physician's (whatever
+    the filters), then back to the list as it was."""
+    await call(bus_of(request), MARK_ALL_READ, Empty(), token=current_token(request))
+    back = (await request.post()).get("next")
+    return see_other((safe_local_path(back) if isinstance(back, str) else None) or "/documents")
 
 
 async def _mark(request: web.Request, read: bool) -> web.Response:

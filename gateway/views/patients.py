@@ -61,7 +61,12 @@ async def patient_documents(request: web.Request) -> web.Response:
         {
             **query.listing(f"/patients/{patient_id}", found.total, wanted.page, found.per_page),
             "counters": counters,
-            "patient": {"id": patient_id, "name": first.patient_name, "birth_date": first.patient_birth_date},
+            "patient": {
+                "id": patient_id,
+                "name": first.patient_name,
+                "birth_date": first.patient_birth_date,
+                "hospital_id": first.patient_hospital_id,
+            },
             "documents": found.items,
             "show_patient": False,
         },

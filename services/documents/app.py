@@ -38,6 +38,7 @@ def make_setup(settings: DocumentsSettings):  # type: ignore[no-untyped-def]
         table.add(api.GET_DOCUMENT, reading.get_document)
         table.add(api.READ_CONTENT, reading.get_content)
         table.add(api.MARK_DOCUMENT, reading.mark_document)
+        table.add(api.MARK_ALL_READ, reading.mark_all_read)
         table.add(api.COUNT_UNREAD, reading.unread_counters)
         table.add(api.LIST_UNDELIVERED, reading.list_undelivered)
         table.add(api.NAME_DOCUMENTS, reading.name_documents)  # "Mon activité"

@@ -32,21 +32,25 @@ class DeliveredDocument:
     size: int
     patient_name: str
     patient_birth_date: date
+    patient_hospital_id: str
+    family_name: str
+    given_name: str
 
 
 _DELIVERED_SELECT = (
     "SELECT d.id::text, d.document_id, d.version, d.physician, p.public_id::text AS patient_id, d.title, d.category, "
     "d.service, d.author, d.created_at, d.delivered_at, d.unread, d.current, d.media_type, d.size, "
-    "p.family_name || ' ' || p.given_name AS patient_name, p.birth_date AS patient_birth_date "
+    "p.family_name || ' ' || p.given_name AS patient_name, p.birth_date AS patient_birth_date, "
+    "p.id AS patient_hospital_id, p.family_name, p.given_name "
     "FROM deliveries d JOIN patients p ON p.id = d.patient_id "
 )
 
 
-# A list's rows: a ListedDocument's fields, and delivered_at for the order.
+# A list's rows: a ListedDocument's fields (delivered_at is also the order's).
 _LISTED_SELECT = (
     "SELECT d.id::text, p.public_id::text AS patient_id, p.family_name || ' ' || p.given_name AS patient_name, "
-    "p.birth_date AS patient_birth_date, d.title, d.category, d.service, d.created_at, d.unread, "
-    "d.version > 1 AS corrected, d.delivered_at "
+    "p.birth_date AS patient_birth_date, p.id AS patient_hospital_id, d.title, d.category, d.service, "
+    "d.created_at, d.unread, d.version > 1 AS corrected, d.delivered_at "
     "FROM deliveries d JOIN patients p ON p.id = d.patient_id "
 )
 
@@ -160,8 +164,9 @@ _SERVICES = (
     " FROM found WHERE found.service IS NOT NULL"
     ") SELECT service FROM found WHERE service IS NOT NULL)"
 )
-_LIST_KEY = "(d.created_at, d.delivered_at, d.id)"
-_NEWEST_FIRST = "ORDER BY d.created_at DESC, d.delivered_at DESC, d.id DESC"
+# Newest received first ("Received on", migration 008); the document's own date breaks ties.
+_LIST_KEY = "(d.delivered_at, d.created_at, d.id)"
+_NEWEST_FIRST = "ORDER BY d.delivered_at DESC, d.created_at DESC, d.id DESC"
 
 
 def _narrowed(query: api.ListDocuments) -> bool:
@@ -198,14 +203,14 @@ async def list_anchors(conn: Connection, account_id: str, query: api.ListDocumen
     row = await fetch_one(
         conn,
         "SELECT (SELECT coalesce(sum(changes), 0)::bigint FROM patient_tallies WHERE account_id = $1) AS list_version, "
-        "array_agg(created_at ORDER BY n) AS created, array_agg(delivered_at ORDER BY n) AS delivered, "
+        "array_agg(delivered_at ORDER BY n) AS delivered, array_agg(created_at ORDER BY n) AS created, "
         "array_agg(id ORDER BY n) AS ids "
         f"FROM (SELECT d.created_at, d.delivered_at, d.id, row_number() OVER ({_NEWEST_FIRST}) - 1 AS n "
         f"FROM deliveries d WHERE {where.sql()}) AS listed WHERE n % ${n + 1} = 0",
         *where.params,
         every,
     )
-    keys = list(zip(row["created"] or [], row["delivered"] or [], row["ids"] or [], strict=True))
+    keys = list(zip(row["delivered"] or [], row["created"] or [], row["ids"] or [], strict=True))
     return Anchors(version=row["list_version"], every=every, keys=keys)
 
 
@@ -237,7 +242,7 @@ async def document_listing(
         f"CASE WHEN t.list_version = ${n + 3} THEN NULL ELSE {_SERVICES} END AS services, r.* FROM ({_TALLIES}) t "
         f"LEFT JOIN LATERAL ({_LISTED_SELECT} WHERE d.id IN (SELECT d.id FROM deliveries d WHERE {where.sql()} "
         f"{_NEWEST_FIRST} LIMIT ${n + 1} OFFSET ${n + 2})) r ON true "
-        "ORDER BY r.created_at DESC, r.delivered_at DESC, r.id DESC",
+        "ORDER BY r.delivered_at DESC, r.created_at DESC, r.id DESC",
         *where.params,
         query.per_page,
         offset,
@@ -319,7 +324,8 @@ async def patients_page(
         where.add("p.search_name LIKE $?", contains_pattern(query.name))
     page, params = where.page(query.per_page, query.page)
     rows = await conn.fetch(
-        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, t.documents, t.unread, "
+        "SELECT p.public_id, p.family_name || ' ' || p.given_name AS name, p.birth_date, p.id AS hospital_id, "
+        "t.documents, t.unread, "
         "t.last_document_at, count(*) OVER () AS total "
         f"FROM patient_tallies t JOIN patients p ON p.id = t.patient_id WHERE {where.sql()} "
         f"ORDER BY t.last_document_at DESC, p.public_id {page}",
@@ -338,6 +344,7 @@ async def patients_page(
             id=str(row["public_id"]),
             name=row["name"],
             birth_date=row["birth_date"],
+            hospital_id=row["hospital_id"],
             documents=row["documents"],
             unread=row["unread"],
             last_document_at=row["last_document_at"],

@@ -143,9 +143,20 @@ async def get_document(message: api.GetDocument, caller: Caller, deps: Deps) -> 
     return api.DocumentDetail(document=_summary(item), versions=[_summary(v) for v in versions])
 
 
+def _extension(item: queries.DeliveredDocument) -> str:
+    return mimetypes.guess_extension(item.media_type) or ".bin"
+
+
 def _filename(item: queries.DeliveredDocument) -> str:
-    extension = mimetypes.guess_extension(item.media_type) or ".bin"
-    return f"{item.created_at:%Y-%m-%d}-{item.category}-v{item.version}{extension}"
+    return f"{item.created_at:%Y-%m-%d}-{item.category}-v{item.version}{_extension(item)}"
+
+
+def _named(item: queries.DeliveredDocument) -> api.DocumentName:
+    """The parts of "2026-01-30 Rapport de sortie DUPONT Jean.pdf": the gateway names the category."""
+    patient = f"{item.family_name.upper()} {item.given_name}"
+    return api.DocumentName(
+        created_at=item.created_at, category=item.category, patient=patient, extension=_extension(item)
+    )
 
 
 async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> api.ContentChunk:
@@ -166,6 +177,7 @@ async def get_content(message: api.GetContent, caller: Caller, deps: Deps) -> ap
     return api.ContentChunk(
         media_type=item.media_type,
         filename=_filename(item),
+        named=_named(item),
         size=item.size,
         offset=message.offset,
         data_b64=base64.b64encode(data).decode(),
@@ -205,6 +217,14 @@ async def mark_document(message: api.MarkDocument, caller: Caller, deps: Deps) -
         item = await _own(conn, message.id, caller)
         await store.set_unread(conn, uuid.UUID(item.id), not message.read)
     return Empty()
+
+
+async def mark_all_read(message: Empty, caller: Caller, deps: Deps) -> api.MarkedAllRead:
+    """ "Mark all as read": every unread document of the caller's, marked read. Not an opening:
+    no read receipt to the hospital and no audit record, as for one document's read mark."""
+    account_id = uuid.UUID(_physician(caller))
+    async with deps.pool.acquire() as conn:
+        return api.MarkedAllRead(marked=await store.mark_all_read(conn, account_id))
 
 
 async def unread_counters(message: Empty, caller: Caller, deps: Deps) -> api.UnreadCounters:

@@ -258,6 +258,17 @@ async def set_unread(conn: Connection, delivery_id: uuid.UUID, unread: bool) -> 
     await conn.execute("UPDATE deliveries SET unread = $2 WHERE id = $1", delivery_id, unread)
 
 
+async def mark_all_read(conn: Connection, account_id: uuid.UUID) -> int:
+    """The physician's own read mark on every unread document of theirs, none opened: no read_at,
+    so no read receipt (the hospital hears of a document's first opening only)."""
+    marked: int = await conn.fetchval(
+        "WITH marked AS (UPDATE deliveries SET unread = false WHERE account_id = $1 AND unread RETURNING 1) "
+        "SELECT count(*) FROM marked",
+        account_id,
+    )
+    return marked
+
+
 async def mark_opened(conn: Connection, delivery_id: uuid.UUID) -> datetime | None:
     """Mark a delivery read because it was opened; return the time if this is its first opening."""
     opened: datetime | None = await conn.fetchval(

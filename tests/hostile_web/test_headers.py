@@ -28,6 +28,10 @@ CACHED = ("/static/", "/.well-known/")  # assets and the public keys may be kept
 HTTPS_URL = "https://portail.hopital.example.ch"
 
 
+FRAMED_BY_OUR_PAGES = re.compile(r"/documents/[^/]+/view")
+"""The one content the portal's own pages may frame (document.html); any other answer is framed by no one."""
+
+
 def header_problems(path: str, headers: CIMultiDictProxy[str]) -> list[str]:
     """What an answer of the pages lacks of the protections every one of them carries."""
     csp = headers.get("Content-Security-Policy", "")
@@ -37,9 +41,15 @@ def header_problems(path: str, headers: CIMultiDictProxy[str]) -> list[str]:
         "referrer": headers.get("Referrer-Policy") == "same-origin",
         "no-store": path.startswith(CACHED) or headers.get("Cache-Control") == "no-store",
     }
-    if headers.get("Content-Type", "").startswith("text/html"):
+    is_html = headers.get("Content-Type", "").startswith("text/html")  # an error page is framed by no one
+    if is_html:
         wanted["a page's CSP"] = all(
             part in csp for part in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'")
+        )
+    if FRAMED_BY_OUR_PAGES.fullmatch(path) and not is_html:  # a document's content, beside its details on its page
+        del wanted["framed by no one"]
+        wanted["framed by our pages only"] = (
+            "frame-ancestors 'self'" in csp and headers.get("X-Frame-Options") == "SAMEORIGIN"
         )
     return [name for name, present in wanted.items() if not present]
 
