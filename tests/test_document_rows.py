@@ -111,4 +111,4 @@ def test_namesakes_are_told_apart_by_birth_date_and_hospital_patient_id(rows: Do
     ]
     first, second = str(rows(twins, show_patient=True)).strip().split("\n")
     assert "né(e) le 02.01.1950 · patient n° P-100" in first
-    assert "né(e) le 08/07/1961 · patient n° P-200" in second
+    assert "né(e) le 08.07.1961 · patient n° P-200" in second
