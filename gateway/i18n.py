@@ -7,6 +7,7 @@ compiled in memory when the gateway starts.
 from __future__ import annotations
 
 import gettext
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import lru_cache
@@ -50,8 +51,9 @@ from .labels import (
     undelivered_detail,
 )
 from .locale_formats import LocaleFormats
+from .sessions import SESSION_KEY
 
-LOCALES = ("fr", "en")
+LOCALES = ("fr", "de", "it", "en")
 DEFAULT_LOCALE = "fr"
 SOURCE_LOCALE = "en"  # the language of the message ids: it needs no catalogue
 
@@ -61,18 +63,54 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 TEMPLATES_KEYS = {locale: web.AppKey(f"templates_{locale}", jinja2.Environment) for locale in LOCALES}
 
+# A page's language may follow these request headers: caches must keep one copy per value.
+LANGUAGE_VARY = ("Accept-Language", "Cookie")
+
+log = logging.getLogger(__name__)
+
 
 def request_locale(request: web.Request) -> str:
-    """The locale the browser chose with the language switch, French otherwise."""
+    """The page's language: a signed-in physician's account language (their profile), else the one
+    chosen with the language switch, else the browser's preferred one we have, else French."""
+    session = request.get(SESSION_KEY)
+    if session is not None and session.account.role == "physician" and session.account.locale in LOCALES:
+        return str(session.account.locale)
     chosen = cookies.private_cookie(request, cookies.LANGUAGE)
-    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+    if chosen in LOCALES:
+        return chosen
+    return negotiate(request.headers.get("Accept-Language", ""))
+
+
+def negotiate(accept_language: str) -> str:
+    """The portal's locale the browser prefers most by its `Accept-Language` (q-values weigh, a
+    region counts as its language: `de-CH` is German), French when it names none of ours."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = tag.strip().split("-")[0].split("_")[0].lower()
+        if quality > 0 and language in LOCALES:
+            weighted.append((-quality, position, language))
+    return min(weighted)[2] if weighted else DEFAULT_LOCALE
 
 
 def load_translations(locale: str) -> gettext.NullTranslations:
-    """Compile the locale's .po catalogue in memory; fuzzy entries are left out."""
+    """Compile the locale's .po catalogue in memory; fuzzy entries are left out. A locale without
+    its catalogue shows the message ids (English), with a warning, rather than stop the gateway."""
     if locale == SOURCE_LOCALE:
         return gettext.NullTranslations()
-    with open(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po_file:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        log.warning("no catalogue for %s (%s): its pages are in English", locale, path)
+        return gettext.NullTranslations()
+    with open(path, "rb") as po_file:
         catalog = read_po(po_file, locale=locale)
     compiled = BytesIO()
     write_mo(compiled, catalog)

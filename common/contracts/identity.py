@@ -128,14 +128,14 @@ class SessionRef(Message):
 
 NotifyMode = Literal["each", "digest", "none"]
 LandingPage = Literal["documents", "patients"]
-Language = Literal["fr", "en"]
-"""The languages the portal's emails and SMS are written in (notify's texts)."""
+Language = Literal["fr", "de", "it", "en"]
+"""An account's language: its portal pages', emails' and SMS' (notify's texts)."""
 
 
 class Profile(Message):
     """Mon profil (F6): a) notification mode, b) specialties, c) Mes patients' scope, d) Mes
-    documents' scope, e) the page after login (f, the password, has its own page), g) the language
-    of the emails and SMS."""
+    documents' scope, e) the page after login (f, the password, has its own page), g) the account's
+    language: its pages', emails' and SMS'."""
 
     notify_new_documents: NotifyMode
     specialties: list[str] = Field(max_length=10)

@@ -1,0 +1,83 @@
+"""The portal's four languages: before login the browser's `Accept-Language` chooses, the switch's
+cookie beats it, and a signed-in physician's account language (their profile) beats both."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from yarl import URL
+
+from gateway.i18n import LOCALES, load_translations, negotiate
+
+from .portal import Physicians
+from .web import SignIn, WebClient
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("header", "locale"),
+    [
+        ("de-CH,de;q=0.9", "de"),
+        ("it-CH", "it"),
+        ("en-GB,en;q=0.8", "en"),
+        ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("es-ES,es;q=0.9", "fr"),  # none of ours: French
+        ("", "fr"),
+        ("en;q=0.5, it;q=0.9", "it"),  # the q-values weigh, not the order
+        ("de;q=0.7, en;q=0.7", "de"),  # a tie: the first named
+        ("es, de-CH;q=0.3", "de"),  # the first of ours, however low
+        ("de;q=0, it;q=0.1", "it"),  # q=0: not acceptable
+        ("de;q=oops, en", "en"),  # a bad weight counts as none
+        ("*", "fr"),
+        ("IT-ch", "it"),
+        ("de_CH", "de"),
+    ],
+)
+def test_the_browser_s_preferred_language_we_have(header: str, locale: str) -> None:
+    assert negotiate(header) == locale
+
+
+@pytest.mark.unit
+def test_four_languages_and_a_missing_catalogue_does_not_stop_the_gateway(caplog: pytest.LogCaptureFixture) -> None:
+    assert LOCALES == ("fr", "de", "it", "en")
+    assert load_translations("xx").gettext("My profile") == "My profile"  # the message id, with a warning
+    assert "no catalogue for xx" in caplog.text
+
+
+def html_lang(page: str) -> str:
+    match = re.search(r'<html lang="([a-z]+)"', page)
+    assert match, "no <html lang>"
+    return match.group(1)
+
+
+async def test_before_login_the_browser_s_language_then_the_switch_s(web: WebClient) -> None:
+    page = await web.get("/login", headers={"Accept-Language": "de-CH,de;q=0.9"})
+    assert page.status == 200 and html_lang(await page.text()) == "de"
+    assert {"Accept-Language", "Cookie"} <= {name.strip() for name in page.headers["Vary"].split(",")}
+    assert 'lang="de" hreflang="de" aria-current="true">Deutsch<' in await page.text()
+    italian = await web.get("/login", headers={"Accept-Language": "it-CH"})
+    assert html_lang(await italian.text()) == "it"
+    assert html_lang(await (await web.get("/login", headers={"Accept-Language": "es"})).text()) == "fr"
+
+    for code in LOCALES:  # the switch's cookie beats the header
+        switched = await web.get(f"/lang/{code}?next=/login")
+        assert switched.status == 303 and switched.headers["Location"] == "/login"
+        page = await web.get("/login", headers={"Accept-Language": "de-CH,de;q=0.9"})
+        assert html_lang(await page.text()) == code
+    refused = await web.get("/lang/es?next=/login")  # not one of ours: no route (the login page for a visitor)
+    assert refused.status in (303, 404) and "portal_lang" not in refused.cookies
+    assert html_lang(await (await web.get("/login")).text()) == LOCALES[-1]
+
+
+async def test_a_physician_s_pages_follow_the_profile_s_language(sign_in: SignIn, physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    web = await sign_in(doctor)
+    choices = {"notify_new_documents": "each", "patients_scope": "all", "documents_scope": "all"}
+    await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "it"})
+    # The account's language beats the switch's cookie and the browser's header.
+    web.session.cookie_jar.update_cookies({"portal_lang": "en"}, URL(web.base))
+    page = await web.get("/profile", headers={"Accept-Language": "de"})
+    assert html_lang(await page.text()) == "it" and 'value="it" checked' in await page.text()
+    await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "de"})
+    assert html_lang(await (await web.get("/documents")).text()) == "de"  # at once
