@@ -8,7 +8,7 @@ announces to the gateways.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast, get_args
 
 from pydantic import Field, field_validator
 
@@ -130,6 +130,12 @@ NotifyMode = Literal["each", "digest", "none"]
 LandingPage = Literal["documents", "patients"]
 Language = Literal["fr", "de", "it", "en"]
 """An account's language: its portal pages', emails' and SMS' (notify's texts)."""
+
+
+def account_language(locale: str | None) -> Language:
+    """One of the accounts' languages for a locale (`de-CH` -> `de`); French for any other."""
+    language = (locale or "").replace("_", "-").split("-", 1)[0].lower()
+    return cast(Language, language) if language in get_args(Language) else "fr"
 
 
 class Profile(Message):
