@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.async_api import Browser, expect
 from yarl import URL
 
+from deploy.stack import Stack
 from gateway.i18n import LOCALES, load_translations, negotiate
 
 from .portal import Physicians
@@ -81,3 +83,26 @@ async def test_a_physician_s_pages_follow_the_profile_s_language(sign_in: SignIn
     assert html_lang(await page.text()) == "it" and 'value="it" checked' in await page.text()
     await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "de"})
     assert html_lang(await (await web.get("/documents")).text()) == "de"  # at once
+
+
+async def test_in_chromium_the_switch_fits_a_320_px_phone_and_beats_the_browser_s_language(
+    stack: Stack, browser: Browser
+) -> None:
+    context = await browser.new_context(locale="de-CH", viewport={"width": 320, "height": 700})
+    try:
+        page = await context.new_page()
+        await page.goto(f"{stack.config.public_url}/login")
+        await expect(page.locator("html")).to_have_attribute("lang", "de")
+        switch = page.get_by_role("navigation", name=re.compile(".")).filter(has=page.locator('a[hreflang="fr"]'))
+        tops = set()
+        for name in ("Français", "Deutsch", "Italiano", "English"):
+            box = await switch.get_by_role("link", name=name).bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 320, name
+            tops.add(round(box["y"]))
+        assert len(tops) == 1  # compact: one line
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 320
+        await switch.get_by_role("link", name="Italiano").click()
+        await expect(page.locator("html")).to_have_attribute("lang", "it")
+        await expect(page).to_have_url(f"{stack.config.public_url}/login")
+    finally:
+        await context.close()
