@@ -7,6 +7,7 @@ compiled in memory when the gateway starts.
 from __future__ import annotations
 
 import gettext
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -24,6 +25,8 @@ from babel.numbers import format_decimal
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
+
+from common.contracts.identity import AccountSummary
 
 from . import cookies
 from .document_rows import DocumentRows
@@ -70,15 +73,36 @@ log = logging.getLogger(__name__)
 
 
 def request_locale(request: web.Request) -> str:
-    """The page's language: a signed-in physician's account language (their profile), else the one
-    chosen with the language switch, else the browser's preferred one we have, else French."""
-    session = request.get(SESSION_KEY)
-    if session is not None and session.account.role == "physician" and session.account.locale in LOCALES:
-        return str(session.account.locale)
-    chosen = cookies.private_cookie(request, cookies.LANGUAGE)
+    """The page's language. A signed-in physician's is their account's (their profile's), unless
+    they used the language switch while signed in; anyone else's is the switch's, else the browser's
+    preferred one we have (`Accept-Language`), else French."""
+    chosen, _, mark = cookies.private_cookie(request, cookies.LANGUAGE).partition(".")
+    physician = _physician(request)
+    if physician is not None:
+        if chosen in LOCALES and mark == _account_mark(physician.id):
+            return chosen
+        if physician.locale in LOCALES:
+            return str(physician.locale)
     if chosen in LOCALES:
         return chosen
     return negotiate(request.headers.get("Accept-Language", ""))
+
+
+def switch_choice(request: web.Request, locale: str) -> str:
+    """The language cookie's value for a choice made with the switch: a signed-in physician's names
+    their account (by a digest), so that it beats the account's language for them only; someone
+    signing in later, on this browser, gets their own account's."""
+    physician = _physician(request)
+    return locale if physician is None else f"{locale}.{_account_mark(physician.id)}"
+
+
+def _physician(request: web.Request) -> AccountSummary | None:
+    session = request.get(SESSION_KEY)
+    return session.account if session is not None and session.account.role == "physician" else None
+
+
+def _account_mark(account_id: str) -> str:
+    return hashlib.sha256(f"language:{account_id}".encode()).hexdigest()[:16]
 
 
 def negotiate(accept_language: str) -> str:

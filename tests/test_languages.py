@@ -83,6 +83,16 @@ async def test_a_physician_s_pages_follow_the_profile_s_language(sign_in: SignIn
     assert html_lang(await page.text()) == "it" and 'value="it" checked' in await page.text()
     await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "de"})
     assert html_lang(await (await web.get("/documents")).text()) == "de"  # at once
+    # The switch, used while signed in, is the physician's own choice for this browser's pages.
+    assert (await web.get("/lang/en?next=/documents")).status == 303
+    assert html_lang(await (await web.get("/documents")).text()) == "en"
+    other = await sign_in(await physicians.create())  # another physician's browser: their account's
+    other.session.cookie_jar.update_cookies(
+        {"portal_lang": web.session.cookie_jar.filter_cookies(URL(web.base))["portal_lang"].value}, URL(other.base)
+    )
+    assert html_lang(await (await other.get("/documents")).text()) == "fr"
+    await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "it"})
+    assert html_lang(await (await web.get("/documents")).text()) == "it"  # the profile's choice again
 
 
 async def test_in_chromium_the_switch_fits_a_320_px_phone_and_beats_the_browser_s_language(
