@@ -4,7 +4,9 @@ cookie beats it, and a signed-in physician's account language (their profile) be
 from __future__ import annotations
 
 import re
+import uuid
 
+import asyncpg
 import pytest
 from playwright.async_api import Browser, expect
 from yarl import URL
@@ -116,3 +118,10 @@ async def test_in_chromium_the_switch_fits_a_320_px_phone_and_beats_the_browser_
         await expect(page).to_have_url(f"{stack.config.public_url}/login")
     finally:
         await context.close()
+
+
+async def test_an_account_s_language_is_one_of_the_four(physicians: Physicians) -> None:
+    doctor = await physicians.create()
+    assert physicians.pool is not None
+    with pytest.raises(asyncpg.CheckViolationError):
+        await physicians.pool.execute("UPDATE accounts SET locale = 'es' WHERE id = $1", uuid.UUID(doctor.account_id))
