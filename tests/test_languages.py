@@ -13,6 +13,7 @@ from yarl import URL
 
 from deploy.stack import Stack
 from gateway.i18n import LOCALES, load_translations, negotiate
+from gateway.request_forms import form_fields
 
 from .portal import Physicians
 from .web import SignIn, WebClient
@@ -125,3 +126,13 @@ async def test_an_account_s_language_is_one_of_the_four(physicians: Physicians) 
     assert physicians.pool is not None
     with pytest.raises(asyncpg.CheckViolationError):
         await physicians.pool.execute("UPDATE accounts SET locale = 'es' WHERE id = $1", uuid.UUID(doctor.account_id))
+
+
+@pytest.mark.unit
+def test_a_request_form_s_questions_in_each_language() -> None:
+    titles = {locale: form_fields("message", locale) for locale in LOCALES}
+    assert [field.title for field in titles["de"]] == ["Art der Anfrage", "Nachricht"]
+    assert [field.title for field in titles["it"]] == ["Tipo di richiesta", "Messaggio"]
+    assert titles["fr"][0].choices[1] == ("record_copy", "Demande de copie de dossier")
+    assert titles["it"][0].choices[2] == ("documents", "Invio di documenti")
+    assert titles["en"][0].description.startswith("What you expect")
