@@ -9,9 +9,10 @@ from __future__ import annotations
 import gettext
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from common.contracts.identity import AccountSummary
+from common.contracts.specialties import SPECIALTY_NAMES
 
 from . import cookies
 from .document_rows import DocumentRows
@@ -162,6 +164,7 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.extend(constant_translations=translations)
         formats = LocaleFormats(locale)
         environment.filters.update(_formatters(formats, locale, translations))
+        environment.filters["by_specialty"] = partial(by_specialty_name, locale=locale)
         environment.globals.update(template_globals)
         environment.globals["document_rows"] = DocumentRows(
             formats, environment.filters, translations.gettext, CATEGORIES
@@ -244,7 +247,22 @@ def _formatters(
         "notification_category": lambda code: translations.gettext(NOTIFICATION_CATEGORIES[code]),
         "delivery": lambda code: translations.gettext(NOTIFICATION_DELIVERIES[code]),
         "channel": lambda code: translations.gettext(NOTIFICATION_CHANNELS[code]),
+        # A specialist title (its French name is its value) in the page's language.
+        "specialty": lambda title: specialty_name(title, locale),
     }
+
+
+def specialty_name(title: str, locale: str) -> str:
+    return SPECIALTY_NAMES.get(title, {}).get(locale, title)
+
+
+def by_specialty_name(titles: Iterable[str], locale: str) -> list[str]:
+    """Specialist titles in the alphabetical order of their names in `locale` (accents aside)."""
+    return sorted(titles, key=lambda title: _collation_key(specialty_name(title, locale)))
+
+
+def _collation_key(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)).casefold()
 
 
 def _file_size(size: int, locale: str, translations: gettext.NullTranslations) -> str:

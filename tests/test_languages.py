@@ -11,8 +11,9 @@ import pytest
 from playwright.async_api import Browser, expect
 from yarl import URL
 
+from common.contracts.specialties import SPECIALTIES, SPECIALTY_NAMES
 from deploy.stack import Stack
-from gateway.i18n import LOCALES, load_translations, negotiate
+from gateway.i18n import LOCALES, by_specialty_name, load_translations, negotiate, specialty_name
 from gateway.request_forms import form_fields
 
 from .portal import Physicians
@@ -136,3 +137,17 @@ def test_a_request_form_s_questions_in_each_language() -> None:
     assert titles["fr"][0].choices[1] == ("record_copy", "Demande de copie de dossier")
     assert titles["it"][0].choices[2] == ("documents", "Invio di documenti")
     assert titles["en"][0].description.startswith("What you expect")
+
+
+@pytest.mark.unit
+def test_the_specialist_titles_in_each_language_and_its_order() -> None:
+    assert set(SPECIALTY_NAMES) == set(SPECIALTIES)
+    assert all(set(names) == {"de", "it", "en"} and all(names.values()) for names in SPECIALTY_NAMES.values())
+    for locale in LOCALES:
+        names = [specialty_name(title, locale) for title in by_specialty_name(SPECIALTIES, locale)]
+        assert len(set(names)) == len(SPECIALTIES), locale
+    german = [specialty_name(title, "de") for title in by_specialty_name(SPECIALTIES, "de")]
+    assert german[:3] == ["Allergologie und klinische Immunologie", "Allgemeine Innere Medizin", "Anästhesiologie"]
+    assert specialty_name("Cardiologie", "fr") == "Cardiologie" and by_specialty_name(SPECIALTIES, "fr") == list(
+        SPECIALTIES
+    )
