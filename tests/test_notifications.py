@@ -300,6 +300,13 @@ async def test_emails_and_sms_go_in_the_language_chosen_in_the_profile(
     await physicians.ask_code(doctor)
     [sms] = outbox_messages(stack.outbox_dir, "sms", doctor.mobile, since)
     assert sms["body"].startswith("Ihr Anmeldecode für das Portal")
+    await deliver(portal_events, hospital.episode(), doctor.gln)
+
+    async def german() -> list[dict] | None:
+        return outbox_messages(stack.outbox_dir, "email", email, since) or None
+
+    [mail] = await eventually(german, what="the email in German")
+    assert mail["subject"] == "Neues Dokument im Portal" and mail["body"].startswith("Guten Tag")
 
 
 async def test_a_message_whose_copy_died_while_handing_it_over_goes_again_to_an_idempotent_receiver(
