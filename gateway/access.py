@@ -179,7 +179,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /validation/{id}/refuse": VALIDATORS,
     "POST /validation/{id}/id-copy": VALIDATORS,
     "GET /validation/{id}/id-copy": VALIDATORS,
-    "GET /lang/{locale}": PUBLIC,
+    "GET /lang/{locale}": EVERYONE,  # a signed-in physician's choice is their account's (i18n.switch_choice)
     "GET /healthz": PUBLIC,
     "GET /static": PUBLIC,
     "GET /dev/outbox": PUBLIC,  # development only (routes.py adds it there alone)

@@ -7,9 +7,12 @@ compiled in memory when the gateway starts.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable, Iterator
+import hashlib
+import logging
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,9 @@ from babel.numbers import format_decimal
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
+
+from common.contracts.identity import AccountSummary
+from common.contracts.specialties import SPECIALTY_NAMES
 
 from . import cookies
 from .document_rows import DocumentRows
@@ -51,8 +57,9 @@ from .labels import (
     undelivered_detail,
 )
 from .locale_formats import LocaleFormats
+from .sessions import SESSION_KEY
 
-LOCALES = ("fr", "en")
+LOCALES = ("fr", "de", "it", "en")
 DEFAULT_LOCALE = "fr"
 SOURCE_LOCALE = "en"  # the language of the message ids: it needs no catalogue
 
@@ -62,18 +69,75 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 TEMPLATES_KEYS = {locale: web.AppKey(f"templates_{locale}", jinja2.Environment) for locale in LOCALES}
 
+# A page's language may follow these request headers: caches must keep one copy per value.
+LANGUAGE_VARY = ("Accept-Language", "Cookie")
+
+log = logging.getLogger(__name__)
+
 
 def request_locale(request: web.Request) -> str:
-    """The locale the browser chose with the language switch, French otherwise."""
-    chosen = cookies.private_cookie(request, cookies.LANGUAGE)
-    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+    """The page's language. A signed-in physician's is their account's (their profile's), unless
+    they used the language switch while signed in; anyone else's is the switch's, else the browser's
+    preferred one we have (`Accept-Language`), else French."""
+    chosen, _, mark = cookies.private_cookie(request, cookies.LANGUAGE).partition(".")
+    physician = _physician(request)
+    if physician is not None:
+        if chosen in LOCALES and mark == _account_mark(physician.id):
+            return chosen
+        if physician.locale in LOCALES:
+            return str(physician.locale)
+    if chosen in LOCALES:
+        return chosen
+    return negotiate(request.headers.get("Accept-Language", ""))
+
+
+def switch_choice(request: web.Request, locale: str) -> str:
+    """The language cookie's value for a choice made with the switch: a signed-in physician's names
+    their account (by a digest), so that it beats the account's language for them only; someone
+    signing in later, on this browser, gets their own account's."""
+    physician = _physician(request)
+    return locale if physician is None else f"{locale}.{_account_mark(physician.id)}"
+
+
+def _physician(request: web.Request) -> AccountSummary | None:
+    session = request.get(SESSION_KEY)
+    return session.account if session is not None and session.account.role == "physician" else None
+
+
+def _account_mark(account_id: str) -> str:
+    return hashlib.sha256(f"language:{account_id}".encode()).hexdigest()[:16]
+
+
+def negotiate(accept_language: str) -> str:
+    """The portal's locale the browser prefers most by its `Accept-Language` (q-values weigh, a
+    region counts as its language: `de-CH` is German), French when it names none of ours."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = tag.strip().split("-")[0].split("_")[0].lower()
+        if quality > 0 and language in LOCALES:
+            weighted.append((-quality, position, language))
+    return min(weighted)[2] if weighted else DEFAULT_LOCALE
 
 
 def load_translations(locale: str) -> gettext.NullTranslations:
-    """Compile the locale's .po catalogue in memory; fuzzy entries are left out."""
+    """Compile the locale's .po catalogue in memory; fuzzy entries are left out. A locale without
+    its catalogue shows the message ids (English), with a warning, rather than stop the gateway."""
     if locale == SOURCE_LOCALE:
         return gettext.NullTranslations()
-    with open(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po", "rb") as po_file:
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        log.warning("no catalogue for %s (%s): its pages are in English", locale, path)
+        return gettext.NullTranslations()
+    with open(path, "rb") as po_file:
         catalog = read_po(po_file, locale=locale)
     compiled = BytesIO()
     write_mo(compiled, catalog)
@@ -101,6 +165,7 @@ def setup_templates(app: web.Application, template_globals: dict[str, Any]) -> N
         environment.extend(constant_translations=translations)
         formats = LocaleFormats(locale)
         environment.filters.update(_formatters(formats, locale, translations))
+        environment.filters["by_specialty"] = partial(by_specialty_name, locale=locale)
         environment.globals.update(template_globals)
         environment.globals["document_rows"] = DocumentRows(
             formats, environment.filters, translations.gettext, CATEGORIES
@@ -184,7 +249,22 @@ def _formatters(
         "notification_category": lambda code: translations.gettext(NOTIFICATION_CATEGORIES[code]),
         "delivery": lambda code: translations.gettext(NOTIFICATION_DELIVERIES[code]),
         "channel": lambda code: translations.gettext(NOTIFICATION_CHANNELS[code]),
+        # A specialist title (its French name is its value) in the page's language.
+        "specialty": lambda title: specialty_name(title, locale),
     }
+
+
+def specialty_name(title: str, locale: str) -> str:
+    return SPECIALTY_NAMES.get(title, {}).get(locale, title)
+
+
+def by_specialty_name(titles: Iterable[str], locale: str) -> list[str]:
+    """Specialist titles in the alphabetical order of their names in `locale` (accents aside)."""
+    return sorted(titles, key=lambda title: _collation_key(specialty_name(title, locale)))
+
+
+def _collation_key(text: str) -> str:
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)).casefold()
 
 
 def _file_size(size: int, locale: str, translations: gettext.NullTranslations) -> str:

@@ -17,7 +17,7 @@ from common.contracts.requests import COUNT_UNREAD_ANSWERS, UnreadAnswers
 from common.errors import DomainError
 
 from .csrf import form_token
-from .i18n import TEMPLATES_KEYS, request_locale
+from .i18n import LANGUAGE_VARY, TEMPLATES_KEYS, request_locale
 from .sessions import PARTIAL_HEADER, SESSION_KEY
 from .state import bus_of, settings_of
 
@@ -43,9 +43,11 @@ def render_page(
         "current_path": request.path_qs,
         "dev_outbox": settings_of(request).dev_outbox_enabled,
     }
-    return aiohttp_jinja2.render_template(
+    response = aiohttp_jinja2.render_template(
         template, request, {**layout, **(context or {})}, app_key=TEMPLATES_KEYS[locale], status=status
     )
+    response.headers["Vary"] = ", ".join(LANGUAGE_VARY)
+    return response
 
 
 def render_list(
@@ -56,7 +58,7 @@ def render_list(
         response = render_page(request, "partial.html", {**context, "region": region})
     else:
         response = render_page(request, template, {**context, "region": region, "live": True}, status=status)
-    response.headers["Vary"] = PARTIAL_HEADER
+    response.headers["Vary"] = ", ".join((*LANGUAGE_VARY, PARTIAL_HEADER))
     return response
 
 

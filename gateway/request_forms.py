@@ -23,23 +23,21 @@ class FormField:
 
 @cache
 def form_fields(kind: str, locale: str) -> tuple[FormField, ...]:
-    """The kind's questions in the schema's order, titled in `locale` (French, or the schema's
-    `x-title-en` / `x-description-en` otherwise)."""
+    """The kind's questions in the schema's order, titled in `locale`: French (`title`...), or the
+    schema's `x-title-<locale>`, `x-description-<locale>`, `x-enum-titles-<locale>` (de, it, en)."""
     schema = load(fields_schema_name(kind))
     required = set(schema.get("required", []))
-    english = locale != "fr"
+    suffix = "" if locale == "fr" else f"-{locale}"
     return tuple(
         FormField(
             name=name,
-            title=prop.get("x-title-en", prop["title"]) if english else prop["title"],
-            description=prop.get("x-description-en", prop.get("description", ""))
-            if english
-            else prop.get("description", ""),
+            title=prop.get(f"x-title{suffix}", prop["title"]),
+            description=prop.get(f"x-description{suffix}", prop.get("description", "")),
             max_length=int(prop.get("maxLength", 1000)),
             multiline=bool(prop.get("x-multiline", False)),
             required=name in required,
             choices=tuple(
-                (value, prop.get("x-enum-titles-en" if english else "x-enum-titles", {}).get(value, value))
+                (value, prop.get(f"x-enum-titles{suffix}", prop.get("x-enum-titles", {})).get(value, value))
                 for value in prop.get("enum", ())
             ),
         )

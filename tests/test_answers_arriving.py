@@ -35,7 +35,7 @@ UNREAD_ROW = '<span class="badge">nouvelle réponse</span>'
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_an_answer_s_email_has_its_text_in_each_language(language: str) -> None:
     request_id = str(uuid.uuid4())
     one = messages.compose(messages.REQUEST_ANSWERED, language, "https://portal.example/", {"request_id": request_id})

@@ -85,13 +85,17 @@ def test_every_text_of_every_schema_is_bounded(path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_each_kind_s_form_is_described_in_french_and_english_with_bounded_texts(kind: str) -> None:
+def test_each_kind_s_form_is_described_in_the_four_languages_with_bounded_texts(kind: str) -> None:
     schema = schemas.load(schemas.fields_schema_name(kind))
     assert schema["type"] == "object" and schema["additionalProperties"] is False
     assert set(schema["required"]) <= set(schema["properties"])
     for part in [schema, *schema["properties"].values()]:
-        for key in ("title", "x-title-en", "description", "x-description-en"):
+        translated = [f"x-{key}-{language}" for language in ("de", "it", "en") for key in ("title", "description")]
+        for key in ("title", "description", *translated):
             assert isinstance(part.get(key), str) and part[key].strip(), (kind, key)
+        if "enum" in part:
+            for key in ("x-enum-titles", "x-enum-titles-de", "x-enum-titles-it", "x-enum-titles-en"):
+                assert set(part[key]) == set(part["enum"]), (kind, key)
     for name, field in schema["properties"].items():
         assert field["type"] == "string" and field["maxLength"] > 0, name
         assert field["pattern"] == schemas.NO_CONTROL_CHARACTERS, name

@@ -54,7 +54,7 @@ def test_the_moment_is_the_configured_hour_in_zurich_the_latest_one_passed() -> 
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_the_summary_says_how_many_with_a_link_to_each_list_and_nothing_else(language: str) -> None:
     both = messages.compose(
         messages.DAILY_SUMMARY, language, "https://p.example/", {"documents": 3, "answers": 1, "since": "day"}
@@ -67,6 +67,16 @@ def test_the_summary_says_how_many_with_a_link_to_each_list_and_nothing_else(lan
         assert "- 3 nouveaux documents : https://p.example/documents\n" in both.body
         assert "- 1 nouvelle réponse à vos demandes : https://p.example/requests\n" in both.body
         assert "- 1 nouveau document : https://p.example/documents\n" in one.body and "dernier résumé" in one.body
+    elif language == "de":
+        assert both.subject == "Ihre tägliche Zusammenfassung des Portals" and "letzten 24 Stunden" in both.body
+        assert "- 3 neue Dokumente: https://p.example/documents\n" in both.body
+        assert "- 1 neue Antwort auf Ihre Anfragen: https://p.example/requests\n" in both.body
+        assert "- 1 neues Dokument: https://p.example/documents\n" in one.body and "letzten Zusammenfassung" in one.body
+    elif language == "it":
+        assert both.subject == "Il Suo riepilogo giornaliero del portale" and "ultime 24 ore" in both.body
+        assert "- 3 nuovi documenti: https://p.example/documents\n" in both.body
+        assert "- 1 nuova risposta alle Sue richieste: https://p.example/requests\n" in both.body
+        assert "- 1 nuovo documento: https://p.example/documents\n" in one.body and "ultimo riepilogo" in one.body
     else:
         assert both.subject == "Your daily summary of the portal" and "last 24 hours" in both.body
         assert "- 3 new documents: https://p.example/documents\n" in both.body

@@ -100,8 +100,8 @@ async def test_namesakes_are_told_apart_by_birth_date_and_hospital_id(
     web = await sign_in(doctor)
 
     page = await _page(web, "/documents")
-    assert f"né(e) le 02/01/1950 · patient n° {first_id}" in page
-    assert f"né(e) le 08/07/1961 · patient n° {second_id}" in page
+    assert f"né(e) le 02.01.1950 · patient n° {first_id}" in page
+    assert f"né(e) le 08.07.1961 · patient n° {second_id}" in page
     patients = await _page(web, "/patients")  # Mes patients lists them apart too
     assert f"patient n° {first_id}" in patients and f"patient n° {second_id}" in patients
 

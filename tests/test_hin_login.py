@@ -91,6 +91,16 @@ async def test_first_login_of_a_personal_identity_creates_the_activated_account(
     assert len(await accounts_with(physicians, gln)) == 1
 
 
+async def test_a_new_hin_account_starts_in_the_language_of_the_page_it_logged_in_from(
+    web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians
+) -> None:
+    hin_id, gln = new_identity(hin_idp)
+    await web.get("/lang/it?next=/login")
+    assert (await web.hin_login(hin_id)).status == 303
+    assert physicians.pool is not None
+    assert await physicians.pool.fetchval("SELECT locale FROM accounts WHERE gln = $1", gln) == "it"
+
+
 async def test_an_sms_account_with_the_same_gln_is_linked_not_duplicated(
     web: WebClient, hin_idp: TestIdentityProvider, physicians: Physicians
 ) -> None:

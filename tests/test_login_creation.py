@@ -14,7 +14,7 @@ from .web import SignIn, WebClient
 
 
 async def _validated_request(
-    physicians: Physicians, sign_in: SignIn, web: WebClient, screening: bool = False
+    physicians: Physicians, sign_in: SignIn, web: WebClient, screening: bool = False, language: str = "fr"
 ) -> tuple[str, dict[str, str]]:
     email = f"dr-{uuid.uuid4().hex[:8]}@cabinet.example.ch"
     fields = {
@@ -31,6 +31,7 @@ async def _validated_request(
         "signed": "1",
         **({"screening_access": "1"} if screening else {}),
     }
+    await web.get(f"/lang/{language}?next=/register")  # the form's language
     sent = await web.post_form("/register", fields)
     reference = sent.headers["Location"].split("reference=")[1]
     validator = await sign_in(await physicians.create(role="validator"))
@@ -41,7 +42,9 @@ async def _validated_request(
     since = time.time_ns()
     await validator.post_form(f"{path}/control", {}, form_page=path)
     sms = await sms_to(physicians.stack.outbox_dir, fields["mobile"], since)
-    await validator.post_form(f"{path}/control/confirm", {"code": sms["body"].split("code ")[1][:6]}, form_page=path)
+    code = re.search(r"\b(\d{6})\b", sms["body"])
+    assert code is not None
+    await validator.post_form(f"{path}/control/confirm", {"code": code.group(1)}, form_page=path)
     await validator.upload(f"{path}/id-copy", "copy", "carte.pdf", ID_COPY, form_page=path)
     signed = await validator.post_form(
         f"{path}/sign",
@@ -112,6 +115,24 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
         assert (await browser.get("/documents")).status == 200
     finally:
         await browser.close()
+
+
+async def test_a_form_sent_in_german_gets_its_sms_and_emails_in_german(
+    physicians: Physicians, sign_in: SignIn, web: WebClient
+) -> None:
+    since = time.time_ns()
+    path, fields = await _validated_request(physicians, sign_in, web, language="de")
+    [control] = outbox_messages(physicians.stack.outbox_dir, "sms", fields["mobile"], since)
+    assert control["body"].startswith("Ärzteportal, Prüfung Ihrer Nummer: Code ")
+    admin = await sign_in(await physicians.create(role="admin"))
+    since = time.time_ns()
+    await admin.post_form(f"{path}/login", {"login": f"favre-{uuid.uuid4().hex[:6]}"}, form_page=path)
+
+    async def mail() -> list[dict[str, str]] | None:
+        return outbox_messages(physicians.stack.outbox_dir, "email", fields["email"], since) or None
+
+    [message] = await eventually(mail, what="the temporary password's email")
+    assert "Provisorisches Passwort: " in message["body"]  # the account's language: the form's
 
 
 async def test_a_temporary_password_expires_after_72_hours(

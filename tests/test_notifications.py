@@ -5,8 +5,11 @@ commit, in the recipient's language. Bad commands are refused by field and rule,
 from __future__ import annotations
 
 import json
+import re
+import string
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
@@ -16,7 +19,7 @@ import pytest
 from common.contracts import notifications as notify
 from common.envelopes import Opener, Sealer, SealingError, new_key_pair
 from deploy.stack import Stack
-from services.notify import messages, sms_texts
+from services.notify import help_texts, messages, sms_texts
 from services.notify.ledger import Ledger, alive
 
 from .portal import Hospital, Physicians, PortalEvents, deliver, eventually, outbox_messages, random_mobile
@@ -24,20 +27,23 @@ from .test_daily_summary import answer_arrives
 from .test_email_claims import a_copy_stopped, ledger_schema
 from .web import SignIn
 
+LANGUAGES = ("fr", "de", "it", "en")
+
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_every_code_and_notice_has_its_text_in_each_language(language: str) -> None:
     for purpose in get_args(notify.CodePurpose):
         text = sms_texts.compose(sms_texts.CODE + purpose, language, {"minutes": 5}, "123456")
         assert "123456" in text and "5" in text, purpose
     for kind in get_args(notify.NoticeKind):
         assert sms_texts.compose(sms_texts.NOTICE + kind, language, {}, None), kind
-    assert sms_texts.compose(sms_texts.CODE + "login", "de-CH", {}, "123456").startswith("Votre code")  # French
+    assert sms_texts.compose(sms_texts.CODE + "login", "de-CH", {}, "123456").startswith("Ihr Anmeldecode")
+    assert sms_texts.compose(sms_texts.CODE + "login", "es", {}, "123456").startswith("Votre code")  # French
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_every_temporary_password_email_has_its_text_in_each_language(language: str) -> None:
     for reason in get_args(notify.TemporaryPasswordReason):
         mail = messages.compose(
@@ -54,7 +60,7 @@ def test_every_temporary_password_email_has_its_text_in_each_language(language: 
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "en"])
 def test_every_email_notice_has_its_text_in_each_language(language: str) -> None:
     for kind in get_args(notify.EmailNoticeKind):
         if kind == "registration_refused":
@@ -106,18 +112,69 @@ def every_sms(language: str) -> dict[str, str]:
 
 
 @pytest.mark.unit
-def test_every_email_and_sms_is_written_in_french_and_in_english() -> None:
-    """Each kind in the account's language: French and English texts of their own (a kind with one
-    language only, or the other's words, fails)."""
-    french, english = every_email("fr"), every_email("en")
-    for kind, text in french.items():
-        other = english[kind]
-        assert text.body.startswith("Bonjour,") and other.body.startswith("Hello,"), kind
-        assert text.subject != other.subject and "vous" in text.body and "you" in other.body.lower(), kind
-    sms_fr, sms_en = every_sms("fr"), every_sms("en")
-    for kind, text in sms_fr.items():
-        assert text != sms_en[kind] and "portail" in text.lower() and "portal" in sms_en[kind].lower(), kind
-    assert every_email("en-GB") == english and every_sms("de-CH") == sms_fr  # a language without texts: French
+def test_every_email_and_sms_is_written_in_each_of_the_four_languages() -> None:
+    """Each kind in the account's language: French, German, Italian and English texts of their own
+    (a kind with one language only, or another's words, fails)."""
+    emails = {language: every_email(language) for language in LANGUAGES}
+    greetings = {"fr": "Bonjour,", "de": "Guten Tag", "it": "Buongiorno,", "en": "Hello,"}
+    # Formal address: vous, Sie, Lei (its capitalised La, Le, Sua...), you.
+    polite = {
+        "fr": r"\b[vV](ous|otre|os)\b",
+        "de": r"\b(Sie|Ihr\w*)\b",
+        "it": r"\b(La|Le|Lei|Su[aoe]i?)\b",
+        "en": r"\b[yY]ou",
+    }
+    for kind in emails["fr"]:
+        assert len({emails[language][kind].subject for language in LANGUAGES}) == 4, kind
+        for language in LANGUAGES:
+            text = emails[language][kind]
+            assert text.body.startswith(greetings[language]), (kind, language)
+            assert re.search(polite[language], text.body + text.subject), (kind, language)
+            assert "ß" not in text.body + text.subject, kind  # Swiss German
+    sms = {language: every_sms(language) for language in LANGUAGES}
+    portal = {"fr": "portail", "de": "portal", "it": "portale", "en": "portal"}
+    for kind in sms["fr"]:
+        assert len({sms[language][kind] for language in LANGUAGES}) == 4, kind
+        for language in LANGUAGES:
+            assert portal[language] in sms[language][kind].lower() and "ß" not in sms[language][kind], kind
+    assert every_email("en-GB") == emails["en"] and every_sms("de-CH") == sms["de"] and every_sms("it-CH") == sms["it"]
+    assert every_sms("es") == sms["fr"]  # a language without texts: French
+
+
+def language_texts(texts: object, where: str = "") -> Iterator[tuple[str, dict[str, object]]]:
+    """Every table of notify's texts keyed by language, found in `texts` (a module's or a table's)."""
+    if isinstance(texts, dict):
+        if "fr" in texts or "en" in texts:
+            yield where, texts
+            return
+        for key, value in texts.items():
+            yield from language_texts(value, f"{where}.{key}")
+
+
+def placeholders(text: object) -> list[str]:
+    """The `{names}` of a text, or of all the texts of a MailText, a tuple or a dict, in order."""
+    if isinstance(text, str):
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    if isinstance(text, messages.MailText):
+        return placeholders(text.subject) + placeholders(text.body)
+    if isinstance(text, tuple):
+        return [name for part in text for name in placeholders(part)]
+    if isinstance(text, dict):
+        return [f"{key}:{name}" for key, part in text.items() for name in placeholders(part)]
+    raise AssertionError(f"not a text: {text!r}")
+
+
+@pytest.mark.unit
+def test_no_text_lacks_a_language_and_each_language_has_the_french_placeholders() -> None:
+    found = 0
+    for module in (messages, sms_texts, help_texts):
+        for name, value in vars(module).items():
+            for where, table in language_texts(value, f"{module.__name__}.{name}"):
+                found += 1
+                assert sorted(table) == sorted(LANGUAGES), where
+                for language in LANGUAGES:
+                    assert placeholders(table[language]) == placeholders(table["fr"]), (where, language)
+    assert found >= 20
 
 
 @pytest.mark.unit
@@ -236,6 +293,20 @@ async def test_emails_and_sms_go_in_the_language_chosen_in_the_profile(
     # The form without the field (a page from before) keeps the language.
     await web.post_form("/profile", {**choices, "landing_page": "patients"})
     assert 'value="en" checked' in await (await web.get("/profile")).text()
+    # German: the pages at once, and the SMS.
+    await web.post_form("/profile", {**choices, "landing_page": "documents", "locale": "de"})
+    assert '<html lang="de"' in await (await web.get("/profile")).text()
+    since = time.time_ns()
+    await physicians.ask_code(doctor)
+    [sms] = outbox_messages(stack.outbox_dir, "sms", doctor.mobile, since)
+    assert sms["body"].startswith("Ihr Anmeldecode für das Portal")
+    await deliver(portal_events, hospital.episode(), doctor.gln)
+
+    async def german() -> list[dict] | None:
+        return outbox_messages(stack.outbox_dir, "email", email, since) or None
+
+    [mail] = await eventually(german, what="the email in German")
+    assert mail["subject"] == "Neues Dokument im Portal" and mail["body"].startswith("Guten Tag")
 
 
 async def test_a_message_whose_copy_died_while_handing_it_over_goes_again_to_an_idempotent_receiver(

@@ -8,7 +8,7 @@ announces to the gateways.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast, get_args
 
 from pydantic import Field, field_validator
 
@@ -84,6 +84,16 @@ class UnlockCode(Message):
     client_ip: ClientIp = ""
 
 
+Language = Literal["fr", "de", "it", "en"]
+"""An account's language: its portal pages', emails' and SMS' (notify's texts)."""
+
+
+def account_language(locale: str | None) -> Language:
+    """One of the accounts' languages for a locale (`de-CH` -> `de`); French for any other."""
+    language = (locale or "").replace("_", "-").split("-", 1)[0].lower()
+    return cast(Language, language) if language in get_args(Language) else "fr"
+
+
 class HinBegin(Message):
     """A browser asks to log in with HIN. `browser` is a random secret the gateway keeps in that
     browser's cookie: the attempt can only be finished by the browser that started it."""
@@ -107,6 +117,7 @@ class HinReturn(Message):
     code: str = Field(default="", max_length=2048)
     error: str = Field(default="", max_length=200, description="HIN's error parameter (access_denied, ...)")
     client_ip: ClientIp = ""
+    locale: Language = Field(default="fr", description="the browser's page language: a new account's, at first")
 
 
 HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]
@@ -128,14 +139,12 @@ class SessionRef(Message):
 
 NotifyMode = Literal["each", "digest", "none"]
 LandingPage = Literal["documents", "patients"]
-Language = Literal["fr", "en"]
-"""The languages the portal's emails and SMS are written in (notify's texts)."""
 
 
 class Profile(Message):
     """Mon profil (F6): a) notification mode, b) specialties, c) Mes patients' scope, d) Mes
-    documents' scope, e) the page after login (f, the password, has its own page), g) the language
-    of the emails and SMS."""
+    documents' scope, e) the page after login (f, the password, has its own page), g) the account's
+    language: its pages', emails' and SMS'."""
 
     notify_new_documents: NotifyMode
     specialties: list[str] = Field(max_length=10)

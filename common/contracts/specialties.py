@@ -51,3 +51,130 @@ SPECIALTIES: tuple[str, ...] = (
     "Rhumatologie",
     "Urologie",
 )
+
+
+SPECIALTY_NAMES: dict[str, dict[str, str]] = {
+    "Allergologie et immunologie clinique": {
+        "de": "Allergologie und klinische Immunologie",
+        "it": "Allergologia e immunologia clinica",
+        "en": "Allergology and clinical immunology",
+    },
+    "Anesthésiologie": {"de": "Anästhesiologie", "it": "Anestesiologia", "en": "Anaesthesiology"},
+    "Angiologie": {"de": "Angiologie", "it": "Angiologia", "en": "Angiology"},
+    "Cardiologie": {"de": "Kardiologie", "it": "Cardiologia", "en": "Cardiology"},
+    "Chirurgie": {"de": "Chirurgie", "it": "Chirurgia", "en": "Surgery"},
+    "Chirurgie cardiaque et vasculaire thoracique": {
+        "de": "Herz- und thorakale Gefässchirurgie",
+        "it": "Chirurgia del cuore e dei vasi toracici",
+        "en": "Cardiac and thoracic vascular surgery",
+    },
+    "Chirurgie de la main": {"de": "Handchirurgie", "it": "Chirurgia della mano", "en": "Hand surgery"},
+    "Chirurgie maxillo-faciale": {
+        "de": "Mund-, Kiefer- und Gesichtschirurgie",
+        "it": "Chirurgia oro-maxillo-facciale",
+        "en": "Oral and maxillofacial surgery",
+    },
+    "Chirurgie orthopédique et traumatologie de l'appareil locomoteur": {
+        "de": "Orthopädische Chirurgie und Traumatologie des Bewegungsapparates",
+        "it": "Chirurgia ortopedica e traumatologia dell’apparato locomotore",
+        "en": "Orthopaedic surgery and traumatology of the musculoskeletal system",
+    },
+    "Chirurgie pédiatrique": {"de": "Kinderchirurgie", "it": "Chirurgia pediatrica", "en": "Paediatric surgery"},
+    "Chirurgie plastique, reconstructive et esthétique": {
+        "de": "Plastische, Rekonstruktive und Ästhetische Chirurgie",
+        "it": "Chirurgia plastica, ricostruttiva ed estetica",
+        "en": "Plastic, reconstructive and aesthetic surgery",
+    },
+    "Chirurgie thoracique": {"de": "Thoraxchirurgie", "it": "Chirurgia toracica", "en": "Thoracic surgery"},
+    "Chirurgie vasculaire": {"de": "Gefässchirurgie", "it": "Chirurgia vascolare", "en": "Vascular surgery"},
+    "Dermatologie et vénéréologie": {
+        "de": "Dermatologie und Venerologie",
+        "it": "Dermatologia e venereologia",
+        "en": "Dermatology and venereology",
+    },
+    "Endocrinologie / diabétologie": {
+        "de": "Endokrinologie / Diabetologie",
+        "it": "Endocrinologia / diabetologia",
+        "en": "Endocrinology / diabetology",
+    },
+    "Gastroentérologie": {"de": "Gastroenterologie", "it": "Gastroenterologia", "en": "Gastroenterology"},
+    "Génétique médicale": {"de": "Medizinische Genetik", "it": "Genetica medica", "en": "Medical genetics"},
+    "Gynécologie et obstétrique": {
+        "de": "Gynäkologie und Geburtshilfe",
+        "it": "Ginecologia e ostetricia",
+        "en": "Gynaecology and obstetrics",
+    },
+    "Hématologie": {"de": "Hämatologie", "it": "Ematologia", "en": "Haematology"},
+    "Infectiologie": {"de": "Infektiologie", "it": "Infettivologia", "en": "Infectious diseases"},
+    "Médecin praticien": {
+        "de": "Praktischer Arzt / Praktische Ärztin",
+        "it": "Medico generico",
+        "en": "General practitioner",
+    },
+    "Médecine du travail": {"de": "Arbeitsmedizin", "it": "Medicina del lavoro", "en": "Occupational medicine"},
+    "Médecine intensive": {"de": "Intensivmedizin", "it": "Medicina intensiva", "en": "Intensive care medicine"},
+    "Médecine interne générale": {
+        "de": "Allgemeine Innere Medizin",
+        "it": "Medicina interna generale",
+        "en": "General internal medicine",
+    },
+    "Médecine légale": {"de": "Rechtsmedizin", "it": "Medicina legale", "en": "Forensic medicine"},
+    "Médecine nucléaire": {"de": "Nuklearmedizin", "it": "Medicina nucleare", "en": "Nuclear medicine"},
+    "Médecine pharmaceutique": {
+        "de": "Pharmazeutische Medizin",
+        "it": "Medicina farmaceutica",
+        "en": "Pharmaceutical medicine",
+    },
+    "Médecine physique et réadaptation": {
+        "de": "Physikalische Medizin und Rehabilitation",
+        "it": "Medicina fisica e riabilitazione",
+        "en": "Physical medicine and rehabilitation",
+    },
+    "Médecine tropicale et médecine des voyages": {
+        "de": "Tropen- und Reisemedizin",
+        "it": "Medicina tropicale e medicina di viaggio",
+        "en": "Tropical and travel medicine",
+    },
+    "Néphrologie": {"de": "Nephrologie", "it": "Nefrologia", "en": "Nephrology"},
+    "Neurochirurgie": {"de": "Neurochirurgie", "it": "Neurochirurgia", "en": "Neurosurgery"},
+    "Neurologie": {"de": "Neurologie", "it": "Neurologia", "en": "Neurology"},
+    "Oncologie médicale": {"de": "Medizinische Onkologie", "it": "Oncologia medica", "en": "Medical oncology"},
+    "Ophtalmologie": {"de": "Ophthalmologie", "it": "Oftalmologia", "en": "Ophthalmology"},
+    "Oto-rhino-laryngologie": {
+        "de": "Oto-Rhino-Laryngologie",
+        "it": "Otorinolaringoiatria",
+        "en": "Otorhinolaryngology",
+    },
+    "Pathologie": {"de": "Pathologie", "it": "Patologia", "en": "Pathology"},
+    "Pédiatrie": {"de": "Kinder- und Jugendmedizin", "it": "Pediatria", "en": "Paediatrics"},
+    "Pharmacologie et toxicologie cliniques": {
+        "de": "Klinische Pharmakologie und Toxikologie",
+        "it": "Farmacologia e tossicologia cliniche",
+        "en": "Clinical pharmacology and toxicology",
+    },
+    "Pneumologie": {"de": "Pneumologie", "it": "Pneumologia", "en": "Pulmonology"},
+    "Prévention et santé publique": {
+        "de": "Prävention und Gesundheitswesen",
+        "it": "Prevenzione e salute pubblica",
+        "en": "Prevention and public health",
+    },
+    "Psychiatrie et psychothérapie": {
+        "de": "Psychiatrie und Psychotherapie",
+        "it": "Psichiatria e psicoterapia",
+        "en": "Psychiatry and psychotherapy",
+    },
+    "Psychiatrie et psychothérapie d'enfants et d'adolescents": {
+        "de": "Kinder- und Jugendpsychiatrie und -psychotherapie",
+        "it": "Psichiatria e psicoterapia dell’infanzia e dell’adolescenza",
+        "en": "Child and adolescent psychiatry and psychotherapy",
+    },
+    "Radio-oncologie / radiothérapie": {
+        "de": "Radio-Onkologie / Strahlentherapie",
+        "it": "Radio-oncologia / radioterapia",
+        "en": "Radiation oncology / radiotherapy",
+    },
+    "Radiologie": {"de": "Radiologie", "it": "Radiologia", "en": "Radiology"},
+    "Rhumatologie": {"de": "Rheumatologie", "it": "Reumatologia", "en": "Rheumatology"},
+    "Urologie": {"de": "Urologie", "it": "Urologia", "en": "Urology"},
+}
+"""Each title in the portal's other languages, as MedReg names it; the French title is the value kept."""

@@ -12,13 +12,14 @@ import secrets
 from aiohttp import web
 
 from common.bus import call
-from common.contracts.identity import BEGIN_HIN_LOGIN, FINISH_HIN_LOGIN, HinBegin, HinReturn
+from common.contracts.identity import BEGIN_HIN_LOGIN, FINISH_HIN_LOGIN, HinBegin, HinReturn, account_language
 from common.errors import TooManyRequests
 
 from ..asked_page import FIELD as ASKED
 from ..asked_page import keep_asked_page
 from ..cookies import HIN_ATTEMPT, delete_private_cookie, private_cookie, set_private_cookie
 from ..forms import field
+from ..i18n import request_locale
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
 from .auth import client_ip, seconds_until, session_opened
@@ -60,7 +61,14 @@ async def callback(request: web.Request) -> web.Response:
     state, code, error = (request.query.get(name, "") for name in ("state", "code", "error"))
     if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
-    answer = HinReturn(browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request))
+    answer = HinReturn(
+        browser=browser,
+        state=state,
+        code=code,
+        error=error[:_ERROR_MAX],
+        client_ip=client_ip(request),
+        locale=account_language(request_locale(request)),
+    )
     outcome = await call(bus_of(request), FINISH_HIN_LOGIN, answer, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
         return session_opened(request, outcome.session, HIN_ATTEMPT)

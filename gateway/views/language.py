@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..cookies import LANGUAGE, set_private_cookie
+from ..i18n import switch_choice
 from ..pages import see_other
 from ..state import settings_of
 
@@ -14,7 +15,8 @@ ONE_YEAR = 365 * 24 * 3600
 async def switch_language(request: web.Request) -> web.Response:
     """GET /lang/{locale}?next=/path: remember the language, go back to the page."""
     response = see_other(local_path(request.query.get("next", "/")))
-    set_private_cookie(response, settings_of(request), LANGUAGE, request.match_info["locale"], max_age=ONE_YEAR)
+    choice = switch_choice(request, request.match_info["locale"])
+    set_private_cookie(response, settings_of(request), LANGUAGE, choice, max_age=ONE_YEAR)
     return response
 
 

@@ -125,7 +125,7 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
         return await _refused(deps, "practice_identity", "a practice's shared HIN identity", msg.client_ip)
     for _ in range(2):  # two first logins of one identity at once: the second finds the first's account
         try:
-            return await _open_session(deps, person, msg.client_ip)
+            return await _open_session(deps, person, msg.client_ip, msg.locale)
         except asyncpg.UniqueViolationError:
             continue
     return await _refused(deps, "failed", "account creation raced", msg.client_ip)
@@ -151,7 +151,7 @@ async def _identity(hin: HinSettings, tls: ssl.SSLContext | None, code: str, ver
     return None
 
 
-async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.HinOutcome:
+async def _open_session(deps: Deps, person: HinIdentity, client_ip: str, locale: api.Language) -> api.HinOutcome:
     """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
     refusal: tuple[api.HinRefusal, str, str] | None = None
     async with deps.outbox.transaction() as conn:
@@ -162,7 +162,7 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
             person.gln,
         )
         if row is None:
-            account_id = await _create_account(conn, person)
+            account_id = await _create_account(conn, person, locale)
         else:
             account_id = str(row["id"])
             if row["role"] != "physician" or row["gln"] != person.gln or row["hin_id"] not in (None, person.sub):
@@ -202,7 +202,7 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
     )
 
 
-async def _create_account(conn: Connection, person: HinIdentity) -> str:
+async def _create_account(conn: Connection, person: HinIdentity, locale: api.Language) -> str:
     """A personal identity's first login: the physician's account, active, bound to HIN id and GLN;
     no password or mobile (HIN is the login), the profile to confirm first."""
     account = store.Account(
@@ -217,7 +217,7 @@ async def _create_account(conn: Connection, person: HinIdentity) -> str:
         mobile=None,
         gln=person.gln,
         rpps=None,
-        locale="fr",
+        locale=locale,  # the page's where the physician logged in: theirs to change in the profile
         notify_new_documents="each",
     )
     await store.insert_account(conn, account)

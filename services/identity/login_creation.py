@@ -13,6 +13,7 @@ import asyncpg
 from common.contracts import notifications as notify
 from common.contracts import registration as api
 from common.contracts.accounts import LOGIN_TAKEN
+from common.contracts.identity import account_language
 from common.contracts.notifications import TemporaryPasswordReason
 from common.db import Connection, fetch_one
 from common.errors import Conflict, NotFound
@@ -118,7 +119,7 @@ async def create_login(msg: api.LoginCreation, caller: Caller, deps: Deps) -> ap
                         mobile=row["mobile"],
                         gln=row["gln"],
                         rpps=row["rpps"],
-                        locale="fr",
+                        locale=account_language(row["locale"]),  # the registration form's, at first
                         notify_new_documents="each",
                         must_change_password=True,
                     ),

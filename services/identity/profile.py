@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import get_args
 
 from asyncpg import Record
 
@@ -28,7 +27,7 @@ async def get_profile(msg: Empty, caller: Caller, deps: Deps) -> api.Profile:
 
 def _profile(row: Record) -> api.Profile:
     # An account's language from before it was chosen here (or none of notify's) reads as French.
-    locale = row["locale"] if row["locale"] in get_args(api.Language) else "fr"
+    locale = api.account_language(row["locale"])
     return api.Profile(**{**dict(row), "specialties": list(row["specialties"]), "locale": locale})
 
 

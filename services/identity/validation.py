@@ -89,7 +89,7 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
     async with deps.outbox.transaction() as conn:
         account = await _validator(conn, deps, caller)
         row = await conn.fetchrow(
-            "SELECT mobile, state, control_sends, control_sent_at > now() - $2::interval AS recent "
+            "SELECT mobile, locale, state, control_sends, control_sent_at > now() - $2::interval AS recent "
             "FROM registration_requests WHERE id = $1 FOR UPDATE",
             opaque_id(msg.id),
             control_codes.TTL,
@@ -117,6 +117,7 @@ async def send_control_sms(msg: api.RequestRef, caller: Caller, deps: Deps) -> a
                 purpose="registration_control",
                 code=deps.settings.for_notify.seal(code),
                 expires_at=datetime.now(UTC) + control_codes.TTL,
+                locale=row["locale"],  # the form's language, the applicant's
             ),
         )
     return await detail(msg, caller, deps)

@@ -1,6 +1,6 @@
 """The texts of two emails that carry a sealed secret: a forgotten password's link (F5.6), in each
-language notify speaks (French and English), and a message to the support (F8), in French, the
-support's language. (Recovery's other emails are notices: messages.py.)
+language of the portal (French, German, Italian and English), and a message to the support (F8),
+in French, the support's language. (Recovery's other emails are notices: messages.py.)
 
 The link's token, and what a message to the support says, are composed into the email at the
 moment of sending, from the sealed secret, and kept nowhere.
@@ -35,6 +35,22 @@ _RECOVERY_LINK = {
             "Open this link within {minutes} minutes; it works once:\n{link}\n\n"
             "There you choose your new password, then a code is sent by SMS to your registered mobile number to "
             "confirm it. Every open session of your account is then closed."
+        ),
+    ),
+    "de": MailText(
+        subject="Passwort vergessen: Ihr Link, um ein neues zu wählen",
+        body=(
+            "Öffnen Sie diesen Link innerhalb von {minutes} Minuten; er funktioniert nur einmal:\n{link}\n\n"
+            "Dort wählen Sie Ihr neues Passwort, danach wird Ihnen zur Bestätigung ein Code per SMS an die "
+            "hinterlegte Mobilnummer gesendet. Alle offenen Sitzungen Ihres Kontos werden dann geschlossen."
+        ),
+    ),
+    "it": MailText(
+        subject="Password dimenticata: il Suo link per sceglierne una nuova",
+        body=(
+            "Apra questo link entro {minutes} minuti; funziona una sola volta:\n{link}\n\n"
+            "Lì sceglierà la Sua nuova password, poi Le sarà inviato un codice via SMS al numero di cellulare "
+            "registrato per confermarla. Tutte le sessioni aperte del Suo account saranno quindi chiuse."
         ),
     ),
 }

@@ -3,6 +3,7 @@ form token for its cookies; and what each of the gateway's refusals looks like."
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -100,6 +101,11 @@ class Caller:
         if self.role is not None and "portal_session" not in self.cookies():
             if self.account is None:
                 self.account = await self.physicians.create(role=self.role)
+                # English for a physician too, whose pages follow the account's language.
+                assert self.physicians.pool is not None
+                await self.physicians.pool.execute(
+                    "UPDATE accounts SET locale = 'en' WHERE id = $1", uuid.UUID(self.account.account_id)
+                )
             session = await self.physicians.login(self.account)
             self.web.session.cookie_jar.update_cookies({"portal_session": session.secret}, URL(self.web.base))
         cookies = self.cookies()

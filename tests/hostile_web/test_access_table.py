@@ -39,9 +39,11 @@ def test_head_is_answered_to_whom_get_is() -> None:
 def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> None:
     """A route made public by mistake would serve its page without a session: the list is short and read here."""
     public = sorted(key for key, audience in AUDIENCES.items() if audience.public)
-    # The help page is for everyone: a live session only shows its account there.
+    # The help page is for everyone: a live session only shows its account there (and the language
+    # switch, which marks a physician's choice as theirs).
     assert sorted(key for key, audience in AUDIENCES.items() if audience.public and audience != PUBLIC) == [
         "GET /help",
+        "GET /lang/{locale}",
         "POST /help/contact",
     ]
     assert all(AUDIENCES[key] == EVERYONE for key in ("GET /help", "POST /help/contact"))

@@ -10,10 +10,10 @@ This directory holds two kinds of file, each named by its `$id`'s last part:
 - `<kind>.fields.schema.json`, one per request kind (consultation, tumor_board, message): what
   `request.fields` of `portal.requests.submitted` holds, written by hand as data, since the
   forms are drawn from them. Each property has `title` and `description` in French (the
-  portal's language) and `x-title-en`, `x-description-en` in English; every string a
-  `maxLength` and the control-character `pattern`; `x-multiline: true` marks a text written
-  over several lines; a choice has its `enum` and each value's label in `x-enum-titles` (French)
-  and `x-enum-titles-en`; properties come in the form's order; `required` is what a submitted
+  portal's language) and `x-title-<language>`, `x-description-<language>` in German (de), Italian
+  (it) and English (en); every string a `maxLength` and the control-character `pattern`;
+  `x-multiline: true` marks a text written over several lines; a choice has its `enum` and each
+  value's label in `x-enum-titles` (French) and `x-enum-titles-<language>`; properties come in the form's order; `required` is what a submitted
   request must hold (a draft may miss any of it). The request's own fields (service, subject,
   urgency, patient, attachments) are the contract's, not the kind's, and every form has them.
 
