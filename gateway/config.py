@@ -9,6 +9,7 @@ from pathlib import Path
 
 from yarl import URL
 
+from common.contracts.identity import SESSION_IDLE_SECONDS, SMS_CODE_TTL_SECONDS
 from common.contracts.notifications import DAILY_SUMMARY_HOUR
 from common.settings import (
     BusSettings,
@@ -59,6 +60,9 @@ class GatewaySettings:
     support_hours: str = ""
     """The portal's support (F8): shown on the help page ("" : that line is left out)."""
     daily_summary_hour: int = DAILY_SUMMARY_HOUR
+    session_idle_seconds: int = SESSION_IDLE_SECONDS
+    sms_code_ttl_seconds: int = SMS_CODE_TTL_SECONDS
+    """identity's settings (the same variables), which the login pages tell."""
     """The hour (Europe/Zurich) notify sends the daily summary: the profile says it (notify's setting)."""
 
     @classmethod
@@ -103,6 +107,8 @@ class GatewaySettings:
                 "PORTAL_SUPPORT_HOURS", env_str("PORTAL_SUPPORT_HOURS", ""), _HOURS, "lundi–vendredi, 8 h–17 h"
             ),
             daily_summary_hour=env_hour("PORTAL_DAILY_SUMMARY_HOUR", DAILY_SUMMARY_HOUR),
+            session_idle_seconds=env_int("PORTAL_SESSION_IDLE_SECONDS", SESSION_IDLE_SECONDS),
+            sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", SMS_CODE_TTL_SECONDS),
         )
 
     def __post_init__(self) -> None:

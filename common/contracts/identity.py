@@ -119,6 +119,21 @@ class HinOutcome(Message):
     refusal: HinRefusal | None = None
 
 
+SESSION_IDLE_SECONDS = 30 * 60
+"""A session's idle timeout when PORTAL_SESSION_IDLE_SECONDS does not say (identity enforces it,
+the login page tells it)."""
+
+SMS_CODE_TTL_SECONDS = 5 * 60
+"""How long an SMS code is valid when PORTAL_SMS_CODE_TTL_SECONDS does not say (the code's page tells it)."""
+
+SESSION_IDLE = "session idle"
+SESSION_CLOSED = "session closed"
+"""Why RESOLVE_SESSION refuses a session that existed (the description of its Unauthenticated):
+left idle past the timeout, or ended otherwise (a logout elsewhere, the 12 hours, an
+administrator). Only the browser holding the session's secret can ask: nothing about an account
+is told to anyone else. A handle that names no session is refused as "no such session"."""
+
+
 class SessionRef(Message):
     """A session's handle, from the browser's cookie: only the calls that resolve or end a session take it."""
 

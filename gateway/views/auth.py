@@ -33,8 +33,8 @@ from common.contracts.identity import (
 from common.errors import TooManyRequests, Unauthenticated
 
 from .. import csrf
+from ..asked_page import ENDED, ENDED_REASONS, asked_page, keep_asked_page, take_asked_page
 from ..asked_page import FIELD as ASKED
-from ..asked_page import asked_page, keep_asked_page, take_asked_page
 from ..cookies import (
     DEVICE,
     DEVICE_MAX_AGE,
@@ -80,6 +80,8 @@ def _form_context(request: web.Request, refusal: int | None) -> dict[str, object
         "refusal": refusal,
         "unlocked": request.query.get("unlocked") == "1",
         "recovered": request.query.get("recovered") == "1",
+        "ended": request.query.get(ENDED) if request.query.get(ENDED) in ENDED_REASONS else None,
+        "idle_minutes": settings.session_idle_seconds // 60,
         "from_app": request.query.get("from") == "app",
         "hin_login": settings.hin_login,
         "hin_test_provider": settings.hin_test_provider,

@@ -197,7 +197,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             msg.touch,
         )
     if found is None:
-        raise Unauthenticated("no such session")
+        raise Unauthenticated(await _why_dead(deps, msg.session))
     session_id, account = found
     token, expires_at = deps.issuer.issue(
         Caller(
@@ -225,6 +225,21 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             hin_only=account.password_hash is None,
         ),
     )
+
+
+async def _why_dead(deps: Deps, handle: str) -> str:
+    """Why a handle names no live session: none such, left idle past the timeout, or ended otherwise."""
+    async with deps.pool.acquire() as conn:
+        idle = await conn.fetchval(
+            "SELECT ended_at IS NULL AND last_seen_at <= now() - make_interval(secs => $2) "
+            "AND created_at > now() - make_interval(secs => $3) FROM sessions WHERE secret_hash = $1",
+            digest(handle),
+            deps.settings.session_idle_seconds,
+            deps.settings.session_absolute_seconds,
+        )
+    if idle is None:
+        return "no such session"
+    return api.SESSION_IDLE if idle else api.SESSION_CLOSED
 
 
 async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:
