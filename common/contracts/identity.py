@@ -68,6 +68,9 @@ class SessionOpened(Message):
     session: str
     idle_timeout_seconds: int
     device: str = Field(default="", description="a device token for this browser, after a password login")
+    previous_login_at: datetime | None = Field(
+        default=None, description="when the account's previous session opened (None: the first login)"
+    )
 
 
 class UnlockAsk(Message):

@@ -32,7 +32,7 @@ from common.contracts.identity import (
 )
 from common.errors import TooManyRequests, Unauthenticated
 
-from .. import csrf
+from .. import csrf, flash
 from ..asked_page import ENDED, ENDED_REASONS, asked_page, keep_asked_page, take_asked_page
 from ..asked_page import FIELD as ASKED
 from ..cookies import (
@@ -159,6 +159,8 @@ def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: 
     if opened.device:  # this browser's attempts on this name are its own from now on
         set_private_cookie(response, settings, DEVICE, opened.device, max_age=DEVICE_MAX_AGE)
     delete_private_cookie(response, settings, attempt_cookie)
+    if opened.previous_login_at is not None:  # said once, on the first page
+        flash.leave(request, response, flash.last_login(opened.previous_login_at))
     csrf.rotate(request, response)
     return response
 

@@ -186,7 +186,7 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
                         ),
                     )
         if refusal is None:
-            session_id, secret = await store.open_session(conn, account_id, client_ip)
+            session_id, secret, previous = await store.open_session(conn, account_id, client_ip)
             await trail.record(
                 conn,
                 "login.hin",
@@ -198,7 +198,9 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str) -> api.
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
     return api.HinOutcome(
-        session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
+        session=api.SessionOpened(
+            session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds, previous_login_at=previous
+        )
     )
 
 

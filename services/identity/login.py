@@ -152,7 +152,7 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         )
         if checked.ok:
             assert checked.account_id is not None and owner is not None
-            session_id, session_secret = await store.open_session(conn, checked.account_id, msg.client_ip)
+            session_id, session_secret, previous = await store.open_session(conn, checked.account_id, msg.client_ip)
             login = owner["login"] or ""
             device = protection.device_of(msg.device, login, deps.settings.data_key)
             if await protection.record_success(
@@ -182,6 +182,7 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     return api.SessionOpened(
         session=session_secret,
         idle_timeout_seconds=deps.settings.session_idle_seconds,
+        previous_login_at=previous,
         device=protection.device_token(login, deps.settings.data_key) if login else "",
     )
 

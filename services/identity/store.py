@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import asyncpg
@@ -176,10 +177,12 @@ async def lock_account(conn: Connection, account_id: str) -> None:
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
 
 
-async def open_session(conn: Connection, account_id: str, client_ip: str) -> tuple[str, str]:
-    """A new session for a login that just succeeded: its id, and its secret for the browser's
-    cookie (256 random bits, new at each login; the table keeps only its hash)."""
+async def open_session(conn: Connection, account_id: str, client_ip: str) -> tuple[str, str, datetime | None]:
+    """A new session for a login that just succeeded: its id, its secret for the browser's
+    cookie (256 random bits, new at each login; the table keeps only its hash), and when the
+    account's previous session opened (its last login; None: this is its first)."""
     session_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
+    previous = await conn.fetchval("SELECT max(created_at) FROM sessions WHERE account_id = $1", uuid.UUID(account_id))
     await conn.execute(
         "INSERT INTO sessions (id, secret_hash, account_id, client_ip) VALUES ($1, $2, $3, $4)",
         uuid.UUID(session_id),
@@ -187,7 +190,7 @@ async def open_session(conn: Connection, account_id: str, client_ip: str) -> tup
         uuid.UUID(account_id),
         client_ip,
     )
-    return session_id, secret
+    return session_id, secret, previous
 
 
 TOUCH_EVERY_SECONDS = 30
