@@ -79,6 +79,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /login": PUBLIC,
     "GET /login/code": PUBLIC,
     "POST /login/code": PUBLIC,
+    "POST /login/code/resend": PUBLIC,
     "GET /login/unlock": PUBLIC,  # the owner of a blocked login name unlocks it by SMS
     "POST /login/unlock": PUBLIC,
     "GET /login/unlock/code": PUBLIC,

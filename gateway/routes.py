@@ -37,7 +37,7 @@ from .views.accounts import (
 )
 from .views.admin import undelivered
 from .views.applications import APP_ID
-from .views.auth import code, code_form, login, login_form, logout
+from .views.auth import code, code_form, login, login_form, logout, resend_code
 from .views.contents import download_document, view_document
 from .views.credentials import (
     MOBILE,
@@ -84,6 +84,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/login", login),
         web.get("/login/code", code_form),
         web.post("/login/code", code),
+        web.post("/login/code/resend", resend_code),
         web.get("/login/unlock", unlocking.unlock_form),
         web.post("/login/unlock", unlocking.ask_unlock),
         web.get("/login/unlock/code", unlocking.unlock_code_form),

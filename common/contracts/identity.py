@@ -57,6 +57,21 @@ class CodeChallenge(Message):
     )
 
 
+class LoginAttempt(Message):
+    """A login attempt waiting for its SMS code, by its handle (the browser's cookie)."""
+
+    challenge: str = Secret
+    client_ip: ClientIp = ""
+
+
+class CodeSent(Message):
+    """What the code's page says of the SMS sent: to which number (masked), and when another
+    code may be asked for (None: now)."""
+
+    mobile_hint: str = Field(max_length=40, description='the number masked, e.g. "+41 79 ••• •• 67"')
+    resend_at: datetime | None = None
+
+
 class CodeLogin(Message):
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
@@ -302,6 +317,8 @@ ASK_UNLOCK = Endpoint("identity.api.unlock.ask", UnlockAsk, CodeChallenge)
 UNLOCK_WITH_CODE = Endpoint("identity.api.unlock.code", UnlockCode, Empty)
 BEGIN_HIN_LOGIN = Endpoint("identity.api.hin.begin", HinBegin, HinRedirect)
 FINISH_HIN_LOGIN = Endpoint("identity.api.hin.finish", HinReturn, HinOutcome)
+LOGIN_CODE_SENT = Endpoint("identity.api.login.code_sent", LoginAttempt, CodeSent)
+RESEND_LOGIN_CODE = Endpoint("identity.api.login.resend", LoginAttempt, CodeChallenge)
 RESOLVE_SESSION = Endpoint("identity.api.session.resolve", SessionRef, ResolvedSession)
 END_SESSION = Endpoint("identity.api.session.end", SessionRef, Empty)
 

@@ -72,6 +72,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         # Logging in, and the session itself.
         table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
         table.add(api.LOG_IN_WITH_CODE, login.login_code)
+        table.add(api.LOGIN_CODE_SENT, login.login_code_sent)
+        table.add(api.RESEND_LOGIN_CODE, login.resend_login_code)
         table.add(api.ASK_UNLOCK, unlocking.ask_unlock)
         table.add(api.UNLOCK_WITH_CODE, unlocking.unlock_with_code)
         table.add(forgotten.ASK_RECOVERY, recovery.ask)

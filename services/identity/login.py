@@ -7,6 +7,7 @@ import uuid
 
 from common.contracts import identity as api
 from common.contracts.base import Empty
+from common.contracts.phones import masked_mobile
 from common.db import Connection
 from common.errors import TooManyRequests, Unauthenticated
 from common.tokens import Caller
@@ -66,27 +67,57 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         return await _app_attempt(deps, account, msg.client_ip)
 
     async with deps.outbox.connection() as conn:
-        try:
-            issued = await codes.issue(conn, deps.settings, account, "login")
-        except TooManyRequests:
-            await trail.record(
-                conn,
-                "login.password",
-                by=account,
-                outcome="failure",
-                client_ip=msg.client_ip,
-                detail="too many SMS codes asked",
-            )
-            raise
+        return await _send_code(conn, deps, account, msg.client_ip, "SMS code sent")
+
+
+async def _send_code(
+    conn: Connection, deps: Deps, account: store.Account, client_ip: str, detail: str
+) -> api.CodeChallenge:
+    """A login's SMS code to the account's mobile (a new attempt), within the limit; audited."""
+    try:
+        issued = await codes.issue(conn, deps.settings, account, "login")
+    except TooManyRequests:
         await trail.record(
             conn,
             "login.password",
             by=account,
-            entity=trail.account(account.id),
-            client_ip=msg.client_ip,
-            detail="SMS code sent",
+            outcome="failure",
+            client_ip=client_ip,
+            detail="too many SMS codes asked",
         )
+        raise
+    await trail.record(
+        conn, "login.password", by=account, entity=trail.account(account.id), client_ip=client_ip, detail=detail
+    )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
+
+
+async def _waiting_attempt(conn: Connection, challenge: str) -> store.Account:
+    """The account of a login attempt still waiting for its SMS code; Unauthenticated otherwise."""
+    account_id = await conn.fetchval(
+        "SELECT account_id FROM login_challenges WHERE handle_hash = $1 AND purpose = 'login' AND closed_at IS NULL",
+        digest(challenge),
+    )
+    account = None if account_id is None else await store.account_by_id(conn, str(account_id))
+    if account is None or account.status != "active" or not account.mobile:
+        raise Unauthenticated("invalid or expired code")
+    return account
+
+
+async def login_code_sent(msg: api.LoginAttempt, deps: Deps) -> api.CodeSent:
+    """The code's page: where the SMS went (masked), and when another may be asked for."""
+    async with deps.pool.acquire() as conn:
+        account = await _waiting_attempt(conn, msg.challenge)
+        resend_at = await protection.next_code_at(conn, account.id)
+    return api.CodeSent(mobile_hint=masked_mobile(account.mobile or ""), resend_at=resend_at)
+
+
+async def resend_login_code(msg: api.LoginAttempt, deps: Deps) -> api.CodeChallenge:
+    """ "Renvoyer le code": a new code for the attempt's account, within the SMS limit; the new
+    attempt replaces the old (whose code no longer works)."""
+    async with deps.outbox.connection() as conn:
+        account = await _waiting_attempt(conn, msg.challenge)
+        return await _send_code(conn, deps, account, msg.client_ip, "SMS code sent again")
 
 
 async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:

@@ -67,6 +67,7 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
         "POST /help/contact",
         "POST /login",
         "POST /login/code",
+        "POST /login/code/resend",  # a new SMS code for the attempt in the browser's cookie, within the limit
         "POST /login/forgot",
         "POST /login/hin",
         "POST /login/recover",
