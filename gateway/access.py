@@ -112,6 +112,7 @@ AUDIENCES: dict[str, Audience] = {
     "GET /profile/sessions": _SECURITY,
     "GET /profile/notifications": PHYSICIANS,  # the emails and SMS sent to them (F10)
     "POST /profile/sessions/{id}/end": _SECURITY,
+    "POST /profile/sessions/end-others": _SECURITY,
     "GET /patients": PHYSICIANS,
     "GET /patients/{id}": PHYSICIANS,
     "GET /documents": PHYSICIANS,

@@ -55,7 +55,7 @@ from .views.events import events
 from .views.health import healthz
 from .views.id_copies import upload_id_copy, view_id_copy
 from .views.language import switch_language
-from .views.open_sessions import SESSION_ID, end_session, sessions_page
+from .views.open_sessions import SESSION_ID, end_other_sessions, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.profile import profile_page, save_profile
 from .views.registration import registration_form, registration_sent, submit_registration
@@ -117,6 +117,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/profile/sessions", sessions_page),
         web.get("/profile/notifications", notification_log.my_notifications),
         web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
+        web.post("/profile/sessions/end-others", end_other_sessions),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),

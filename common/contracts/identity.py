@@ -57,6 +57,14 @@ class CodeChallenge(Message):
     )
 
 
+class SeenDevice(Message):
+    """The browser and system a session was opened from, as the gateway read them from its
+    User-Agent ("Chrome 131", "Mac OS X"): what the security page shows, not the raw string."""
+
+    browser: str = Field(default="", max_length=60)
+    system: str = Field(default="", max_length=60)
+
+
 class LoginAttempt(Message):
     """A login attempt waiting for its SMS code, by its handle (the browser's cookie)."""
 
@@ -77,6 +85,7 @@ class CodeLogin(Message):
     code: str = Field(min_length=1, max_length=20)
     client_ip: ClientIp = ""
     device: DeviceToken = ""
+    seen: SeenDevice = SeenDevice()
 
 
 class SessionOpened(Message):
@@ -125,6 +134,7 @@ class HinReturn(Message):
     code: str = Field(default="", max_length=2048)
     error: str = Field(default="", max_length=200, description="HIN's error parameter (access_denied, ...)")
     client_ip: ClientIp = ""
+    seen: SeenDevice = SeenDevice()
 
 
 HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]
@@ -216,6 +226,9 @@ class OpenSession(Message):
     last_seen_at: datetime
     client_ip: str
     current: bool = Field(description="the session that asked")
+    login_method: Literal["", "sms", "app", "hin"] = Field(default="", description="'': opened before it was kept")
+    browser: str = ""
+    system: str = ""
 
 
 class OpenSessions(Message):
@@ -325,6 +338,7 @@ END_SESSION = Endpoint("identity.api.session.end", SessionRef, Empty)
 # From a session (the token in the header).
 GET_PROFILE = SignedEndpoint("identity.api.profile.get", Empty, Profile)
 SAVE_PROFILE = SignedEndpoint("identity.api.profile.save", Profile, Profile)
+END_OTHER_SESSIONS = SignedEndpoint("identity.api.sessions.end_others", Empty, Empty)
 LIST_SESSIONS = SignedEndpoint("identity.api.sessions.list", Empty, OpenSessions)
 END_OTHER_SESSION = SignedEndpoint("identity.api.sessions.end_one", OtherSession, Empty)
 START_PASSWORD_CHANGE = SignedEndpoint("identity.api.password.change.start", PasswordChangeStart, CodeChallenge)

@@ -55,6 +55,7 @@ from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
 from ..sessions import forget, session_cookie
 from ..state import bus_of, settings_of
+from ..user_agents import seen_from
 
 LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
 PASSWORD_FORM = "login.html"
@@ -176,11 +177,12 @@ async def code(request: web.Request) -> web.Response:
     challenge = private_cookie(request, LOGIN_CHALLENGE)
     entered = "".join(field(form, "code").split())  # people type "123 456"
     sent = await _sent(request)  # said again if the code is refused (before the code closes the attempt)
+    seen = await seen_from(request)
     opened = await login_step(
         request,
         LOG_IN_WITH_CODE,
         lambda: CodeLogin(
-            challenge=challenge, code=entered, client_ip=client_ip(request), device=device_token(request)
+            challenge=challenge, code=entered, client_ip=client_ip(request), device=device_token(request), seen=seen
         ),
         lambda status: render_page(
             request, CODE_FORM, {**_form_context(request, status), "resent": False, **sent}, status=status

@@ -21,6 +21,7 @@ from ..cookies import HIN_ATTEMPT, delete_private_cookie, private_cookie, set_pr
 from ..forms import field
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
+from ..user_agents import seen_from
 from .auth import client_ip, seconds_until, session_opened
 
 REFUSED_PAGE = "hin_refused.html"
@@ -60,7 +61,14 @@ async def callback(request: web.Request) -> web.Response:
     state, code, error = (request.query.get(name, "") for name in ("state", "code", "error"))
     if not 0 < len(browser) <= _BROWSER_MAX or not 0 < len(state) <= _STATE_MAX or len(code) > _CODE_MAX:
         return refused(request, "failed")
-    answer = HinReturn(browser=browser, state=state, code=code, error=error[:_ERROR_MAX], client_ip=client_ip(request))
+    answer = HinReturn(
+        browser=browser,
+        state=state,
+        code=code,
+        error=error[:_ERROR_MAX],
+        client_ip=client_ip(request),
+        seen=await seen_from(request),
+    )
     outcome = await call(bus_of(request), FINISH_HIN_LOGIN, answer, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:
         return session_opened(request, outcome.session, HIN_ATTEMPT)

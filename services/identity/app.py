@@ -89,6 +89,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(api.SAVE_PROFILE, profile.save_profile)
         table.add(api.LIST_SESSIONS, open_sessions.list_sessions)
         table.add(api.END_OTHER_SESSION, open_sessions.end_one_session)
+        table.add(api.END_OTHER_SESSIONS, open_sessions.end_other_sessions)
         table.add(api.START_PASSWORD_CHANGE, credentials.start_password_change)
         table.add(api.FINISH_PASSWORD_CHANGE, credentials.finish_password_change)
         table.add(api.START_MOBILE_CHANGE, credentials.start_mobile_change)

@@ -170,7 +170,8 @@ async def count_account_failure(conn: Connection, account_id: str) -> None:
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
     async with deps.outbox.transaction() as conn:
-        if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
+        by_app = await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment")
+        if by_app:
             checked = await authenticator.check(
                 conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer
             )
@@ -183,7 +184,9 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         )
         if checked.ok:
             assert checked.account_id is not None and owner is not None
-            session_id, session_secret, previous = await store.open_session(conn, checked.account_id, msg.client_ip)
+            session_id, session_secret, previous = await store.open_session(
+                conn, checked.account_id, msg.client_ip, "app" if by_app else "sms", msg.seen
+            )
             login = owner["login"] or ""
             device = protection.device_of(msg.device, login, deps.settings.data_key)
             if await protection.record_success(
