@@ -92,6 +92,8 @@ AUDIENCES: dict[str, Audience] = {
     "GET /register/sent": PUBLIC,
     "GET /help": EVERYONE,  # F8: reachable from every page, logged in or not
     "POST /help/contact": EVERYONE,
+    "GET /legal": EVERYONE,  # the footer's legal notice and privacy policy, on every page
+    "GET /privacy": EVERYONE,
     "GET /login/forgot": PUBLIC,  # F5.6: a forgotten password, renewed with a link by email and an SMS code
     "POST /login/forgot": PUBLIC,
     "GET /login/forgot/sent": PUBLIC,

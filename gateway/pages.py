@@ -45,6 +45,8 @@ def render_page(
         "csrf_token": form_token(request),
         "current_path": request.path_qs,
         "dev_outbox": settings_of(request).dev_outbox_enabled,
+        "hospital_name": settings_of(request).hospital_name,
+        "hospital_logo": settings_of(request).hospital_logo_url,
     }
     response = aiohttp_jinja2.render_template(
         template, request, {**layout, **(context or {})}, app_key=TEMPLATES_KEYS[locale], status=status

@@ -55,6 +55,7 @@ from .views.events import events
 from .views.health import healthz
 from .views.id_copies import upload_id_copy, view_id_copy
 from .views.language import switch_language
+from .views.legal import legal_page, privacy_page
 from .views.open_sessions import SESSION_ID, end_other_sessions, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.profile import profile_page, save_profile
@@ -96,6 +97,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/register", submit_registration),
         web.get("/register/sent", registration_sent),
         web.get("/help", support.help_page),
+        web.get("/legal", legal_page),
+        web.get("/privacy", privacy_page),
         web.post("/help/contact", support.contact),
         web.get("/login/forgot", recovery.forgot_form),
         web.post("/login/forgot", recovery.ask),

@@ -1,5 +1,6 @@
 """What tells a physician this is their hospital's portal and their own account (issue 15): the
-previous login said once after logging in."""
+hospital's name and logo (configuration) in the header and the page titles, a footer with the
+help, the legal notice and the privacy policy, and the previous login said once after logging in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from common.settings import SettingsError
+from gateway.config import DEMO_HOSPITAL_LOGO, DEMO_HOSPITAL_NAME, GatewaySettings
 from gateway.locale_formats import LocaleFormats
 
 from .portal import Physicians
@@ -42,3 +47,38 @@ async def test_the_previous_login_is_said_once_after_logging_in(physicians: Phys
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.unit
+def test_the_hospitals_logo_is_a_path_on_this_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"NATS_USER": "gateway", "NATS_PASSWORD": "x", "PORTAL_CSRF_SECRET": "s" * 32}.items():
+        monkeypatch.setenv(name, value)
+    settings = GatewaySettings.from_env()
+    assert (settings.hospital_name, settings.hospital_logo_url) == (DEMO_HOSPITAL_NAME, DEMO_HOSPITAL_LOGO)
+    for hostile in ("https://evil.example/logo.png", "//evil.example/logo.png", "javascript:alert(1)", "/\\evil"):
+        monkeypatch.setenv("PORTAL_HOSPITAL_LOGO_URL", hostile)
+        with pytest.raises(SettingsError, match="PORTAL_HOSPITAL_LOGO_URL"):
+            GatewaySettings.from_env()
+    monkeypatch.setenv("PORTAL_HOSPITAL_NAME", "   ")
+    monkeypatch.delenv("PORTAL_HOSPITAL_LOGO_URL")
+    with pytest.raises(SettingsError, match="PORTAL_HOSPITAL_NAME"):
+        GatewaySettings.from_env()
+
+
+async def test_every_page_names_the_hospital_and_links_the_legal_pages(web: WebClient, physicians: Physicians) -> None:
+    for path in ("/login", "/legal", "/privacy"):  # before login too
+        response = await web.get(path)
+        page = await response.text()
+        assert response.status == 200, path
+        assert f"– Portail des médecins – {DEMO_HOSPITAL_NAME}</title>" in page, path
+        assert f'<img class="site-logo" src="{DEMO_HOSPITAL_LOGO}" alt=""' in page
+        assert f'<span class="site-hospital">{DEMO_HOSPITAL_NAME}</span>' in page
+        for link in ('href="/help"', 'href="/legal"', 'href="/privacy"'):
+            assert link in page.split('<footer class="site-footer">')[1], (path, link)
+    assert (await web.get(DEMO_HOSPITAL_LOGO)).status == 200
+    legal = await (await web.get("/legal")).text()
+    assert "Mentions légales" in legal and f"exploité par {DEMO_HOSPITAL_NAME}" in legal
+    privacy = await (await web.get("/privacy")).text()
+    assert "nLPD" in privacy and "30 minutes" in privacy and "Vos droits" in privacy
+    await web.log_in(await physicians.create())
+    assert DEMO_HOSPITAL_NAME in await (await web.get("/privacy")).text()  # a session changes nothing there

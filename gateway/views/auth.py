@@ -131,14 +131,14 @@ async def code_form(request: web.Request) -> web.Response:
 
 
 async def _sent(request: web.Request) -> dict[str, object]:
-    """What the code's page says of the SMS: {"sent": ...}, or nothing (no attempt waiting for one)."""
+    """What the code's page says of the SMS: {"sent": ...}, None if no attempt waits for one."""
     challenge = private_cookie(request, LOGIN_CHALLENGE)
     if not challenge or request.query.get("from") == "app":
-        return {}
+        return {"sent": None}
     try:
         sent = await call(bus_of(request), LOGIN_CODE_SENT, LoginAttempt(challenge=challenge))
     except (Unauthenticated, ValidationError):
-        return {}
+        return {"sent": None}
     resend_at = sent.resend_at.astimezone(DISPLAY_TIMEZONE).strftime("%H:%M") if sent.resend_at else None
     minutes = settings_of(request).sms_code_ttl_seconds // 60
     return {"sent": {"mobile": sent.mobile_hint, "minutes": minutes, "resend_at": resend_at}}
