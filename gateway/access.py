@@ -79,6 +79,7 @@ AUDIENCES: dict[str, Audience] = {
     "POST /login": PUBLIC,
     "GET /login/code": PUBLIC,
     "POST /login/code": PUBLIC,
+    "POST /login/code/resend": PUBLIC,
     "GET /login/unlock": PUBLIC,  # the owner of a blocked login name unlocks it by SMS
     "POST /login/unlock": PUBLIC,
     "GET /login/unlock/code": PUBLIC,
@@ -91,6 +92,8 @@ AUDIENCES: dict[str, Audience] = {
     "GET /register/sent": PUBLIC,
     "GET /help": EVERYONE,  # F8: reachable from every page, logged in or not
     "POST /help/contact": EVERYONE,
+    "GET /legal": EVERYONE,  # the footer's legal notice and privacy policy, on every page
+    "GET /privacy": EVERYONE,
     "GET /login/forgot": PUBLIC,  # F5.6: a forgotten password, renewed with a link by email and an SMS code
     "POST /login/forgot": PUBLIC,
     "GET /login/forgot/sent": PUBLIC,
@@ -111,6 +114,7 @@ AUDIENCES: dict[str, Audience] = {
     "GET /profile/sessions": _SECURITY,
     "GET /profile/notifications": PHYSICIANS,  # the emails and SMS sent to them (F10)
     "POST /profile/sessions/{id}/end": _SECURITY,
+    "POST /profile/sessions/end-others": _SECURITY,
     "GET /patients": PHYSICIANS,
     "GET /patients/{id}": PHYSICIANS,
     "GET /documents": PHYSICIANS,

@@ -18,6 +18,8 @@ from .state import settings_of
 from .views.language import safe_local_path
 
 FIELD = "next"
+ENDED = "ended"
+ENDED_REASONS = ("idle", "closed")
 MAX_LENGTH = 2048
 
 
@@ -31,10 +33,12 @@ def asked_page(value: str) -> str | None:
     return path
 
 
-def login_url(request: web.Request) -> str:
-    """The login form, asked to lead back to the page of this request (if one to land on)."""
+def login_url(request: web.Request, ended: str = "") -> str:
+    """The login form, asked to lead back to the page of this request (if one to land on), and to
+    say why the session ended (`ended`: "idle" or "closed"; "" says nothing)."""
     wanted = asked_page(request.path_qs) if request.match_info.route.resource is not None else None
-    return "/login" + (f"?{urlencode({FIELD: wanted})}" if wanted else "")
+    query = {**({ENDED: ended} if ended else {}), **({FIELD: wanted} if wanted else {})}
+    return "/login" + (f"?{urlencode(query)}" if query else "")
 
 
 def keep_asked_page(request: web.Request, response: web.StreamResponse, value: str, max_age: int) -> None:

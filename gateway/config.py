@@ -9,6 +9,7 @@ from pathlib import Path
 
 from yarl import URL
 
+from common.contracts.identity import SESSION_IDLE_SECONDS, SMS_CODE_TTL_SECONDS
 from common.contracts.notifications import DAILY_SUMMARY_HOUR
 from common.settings import (
     BusSettings,
@@ -22,6 +23,11 @@ from common.settings import (
 )
 
 CSRF_SECRET_MIN_LENGTH = 32
+
+
+DEMO_HOSPITAL_NAME = "Hôpital de démonstration"
+DEMO_HOSPITAL_LOGO = "/static/hospital-logo.svg"
+"""The demonstration's hospital, where PORTAL_HOSPITAL_NAME and PORTAL_HOSPITAL_LOGO_URL do not say."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,13 @@ class GatewaySettings:
     support_hours: str = ""
     """The portal's support (F8): shown on the help page ("" : that line is left out)."""
     daily_summary_hour: int = DAILY_SUMMARY_HOUR
+    hospital_name: str = DEMO_HOSPITAL_NAME
+    hospital_logo_url: str = DEMO_HOSPITAL_LOGO
+    """The hospital the portal is (its header and page titles): its name, and its logo, a path on
+    this site ("" : none; the pages' CSP loads images from this site only)."""
+    session_idle_seconds: int = SESSION_IDLE_SECONDS
+    sms_code_ttl_seconds: int = SMS_CODE_TTL_SECONDS
+    """identity's settings (the same variables), which the login pages tell."""
     """The hour (Europe/Zurich) notify sends the daily summary: the profile says it (notify's setting)."""
 
     @classmethod
@@ -103,6 +116,12 @@ class GatewaySettings:
                 "PORTAL_SUPPORT_HOURS", env_str("PORTAL_SUPPORT_HOURS", ""), _HOURS, "lundi–vendredi, 8 h–17 h"
             ),
             daily_summary_hour=env_hour("PORTAL_DAILY_SUMMARY_HOUR", DAILY_SUMMARY_HOUR),
+            hospital_name=_hospital_name(env_str("PORTAL_HOSPITAL_NAME", DEMO_HOSPITAL_NAME)),
+            hospital_logo_url=_site_path(
+                "PORTAL_HOSPITAL_LOGO_URL", env_str("PORTAL_HOSPITAL_LOGO_URL", DEMO_HOSPITAL_LOGO)
+            ),
+            session_idle_seconds=env_int("PORTAL_SESSION_IDLE_SECONDS", SESSION_IDLE_SECONDS),
+            sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", SMS_CODE_TTL_SECONDS),
         )
 
     def __post_init__(self) -> None:
@@ -161,6 +180,22 @@ def _web_page(name: str, value: str) -> str:
     url = URL(value)
     if url.scheme not in ("http", "https") or not url.host:
         raise SettingsError(name, "must be empty or an http:// or https:// URL with a host")
+    return value
+
+
+_HOSPITAL_NAME_MAX = 120
+
+
+def _hospital_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not 0 < len(name) <= _HOSPITAL_NAME_MAX:
+        raise SettingsError("PORTAL_HOSPITAL_NAME", f"must be a name of 1 to {_HOSPITAL_NAME_MAX} characters")
+    return name
+
+
+def _site_path(name: str, value: str) -> str:
+    if value and (not value.startswith("/") or value.startswith("//") or "\\" in value or not value.isprintable()):
+        raise SettingsError(name, "must be empty or a path on this site, such as /static/hospital-logo.svg")
     return value
 
 

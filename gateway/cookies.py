@@ -24,6 +24,7 @@ RECOVERY_LINK = "portal_recovery"  # the token of a recovery link, from the emai
 RECOVERY_CHALLENGE = "portal_recovery_code"  # a new password waiting for its SMS code
 DEVICE = "portal_device"  # the device token of a browser that logged in before (its failures are its own)
 ASKED_PAGE = "portal_next"  # the page asked for before logging in, waiting for the session (asked_page.py)
+FLASH = "portal_flash"  # a notice the next page shows once (flash.py)
 DEVICE_MAX_AGE = 180 * 24 * 3600
 """A browser stays known for its login name this long after its last login."""
 

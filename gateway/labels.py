@@ -226,6 +226,12 @@ LOGIN_METHODS: dict[str, str] = {
     "login.hin": N_("HIN"),
 }
 assert set(ACTIVITY_KINDS) == set(audit.ACTIVITY_ACTIONS)
+# How a session was opened (the security page); "" for sessions opened before it was kept.
+SESSION_METHODS: dict[str, str] = {
+    "sms": N_("password and SMS code"),
+    "app": N_("password and authenticator app"),
+    "hin": N_("HIN"),
+}
 assert set(LOGIN_METHODS) == set(audit.ACTIVITY_ACTIONS["logins"])
 # The notification log (F10): what a message was about, and where it is (never its text)
 NOTIFICATION_CATEGORIES: dict[str, str] = {

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from common import metrics
+from common.contracts.identity import SESSION_CLOSED, SESSION_IDLE
 from common.errors import DomainError, Unauthenticated
 from common.outages import SERVICE
 
@@ -97,8 +98,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if SESSION_KEY in request:
             request.config_dict[OUTAGES_KEY].working(SERVICE)
         return response
-    except Unauthenticated:
-        return _back_to_login(request)
+    except Unauthenticated as refusal:
+        return _back_to_login(request, refusal)
     except FormRefused:
         return render_page(request, "error.html", {"status": 403, "reason": "csrf"}, status=403)
     except RoleRefused:
@@ -120,11 +121,12 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return render_page(request, "error.html", {"status": 500, "reason": ""}, status=500)
 
 
-def _back_to_login(request: web.Request) -> web.Response:
-    """A dead or missing session: a page load goes to the login form (which leads back to the page
-    once logged in), anything else gets a 401."""
+def _back_to_login(request: web.Request, refusal: Unauthenticated) -> web.Response:
+    """A dead or missing session: a page load goes to the login form (which says why a session
+    ended, and leads back to the page once logged in), anything else gets a 401."""
     if request.method in ("GET", "HEAD"):
-        response = see_other(login_url(request))
+        ended = {SESSION_IDLE: "idle", SESSION_CLOSED: "closed"}.get(refusal.description, "")
+        response = see_other(login_url(request, ended))
     else:
         response = render_page(request, "error.html", {"status": 401, "reason": ""}, status=401)
     delete_private_cookie(response, settings_of(request), SESSION)

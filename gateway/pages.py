@@ -16,6 +16,7 @@ from common.contracts.documents import COUNT_UNREAD, UnreadCounters
 from common.contracts.requests import COUNT_UNREAD_ANSWERS, UnreadAnswers
 from common.errors import DomainError
 
+from . import flash
 from .csrf import form_token
 from .i18n import LANGUAGE_VARY, TEMPLATES_KEYS, request_locale
 from .sessions import PARTIAL_HEADER, SESSION_KEY
@@ -34,7 +35,9 @@ def render_page(
     """Render `template` in the browser's locale, with the layout's common values."""
     locale = request_locale(request)
     session = request.get(SESSION_KEY)
+    partial = request.headers.get(PARTIAL_HEADER) == "1"  # a live refresh leaves the notice to the page
     layout = {
+        "flash": None if partial else flash.waiting(request),
         "locale": locale,
         "account": session.account if session else None,
         "counters": None,
@@ -42,11 +45,15 @@ def render_page(
         "csrf_token": form_token(request),
         "current_path": request.path_qs,
         "dev_outbox": settings_of(request).dev_outbox_enabled,
+        "hospital_name": settings_of(request).hospital_name,
+        "hospital_logo": settings_of(request).hospital_logo_url,
     }
     response = aiohttp_jinja2.render_template(
         template, request, {**layout, **(context or {})}, app_key=TEMPLATES_KEYS[locale], status=status
     )
     response.headers["Vary"] = ", ".join(LANGUAGE_VARY)
+    if not partial:
+        flash.shown(request, response)
     return response
 
 

@@ -37,7 +37,7 @@ from .views.accounts import (
 )
 from .views.admin import undelivered
 from .views.applications import APP_ID
-from .views.auth import code, code_form, login, login_form, logout
+from .views.auth import code, code_form, login, login_form, logout, resend_code
 from .views.contents import download_document, view_document
 from .views.credentials import (
     MOBILE,
@@ -64,7 +64,8 @@ from .views.events import events
 from .views.health import healthz
 from .views.id_copies import upload_id_copy, view_id_copy
 from .views.language import switch_language
-from .views.open_sessions import SESSION_ID, end_session, sessions_page
+from .views.legal import legal_page, privacy_page
+from .views.open_sessions import SESSION_ID, end_other_sessions, end_session, sessions_page
 from .views.patients import list_patients, patient_documents
 from .views.profile import profile_page, save_profile
 from .views.registration import registration_form, registration_sent, submit_registration
@@ -93,6 +94,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/login", login),
         web.get("/login/code", code_form),
         web.post("/login/code", code),
+        web.post("/login/code/resend", resend_code),
         web.get("/login/unlock", unlocking.unlock_form),
         web.post("/login/unlock", unlocking.ask_unlock),
         web.get("/login/unlock/code", unlocking.unlock_code_form),
@@ -104,6 +106,8 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.post("/register", submit_registration),
         web.get("/register/sent", registration_sent),
         web.get("/help", support.help_page),
+        web.get("/legal", legal_page),
+        web.get("/privacy", privacy_page),
         web.post("/help/contact", support.contact),
         web.get("/login/forgot", recovery.forgot_form),
         web.post("/login/forgot", recovery.ask),
@@ -125,6 +129,7 @@ def routes(settings: GatewaySettings) -> list[web.AbstractRouteDef]:
         web.get("/profile/sessions", sessions_page),
         web.get("/profile/notifications", notification_log.my_notifications),
         web.post(f"/profile/sessions/{{id:{SESSION_ID}}}/end", end_session),
+        web.post("/profile/sessions/end-others", end_other_sessions),
         web.get("/patients", list_patients),
         web.get(f"/patients/{{id:{OPAQUE_ID}}}", patient_documents),
         web.get("/documents", list_documents),

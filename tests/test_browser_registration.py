@@ -133,17 +133,18 @@ async def test_registration_validation_login_creation_first_login(
     await page.get_by_text("Votre mot de passe est provisoire").wait_for()
     own = "une phrase à moi, assez longue"
     since = time.time_ns()
-    await page.get_by_label("Mot de passe actuel").fill(temporary)
+    await page.get_by_text("Étape 1 sur 2").wait_for()
+    await page.get_by_label("Mot de passe provisoire").fill(temporary)
     await page.get_by_label("Nouveau mot de passe", exact=True).fill(own)
     await page.get_by_label("Nouveau mot de passe, une seconde fois").fill(own)
     await page.get_by_role("button", name="Continuer").click()
     await page.get_by_label(re.compile("Code", re.I)).fill(await eventually(code, what="the SMS code"))
     await page.get_by_role("button", name="Confirmer le changement").click()
-    await page.get_by_text("Votre mot de passe a été changé").wait_for()
-    await page.goto(f"{base}/")
-    await page.wait_for_url(f"{base}/profile?first=1")  # then the profile, confirmed once
+    await page.wait_for_url(f"{base}/profile?first=1&step=2")  # then the profile, confirmed once
+    await page.get_by_text("Étape 2 sur 2").wait_for()
     await page.get_by_label("Pédiatrie").check()
     await page.get_by_role("button", name="Confirmer").click()
     await page.wait_for_url(f"{base}/documents")
+    await page.get_by_role("status").filter(has_text="Profil enregistré").wait_for()
     for context in (applicant, checking, office):
         await context.close()

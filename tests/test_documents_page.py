@@ -58,7 +58,7 @@ async def test_the_list_is_sorted_by_date_received_and_shows_the_documents_own_d
     page = await _page(web, "/documents")
     assert await _titles(web, "/documents") == ["Old, received last", "Recent, received first"]
     assert '<th scope="col" aria-sort="descending">Reçu le</th>' in page
-    old_day = old.astimezone(DISPLAY_TIMEZONE).strftime("%d/%m/%Y")
+    old_day = old.astimezone(DISPLAY_TIMEZONE).strftime("%d.%m.%Y")
     assert f'<span class="document-date">du {old_day}</span>' in page
 
 

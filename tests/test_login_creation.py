@@ -92,14 +92,17 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
         for anywhere in ("/", "/documents", "/profile/sessions"):  # nothing before choosing a password
             response = await browser.get(anywhere)
             assert response.status == 303 and response.headers["Location"] == "/profile/password?first=1"
-        assert "mot de passe est provisoire" in await (await browser.get("/profile/password?first=1")).text()
+        first_step = await (await browser.get("/profile/password?first=1")).text()
+        assert "mot de passe est provisoire" in first_step and "Étape 1 sur 2" in first_step
+        assert '<label for="current">Mot de passe provisoire</label>' in first_step
         own = "ma propre phrase de passe"
         since = time.time_ns()
         started = await browser.post_form("/profile/password", {"current": doctor.password, "new": own, "again": own})
         assert started.status == 303
         done = await browser.post_form("/profile/password/code", {"code": await eventually(code, what="the SMS code")})
-        assert done.status == 303
-        then = await browser.get("/documents")  # then the profile, confirmed once
+        assert done.status == 303 and done.headers["Location"] == "/profile?first=1&step=2"  # on to step 2
+        assert "Étape 2 sur 2" in await (await browser.get(done.headers["Location"])).text()
+        then = await browser.get("/documents")  # the profile, confirmed once, before anything else
         assert then.status == 303 and then.headers["Location"] == "/profile?first=1"
         confirmed = await browser.post_form(
             "/profile",
@@ -112,7 +115,11 @@ async def test_from_the_form_to_the_first_login(physicians: Physicians, sign_in:
             form_page="/profile?first=1",
         )
         assert confirmed.status == 303 and confirmed.headers["Location"] == "/documents"
-        assert (await browser.get("/documents")).status == 200
+        landed = await browser.get("/documents")
+        assert landed.status == 200 and '<div class="flash" role="status"><p class="notice">Profil enregistré.' in (
+            await landed.text()
+        )
+        assert "Profil enregistré" not in await (await browser.get("/documents")).text()  # said once
     finally:
         await browser.close()
 

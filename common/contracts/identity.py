@@ -57,17 +57,44 @@ class CodeChallenge(Message):
     )
 
 
+class SeenDevice(Message):
+    """The browser and system a session was opened from, as the gateway read them from its
+    User-Agent ("Chrome 131", "Mac OS X"): what the security page shows, not the raw string."""
+
+    browser: str = Field(default="", max_length=60)
+    system: str = Field(default="", max_length=60)
+
+
+class LoginAttempt(Message):
+    """A login attempt waiting for its SMS code, by its handle (the browser's cookie)."""
+
+    challenge: str = Secret
+    client_ip: ClientIp = ""
+
+
+class CodeSent(Message):
+    """What the code's page says of the SMS sent: to which number (masked), and when another
+    code may be asked for (None: now)."""
+
+    mobile_hint: str = Field(max_length=40, description='the number masked, e.g. "+41 79 ••• •• 67"')
+    resend_at: datetime | None = None
+
+
 class CodeLogin(Message):
     challenge: str = Secret
     code: str = Field(min_length=1, max_length=20)
     client_ip: ClientIp = ""
     device: DeviceToken = ""
+    seen: SeenDevice = SeenDevice()
 
 
 class SessionOpened(Message):
     session: str
     idle_timeout_seconds: int
     device: str = Field(default="", description="a device token for this browser, after a password login")
+    previous_login_at: datetime | None = Field(
+        default=None, description="when the account's previous session opened (None: the first login)"
+    )
 
 
 class UnlockAsk(Message):
@@ -118,6 +145,7 @@ class HinReturn(Message):
     error: str = Field(default="", max_length=200, description="HIN's error parameter (access_denied, ...)")
     client_ip: ClientIp = ""
     locale: Language = Field(default="fr", description="the browser's page language: a new account's, at first")
+    seen: SeenDevice = SeenDevice()
 
 
 HinRefusal = Literal["practice_identity", "deactivated", "mismatch", "failed", "cancelled"]
@@ -128,6 +156,21 @@ class HinOutcome(Message):
 
     session: SessionOpened | None = None
     refusal: HinRefusal | None = None
+
+
+SESSION_IDLE_SECONDS = 30 * 60
+"""A session's idle timeout when PORTAL_SESSION_IDLE_SECONDS does not say (identity enforces it,
+the login page tells it)."""
+
+SMS_CODE_TTL_SECONDS = 5 * 60
+"""How long an SMS code is valid when PORTAL_SMS_CODE_TTL_SECONDS does not say (the code's page tells it)."""
+
+SESSION_IDLE = "session idle"
+SESSION_CLOSED = "session closed"
+"""Why RESOLVE_SESSION refuses a session that existed (the description of its Unauthenticated):
+left idle past the timeout, or ended otherwise (a logout elsewhere, the 12 hours, an
+administrator). Only the browser holding the session's secret can ask: nothing about an account
+is told to anyone else. A handle that names no session is refused as "no such session"."""
 
 
 class SessionRef(Message):
@@ -192,6 +235,9 @@ class OpenSession(Message):
     last_seen_at: datetime
     client_ip: str
     current: bool = Field(description="the session that asked")
+    login_method: Literal["", "sms", "app", "hin"] = Field(default="", description="'': opened before it was kept")
+    browser: str = ""
+    system: str = ""
 
 
 class OpenSessions(Message):
@@ -293,12 +339,15 @@ ASK_UNLOCK = Endpoint("identity.api.unlock.ask", UnlockAsk, CodeChallenge)
 UNLOCK_WITH_CODE = Endpoint("identity.api.unlock.code", UnlockCode, Empty)
 BEGIN_HIN_LOGIN = Endpoint("identity.api.hin.begin", HinBegin, HinRedirect)
 FINISH_HIN_LOGIN = Endpoint("identity.api.hin.finish", HinReturn, HinOutcome)
+LOGIN_CODE_SENT = Endpoint("identity.api.login.code_sent", LoginAttempt, CodeSent)
+RESEND_LOGIN_CODE = Endpoint("identity.api.login.resend", LoginAttempt, CodeChallenge)
 RESOLVE_SESSION = Endpoint("identity.api.session.resolve", SessionRef, ResolvedSession)
 END_SESSION = Endpoint("identity.api.session.end", SessionRef, Empty)
 
 # From a session (the token in the header).
 GET_PROFILE = SignedEndpoint("identity.api.profile.get", Empty, Profile)
 SAVE_PROFILE = SignedEndpoint("identity.api.profile.save", Profile, Profile)
+END_OTHER_SESSIONS = SignedEndpoint("identity.api.sessions.end_others", Empty, Empty)
 LIST_SESSIONS = SignedEndpoint("identity.api.sessions.list", Empty, OpenSessions)
 END_OTHER_SESSION = SignedEndpoint("identity.api.sessions.end_one", OtherSession, Empty)
 START_PASSWORD_CHANGE = SignedEndpoint("identity.api.password.change.start", PasswordChangeStart, CodeChallenge)

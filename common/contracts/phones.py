@@ -26,3 +26,25 @@ def mobile_e164(text: str) -> str:
 
 
 MobileNumber = Annotated[str, AfterValidator(mobile_e164)]
+
+
+def masked_mobile(e164: str) -> str:
+    """The number as the code's page shows it: its country code and first group, then only its
+    last two digits ("+41 79 ••• •• 67"); "" for a number that cannot be read."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    groups = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL).split(" ")
+    if len(groups) < 3:
+        return ""
+    hidden = " ".join(groups[2:])
+    digits = sum(character.isdigit() for character in hidden)
+    shown, seen = [], 0
+    for character in hidden:
+        if character.isdigit():
+            seen += 1
+            shown.append(character if seen > digits - 2 else "\u2022")
+        else:
+            shown.append(character)
+    return " ".join(groups[:2]) + " " + "".join(shown)

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import unquote
 
 import pyotp
 import segno
@@ -24,18 +25,22 @@ from common.contracts.identity import (
     END_SESSION,
     LOG_IN_WITH_CODE,
     LOG_IN_WITH_PASSWORD,
+    LOGIN_CODE_SENT,
+    RESEND_LOGIN_CODE,
     CodeChallenge,
     CodeLogin,
+    LoginAttempt,
     PasswordLogin,
     SessionOpened,
     SessionRef,
 )
 from common.errors import TooManyRequests, Unauthenticated
 
-from .. import csrf
+from .. import csrf, flash
+from ..asked_page import ENDED, ENDED_REASONS, asked_page, keep_asked_page, take_asked_page
 from ..asked_page import FIELD as ASKED
-from ..asked_page import asked_page, keep_asked_page, take_asked_page
 from ..cookies import (
+    ASKED_PAGE,
     DEVICE,
     DEVICE_MAX_AGE,
     LOGIN_CHALLENGE,
@@ -45,10 +50,12 @@ from ..cookies import (
     set_private_cookie,
 )
 from ..forms import field
+from ..locale_formats import DISPLAY_TIMEZONE
 from ..middlewares import csp_with_form_action
 from ..pages import render_page, see_other
 from ..sessions import forget, session_cookie
 from ..state import bus_of, settings_of
+from ..user_agents import seen_from
 
 LANDING_PAGE = "/"  # each role's own landing page (views.documents.home)
 PASSWORD_FORM = "login.html"
@@ -80,6 +87,8 @@ def _form_context(request: web.Request, refusal: int | None) -> dict[str, object
         "refusal": refusal,
         "unlocked": request.query.get("unlocked") == "1",
         "recovered": request.query.get("recovered") == "1",
+        "ended": request.query.get(ENDED) if request.query.get(ENDED) in ENDED_REASONS else None,
+        "idle_minutes": settings.session_idle_seconds // 60,
         "from_app": request.query.get("from") == "app",
         "hin_login": settings.hin_login,
         "hin_test_provider": settings.hin_test_provider,
@@ -114,9 +123,43 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def code_form(request: web.Request) -> web.Response:
-    """GET /login/code: the form for the code sent by SMS (only during a login attempt)."""
+    """GET /login/code: the form for the code sent by SMS (only during a login attempt), with the
+    number it went to (masked), how long it is valid, and "Renvoyer le code" within the limit."""
     from_app = request.query.get("from") == "app"
-    return waiting_code_form(request, LOGIN_CHALLENGE, "/login", CODE_FORM, {"refusal": None, "from_app": from_app})
+    context = {"refusal": None, "from_app": from_app, "resent": request.query.get("resent") == "1"}
+    return waiting_code_form(request, LOGIN_CHALLENGE, "/login", CODE_FORM, {**context, **await _sent(request)})
+
+
+async def _sent(request: web.Request) -> dict[str, object]:
+    """What the code's page says of the SMS: {"sent": ...}, None if no attempt waits for one."""
+    challenge = private_cookie(request, LOGIN_CHALLENGE)
+    if not challenge or request.query.get("from") == "app":
+        return {"sent": None}
+    try:
+        sent = await call(bus_of(request), LOGIN_CODE_SENT, LoginAttempt(challenge=challenge))
+    except (Unauthenticated, ValidationError):
+        return {"sent": None}
+    resend_at = sent.resend_at.astimezone(DISPLAY_TIMEZONE).strftime("%H:%M") if sent.resend_at else None
+    minutes = settings_of(request).sms_code_ttl_seconds // 60
+    return {"sent": {"mobile": sent.mobile_hint, "minutes": minutes, "resend_at": resend_at}}
+
+
+async def resend_code(request: web.Request) -> web.Response:
+    """POST /login/code/resend: a new SMS code for the attempt, within the limit (past it, the
+    code's page says when); the new attempt's cookie replaces the old."""
+    challenge = private_cookie(request, LOGIN_CHALLENGE)
+    try:
+        issued = await call(
+            bus_of(request), RESEND_LOGIN_CODE, LoginAttempt(challenge=challenge, client_ip=client_ip(request))
+        )
+    except (Unauthenticated, ValidationError):
+        return see_other("/login")
+    except TooManyRequests:
+        return see_other("/login/code")
+    response = see_other("/login/code?resent=1")
+    keep_challenge(request, response, LOGIN_CHALLENGE, issued)
+    keep_asked_page(request, response, unquote(private_cookie(request, ASKED_PAGE)), seconds_until(issued.expires_at))
+    return response
 
 
 def waiting_code_form(
@@ -133,13 +176,17 @@ async def code(request: web.Request) -> web.Response:
     form = await request.post()
     challenge = private_cookie(request, LOGIN_CHALLENGE)
     entered = "".join(field(form, "code").split())  # people type "123 456"
+    sent = await _sent(request)  # said again if the code is refused (before the code closes the attempt)
+    seen = await seen_from(request)
     opened = await login_step(
         request,
         LOG_IN_WITH_CODE,
         lambda: CodeLogin(
-            challenge=challenge, code=entered, client_ip=client_ip(request), device=device_token(request)
+            challenge=challenge, code=entered, client_ip=client_ip(request), device=device_token(request), seen=seen
         ),
-        lambda status: render_page(request, CODE_FORM, _form_context(request, status), status=status),
+        lambda status: render_page(
+            request, CODE_FORM, {**_form_context(request, status), "resent": False, **sent}, status=status
+        ),
     )
     if isinstance(opened, web.Response):
         return opened
@@ -157,6 +204,8 @@ def session_opened(request: web.Request, opened: SessionOpened, attempt_cookie: 
     if opened.device:  # this browser's attempts on this name are its own from now on
         set_private_cookie(response, settings, DEVICE, opened.device, max_age=DEVICE_MAX_AGE)
     delete_private_cookie(response, settings, attempt_cookie)
+    if opened.previous_login_at is not None:  # said once, on the first page
+        flash.leave(request, response, flash.last_login(opened.previous_login_at))
     csrf.rotate(request, response)
     return response
 

@@ -20,6 +20,7 @@ from common.contracts.base import Empty, SignedEndpoint
 from common.contracts.phones import mobile_e164
 from common.errors import InvalidRequest, TooManyRequests, Unauthenticated
 
+from ..access import FIRST_STEP_PAGES
 from ..cookies import STEP_UP, delete_private_cookie, private_cookie
 from ..forms import field
 from ..labels import PASSWORD_REFUSALS
@@ -116,12 +117,21 @@ def finish_change(change: Change) -> Handler:
             return render_page(request, CODE_FORM, context, status=400)
         except TooManyRequests:
             return render_page(request, CODE_FORM, {**context, "problem": "too_many"}, status=429)
-        response = see_other(change.path + "?changed=1")
+        response = see_other(_after_change(request, change))
         delete_private_cookie(response, settings_of(request), STEP_UP)
         forget(request)  # what identity said of the session has changed
         return response
 
     return finish
+
+
+def _after_change(request: web.Request, change: Change) -> str:
+    """Where a change leads: a first login's temporary password (step 1 of 2) on to the profile
+    (step 2), any other change to its page, which says it is done."""
+    account = current_session(request).account
+    if change is PASSWORD and account.must_change_password and account.profile_to_confirm:
+        return FIRST_STEP_PAGES["profile"] + "&step=2"
+    return change.path + "?changed=1"
 
 
 def _code_context(request: web.Request, change: Change, problem: str | None) -> dict[str, Any]:
@@ -146,6 +156,12 @@ async def _start(request: web.Request, change: Change, wanted: BaseModel) -> web
 def _form(
     request: web.Request, change: Change, problem: str | None, status: int = 400, changed: bool = False
 ) -> web.Response:
-    first = current_session(request).account.must_change_password
-    context: dict[str, Any] = {"problem": problem, "changed": changed, "first": first}
+    account = current_session(request).account
+    first = account.must_change_password
+    context: dict[str, Any] = {
+        "problem": problem,
+        "changed": changed,
+        "first": first,
+        "two_steps": first and account.profile_to_confirm,  # step 1 of 2, then the profile
+    }
     return render_page(request, change.form, context, status=200 if problem is None else status)

@@ -22,6 +22,7 @@ from ..forms import field
 from ..i18n import request_locale
 from ..pages import render_page, see_other
 from ..state import bus_of, settings_of
+from ..user_agents import seen_from
 from .auth import client_ip, seconds_until, session_opened
 
 REFUSED_PAGE = "hin_refused.html"
@@ -68,6 +69,7 @@ async def callback(request: web.Request) -> web.Response:
         error=error[:_ERROR_MAX],
         client_ip=client_ip(request),
         locale=account_language(request_locale(request)),
+        seen=await seen_from(request),
     )
     outcome = await call(bus_of(request), FINISH_HIN_LOGIN, answer, timeout=FINISH_TIMEOUT_SECONDS)
     if outcome.session is not None:

@@ -12,6 +12,7 @@ from common.contracts.base import Empty
 from common.contracts.identity import GET_PROFILE, SAVE_PROFILE, Profile
 from common.contracts.specialties import SPECIALTIES
 
+from .. import flash
 from ..cookies import LANGUAGE, set_private_cookie
 from ..forms import field
 from ..pages import render_page, see_other
@@ -44,6 +45,7 @@ async def save_profile(request: web.Request) -> web.Response:
     saved = await call(bus_of(request), SAVE_PROFILE, update, token=current_token(request))
     forget(request)  # the lists' scopes and the landing page come with the session
     response = see_other(LANDING_PATHS[saved.landing_page])
+    flash.leave(request, response, flash.PROFILE_SAVED)
     if saved.locale is not None:  # the account's language is the pages' too from now on
         set_private_cookie(response, settings_of(request), LANGUAGE, saved.locale, max_age=ONE_YEAR)
     return response
@@ -56,6 +58,7 @@ def _page(request: web.Request, values: dict[str, object], problem: str | None, 
         "problem": problem,
         "specialties": SPECIALTIES,
         "first": first,
+        "step": 2 if first and request.query.get("step") == "2" else None,  # after the temporary password
         "summary_hour": f"{settings_of(request).daily_summary_hour:02d}:00",
     }
     return render_page(request, "profile.html", context, status=status)

@@ -72,6 +72,8 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         # Logging in, and the session itself.
         table.add(api.LOG_IN_WITH_PASSWORD, login.login_password)
         table.add(api.LOG_IN_WITH_CODE, login.login_code)
+        table.add(api.LOGIN_CODE_SENT, login.login_code_sent)
+        table.add(api.RESEND_LOGIN_CODE, login.resend_login_code)
         table.add(api.ASK_UNLOCK, unlocking.ask_unlock)
         table.add(api.UNLOCK_WITH_CODE, unlocking.unlock_with_code)
         table.add(forgotten.ASK_RECOVERY, recovery.ask)
@@ -87,6 +89,7 @@ def make_setup(settings: IdentitySettings):  # type: ignore[no-untyped-def]
         table.add(api.SAVE_PROFILE, profile.save_profile)
         table.add(api.LIST_SESSIONS, open_sessions.list_sessions)
         table.add(api.END_OTHER_SESSION, open_sessions.end_one_session)
+        table.add(api.END_OTHER_SESSIONS, open_sessions.end_other_sessions)
         table.add(api.START_PASSWORD_CHANGE, credentials.start_password_change)
         table.add(api.FINISH_PASSWORD_CHANGE, credentials.finish_password_change)
         table.add(api.START_MOBILE_CHANGE, credentials.start_mobile_change)

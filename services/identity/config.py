@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import envelopes
+from common.contracts.identity import SESSION_IDLE_SECONDS, SMS_CODE_TTL_SECONDS
 from common.settings import ServiceSettings, SettingsError, base64_key, env_file, env_int, env_parsed, env_str
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}")
@@ -71,9 +72,9 @@ class IdentitySettings:
             signing_key=env_file("PORTAL_TOKEN_SIGNING_KEY"),
             assertion_signing_key=env_file("PORTAL_ASSERTION_SIGNING_KEY"),
             token_ttl_seconds=env_int("PORTAL_TOKEN_TTL_SECONDS", 120),
-            session_idle_seconds=env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60),
+            session_idle_seconds=env_int("PORTAL_SESSION_IDLE_SECONDS", SESSION_IDLE_SECONDS),
             session_absolute_seconds=env_int("PORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 3600),
-            sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", 300),
+            sms_code_ttl_seconds=env_int("PORTAL_SMS_CODE_TTL_SECONDS", SMS_CODE_TTL_SECONDS),
             sms_code_max_attempts=env_int("PORTAL_SMS_CODE_MAX_ATTEMPTS", 5),
             housekeeping_seconds=env_int("PORTAL_HOUSEKEEPING_SECONDS", 600),
             data_key=env_parsed("PORTAL_IDENTITY_DATA_KEY", base64_key),

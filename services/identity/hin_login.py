@@ -125,7 +125,7 @@ async def finish(msg: api.HinReturn, deps: Deps) -> api.HinOutcome:
         return await _refused(deps, "practice_identity", "a practice's shared HIN identity", msg.client_ip)
     for _ in range(2):  # two first logins of one identity at once: the second finds the first's account
         try:
-            return await _open_session(deps, person, msg.client_ip, msg.locale)
+            return await _open_session(deps, person, msg.client_ip, msg.locale, msg.seen)
         except asyncpg.UniqueViolationError:
             continue
     return await _refused(deps, "failed", "account creation raced", msg.client_ip)
@@ -151,7 +151,9 @@ async def _identity(hin: HinSettings, tls: ssl.SSLContext | None, code: str, ver
     return None
 
 
-async def _open_session(deps: Deps, person: HinIdentity, client_ip: str, locale: api.Language) -> api.HinOutcome:
+async def _open_session(
+    deps: Deps, person: HinIdentity, client_ip: str, locale: api.Language, seen: api.SeenDevice
+) -> api.HinOutcome:
     """The identity's account (found by HIN id, else linked by GLN, else created), and a session."""
     refusal: tuple[api.HinRefusal, str, str] | None = None
     async with deps.outbox.transaction() as conn:
@@ -186,7 +188,7 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str, locale:
                         ),
                     )
         if refusal is None:
-            session_id, secret = await store.open_session(conn, account_id, client_ip)
+            session_id, secret, previous = await store.open_session(conn, account_id, client_ip, "hin", seen)
             await trail.record(
                 conn,
                 "login.hin",
@@ -198,7 +200,9 @@ async def _open_session(deps: Deps, person: HinIdentity, client_ip: str, locale:
     if refusal is not None:
         return await _refused(deps, refusal[0], refusal[1], client_ip, refusal[2])
     return api.HinOutcome(
-        session=api.SessionOpened(session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds)
+        session=api.SessionOpened(
+            session=secret, idle_timeout_seconds=deps.settings.session_idle_seconds, previous_login_at=previous
+        )
     )
 
 

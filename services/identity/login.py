@@ -7,6 +7,7 @@ import uuid
 
 from common.contracts import identity as api
 from common.contracts.base import Empty
+from common.contracts.phones import masked_mobile
 from common.db import Connection
 from common.errors import TooManyRequests, Unauthenticated
 from common.tokens import Caller
@@ -66,27 +67,57 @@ async def login_password(msg: api.PasswordLogin, deps: Deps) -> api.CodeChalleng
         return await _app_attempt(deps, account, msg.client_ip)
 
     async with deps.outbox.connection() as conn:
-        try:
-            issued = await codes.issue(conn, deps.settings, account, "login")
-        except TooManyRequests:
-            await trail.record(
-                conn,
-                "login.password",
-                by=account,
-                outcome="failure",
-                client_ip=msg.client_ip,
-                detail="too many SMS codes asked",
-            )
-            raise
+        return await _send_code(conn, deps, account, msg.client_ip, "SMS code sent")
+
+
+async def _send_code(
+    conn: Connection, deps: Deps, account: store.Account, client_ip: str, detail: str
+) -> api.CodeChallenge:
+    """A login's SMS code to the account's mobile (a new attempt), within the limit; audited."""
+    try:
+        issued = await codes.issue(conn, deps.settings, account, "login")
+    except TooManyRequests:
         await trail.record(
             conn,
             "login.password",
             by=account,
-            entity=trail.account(account.id),
-            client_ip=msg.client_ip,
-            detail="SMS code sent",
+            outcome="failure",
+            client_ip=client_ip,
+            detail="too many SMS codes asked",
         )
+        raise
+    await trail.record(
+        conn, "login.password", by=account, entity=trail.account(account.id), client_ip=client_ip, detail=detail
+    )
     return api.CodeChallenge(challenge=issued.handle, expires_at=issued.expires_at)
+
+
+async def _waiting_attempt(conn: Connection, challenge: str) -> store.Account:
+    """The account of a login attempt still waiting for its SMS code; Unauthenticated otherwise."""
+    account_id = await conn.fetchval(
+        "SELECT account_id FROM login_challenges WHERE handle_hash = $1 AND purpose = 'login' AND closed_at IS NULL",
+        digest(challenge),
+    )
+    account = None if account_id is None else await store.account_by_id(conn, str(account_id))
+    if account is None or account.status != "active" or not account.mobile:
+        raise Unauthenticated("invalid or expired code")
+    return account
+
+
+async def login_code_sent(msg: api.LoginAttempt, deps: Deps) -> api.CodeSent:
+    """The code's page: where the SMS went (masked), and when another may be asked for."""
+    async with deps.pool.acquire() as conn:
+        account = await _waiting_attempt(conn, msg.challenge)
+        resend_at = await protection.next_code_at(conn, account.id)
+    return api.CodeSent(mobile_hint=masked_mobile(account.mobile or ""), resend_at=resend_at)
+
+
+async def resend_login_code(msg: api.LoginAttempt, deps: Deps) -> api.CodeChallenge:
+    """ "Renvoyer le code": a new code for the attempt's account, within the SMS limit; the new
+    attempt replaces the old (whose code no longer works)."""
+    async with deps.outbox.connection() as conn:
+        account = await _waiting_attempt(conn, msg.challenge)
+        return await _send_code(conn, deps, account, msg.client_ip, "SMS code sent again")
 
 
 async def _app_attempt(deps: Deps, account: store.Account, client_ip: str) -> api.CodeChallenge:
@@ -139,7 +170,8 @@ async def count_account_failure(conn: Connection, account_id: str) -> None:
 async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     """Second factor: a right, unexpired, unused code opens a new session; wrong codes are counted."""
     async with deps.outbox.transaction() as conn:
-        if await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment"):
+        by_app = await authenticator.attempt_kind(conn, msg.challenge) in ("app", "app_enrolment")
+        if by_app:
             checked = await authenticator.check(
                 conn, msg.challenge, msg.code, deps.settings.sms_code_max_attempts, deps.sealer
             )
@@ -152,7 +184,9 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
         )
         if checked.ok:
             assert checked.account_id is not None and owner is not None
-            session_id, session_secret = await store.open_session(conn, checked.account_id, msg.client_ip)
+            session_id, session_secret, previous = await store.open_session(
+                conn, checked.account_id, msg.client_ip, "app" if by_app else "sms", msg.seen
+            )
             login = owner["login"] or ""
             device = protection.device_of(msg.device, login, deps.settings.data_key)
             if await protection.record_success(
@@ -182,6 +216,7 @@ async def login_code(msg: api.CodeLogin, deps: Deps) -> api.SessionOpened:
     return api.SessionOpened(
         session=session_secret,
         idle_timeout_seconds=deps.settings.session_idle_seconds,
+        previous_login_at=previous,
         device=protection.device_token(login, deps.settings.data_key) if login else "",
     )
 
@@ -197,7 +232,7 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             msg.touch,
         )
     if found is None:
-        raise Unauthenticated("no such session")
+        raise Unauthenticated(await _why_dead(deps, msg.session))
     session_id, account = found
     token, expires_at = deps.issuer.issue(
         Caller(
@@ -225,6 +260,21 @@ async def resolve_session(msg: api.SessionRef, deps: Deps) -> api.ResolvedSessio
             hin_only=account.password_hash is None,
         ),
     )
+
+
+async def _why_dead(deps: Deps, handle: str) -> str:
+    """Why a handle names no live session: none such, left idle past the timeout, or ended otherwise."""
+    async with deps.pool.acquire() as conn:
+        idle = await conn.fetchval(
+            "SELECT ended_at IS NULL AND last_seen_at <= now() - make_interval(secs => $2) "
+            "AND created_at > now() - make_interval(secs => $3) FROM sessions WHERE secret_hash = $1",
+            digest(handle),
+            deps.settings.session_idle_seconds,
+            deps.settings.session_absolute_seconds,
+        )
+    if idle is None:
+        return "no such session"
+    return api.SESSION_IDLE if idle else api.SESSION_CLOSED
 
 
 async def end_session(msg: api.SessionRef, deps: Deps) -> Empty:

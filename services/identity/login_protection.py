@@ -285,3 +285,18 @@ async def attempts_lately(conn: Connection, account_id: str, purposes: tuple[str
         list(purposes),
     )
     return count
+
+
+async def next_code_at(conn: Connection, account_id: str) -> datetime | None:
+    """When the account may be sent another SMS code (the oldest of the window's last codes
+    leaves it); None if it may be now."""
+    moment: datetime | None = await conn.fetchval(
+        "SELECT CASE WHEN count(*) >= $3 THEN min(created_at) + $2::interval END FROM ("
+        " SELECT created_at FROM login_challenges WHERE account_id = $1 AND created_at > now() - $2::interval"
+        " AND purpose = ANY($4::text[]) ORDER BY created_at DESC LIMIT $3) AS recent",
+        uuid.UUID(account_id),
+        SMS_WINDOW,
+        SMS_PER_WINDOW,
+        list(SMS_PURPOSES),
+    )
+    return moment

@@ -19,7 +19,8 @@ async def list_sessions(msg: Empty, caller: Caller, deps: Deps) -> api.OpenSessi
     async with deps.pool.acquire() as conn:
         session_id, account = await session_account(conn, deps, caller)
         rows = await conn.fetch(
-            "SELECT id::text, created_at, last_seen_at, client_ip FROM sessions WHERE account_id = $1 "
+            "SELECT id::text, created_at, last_seen_at, client_ip, login_method, browser, system FROM sessions "
+            "WHERE account_id = $1 "
             "AND ended_at IS NULL AND last_seen_at > now() - make_interval(secs => $2) "
             "AND created_at > now() - make_interval(secs => $3) ORDER BY last_seen_at DESC",
             uuid.UUID(account.id),
@@ -41,5 +42,21 @@ async def end_one_session(msg: api.OtherSession, caller: Caller, deps: Deps) -> 
             raise NotFound()
         await trail.record(
             conn, "logout", by=account, entity=trail.account(account.id), detail="ended from another session"
+        )
+    return Empty()
+
+
+async def end_other_sessions(msg: Empty, caller: Caller, deps: Deps) -> Empty:
+    """ "Fermer toutes les autres sessions": every session of the caller's account but the caller's
+    own ends at once (each gateway hears of it, session_ends)."""
+    async with deps.pool.acquire() as conn, conn.transaction():
+        session_id, account = await session_account(conn, deps, caller)
+        await store.end_other_sessions(conn, account.id, session_id)
+        await trail.record(
+            conn,
+            "logout",
+            by=account,
+            entity=trail.account(account.id),
+            detail="all other sessions ended from this one",
         )
     return Empty()

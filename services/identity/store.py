@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import asyncpg
@@ -13,7 +14,7 @@ import asyncpg
 from common.contracts.accounts import AccountState
 from common.contracts.base import Role
 from common.contracts.documents import DocumentsScope, PatientsScope
-from common.contracts.identity import LandingPage, NotifyMode
+from common.contracts.identity import LandingPage, NotifyMode, SeenDevice
 from common.db import Connection
 
 from . import session_ends
@@ -176,18 +177,30 @@ async def lock_account(conn: Connection, account_id: str) -> None:
     await conn.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", uuid.UUID(account_id))
 
 
-async def open_session(conn: Connection, account_id: str, client_ip: str) -> tuple[str, str]:
-    """A new session for a login that just succeeded: its id, and its secret for the browser's
-    cookie (256 random bits, new at each login; the table keeps only its hash)."""
+LoginMethod = Literal["sms", "app", "hin"]
+
+
+async def open_session(
+    conn: Connection, account_id: str, client_ip: str, method: LoginMethod, seen: SeenDevice
+) -> tuple[str, str, datetime | None]:
+    """A new session for a login that just succeeded (by `method`, from the browser and system
+    `seen`): its id, its secret for the browser's cookie (256 random bits, new at each login; the
+    table keeps only its hash), and when the account's previous session opened (its last login;
+    None: this is its first)."""
     session_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(32)
+    previous = await conn.fetchval("SELECT max(created_at) FROM sessions WHERE account_id = $1", uuid.UUID(account_id))
     await conn.execute(
-        "INSERT INTO sessions (id, secret_hash, account_id, client_ip) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO sessions (id, secret_hash, account_id, client_ip, login_method, browser, system) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
         uuid.UUID(session_id),
         digest(secret),
         uuid.UUID(account_id),
         client_ip,
+        method,
+        seen.browser,
+        seen.system,
     )
-    return session_id, secret
+    return session_id, secret, previous
 
 
 TOUCH_EVERY_SECONDS = 30

@@ -44,9 +44,11 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
     assert sorted(key for key, audience in AUDIENCES.items() if audience.public and audience != PUBLIC) == [
         "GET /help",
         "GET /lang/{locale}",
+        "GET /legal",
+        "GET /privacy",
         "POST /help/contact",
     ]
-    assert all(AUDIENCES[key] == EVERYONE for key in ("GET /help", "POST /help/contact"))
+    assert all(AUDIENCES[key] == EVERYONE for key in ("GET /help", "POST /help/contact", "GET /legal", "GET /privacy"))
     assert public == [
         "GET /.well-known/audit-checkpoint-key.pem",  # the hospital verifies the audit's checkpoints with it
         "GET /.well-known/jwks.json",
@@ -54,6 +56,7 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
         "GET /healthz",
         "GET /help",
         "GET /lang/{locale}",
+        "GET /legal",
         "GET /login",
         "GET /login/code",
         "GET /login/forgot",
@@ -63,12 +66,14 @@ def test_what_needs_no_session_is_only_what_must_be_reached_before_login() -> No
         "GET /login/recover/code",
         "GET /login/unlock",
         "GET /login/unlock/code",
+        "GET /privacy",
         "GET /register",
         "GET /register/sent",
         "GET /static",
         "POST /help/contact",
         "POST /login",
         "POST /login/code",
+        "POST /login/code/resend",  # a new SMS code for the attempt in the browser's cookie, within the limit
         "POST /login/forgot",
         "POST /login/hin",
         "POST /login/recover",
