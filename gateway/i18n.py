@@ -54,6 +54,7 @@ from .labels import (
     REQUEST_STATUSES,
     SERVICE_DOMAINS,
     practice_number,
+    readable_numbers,
     undelivered_detail,
 )
 from .locale_formats import LocaleFormats
@@ -233,6 +234,7 @@ def _formatters(
         ),
         "request_kind": lambda code: translations.gettext(REQUEST_KINDS[code]) if code in REQUEST_KINDS else code,
         "practice_number": practice_number,
+        "readable_numbers": readable_numbers,
         "account_role": lambda code: translations.gettext(ACCOUNT_ROLES[code]) if code in ACCOUNT_ROLES else code,
         "account_status": lambda code: (
             translations.gettext(ACCOUNT_STATUSES[code]) if code in ACCOUNT_STATUSES else code

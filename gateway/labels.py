@@ -6,6 +6,7 @@ The English labels are message ids: `N_` marks them for `pybabel extract`, and t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import get_args
 
@@ -79,6 +80,24 @@ def practice_number(code: str | None) -> str:
         return "–"
     kind, _, number = code.partition(":")
     return f"{kind.upper()} {number}" if number else kind
+
+
+_PRACTICE_NUMBERS = re.compile(r"\b(gln|rpps):(\d+)")
+
+
+def readable_numbers(text: str | None) -> str:
+    """A recorded text with each "gln:7601…" written as people do ("GLN 7601…"), for the audit log's
+    details: what was recorded, only the numbers' notation changed."""
+    return _PRACTICE_NUMBERS.sub(lambda found: f"{found[1].upper()} {found[2]}", text) if text else "–"
+
+
+_WRITTEN_NUMBER = re.compile(r"\s*(gln|rpps)\s*:?\s*(\d+)\s*", re.IGNORECASE)
+
+
+def recorded_number(text: str | None) -> str | None:
+    """What an administrator types as people write it ("GLN 7601…") as the records hold it ("gln:7601…")."""
+    found = _WRITTEN_NUMBER.fullmatch(text) if text else None
+    return f"{found[1].lower()}:{found[2]}" if found else text
 
 
 BORN = N_("born %(date)s")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from gateway import labels
 from gateway.i18n import LOCALES_DIR, load_translations
 from gateway.locale_formats import LocaleFormats, formats_for
 from gateway.query import ListQuery
@@ -83,3 +84,11 @@ def test_a_list_filter_reads_the_date_in_the_pages_language_and_keeps_a_wrong_on
     assert wrong.values == {"from": "32.01.2026", "to": "31/01/2026"} and wrong.status == 400
     assert wrong.listing("/documents", 0, 1, 25)["filter_problems"] == {"from": "date"}
     assert wrong.kept == "to=2026-01-31"
+
+
+def test_practice_numbers_read_as_people_write_them_and_are_searched_as_recorded() -> None:
+    assert labels.readable_numbers("sent to gln:7601000000003 by hand") == "sent to GLN 7601000000003 by hand"
+    assert labels.readable_numbers(None) == "–"
+    assert labels.recorded_number(" GLN 7601000000003 ") == "gln:7601000000003"
+    assert labels.recorded_number("rpps:10101010101") == "rpps:10101010101"
+    assert labels.recorded_number("a1b2-uuid") == "a1b2-uuid"

@@ -16,7 +16,7 @@ from common.contracts.documents import NAME_DOCUMENTS, DocumentVersionRef, Named
 from common.errors import ServiceUnavailable
 
 from ..i18n import request_locale
-from ..labels import ACTIVITY_KINDS, AUDIT_ACTORS, AUDIT_ENTITIES, AUDIT_OUTCOMES, LOGIN_METHODS, N_
+from ..labels import ACTIVITY_KINDS, AUDIT_ACTORS, AUDIT_ENTITIES, AUDIT_OUTCOMES, LOGIN_METHODS, N_, recorded_number
 from ..pages import render_page
 from ..query import ListQuery
 from ..sessions import current_token
@@ -36,7 +36,7 @@ async def audit_page(request: web.Request) -> web.Response:
         action=query.choice("action", ACTIONS),
         recorded_from=query.day("from"),
         recorded_to=query.day("to"),
-        entity=query.text("entity", api.ENTITY_ID_MAX),
+        entity=recorded_number(query.text("entity", api.ENTITY_ID_MAX)),  # "GLN 7601…" as shown
         page=query.page(),
         per_page=PER_PAGE,
     )
