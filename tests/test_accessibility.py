@@ -68,6 +68,7 @@ LIST_PAGES = {
 """Where a page with an id finds its object: the first link of this page that the route answers
 (a page named by its key: that page's own object first)."""
 
+
 @dataclass(frozen=True)
 class Visit:
     key: str  # "GET /documents/{id}"
