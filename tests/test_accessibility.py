@@ -289,7 +289,7 @@ FOCUS_SAMPLES = {
     ("physician", "/documents"): (
         "header .site-nav a",
         "header .account-link a",
-        "header form.logout button",
+        "header .site-tools form.logout button",
         "main a[href^='/documents/']",
         "main input",
         "main button",

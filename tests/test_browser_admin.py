@@ -82,10 +82,21 @@ async def test_the_physicians_menu_is_compact_on_a_phone(
     await _fits(page, f"{stack.config.public_url}/documents", 390, "menu-physician")
     navigation = page.get_by_role("navigation", name="Navigation principale")
     await expect(navigation.get_by_role("link", name="Mes documents")).to_be_hidden()
+    # the header is two short lines: the brand and the menu's button, then help and languages
+    header = await page.locator("header.site-header").bounding_box()
+    assert header is not None and header["height"] <= 130, header
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_hidden()
     await page.locator("summary.site-menu__button").click()
     current = navigation.get_by_role("link", name="Mes documents")
     await expect(current).to_be_visible()
     assert await current.get_attribute("aria-current") == "page"
+    # the account's links and the logout are in the open menu, within the screen
+    menu = page.locator(".site-menu__account")
+    await expect(menu.get_by_role("link", name="Sécurité")).to_be_visible()
+    logout = menu.get_by_role("button", name="Se déconnecter")
+    await expect(logout).to_be_visible()
+    box = await logout.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390, box
     await page.context.close()
 
 

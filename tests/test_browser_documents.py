@@ -184,5 +184,5 @@ async def test_mes_documents_shows_many_rows_above_the_fold_and_its_filters_fold
     await page.get_by_label("Catégorie").select_option("lab_report")
     await page.get_by_role("button", name="Filtrer").click()
     await expect(page.get_by_label("Catégorie")).to_be_visible()  # open while a filter is set
-    await expect(page.locator("summary")).to_have_text("Filtres (1 actif)")
+    await expect(page.locator(".filters__more > summary")).to_have_text("Filtres (1 actif)")
     await context.close()
