@@ -74,6 +74,9 @@ async def test_from_mes_patients_to_a_patient_to_a_document_and_its_pdf(
     await expect(preview).to_be_visible()
     await expect(preview).to_have_attribute("title", "Protocole opératoire (le document)")
     await _wait_for_pdf_viewer(page)
+    # Shown, so read: the page says it at once (document_page.js), as it will after a reload.
+    await expect(page.get_by_role("button", name="Marquer comme non lu")).to_be_visible()
+    await expect(page.locator(".document-badges")).not_to_contain_text("non lu")
     # Or in a new tab, titled with the document and the portal.
     async with context.expect_page() as opened:
         await page.get_by_role("link", name="Ouvrir dans un nouvel onglet").click()
