@@ -91,16 +91,27 @@ async def _all_documents_listed(page: Page, url: str, count: int) -> None:
 async def _shoot(browser: Browser, stack: Stack, documents: int) -> list[Path]:
     base = stack.config.public_url
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    # One login (each sends an SMS code, and codes are limited per account), its session in every context.
+    first = await browser.new_context()
+    try:
+        await _log_in(await first.new_page(), stack)
+        session = await first.storage_state()
+    finally:
+        await first.close()
     saved = []
     for language, browser_locale in LANGUAGES.items():
         for size, viewport in SIZES.items():
             phone = size == "phone"
             context = await browser.new_context(
-                locale=browser_locale, viewport=viewport, is_mobile=phone, has_touch=phone, reduced_motion="reduce"
+                locale=browser_locale,
+                viewport=viewport,
+                is_mobile=phone,
+                has_touch=phone,
+                reduced_motion="reduce",
+                storage_state=session,
             )
             try:
                 page = await context.new_page()
-                await _log_in(page, stack)
                 chosen = await page.goto(f"{base}/lang/{language}?next=/documents")
                 if chosen is None or not chosen.ok:
                     print(f"screenshots: the gateway offers no {language!r} (gateway/i18n.py LOCALES): left out")

@@ -81,8 +81,8 @@ class DocumentRows:
         # Namesakes told apart: the birth date and the hospital's patient id, always, in a compact line.
         patient = (
             f'{self._patient_cell}<a class="patient-name" href="/patients/{patient_id}">{patient_name}</a>'
-            f'<span class="patient-birth">{self._born(d.patient_birth_date)} · '
-            f"{self._number[0]}{hospital_id}{self._number[1]}</span></td>"
+            f'<span class="patient-birth"><span class="unbroken">{self._born(d.patient_birth_date)}</span> · '
+            f'<span class="unbroken">{self._number[0]}{hospital_id}{self._number[1]}</span></span></td>'
             if show_patient
             else ""
         )
