@@ -183,10 +183,17 @@ class Scanned:
 SUPPORT_MAILBOX = SUPPORT["PORTAL_SUPPORT_EMAIL"]
 
 
+LOG_NOISE = re.compile(r"\b\d{2}:\d{2}:\d{2}[.,]\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b|^\[\d+\]", re.MULTILINE)
+"""What a log line's prefix holds that is no value of ours: a time's microseconds, a client's
+address and port, nats-server's process id. A one-time code is six digits, and nats-server logs
+thousands of lines naming `identity.api.login.code` with a 6-digit microsecond each: one of them
+was once a code issued in the same stack."""
+
+
 def scanned(log_dir: Path, outbox_dir: Path) -> Iterator[Scanned]:
     """Each log file, and each email and SMS of the dev outbox (its text fields)."""
     for path in sorted(log_dir.glob("*.log")):
-        yield Scanned(path.name, "log", path.read_text(errors="replace"))
+        yield Scanned(path.name, "log", LOG_NOISE.sub(" ", path.read_text(errors="replace")))
     for path in sorted(outbox_dir.glob("*.json")):
         message = json.loads(path.read_text())
         text = "\n".join(str(message.get(key) or "") for key in ("to", "subject", "body", "answer"))
