@@ -188,4 +188,7 @@ async def test_mes_documents_shows_many_rows_above_the_fold_and_its_filters_fold
     await page.get_by_role("button", name="Filtrer").click()
     await expect(page.get_by_label("Catégorie")).to_be_visible()  # open while a filter is set
     await expect(page.locator(".filters__more > summary")).to_have_text("Filtres (1 actif)")
+    await page.goto(f"{stack.config.public_url}/lang/de?next=/documents")  # German's longer words too
+    await expect(page.get_by_role("columnheader", name="Eingegangen am")).to_be_visible()
+    assert await scroll.evaluate("box => box.scrollWidth <= box.clientWidth")
     await context.close()
