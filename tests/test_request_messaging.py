@@ -134,7 +134,8 @@ async def test_the_message_form_offers_the_services_and_says_whom_to_call_otherw
     assert "Service absent de la liste ? Contactez le standard de l’hôpital :" in text
     assert '<a href="tel:+41220000000">+41 22 000 00 00</a>' in text
     assert '<a href="mailto:contact@hopital.example.ch">contact@hopital.example.ch</a>' in text
-    assert f'<option value="{my_patient}">Dupont Marie, 14.03.1956</option>' in text  # namesakes by birth date
+    # namesakes told apart by birth date and the hospital's patient number
+    assert f'<option value="{my_patient}">Dupont Marie, 14.03.1956, patient n° ' in text
     assert '<option value="record_copy">Demande de copie de dossier</option>' in text  # from the schema
     assert '<script src="/static/request_form.js" defer></script>' in text
 
@@ -162,7 +163,7 @@ async def test_the_form_keeps_the_chosen_patient_and_refuses_another_s(
     saved = await web.post_form("/requests/new/consultation", {**form, "my_patient": my_patient, "action": "save"})
     assert saved.status == 303
     draft = await (await web.get(saved.headers["Location"])).text()
-    assert f'<option value="{my_patient}" selected>Dupont Marie, 14.03.1956</option>' in draft
+    assert f'<option value="{my_patient}" selected>Dupont Marie, 14.03.1956, patient n° ' in draft
     patient_page = await (await web.get(f"/patients/{my_patient}")).text()
     assert f'<a href="/requests/new/tumor_board?patient={my_patient}">Colloque</a>' in patient_page
     preselected = await (await web.get(f"/requests/new/tumor_board?patient={my_patient}")).text()
