@@ -25,20 +25,20 @@ async def test_mes_documents_filtered_by_a_date_typed_in_french(
     await page.goto(f"{base}/documents")
     await _open_filters(page)
 
-    since = page.get_by_label("Du", exact=True)
+    since = page.get_by_label("Document daté du", exact=True)
     assert await since.get_attribute("type") == "text" and await since.get_attribute("placeholder") == "JJ.MM.AAAA"
     await since.fill("01.01.2026")
-    await page.get_by_label("Au", exact=True).fill("31.12.2099")
+    await page.get_by_label("Document daté jusqu’au", exact=True).fill("31.12.2099")
     await page.get_by_role("button", name="Filtrer").click()
     await expect(page).to_have_url(re.compile(r"/documents\?.*from=01\.01\.2026&to=31\.12\.2099"))
     await expect(page.get_by_role("link", name="Bilan de décembre")).to_be_visible()
     await expect(since).to_have_value("01.01.2026")
 
     await _open_filters(page)
-    await page.get_by_label("Au", exact=True).fill("1.1.2026")  # before the document: none listed
+    await page.get_by_label("Document daté jusqu’au", exact=True).fill("1.1.2026")  # before the document: none listed
     await page.get_by_role("button", name="Filtrer").click()
     await expect(page.get_by_role("link", name="Bilan de décembre")).to_have_count(0)
-    await expect(page.get_by_label("Au", exact=True)).to_have_value("01.01.2026")  # as French writes it
+    await expect(page.get_by_label("Document daté jusqu’au", exact=True)).to_have_value("01.01.2026")  # as French writes it
 
     await _open_filters(page)
     await page.get_by_label("Nom du patient").fill("Muster")
