@@ -38,7 +38,8 @@ async def test_mes_documents_filtered_by_a_date_typed_in_french(
     await page.get_by_label("Document daté jusqu’au", exact=True).fill("1.1.2026")  # before the document: none listed
     await page.get_by_role("button", name="Filtrer").click()
     await expect(page.get_by_role("link", name="Bilan de décembre")).to_have_count(0)
-    await expect(page.get_by_label("Document daté jusqu’au", exact=True)).to_have_value("01.01.2026")  # as French writes it
+    until = page.get_by_label("Document daté jusqu’au", exact=True)
+    await expect(until).to_have_value("01.01.2026")  # as French writes it
 
     await _open_filters(page)
     await page.get_by_label("Nom du patient").fill("Muster")
