@@ -40,7 +40,9 @@ async def test_a_draft_saves_itself_and_the_page_becomes_the_draft_s(
 
     await page.goto(f"{base}/requests/new/consultation")
     await page.get_by_label("Service", exact=True).select_option(label="Néphrologie")
-    await page.get_by_label("Un de mes patients").select_option(label="Favre Louise, 01.06.1950")
+    await page.get_by_label("Un de mes patients").select_option(
+        label=f"Favre Louise, 01.06.1950, patient n° {patient['id']}"
+    )
     await expect(page.locator("#typed-patient")).to_be_hidden()  # used only when none is chosen
     await page.get_by_label("Objet").fill("Insuffisance rénale")
     await page.get_by_label("Motif de la demande").fill("Créatinine en hausse")
