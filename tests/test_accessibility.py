@@ -288,7 +288,7 @@ FOCUS_SAMPLES = {
     ),
     ("physician", "/documents"): (
         "header .site-nav a",
-        "header .account-link a",
+        "header .site-tools .account-link a",
         "header .site-tools form.logout button",
         "main a[href^='/documents/']",
         "main input",
