@@ -296,7 +296,9 @@ async def _start(
         metrics.dependency_watched(dependency, outages)
 
     # The database may not be there yet (start-up order does not matter): wait for it, logged once.
-    pool = await outages.retry(lambda: open_pool(settings.database_url, name, name), longest_wait=5.0)
+    pool = await outages.retry(
+        lambda: open_pool(settings.database_url, name, name, settings.database_pool_size), longest_wait=5.0
+    )
     stack.push_async_callback(_step, "close the database pool", lambda: _close_pool(pool))
     metrics.watch_pool(pool)
 

@@ -160,10 +160,16 @@ class ServiceSettings:
     environment: str
     log_level: str
     operations: OperationsSettings
+    database_pool_size: int = 10
+    """Connections one copy may hold: every copy's pool together must fit PostgreSQL's max_connections."""
 
     @classmethod
     def from_env(cls, process: str) -> ServiceSettings:
+        pool_size = env_int("PORTAL_DB_POOL_SIZE", 10)
+        if not 1 <= pool_size <= 100:
+            raise SettingsError("PORTAL_DB_POOL_SIZE", "is malformed: expected a number of connections from 1 to 100")
         return cls(
+            database_pool_size=pool_size,
             bus=BusSettings.from_env(),
             database_url=env_str("DATABASE_URL"),
             environment=env_choice("PORTAL_ENV", ("dev", "test", "prod"), "prod"),

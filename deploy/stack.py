@@ -53,6 +53,12 @@ async def _quiet(exc: Exception) -> None:
     """Connection errors while waiting for a server are expected; the deadline reports failure."""
 
 
+POSTGRES_MAX_CONNECTIONS = 250
+"""The embedded server's connections: two copies of every service at their pool's largest (10
+processes × 10), a rolling restart's extra copy, the outbox, the tests' and the tools' own, with
+room to spare. PostgreSQL's default of 100 ran out under a drill's load (`too many clients`)."""
+
+
 @dataclass
 class Stack:
     """Starts, watches and stops the processes of the portal."""
@@ -138,6 +144,11 @@ class Stack:
 
         cleanup = "delete" if self.config.ephemeral else "stop"
         self._postgres = get_server(self.config.var_dir / "postgres", cleanup_mode=cleanup)
+        if int(self._postgres.psql("SHOW max_connections;").split()[2]) < POSTGRES_MAX_CONNECTIONS:
+            # Set once in the data directory, then restarted: the setting needs a restart.
+            self._postgres.psql(f"ALTER SYSTEM SET max_connections = {POSTGRES_MAX_CONNECTIONS};")
+            self.stop_postgres()
+            self.start_postgres()
         return self._postgres.get_uri()
 
     def stop_postgres(self) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -44,6 +46,7 @@ class Browsing:
 
     answers: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    restarting: str = "nothing"  # the process being restarted now, told with each failure
 
     @property
     def pages(self) -> int:
@@ -66,7 +69,7 @@ async def browse(base: str, session_secret: str, stop: asyncio.Event, seen: Brow
                 status = type(exc).__name__
             seen.answers[status] += 1
             if status != "200":
-                seen.failures.append(f"{page}: {status}")
+                seen.failures.append(f"{page}: {status} at {time.strftime('%H:%M:%S')} restarting {seen.restarting}")
             await asyncio.sleep(random.uniform(*THINK_SECONDS))
 
 
@@ -126,4 +129,14 @@ async def test_every_process_restarted_in_turn_under_load_fails_no_page_and_lose
         stack.stop_process(key)
     notes = {"failed pages": len(seen.failures), "retried by the balancer": balancer.retried}
     await judge(drilled, burst, figures, pages=seen.pages, restarts=len(order), **notes)
-    assert seen.pages > BROWSERS * 10 and not seen.failures, (seen.answers, seen.failures[:10])
+    assert seen.pages > BROWSERS * 10 and not seen.failures, (seen.answers, seen.failures[:10], troubles(stack.log_dir))
+
+
+def troubles(log_dir: Path) -> list[str]:
+    """The processes' warnings and errors, and the gateways' failed pages: why pages failed."""
+    lines = []
+    for log in sorted(log_dir.glob("*.log"), key=lambda log: (not log.stem.startswith("gateway"), log.stem)):
+        for line in log.read_text(errors="replace").splitlines():
+            if " WARNING " in line or " ERROR " in line or re.search(r" (5\d\d) \d+ [\d.]+ms$", line):
+                lines.append(f"{log.stem}: {line}")
+    return lines[:60]
