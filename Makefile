@@ -20,8 +20,19 @@ run: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python -m deploy.screenshots
 
+# Everything but the drills on TEST_WORKERS workers (pytest-xdist), each with a stack of its own,
+# then the drills alone on the machine (they time recoveries under load); the run fails if either
+# does, after both. With PYTEST_ARGS, one plain pytest run of that selection instead.
+TEST_WORKERS ?= 2
 test: check
+ifeq ($(strip $(PYTEST_ARGS)),)
+	status=0; \
+	$(BIN)/python -m pytest -m "not drill" -n $(TEST_WORKERS) || status=$$?; \
+	$(BIN)/python -m pytest -m drill || status=$$?; \
+	exit $$status
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 # Lint, format and types: part of `make test`, also alone.
 check: $(STAMP)
