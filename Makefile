@@ -26,10 +26,11 @@ screenshots: $(STAMP)
 TEST_WORKERS ?= 2
 test: check
 ifeq ($(strip $(PYTEST_ARGS)),)
-	status=0; \
-	$(BIN)/python -m pytest -m "not drill" -n $(TEST_WORKERS) || status=$$?; \
-	$(BIN)/python -m pytest -m drill || status=$$?; \
-	exit $$status
+	suite=passed; drills=passed; \
+	$(BIN)/python -m pytest -m "not drill" -n $(TEST_WORKERS) || suite=FAILED; \
+	$(BIN)/python -m pytest -m drill || drills=FAILED; \
+	echo "make test: the suite $$suite, the drills $$drills"; \
+	[ $$suite = passed ] && [ $$drills = passed ]
 else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 endif
