@@ -24,12 +24,17 @@ from playwright.async_api import Browser, async_playwright
 from yarl import URL
 
 from deploy.database import drop_database
+from deploy.ports import PORT_BAND, port_band
 from deploy.stack import Stack, StackConfig, free_port
 from deploy.test_identity_provider import TestIdentityProvider
 
 from . import leaks
 from .portal import Hospital, Physician, Physicians, PortalEvents
 from .web import SignIn, WebClient
+
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… when make test runs workers side by side
+if _WORKER.startswith("gw"):
+    os.environ.setdefault(PORT_BAND, port_band(int(_WORKER[2:])))  # each worker's stack on ports of its own
 
 
 @pytest.fixture(scope="session")

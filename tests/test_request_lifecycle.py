@@ -89,6 +89,8 @@ async def test_each_kind_from_draft_to_closed_through_the_pages(
     shown = await (await web.get(location)).text()
     assert "clôturée" in shown and "Réponse finale" in shown and "b.png" in shown
 
+    # The last status leaves through the outbox after the page's commit: awaited, then all counted.
+    await portal_events.wait_for(contract.STATUS_FROM_STAFF, request_id=request_id, status="closed")
     statuses = [
         body["status"]
         for body in portal_events.matching(contract.STATUS_FROM_STAFF)
