@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import nats.errors
 from fpdf import FPDF
 
 from common.bus import inbox_prefix
@@ -134,9 +135,22 @@ def document(
     }
 
 
+PUBLISH_ATTEMPTS = 5
+
+
 async def publish(js: Any, subject: str, message: dict[str, Any]) -> None:
-    """JetStream publish with the event_id as Nats-Msg-Id, as the contract asks."""
-    await js.publish(subject, json.dumps(message).encode(), headers={"Nats-Msg-Id": message["event_id"]})
+    """JetStream publish with the event_id as Nats-Msg-Id, as the contract asks; published again
+    while no acknowledgement comes in time (a busy server), under the same id: the stream keeps
+    it once. What still has none after the last attempt raises."""
+    data = json.dumps(message).encode()
+    headers = {"Nats-Msg-Id": message["event_id"]}
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            await js.publish(subject, data, headers=headers)
+            return
+        except nats.errors.TimeoutError:
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
 
 
 async def publish_demo(js: Any, gln: str, documents: int) -> list[str]:
