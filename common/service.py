@@ -208,7 +208,7 @@ async def _keep_session(conn: Connection) -> None:
     """Nothing to reset: the services set no session state (only SET LOCAL and transaction locks)."""
 
 
-async def open_pool(database_url: str, schema: str, name: str, max_size: int = 10) -> asyncpg.Pool:
+async def open_pool(database_url: str, schema: str, name: str, max_size: int) -> asyncpg.Pool:
     """A pool whose connections see only the service's own schema by default."""
     return await asyncpg.create_pool(
         database_url,

@@ -151,6 +151,10 @@ class OperationsSettings:
         )
 
 
+DB_POOL_SIZE = 10
+"""A service copy's database connections unless PORTAL_DB_POOL_SIZE says otherwise."""
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """What every back-end service reads: bus, database, environment, operations."""
@@ -160,12 +164,12 @@ class ServiceSettings:
     environment: str
     log_level: str
     operations: OperationsSettings
-    database_pool_size: int = 10
+    database_pool_size: int = DB_POOL_SIZE
     """Connections one copy may hold: every copy's pool together must fit PostgreSQL's max_connections."""
 
     @classmethod
     def from_env(cls, process: str) -> ServiceSettings:
-        pool_size = env_int("PORTAL_DB_POOL_SIZE", 10)
+        pool_size = env_int("PORTAL_DB_POOL_SIZE", DB_POOL_SIZE)
         if not 1 <= pool_size <= 100:
             raise SettingsError("PORTAL_DB_POOL_SIZE", "is malformed: expected a number of connections from 1 to 100")
         return cls(

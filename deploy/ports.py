@@ -29,10 +29,12 @@ def free_port(avoid: frozenset[int] | set[int] = frozenset()) -> int:
     band = os.environ.get(PORT_BAND)
     if band:
         first, last = (int(end) for end in band.split("-"))
-        while True:
-            port = random.randint(first, last)
+        candidates = list(range(first, last + 1))
+        random.shuffle(candidates)
+        for port in candidates:
             if port not in avoid and port_is_free(port):
                 return port
+        raise RuntimeError(f"no free port left in {PORT_BAND}={band}")
     while True:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from common.settings import ServiceSettings, SettingsError
+from common.settings import DB_POOL_SIZE, ServiceSettings, SettingsError
 from deploy.stack import POSTGRES_MAX_CONNECTIONS, SERVICES, Stack
 
 
@@ -16,7 +16,7 @@ from deploy.stack import POSTGRES_MAX_CONNECTIONS, SERVICES, Stack
 def test_a_copys_pool_size_is_configured_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {"NATS_USER": "documents", "NATS_PASSWORD": "x", "DATABASE_URL": "postgresql:///x"}.items():
         monkeypatch.setenv(name, value)
-    assert ServiceSettings.from_env("documents").database_pool_size == 10
+    assert ServiceSettings.from_env("documents").database_pool_size == DB_POOL_SIZE
     monkeypatch.setenv("PORTAL_DB_POOL_SIZE", "25")
     assert ServiceSettings.from_env("documents").database_pool_size == 25
     for wrong in ("0", "-3", "101", "dix"):
@@ -34,6 +34,6 @@ async def test_the_embedded_database_holds_two_copies_of_every_service_at_their_
         reserved = int(await conn.fetchval("SHOW superuser_reserved_connections"))
     finally:
         await conn.close()
-    two_copies_at_their_largest = 2 * len(SERVICES) * ServiceSettings.database_pool_size
+    two_copies_at_their_largest = 2 * len(SERVICES) * DB_POOL_SIZE
     assert allowed == POSTGRES_MAX_CONNECTIONS
     assert allowed - reserved >= two_copies_at_their_largest + 10 + 50  # a restart's copy, the tests' own, room

@@ -30,3 +30,10 @@ def test_a_free_port_is_chosen_in_the_band_and_never_one_taken_or_avoided(monkey
         taken.listen()
         chosen = {free_port(avoid={32000}) for _ in range(40)}
     assert chosen <= {32002, 32003} and chosen
+
+
+@pytest.mark.unit
+def test_a_band_with_no_free_port_left_is_an_error_not_a_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PORT_BAND, "32004-32005")
+    with pytest.raises(RuntimeError, match=PORT_BAND):
+        free_port(avoid={32004, 32005})
